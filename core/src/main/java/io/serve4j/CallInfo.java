@@ -1,0 +1,21 @@
+package io.serve4j;
+
+import java.util.Objects;
+
+/**
+ * Identifies one call for {@link ServingListener}s.
+ *
+ * @param providerId the provider, e.g. {@code "aws"}
+ * @param operation e.g. {@code "predict"}, {@code "deploy"}, {@code "describe"}
+ * @param endpoint the endpoint name, or empty for client-level calls
+ * @param requestId the request id, or empty
+ */
+public record CallInfo(String providerId, String operation, String endpoint, String requestId) {
+  /** Validates the components. */
+  public CallInfo {
+    Objects.requireNonNull(providerId, "providerId");
+    Objects.requireNonNull(operation, "operation");
+    endpoint = endpoint == null ? "" : endpoint;
+    requestId = requestId == null ? "" : requestId;
+  }
+}

@@ -1,0 +1,94 @@
+package io.serve4j;
+
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * A handle on one endpoint of a provider: predict, describe, update, shift traffic, delete.
+ *
+ * <pre>{@code
+ * Endpoint endpoint = client.endpoint("fraud");
+ * InferenceResponse r = endpoint.predict(InferenceRequest.of(x));
+ * endpoint.shiftTraffic(Map.of("blue", 90, "green", 10)).await();
+ * }</pre>
+ *
+ * <p>Obtaining a handle makes no call; a missing endpoint shows as {@link NotFoundException} on the
+ * first call. Handles are thread-safe and cheap; they are valid while their client is open.
+ */
+public interface Endpoint {
+  /**
+   * Returns the endpoint's name.
+   *
+   * @return the name
+   */
+  String name();
+
+  /**
+   * Describes the endpoint.
+   *
+   * @return status, deployments, traffic, URL, failure reason
+   * @throws NotFoundException if it does not exist
+   */
+  EndpointDescription describe();
+
+  /**
+   * Describes the endpoint asynchronously.
+   *
+   * @return a future of the description
+   */
+  CompletableFuture<EndpointDescription> describeAsync();
+
+  /**
+   * Runs one prediction. Inputs are checked against the signature before anything is sent.
+   *
+   * @param request the request
+   * @return the response
+   * @throws InvalidInputException if an input is missing, unknown, or of the wrong type or shape
+   * @throws ServingException any other failure, typed
+   */
+  InferenceResponse predict(InferenceRequest request);
+
+  /**
+   * Runs one prediction asynchronously. Validation failures complete the future exceptionally.
+   * Cancelling the future cancels the call where the provider can.
+   *
+   * @param request the request
+   * @return a future of the response
+   */
+  CompletableFuture<InferenceResponse> predictAsync(InferenceRequest request);
+
+  /**
+   * Submits an asynchronous (queued) inference, for long-running requests or large payloads; the
+   * operation completes when the result is available.
+   *
+   * @param request the request
+   * @return the operation
+   * @throws UnsupportedCapabilityException if the provider has no asynchronous inference
+   */
+  Operation<InferenceResponse> submit(InferenceRequest request);
+
+  /**
+   * Replaces the endpoint's configuration (deployments, traffic, mirror). The spec's name must be
+   * this endpoint's.
+   *
+   * @param spec the new configuration
+   * @return the operation, completed with the new description
+   */
+  Operation<EndpointDescription> update(EndpointSpec spec);
+
+  /**
+   * Changes only the live traffic split between existing deployments.
+   *
+   * @param traffic deployment name to percent, summing to 100
+   * @return the operation, completed with the new description
+   * @throws InvalidInputException if the split does not sum to 100
+   */
+  Operation<EndpointDescription> shiftTraffic(Map<String, Integer> traffic);
+
+  /**
+   * Deletes the endpoint and what serve4j created for it.
+   *
+   * @return the operation
+   */
+  Operation<Void> delete();
+}

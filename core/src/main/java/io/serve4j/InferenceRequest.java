@@ -1,0 +1,305 @@
+package io.serve4j;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * One prediction request: named input tensors (Open Inference Protocol style) or a raw {@link
+ * Payload} for custom containers, plus the outputs wanted, protocol parameters, a request id, a
+ * per-call timeout and an optional deployment to pin.
+ *
+ * <pre>{@code
+ * InferenceRequest request = InferenceRequest.builder()
+ *     .input(Tensor.ofFloats("x", new long[] {1, 4}, new float[] {1, 2, 3, 4}))
+ *     .timeout(Duration.ofSeconds(2))
+ *     .build();
+ * }</pre>
+ */
+public final class InferenceRequest {
+  private final String id;
+  private final List<Tensor> inputs;
+  private final List<String> outputs;
+  private final Map<String, Object> parameters;
+  private final Payload payload;
+  private final Duration timeout;
+  private final String targetDeployment;
+
+  private InferenceRequest(Builder b) {
+    this.id = b.id;
+    this.inputs = List.copyOf(b.inputs);
+    this.outputs = List.copyOf(b.outputs);
+    this.parameters = Map.copyOf(b.parameters);
+    this.payload = b.payload;
+    this.timeout = b.timeout;
+    this.targetDeployment = b.targetDeployment;
+    if (payload != null && !inputs.isEmpty()) {
+      throw invalid("a request has either input tensors or a raw payload, not both");
+    }
+    if (payload == null && inputs.isEmpty()) {
+      throw invalid("a request needs at least one input tensor or a raw payload");
+    }
+    if (inputs.stream().map(Tensor::name).distinct().count() != inputs.size()) {
+      throw invalid("duplicate input names in " + inputs);
+    }
+    if (timeout != null && (timeout.isNegative() || timeout.isZero())) {
+      throw invalid("timeout must be positive, was " + timeout);
+    }
+    for (Object v : parameters.values()) {
+      if (!(v instanceof String || v instanceof Number || v instanceof Boolean)) {
+        throw invalid("parameter values must be strings, numbers or booleans, got " + v);
+      }
+    }
+  }
+
+  /**
+   * Starts a builder.
+   *
+   * @return a new builder
+   */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /**
+   * A request with these input tensors and nothing else.
+   *
+   * @param inputs the tensors
+   * @return the request
+   */
+  public static InferenceRequest of(Tensor... inputs) {
+    Builder b = builder();
+    for (Tensor t : inputs) {
+      b.input(t);
+    }
+    return b.build();
+  }
+
+  /**
+   * A raw request for a custom container.
+   *
+   * @param payload the body
+   * @return the request
+   */
+  public static InferenceRequest of(Payload payload) {
+    return builder().payload(payload).build();
+  }
+
+  /**
+   * Returns a builder with this request's values.
+   *
+   * @return a builder
+   */
+  public Builder toBuilder() {
+    Builder b =
+        builder().id(id).payload(payload).timeout(timeout).targetDeployment(targetDeployment);
+    b.inputs.addAll(inputs);
+    b.outputs.addAll(outputs);
+    b.parameters.putAll(parameters);
+    return b;
+  }
+
+  /**
+   * Returns the request id.
+   *
+   * @return the id, if set
+   */
+  public Optional<String> id() {
+    return Optional.ofNullable(id);
+  }
+
+  /**
+   * Returns the input tensors (empty for a raw request).
+   *
+   * @return the inputs
+   */
+  public List<Tensor> inputs() {
+    return inputs;
+  }
+
+  /**
+   * Finds an input by name.
+   *
+   * @param name the name
+   * @return the tensor
+   */
+  public Optional<Tensor> input(String name) {
+    return inputs.stream().filter(t -> t.name().equals(name)).findFirst();
+  }
+
+  /**
+   * Returns the names of the outputs wanted; empty means all.
+   *
+   * @return output names
+   */
+  public List<String> outputs() {
+    return outputs;
+  }
+
+  /**
+   * Returns protocol parameters (strings, numbers, booleans).
+   *
+   * @return the parameters
+   */
+  public Map<String, Object> parameters() {
+    return parameters;
+  }
+
+  /**
+   * Returns the raw payload, for custom containers.
+   *
+   * @return the payload, empty for a tensor request
+   */
+  public Optional<Payload> payload() {
+    return Optional.ofNullable(payload);
+  }
+
+  /**
+   * Returns the per-call timeout; the client's default applies when absent.
+   *
+   * @return the timeout
+   */
+  public Optional<Duration> timeout() {
+    return Optional.ofNullable(timeout);
+  }
+
+  /**
+   * Returns the deployment this request is pinned to, bypassing the traffic split.
+   *
+   * @return the deployment name
+   */
+  public Optional<String> targetDeployment() {
+    return Optional.ofNullable(targetDeployment);
+  }
+
+  @Override
+  public String toString() {
+    return "InferenceRequest[id="
+        + id
+        + (payload != null ? ", payload=" + payload : ", inputs=" + inputs)
+        + (outputs.isEmpty() ? "" : ", outputs=" + outputs)
+        + (targetDeployment != null ? ", deployment=" + targetDeployment : "")
+        + "]";
+  }
+
+  private static ServingException invalid(String message) {
+    return ServingException.builder(ErrorCategory.INVALID_INPUT).message(message).build();
+  }
+
+  /** Builds an {@link InferenceRequest}. Not thread-safe. */
+  public static final class Builder {
+    private String id;
+    private final List<Tensor> inputs = new ArrayList<>();
+    private final List<String> outputs = new ArrayList<>();
+    private final Map<String, Object> parameters = new LinkedHashMap<>();
+    private Payload payload;
+    private Duration timeout;
+    private String targetDeployment;
+
+    private Builder() {}
+
+    /**
+     * Sets the request id, echoed in the response.
+     *
+     * @param id the id
+     * @return this builder
+     */
+    public Builder id(String id) {
+      this.id = id;
+      return this;
+    }
+
+    /**
+     * Adds an input tensor.
+     *
+     * @param input the tensor
+     * @return this builder
+     */
+    public Builder input(Tensor input) {
+      inputs.add(Objects.requireNonNull(input));
+      return this;
+    }
+
+    /**
+     * Replaces the inputs.
+     *
+     * @param all the tensors
+     * @return this builder
+     */
+    public Builder inputs(List<Tensor> all) {
+      inputs.clear();
+      inputs.addAll(all);
+      return this;
+    }
+
+    /**
+     * Asks for one output by name; by default all outputs are returned.
+     *
+     * @param name output name
+     * @return this builder
+     */
+    public Builder output(String name) {
+      outputs.add(Objects.requireNonNull(name));
+      return this;
+    }
+
+    /**
+     * Adds a protocol parameter.
+     *
+     * @param key key
+     * @param value a String, Number or Boolean
+     * @return this builder
+     */
+    public Builder parameter(String key, Object value) {
+      parameters.put(Objects.requireNonNull(key), Objects.requireNonNull(value));
+      return this;
+    }
+
+    /**
+     * Sets a raw payload instead of tensors.
+     *
+     * @param payload the body
+     * @return this builder
+     */
+    public Builder payload(Payload payload) {
+      this.payload = payload;
+      return this;
+    }
+
+    /**
+     * Sets the per-call timeout.
+     *
+     * @param timeout positive duration, or null for the client's default
+     * @return this builder
+     */
+    public Builder timeout(Duration timeout) {
+      this.timeout = timeout;
+      return this;
+    }
+
+    /**
+     * Pins the request to one deployment.
+     *
+     * @param deployment the deployment name, or null
+     * @return this builder
+     */
+    public Builder targetDeployment(String deployment) {
+      this.targetDeployment = deployment;
+      return this;
+    }
+
+    /**
+     * Builds the request.
+     *
+     * @return the request
+     * @throws InvalidInputException if it has both or neither tensors and payload, or duplicates
+     */
+    public InferenceRequest build() {
+      return new InferenceRequest(this);
+    }
+  }
+}

@@ -1,0 +1,57 @@
+package io.serve4j;
+
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * The inputs a model takes and the outputs it produces.
+ *
+ * @param inputs input specs, in the model's order
+ * @param outputs output specs, in the model's order
+ */
+public record ModelSignature(List<TensorSpec> inputs, List<TensorSpec> outputs) {
+  /** Copies the lists and rejects duplicate names. */
+  public ModelSignature {
+    inputs = List.copyOf(Objects.requireNonNull(inputs, "inputs"));
+    outputs = List.copyOf(Objects.requireNonNull(outputs, "outputs"));
+    if (inputs.stream().map(TensorSpec::name).distinct().count() != inputs.size()) {
+      throw new IllegalArgumentException("duplicate input names in " + inputs);
+    }
+    if (outputs.stream().map(TensorSpec::name).distinct().count() != outputs.size()) {
+      throw new IllegalArgumentException("duplicate output names in " + outputs);
+    }
+  }
+
+  /**
+   * Finds an input by name.
+   *
+   * @param name input name
+   * @return the spec, or empty if the model has no such input
+   */
+  public Optional<TensorSpec> input(String name) {
+    return inputs.stream().filter(s -> s.name().equals(name)).findFirst();
+  }
+
+  /**
+   * Finds an output by name.
+   *
+   * @param name output name
+   * @return the spec, or empty if the model has no such output
+   */
+  public Optional<TensorSpec> output(String name) {
+    return outputs.stream().filter(s -> s.name().equals(name)).findFirst();
+  }
+
+  /**
+   * Returns whether every input and output has a dynamic first dimension, so that requests can be
+   * concatenated along it (micro- or dynamic batching).
+   *
+   * @return true if the signature is batchable along axis 0
+   */
+  public boolean isBatchable() {
+    return !inputs.isEmpty()
+        && inputs.stream().allMatch(s -> s.shape().rank() > 0 && s.shape().dim(0) == -1)
+        && outputs.stream().allMatch(s -> s.shape().rank() > 0 && s.shape().dim(0) == -1);
+  }
+}

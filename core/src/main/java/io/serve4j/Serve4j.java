@@ -1,0 +1,281 @@
+package io.serve4j;
+
+import io.serve4j.internal.ClientConfig;
+import io.serve4j.internal.DefaultServingClient;
+import io.serve4j.internal.ProviderRegistry;
+import io.serve4j.spi.ProviderClient;
+import io.serve4j.spi.ProviderContext;
+import io.serve4j.spi.ServingProvider;
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The entry point: a {@link ServingClient} for one provider, found by id or URI through {@link
+ * java.util.ServiceLoader}, or built from typed options.
+ *
+ * <pre>{@code
+ * ServingClient local = Serve4j.client("local");              // ONNX Runtime in-process
+ * ServingClient aws = Serve4j.client(URI.create("aws://eu-west-1"));
+ * ServingClient gcp = Serve4j.client(GcpOptions.builder().project("p").location("us-central1").build());
+ * ServingClient tuned = Serve4j.builder()
+ *     .provider("local")
+ *     .predictTimeout(Duration.ofSeconds(2))
+ *     .listener(myMetrics)
+ *     .build();
+ * }</pre>
+ */
+public final class Serve4j {
+  private Serve4j() {}
+
+  /**
+   * A client for a provider with its default options (the vendor's default chains).
+   *
+   * @param providerId {@code local}, {@code aws}, {@code azure}, {@code gcp}, {@code memory}, ...
+   * @return the client
+   * @throws NotFoundException listing the providers on the class path if none has that id
+   */
+  public static ServingClient client(String providerId) {
+    return builder().provider(providerId).build();
+  }
+
+  /**
+   * A client for a provider chosen by URI scheme, e.g. {@code aws://us-east-1} or {@code local:}.
+   *
+   * @param uri the URI
+   * @return the client
+   */
+  public static ServingClient client(URI uri) {
+    return builder().uri(uri).build();
+  }
+
+  /**
+   * A client for the provider the options belong to.
+   *
+   * @param options typed provider options
+   * @return the client
+   */
+  public static ServingClient client(ProviderOptions options) {
+    return builder().options(options).build();
+  }
+
+  /**
+   * Returns the ids of the providers on the class path.
+   *
+   * @return the ids, sorted
+   * @throws IllegalStateException if two providers declare the same id
+   */
+  public static List<String> providers() {
+    return List.copyOf(ProviderRegistry.load(classLoader()).keySet());
+  }
+
+  /**
+   * Starts a builder.
+   *
+   * @return a new builder
+   */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  private static ClassLoader classLoader() {
+    ClassLoader l = Thread.currentThread().getContextClassLoader();
+    return l != null ? l : Serve4j.class.getClassLoader();
+  }
+
+  /** Builds a {@link ServingClient}. Not thread-safe; the client it builds is. */
+  public static final class Builder {
+    private String providerId;
+    private URI uri;
+    private ProviderOptions options;
+    private ServingProvider provider;
+    private final List<ServingListener> listeners = new ArrayList<>();
+    private Duration predictTimeout = Duration.ofSeconds(60);
+    private Duration operationTimeout = Duration.ofMinutes(60);
+    private Duration callTimeout = Duration.ofSeconds(60);
+    private long maxRequestBytes = 64L * 1024 * 1024;
+    private ScheduledExecutorService scheduler;
+
+    private Builder() {}
+
+    /**
+     * Chooses the provider by id.
+     *
+     * @param providerId the id
+     * @return this builder
+     */
+    public Builder provider(String providerId) {
+      this.providerId = providerId;
+      return this;
+    }
+
+    /**
+     * Uses this provider instance instead of looking one up; it always wins.
+     *
+     * @param provider the provider
+     * @return this builder
+     */
+    public Builder provider(ServingProvider provider) {
+      this.provider = provider;
+      return this;
+    }
+
+    /**
+     * Chooses the provider and its options by URI.
+     *
+     * @param uri e.g. {@code aws://us-east-1}
+     * @return this builder
+     */
+    public Builder uri(URI uri) {
+      this.uri = uri;
+      return this;
+    }
+
+    /**
+     * Sets typed provider options; they also choose the provider.
+     *
+     * @param options the options
+     * @return this builder
+     */
+    public Builder options(ProviderOptions options) {
+      this.options = options;
+      return this;
+    }
+
+    /**
+     * Adds a listener of every call.
+     *
+     * @param listener the listener
+     * @return this builder
+     */
+    public Builder listener(ServingListener listener) {
+      listeners.add(Objects.requireNonNull(listener));
+      return this;
+    }
+
+    /**
+     * Sets the default per-prediction timeout (a request's own timeout wins); default 60 s.
+     *
+     * @param timeout the timeout
+     * @return this builder
+     */
+    public Builder predictTimeout(Duration timeout) {
+      this.predictTimeout = requirePositive(timeout);
+      return this;
+    }
+
+    /**
+     * Sets the deadline of long-running operations (deploy, update, delete, batch); default 60 min.
+     *
+     * @param timeout the deadline from start
+     * @return this builder
+     */
+    public Builder operationTimeout(Duration timeout) {
+      this.operationTimeout = requirePositive(timeout);
+      return this;
+    }
+
+    /**
+     * Sets the timeout of control calls (describe, list); default 60 s.
+     *
+     * @param timeout the timeout
+     * @return this builder
+     */
+    public Builder callTimeout(Duration timeout) {
+      this.callTimeout = requirePositive(timeout);
+      return this;
+    }
+
+    /**
+     * Sets the largest request accepted; default 64 MiB.
+     *
+     * @param bytes the limit
+     * @return this builder
+     */
+    public Builder maxRequestBytes(long bytes) {
+      if (bytes < 1) {
+        throw new IllegalArgumentException("maxRequestBytes must be >= 1");
+      }
+      this.maxRequestBytes = bytes;
+      return this;
+    }
+
+    /**
+     * Uses the caller's scheduler for timers and polling; the client will not shut it down. By
+     * default the client creates a small daemon scheduler and shuts it down on close.
+     *
+     * @param scheduler the scheduler
+     * @return this builder
+     */
+    public Builder scheduler(ScheduledExecutorService scheduler) {
+      this.scheduler = scheduler;
+      return this;
+    }
+
+    /**
+     * Builds the client.
+     *
+     * @return the client
+     * @throws NotFoundException if the provider is not on the class path
+     * @throws InvalidInputException if the options do not fit the provider
+     */
+    public ServingClient build() {
+      ServingProvider p = provider;
+      ProviderOptions o = options;
+      ClassLoader loader = classLoader();
+      if (p == null) {
+        String id = o != null ? o.providerId() : uri != null ? uri.getScheme() : providerId;
+        if (id == null) {
+          throw new IllegalStateException(
+              "choose a provider: provider(id), uri(uri) or options(o)");
+        }
+        p = ProviderRegistry.find(id, loader);
+      }
+      if (o == null) {
+        o = uri != null ? p.optionsFrom(uri) : p.defaultOptions();
+      }
+      ProviderRegistry.checkOptions(p, o);
+      boolean owns = scheduler == null;
+      ScheduledExecutorService s = owns ? newScheduler(p.id()) : scheduler;
+      try {
+        ProviderClient pc = p.open(o, new ProviderContext(s));
+        ClientConfig config =
+            new ClientConfig(
+                listeners, predictTimeout, operationTimeout, callTimeout, maxRequestBytes);
+        return new DefaultServingClient(p.id(), p.capabilities(), pc, config, s, owns);
+      } catch (RuntimeException e) {
+        if (owns) {
+          s.shutdownNow();
+        }
+        throw e;
+      }
+    }
+
+    private static ScheduledExecutorService newScheduler(String id) {
+      AtomicInteger n = new AtomicInteger();
+      ScheduledThreadPoolExecutor s =
+          new ScheduledThreadPoolExecutor(
+              2,
+              r -> {
+                Thread t = new Thread(r, "serve4j-" + id + "-" + n.incrementAndGet());
+                t.setDaemon(true);
+                return t;
+              });
+      s.setRemoveOnCancelPolicy(true);
+      return Executors.unconfigurableScheduledExecutorService(s);
+    }
+
+    private static Duration requirePositive(Duration d) {
+      if (d == null || d.isNegative() || d.isZero()) {
+        throw new IllegalArgumentException("duration must be positive, was " + d);
+      }
+      return d;
+    }
+  }
+}

@@ -1,0 +1,26 @@
+package io.serve4j.internal;
+
+import io.serve4j.ServingListener;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * Settings core applies around every provider call.
+ *
+ * @param listeners observers of every call
+ * @param predictTimeout default per-prediction timeout
+ * @param operationTimeout default deadline of long-running operations
+ * @param callTimeout default timeout of short control calls (describe, list)
+ * @param maxRequestBytes largest request accepted
+ */
+public record ClientConfig(
+    List<ServingListener> listeners,
+    Duration predictTimeout,
+    Duration operationTimeout,
+    Duration callTimeout,
+    long maxRequestBytes) {
+  /** Copies the listeners. */
+  public ClientConfig {
+    listeners = List.copyOf(listeners);
+  }
+}

@@ -1,0 +1,257 @@
+package io.serve4j.internal;
+
+import io.serve4j.ErrorCategory;
+import io.serve4j.Operation;
+import io.serve4j.OperationProgress;
+import io.serve4j.ServingException;
+import io.serve4j.spi.CallContext;
+import io.serve4j.spi.Deadline;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
+import java.util.function.Function;
+
+/**
+ * The one {@link Operation} implementation: runs a provider hook with a {@link CallContext} whose
+ * cancellation flag turns true on {@link #cancel()} or when the operation's deadline passes (the
+ * operation then fails with a TimeoutException, and the provider's polling stops).
+ *
+ * @param <T> the result
+ */
+public final class DefaultOperation<T> implements Operation<T> {
+  private final String description;
+  private final String providerId;
+  private final CompletableFuture<T> result = new CompletableFuture<>();
+  private final AtomicBoolean stopped = new AtomicBoolean();
+  private final List<Consumer<OperationProgress>> listeners = new CopyOnWriteArrayList<>();
+  private volatile OperationProgress last;
+  private volatile CompletableFuture<?> work;
+
+  private DefaultOperation(String description, String providerId) {
+    this.description = description;
+    this.providerId = providerId;
+  }
+
+  /**
+   * Starts an operation.
+   *
+   * @param description e.g. "deploy endpoint fraud"
+   * @param providerId the provider
+   * @param deadline when it must be done
+   * @param scheduler for the deadline timer
+   * @param hook the work, given a context wired to this operation
+   * @param <T> the result
+   * @return the running operation
+   */
+  public static <T> DefaultOperation<T> start(
+      String description,
+      String providerId,
+      Deadline deadline,
+      ScheduledExecutorService scheduler,
+      Function<CallContext, CompletableFuture<T>> hook) {
+    DefaultOperation<T> op = new DefaultOperation<>(description, providerId);
+    CallContext context =
+        new CallContext(UUID.randomUUID().toString(), deadline, op.stopped::get, op::report);
+    ScheduledFuture<?> timer =
+        deadline.isFinite()
+            ? scheduler.schedule(
+                () -> {
+                  op.stopped.set(true);
+                  op.result.completeExceptionally(
+                      ServingException.builder(ErrorCategory.TIMEOUT)
+                          .providerId(providerId)
+                          .message(description + " did not finish before its deadline")
+                          .build());
+                  CompletableFuture<?> w = op.work;
+                  if (w != null) {
+                    w.cancel(true);
+                  }
+                },
+                deadline.remaining().toNanos(),
+                TimeUnit.NANOSECONDS)
+            : null;
+    CompletableFuture<T> w = Futures.safely(() -> hook.apply(context));
+    op.work = w;
+    w.whenComplete(
+        (value, error) -> {
+          if (timer != null) {
+            timer.cancel(false);
+          }
+          if (error == null) {
+            op.result.complete(value);
+          } else if (Futures.unwrap(error) instanceof CancellationException) {
+            op.result.cancel(false);
+          } else {
+            op.result.completeExceptionally(Futures.toServing(error, providerId));
+          }
+        });
+    return op;
+  }
+
+  /**
+   * An operation that has already finished.
+   *
+   * @param description description
+   * @param providerId provider
+   * @param value the result
+   * @param <T> the result type
+   * @return a done operation
+   */
+  public static <T> DefaultOperation<T> completed(String description, String providerId, T value) {
+    DefaultOperation<T> op = new DefaultOperation<>(description, providerId);
+    op.result.complete(value);
+    return op;
+  }
+
+  /**
+   * Maps the result of another operation, sharing its cancellation and progress.
+   *
+   * @param source the operation to map
+   * @param mapper the mapping, run on the completing thread
+   * @param <S> source result
+   * @param <T> mapped result
+   * @return the mapped operation
+   */
+  public static <S, T> DefaultOperation<T> map(DefaultOperation<S> source, Function<S, T> mapper) {
+    DefaultOperation<T> op = new DefaultOperation<>(source.description, source.providerId);
+    op.work = source.result;
+    source.onProgress(op::report);
+    source.result.whenComplete(
+        (v, e) -> {
+          if (e != null) {
+            if (source.result.isCancelled()) {
+              op.result.cancel(false);
+            } else {
+              op.result.completeExceptionally(Futures.unwrap(e));
+            }
+            return;
+          }
+          try {
+            op.result.complete(mapper.apply(v));
+          } catch (RuntimeException ex) {
+            op.result.completeExceptionally(Futures.toServing(ex, source.providerId));
+          }
+        });
+    op.result.whenComplete(
+        (v, e) -> {
+          if (op.result.isCancelled()) {
+            source.cancel();
+          }
+        });
+    return op;
+  }
+
+  private void report(OperationProgress progress) {
+    last = progress;
+    for (Consumer<OperationProgress> l : listeners) {
+      try {
+        l.accept(progress);
+      } catch (RuntimeException ignored) {
+        // a listener's failure must not break the operation
+      }
+    }
+  }
+
+  @Override
+  public String description() {
+    return description;
+  }
+
+  @Override
+  public T await() {
+    return Futures.join(result, providerId);
+  }
+
+  @Override
+  public T await(Duration timeout) {
+    try {
+      return result.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+    } catch (java.util.concurrent.TimeoutException e) {
+      throw ServingException.builder(ErrorCategory.TIMEOUT)
+          .providerId(providerId)
+          .message(
+              description
+                  + " did not finish within "
+                  + timeout
+                  + "; it goes on until cancelled or its own deadline")
+          .build();
+    } catch (ExecutionException e) {
+      throw Futures.toServing(e, providerId);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw ServingException.builder(ErrorCategory.INTERNAL)
+          .providerId(providerId)
+          .message("interrupted while waiting for " + description)
+          .cause(e)
+          .build();
+    }
+  }
+
+  @Override
+  public CompletableFuture<T> future() {
+    CompletableFuture<T> copy = new CompletableFuture<>();
+    result.whenComplete(
+        (v, e) -> {
+          if (e == null) {
+            copy.complete(v);
+          } else if (result.isCancelled()) {
+            copy.cancel(false);
+          } else {
+            copy.completeExceptionally(Futures.unwrap(e));
+          }
+        });
+    copy.whenComplete(
+        (v, e) -> {
+          if (copy.isCancelled()) {
+            cancel();
+          }
+        });
+    return copy;
+  }
+
+  @Override
+  public boolean cancel() {
+    stopped.set(true);
+    boolean cancelled = result.cancel(false);
+    CompletableFuture<?> w = work;
+    if (w != null) {
+      w.cancel(true);
+    }
+    return cancelled;
+  }
+
+  @Override
+  public boolean isDone() {
+    return result.isDone();
+  }
+
+  @Override
+  public Operation<T> onProgress(Consumer<OperationProgress> listener) {
+    listeners.add(listener);
+    OperationProgress p = last;
+    if (p != null) {
+      listener.accept(p);
+    }
+    return this;
+  }
+
+  @Override
+  public Optional<OperationProgress> lastProgress() {
+    return Optional.ofNullable(last);
+  }
+
+  @Override
+  public String toString() {
+    return "Operation[" + description + (isDone() ? ", done" : ", running") + "]";
+  }
+}

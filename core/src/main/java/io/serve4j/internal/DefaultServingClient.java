@@ -1,0 +1,340 @@
+package io.serve4j.internal;
+
+import io.serve4j.BatchJobDescription;
+import io.serve4j.BatchJobSpec;
+import io.serve4j.CallInfo;
+import io.serve4j.Capability;
+import io.serve4j.DeploymentDescription;
+import io.serve4j.Endpoint;
+import io.serve4j.EndpointDescription;
+import io.serve4j.EndpointSpec;
+import io.serve4j.ModelSignature;
+import io.serve4j.Operation;
+import io.serve4j.ServingClient;
+import io.serve4j.ServingException;
+import io.serve4j.ServingListener;
+import io.serve4j.spi.CallContext;
+import io.serve4j.spi.Deadline;
+import io.serve4j.spi.ProviderClient;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Function;
+
+/**
+ * Core's template around a {@link ProviderClient}: the open check, capability checks, deadlines,
+ * listeners, error typing and the signature cache live here once for every provider.
+ */
+public final class DefaultServingClient implements ServingClient {
+  private final String providerId;
+  private final Set<Capability> capabilities;
+  private final ProviderClient provider;
+  private final ClientConfig config;
+  private final ScheduledExecutorService scheduler;
+  private final boolean ownsScheduler;
+  private final AtomicBoolean closed = new AtomicBoolean();
+  private final Map<String, List<ModelSignature>> signatures = new ConcurrentHashMap<>();
+
+  /**
+   * Creates the client.
+   *
+   * @param providerId provider id
+   * @param capabilities provider capabilities
+   * @param provider the provider's hooks
+   * @param config core settings
+   * @param scheduler the scheduler shared with the provider
+   * @param ownsScheduler whether close() shuts the scheduler down
+   */
+  public DefaultServingClient(
+      String providerId,
+      Set<Capability> capabilities,
+      ProviderClient provider,
+      ClientConfig config,
+      ScheduledExecutorService scheduler,
+      boolean ownsScheduler) {
+    this.providerId = providerId;
+    this.capabilities = Set.copyOf(capabilities);
+    this.provider = provider;
+    this.config = config;
+    this.scheduler = scheduler;
+    this.ownsScheduler = ownsScheduler;
+  }
+
+  @Override
+  public String providerId() {
+    return providerId;
+  }
+
+  @Override
+  public Set<Capability> capabilities() {
+    return capabilities;
+  }
+
+  /**
+   * Returns the core settings.
+   *
+   * @return the config
+   */
+  public ClientConfig config() {
+    return config;
+  }
+
+  /**
+   * Returns the provider's hooks, for wrappers in core (batching, resilience).
+   *
+   * @return the provider client
+   */
+  public ProviderClient provider() {
+    return provider;
+  }
+
+  /**
+   * Returns the scheduler.
+   *
+   * @return the scheduler
+   */
+  public ScheduledExecutorService scheduler() {
+    return scheduler;
+  }
+
+  @Override
+  public Operation<Endpoint> deploy(EndpointSpec spec) {
+    ensureOpen();
+    CapabilityCheck.check(providerId, capabilities, spec);
+    DefaultOperation<EndpointDescription> op =
+        operation(
+            "deploy endpoint " + spec.name(),
+            spec.name(),
+            ctx -> provider.createEndpoint(spec, ctx));
+    return DefaultOperation.map(
+        op,
+        d -> {
+          remember(spec, d);
+          return endpoint(spec.name());
+        });
+  }
+
+  @Override
+  public Endpoint endpoint(String name) {
+    ensureOpen();
+    return new DefaultEndpoint(this, name);
+  }
+
+  @Override
+  public List<EndpointDescription> listEndpoints() {
+    return Futures.join(listEndpointsAsync(), providerId);
+  }
+
+  @Override
+  public CompletableFuture<List<EndpointDescription>> listEndpointsAsync() {
+    ensureOpen();
+    return call("list", "", null, Deadline.after(config.callTimeout()), provider::listEndpoints);
+  }
+
+  @Override
+  public Operation<BatchJobDescription> submitBatchJob(BatchJobSpec spec) {
+    ensureOpen();
+    CapabilityCheck.require(
+        providerId, capabilities, Capability.BATCH_JOBS, "batch job '" + spec.name() + "'");
+    return operation("batch job " + spec.name(), "", ctx -> provider.runBatchJob(spec, ctx));
+  }
+
+  @Override
+  public BatchJobDescription describeBatchJob(String name) {
+    ensureOpen();
+    CapabilityCheck.require(
+        providerId, capabilities, Capability.BATCH_JOBS, "batch job '" + name + "'");
+    return Futures.join(
+        call(
+            "describeBatchJob",
+            "",
+            null,
+            Deadline.after(config.callTimeout()),
+            ctx -> provider.describeBatchJob(name, ctx)),
+        providerId);
+  }
+
+  @Override
+  public void close() {
+    if (closed.compareAndSet(false, true)) {
+      try {
+        provider.close();
+      } finally {
+        if (ownsScheduler) {
+          scheduler.shutdownNow();
+        }
+      }
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "ServingClient[" + providerId + (closed.get() ? ", closed" : "") + "]";
+  }
+
+  // ---------------------------------------------------------------- template
+
+  void ensureOpen() {
+    if (closed.get()) {
+      throw new IllegalStateException("serving client '" + providerId + "' is closed");
+    }
+  }
+
+  /**
+   * Runs a long-running hook as an operation with the client's operation deadline.
+   *
+   * @param description what it does
+   * @param endpoint endpoint name for listeners
+   * @param hook the provider call
+   * @param <T> the result
+   * @return the operation
+   */
+  <T> DefaultOperation<T> operation(
+      String description, String endpoint, Function<CallContext, CompletableFuture<T>> hook) {
+    String op = description.split(" ", 2)[0];
+    CallInfo info = new CallInfo(providerId, op, endpoint, null);
+    long start = System.nanoTime();
+    fire(l -> l.onStart(info));
+    DefaultOperation<T> operation =
+        DefaultOperation.start(
+            description, providerId, Deadline.after(config.operationTimeout()), scheduler, hook);
+    operation.future().whenComplete((v, e) -> finish(info, start, e));
+    return operation;
+  }
+
+  /**
+   * Runs a short hook with a deadline, listeners and typed errors. Cancelling the returned future
+   * cancels the provider's.
+   *
+   * @param operation name for listeners
+   * @param endpoint endpoint name
+   * @param requestId request id, or null to generate one
+   * @param deadline the deadline
+   * @param hook the provider call
+   * @param <T> the result
+   * @return the future
+   */
+  <T> CompletableFuture<T> call(
+      String operation,
+      String endpoint,
+      String requestId,
+      Deadline deadline,
+      Function<CallContext, CompletableFuture<T>> hook) {
+    String id = requestId != null ? requestId : UUID.randomUUID().toString();
+    CallInfo info = new CallInfo(providerId, operation, endpoint, id);
+    long start = System.nanoTime();
+    fire(l -> l.onStart(info));
+    CompletableFuture<T> result = new CompletableFuture<>();
+    CallContext ctx = new CallContext(id, deadline, result::isDone, p -> {});
+    CompletableFuture<T> work = Futures.safely(() -> hook.apply(ctx));
+    ScheduledFuture<?> timer =
+        deadline.isFinite()
+            ? scheduler.schedule(
+                () -> {
+                  if (result.completeExceptionally(
+                      ServingException.builder(io.serve4j.ErrorCategory.TIMEOUT)
+                          .providerId(providerId)
+                          .requestId(id)
+                          .message(
+                              operation
+                                  + (endpoint.isEmpty() ? "" : " on endpoint '" + endpoint + "'")
+                                  + " did not finish before its deadline")
+                          .build())) {
+                    work.cancel(true);
+                  }
+                },
+                deadline.remaining().toNanos(),
+                TimeUnit.NANOSECONDS)
+            : null;
+    work.whenComplete(
+        (v, e) -> {
+          if (timer != null) {
+            timer.cancel(false);
+          }
+          if (e == null) {
+            result.complete(v);
+          } else {
+            ServingException se = Futures.toServing(e, providerId);
+            if (se.requestId().isEmpty()) {
+              ServingException withId = se.toBuilder().requestId(id).build();
+              withId.setStackTrace(se.getStackTrace());
+              se = withId;
+            }
+            result.completeExceptionally(se);
+          }
+        });
+    result.whenComplete(
+        (v, e) -> {
+          if (result.isCancelled()) {
+            work.cancel(true);
+          }
+          finish(info, start, e);
+        });
+    return result;
+  }
+
+  private void finish(CallInfo info, long start, Throwable error) {
+    Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
+    if (error == null) {
+      fire(l -> l.onSuccess(info, elapsed));
+    } else if (!(Futures.unwrap(error) instanceof java.util.concurrent.CancellationException)) {
+      ServingException se = Futures.toServing(error, providerId);
+      fire(l -> l.onError(info, se, elapsed));
+    }
+  }
+
+  /**
+   * Calls every listener, ignoring their failures.
+   *
+   * @param event the callback
+   */
+  public void fire(java.util.function.Consumer<ServingListener> event) {
+    for (ServingListener l : config.listeners()) {
+      try {
+        event.accept(l);
+      } catch (RuntimeException ignored) {
+        // listeners must not break calls
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- signature cache
+
+  void remember(EndpointSpec spec, EndpointDescription description) {
+    List<ModelSignature> list = new ArrayList<>();
+    for (DeploymentDescription d : description.deployments()) {
+      d.signature().ifPresent(list::add);
+    }
+    if (list.isEmpty()) {
+      spec.deployments().forEach(d -> d.model().signature().ifPresent(list::add));
+    }
+    signatures.put(spec.name(), List.copyOf(list));
+  }
+
+  void remember(EndpointDescription description) {
+    List<ModelSignature> list = new ArrayList<>();
+    for (DeploymentDescription d : description.deployments()) {
+      d.signature().ifPresent(list::add);
+    }
+    if (!list.isEmpty() || !signatures.containsKey(description.name())) {
+      signatures.put(description.name(), List.copyOf(list));
+    }
+  }
+
+  List<ModelSignature> knownSignatures(String endpoint) {
+    return signatures.get(endpoint);
+  }
+
+  void forget(String endpoint) {
+    signatures.remove(endpoint);
+  }
+}

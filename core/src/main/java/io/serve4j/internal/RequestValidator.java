@@ -1,0 +1,134 @@
+package io.serve4j.internal;
+
+import io.serve4j.ErrorCategory;
+import io.serve4j.InferenceRequest;
+import io.serve4j.ModelSignature;
+import io.serve4j.ServingException;
+import io.serve4j.Tensor;
+import io.serve4j.TensorSpec;
+import java.util.List;
+
+/** Checks a request against a model signature before anything is sent. */
+public final class RequestValidator {
+  private RequestValidator() {}
+
+  /**
+   * Validates a request's size.
+   *
+   * @param request the request
+   * @param maxBytes the limit
+   * @param endpoint endpoint name for the message
+   * @throws io.serve4j.InvalidInputException if larger than the limit
+   */
+  public static void checkSize(InferenceRequest request, long maxBytes, String endpoint) {
+    long size =
+        request.payload().map(p -> (long) p.size()).orElse(0L)
+            + request.inputs().stream().mapToLong(Tensor::byteSize).sum();
+    if (size > maxBytes) {
+      throw invalid(
+          "request to endpoint '"
+              + endpoint
+              + "' is "
+              + size
+              + " bytes, above the client's limit of "
+              + maxBytes
+              + " (Serve4j.builder().maxRequestBytes)");
+    }
+  }
+
+  /**
+   * Validates the request against the signatures of the endpoint's deployments; it must match at
+   * least one. With no signatures known there is nothing to check.
+   *
+   * @param request the request
+   * @param signatures the known signatures
+   * @param endpoint endpoint name for the message
+   * @throws io.serve4j.InvalidInputException naming the input and expected vs actual type or shape
+   */
+  public static void validate(
+      InferenceRequest request, List<ModelSignature> signatures, String endpoint) {
+    if (signatures.isEmpty() || request.payload().isPresent()) {
+      return;
+    }
+    ServingException first = null;
+    for (ModelSignature s : signatures) {
+      try {
+        validate(request, s, endpoint);
+        return;
+      } catch (ServingException e) {
+        if (first == null) {
+          first = e;
+        }
+      }
+    }
+    throw first;
+  }
+
+  /**
+   * Validates the request against one signature.
+   *
+   * @param request the request
+   * @param signature the signature
+   * @param endpoint endpoint name for the message
+   * @throws io.serve4j.InvalidInputException naming the input and expected vs actual type or shape
+   */
+  public static void validate(InferenceRequest request, ModelSignature signature, String endpoint) {
+    for (Tensor t : request.inputs()) {
+      TensorSpec spec =
+          signature
+              .input(t.name())
+              .orElseThrow(
+                  () ->
+                      invalid(
+                          "endpoint '"
+                              + endpoint
+                              + "' has no input '"
+                              + t.name()
+                              + "'; its inputs are "
+                              + signature.inputs()));
+      if (spec.dataType() != t.dataType()) {
+        throw invalid(
+            "input '"
+                + t.name()
+                + "' of endpoint '"
+                + endpoint
+                + "' expects "
+                + spec.dataType()
+                + " but got "
+                + t.dataType());
+      }
+      if (!spec.shape().accepts(t.shape())) {
+        throw invalid(
+            "input '"
+                + t.name()
+                + "' of endpoint '"
+                + endpoint
+                + "' expects shape "
+                + spec.shape()
+                + " (-1 = any) but got "
+                + t.shape());
+      }
+    }
+    for (TensorSpec spec : signature.inputs()) {
+      if (request.input(spec.name()).isEmpty()) {
+        throw invalid(
+            "endpoint '" + endpoint + "' needs input " + spec + " which the request lacks");
+      }
+    }
+    for (String out : request.outputs()) {
+      if (signature.output(out).isEmpty()) {
+        throw invalid(
+            "endpoint '"
+                + endpoint
+                + "' has no output '"
+                + out
+                + "'; its outputs are "
+                + signature.outputs());
+      }
+    }
+  }
+
+  private static ServingException invalid(String message) {
+    return ServingException.builder(ErrorCategory.INVALID_INPUT).message(message).build();
+  }
+}

@@ -1,0 +1,2 @@
+/** Core's implementation; not API, may change without notice. */
+package io.serve4j.internal;

@@ -1,0 +1,85 @@
+package io.serve4j.spi;
+
+import io.serve4j.OperationProgress;
+import java.time.Instant;
+import java.util.Objects;
+import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
+
+/**
+ * What core hands a provider with each call: the request id, the deadline to propagate into the
+ * vendor SDK, a cancellation flag for polling loops, and a progress sink for long-running
+ * operations.
+ */
+public final class CallContext {
+  private final String requestId;
+  private final Deadline deadline;
+  private final BooleanSupplier cancelled;
+  private final Consumer<OperationProgress> progress;
+
+  /**
+   * Creates a context.
+   *
+   * @param requestId the request id
+   * @param deadline when the call must finish
+   * @param cancelled true once the caller cancelled
+   * @param progress where progress goes
+   */
+  public CallContext(
+      String requestId,
+      Deadline deadline,
+      BooleanSupplier cancelled,
+      Consumer<OperationProgress> progress) {
+    this.requestId = Objects.requireNonNull(requestId, "requestId");
+    this.deadline = Objects.requireNonNull(deadline, "deadline");
+    this.cancelled = Objects.requireNonNull(cancelled, "cancelled");
+    this.progress = Objects.requireNonNull(progress, "progress");
+  }
+
+  /**
+   * A context with a deadline and nothing else, for tests and internal calls.
+   *
+   * @param deadline the deadline
+   * @return the context
+   */
+  public static CallContext of(Deadline deadline) {
+    return new CallContext(java.util.UUID.randomUUID().toString(), deadline, () -> false, p -> {});
+  }
+
+  /**
+   * Returns the request id (the caller's, or one core generated).
+   *
+   * @return the request id
+   */
+  public String requestId() {
+    return requestId;
+  }
+
+  /**
+   * Returns the deadline; providers pass {@code deadline().remaining()} to their SDK.
+   *
+   * @return the deadline
+   */
+  public Deadline deadline() {
+    return deadline;
+  }
+
+  /**
+   * Returns whether the caller cancelled; polling loops stop when it turns true.
+   *
+   * @return true once cancelled
+   */
+  public boolean isCancelled() {
+    return cancelled.getAsBoolean();
+  }
+
+  /**
+   * Reports progress of a long-running operation.
+   *
+   * @param message what is happening
+   * @param fraction 0..1, or -1 if unknown
+   */
+  public void progress(String message, double fraction) {
+    progress.accept(new OperationProgress(message, fraction, Instant.now()));
+  }
+}

@@ -1,0 +1,106 @@
+package io.serve4j.spi;
+
+import io.serve4j.ErrorCategory;
+import io.serve4j.ServingException;
+import java.time.Duration;
+
+/**
+ * A point in time by which a call must finish, on the monotonic clock.
+ *
+ * <pre>{@code
+ * Deadline d = Deadline.after(Duration.ofSeconds(5));
+ * sdkRequest.overrideConfiguration(c -> c.apiCallTimeout(d.remaining()));
+ * }</pre>
+ */
+public final class Deadline {
+  private static final Deadline NONE = new Deadline(Long.MAX_VALUE);
+
+  private final long nanos;
+
+  private Deadline(long nanos) {
+    this.nanos = nanos;
+  }
+
+  /**
+   * A deadline {@code timeout} from now.
+   *
+   * @param timeout how long from now
+   * @return the deadline
+   */
+  public static Deadline after(Duration timeout) {
+    long now = System.nanoTime();
+    long t;
+    try {
+      t = Math.addExact(now, timeout.toNanos());
+    } catch (ArithmeticException e) {
+      return NONE;
+    }
+    return new Deadline(t);
+  }
+
+  /**
+   * No deadline.
+   *
+   * @return a deadline that never expires
+   */
+  public static Deadline none() {
+    return NONE;
+  }
+
+  /**
+   * Returns whether this deadline is finite.
+   *
+   * @return false for {@link #none()}
+   */
+  public boolean isFinite() {
+    return nanos != Long.MAX_VALUE;
+  }
+
+  /**
+   * Returns the time left, never negative; a very long duration when infinite.
+   *
+   * @return time left
+   */
+  public Duration remaining() {
+    if (!isFinite()) {
+      return Duration.ofDays(365);
+    }
+    return Duration.ofNanos(Math.max(0, nanos - System.nanoTime()));
+  }
+
+  /**
+   * Returns whether the deadline has passed.
+   *
+   * @return true if expired
+   */
+  public boolean isExpired() {
+    return isFinite() && System.nanoTime() - nanos >= 0;
+  }
+
+  /**
+   * Returns the earlier of this and another deadline.
+   *
+   * @param other another deadline
+   * @return the earlier one
+   */
+  public Deadline min(Deadline other) {
+    return other.nanos - nanos < 0 ? other : this;
+  }
+
+  /**
+   * Builds the typed error for an expired deadline.
+   *
+   * @param what what timed out, e.g. "predict on endpoint fraud"
+   * @return a {@code TimeoutException}
+   */
+  public ServingException timeoutError(String what) {
+    return ServingException.builder(ErrorCategory.TIMEOUT)
+        .message(what + " did not finish before its deadline")
+        .build();
+  }
+
+  @Override
+  public String toString() {
+    return isFinite() ? "Deadline[in " + remaining() + "]" : "Deadline[none]";
+  }
+}

@@ -1,0 +1,75 @@
+package io.serve4j.spi;
+
+import io.serve4j.Capability;
+import io.serve4j.ErrorCategory;
+import io.serve4j.ProviderOptions;
+import io.serve4j.ServingException;
+import java.net.URI;
+import java.util.Set;
+
+/**
+ * A provider of serving: found through {@link java.util.ServiceLoader} (list the class in {@code
+ * META-INF/services/io.serve4j.spi.ServingProvider}), keyed by its {@link #id()}.
+ *
+ * <p>Discovery must have no side effects: constructing a provider and calling {@link #id()}, {@link
+ * #capabilities()} or {@link #optionsType()} must not touch the network, native libraries or
+ * credentials. Work starts in {@link #open}.
+ */
+public interface ServingProvider {
+  /**
+   * Returns the unique id, also the URI scheme, e.g. {@code "aws"}.
+   *
+   * @return the id
+   */
+  String id();
+
+  /**
+   * Returns what this provider can do; core refuses the rest before any call.
+   *
+   * @return the capabilities
+   */
+  Set<Capability> capabilities();
+
+  /**
+   * Returns the type of options this provider takes.
+   *
+   * @return the options class
+   */
+  Class<? extends ProviderOptions> optionsType();
+
+  /**
+   * Returns options from the environment (the vendor's default region and credential chains).
+   *
+   * @return default options
+   * @throws ServingException if required settings cannot be found, saying which
+   */
+  ProviderOptions defaultOptions();
+
+  /**
+   * Returns options from a URI such as {@code aws://us-east-1} or {@code local:}.
+   *
+   * @param uri a URI whose scheme is this provider's id
+   * @return the options
+   * @throws io.serve4j.InvalidInputException if the URI cannot be understood
+   */
+  default ProviderOptions optionsFrom(URI uri) {
+    if (uri.getSchemeSpecificPart() == null
+        || uri.getSchemeSpecificPart().isEmpty()
+        || uri.getSchemeSpecificPart().equals("//")) {
+      return defaultOptions();
+    }
+    throw ServingException.builder(ErrorCategory.INVALID_INPUT)
+        .providerId(id())
+        .message("provider '" + id() + "' takes no settings in its URI: " + uri)
+        .build();
+  }
+
+  /**
+   * Opens a client.
+   *
+   * @param options options of {@link #optionsType()}
+   * @param context shared facilities from core
+   * @return the client
+   */
+  ProviderClient open(ProviderOptions options, ProviderContext context);
+}
