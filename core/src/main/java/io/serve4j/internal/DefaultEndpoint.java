@@ -61,8 +61,8 @@ final class DefaultEndpoint implements Endpoint {
 
   @Override
   public CompletableFuture<InferenceResponse> predictAsync(InferenceRequest request) {
+    client.ensureOpen();
     try {
-      client.ensureOpen();
       check(request);
     } catch (RuntimeException e) {
       return CompletableFuture.failedFuture(Futures.toServing(e, client.providerId()));
