@@ -77,19 +77,20 @@ final class DefaultEndpoint implements Endpoint {
       return send(request);
     }
     // First call on this handle: learn the signature so that bad input never leaves the process.
-    return describeAsync()
-        .handle(
-            (d, e) -> {
-              if (e != null && Futures.unwrap(e) instanceof NotFoundException nf) {
-                throw nf;
-              }
-              List<ModelSignature> sigs = client.knownSignatures(name);
-              if (sigs != null) {
-                RequestValidator.validate(request, sigs, name);
-              }
-              return request;
-            })
-        .thenCompose(this::send);
+    return Futures.thenComposeCancellable(
+        describeAsync()
+            .handle(
+                (d, e) -> {
+                  if (e != null && Futures.unwrap(e) instanceof NotFoundException nf) {
+                    throw nf;
+                  }
+                  List<ModelSignature> sigs = client.knownSignatures(name);
+                  if (sigs != null) {
+                    RequestValidator.validate(request, sigs, name);
+                  }
+                  return request;
+                }),
+        this::send);
   }
 
   private void check(InferenceRequest request) {

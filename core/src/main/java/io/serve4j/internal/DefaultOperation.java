@@ -222,7 +222,7 @@ public final class DefaultOperation<T> implements Operation<T> {
   @Override
   public boolean cancel() {
     stopped.set(true);
-    boolean cancelled = result.cancel(false);
+    boolean cancelled = result.completeExceptionally(new CancellationException(description));
     CompletableFuture<?> w = work;
     if (w != null) {
       w.cancel(true);

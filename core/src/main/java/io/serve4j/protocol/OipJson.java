@@ -151,7 +151,7 @@ public final class OipJson {
         throw new IllegalArgumentException("server error: " + root.get("error").asText());
       }
       InferenceResponse.Builder b = InferenceResponse.builder();
-      if (root.hasNonNull("model_name")) {
+      if (root.hasNonNull("model_name") && !root.get("model_name").asText().isEmpty()) {
         b.modelName(root.get("model_name").asText());
       }
       if (root.hasNonNull("model_version")) {

@@ -1,0 +1,149 @@
+package io.serve4j;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.net.URI;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class SpecsTest {
+  private static final Model MODEL =
+      Model.builder().name("m").artifact(URI.create("file:/tmp/m.onnx")).build();
+
+  @Test
+  void endpoint_singleDeploymentWithoutTraffic_gets100() {
+    assertThat(EndpointSpec.of("e", MODEL).traffic()).isEqualTo(Map.of("default", 100));
+  }
+
+  @Test
+  void endpoint_trafficMustSumTo100() {
+    assertThatThrownBy(
+            () ->
+                EndpointSpec.builder()
+                    .name("e")
+                    .deployment(DeploymentSpec.of("a", MODEL))
+                    .deployment(DeploymentSpec.of("b", MODEL))
+                    .traffic(Map.of("a", 60, "b", 30))
+                    .build())
+        .isInstanceOf(InvalidInputException.class)
+        .hasMessageContaining("sums to 90");
+  }
+
+  @Test
+  void endpoint_trafficNamingUnknownDeployment_isInvalid() {
+    assertThatThrownBy(
+            () ->
+                EndpointSpec.builder()
+                    .name("e")
+                    .deployment(DeploymentSpec.of("a", MODEL))
+                    .traffic(Map.of("a", 50, "zz", 50))
+                    .build())
+        .isInstanceOf(InvalidInputException.class)
+        .hasMessageContaining("'zz'");
+  }
+
+  @Test
+  void endpoint_severalLiveDeploymentsWithoutTraffic_isInvalid() {
+    assertThatThrownBy(
+            () ->
+                EndpointSpec.builder()
+                    .name("e")
+                    .deployment(DeploymentSpec.of("a", MODEL))
+                    .deployment(DeploymentSpec.of("b", MODEL))
+                    .build())
+        .isInstanceOf(InvalidInputException.class)
+        .hasMessageContaining("give the traffic");
+  }
+
+  @Test
+  void endpoint_shadowMayNotTakeLiveTraffic() {
+    assertThatThrownBy(
+            () ->
+                EndpointSpec.builder()
+                    .name("e")
+                    .deployment(DeploymentSpec.of("a", MODEL))
+                    .deployment(DeploymentSpec.of("s", MODEL))
+                    .traffic(Map.of("a", 50, "s", 50))
+                    .mirror(new Mirror("s", 10))
+                    .build())
+        .isInstanceOf(InvalidInputException.class)
+        .hasMessageContaining("shadow");
+    EndpointSpec ok =
+        EndpointSpec.builder()
+            .name("e")
+            .deployment(DeploymentSpec.of("a", MODEL))
+            .deployment(DeploymentSpec.of("s", MODEL))
+            .mirror(new Mirror("s", 10))
+            .build();
+    assertThat(ok.traffic()).isEqualTo(Map.of("a", 100));
+  }
+
+  @Test
+  void names_areValidated() {
+    assertThatThrownBy(() -> EndpointSpec.of("bad name", MODEL))
+        .isInstanceOf(InvalidInputException.class);
+    assertThatThrownBy(() -> Model.builder().name("-x").artifact("file:/m").build())
+        .isInstanceOf(InvalidInputException.class);
+    assertThatThrownBy(() -> Model.builder().name("m").build())
+        .isInstanceOf(InvalidInputException.class)
+        .hasMessageContaining("artifact");
+    assertThatThrownBy(() -> Model.builder().name("m").artifact("file:/m").sha256("abc").build())
+        .isInstanceOf(InvalidInputException.class)
+        .hasMessageContaining("sha256");
+  }
+
+  @Test
+  void model_toStringHidesEnvironmentValues() {
+    Model m = MODEL.toBuilder().environment("API_KEY", "s3cr3t-value").build();
+    assertThat(m.toString()).contains("API_KEY").doesNotContain("s3cr3t-value");
+  }
+
+  @Test
+  void scaling_validatesBounds() {
+    assertThat(Scaling.autoscale(0, 4, ScalingMetric.CPU_UTILIZATION, 70).initialInstances())
+        .isEqualTo(1);
+    assertThatThrownBy(() -> Scaling.autoscale(5, 4, ScalingMetric.CPU_UTILIZATION, 70))
+        .isInstanceOf(InvalidInputException.class);
+    assertThatThrownBy(() -> Scaling.fixed(0)).isInstanceOf(InvalidInputException.class);
+  }
+
+  @Test
+  void request_needsTensorsXorPayload() {
+    assertThatThrownBy(() -> InferenceRequest.builder().build())
+        .isInstanceOf(InvalidInputException.class);
+    Tensor t = Tensor.ofFloats("x", new long[] {1}, new float[] {1});
+    assertThatThrownBy(
+            () ->
+                InferenceRequest.builder()
+                    .input(t)
+                    .payload(Payload.ofText("a", "text/csv"))
+                    .build())
+        .isInstanceOf(InvalidInputException.class);
+    assertThatThrownBy(() -> InferenceRequest.builder().input(t).input(t).build())
+        .isInstanceOf(InvalidInputException.class)
+        .hasMessageContaining("duplicate");
+  }
+
+  @Test
+  void exceptions_buildTheirCategorySubclass_withRetryability() {
+    for (ErrorCategory c : ErrorCategory.values()) {
+      ServingException e = ServingException.builder(c).message("m").build();
+      assertThat(e.category()).isEqualTo(c);
+      assertThat(e.getClass().getSimpleName())
+          .isEqualToIgnoringCase(c.name().replace("_", "") + "Exception");
+      assertThat(e.retryable()).isEqualTo(c.retryable());
+      assertThat(e.origin()).isEqualTo(ServingException.Origin.CLIENT);
+    }
+    ServingException t =
+        ServingException.builder(ErrorCategory.THROTTLED)
+            .fromService()
+            .statusCode(429)
+            .retryAfter(java.time.Duration.ofSeconds(3))
+            .build();
+    assertThat(t).isInstanceOf(ThrottledException.class);
+    assertThat(t.retryable()).isTrue();
+    assertThat(t.retryAfter()).contains(java.time.Duration.ofSeconds(3));
+    assertThat(t.statusCode()).hasValue(429);
+  }
+}

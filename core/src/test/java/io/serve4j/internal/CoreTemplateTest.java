@@ -1,0 +1,343 @@
+package io.serve4j.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.serve4j.CallInfo;
+import io.serve4j.Capability;
+import io.serve4j.EndpointDescription;
+import io.serve4j.EndpointSpec;
+import io.serve4j.EndpointStatus;
+import io.serve4j.InferenceRequest;
+import io.serve4j.InferenceResponse;
+import io.serve4j.InvalidInputException;
+import io.serve4j.Mirror;
+import io.serve4j.Model;
+import io.serve4j.NotFoundException;
+import io.serve4j.Operation;
+import io.serve4j.ProviderOptions;
+import io.serve4j.Serve4j;
+import io.serve4j.ServingClient;
+import io.serve4j.ServingException;
+import io.serve4j.ServingListener;
+import io.serve4j.Tensor;
+import io.serve4j.TimeoutException;
+import io.serve4j.UnsupportedCapabilityException;
+import io.serve4j.spi.CallContext;
+import io.serve4j.spi.ProviderClient;
+import io.serve4j.spi.ProviderContext;
+import io.serve4j.spi.ServingProvider;
+import java.io.IOException;
+import java.net.URL;
+import java.net.URLClassLoader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Core's template with a provider whose calls never finish unless told to. */
+class CoreTemplateTest {
+  static final Model MODEL = Model.builder().name("m").artifact("file:/m.onnx").build();
+
+  /** A provider that records contexts and leaves futures pending. */
+  public static final class PendingProvider implements ServingProvider, ProviderOptions {
+    final AtomicReference<CallContext> lastContext = new AtomicReference<>();
+    final AtomicReference<CompletableFuture<?>> lastFuture = new AtomicReference<>();
+
+    @Override
+    public String providerId() {
+      return "pending";
+    }
+
+    @Override
+    public String id() {
+      return "pending";
+    }
+
+    @Override
+    public Set<Capability> capabilities() {
+      return Set.of();
+    }
+
+    @Override
+    public Class<? extends ProviderOptions> optionsType() {
+      return PendingProvider.class;
+    }
+
+    @Override
+    public ProviderOptions defaultOptions() {
+      return this;
+    }
+
+    @Override
+    public ProviderClient open(ProviderOptions options, ProviderContext context) {
+      return new ProviderClient() {
+        <T> CompletableFuture<T> pending(CallContext c) {
+          lastContext.set(c);
+          CompletableFuture<T> f = new CompletableFuture<>();
+          lastFuture.set(f);
+          return f;
+        }
+
+        @Override
+        public CompletableFuture<EndpointDescription> createEndpoint(
+            EndpointSpec spec, CallContext c) {
+          return pending(c);
+        }
+
+        @Override
+        public CompletableFuture<EndpointDescription> updateEndpoint(
+            EndpointSpec spec, CallContext c) {
+          return pending(c);
+        }
+
+        @Override
+        public CompletableFuture<EndpointDescription> updateTraffic(
+            String e, Map<String, Integer> t, Mirror m, CallContext c) {
+          return pending(c);
+        }
+
+        @Override
+        public CompletableFuture<Void> deleteEndpoint(String e, CallContext c) {
+          return pending(c);
+        }
+
+        @Override
+        public CompletableFuture<EndpointDescription> describeEndpoint(String e, CallContext c) {
+          if (e.equals("missing")) {
+            return CompletableFuture.failedFuture(
+                ServingException.builder(io.serve4j.ErrorCategory.NOT_FOUND).fromService().build());
+          }
+          return CompletableFuture.completedFuture(
+              EndpointDescription.builder().name(e).status(EndpointStatus.IN_SERVICE).build());
+        }
+
+        @Override
+        public CompletableFuture<List<EndpointDescription>> listEndpoints(CallContext c) {
+          return CompletableFuture.completedFuture(List.of());
+        }
+
+        @Override
+        public CompletableFuture<InferenceResponse> predict(
+            String e, InferenceRequest r, CallContext c) {
+          return pending(c);
+        }
+
+        @Override
+        public void close() {}
+      };
+    }
+  }
+
+  private final PendingProvider provider = new PendingProvider();
+  private final List<String> events = new CopyOnWriteArrayList<>();
+
+  private ServingClient client(Serve4j.Builder b) {
+    return b.provider(provider)
+        .listener(
+            new ServingListener() {
+              @Override
+              public void onStart(CallInfo call) {
+                events.add("start " + call.operation());
+              }
+
+              @Override
+              public void onSuccess(CallInfo call, Duration elapsed) {
+                events.add("success " + call.operation());
+              }
+
+              @Override
+              public void onError(CallInfo call, ServingException error, Duration elapsed) {
+                events.add("error " + call.operation() + " " + error.category());
+              }
+            })
+        .build();
+  }
+
+  @Test
+  void predict_whenProviderNeverAnswers_timesOutAndCancelsProviderFuture() {
+    try (ServingClient c = client(Serve4j.builder().predictTimeout(Duration.ofMillis(200)))) {
+      InferenceRequest r =
+          InferenceRequest.of(Tensor.ofFloats("x", new long[] {1}, new float[] {1}));
+      long start = System.nanoTime();
+      assertThatThrownBy(() -> c.endpoint("e").predict(r))
+          .isInstanceOf(TimeoutException.class)
+          .hasMessageContaining("predict on endpoint 'e'");
+      assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(3));
+      assertThat(provider.lastFuture.get().isCancelled()).isTrue();
+      assertThat(provider.lastContext.get().isCancelled()).isTrue();
+      assertThat(events).contains("start predict", "error predict TIMEOUT");
+    }
+  }
+
+  @Test
+  void predictAsync_cancellingTheFuture_cancelsTheProviderCall() {
+    try (ServingClient c = client(Serve4j.builder())) {
+      InferenceRequest r =
+          InferenceRequest.of(Tensor.ofFloats("x", new long[] {1}, new float[] {1}));
+      CompletableFuture<InferenceResponse> f = c.endpoint("e").predictAsync(r);
+      f.cancel(true);
+      assertThat(provider.lastFuture.get().isCancelled()).isTrue();
+    }
+  }
+
+  @Test
+  void operation_cancel_flagsTheProviderContext() {
+    try (ServingClient c = client(Serve4j.builder())) {
+      Operation<?> op = c.deploy(EndpointSpec.of("e", MODEL));
+      assertThat(provider.lastContext.get().isCancelled()).isFalse();
+      assertThat(op.cancel()).isTrue();
+      assertThat(provider.lastContext.get().isCancelled()).isTrue();
+      assertThat(op.cancel()).isFalse();
+    }
+  }
+
+  @Test
+  void operation_deadline_failsTypedAndStopsProvider() {
+    try (ServingClient c = client(Serve4j.builder().operationTimeout(Duration.ofMillis(150)))) {
+      Operation<?> op = c.deploy(EndpointSpec.of("e", MODEL));
+      assertThatThrownBy(op::await)
+          .isInstanceOf(TimeoutException.class)
+          .hasMessageContaining("deploy endpoint e");
+      assertThat(provider.lastContext.get().isCancelled()).isTrue();
+    }
+  }
+
+  @Test
+  void operation_progressReachesListeners() {
+    try (ServingClient c = client(Serve4j.builder())) {
+      Operation<?> op = c.deploy(EndpointSpec.of("e", MODEL));
+      List<String> seen = new CopyOnWriteArrayList<>();
+      op.onProgress(p -> seen.add(p.message()));
+      provider.lastContext.get().progress("endpoint e is Creating", -1);
+      assertThat(seen).containsExactly("endpoint e is Creating");
+      assertThat(op.lastProgress()).isPresent();
+      op.cancel();
+    }
+  }
+
+  @Test
+  void deploy_needingMissingCapability_failsBeforeAnyCall() {
+    try (ServingClient c = client(Serve4j.builder())) {
+      EndpointSpec shadow =
+          EndpointSpec.builder()
+              .name("e")
+              .deployment(io.serve4j.DeploymentSpec.of("a", MODEL))
+              .deployment(io.serve4j.DeploymentSpec.of("s", MODEL))
+              .mirror(new Mirror("s", 5))
+              .build();
+      assertThatThrownBy(() -> c.deploy(shadow))
+          .isInstanceOf(UnsupportedCapabilityException.class)
+          .hasMessageContaining("SHADOW")
+          .hasMessageContaining("pending");
+      assertThat(provider.lastContext.get()).isNull();
+    }
+  }
+
+  @Test
+  void predict_onMissingEndpoint_isNotFoundFromFirstDescribe() {
+    try (ServingClient c = client(Serve4j.builder())) {
+      InferenceRequest r =
+          InferenceRequest.of(Tensor.ofFloats("x", new long[] {1}, new float[] {1}));
+      assertThatThrownBy(() -> c.endpoint("missing").predict(r))
+          .isInstanceOf(NotFoundException.class);
+      assertThat(provider.lastContext.get()).isNull();
+    }
+  }
+
+  @Test
+  void predict_aboveSizeLimit_isInvalidInputBeforeAnyCall() {
+    try (ServingClient c = client(Serve4j.builder().maxRequestBytes(16))) {
+      InferenceRequest r = InferenceRequest.of(Tensor.ofFloats("x", new long[] {5}, new float[5]));
+      assertThatThrownBy(() -> c.endpoint("e").predict(r))
+          .isInstanceOf(InvalidInputException.class)
+          .hasMessageContaining("20 bytes");
+      assertThat(provider.lastContext.get()).isNull();
+    }
+  }
+
+  @Test
+  void registry_missingProvider_listsThosePresent(@TempDir Path dir) throws IOException {
+    ClassLoader loader = loaderWith(dir, PendingProvider.class.getName());
+    assertThat(ProviderRegistry.load(loader)).containsKey("pending");
+    assertThatThrownBy(() -> ProviderRegistry.find("aws", loader))
+        .isInstanceOf(NotFoundException.class)
+        .hasMessageContaining("no serving provider 'aws'")
+        .hasMessageContaining("[pending]")
+        .hasMessageContaining("serve4j-provider-aws");
+  }
+
+  @Test
+  void registry_duplicateIds_failFast(@TempDir Path dir) throws IOException {
+    ClassLoader loader =
+        loaderWith(dir, PendingProvider.class.getName() + "\n" + SamePendingId.class.getName());
+    assertThatThrownBy(() -> ProviderRegistry.load(loader))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("two serving providers declare the id 'pending'");
+  }
+
+  @Test
+  void options_ofAnotherProvider_areRejected() {
+    ProviderOptions foreign = () -> "other";
+    assertThatThrownBy(() -> Serve4j.builder().provider(provider).options(foreign).build())
+        .isInstanceOf(InvalidInputException.class)
+        .hasMessageContaining("takes PendingProvider");
+  }
+
+  /** A second provider claiming the same id. */
+  public static final class SamePendingId extends DelegatingProvider {
+    /** For ServiceLoader. */
+    public SamePendingId() {
+      super(new PendingProvider());
+    }
+  }
+
+  /** Delegates to another provider. */
+  public abstract static class DelegatingProvider implements ServingProvider {
+    private final ServingProvider d;
+
+    DelegatingProvider(ServingProvider d) {
+      this.d = d;
+    }
+
+    @Override
+    public String id() {
+      return d.id();
+    }
+
+    @Override
+    public Set<Capability> capabilities() {
+      return d.capabilities();
+    }
+
+    @Override
+    public Class<? extends ProviderOptions> optionsType() {
+      return d.optionsType();
+    }
+
+    @Override
+    public ProviderOptions defaultOptions() {
+      return d.defaultOptions();
+    }
+
+    @Override
+    public ProviderClient open(ProviderOptions o, ProviderContext c) {
+      return d.open(o, c);
+    }
+  }
+
+  private static ClassLoader loaderWith(Path dir, String services) throws IOException {
+    Path f = dir.resolve("META-INF/services/io.serve4j.spi.ServingProvider");
+    Files.createDirectories(f.getParent());
+    Files.writeString(f, services + "\n");
+    return new URLClassLoader(
+        new URL[] {dir.toUri().toURL()}, CoreTemplateTest.class.getClassLoader());
+  }
+}
