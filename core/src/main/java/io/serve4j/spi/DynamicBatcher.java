@@ -1,0 +1,306 @@
+package io.serve4j.spi;
+
+import io.serve4j.BatchingPolicy;
+import io.serve4j.ErrorCategory;
+import io.serve4j.InferenceRequest;
+import io.serve4j.InferenceResponse;
+import io.serve4j.ServingException;
+import io.serve4j.Tensor;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * Server-side dynamic batching for in-process runtimes: requests that arrive within {@link
+ * BatchingPolicy#maxQueueDelay()} of each other are concatenated along their first dimension, run
+ * once, and the outputs split back to their callers.
+ *
+ * <pre>{@code
+ * DynamicBatcher batcher = new DynamicBatcher("relu", policy, batch -> session.run(batch));
+ * CompletableFuture<InferenceResponse> r = batcher.submit(request, context);
+ * }</pre>
+ *
+ * <p>The queue is bounded ({@link BatchingPolicy#maxQueueSize()} requests): when it is full a
+ * request fails at once with a retryable {@link io.serve4j.ThrottledException}, never taking
+ * unbounded memory. A request whose deadline passes or that is cancelled while queued is completed
+ * with a TimeoutException or cancelled and left out of its batch. Requests join a batch only with
+ * requests of the same inputs (names, types, trailing dimensions) and requested outputs; a request
+ * with more rows than the maximum batch runs alone. One daemon thread forms and runs the batches;
+ * {@link #close()} stops it and fails what is still queued.
+ */
+public final class DynamicBatcher implements AutoCloseable {
+  /** Runs one (batched) request on the runtime; called on the batcher's thread. */
+  @FunctionalInterface
+  public interface Runner {
+    /**
+     * Runs the request.
+     *
+     * @param request a request whose inputs may hold several callers' rows
+     * @return the response, whose outputs have as many rows as the inputs
+     */
+    InferenceResponse run(InferenceRequest request);
+  }
+
+  private static final class Pending {
+    final InferenceRequest request;
+    final CallContext context;
+    final CompletableFuture<InferenceResponse> result;
+    final long rows;
+
+    Pending(InferenceRequest request, CallContext context, long rows) {
+      this.request = request;
+      this.context = context;
+      this.rows = rows;
+      this.result = new CompletableFuture<>();
+    }
+  }
+
+  private final String name;
+  private final BatchingPolicy policy;
+  private final Runner runner;
+  private final BlockingQueue<Pending> queue;
+  private final Thread worker;
+  private final AtomicBoolean closed = new AtomicBoolean();
+  private Pending carried;
+
+  /**
+   * Starts a batcher with its worker thread.
+   *
+   * @param name used in the thread name and messages (e.g. the deployment)
+   * @param policy the batching policy
+   * @param runner what runs a batch
+   */
+  public DynamicBatcher(String name, BatchingPolicy policy, Runner runner) {
+    this.name = Objects.requireNonNull(name, "name");
+    this.policy = Objects.requireNonNull(policy, "policy");
+    this.runner = Objects.requireNonNull(runner, "runner");
+    this.queue = new ArrayBlockingQueue<>(policy.maxQueueSize());
+    this.worker = new Thread(this::loop, "serve4j-batcher-" + name);
+    worker.setDaemon(true);
+    worker.start();
+  }
+
+  /**
+   * Queues a request.
+   *
+   * @param request a request whose inputs all have a first (batch) dimension
+   * @param context its deadline and cancellation
+   * @return the caller's own response, rows split back out of the batch
+   */
+  public CompletableFuture<InferenceResponse> submit(
+      InferenceRequest request, CallContext context) {
+    if (closed.get()) {
+      return CompletableFuture.failedFuture(
+          error(ErrorCategory.UNAVAILABLE, "batcher of '" + name + "' is closed"));
+    }
+    long rows = -1;
+    for (Tensor t : request.inputs()) {
+      if (t.shape().rank() == 0 || (rows >= 0 && t.shape().dim(0) != rows)) {
+        // Not batchable along axis 0: it runs alone, still in order with the others.
+        rows = Long.MAX_VALUE;
+        break;
+      }
+      rows = t.shape().dim(0);
+    }
+    Pending p = new Pending(request, context, rows < 0 ? Long.MAX_VALUE : rows);
+    if (!queue.offer(p)) {
+      return CompletableFuture.failedFuture(
+          ServingException.builder(ErrorCategory.THROTTLED)
+              .message(
+                  "the batching queue of '"
+                      + name
+                      + "' is full ("
+                      + policy.maxQueueSize()
+                      + " requests); retry later")
+              .build());
+    }
+    return p.result;
+  }
+
+  /**
+   * Returns how many requests wait in the queue.
+   *
+   * @return the queue length
+   */
+  public int queued() {
+    return queue.size();
+  }
+
+  @Override
+  public void close() {
+    if (closed.compareAndSet(false, true)) {
+      worker.interrupt();
+      try {
+        worker.join(5_000);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      List<Pending> rest = new ArrayList<>();
+      queue.drainTo(rest);
+      if (carried != null) {
+        rest.add(carried);
+      }
+      for (Pending p : rest) {
+        p.result.completeExceptionally(
+            error(ErrorCategory.UNAVAILABLE, "batcher of '" + name + "' closed"));
+      }
+    }
+  }
+
+  private void loop() {
+    long maxDelayNanos = policy.maxQueueDelay().toNanos();
+    while (!closed.get()) {
+      try {
+        Pending first = carried != null ? carried : queue.take();
+        carried = null;
+        if (!alive(first)) {
+          continue;
+        }
+        List<Pending> batch = new ArrayList<>();
+        batch.add(first);
+        long rows = first.rows;
+        long until = System.nanoTime() + maxDelayNanos;
+        while (rows < policy.maxBatchSize() && !preferred(rows)) {
+          long wait = until - System.nanoTime();
+          Pending next = wait > 0 ? queue.poll(wait, TimeUnit.NANOSECONDS) : queue.poll();
+          if (next == null) {
+            break;
+          }
+          if (!alive(next)) {
+            continue;
+          }
+          if (!compatible(first, next) || rows + next.rows > policy.maxBatchSize()) {
+            carried = next;
+            break;
+          }
+          batch.add(next);
+          rows += next.rows;
+        }
+        run(batch);
+      } catch (InterruptedException e) {
+        return;
+      } catch (RuntimeException e) {
+        // run() completes every future; this is a last guard so the loop never dies.
+      }
+    }
+  }
+
+  private boolean preferred(long rows) {
+    return policy.preferredBatchSizes().contains((int) Math.min(rows, Integer.MAX_VALUE));
+  }
+
+  private static boolean alive(Pending p) {
+    if (p.result.isDone()) {
+      return false;
+    }
+    if (p.context.isCancelled()) {
+      p.result.cancel(false);
+      return false;
+    }
+    if (p.context.deadline().isExpired()) {
+      p.result.completeExceptionally(p.context.deadline().timeoutError("queued prediction"));
+      return false;
+    }
+    return true;
+  }
+
+  private static boolean compatible(Pending a, Pending b) {
+    if (a.rows == Long.MAX_VALUE || b.rows == Long.MAX_VALUE) {
+      return false;
+    }
+    InferenceRequest x = a.request;
+    InferenceRequest y = b.request;
+    if (x.inputs().size() != y.inputs().size()
+        || !x.outputs().equals(y.outputs())
+        || !x.parameters().equals(y.parameters())) {
+      return false;
+    }
+    for (Tensor t : x.inputs()) {
+      Tensor u = y.input(t.name()).orElse(null);
+      if (u == null
+          || u.dataType() != t.dataType()
+          || u.shape().rank() != t.shape().rank()
+          || !u.shape().withFirstDimension(0).equals(t.shape().withFirstDimension(0))) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private void run(List<Pending> batch) {
+    if (batch.size() == 1) {
+      Pending p = batch.get(0);
+      complete(p, () -> runner.run(p.request));
+      return;
+    }
+    InferenceRequest first = batch.get(0).request;
+    InferenceRequest.Builder merged = first.toBuilder().id(null);
+    List<Tensor> inputs = new ArrayList<>();
+    for (Tensor t : first.inputs()) {
+      List<Tensor> parts = new ArrayList<>(batch.size());
+      for (Pending p : batch) {
+        parts.add(p.request.input(t.name()).orElseThrow());
+      }
+      inputs.add(Tensor.concatRows(t.name(), parts));
+    }
+    InferenceResponse response;
+    try {
+      response = runner.run(merged.inputs(inputs).build());
+    } catch (RuntimeException e) {
+      ServingException se =
+          e instanceof ServingException s
+              ? s
+              : error(ErrorCategory.MODEL_ERROR, "batch of '" + name + "' failed: " + e);
+      batch.forEach(p -> p.result.completeExceptionally(se));
+      return;
+    }
+    long total = batch.stream().mapToLong(p -> p.rows).sum();
+    for (Tensor out : response.outputs()) {
+      if (out.shape().rank() == 0 || out.shape().dim(0) != total) {
+        ServingException se =
+            error(
+                ErrorCategory.MODEL_ERROR,
+                "output '"
+                    + out.name()
+                    + "' of '"
+                    + name
+                    + "' has shape "
+                    + out.shape()
+                    + ", not "
+                    + total
+                    + " rows; the model cannot be batched along its first dimension");
+        batch.forEach(p -> p.result.completeExceptionally(se));
+        return;
+      }
+    }
+    long offset = 0;
+    for (Pending p : batch) {
+      long from = offset;
+      long to = offset + p.rows;
+      InferenceResponse.Builder mine = response.toBuilder().id(p.request.id().orElse(null));
+      List<Tensor> outs = new ArrayList<>(response.outputs().size());
+      for (Tensor out : response.outputs()) {
+        outs.add(out.sliceRows(from, to));
+      }
+      p.result.complete(mine.outputs(outs).build());
+      offset = to;
+    }
+  }
+
+  private void complete(Pending p, java.util.function.Supplier<InferenceResponse> call) {
+    try {
+      p.result.complete(call.get());
+    } catch (RuntimeException e) {
+      p.result.completeExceptionally(e);
+    }
+  }
+
+  private static ServingException error(ErrorCategory category, String message) {
+    return ServingException.builder(category).message(message).build();
+  }
+}
