@@ -1,0 +1,391 @@
+package io.serve4j.batch;
+
+import io.serve4j.Endpoint;
+import io.serve4j.batch.internal.JobSettings;
+import io.serve4j.batch.internal.ScoringJob;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Scores JSON Lines or CSV records through an {@link Endpoint} and writes the results, in input
+ * order, to a JSON Lines or CSV file.
+ *
+ * <pre>{@code
+ * BatchResult result = BatchScorer.builder()
+ *     .endpoint(client.endpoint("mlp"))
+ *     .input("data/")                                // files, directories, globs; .gz too
+ *     .map(FieldMapping.of("x", "features"))          // field -> model input
+ *     .idField("id")
+ *     .output(Path.of("scores.jsonl"))
+ *     .listener(ProgressPrinter.auto(System.err))
+ *     .build()
+ *     .run();
+ * }</pre>
+ *
+ * <p><b>Up front</b>, {@link #run()} describes the endpoint and checks every mapping against the
+ * model's signature: an unknown input, a wrong type, a contradicting shape or an unmapped input
+ * fails with {@link io.serve4j.InvalidInputException} before any record is sent.
+ *
+ * <p><b>Micro-batching</b>: when every input and output of the signature has a dynamic first
+ * dimension and every record is one row, up to {@link Builder#batchSize batchSize} records go in
+ * one request ({@link io.serve4j.Tensor#concatRows}) and the outputs are split back per record.
+ * Otherwise each record is its own request. At most {@link Builder#concurrency concurrency}
+ * requests are in flight. Retryable failures are retried ({@link BatchRetry}); if a whole batch
+ * still fails, its records are sent one by one so that only the failing ones fail.
+ *
+ * <p><b>Errors</b>: a record that cannot be parsed, mapped or scored goes to the dead-letter file
+ * (JSON Lines: file, line, id, category, reason, the record's text) and the job goes on, unless
+ * {@link Builder#stopOnFirstError stopOnFirstError} is set.
+ *
+ * <p><b>Checkpoint and resume</b>: the output and dead-letter files are fsynced and a checkpoint
+ * (records done, committed file lengths) is written atomically every {@link
+ * Builder#checkpointInterval checkpoint interval}. A job killed at any point (even with SIGKILL)
+ * and run again with the same settings cuts both files back to the checkpoint and carries on, so
+ * every input record ends up in the output or the dead-letter file exactly once. A job whose
+ * checkpoint says it is complete does nothing when run again; delete the checkpoint or set {@link
+ * Builder#restart restart} to score again. A checkpoint of a different job (other inputs, mapping
+ * or output) is refused.
+ *
+ * <p>The scorer is immutable; {@link #run()} may be called again (it resumes or returns at once).
+ */
+public final class BatchScorer {
+  private final JobSettings settings;
+
+  private BatchScorer(JobSettings settings) {
+    this.settings = settings;
+  }
+
+  /**
+   * Starts a builder.
+   *
+   * @return a new builder
+   */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /**
+   * Runs the job to the end, resuming from a checkpoint if there is one. Blocks the calling thread,
+   * which reads the input; a writer thread writes the output.
+   *
+   * @return the outcome
+   * @throws io.serve4j.InvalidInputException if the mapping contradicts the signature, an input
+   *     matches no file, or the checkpoint belongs to another job
+   * @throws io.serve4j.ServingException of the failing record's category when {@code
+   *     stopOnFirstError} is set, or the endpoint's error if it cannot be described
+   * @throws java.io.UncheckedIOException if a file cannot be read or written
+   */
+  public BatchResult run() {
+    return ScoringJob.run(settings);
+  }
+
+  /** Builds a {@link BatchScorer}. Not thread-safe. */
+  public static final class Builder {
+    private Endpoint endpoint;
+    private final List<String> inputs = new ArrayList<>();
+    private RecordFormat inputFormat;
+    private final List<FieldMapping> mappings = new ArrayList<>();
+    private String idField;
+    private final List<String> outputs = new ArrayList<>();
+    private Path output;
+    private RecordFormat outputFormat;
+    private Path deadLetter;
+    private Path checkpoint;
+    private boolean restart;
+    private int batchSize = 32;
+    private int concurrency = 4;
+    private BatchRetry retry = BatchRetry.defaults();
+    private boolean stopOnFirstError;
+    private Duration checkpointInterval = Duration.ofSeconds(1);
+    private Duration progressInterval = Duration.ofMillis(200);
+    private boolean countRecords = true;
+    private final List<BatchListener> listeners = new ArrayList<>();
+
+    private Builder() {}
+
+    /**
+     * Sets the endpoint to score through. Required.
+     *
+     * @param endpoint the endpoint
+     * @return this builder
+     */
+    public Builder endpoint(Endpoint endpoint) {
+      this.endpoint = Objects.requireNonNull(endpoint);
+      return this;
+    }
+
+    /**
+     * Adds inputs: files, directories (their {@code .jsonl}, {@code .ndjson}, {@code .json}, {@code
+     * .csv} files, optionally {@code .gz}, recursively) or globs such as {@code
+     * data/part-*.jsonl.gz}. All files are read in path order. At least one is required.
+     *
+     * @param specs the inputs
+     * @return this builder
+     */
+    public Builder input(String... specs) {
+      inputs.addAll(Arrays.asList(specs));
+      return this;
+    }
+
+    /**
+     * Adds an input file or directory.
+     *
+     * @param path the path
+     * @return this builder
+     */
+    public Builder input(Path path) {
+      inputs.add(path.toString());
+      return this;
+    }
+
+    /**
+     * Forces the input format; by default each file's is guessed from its name.
+     *
+     * @param format the format
+     * @return this builder
+     */
+    public Builder inputFormat(RecordFormat format) {
+      this.inputFormat = format;
+      return this;
+    }
+
+    /**
+     * Adds field mappings, one per model input. Required.
+     *
+     * @param mapping the mappings
+     * @return this builder
+     */
+    public Builder map(FieldMapping... mapping) {
+      mappings.addAll(Arrays.asList(mapping));
+      return this;
+    }
+
+    /**
+     * Sets the field or column holding each record's id, copied to the output. By default the id is
+     * the record's line number ({@code file:line} when there are several input files).
+     *
+     * @param field the field
+     * @return this builder
+     */
+    public Builder idField(String field) {
+      this.idField = field;
+      return this;
+    }
+
+    /**
+     * Chooses the outputs to write, in this order; by default all of the signature's.
+     *
+     * @param names the output names
+     * @return this builder
+     */
+    public Builder outputs(String... names) {
+      outputs.addAll(Arrays.asList(names));
+      return this;
+    }
+
+    /**
+     * Sets the output file. Required. Its format comes from its name ({@code .csv} or JSON Lines)
+     * unless set.
+     *
+     * @param file the file; overwritten by a fresh job, appended to by a resumed one
+     * @return this builder
+     */
+    public Builder output(Path file) {
+      this.output = file;
+      return this;
+    }
+
+    /**
+     * Forces the output format.
+     *
+     * @param format the format
+     * @return this builder
+     */
+    public Builder outputFormat(RecordFormat format) {
+      this.outputFormat = format;
+      return this;
+    }
+
+    /**
+     * Sets the dead-letter file; default the output's name plus {@code .errors.jsonl}.
+     *
+     * @param file the file
+     * @return this builder
+     */
+    public Builder deadLetter(Path file) {
+      this.deadLetter = file;
+      return this;
+    }
+
+    /**
+     * Sets the checkpoint file; default the output's name plus {@code .checkpoint}.
+     *
+     * @param file the file
+     * @return this builder
+     */
+    public Builder checkpoint(Path file) {
+      this.checkpoint = file;
+      return this;
+    }
+
+    /**
+     * Ignores (deletes) an existing checkpoint and scores everything again; default false.
+     *
+     * @param restart whether to start over
+     * @return this builder
+     */
+    public Builder restart(boolean restart) {
+      this.restart = restart;
+      return this;
+    }
+
+    /**
+     * Sets the records per request when the model is batchable; default 32.
+     *
+     * @param records at least 1
+     * @return this builder
+     */
+    public Builder batchSize(int records) {
+      if (records < 1) {
+        throw new IllegalArgumentException("batchSize must be >= 1, was " + records);
+      }
+      this.batchSize = records;
+      return this;
+    }
+
+    /**
+     * Sets the requests in flight at once; default 4.
+     *
+     * @param requests at least 1
+     * @return this builder
+     */
+    public Builder concurrency(int requests) {
+      if (requests < 1) {
+        throw new IllegalArgumentException("concurrency must be >= 1, was " + requests);
+      }
+      this.concurrency = requests;
+      return this;
+    }
+
+    /**
+     * Sets the retry policy; default {@link BatchRetry#defaults()}.
+     *
+     * @param retry the policy
+     * @return this builder
+     */
+    public Builder retry(BatchRetry retry) {
+      this.retry = Objects.requireNonNull(retry);
+      return this;
+    }
+
+    /**
+     * Stops the job at the first record that fails instead of dead-lettering it; default false.
+     * What came before is committed, so running the job again resumes at that record.
+     *
+     * @param stop whether to stop
+     * @return this builder
+     */
+    public Builder stopOnFirstError(boolean stop) {
+      this.stopOnFirstError = stop;
+      return this;
+    }
+
+    /**
+     * Sets the least time between two checkpoints; default 1 s. Shorter loses less work on a kill;
+     * each checkpoint costs two fsyncs.
+     *
+     * @param interval the interval; zero checkpoints after every batch
+     * @return this builder
+     */
+    public Builder checkpointInterval(Duration interval) {
+      this.checkpointInterval = Objects.requireNonNull(interval);
+      return this;
+    }
+
+    /**
+     * Sets the least time between two {@link BatchListener#onProgress} calls; default 200 ms.
+     *
+     * @param interval the interval
+     * @return this builder
+     */
+    public Builder progressInterval(Duration interval) {
+      this.progressInterval = Objects.requireNonNull(interval);
+      return this;
+    }
+
+    /**
+     * Whether to count the input records before scoring, for percentages and ETA; default true.
+     *
+     * @param count whether to count
+     * @return this builder
+     */
+    public Builder countRecords(boolean count) {
+      this.countRecords = count;
+      return this;
+    }
+
+    /**
+     * Adds a listener, e.g. {@link ProgressPrinter#auto}.
+     *
+     * @param listener the listener
+     * @return this builder
+     */
+    public Builder listener(BatchListener listener) {
+      listeners.add(Objects.requireNonNull(listener));
+      return this;
+    }
+
+    /**
+     * Builds the scorer.
+     *
+     * @return the scorer
+     * @throws IllegalStateException if the endpoint, an input, a mapping or the output is missing
+     */
+    public BatchScorer build() {
+      if (endpoint == null) {
+        throw new IllegalStateException("set the endpoint to score through");
+      }
+      if (inputs.isEmpty()) {
+        throw new IllegalStateException("add at least one input file, directory or glob");
+      }
+      if (output == null) {
+        throw new IllegalStateException("set the output file");
+      }
+      RecordFormat of =
+          outputFormat != null
+              ? outputFormat
+              : RecordFormat.fromFileName(output).orElse(RecordFormat.JSONL);
+      Path dl = deadLetter != null ? deadLetter : sibling(output, ".errors.jsonl");
+      Path cp = checkpoint != null ? checkpoint : sibling(output, ".checkpoint");
+      return new BatchScorer(
+          new JobSettings(
+              endpoint,
+              List.copyOf(inputs),
+              inputFormat,
+              List.copyOf(mappings),
+              idField,
+              List.copyOf(outputs),
+              output,
+              of,
+              dl,
+              cp,
+              restart,
+              batchSize,
+              concurrency,
+              retry,
+              stopOnFirstError,
+              checkpointInterval,
+              progressInterval,
+              countRecords,
+              List.copyOf(listeners)));
+    }
+
+    private static Path sibling(Path file, String suffix) {
+      return file.resolveSibling(file.getFileName() + suffix);
+    }
+  }
+}

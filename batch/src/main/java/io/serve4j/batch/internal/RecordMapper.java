@@ -1,0 +1,347 @@
+package io.serve4j.batch.internal;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.serve4j.DataType;
+import io.serve4j.ModelSignature;
+import io.serve4j.Shape;
+import io.serve4j.Tensor;
+import io.serve4j.TensorSpec;
+import io.serve4j.batch.FieldMapping;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Turns records into input tensors according to field mappings that were checked against the
+ * model's signature. Immutable and thread-safe once built.
+ */
+public final class RecordMapper {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  /** One resolved mapping: the fields, the type and the concrete per-record shape. */
+  private record Resolved(String input, List<String> fields, DataType type, Shape shape) {}
+
+  private final List<Resolved> inputs;
+
+  private RecordMapper(List<Resolved> inputs) {
+    this.inputs = inputs;
+  }
+
+  /**
+   * Checks the mappings against a signature and resolves missing types and shapes from it.
+   *
+   * @param mappings the declared mappings
+   * @param signature the endpoint's signature, or null if it reports none (then every mapping must
+   *     declare its type and shape)
+   * @param endpoint the endpoint name, for messages
+   * @return the mapper
+   * @throws io.serve4j.InvalidInputException if a mapping contradicts the signature, is incomplete,
+   *     or an input of the model has no mapping
+   */
+  public static RecordMapper compile(
+      List<FieldMapping> mappings, ModelSignature signature, String endpoint) {
+    if (mappings.isEmpty()) {
+      throw Errors.invalid(
+          "no field mapping given; map each model input to fields, e.g. x=features"
+              + (signature != null ? " (the model's inputs: " + signature.inputs() + ")" : ""));
+    }
+    List<Resolved> out = new ArrayList<>();
+    Set<String> seen = new HashSet<>();
+    for (FieldMapping m : mappings) {
+      if (!seen.add(m.input())) {
+        throw Errors.invalid("input '" + m.input() + "' is mapped twice");
+      }
+      if (signature == null) {
+        if (m.dataType().isEmpty() || m.shape().isEmpty()) {
+          throw Errors.invalid(
+              "endpoint '"
+                  + endpoint
+                  + "' reports no signature, so the mapping of '"
+                  + m.input()
+                  + "' must declare its type and shape, e.g. "
+                  + m.input()
+                  + "="
+                  + String.join(",", m.fields())
+                  + ":FP32:1x4");
+        }
+        out.add(new Resolved(m.input(), m.fields(), m.dataType().get(), m.shape().get()));
+        continue;
+      }
+      TensorSpec spec =
+          signature
+              .input(m.input())
+              .orElseThrow(
+                  () ->
+                      Errors.invalid(
+                          "endpoint '"
+                              + endpoint
+                              + "' has no input '"
+                              + m.input()
+                              + "'; its inputs are "
+                              + signature.inputs()));
+      if (m.dataType().isPresent() && m.dataType().get() != spec.dataType()) {
+        throw Errors.invalid(
+            "the mapping declares "
+                + m.dataType().get()
+                + " for input '"
+                + m.input()
+                + "' but the model takes "
+                + spec.dataType()
+                + "; drop the type or use "
+                + spec.dataType());
+      }
+      Shape shape = resolveShape(m, spec);
+      out.add(new Resolved(m.input(), m.fields(), spec.dataType(), shape));
+    }
+    if (signature != null) {
+      for (TensorSpec s : signature.inputs()) {
+        if (!seen.contains(s.name())) {
+          throw Errors.invalid(
+              "model input '"
+                  + s.name()
+                  + "' ("
+                  + s
+                  + ") has no mapping; map it to a field, e.g. "
+                  + s.name()
+                  + "=<field>");
+        }
+      }
+    }
+    return new RecordMapper(List.copyOf(out));
+  }
+
+  private static Shape resolveShape(FieldMapping m, TensorSpec spec) {
+    Shape declared = spec.shape();
+    Shape shape;
+    if (m.shape().isEmpty()) {
+      if (declared.rank() > 0 && declared.dim(0) == -1) {
+        shape = declared.withFirstDimension(1);
+      } else {
+        shape = declared;
+      }
+      if (shape.isDynamic()) {
+        throw Errors.invalid(
+            "the model's input '"
+                + spec.name()
+                + "' has dynamic dimensions "
+                + declared
+                + "; declare the shape of one record, e.g. "
+                + spec.name()
+                + "="
+                + String.join(",", m.fields())
+                + ":"
+                + spec.dataType()
+                + ":1x<n>");
+      }
+    } else {
+      shape = m.shape().get();
+      if (shape.rank() == declared.rank() - 1 && declared.rank() > 0 && declared.dim(0) == -1) {
+        long[] dims = new long[shape.rank() + 1];
+        dims[0] = 1;
+        System.arraycopy(shape.toArray(), 0, dims, 1, shape.rank());
+        shape = Shape.of(dims);
+      }
+    }
+    if (!declared.accepts(shape)) {
+      throw Errors.invalid(
+          "the mapping gives input '"
+              + spec.name()
+              + "' the shape "
+              + m.shape().orElse(shape)
+              + " per record, which contradicts the model's "
+              + declared);
+    }
+    return shape;
+  }
+
+  /**
+   * Returns whether every record tensor has exactly one row, so that records can be concatenated.
+   *
+   * @return true if micro-batching can split outputs back by row
+   */
+  public boolean oneRowPerRecord() {
+    return inputs.stream().allMatch(r -> r.shape.rank() > 0 && r.shape.dim(0) == 1);
+  }
+
+  /**
+   * Returns the mappings as resolved, for the job fingerprint and messages.
+   *
+   * @return a description such as {@code x=features:FP32[1, 4]}
+   */
+  public String describe() {
+    StringBuilder sb = new StringBuilder();
+    for (Resolved r : inputs) {
+      sb.append(r.input)
+          .append('=')
+          .append(String.join(",", r.fields))
+          .append(':')
+          .append(r.type)
+          .append(r.shape)
+          .append(';');
+    }
+    return sb.toString();
+  }
+
+  /**
+   * Builds one record's input tensors.
+   *
+   * @param record the record
+   * @return the tensors, one per mapping
+   * @throws RecordException if a field is missing or a value does not fit the type or the shape
+   */
+  public List<Tensor> map(SourceRecord record) {
+    if (record.parseError() != null) {
+      throw new RecordException(record.parseError());
+    }
+    List<Tensor> out = new ArrayList<>(inputs.size());
+    for (Resolved r : inputs) {
+      List<Object> leaves = new ArrayList<>();
+      for (String f : r.fields) {
+        Object v = record.value(f);
+        if (v == null) {
+          throw new RecordException("has no field '" + f + "' (needed by input '" + r.input + "')");
+        }
+        flatten(v, leaves);
+      }
+      long count = r.shape.elementCount();
+      if (leaves.size() != count) {
+        throw new RecordException(
+            "gives "
+                + leaves.size()
+                + " values for input '"
+                + r.input
+                + "', which takes "
+                + count
+                + " per record (shape "
+                + r.shape
+                + ")");
+      }
+      out.add(tensor(r, leaves));
+    }
+    return out;
+  }
+
+  private static void flatten(Object v, List<Object> out) {
+    if (v instanceof JsonNode n) {
+      if (n.isArray()) {
+        for (JsonNode c : n) {
+          flatten(c, out);
+        }
+      } else if (n.isObject()) {
+        throw new RecordException("has an object where values were expected: " + n);
+      } else {
+        out.add(n);
+      }
+      return;
+    }
+    String s = ((String) v).trim();
+    if (s.startsWith("[")) {
+      try {
+        flatten(JSON.readTree(s), out);
+        return;
+      } catch (IOException e) {
+        throw new RecordException("has a cell that starts with '[' but is not a JSON array: " + s);
+      }
+    }
+    out.add(s);
+  }
+
+  private static Tensor tensor(Resolved r, List<Object> leaves) {
+    long[] dims = r.shape.toArray();
+    int n = leaves.size();
+    String name = r.input;
+    switch (r.type) {
+      case FP32 -> {
+        float[] a = new float[n];
+        for (int i = 0; i < n; i++) a[i] = (float) number(r, leaves.get(i));
+        return Tensor.ofFloats(name, dims, a);
+      }
+      case FP16 -> {
+        float[] a = new float[n];
+        for (int i = 0; i < n; i++) a[i] = (float) number(r, leaves.get(i));
+        return Tensor.ofHalfFloats(name, dims, a);
+      }
+      case FP64 -> {
+        double[] a = new double[n];
+        for (int i = 0; i < n; i++) a[i] = number(r, leaves.get(i));
+        return Tensor.ofDoubles(name, dims, a);
+      }
+      case INT64, UINT64 -> {
+        long[] a = new long[n];
+        for (int i = 0; i < n; i++) a[i] = integer(r, leaves.get(i));
+        return Tensor.ofLongs(name, r.type, dims, a);
+      }
+      case INT32, UINT32 -> {
+        int[] a = new int[n];
+        for (int i = 0; i < n; i++) a[i] = (int) integer(r, leaves.get(i));
+        return Tensor.ofInts(name, r.type, dims, a);
+      }
+      case INT16, UINT16 -> {
+        short[] a = new short[n];
+        for (int i = 0; i < n; i++) a[i] = (short) integer(r, leaves.get(i));
+        return Tensor.ofShorts(name, r.type, dims, a);
+      }
+      case INT8, UINT8 -> {
+        byte[] a = new byte[n];
+        for (int i = 0; i < n; i++) a[i] = (byte) integer(r, leaves.get(i));
+        return Tensor.ofBytes(name, r.type, dims, a);
+      }
+      case BOOL -> {
+        boolean[] a = new boolean[n];
+        for (int i = 0; i < n; i++) a[i] = bool(r, leaves.get(i));
+        return Tensor.ofBooleans(name, dims, a);
+      }
+      case BYTES -> {
+        List<String> a = new ArrayList<>(n);
+        for (Object o : leaves) a.add(o instanceof JsonNode j ? j.asText() : (String) o);
+        return Tensor.ofStrings(name, dims, a);
+      }
+      default -> throw new IllegalStateException("unhandled type " + r.type);
+    }
+  }
+
+  private static double number(Resolved r, Object leaf) {
+    if (leaf instanceof JsonNode j && j.isNumber()) {
+      return j.doubleValue();
+    }
+    String s =
+        leaf instanceof JsonNode j ? (j.isTextual() ? j.textValue() : j.toString()) : (String) leaf;
+    try {
+      return Double.parseDouble(s.trim());
+    } catch (NumberFormatException e) {
+      throw new RecordException(
+          "has '" + s + "' for input '" + r.input + "', which takes " + r.type + " numbers");
+    }
+  }
+
+  private static long integer(Resolved r, Object leaf) {
+    if (leaf instanceof JsonNode j && j.isIntegralNumber()) {
+      return j.longValue();
+    }
+    String s =
+        leaf instanceof JsonNode j ? (j.isTextual() ? j.textValue() : j.toString()) : (String) leaf;
+    try {
+      return Long.parseLong(s.trim());
+    } catch (NumberFormatException e) {
+      throw new RecordException(
+          "has '" + s + "' for input '" + r.input + "', which takes " + r.type + " integers");
+    }
+  }
+
+  private static boolean bool(Resolved r, Object leaf) {
+    if (leaf instanceof JsonNode j && j.isBoolean()) {
+      return j.booleanValue();
+    }
+    String s = leaf instanceof JsonNode j ? j.asText() : ((String) leaf).trim();
+    return switch (s.toLowerCase(java.util.Locale.ROOT)) {
+      case "true", "1" -> true;
+      case "false", "0" -> false;
+      default ->
+          throw new RecordException(
+              "has '" + s + "' for input '" + r.input + "', which takes true/false");
+    };
+  }
+}

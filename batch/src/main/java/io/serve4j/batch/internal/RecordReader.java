@@ -1,0 +1,221 @@
+package io.serve4j.batch.internal;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.serve4j.batch.RecordFormat;
+import java.io.BufferedInputStream;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.zip.GZIPInputStream;
+
+/**
+ * Reads records from a list of files, in order. Blank lines are not records. In CSV the first
+ * record of each file is its header. Not thread-safe.
+ */
+public final class RecordReader implements AutoCloseable {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final List<Path> files;
+  private final RecordFormat forced;
+  private int fileIndex = -1;
+  private BufferedReader reader;
+  private RecordFormat format;
+  private long line;
+  private long recordLine;
+  private Map<String, Integer> header;
+
+  /**
+   * Creates a reader.
+   *
+   * @param files the files, in order
+   * @param format the format of every file, or null to guess each from its name
+   */
+  public RecordReader(List<Path> files, RecordFormat format) {
+    this.files = List.copyOf(files);
+    this.forced = format;
+  }
+
+  /**
+   * Reads the next record.
+   *
+   * @return the record, or null at the end of the last file
+   * @throws UncheckedIOException if a file cannot be read
+   * @throws io.serve4j.InvalidInputException if a file's format is unknown or a CSV has no header
+   */
+  public SourceRecord next() {
+    String text = nextText();
+    if (text == null) {
+      return null;
+    }
+    if (format == RecordFormat.JSONL) {
+      return parseJson(recordLine, text);
+    }
+    List<String> cells;
+    String error = null;
+    try {
+      cells = Csv.parse(text);
+    } catch (IllegalArgumentException e) {
+      cells = null;
+      error = e.getMessage();
+    }
+    if (cells != null && cells.size() != header.size()) {
+      error = "has " + cells.size() + " columns, the header has " + header.size();
+      cells = null;
+    }
+    return new SourceRecord(files.get(fileIndex), recordLine, text, null, header, cells, error);
+  }
+
+  /**
+   * Skips records without parsing them.
+   *
+   * @param count how many
+   * @return how many were skipped (fewer at the end of the input)
+   */
+  public long skip(long count) {
+    long n = 0;
+    while (n < count && nextText() != null) {
+      n++;
+    }
+    return n;
+  }
+
+  /**
+   * Counts the records of files without parsing them.
+   *
+   * @param files the files
+   * @param format the format, or null to guess from names
+   * @return the number of records
+   */
+  public static long count(List<Path> files, RecordFormat format) {
+    try (RecordReader r = new RecordReader(files, format)) {
+      return r.skip(Long.MAX_VALUE);
+    }
+  }
+
+  /** Reads the text of the next record (CSV headers consumed), setting recordLine. */
+  private String nextText() {
+    try {
+      while (true) {
+        if (reader == null && !openNext()) {
+          return null;
+        }
+        String text = reader.readLine();
+        if (text == null) {
+          reader.close();
+          reader = null;
+          continue;
+        }
+        line++;
+        recordLine = line;
+        if (text.isBlank()) {
+          continue;
+        }
+        if (format == RecordFormat.JSONL) {
+          return text;
+        }
+        // CSV: a quoted field may span lines.
+        StringBuilder sb = new StringBuilder(text);
+        while (Csv.openQuote(sb)) {
+          String more = reader.readLine();
+          if (more == null) {
+            break;
+          }
+          line++;
+          sb.append('\n').append(more);
+        }
+        String full = sb.toString();
+        if (header == null) {
+          List<String> cells;
+          try {
+            cells = Csv.parse(full);
+          } catch (IllegalArgumentException e) {
+            throw Errors.invalid(
+                "cannot read the CSV header of " + files.get(fileIndex) + ": " + e.getMessage());
+          }
+          header = new HashMap<>();
+          for (int i = 0; i < cells.size(); i++) {
+            header.putIfAbsent(cells.get(i).trim(), i);
+          }
+          continue;
+        }
+        return full;
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read " + files.get(fileIndex), e);
+    }
+  }
+
+  private SourceRecord parseJson(long start, String text) {
+    Path file = files.get(fileIndex);
+    try {
+      JsonNode n = JSON.readTree(text);
+      if (n == null || !n.isObject()) {
+        return new SourceRecord(file, start, text, null, null, null, "is not a JSON object");
+      }
+      return new SourceRecord(file, start, text, n, null, null, null);
+    } catch (IOException e) {
+      String msg = e.getMessage();
+      int nl = msg == null ? -1 : msg.indexOf('\n');
+      return new SourceRecord(
+          file,
+          start,
+          text,
+          null,
+          null,
+          null,
+          "is not valid JSON: " + (nl < 0 ? msg : msg.substring(0, nl)));
+    }
+  }
+
+  private boolean openNext() throws IOException {
+    if (fileIndex + 1 >= files.size()) {
+      return false;
+    }
+    fileIndex++;
+    Path f = files.get(fileIndex);
+    format = forced != null ? forced : RecordFormat.fromFileName(f).orElse(null);
+    if (format == null) {
+      throw Errors.invalid(
+          "cannot tell the format of "
+              + f
+              + " from its name; name it .jsonl or .csv (optionally .gz) or give the format");
+    }
+    line = 0;
+    header = null;
+    reader = new BufferedReader(new InputStreamReader(open(f), StandardCharsets.UTF_8), 1 << 16);
+    return true;
+  }
+
+  private static InputStream open(Path f) throws IOException {
+    InputStream in = new BufferedInputStream(Files.newInputStream(f), 1 << 16);
+    in.mark(2);
+    int b1 = in.read();
+    int b2 = in.read();
+    in.reset();
+    if (b1 == 0x1f && b2 == 0x8b) {
+      return new GZIPInputStream(in, 1 << 16);
+    }
+    return in;
+  }
+
+  @Override
+  public void close() {
+    if (reader != null) {
+      try {
+        reader.close();
+      } catch (IOException e) {
+        // reading only; nothing to lose
+      }
+      reader = null;
+    }
+  }
+}

@@ -1,0 +1,193 @@
+package io.serve4j.batch.internal;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.serve4j.Tensor;
+import io.serve4j.batch.RecordFormat;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.List;
+
+/**
+ * Formats output lines (JSONL or CSV) and dead-letter lines (always JSONL). An output value is the
+ * record's tensor with a leading dimension of 1 dropped: a scalar, a flat array, or nested arrays.
+ * Thread-safe.
+ */
+public final class ResultFormatter {
+  private static final JsonFactory FACTORY = new JsonFactory();
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final RecordFormat format;
+  private final List<String> outputs;
+
+  /**
+   * Creates a formatter.
+   *
+   * @param format the output format
+   * @param outputs the output names, in column order
+   */
+  public ResultFormatter(RecordFormat format, List<String> outputs) {
+    this.format = format;
+    this.outputs = List.copyOf(outputs);
+  }
+
+  /**
+   * Returns the CSV header line, or nothing for JSONL.
+   *
+   * @return the bytes, possibly empty
+   */
+  public byte[] header() {
+    if (format != RecordFormat.CSV) {
+      return new byte[0];
+    }
+    StringBuilder sb = new StringBuilder("id");
+    for (String o : outputs) {
+      sb.append(',').append(Csv.quote(o));
+    }
+    return sb.append('\n').toString().getBytes(StandardCharsets.UTF_8);
+  }
+
+  /**
+   * Formats one record's result.
+   *
+   * @param id the record id (a JSON value: number or string)
+   * @param tensors the record's outputs, by name, in {@code outputs} order
+   * @return the line, with its line break
+   */
+  public byte[] result(JsonNode id, List<Tensor> tensors) {
+    try {
+      if (format == RecordFormat.JSONL) {
+        ByteArrayOutputStream bos = new ByteArrayOutputStream(256);
+        try (JsonGenerator g = FACTORY.createGenerator(bos)) {
+          g.writeStartObject();
+          g.writeFieldName("id");
+          JSON.writeTree(g, id);
+          for (int i = 0; i < tensors.size(); i++) {
+            g.writeFieldName(outputs.get(i));
+            writeValue(g, tensors.get(i));
+          }
+          g.writeEndObject();
+        }
+        bos.write('\n');
+        return bos.toByteArray();
+      }
+      StringBuilder sb =
+          new StringBuilder(Csv.quote(id.isTextual() ? id.textValue() : id.toString()));
+      for (Tensor t : tensors) {
+        ByteArrayOutputStream bos = new ByteArrayOutputStream(64);
+        try (JsonGenerator g = FACTORY.createGenerator(bos)) {
+          writeValue(g, t);
+        }
+        String cell = bos.toString(StandardCharsets.UTF_8);
+        if (cell.startsWith("\"") && cell.endsWith("\"") && t.elementCount() == 1) {
+          cell = JSON.readTree(cell).textValue();
+        }
+        sb.append(',').append(Csv.quote(cell));
+      }
+      return sb.append('\n').toString().getBytes(StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /**
+   * Formats a dead-letter line.
+   *
+   * @param record the record
+   * @param id its id, or null if it could not be read
+   * @param category the error category name
+   * @param reason what went wrong
+   * @return the JSON line
+   */
+  public static byte[] deadLetter(
+      SourceRecord record, JsonNode id, String category, String reason) {
+    ByteArrayOutputStream bos = new ByteArrayOutputStream(256);
+    try (JsonGenerator g = FACTORY.createGenerator(bos)) {
+      g.writeStartObject();
+      g.writeStringField("file", record.file().toString());
+      g.writeNumberField("line", record.line());
+      if (id != null) {
+        g.writeFieldName("id");
+        JSON.writeTree(g, id);
+      }
+      g.writeStringField("category", category);
+      g.writeStringField("reason", reason);
+      g.writeStringField("record", record.text());
+      g.writeEndObject();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    bos.write('\n');
+    return bos.toByteArray();
+  }
+
+  private static void writeValue(JsonGenerator g, Tensor t) throws IOException {
+    long[] dims = t.shape().toArray();
+    int from = dims.length > 0 && dims[0] == 1 ? 1 : 0;
+    Object values = values(t);
+    int[] index = {0};
+    write(g, values, dims, from, index);
+  }
+
+  private static void write(JsonGenerator g, Object values, long[] dims, int axis, int[] index)
+      throws IOException {
+    if (axis == dims.length) {
+      writeElement(g, values, index[0]++);
+      return;
+    }
+    g.writeStartArray();
+    for (long i = 0; i < dims[axis]; i++) {
+      write(g, values, dims, axis + 1, index);
+    }
+    g.writeEndArray();
+  }
+
+  private static Object values(Tensor t) {
+    return switch (t.dataType()) {
+      case FP32, FP16 -> t.asFloats();
+      case FP64 -> t.asDoubles();
+      case INT8, INT16, INT32, INT64, UINT8, UINT16, UINT32 -> t.asLongs();
+      case UINT64 -> t.asLongs();
+      case BOOL -> t.asBooleans();
+      case BYTES -> t.asByteStrings();
+    };
+  }
+
+  @SuppressWarnings("unchecked")
+  private static void writeElement(JsonGenerator g, Object values, int i) throws IOException {
+    if (values instanceof float[] f) {
+      if (Float.isFinite(f[i])) {
+        g.writeNumber(f[i]);
+      } else {
+        g.writeString(Float.toString(f[i]));
+      }
+    } else if (values instanceof double[] d) {
+      if (Double.isFinite(d[i])) {
+        g.writeNumber(d[i]);
+      } else {
+        g.writeString(Double.toString(d[i]));
+      }
+    } else if (values instanceof long[] l) {
+      g.writeNumber(l[i]);
+    } else if (values instanceof boolean[] b) {
+      g.writeBoolean(b[i]);
+    } else {
+      byte[] bytes = ((List<byte[]>) values).get(i);
+      String s = decode(bytes);
+      g.writeString(s != null ? s : "base64:" + Base64.getEncoder().encodeToString(bytes));
+    }
+  }
+
+  private static String decode(byte[] bytes) {
+    try {
+      return StandardCharsets.UTF_8.newDecoder().decode(java.nio.ByteBuffer.wrap(bytes)).toString();
+    } catch (java.nio.charset.CharacterCodingException e) {
+      return null;
+    }
+  }
+}

@@ -1,0 +1,637 @@
+package io.serve4j.batch.internal;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.TextNode;
+import io.serve4j.DeploymentDescription;
+import io.serve4j.EndpointDescription;
+import io.serve4j.ErrorCategory;
+import io.serve4j.InferenceRequest;
+import io.serve4j.InferenceResponse;
+import io.serve4j.ModelSignature;
+import io.serve4j.ServingException;
+import io.serve4j.Tensor;
+import io.serve4j.TensorSpec;
+import io.serve4j.batch.BatchProgress;
+import io.serve4j.batch.BatchResult;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Runs one batch job: the calling thread reads records, maps them and sends micro-batches (at most
+ * {@code concurrency} in flight); a writer thread takes the batches in submission order, waits for
+ * each, appends results to the output and failures to the dead-letter file, and commits a
+ * checkpoint from time to time.
+ *
+ * <p>Exactly-once output under SIGKILL holds by construction: records are written strictly in input
+ * order; a checkpoint (records consumed, committed lengths of both files) is written atomically
+ * only after both files were fsynced; a restart cuts both files back to the checkpoint's lengths
+ * and skips the checkpoint's number of records. So the files always hold exactly the first {@code
+ * records} records, once.
+ */
+public final class ScoringJob {
+  private static final Batch END = new Batch(List.of());
+
+  private final JobSettings s;
+  private volatile RuntimeException failure;
+  private volatile boolean ioBroken;
+
+  /** A record on its way: its id, its tensors, then its outputs or its error. */
+  private static final class Slot {
+    final SourceRecord record;
+    JsonNode id;
+    List<Tensor> inputs;
+    List<Tensor> outputs;
+    ErrorCategory errorCategory;
+    String error;
+
+    Slot(SourceRecord record) {
+      this.record = record;
+    }
+
+    void fail(ErrorCategory category, String reason) {
+      this.errorCategory = category;
+      this.error = reason;
+    }
+  }
+
+  /** Records sent together; the future completes (normally) once every slot has an outcome. */
+  private static final class Batch {
+    final List<Slot> slots;
+    CompletableFuture<Void> done;
+
+    Batch(List<Slot> slots) {
+      this.slots = slots;
+    }
+  }
+
+  private ScoringJob(JobSettings settings) {
+    this.s = settings;
+  }
+
+  /**
+   * Runs a job to the end.
+   *
+   * @param settings the job
+   * @return the result
+   */
+  public static BatchResult run(JobSettings settings) {
+    return new ScoringJob(settings).run();
+  }
+
+  private BatchResult run() {
+    long started = System.nanoTime();
+    EndpointDescription d = s.endpoint().describe();
+    ModelSignature signature =
+        d.deployments().stream()
+            .map(DeploymentDescription::signature)
+            .flatMap(Optional::stream)
+            .findFirst()
+            .orElse(null);
+    RecordMapper mapper = RecordMapper.compile(s.mappings(), signature, s.endpoint().name());
+    List<String> outputs = outputNames(signature);
+    boolean batching =
+        signature != null
+            && signature.isBatchable()
+            && mapper.oneRowPerRecord()
+            && s.batchSize() > 1;
+    int batchSize = batching ? s.batchSize() : 1;
+    List<Path> files = InputFiles.resolve(s.inputs());
+    boolean manyFiles = files.size() > 1;
+    String fingerprint = fingerprint(files, mapper, outputs);
+    ResultFormatter formatter = new ResultFormatter(s.outputFormat(), outputs);
+
+    Checkpoint cp;
+    try {
+      if (s.restart()) {
+        Files.deleteIfExists(s.checkpoint());
+      }
+      cp = Checkpoint.read(s.checkpoint());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    if (cp != null && !cp.fingerprint().equals(fingerprint)) {
+      throw Errors.invalid(
+          "the checkpoint "
+              + s.checkpoint()
+              + " belongs to a different job (the inputs, the mapping or the output changed);"
+              + " delete it, or restart the job from scratch, or write to another output");
+    }
+    long total = s.countRecords() ? RecordReader.count(files, s.inputFormat()) : -1;
+    if (cp != null && cp.complete()) {
+      BatchProgress p =
+          new BatchProgress(cp.records(), total, cp.errors(), cp.records(), elapsed(started));
+      BatchResult r = result(cp.records(), cp.errors(), cp.records(), started);
+      s.listeners().forEach(l -> l.onStart(p));
+      s.listeners().forEach(l -> l.onFinish(r));
+      return r;
+    }
+    long resumed = cp == null ? 0 : cp.records();
+    long resumedErrors = cp == null ? 0 : cp.errors();
+
+    ScheduledExecutorService scheduler =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "serve4j-batch-retry");
+              t.setDaemon(true);
+              return t;
+            });
+    Semaphore inFlight = new Semaphore(s.concurrency());
+    BlockingQueue<Batch> queue = new ArrayBlockingQueue<>(s.concurrency() * 2 + 2);
+    try (OutputFile out = new OutputFile(s.output(), cp == null ? 0 : cp.outputBytes());
+        OutputFile dl = new OutputFile(s.deadLetter(), cp == null ? 0 : cp.deadLetterBytes());
+        RecordReader reader = new RecordReader(files, s.inputFormat())) {
+      if (out.length() == 0) {
+        out.append(formatter.header());
+      }
+      Writer writer =
+          new Writer(
+              queue, out, dl, formatter, fingerprint, resumed, resumedErrors, total, started);
+      BatchProgress startProgress =
+          new BatchProgress(resumed, total, resumedErrors, resumed, elapsed(started));
+      s.listeners().forEach(l -> l.onStart(startProgress));
+      Thread writerThread = new Thread(writer, "serve4j-batch-writer");
+      writerThread.setDaemon(true);
+      writerThread.start();
+      try {
+        if (reader.skip(resumed) < resumed) {
+          throw Errors.invalid(
+              "the checkpoint says "
+                  + resumed
+                  + " records were done but the input has fewer; delete "
+                  + s.checkpoint());
+        }
+        List<Slot> pending = new ArrayList<>(batchSize);
+        SourceRecord rec;
+        while (failure == null && (rec = reader.next()) != null) {
+          pending.add(prepare(rec, mapper, manyFiles));
+          if (pending.size() == batchSize) {
+            submit(pending, batching, outputs, inFlight, scheduler, queue);
+            pending = new ArrayList<>(batchSize);
+          }
+        }
+        if (!pending.isEmpty() && failure == null) {
+          submit(pending, batching, outputs, inFlight, scheduler, queue);
+        }
+      } catch (RuntimeException e) {
+        if (failure == null) {
+          failure = e;
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        failure = new IllegalStateException("interrupted", e);
+      } finally {
+        putUninterruptibly(queue, END);
+        joinUninterruptibly(writerThread);
+      }
+      if (failure != null) {
+        BatchProgress last = writer.progress();
+        s.listeners().forEach(l -> l.onFailure(last, failure));
+        throw failure;
+      }
+      if (writer.errors == 0) {
+        deleteIfEmpty(s.deadLetter());
+      }
+      BatchResult r = result(writer.records, writer.errors, resumed, started);
+      s.listeners().forEach(l -> l.onFinish(r));
+      return r;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } finally {
+      scheduler.shutdownNow();
+    }
+  }
+
+  private BatchResult result(long records, long errors, long resumed, long started) {
+    return new BatchResult(
+        records, records - errors, errors, resumed, elapsed(started), s.output(), s.deadLetter());
+  }
+
+  private static Duration elapsed(long started) {
+    return Duration.ofNanos(System.nanoTime() - started);
+  }
+
+  private List<String> outputNames(ModelSignature signature) {
+    if (!s.outputs().isEmpty()) {
+      if (signature != null) {
+        for (String o : s.outputs()) {
+          if (signature.output(o).isEmpty()) {
+            throw Errors.invalid(
+                "endpoint '"
+                    + s.endpoint().name()
+                    + "' has no output '"
+                    + o
+                    + "'; its outputs are "
+                    + signature.outputs());
+          }
+        }
+      }
+      return s.outputs();
+    }
+    if (signature == null) {
+      throw Errors.invalid(
+          "endpoint '" + s.endpoint().name() + "' reports no signature; name the outputs to write");
+    }
+    return signature.outputs().stream().map(TensorSpec::name).toList();
+  }
+
+  private String fingerprint(List<Path> files, RecordMapper mapper, List<String> outputs) {
+    try {
+      MessageDigest md = MessageDigest.getInstance("SHA-256");
+      StringBuilder sb = new StringBuilder();
+      for (Path f : files) {
+        sb.append(f).append('|').append(Files.size(f)).append('|');
+        sb.append(Files.getLastModifiedTime(f).toMillis()).append('\n');
+      }
+      sb.append(s.inputFormat())
+          .append('|')
+          .append(mapper.describe())
+          .append('|')
+          .append(s.idField())
+          .append('|')
+          .append(outputs)
+          .append('|')
+          .append(s.outputFormat())
+          .append('|')
+          .append(s.output().toAbsolutePath());
+      return HexFormat.of().formatHex(md.digest(sb.toString().getBytes(StandardCharsets.UTF_8)));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private Slot prepare(SourceRecord rec, RecordMapper mapper, boolean manyFiles) {
+    Slot slot = new Slot(rec);
+    try {
+      if (rec.parseError() != null) {
+        throw new RecordException(rec.parseError());
+      }
+      if (s.idField() != null) {
+        Object v = rec.value(s.idField());
+        if (v == null) {
+          throw new RecordException("has no id field '" + s.idField() + "'");
+        }
+        slot.id = v instanceof JsonNode j ? j : TextNode.valueOf((String) v);
+      } else {
+        slot.id =
+            manyFiles
+                ? TextNode.valueOf(rec.file().getFileName() + ":" + rec.line())
+                : JsonNodeFactory.instance.numberNode(rec.line());
+      }
+      slot.inputs = mapper.map(rec);
+    } catch (RecordException e) {
+      slot.fail(ErrorCategory.INVALID_INPUT, "the record " + e.getMessage());
+    } catch (ServingException e) {
+      slot.fail(e.category(), e.getMessage());
+    }
+    return slot;
+  }
+
+  private void submit(
+      List<Slot> slots,
+      boolean batching,
+      List<String> outputs,
+      Semaphore inFlight,
+      ScheduledExecutorService scheduler,
+      BlockingQueue<Batch> queue)
+      throws InterruptedException {
+    Batch b = new Batch(slots);
+    List<Slot> valid = slots.stream().filter(x -> x.error == null).toList();
+    inFlight.acquire();
+    if (valid.isEmpty()) {
+      inFlight.release();
+      b.done = CompletableFuture.completedFuture(null);
+    } else {
+      CompletableFuture<Void> f;
+      try {
+        f = predictGroup(valid, batching, outputs, scheduler);
+      } catch (RuntimeException e) {
+        f = CompletableFuture.failedFuture(e);
+      }
+      b.done = f.whenComplete((v, e) -> inFlight.release());
+    }
+    queue.put(b);
+  }
+
+  private CompletableFuture<Void> predictGroup(
+      List<Slot> valid,
+      boolean batching,
+      List<String> outputs,
+      ScheduledExecutorService scheduler) {
+    if (valid.size() == 1 || !batching) {
+      List<CompletableFuture<Void>> each = new ArrayList<>();
+      for (Slot x : valid) {
+        each.add(predictOne(x, outputs, scheduler));
+      }
+      return CompletableFuture.allOf(each.toArray(CompletableFuture[]::new));
+    }
+    int n = valid.get(0).inputs.size();
+    InferenceRequest.Builder rb = InferenceRequest.builder();
+    for (int i = 0; i < n; i++) {
+      List<Tensor> parts = new ArrayList<>(valid.size());
+      for (Slot x : valid) {
+        parts.add(x.inputs.get(i));
+      }
+      rb.input(Tensor.concatRows(parts.get(0).name(), parts));
+    }
+    return withRetry(rb.build(), scheduler)
+        .thenAccept(
+            resp -> {
+              List<List<Tensor>> split = new ArrayList<>();
+              for (int r = 0; r < valid.size(); r++) {
+                split.add(new ArrayList<>(outputs.size()));
+              }
+              for (String name : outputs) {
+                Tensor t = resp.output(name);
+                if (t.shape().rank() == 0 || t.shape().dim(0) != valid.size()) {
+                  throw ServingException.builder(ErrorCategory.INTERNAL)
+                      .message(
+                          "output '"
+                              + name
+                              + "' has shape "
+                              + t.shape()
+                              + " for a batch of "
+                              + valid.size()
+                              + " records")
+                      .build();
+                }
+                for (int r = 0; r < valid.size(); r++) {
+                  split.get(r).add(t.sliceRows(r, r + 1));
+                }
+              }
+              for (int r = 0; r < valid.size(); r++) {
+                valid.get(r).outputs = split.get(r);
+              }
+            })
+        // A batch fails as a whole: send its records one by one so that only bad ones fail.
+        .exceptionallyCompose(e -> predictGroup(valid, false, outputs, scheduler));
+  }
+
+  private CompletableFuture<Void> predictOne(
+      Slot x, List<String> outputs, ScheduledExecutorService scheduler) {
+    InferenceRequest request = InferenceRequest.builder().inputs(x.inputs).build();
+    return withRetry(request, scheduler)
+        .thenAccept(
+            resp -> {
+              List<Tensor> outs = new ArrayList<>(outputs.size());
+              for (String name : outputs) {
+                outs.add(resp.output(name));
+              }
+              x.outputs = outs;
+            })
+        .exceptionally(
+            e -> {
+              ServingException se = toServing(e);
+              x.fail(se.category(), se.getMessage());
+              return null;
+            });
+  }
+
+  private CompletableFuture<InferenceResponse> withRetry(
+      InferenceRequest request, ScheduledExecutorService scheduler) {
+    CompletableFuture<InferenceResponse> result = new CompletableFuture<>();
+    attempt(request, 1, result, scheduler);
+    return result;
+  }
+
+  private void attempt(
+      InferenceRequest request,
+      int n,
+      CompletableFuture<InferenceResponse> result,
+      ScheduledExecutorService scheduler) {
+    CompletableFuture<InferenceResponse> f;
+    try {
+      f = s.endpoint().predictAsync(request);
+    } catch (RuntimeException e) {
+      f = CompletableFuture.failedFuture(e);
+    }
+    f.whenComplete(
+        (r, e) -> {
+          if (e == null) {
+            result.complete(r);
+            return;
+          }
+          ServingException se = toServing(e);
+          Optional<Duration> delay =
+              failure == null ? s.retry().delayBeforeRetry(se, n) : Optional.empty();
+          if (delay.isEmpty()) {
+            result.completeExceptionally(se);
+            return;
+          }
+          try {
+            scheduler.schedule(
+                () -> attempt(request, n + 1, result, scheduler),
+                delay.get().toMillis(),
+                TimeUnit.MILLISECONDS);
+          } catch (RuntimeException rejected) {
+            result.completeExceptionally(se);
+          }
+        });
+  }
+
+  private static ServingException toServing(Throwable e) {
+    Throwable t = e;
+    while ((t instanceof CompletionException || t instanceof ExecutionException)
+        && t.getCause() != null) {
+      t = t.getCause();
+    }
+    if (t instanceof ServingException se) {
+      return se;
+    }
+    return ServingException.builder(ErrorCategory.INTERNAL)
+        .message(String.valueOf(t))
+        .cause(t)
+        .build();
+  }
+
+  /** Writes outcomes in order and commits checkpoints. */
+  private final class Writer implements Runnable {
+    private final BlockingQueue<Batch> queue;
+    private final OutputFile out;
+    private final OutputFile dl;
+    private final ResultFormatter formatter;
+    private final String fingerprint;
+    private final long resumed;
+    private final long total;
+    private final long started;
+    private final long checkpointNanos;
+    private final long progressNanos;
+    volatile long records;
+    volatile long errors;
+    private long lastCommit = System.nanoTime();
+    private long lastProgress = System.nanoTime();
+
+    Writer(
+        BlockingQueue<Batch> queue,
+        OutputFile out,
+        OutputFile dl,
+        ResultFormatter formatter,
+        String fingerprint,
+        long resumed,
+        long resumedErrors,
+        long total,
+        long started) {
+      this.queue = queue;
+      this.out = out;
+      this.dl = dl;
+      this.formatter = formatter;
+      this.fingerprint = fingerprint;
+      this.resumed = resumed;
+      this.records = resumed;
+      this.errors = resumedErrors;
+      this.total = total;
+      this.started = started;
+      this.checkpointNanos = s.checkpointInterval().toNanos();
+      this.progressNanos = s.progressInterval().toNanos();
+    }
+
+    BatchProgress progress() {
+      return new BatchProgress(records, total, errors, resumed, elapsed(started));
+    }
+
+    @Override
+    public void run() {
+      while (true) {
+        Batch b;
+        try {
+          b = queue.take();
+        } catch (InterruptedException e) {
+          continue; // the reader always sends END; keep draining
+        }
+        if (b == END) {
+          break;
+        }
+        if (failure != null) {
+          continue;
+        }
+        try {
+          b.done.join();
+          write(b);
+          long now = System.nanoTime();
+          if (now - lastCommit >= checkpointNanos) {
+            commit(false);
+            lastCommit = now;
+          }
+          if (now - lastProgress >= progressNanos) {
+            BatchProgress p = progress();
+            s.listeners().forEach(l -> l.onProgress(p));
+            lastProgress = now;
+          }
+        } catch (IOException | RuntimeException e) {
+          ioBroken = true;
+          failure =
+              e instanceof IOException io ? new UncheckedIOException(io) : (RuntimeException) e;
+        }
+      }
+      if (ioBroken) {
+        return; // never commit after a failed write: the files may hold a partial line
+      }
+      try {
+        commit(failure == null);
+        BatchProgress p = progress();
+        s.listeners().forEach(l -> l.onProgress(p));
+      } catch (IOException e) {
+        if (failure == null) {
+          failure = new UncheckedIOException(e);
+        }
+      }
+    }
+
+    private void write(Batch b) throws IOException {
+      for (Slot x : b.slots) {
+        if (x.error == null && x.outputs == null) {
+          x.fail(ErrorCategory.INTERNAL, "no outcome for the record (a bug)");
+        }
+        if (x.error == null) {
+          out.append(formatter.result(x.id, x.outputs));
+        } else {
+          if (s.stopOnFirstError()) {
+            failure =
+                ServingException.builder(x.errorCategory)
+                    .message(
+                        "record at "
+                            + x.record.file()
+                            + ":"
+                            + x.record.line()
+                            + " failed: "
+                            + x.error
+                            + ". Stopped at the first error as asked; fix the cause and run the"
+                            + " same job again to resume from this record")
+                    .build();
+            return;
+          }
+          dl.append(ResultFormatter.deadLetter(x.record, x.id, x.errorCategory.name(), x.error));
+          errors++;
+        }
+        records++;
+      }
+    }
+
+    private void commit(boolean complete) throws IOException {
+      long ob = out.sync();
+      long db = dl.sync();
+      new Checkpoint(fingerprint, records, errors, ob, db, complete).write(s.checkpoint());
+    }
+  }
+
+  private static void putUninterruptibly(BlockingQueue<Batch> q, Batch b) {
+    boolean interrupted = false;
+    while (true) {
+      try {
+        q.put(b);
+        break;
+      } catch (InterruptedException e) {
+        interrupted = true;
+      }
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private static void joinUninterruptibly(Thread t) {
+    boolean interrupted = false;
+    while (true) {
+      try {
+        t.join();
+        break;
+      } catch (InterruptedException e) {
+        interrupted = true;
+      }
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private static void deleteIfEmpty(Path p) {
+    try {
+      if (Files.exists(p) && Files.size(p) == 0) {
+        Files.delete(p);
+      }
+    } catch (IOException e) {
+      // an empty leftover file is harmless
+    }
+  }
+}
