@@ -1,0 +1,40 @@
+package io.serve4j.batch;
+
+import io.serve4j.Endpoint;
+import io.serve4j.ServingClient;
+import io.serve4j.testkit.memory.MemoryBackend;
+import java.nio.file.Path;
+import java.time.Duration;
+
+/**
+ * The job that {@link KillAndResumeTest} runs in a child JVM and kills: a slow in-memory model,
+ * small batches, frequent checkpoints.
+ */
+public final class ScoringChildMain {
+  private ScoringChildMain() {}
+
+  /**
+   * Runs the job.
+   *
+   * @param args input file, output file, delay per request in milliseconds
+   */
+  public static void main(String[] args) {
+    try (ServingClient client =
+        MemoryModels.client(MemoryModels.sumMax(Long.parseLong(args[2])), new MemoryBackend())) {
+      Endpoint e = client.endpoint(MemoryModels.deploy(client, "summax", MemoryModels.SUM_MAX));
+      job(e, Path.of(args[0]), Path.of(args[1])).build().run();
+    }
+  }
+
+  static BatchScorer.Builder job(Endpoint e, Path input, Path output) {
+    return BatchScorer.builder()
+        .endpoint(e)
+        .input(input)
+        .map(FieldMapping.of("x", "features"))
+        .idField("id")
+        .output(output)
+        .batchSize(5)
+        .concurrency(3)
+        .checkpointInterval(Duration.ofMillis(20));
+  }
+}

@@ -1,0 +1,106 @@
+package io.serve4j.batch.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.serve4j.InvalidInputException;
+import io.serve4j.batch.RecordFormat;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.zip.GZIPOutputStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class RecordReaderTest {
+  @TempDir Path dir;
+
+  private static List<SourceRecord> readAll(List<Path> files, RecordFormat format) {
+    List<SourceRecord> out = new ArrayList<>();
+    try (RecordReader r = new RecordReader(files, format)) {
+      SourceRecord rec;
+      while ((rec = r.next()) != null) {
+        out.add(rec);
+      }
+    }
+    return out;
+  }
+
+  @Test
+  void jsonl_skipsBlankLines_keepsLineNumbers_andFlagsMalformedRecords() throws IOException {
+    Path f = dir.resolve("a.jsonl");
+    Files.writeString(f, "{\"a\":1}\n\n  \n[1,2]\n{broken\n{\"a\":2}");
+
+    List<SourceRecord> recs = readAll(List.of(f), null);
+
+    assertThat(recs).extracting(SourceRecord::line).containsExactly(1L, 4L, 5L, 6L);
+    assertThat(recs.get(0).parseError()).isNull();
+    assertThat(recs.get(1).parseError()).isEqualTo("is not a JSON object");
+    assertThat(recs.get(2).parseError()).startsWith("is not valid JSON");
+    assertThat(recs.get(3).json().get("a").asInt()).isEqualTo(2);
+  }
+
+  @Test
+  void gzipIsDetectedByContent_andFilesAreReadInOrder() throws IOException {
+    Path gz = dir.resolve("b.jsonl.gz");
+    try (OutputStream o = new GZIPOutputStream(Files.newOutputStream(gz))) {
+      o.write("{\"n\":2}\n{\"n\":3}\n".getBytes(StandardCharsets.UTF_8));
+    }
+    Path plain = dir.resolve("a.jsonl");
+    Files.writeString(plain, "{\"n\":1}\n");
+
+    List<SourceRecord> recs = readAll(List.of(plain, gz), null);
+
+    assertThat(recs)
+        .extracting(r -> ((com.fasterxml.jackson.databind.JsonNode) r.value("n")).asInt())
+        .containsExactly(1, 2, 3);
+    assertThat(RecordReader.count(List.of(plain, gz), null)).isEqualTo(3);
+  }
+
+  @Test
+  void csv_handlesQuotesAndMultiLineCells_andFlagsWrongColumnCounts() throws IOException {
+    Path f = dir.resolve("a.csv");
+    Files.writeString(f, "id,text\n1,\"a, \"\"quoted\"\" b\"\n2,\"two\nlines\"\n3\n4,x\n");
+
+    List<SourceRecord> recs = readAll(List.of(f), null);
+
+    assertThat(recs).extracting(SourceRecord::line).containsExactly(2L, 3L, 5L, 6L);
+    assertThat(recs.get(0).value("text")).isEqualTo("a, \"quoted\" b");
+    assertThat(recs.get(1).value("text")).isEqualTo("two\nlines");
+    assertThat(recs.get(2).parseError()).isEqualTo("has 1 columns, the header has 2");
+    assertThat(recs.get(3).value("id")).isEqualTo("4");
+  }
+
+  @Test
+  void skip_skipsRecordsWithoutParsing_includingMalformedOnes() throws IOException {
+    Path f = dir.resolve("a.jsonl");
+    Files.writeString(f, "{\"a\":1}\n{bad\n\n{\"a\":3}\n");
+    try (RecordReader r = new RecordReader(List.of(f), null)) {
+      assertThat(r.skip(2)).isEqualTo(2);
+      assertThat(r.next().line()).isEqualTo(4);
+      assertThat(r.skip(5)).isZero();
+    }
+  }
+
+  @Test
+  void unknownExtension_withoutAFormat_isRejectedWithAHint() throws IOException {
+    Path f = dir.resolve("a.txt");
+    Files.writeString(f, "{}\n");
+    assertThatThrownBy(() -> readAll(List.of(f), null))
+        .isInstanceOf(InvalidInputException.class)
+        .hasMessageContaining(".jsonl or .csv");
+    assertThat(readAll(List.of(f), RecordFormat.JSONL)).hasSize(1);
+  }
+
+  @Test
+  void csvParse_rejectsBrokenQuoting() {
+    assertThat(Csv.parse("a,,\"b\",")).containsExactly("a", "", "b", "");
+    assertThatThrownBy(() -> Csv.parse("a,\"b")).hasMessageContaining("unterminated");
+    assertThatThrownBy(() -> Csv.parse("a,b\"c")).hasMessageContaining("quote inside");
+    assertThat(Csv.quote("x,\"y\"")).isEqualTo("\"x,\"\"y\"\"\"");
+  }
+}
