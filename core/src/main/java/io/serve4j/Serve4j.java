@@ -1,5 +1,6 @@
 package io.serve4j;
 
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.serve4j.internal.ClientConfig;
 import io.serve4j.internal.DefaultServingClient;
 import io.serve4j.internal.ProviderRegistry;
@@ -101,8 +102,37 @@ public final class Serve4j {
     private Duration callTimeout = Duration.ofSeconds(60);
     private long maxRequestBytes = 64L * 1024 * 1024;
     private ScheduledExecutorService scheduler;
+    private RetryPolicy retryPolicy = RetryPolicy.defaults();
+    private CircuitBreakerConfig circuitBreaker;
 
     private Builder() {}
+
+    /**
+     * Sets how failed predictions, describes and lists are retried; default {@link
+     * RetryPolicy#defaults()}. Use {@link RetryPolicy#none()} to turn retries off.
+     *
+     * @param policy the policy
+     * @return this builder
+     */
+    public Builder retryPolicy(RetryPolicy policy) {
+      this.retryPolicy = Objects.requireNonNull(policy);
+      return this;
+    }
+
+    /**
+     * Puts a circuit breaker (resilience4j) in front of each endpoint's predictions; none by
+     * default. While a breaker is open, predictions fail at once with a non-retryable {@link
+     * UnavailableException}, and listeners hear every state change. {@link
+     * io.serve4j.resilience.CircuitBreakers#defaults()} counts only the service's failures that say
+     * the endpoint is unwell (unavailable, timeout, throttled, internal).
+     *
+     * @param config the breaker settings, or null for none
+     * @return this builder
+     */
+    public Builder circuitBreaker(CircuitBreakerConfig config) {
+      this.circuitBreaker = config;
+      return this;
+    }
 
     /**
      * Chooses the provider by id.
@@ -247,7 +277,13 @@ public final class Serve4j {
         ProviderClient pc = p.open(o, new ProviderContext(s));
         ClientConfig config =
             new ClientConfig(
-                listeners, predictTimeout, operationTimeout, callTimeout, maxRequestBytes);
+                listeners,
+                predictTimeout,
+                operationTimeout,
+                callTimeout,
+                maxRequestBytes,
+                retryPolicy,
+                circuitBreaker);
         return new DefaultServingClient(p.id(), p.capabilities(), pc, config, s, owns);
       } catch (RuntimeException e) {
         if (owns) {

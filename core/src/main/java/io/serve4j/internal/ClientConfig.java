@@ -1,5 +1,7 @@
 package io.serve4j.internal;
 
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
+import io.serve4j.RetryPolicy;
 import io.serve4j.ServingListener;
 import java.time.Duration;
 import java.util.List;
@@ -12,13 +14,17 @@ import java.util.List;
  * @param operationTimeout default deadline of long-running operations
  * @param callTimeout default timeout of short control calls (describe, list)
  * @param maxRequestBytes largest request accepted
+ * @param retryPolicy how failed calls are retried
+ * @param circuitBreaker per-endpoint circuit breaker settings, or null for none
  */
 public record ClientConfig(
     List<ServingListener> listeners,
     Duration predictTimeout,
     Duration operationTimeout,
     Duration callTimeout,
-    long maxRequestBytes) {
+    long maxRequestBytes,
+    RetryPolicy retryPolicy,
+    CircuitBreakerConfig circuitBreaker) {
   /** Copies the listeners. */
   public ClientConfig {
     listeners = List.copyOf(listeners);

@@ -1,5 +1,7 @@
 package io.serve4j.internal;
 
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import io.serve4j.BatchJobDescription;
 import io.serve4j.BatchJobSpec;
 import io.serve4j.CallInfo;
@@ -8,8 +10,10 @@ import io.serve4j.DeploymentDescription;
 import io.serve4j.Endpoint;
 import io.serve4j.EndpointDescription;
 import io.serve4j.EndpointSpec;
+import io.serve4j.ErrorCategory;
 import io.serve4j.ModelSignature;
 import io.serve4j.Operation;
+import io.serve4j.RetryPolicy;
 import io.serve4j.ServingClient;
 import io.serve4j.ServingException;
 import io.serve4j.ServingListener;
@@ -28,6 +32,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 
 /**
@@ -43,6 +48,9 @@ public final class DefaultServingClient implements ServingClient {
   private final boolean ownsScheduler;
   private final AtomicBoolean closed = new AtomicBoolean();
   private final Map<String, List<ModelSignature>> signatures = new ConcurrentHashMap<>();
+  private final Map<String, RetryBudget> budgets = new ConcurrentHashMap<>();
+  private final Map<String, CircuitBreaker> breakerByEndpoint = new ConcurrentHashMap<>();
+  private final CircuitBreakerRegistry breakers;
 
   /**
    * Creates the client.
@@ -67,6 +75,8 @@ public final class DefaultServingClient implements ServingClient {
     this.config = config;
     this.scheduler = scheduler;
     this.ownsScheduler = ownsScheduler;
+    this.breakers =
+        config.circuitBreaker() == null ? null : CircuitBreakerRegistry.of(config.circuitBreaker());
   }
 
   @Override
@@ -212,13 +222,13 @@ public final class DefaultServingClient implements ServingClient {
   }
 
   /**
-   * Runs a short hook with a deadline, listeners and typed errors. Cancelling the returned future
-   * cancels the provider's.
+   * Runs a short hook with a deadline, retries, the endpoint's circuit breaker (predictions),
+   * listeners and typed errors. Cancelling the returned future cancels the provider's.
    *
    * @param operation name for listeners
    * @param endpoint endpoint name
    * @param requestId request id, or null to generate one
-   * @param deadline the deadline
+   * @param deadline the deadline for all attempts together
    * @param hook the provider call
    * @param <T> the result
    * @return the future
@@ -234,52 +244,181 @@ public final class DefaultServingClient implements ServingClient {
     long start = System.nanoTime();
     fire(l -> l.onStart(info));
     CompletableFuture<T> result = new CompletableFuture<>();
-    CallContext ctx = new CallContext(id, deadline, result::isDone, p -> {});
-    CompletableFuture<T> work = Futures.safely(() -> hook.apply(ctx));
+    AtomicReference<CompletableFuture<?>> current = new AtomicReference<>();
     ScheduledFuture<?> timer =
         deadline.isFinite()
             ? scheduler.schedule(
                 () -> {
-                  if (result.completeExceptionally(
-                      ServingException.builder(io.serve4j.ErrorCategory.TIMEOUT)
+                  // Cancel the running attempt first, so that the provider's call is stopped by
+                  // the time the caller sees the timeout.
+                  cancel(current.get());
+                  result.completeExceptionally(
+                      ServingException.builder(ErrorCategory.TIMEOUT)
                           .providerId(providerId)
                           .requestId(id)
                           .message(
                               operation
                                   + (endpoint.isEmpty() ? "" : " on endpoint '" + endpoint + "'")
                                   + " did not finish before its deadline")
-                          .build())) {
-                    work.cancel(true);
-                  }
+                          .build());
                 },
                 deadline.remaining().toNanos(),
                 TimeUnit.NANOSECONDS)
             : null;
-    work.whenComplete(
+    RetryBudget budget = budgets.computeIfAbsent(endpoint, k -> newBudget());
+    budget.deposit();
+    CircuitBreaker breaker = operation.equals("predict") ? breaker(endpoint) : null;
+    attempt(1, info, deadline, start, hook, result, current, budget, breaker);
+    // Listeners hear the outcome before the caller does.
+    CompletableFuture<T> visible = new CompletableFuture<>();
+    result.whenComplete(
         (v, e) -> {
           if (timer != null) {
             timer.cancel(false);
           }
-          if (e == null) {
-            result.complete(v);
-          } else {
-            ServingException se = Futures.toServing(e, providerId);
-            if (se.requestId().isEmpty()) {
-              ServingException withId = se.toBuilder().requestId(id).build();
-              withId.setStackTrace(se.getStackTrace());
-              se = withId;
-            }
-            result.completeExceptionally(se);
-          }
-        });
-    result.whenComplete(
-        (v, e) -> {
           if (result.isCancelled()) {
-            work.cancel(true);
+            cancel(current.get());
           }
           finish(info, start, e);
+          if (e == null) {
+            visible.complete(v);
+          } else {
+            visible.completeExceptionally(Futures.unwrap(e));
+          }
         });
-    return result;
+    visible.whenComplete(
+        (v, e) -> {
+          if (visible.isCancelled()) {
+            result.cancel(false);
+          }
+        });
+    return visible;
+  }
+
+  private <T> void attempt(
+      int n,
+      CallInfo info,
+      Deadline deadline,
+      long start,
+      Function<CallContext, CompletableFuture<T>> hook,
+      CompletableFuture<T> result,
+      AtomicReference<CompletableFuture<?>> current,
+      RetryBudget budget,
+      CircuitBreaker breaker) {
+    if (result.isDone()) {
+      return;
+    }
+    if (breaker != null && !breaker.tryAcquirePermission()) {
+      result.completeExceptionally(
+          ServingException.builder(ErrorCategory.UNAVAILABLE)
+              .providerId(providerId)
+              .requestId(info.requestId())
+              .retryable(false)
+              .message(
+                  "the circuit breaker of endpoint '"
+                      + info.endpoint()
+                      + "' is "
+                      + breaker.getState()
+                      + " after repeated failures; calls fail fast until it lets a trial through")
+              .build());
+      return;
+    }
+    long attemptStart = breaker != null ? breaker.getCurrentTimestamp() : 0;
+    CallContext ctx = new CallContext(info.requestId(), deadline, result::isDone, p -> {});
+    CompletableFuture<T> work = Futures.safely(() -> hook.apply(ctx));
+    current.set(work);
+    if (result.isDone()) {
+      cancel(work);
+    }
+    work.whenComplete(
+        (v, e) -> {
+          if (e == null) {
+            if (breaker != null) {
+              breaker.onSuccess(
+                  breaker.getCurrentTimestamp() - attemptStart, breaker.getTimestampUnit());
+            }
+            result.complete(v);
+            return;
+          }
+          if (Futures.unwrap(e) instanceof java.util.concurrent.CancellationException) {
+            // Cancelled by the caller or the deadline timer, which complete the result themselves.
+            if (breaker != null) {
+              breaker.releasePermission();
+            }
+            return;
+          }
+          ServingException se = withRequestId(Futures.toServing(e, providerId), info.requestId());
+          if (breaker != null) {
+            breaker.onError(
+                breaker.getCurrentTimestamp() - attemptStart, breaker.getTimestampUnit(), se);
+          }
+          Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
+          RetryPolicy policy = config.retryPolicy();
+          if (!result.isDone() && policy.allowsRetry(se, n, elapsed)) {
+            Duration wait = policy.backoff(se, n);
+            if (wait.compareTo(deadline.remaining()) < 0 && budget.tryWithdraw()) {
+              fire(l -> l.onRetry(info, n, se, wait));
+              scheduler.schedule(
+                  () ->
+                      attempt(n + 1, info, deadline, start, hook, result, current, budget, breaker),
+                  wait.toNanos(),
+                  TimeUnit.NANOSECONDS);
+              return;
+            }
+          }
+          result.completeExceptionally(se);
+        });
+  }
+
+  private static void cancel(CompletableFuture<?> f) {
+    if (f != null) {
+      f.cancel(true);
+    }
+  }
+
+  private static ServingException withRequestId(ServingException se, String id) {
+    if (se.requestId().isPresent()) {
+      return se;
+    }
+    ServingException withId = se.toBuilder().requestId(id).build();
+    withId.setStackTrace(se.getStackTrace());
+    return withId;
+  }
+
+  private RetryBudget newBudget() {
+    return new RetryBudget(config.retryPolicy().budgetRatio(), config.retryPolicy().budgetBurst());
+  }
+
+  private CircuitBreaker breaker(String endpoint) {
+    if (breakers == null) {
+      return null;
+    }
+    return breakerByEndpoint.computeIfAbsent(
+        endpoint,
+        name -> {
+          CircuitBreaker b = breakers.circuitBreaker(providerId + ":" + name);
+          b.getEventPublisher()
+              .onStateTransition(
+                  ev ->
+                      fire(
+                          l ->
+                              l.onCircuitStateChange(
+                                  name,
+                                  ev.getStateTransition().getFromState().name(),
+                                  ev.getStateTransition().getToState().name())));
+          return b;
+        });
+  }
+
+  /**
+   * Returns the circuit breaker state of an endpoint.
+   *
+   * @param endpoint the endpoint name
+   * @return e.g. "CLOSED", "OPEN", "HALF_OPEN", or empty without breakers or calls
+   */
+  public java.util.Optional<String> circuitState(String endpoint) {
+    CircuitBreaker b = breakerByEndpoint.get(endpoint);
+    return b == null ? java.util.Optional.empty() : java.util.Optional.of(b.getState().name());
   }
 
   private void finish(CallInfo info, long start, Throwable error) {
