@@ -1,0 +1,289 @@
+package io.serve4j.aws.internal;
+
+import io.serve4j.ErrorCategory;
+import io.serve4j.ServingException;
+import io.serve4j.aws.AwsProvider;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import software.amazon.awssdk.awscore.exception.AwsErrorDetails;
+import software.amazon.awssdk.awscore.exception.AwsServiceException;
+import software.amazon.awssdk.core.exception.ApiCallAttemptTimeoutException;
+import software.amazon.awssdk.core.exception.ApiCallTimeoutException;
+import software.amazon.awssdk.core.exception.SdkClientException;
+import software.amazon.awssdk.core.exception.SdkServiceException;
+import software.amazon.awssdk.services.sagemakerruntime.model.ModelErrorException;
+
+/**
+ * The one mapper from AWS SDK exceptions to {@link ServingException}s. Keeps the cause, the HTTP
+ * status, the AWS request id and the retry-after hint; messages carry what AWS said, never
+ * credentials.
+ */
+public final class AwsErrors {
+  private AwsErrors() {}
+
+  /**
+   * Maps a failure of one AWS call.
+   *
+   * @param what the call, e.g. {@code "InvokeEndpoint on endpoint 'fraud'"}
+   * @param error what the SDK threw or completed the future with
+   * @return the typed exception; ServingExceptions and cancellations pass through unchanged
+   */
+  public static RuntimeException map(String what, Throwable error) {
+    Throwable t = unwrap(error);
+    if (t instanceof ServingException se) {
+      return se;
+    }
+    if (t instanceof CancellationException ce) {
+      return ce;
+    }
+    if (t instanceof AwsServiceException ase) {
+      return service(what, ase);
+    }
+    if (t instanceof SdkServiceException sse) {
+      return base(categoryOf(null, sse.statusCode(), sse.getMessage()), what, sse.getMessage(), sse)
+          .fromService()
+          .statusCode(sse.statusCode())
+          .build();
+    }
+    if (t instanceof ApiCallTimeoutException || t instanceof ApiCallAttemptTimeoutException) {
+      return base(ErrorCategory.TIMEOUT, what, "timed out before AWS answered", t).build();
+    }
+    if (t instanceof SdkClientException sce) {
+      String m = String.valueOf(sce.getMessage());
+      ErrorCategory c =
+          m.contains("Unable to load credentials") || m.contains("credentials")
+              ? ErrorCategory.UNAUTHENTICATED
+              : m.contains("Unable to load region")
+                  ? ErrorCategory.INVALID_INPUT
+                  : ErrorCategory.UNAVAILABLE;
+      return base(c, what, m, t).build();
+    }
+    if (t instanceof IOException || t instanceof UncheckedIOException) {
+      return base(ErrorCategory.UNAVAILABLE, what, t.toString(), t).build();
+    }
+    return base(ErrorCategory.INTERNAL, what, t.toString(), t).build();
+  }
+
+  private static ServingException service(String what, AwsServiceException e) {
+    AwsErrorDetails details = e.awsErrorDetails();
+    String code = details != null ? details.errorCode() : null;
+    String message = details != null ? details.errorMessage() : e.getMessage();
+    ErrorCategory category = categoryOf(code, e.statusCode(), message);
+    String text = (code != null ? code + ": " : "") + message;
+    if (e instanceof ModelErrorException me) {
+      category = ErrorCategory.MODEL_ERROR;
+      text =
+          "the model container answered "
+              + me.originalStatusCode()
+              + ": "
+              + me.originalMessage()
+              + (me.logStreamArn() != null ? " (logs: " + me.logStreamArn() + ")" : "");
+    }
+    ServingException.Builder b =
+        base(category, what, text, e).fromService().statusCode(e.statusCode());
+    if (e.requestId() != null) {
+      b.requestId(e.requestId());
+    }
+    if (category == ErrorCategory.THROTTLED) {
+      retryAfter(e).ifPresent(b::retryAfter);
+    }
+    if (e.retryable() && !category.retryable() && category != ErrorCategory.MODEL_ERROR) {
+      b.retryable(true);
+    }
+    return b.build();
+  }
+
+  /**
+   * The mapping table: AWS error code, HTTP status and message to a category.
+   *
+   * @param code the AWS error code, or null
+   * @param status the HTTP status
+   * @param message the AWS message, or null
+   * @return the category
+   */
+  static ErrorCategory categoryOf(String code, int status, String message) {
+    String m = message == null ? "" : message.toLowerCase(Locale.ROOT);
+    if (code != null) {
+      switch (code) {
+        case "ModelError":
+          return ErrorCategory.MODEL_ERROR;
+        case "ModelNotReadyException":
+        case "ServiceUnavailable":
+        case "ServiceUnavailableException":
+        case "InternalFailure":
+        case "InternalServerError":
+        case "InternalError":
+        case "InternalServiceException":
+        case "ConcurrentModificationException":
+          return ErrorCategory.UNAVAILABLE;
+        case "ThrottlingException":
+        case "Throttling":
+        case "TooManyRequestsException":
+        case "RequestLimitExceeded":
+        case "SlowDown":
+        case "ProvisionedThroughputExceededException":
+          return ErrorCategory.THROTTLED;
+        case "AccessDenied":
+        case "AccessDeniedException":
+        case "AuthorizationError":
+        case "NotAuthorized":
+          return ErrorCategory.PERMISSION_DENIED;
+        case "UnrecognizedClientException":
+        case "InvalidClientTokenId":
+        case "ExpiredToken":
+        case "ExpiredTokenException":
+        case "SignatureDoesNotMatch":
+        case "InvalidSignatureException":
+        case "MissingAuthenticationToken":
+        case "IncompleteSignature":
+          return ErrorCategory.UNAUTHENTICATED;
+        case "ResourceLimitExceeded":
+        case "LimitExceededException":
+        case "ServiceQuotaExceededException":
+          return ErrorCategory.QUOTA_EXCEEDED;
+        case "ResourceInUse":
+        case "ResourceInUseException":
+        case "ConflictException":
+        case "ConflictError":
+        case "BucketAlreadyExists":
+        case "BucketAlreadyOwnedByYou":
+          return ErrorCategory.CONFLICT;
+        case "ResourceNotFound":
+        case "ResourceNotFoundException":
+        case "ObjectNotFoundException":
+        case "NoSuchKey":
+        case "NoSuchBucket":
+        case "NoSuchUpload":
+        case "NotFound":
+          return ErrorCategory.NOT_FOUND;
+        case "ValidationException":
+        case "ValidationError":
+        case "InvalidParameterValue":
+        case "InvalidParameterException":
+        case "InvalidRequest":
+        case "InvalidArgument":
+        case "FailedDependencyException":
+          return validation(m);
+        default:
+          break;
+      }
+    }
+    if (status == 404) {
+      return ErrorCategory.NOT_FOUND;
+    }
+    if (status == 408) {
+      return ErrorCategory.TIMEOUT;
+    }
+    if (status == 409) {
+      return ErrorCategory.CONFLICT;
+    }
+    if (status == 429) {
+      return ErrorCategory.THROTTLED;
+    }
+    if (status == 401) {
+      return ErrorCategory.UNAUTHENTICATED;
+    }
+    if (status == 403) {
+      return ErrorCategory.PERMISSION_DENIED;
+    }
+    if (status == 424) {
+      return ErrorCategory.MODEL_ERROR;
+    }
+    if (status >= 500) {
+      return ErrorCategory.UNAVAILABLE;
+    }
+    if (status >= 400) {
+      return validation(m);
+    }
+    return ErrorCategory.INTERNAL;
+  }
+
+  private static ErrorCategory validation(String lowerMessage) {
+    if (lowerMessage.contains("could not find")
+        || lowerMessage.contains("does not exist")
+        || lowerMessage.contains("not found")) {
+      return ErrorCategory.NOT_FOUND;
+    }
+    if (lowerMessage.contains("already exist") || lowerMessage.contains("in use")) {
+      return ErrorCategory.CONFLICT;
+    }
+    return ErrorCategory.INVALID_INPUT;
+  }
+
+  private static Optional<Duration> retryAfter(AwsServiceException e) {
+    AwsErrorDetails d = e.awsErrorDetails();
+    if (d == null || d.sdkHttpResponse() == null) {
+      return Optional.empty();
+    }
+    return d.sdkHttpResponse()
+        .firstMatchingHeader("Retry-After")
+        .flatMap(
+            v -> {
+              try {
+                return Optional.of(Duration.ofSeconds(Long.parseLong(v.trim())));
+              } catch (NumberFormatException nfe) {
+                return Optional.empty();
+              }
+            });
+  }
+
+  private static ServingException.Builder base(
+      ErrorCategory category, String what, String message, Throwable cause) {
+    return ServingException.builder(category)
+        .providerId(AwsProvider.ID)
+        .message(what + " failed: " + message)
+        .cause(cause);
+  }
+
+  /**
+   * Builds a service-side error of the provider.
+   *
+   * @param category the category
+   * @param message the message
+   * @return the exception
+   */
+  static ServingException error(ErrorCategory category, String message) {
+    return ServingException.builder(category)
+        .fromService()
+        .providerId(AwsProvider.ID)
+        .message(message)
+        .build();
+  }
+
+  /**
+   * Builds a client-side error (nothing was sent).
+   *
+   * @param category the category
+   * @param message the message
+   * @return the exception
+   */
+  static ServingException clientError(ErrorCategory category, String message) {
+    return ServingException.builder(category).providerId(AwsProvider.ID).message(message).build();
+  }
+
+  /**
+   * Whether a failure is the service saying "not found".
+   *
+   * @param error the failure
+   * @return true for NOT_FOUND
+   */
+  static boolean isNotFound(Throwable error) {
+    Throwable t = unwrap(error);
+    return t instanceof ServingException se && se.category() == ErrorCategory.NOT_FOUND;
+  }
+
+  static Throwable unwrap(Throwable error) {
+    Throwable t = error;
+    while ((t instanceof CompletionException || t instanceof ExecutionException)
+        && t.getCause() != null) {
+      t = t.getCause();
+    }
+    return t;
+  }
+}

@@ -1,0 +1,293 @@
+package io.serve4j.aws.internal;
+
+import io.serve4j.BatchingPolicy;
+import io.serve4j.DeviceKind;
+import io.serve4j.ErrorCategory;
+import io.serve4j.Model;
+import io.serve4j.ModelFormat;
+import io.serve4j.aws.AwsOptions;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.function.Function;
+import java.util.function.Supplier;
+import software.amazon.awssdk.core.FileRequestBodyConfiguration;
+import software.amazon.awssdk.core.async.AsyncRequestBody;
+import software.amazon.awssdk.services.s3.S3AsyncClient;
+import software.amazon.awssdk.services.s3.model.CompletedMultipartUpload;
+import software.amazon.awssdk.services.s3.model.CompletedPart;
+import software.amazon.awssdk.services.s3.model.CreateMultipartUploadRequest;
+import software.amazon.awssdk.services.s3.model.PutObjectRequest;
+import software.amazon.awssdk.services.s3.model.ServerSideEncryption;
+
+/**
+ * Stages model artifacts to S3 as the {@code model.tar.gz} SageMaker loads: ONNX files become a
+ * Triton model repository, other local files and directories are archived as they are, {@code
+ * s3://} archives are used in place. Large archives are uploaded in parts.
+ */
+final class S3Staging {
+  private final S3AsyncClient s3;
+  private final AwsOptions options;
+  private final Executor io;
+  private final Supplier<CompletableFuture<String>> bucket;
+
+  S3Staging(
+      S3AsyncClient s3,
+      AwsOptions options,
+      Executor io,
+      Supplier<CompletableFuture<String>> bucket) {
+    this.s3 = s3;
+    this.options = options;
+    this.io = io;
+    this.bucket = bucket;
+  }
+
+  /**
+   * Stages a model's artifact.
+   *
+   * @param model the model
+   * @param batching batching for the Triton config, or null
+   * @param device where Triton runs the model
+   * @return the {@code s3://} URI of the archive, empty when the model has no artifact
+   */
+  CompletableFuture<Optional<String>> stage(
+      Model model, BatchingPolicy batching, DeviceKind device) {
+    if (model.artifact().isEmpty()) {
+      return CompletableFuture.completedFuture(Optional.empty());
+    }
+    URI artifact = model.artifact().get();
+    String scheme = artifact.getScheme() == null ? "file" : artifact.getScheme();
+    boolean archive = artifact.getPath() != null && isArchive(artifact.toString());
+    if (scheme.equals("s3")) {
+      if (model.format() == ModelFormat.ONNX && model.image().isEmpty() && !archive) {
+        return CompletableFuture.failedFuture(
+            AwsErrors.clientError(
+                ErrorCategory.INVALID_INPUT,
+                "ONNX artifact "
+                    + artifact
+                    + " must be a Triton model.tar.gz to be used from S3; pass a local file or"
+                    + " classpath: URI to let serve4j package it"));
+      }
+      return CompletableFuture.completedFuture(Optional.of(artifact.toString()));
+    }
+    if (!scheme.equals("file") && !scheme.equals("classpath")) {
+      return CompletableFuture.failedFuture(
+          AwsErrors.clientError(
+              ErrorCategory.INVALID_INPUT,
+              "cannot stage artifact " + artifact + ": use file:, classpath: or s3:// URIs"));
+    }
+    boolean triton = model.format() == ModelFormat.ONNX && model.image().isEmpty() && !archive;
+    return CompletableFuture.supplyAsync(
+            () -> pack(model, artifact, archive, triton, batching, device), io)
+        .thenCompose(
+            packed ->
+                bucket
+                    .get()
+                    .thenCompose(
+                        b -> {
+                          String key =
+                              options.stagingPrefix()
+                                  + "/"
+                                  + model.name()
+                                  + "/"
+                                  + model.version()
+                                  + "/"
+                                  + packed.sha256.substring(0, 16)
+                                  + "/model.tar.gz";
+                          return upload(b, key, packed.file)
+                              .thenApply(x -> Optional.of("s3://" + b + "/" + key));
+                        })
+                    .whenComplete((v, e) -> deleteQuietly(packed.file)));
+  }
+
+  private record Packed(Path file, String sha256) {}
+
+  private Packed pack(
+      Model model,
+      URI artifact,
+      boolean archive,
+      boolean triton,
+      BatchingPolicy batching,
+      DeviceKind device) {
+    try {
+      Path tmp = Files.createTempFile("serve4j-aws-", ".tar.gz");
+      MessageDigest sha = MessageDigest.getInstance("SHA-256");
+      try (OutputStream raw = Files.newOutputStream(tmp);
+          OutputStream out = new java.security.DigestOutputStream(raw, sha)) {
+        if (triton) {
+          String name = TritonRepository.modelName(model.name());
+          String config =
+              TritonRepository.config(name, model.signature().orElse(null), batching, device);
+          try (InputStream in = open(artifact)) {
+            TritonRepository.writeTarGz(name, in, config, out);
+          }
+        } else if (archive) {
+          try (InputStream in = open(artifact)) {
+            in.transferTo(out);
+          }
+        } else if (artifact.getScheme() == null || artifact.getScheme().equals("file")) {
+          TritonRepository.writeTarGz(Path.of(artifact), out);
+        } else {
+          throw AwsErrors.clientError(
+              ErrorCategory.INVALID_INPUT,
+              "a classpath artifact of format " + model.format() + " must be a .tar.gz archive");
+        }
+      }
+      return new Packed(tmp, HexFormat.of().formatHex(sha.digest()));
+    } catch (IOException e) {
+      throw AwsErrors.clientError(
+          ErrorCategory.INVALID_INPUT, "cannot read model artifact " + artifact + ": " + e);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static InputStream open(URI artifact) throws IOException {
+    if ("classpath".equals(artifact.getScheme())) {
+      String path = artifact.getSchemeSpecificPart();
+      while (path.startsWith("/")) {
+        path = path.substring(1);
+      }
+      ClassLoader cl = Thread.currentThread().getContextClassLoader();
+      InputStream in = cl != null ? cl.getResourceAsStream(path) : null;
+      if (in == null) {
+        in = S3Staging.class.getClassLoader().getResourceAsStream(path);
+      }
+      if (in == null) {
+        throw new IOException("no classpath resource " + path);
+      }
+      return in;
+    }
+    return Files.newInputStream(Path.of(artifact));
+  }
+
+  /**
+   * Uploads a file, in parts when it is larger than the multipart threshold.
+   *
+   * @param bucket the bucket
+   * @param key the key
+   * @param file the file
+   * @return completes when uploaded
+   */
+  CompletableFuture<Void> upload(String bucket, String key, Path file) {
+    long size;
+    try {
+      size = Files.size(file);
+    } catch (IOException e) {
+      return CompletableFuture.failedFuture(new UncheckedIOException(e));
+    }
+    String what = "staging s3://" + bucket + "/" + key;
+    if (size <= options.multipartThreshold()) {
+      PutObjectRequest.Builder put =
+          PutObjectRequest.builder().bucket(bucket).key(key).contentLength(size);
+      options
+          .kmsKeyId()
+          .ifPresent(k -> put.serverSideEncryption(ServerSideEncryption.AWS_KMS).ssekmsKeyId(k));
+      return AwsCalls.call(what, () -> s3.putObject(put.build(), AsyncRequestBody.fromFile(file)))
+          .thenApply(r -> null);
+    }
+    CreateMultipartUploadRequest.Builder create =
+        CreateMultipartUploadRequest.builder().bucket(bucket).key(key);
+    options
+        .kmsKeyId()
+        .ifPresent(k -> create.serverSideEncryption(ServerSideEncryption.AWS_KMS).ssekmsKeyId(k));
+    return AwsCalls.call(what, () -> s3.createMultipartUpload(create.build()))
+        .thenCompose(
+            created -> {
+              String uploadId = created.uploadId();
+              List<CompletedPart> parts = new ArrayList<>();
+              return uploadParts(bucket, key, uploadId, file, size, 0, 1, parts, what)
+                  .thenCompose(
+                      x ->
+                          AwsCalls.call(
+                              what,
+                              () ->
+                                  s3.completeMultipartUpload(
+                                      r ->
+                                          r.bucket(bucket)
+                                              .key(key)
+                                              .uploadId(uploadId)
+                                              .multipartUpload(
+                                                  CompletedMultipartUpload.builder()
+                                                      .parts(parts)
+                                                      .build()))))
+                  .handle(
+                      (v, e) -> {
+                        if (e != null) {
+                          s3.abortMultipartUpload(
+                              r -> r.bucket(bucket).key(key).uploadId(uploadId));
+                          throw AwsErrors.map(what, e);
+                        }
+                        return (Void) null;
+                      });
+            });
+  }
+
+  private CompletableFuture<Void> uploadParts(
+      String bucket,
+      String key,
+      String uploadId,
+      Path file,
+      long size,
+      long offset,
+      int number,
+      List<CompletedPart> parts,
+      String what) {
+    if (offset >= size) {
+      return CompletableFuture.completedFuture(null);
+    }
+    long length = Math.min(options.multipartPartSize(), size - offset);
+    AsyncRequestBody body =
+        AsyncRequestBody.fromFile(
+            FileRequestBodyConfiguration.builder()
+                .path(file)
+                .position(offset)
+                .numBytesToRead(length)
+                .build());
+    Function<software.amazon.awssdk.services.s3.model.UploadPartResponse, CompletedPart> done =
+        r -> CompletedPart.builder().partNumber(number).eTag(r.eTag()).build();
+    return AwsCalls.call(
+            what,
+            () ->
+                s3.uploadPart(
+                    r ->
+                        r.bucket(bucket)
+                            .key(key)
+                            .uploadId(uploadId)
+                            .partNumber(number)
+                            .contentLength(length),
+                    body))
+        .thenCompose(
+            r -> {
+              parts.add(done.apply(r));
+              return uploadParts(
+                  bucket, key, uploadId, file, size, offset + length, number + 1, parts, what);
+            });
+  }
+
+  static boolean isArchive(String uri) {
+    String s = uri.toLowerCase(Locale.ROOT);
+    return s.endsWith(".tar.gz") || s.endsWith(".tgz");
+  }
+
+  private static void deleteQuietly(Path p) {
+    try {
+      Files.deleteIfExists(p);
+    } catch (IOException ignored) {
+      // a temp file left behind is not worth failing a deployment
+    }
+  }
+}

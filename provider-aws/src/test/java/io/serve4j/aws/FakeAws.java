@@ -1,0 +1,906 @@
+package io.serve4j.aws;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import io.serve4j.InferenceRequest;
+import io.serve4j.protocol.OipJson;
+import io.serve4j.testkit.ContractModels;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Predicate;
+import java.util.stream.Collectors;
+
+/**
+ * A stateful loopback fake of the parts of SageMaker, SageMaker Runtime, Application Auto Scaling,
+ * S3 and STS that the provider calls, speaking their wire protocols (awsJson1_1 with {@code
+ * X-Amz-Target}, restJson1, S3 REST/XML, STS query). Endpoints move Creating → InService after a
+ * minimum time and a few describes; invocations answer like the ReLU contract model.
+ */
+final class FakeAws implements AutoCloseable {
+  static final String ACCOUNT = "123456789012";
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  /** One request as it reached the fake. */
+  record Call(
+      String method,
+      String path,
+      String query,
+      String target,
+      Map<String, String> headers,
+      byte[] body) {
+    JsonNode json() {
+      try {
+        return JSON.readTree(body);
+      } catch (IOException e) {
+        throw new IllegalStateException(e);
+      }
+    }
+
+    String header(String name) {
+      return headers.get(name.toLowerCase(Locale.ROOT));
+    }
+  }
+
+  private static final class Endpoint {
+    final String name;
+    String config;
+    String pendingConfig;
+    String status = "Creating";
+    long readyAt;
+    int polls;
+    String failureReason;
+    final Map<String, Float> weights = new LinkedHashMap<>();
+
+    Endpoint(String name) {
+      this.name = name;
+    }
+  }
+
+  private static final class Job {
+    final ObjectNode request;
+    String status = "InProgress";
+    int polls;
+
+    Job(ObjectNode request) {
+      this.request = request;
+    }
+  }
+
+  private final HttpServer server;
+  private final ExecutorService executor = Executors.newCachedThreadPool();
+  private final List<Call> calls = new CopyOnWriteArrayList<>();
+  private final Map<String, JsonNode> models = new ConcurrentHashMap<>();
+  private final Map<String, JsonNode> configs = new ConcurrentHashMap<>();
+  private final Map<String, Endpoint> endpoints = new ConcurrentHashMap<>();
+  private final Map<String, JsonNode> scalableTargets = new ConcurrentHashMap<>();
+  private final Map<String, JsonNode> policies = new ConcurrentHashMap<>();
+  private final Map<String, Job> jobs = new ConcurrentHashMap<>();
+  private final Set<String> buckets = ConcurrentHashMap.newKeySet();
+  private final Map<String, byte[]> objects = new ConcurrentHashMap<>();
+  private final Map<String, Map<Integer, byte[]>> uploads = new ConcurrentHashMap<>();
+  private final Map<String, Integer> throttles = new ConcurrentHashMap<>();
+  private final AtomicLong predictions = new AtomicLong();
+  private volatile Duration deployTime = Duration.ofMillis(600);
+  private volatile int minPolls = 2;
+  private volatile String modelErrorMessage;
+
+  FakeAws() {
+    try {
+      server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+    server.setExecutor(executor);
+    server.createContext("/", this::handle);
+    server.start();
+  }
+
+  URI uri() {
+    return URI.create("http://127.0.0.1:" + server.getAddress().getPort());
+  }
+
+  /** Makes a bucket exist. */
+  FakeAws bucket(String name) {
+    buckets.add(name);
+    return this;
+  }
+
+  FakeAws deployTime(Duration d) {
+    this.deployTime = d;
+    return this;
+  }
+
+  Duration deployTime() {
+    return deployTime;
+  }
+
+  /** Answers the next {@code times} calls of {@code operation} with a ThrottlingException. */
+  void throttle(String operation, int times) {
+    throttles.put(operation, times);
+  }
+
+  /** Answers the next invocation with a container error (ModelError, 424). */
+  void modelError(String message) {
+    this.modelErrorMessage = message;
+  }
+
+  long predictionsReceived() {
+    return predictions.get();
+  }
+
+  List<Call> calls() {
+    return List.copyOf(calls);
+  }
+
+  List<Call> calls(String target) {
+    return calls.stream().filter(c -> target.equals(c.target())).toList();
+  }
+
+  List<Call> calls(Predicate<Call> p) {
+    return calls.stream().filter(p).toList();
+  }
+
+  void clearCalls() {
+    calls.clear();
+  }
+
+  byte[] object(String bucket, String key) {
+    return objects.get(bucket + "/" + key);
+  }
+
+  Set<String> objectKeys() {
+    return Set.copyOf(objects.keySet());
+  }
+
+  boolean hasModel(String name) {
+    return models.containsKey(name);
+  }
+
+  Set<String> modelNames() {
+    return Set.copyOf(models.keySet());
+  }
+
+  Set<String> configNames() {
+    return Set.copyOf(configs.keySet());
+  }
+
+  Set<String> scalableTargetIds() {
+    return Set.copyOf(scalableTargets.keySet());
+  }
+
+  JsonNode model(String name) {
+    return models.get(name);
+  }
+
+  @Override
+  public void close() {
+    server.stop(0);
+    executor.shutdownNow();
+  }
+
+  // ---------------------------------------------------------------- dispatch
+
+  private void handle(HttpExchange ex) throws IOException {
+    try {
+      byte[] raw = ex.getRequestBody().readAllBytes();
+      Map<String, String> headers = new TreeMap<>();
+      ex.getRequestHeaders().forEach((k, v) -> headers.put(k.toLowerCase(Locale.ROOT), v.get(0)));
+      byte[] body = decodeChunked(headers, raw);
+      String target = headers.get("x-amz-target");
+      String path = ex.getRequestURI().getRawPath();
+      String query = ex.getRequestURI().getRawQuery();
+      Call call = new Call(ex.getRequestMethod(), path, query, target, headers, body);
+      calls.add(call);
+      if (target != null && target.startsWith("SageMaker.")) {
+        json(ex, sagemaker(target.substring("SageMaker.".length()), (ObjectNode) call.json()));
+      } else if (target != null && target.startsWith("AnyScaleFrontendService.")) {
+        json(ex, scaling(target.substring(target.indexOf('.') + 1), (ObjectNode) call.json()));
+      } else if (path.matches("/endpoints/[^/]+/invocations")) {
+        invoke(ex, call, URLDecoder.decode(path.split("/")[2], StandardCharsets.UTF_8));
+      } else if ("POST".equals(call.method())
+          && path.equals("/")
+          && new String(body, StandardCharsets.UTF_8).contains("Action=GetCallerIdentity")) {
+        sts(ex);
+      } else {
+        s3(ex, call);
+      }
+    } catch (AwsError e) {
+      error(ex, e);
+    } catch (RuntimeException e) {
+      e.printStackTrace();
+      error(ex, new AwsError(500, "InternalFailure", e.toString()));
+    } finally {
+      ex.close();
+    }
+  }
+
+  private static final class AwsError extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+    final int status;
+    final String code;
+
+    AwsError(int status, String code, String message) {
+      super(message);
+      this.status = status;
+      this.code = code;
+    }
+  }
+
+  private static AwsError validation(String message) {
+    return new AwsError(400, "ValidationException", message);
+  }
+
+  private void throttleCheck(String op) {
+    Integer left = throttles.computeIfPresent(op, (k, v) -> v - 1);
+    if (left != null && left >= 0) {
+      throw new AwsError(400, "ThrottlingException", "Rate exceeded");
+    }
+  }
+
+  // ---------------------------------------------------------------- SageMaker
+
+  private ObjectNode sagemaker(String op, ObjectNode in) {
+    throttleCheck(op);
+    ObjectNode out = JSON.createObjectNode();
+    switch (op) {
+      case "CreateModel" -> {
+        String name = in.get("ModelName").asText();
+        if (models.putIfAbsent(name, in) != null) {
+          throw validation("Cannot create already existing model \"" + arn("model", name) + "\".");
+        }
+        out.put("ModelArn", arn("model", name));
+      }
+      case "DescribeModel" -> {
+        String name = in.get("ModelName").asText();
+        JsonNode m = models.get(name);
+        if (m == null) {
+          throw validation("Could not find model \"" + arn("model", name) + "\".");
+        }
+        out.setAll((ObjectNode) m.deepCopy());
+        out.put("ModelArn", arn("model", name));
+        out.put("CreationTime", now());
+      }
+      case "DeleteModel" -> {
+        String name = in.get("ModelName").asText();
+        if (models.remove(name) == null) {
+          throw validation("Could not find model \"" + arn("model", name) + "\".");
+        }
+      }
+      case "CreateEndpointConfig" -> {
+        String name = in.get("EndpointConfigName").asText();
+        for (JsonNode v : variants(in)) {
+          if (!models.containsKey(v.get("ModelName").asText())) {
+            throw validation("Could not find model \"" + v.get("ModelName").asText() + "\".");
+          }
+        }
+        if (configs.putIfAbsent(name, in) != null) {
+          throw validation(
+              "Cannot create already existing endpoint configuration \"" + name + "\".");
+        }
+        out.put("EndpointConfigArn", arn("endpoint-config", name));
+      }
+      case "DescribeEndpointConfig" -> {
+        String name = in.get("EndpointConfigName").asText();
+        JsonNode c = configs.get(name);
+        if (c == null) {
+          throw validation(
+              "Could not find endpoint configuration \"" + arn("endpoint-config", name) + "\".");
+        }
+        out.setAll((ObjectNode) c.deepCopy());
+        out.put("EndpointConfigArn", arn("endpoint-config", name));
+        out.put("CreationTime", now());
+      }
+      case "DeleteEndpointConfig" -> {
+        String name = in.get("EndpointConfigName").asText();
+        if (configs.remove(name) == null) {
+          throw validation(
+              "Could not find endpoint configuration \"" + arn("endpoint-config", name) + "\".");
+        }
+      }
+      case "CreateEndpoint" -> {
+        String name = in.get("EndpointName").asText();
+        String config = in.get("EndpointConfigName").asText();
+        if (!configs.containsKey(config)) {
+          throw validation("Could not find endpoint configuration \"" + config + "\".");
+        }
+        Endpoint e = new Endpoint(name);
+        e.config = config;
+        e.readyAt = System.nanoTime() + deployTime.toNanos();
+        weights(e, configs.get(config));
+        if (endpoints.putIfAbsent(name, e) != null) {
+          throw validation(
+              "Cannot create already existing endpoint \"" + arn("endpoint", name) + "\".");
+        }
+        out.put("EndpointArn", arn("endpoint", name));
+      }
+      case "DescribeEndpoint" -> describeEndpoint(endpoint(in), out);
+      case "UpdateEndpoint" -> {
+        Endpoint e = endpoint(in);
+        String config = in.get("EndpointConfigName").asText();
+        if (!configs.containsKey(config)) {
+          throw validation("Could not find endpoint configuration \"" + config + "\".");
+        }
+        synchronized (e) {
+          if (!e.status.equals("InService")) {
+            throw validation(
+                "Cannot update in-progress endpoint \"" + arn("endpoint", e.name) + "\".");
+          }
+          e.pendingConfig = config;
+          e.status = "Updating";
+          e.polls = 0;
+          e.readyAt = System.nanoTime() + deployTime.toNanos();
+        }
+        out.put("EndpointArn", arn("endpoint", e.name));
+      }
+      case "UpdateEndpointWeightsAndCapacities" -> {
+        Endpoint e = endpoint(in);
+        synchronized (e) {
+          if (!e.status.equals("InService")) {
+            throw validation(
+                "Cannot update in-progress endpoint \"" + arn("endpoint", e.name) + "\".");
+          }
+          for (JsonNode d : in.get("DesiredWeightsAndCapacities")) {
+            String v = d.get("VariantName").asText();
+            if (!e.weights.containsKey(v)) {
+              throw validation("The variant name(s) [" + v + "] is/are not present.");
+            }
+            if (d.has("DesiredWeight")) {
+              e.weights.put(v, (float) d.get("DesiredWeight").asDouble());
+            }
+          }
+          e.status = "Updating";
+          e.polls = 0;
+          e.readyAt = System.nanoTime() + Duration.ofMillis(100).toNanos();
+        }
+        out.put("EndpointArn", arn("endpoint", e.name));
+      }
+      case "DeleteEndpoint" -> {
+        Endpoint e = endpoint(in);
+        endpoints.remove(e.name);
+      }
+      case "ListEndpoints" -> {
+        List<String> names = endpoints.keySet().stream().sorted().toList();
+        int start = in.has("NextToken") ? Integer.parseInt(in.get("NextToken").asText()) : 0;
+        int max = in.has("MaxResults") ? in.get("MaxResults").asInt() : 10;
+        ArrayNode list = out.putArray("Endpoints");
+        for (int i = start; i < Math.min(names.size(), start + max); i++) {
+          Endpoint e = endpoints.get(names.get(i));
+          if (e == null) {
+            continue;
+          }
+          list.addObject()
+              .put("EndpointName", e.name)
+              .put("EndpointArn", arn("endpoint", e.name))
+              .put("CreationTime", now())
+              .put("LastModifiedTime", now())
+              .put("EndpointStatus", e.status);
+        }
+        if (start + max < names.size()) {
+          out.put("NextToken", String.valueOf(start + max));
+        }
+      }
+      case "CreateTransformJob" -> {
+        String name = in.get("TransformJobName").asText();
+        if (!models.containsKey(in.get("ModelName").asText())) {
+          throw validation("Could not find model \"" + in.get("ModelName").asText() + "\".");
+        }
+        if (jobs.putIfAbsent(name, new Job(in)) != null) {
+          throw validation("Job name must be unique within an AWS account and region.");
+        }
+        out.put("TransformJobArn", arn("transform-job", name));
+      }
+      case "DescribeTransformJob" -> {
+        String name = in.get("TransformJobName").asText();
+        Job j = jobs.get(name);
+        if (j == null) {
+          throw validation("Could not find requested job with name " + name);
+        }
+        synchronized (j) {
+          j.polls++;
+          if (j.status.equals("InProgress") && j.polls > minPolls) {
+            String input = j.request.at("/TransformInput/DataSource/S3DataSource/S3Uri").asText();
+            j.status = input.contains("fail") ? "Failed" : "Completed";
+          } else if (j.status.equals("Stopping")) {
+            j.status = "Stopped";
+          }
+        }
+        out.setAll(j.request.deepCopy());
+        out.put("TransformJobArn", arn("transform-job", name));
+        out.put("TransformJobStatus", j.status);
+        out.put("CreationTime", now());
+        if (j.status.equals("Failed")) {
+          out.put("FailureReason", "ClientError: no input objects under the prefix");
+        }
+      }
+      case "StopTransformJob" -> {
+        String name = in.get("TransformJobName").asText();
+        Job j = jobs.get(name);
+        if (j == null) {
+          throw validation("Could not find requested job with name " + name);
+        }
+        synchronized (j) {
+          if (j.status.equals("InProgress")) {
+            j.status = "Stopping";
+          }
+        }
+      }
+      default -> throw new AwsError(400, "UnknownOperationException", "unknown " + op);
+    }
+    return out;
+  }
+
+  private Endpoint endpoint(JsonNode in) {
+    String name = in.get("EndpointName").asText();
+    Endpoint e = endpoints.get(name);
+    if (e == null) {
+      throw validation("Could not find endpoint \"" + arn("endpoint", name) + "\".");
+    }
+    return e;
+  }
+
+  private static List<JsonNode> variants(JsonNode config) {
+    List<JsonNode> all = new ArrayList<>();
+    config.path("ProductionVariants").forEach(all::add);
+    config.path("ShadowProductionVariants").forEach(all::add);
+    return all;
+  }
+
+  private void weights(Endpoint e, JsonNode config) {
+    e.weights.clear();
+    for (JsonNode v : variants(config)) {
+      e.weights.put(
+          v.get("VariantName").asText(), (float) v.path("InitialVariantWeight").asDouble(1.0));
+    }
+  }
+
+  private void describeEndpoint(Endpoint e, ObjectNode out) {
+    synchronized (e) {
+      e.polls++;
+      if ((e.status.equals("Creating") || e.status.equals("Updating"))
+          && e.polls >= minPolls
+          && System.nanoTime() - e.readyAt >= 0) {
+        String config = e.pendingConfig != null ? e.pendingConfig : e.config;
+        JsonNode c = configs.get(config);
+        boolean broken =
+            c != null
+                && variants(c).stream()
+                    .map(v -> models.get(v.get("ModelName").asText()))
+                    .anyMatch(
+                        m ->
+                            m != null
+                                && m.at("/PrimaryContainer/Image").asText().contains("broken"));
+        if (broken && e.pendingConfig == null) {
+          e.status = "Failed";
+          e.failureReason =
+              "The primary container for production variant failed to pass the ping"
+                  + " health check.";
+        } else if (broken) {
+          e.status = "InService";
+          e.pendingConfig = null;
+          e.failureReason = "Rolled back: the new fleet failed health checks.";
+        } else {
+          if (e.pendingConfig != null) {
+            e.config = e.pendingConfig;
+            e.pendingConfig = null;
+            weights(e, c);
+          }
+          e.status = "InService";
+        }
+      }
+      out.put("EndpointName", e.name);
+      out.put("EndpointArn", arn("endpoint", e.name));
+      out.put("EndpointConfigName", e.config);
+      out.put("EndpointStatus", e.status);
+      out.put("CreationTime", now());
+      out.put("LastModifiedTime", now());
+      if (e.failureReason != null) {
+        out.put("FailureReason", e.failureReason);
+      }
+      JsonNode config = configs.get(e.config);
+      if (config != null && !e.status.equals("Creating")) {
+        summaries(e, out.putArray("ProductionVariants"), config.path("ProductionVariants"));
+        if (config.has("ShadowProductionVariants")) {
+          summaries(
+              e, out.putArray("ShadowProductionVariants"), config.path("ShadowProductionVariants"));
+        }
+      }
+    }
+  }
+
+  private static void summaries(Endpoint e, ArrayNode out, JsonNode variants) {
+    for (JsonNode v : variants) {
+      String name = v.get("VariantName").asText();
+      float w = e.weights.getOrDefault(name, 1f);
+      out.addObject()
+          .put("VariantName", name)
+          .put("CurrentWeight", w)
+          .put("DesiredWeight", w)
+          .put("CurrentInstanceCount", v.path("InitialInstanceCount").asInt(1))
+          .put("DesiredInstanceCount", v.path("InitialInstanceCount").asInt(1));
+    }
+  }
+
+  // ---------------------------------------------------------------- Application Auto Scaling
+
+  private ObjectNode scaling(String op, ObjectNode in) {
+    throttleCheck(op);
+    ObjectNode out = JSON.createObjectNode();
+    switch (op) {
+      case "RegisterScalableTarget" -> {
+        String id = in.get("ResourceId").asText();
+        String[] parts = id.split("/");
+        Endpoint e = endpoints.get(parts[1]);
+        if (e == null || !e.weights.containsKey(parts[3])) {
+          throw validation("Could not find endpoint variant for resource " + id);
+        }
+        scalableTargets.put(id, in);
+        out.put(
+            "ScalableTargetARN",
+            "arn:aws:application-autoscaling:us-east-1:"
+                + ACCOUNT
+                + ":scalable-target/"
+                + id.hashCode());
+      }
+      case "PutScalingPolicy" -> {
+        String id = in.get("ResourceId").asText();
+        if (!scalableTargets.containsKey(id)) {
+          throw new AwsError(
+              400, "ObjectNotFoundException", "No scalable target registered for " + id);
+        }
+        policies.put(id + "|" + in.get("PolicyName").asText(), in);
+        out.put("PolicyARN", "arn:aws:autoscaling:us-east-1:" + ACCOUNT + ":scalingPolicy:" + id);
+        out.putArray("Alarms");
+      }
+      case "DescribeScalableTargets" -> {
+        ArrayNode list = out.putArray("ScalableTargets");
+        Set<String> ids = new java.util.HashSet<>();
+        in.path("ResourceIds").forEach(n -> ids.add(n.asText()));
+        scalableTargets.forEach(
+            (id, t) -> {
+              if (ids.isEmpty() || ids.contains(id)) {
+                ObjectNode o = ((ObjectNode) t).deepCopy();
+                o.put("CreationTime", now());
+                o.put("RoleARN", "arn:aws:iam::" + ACCOUNT + ":role/aws-service-role");
+                list.add(o);
+              }
+            });
+      }
+      case "DeregisterScalableTarget" -> {
+        String id = in.get("ResourceId").asText();
+        if (scalableTargets.remove(id) == null) {
+          throw new AwsError(
+              400, "ObjectNotFoundException", "No scalable target registered for " + id);
+        }
+        policies.keySet().removeIf(k -> k.startsWith(id + "|"));
+      }
+      default -> throw new AwsError(400, "UnknownOperationException", "unknown " + op);
+    }
+    return out;
+  }
+
+  JsonNode policy(String resourceId, String policyName) {
+    return policies.get(resourceId + "|" + policyName);
+  }
+
+  // ---------------------------------------------------------------- Runtime
+
+  private void invoke(HttpExchange ex, Call call, String name) throws IOException {
+    throttleCheck("InvokeEndpoint");
+    predictions.incrementAndGet();
+    Endpoint e = endpoints.get(name);
+    if (e == null) {
+      throw new AwsError(
+          400, "ValidationError", "Endpoint " + name + " of account " + ACCOUNT + " not found.");
+    }
+    String error = modelErrorMessage;
+    if (error != null) {
+      modelErrorMessage = null;
+      ObjectNode body = JSON.createObjectNode();
+      body.put(
+          "message", "Received client error (400) from primary with message \"" + error + "\".");
+      body.put("OriginalStatusCode", 400);
+      body.put("OriginalMessage", error);
+      body.put(
+          "LogStreamArn",
+          "arn:aws:logs:us-east-1:" + ACCOUNT + ":log-group:/aws/sagemaker/Endpoints/" + name);
+      send(ex, 424, "application/json", "ModelError", JSON.writeValueAsBytes(body));
+      return;
+    }
+    String variant = call.header("X-Amzn-SageMaker-Target-Variant");
+    synchronized (e) {
+      if (variant == null) {
+        variant = pick(e, configs.get(e.config));
+      } else if (!e.weights.containsKey(variant)) {
+        throw new AwsError(400, "ValidationError", "Variant " + variant + " not found.");
+      }
+    }
+    String contentType = call.header("Content-Type");
+    byte[] answer;
+    if (contentType != null && contentType.startsWith("application/json")) {
+      InferenceRequest request = OipJson.readRequest(call.body());
+      answer = OipJson.writeResponse(ContractModels.reluAnswer(request));
+    } else {
+      String csv = new String(call.body(), StandardCharsets.UTF_8).trim();
+      answer =
+          java.util.Arrays.stream(csv.split(","))
+              .map(s -> String.valueOf(Math.max(0f, Float.parseFloat(s.trim()))))
+              .collect(Collectors.joining(","))
+              .getBytes(StandardCharsets.UTF_8);
+    }
+    ex.getResponseHeaders().add("x-Amzn-Invoked-Production-Variant", variant);
+    String attributes = call.header("X-Amzn-SageMaker-Custom-Attributes");
+    if (attributes != null) {
+      ex.getResponseHeaders().add("X-Amzn-SageMaker-Custom-Attributes", "echo:" + attributes);
+    }
+    send(ex, 200, contentType == null ? "application/octet-stream" : contentType, null, answer);
+  }
+
+  private static String pick(Endpoint e, JsonNode config) {
+    List<String> production = new ArrayList<>();
+    config.path("ProductionVariants").forEach(v -> production.add(v.get("VariantName").asText()));
+    double sum = production.stream().mapToDouble(v -> e.weights.getOrDefault(v, 0f)).sum();
+    double r = ThreadLocalRandom.current().nextDouble() * sum;
+    for (String v : production) {
+      r -= e.weights.getOrDefault(v, 0f);
+      if (r < 0) {
+        return v;
+      }
+    }
+    return production.get(0);
+  }
+
+  // ---------------------------------------------------------------- STS
+
+  private void sts(HttpExchange ex) throws IOException {
+    String xml =
+        "<GetCallerIdentityResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\">"
+            + "<GetCallerIdentityResult><Arn>arn:aws:iam::"
+            + ACCOUNT
+            + ":user/test</Arn><UserId>AIDATEST</UserId><Account>"
+            + ACCOUNT
+            + "</Account></GetCallerIdentityResult><ResponseMetadata><RequestId>"
+            + UUID.randomUUID()
+            + "</RequestId></ResponseMetadata></GetCallerIdentityResponse>";
+    send(ex, 200, "text/xml", null, xml.getBytes(StandardCharsets.UTF_8));
+  }
+
+  // ---------------------------------------------------------------- S3
+
+  private void s3(HttpExchange ex, Call call) throws IOException {
+    String path = URLDecoder.decode(call.path().substring(1), StandardCharsets.UTF_8);
+    int slash = path.indexOf('/');
+    String bucket = slash < 0 ? path : path.substring(0, slash);
+    String key = slash < 0 ? "" : path.substring(slash + 1);
+    Map<String, String> q = query(call.query());
+    if (!buckets.contains(bucket)) {
+      s3Error(ex, 404, "NoSuchBucket", "The specified bucket does not exist");
+      return;
+    }
+    String id = bucket + "/" + key;
+    switch (call.method()) {
+      case "PUT" -> {
+        if (q.containsKey("uploadId")) {
+          Map<Integer, byte[]> parts = uploads.get(q.get("uploadId"));
+          if (parts == null) {
+            s3Error(ex, 404, "NoSuchUpload", "The specified upload does not exist");
+            return;
+          }
+          int n = Integer.parseInt(q.get("partNumber"));
+          parts.put(n, call.body());
+          ex.getResponseHeaders().add("ETag", "\"part-" + n + "\"");
+        } else {
+          objects.put(id, call.body());
+          ex.getResponseHeaders()
+              .add(
+                  "ETag",
+                  "\"" + Integer.toHexString(java.util.Arrays.hashCode(call.body())) + "\"");
+        }
+        send(ex, 200, null, null, new byte[0]);
+      }
+      case "POST" -> {
+        if (q.containsKey("uploads")) {
+          String upload = UUID.randomUUID().toString();
+          uploads.put(upload, new ConcurrentHashMap<>());
+          xml(
+              ex,
+              "<InitiateMultipartUploadResult><Bucket>"
+                  + bucket
+                  + "</Bucket><Key>"
+                  + key
+                  + "</Key><UploadId>"
+                  + upload
+                  + "</UploadId></InitiateMultipartUploadResult>");
+        } else if (q.containsKey("uploadId")) {
+          Map<Integer, byte[]> parts = uploads.remove(q.get("uploadId"));
+          if (parts == null) {
+            s3Error(ex, 404, "NoSuchUpload", "The specified upload does not exist");
+            return;
+          }
+          ByteArrayOutputStream all = new ByteArrayOutputStream();
+          new TreeMap<>(parts).values().forEach(all::writeBytes);
+          objects.put(id, all.toByteArray());
+          xml(
+              ex,
+              "<CompleteMultipartUploadResult><Location>"
+                  + uri()
+                  + "/"
+                  + id
+                  + "</Location><Bucket>"
+                  + bucket
+                  + "</Bucket><Key>"
+                  + key
+                  + "</Key><ETag>\"mpu-"
+                  + parts.size()
+                  + "\"</ETag></CompleteMultipartUploadResult>");
+        } else {
+          s3Error(ex, 400, "InvalidRequest", "unsupported POST");
+        }
+      }
+      case "DELETE" -> {
+        if (q.containsKey("uploadId")) {
+          uploads.remove(q.get("uploadId"));
+        } else {
+          objects.remove(id);
+        }
+        send(ex, 204, null, null, null);
+      }
+      case "GET", "HEAD" -> {
+        byte[] data = objects.get(id);
+        if (data == null) {
+          s3Error(ex, 404, "NoSuchKey", "The specified key does not exist.");
+          return;
+        }
+        send(ex, 200, "application/octet-stream", null, call.method().equals("HEAD") ? null : data);
+      }
+      default -> s3Error(ex, 405, "MethodNotAllowed", call.method());
+    }
+  }
+
+  /** The parts a multipart upload was split into, for tests. */
+  long multipartUploadsCompleted() {
+    return calls.stream()
+        .filter(
+            c ->
+                "POST".equals(c.method()) && c.query() != null && c.query().startsWith("uploadId="))
+        .count();
+  }
+
+  private static Map<String, String> query(String query) {
+    Map<String, String> out = new LinkedHashMap<>();
+    if (query == null || query.isEmpty()) {
+      return out;
+    }
+    for (String p : query.split("&")) {
+      int eq = p.indexOf('=');
+      out.put(
+          URLDecoder.decode(eq < 0 ? p : p.substring(0, eq), StandardCharsets.UTF_8),
+          eq < 0 ? "" : URLDecoder.decode(p.substring(eq + 1), StandardCharsets.UTF_8));
+    }
+    return out;
+  }
+
+  /** Decodes an {@code aws-chunked} body (signed or unsigned chunks, optional trailers). */
+  static byte[] decodeChunked(Map<String, String> headers, byte[] raw) {
+    String sha = headers.getOrDefault("x-amz-content-sha256", "");
+    String encoding = headers.getOrDefault("content-encoding", "");
+    if (!sha.startsWith("STREAMING-") && !encoding.contains("aws-chunked")) {
+      return raw;
+    }
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    int i = 0;
+    while (i < raw.length) {
+      int eol = indexOf(raw, i);
+      String line = new String(raw, i, eol - i, StandardCharsets.US_ASCII);
+      int semi = line.indexOf(';');
+      int size = Integer.parseInt((semi < 0 ? line : line.substring(0, semi)).trim(), 16);
+      i = eol + 2;
+      if (size == 0) {
+        break;
+      }
+      out.write(raw, i, size);
+      i += size + 2;
+    }
+    return out.toByteArray();
+  }
+
+  private static int indexOf(byte[] b, int from) {
+    for (int i = from; i + 1 < b.length; i++) {
+      if (b[i] == '\r' && b[i + 1] == '\n') {
+        return i;
+      }
+    }
+    return b.length;
+  }
+
+  // ---------------------------------------------------------------- responses
+
+  private static void json(HttpExchange ex, ObjectNode body) throws IOException {
+    send(ex, 200, "application/x-amz-json-1.1", null, JSON.writeValueAsBytes(body));
+  }
+
+  private static void xml(HttpExchange ex, String xml) throws IOException {
+    send(ex, 200, "application/xml", null, xml.getBytes(StandardCharsets.UTF_8));
+  }
+
+  private static void s3Error(HttpExchange ex, int status, String code, String message)
+      throws IOException {
+    send(
+        ex,
+        status,
+        "application/xml",
+        null,
+        ("<Error><Code>"
+                + code
+                + "</Code><Message>"
+                + message
+                + "</Message><RequestId>"
+                + UUID.randomUUID()
+                + "</RequestId></Error>")
+            .getBytes(StandardCharsets.UTF_8));
+  }
+
+  private static void error(HttpExchange ex, AwsError e) throws IOException {
+    ObjectNode body = JSON.createObjectNode();
+    body.put("__type", e.code);
+    body.put("message", e.getMessage());
+    if (e.code.equals("ThrottlingException")) {
+      ex.getResponseHeaders().add("Retry-After", "2");
+    }
+    send(ex, e.status, "application/x-amz-json-1.1", e.code, JSON.writeValueAsBytes(body));
+  }
+
+  private static void send(
+      HttpExchange ex, int status, String contentType, String errorType, byte[] body)
+      throws IOException {
+    if (contentType != null) {
+      ex.getResponseHeaders().add("Content-Type", contentType);
+    }
+    if (errorType != null) {
+      ex.getResponseHeaders().add("x-amzn-ErrorType", errorType);
+    }
+    ex.getResponseHeaders().add("x-amzn-RequestId", "req-" + UUID.randomUUID());
+    if (body == null || body.length == 0) {
+      ex.sendResponseHeaders(status, -1);
+      return;
+    }
+    ex.sendResponseHeaders(status, body.length);
+    ex.getResponseBody().write(body);
+  }
+
+  private static String arn(String kind, String name) {
+    return "arn:aws:sagemaker:us-east-1:"
+        + ACCOUNT
+        + ":"
+        + kind
+        + "/"
+        + name.toLowerCase(Locale.ROOT);
+  }
+
+  private static double now() {
+    return System.currentTimeMillis() / 1000.0;
+  }
+}
