@@ -1,0 +1,843 @@
+package io.serve4j.azure.internal;
+
+import com.azure.core.credential.TokenCredential;
+import com.azure.core.http.HttpClient;
+import com.azure.core.http.HttpMethod;
+import com.azure.core.http.HttpPipeline;
+import com.azure.core.http.HttpPipelineBuilder;
+import com.azure.core.http.policy.BearerTokenAuthenticationPolicy;
+import com.azure.core.http.policy.ExponentialBackoffOptions;
+import com.azure.core.http.policy.HttpLogOptions;
+import com.azure.core.http.policy.HttpLoggingPolicy;
+import com.azure.core.http.policy.HttpPipelinePolicy;
+import com.azure.core.http.policy.RequestIdPolicy;
+import com.azure.core.http.policy.RetryOptions;
+import com.azure.core.http.policy.RetryPolicy;
+import com.azure.core.http.policy.UserAgentPolicy;
+import com.azure.identity.DefaultAzureCredentialBuilder;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.serve4j.AcceleratorCatalog;
+import io.serve4j.BatchJobDescription;
+import io.serve4j.BatchJobSpec;
+import io.serve4j.DeploymentDescription;
+import io.serve4j.DeploymentSpec;
+import io.serve4j.EndpointDescription;
+import io.serve4j.EndpointSpec;
+import io.serve4j.EndpointStatus;
+import io.serve4j.ErrorCategory;
+import io.serve4j.InferenceRequest;
+import io.serve4j.InferenceResponse;
+import io.serve4j.Mirror;
+import io.serve4j.Model;
+import io.serve4j.ModelFormat;
+import io.serve4j.Payload;
+import io.serve4j.Scaling;
+import io.serve4j.ScalingMetric;
+import io.serve4j.ServingException;
+import io.serve4j.azure.AzureOptions;
+import io.serve4j.azure.AzureProvider;
+import io.serve4j.azure.ScoringAuthMode;
+import io.serve4j.protocol.OipJson;
+import io.serve4j.spi.CallContext;
+import io.serve4j.spi.Polling;
+import io.serve4j.spi.ProviderClient;
+import io.serve4j.spi.ProviderContext;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
+import java.util.stream.Collectors;
+
+/**
+ * The {@code azure} provider client: Azure ML managed online endpoints and deployments, model
+ * registration, scoring, and batch endpoints for batch jobs, all over the ARM REST API with
+ * azure-core's pipeline (retry with {@code Retry-After}, bearer tokens, request ids).
+ */
+public final class AzureMlClient implements ProviderClient {
+  static final String ONLINE = "onlineEndpoints";
+  static final String BATCH = "batchEndpoints";
+  static final String DEPLOYMENT_HEADER = "azureml-model-deployment";
+  static final String P_MODEL = "serve4j.model";
+  static final String P_VERSION = "serve4j.modelVersion";
+  static final String P_SIGNATURE = "serve4j.signature";
+  static final String P_TRITON = "serve4j.tritonModel";
+  static final Duration INFO_TTL = Duration.ofSeconds(30);
+
+  private final AzureOptions options;
+  private final ProviderContext context;
+  private final Arm arm;
+  private final Rest scoring;
+  private final Rest aadScoring;
+  private final Models models;
+  private final ScoringAuth auth;
+  private final Map<String, Info> infos = new ConcurrentHashMap<>();
+  private final Map<String, String> batchJobs = new ConcurrentHashMap<>();
+  private final AtomicBoolean closed = new AtomicBoolean();
+  private volatile CompletableFuture<String> location;
+
+  /** What predict needs to know about an endpoint, cached briefly. */
+  record Info(
+      String scoringUri,
+      ScoringAuthMode authMode,
+      Map<String, Integer> traffic,
+      Map<String, String> tritonModels,
+      long fetchedAt) {
+    boolean fresh() {
+      return System.nanoTime() - fetchedAt < INFO_TTL.toNanos();
+    }
+  }
+
+  /**
+   * Opens a client.
+   *
+   * @param options the options
+   * @param context core's facilities
+   */
+  public AzureMlClient(AzureOptions options, ProviderContext context) {
+    this.options = options;
+    this.context = context;
+    HttpClient http = options.httpClient().orElseGet(HttpClient::createDefault);
+    TokenCredential credential =
+        options.credential().orElseGet(() -> new DefaultAzureCredentialBuilder().build());
+    this.arm =
+        new Arm(
+            new Rest(pipeline(http, credential, options.armScope()), true),
+            options,
+            context.scheduler());
+    this.scoring = new Rest(pipeline(http, null, null), false);
+    this.aadScoring = new Rest(pipeline(http, credential, ScoringAuth.ML_SCOPE), false);
+    this.models = new Models(arm, options, http, credential);
+    this.auth = new ScoringAuth(arm, credential);
+  }
+
+  private HttpPipeline pipeline(HttpClient http, TokenCredential credential, String scope) {
+    List<HttpPipelinePolicy> policies = new ArrayList<>();
+    policies.add(new UserAgentPolicy("serve4j-azure"));
+    policies.add(new RequestIdPolicy());
+    Duration max = options.retryDelay().multipliedBy(16);
+    policies.add(
+        new RetryPolicy(
+            new RetryOptions(
+                new ExponentialBackoffOptions()
+                    .setMaxRetries(options.maxRetries())
+                    .setBaseDelay(options.retryDelay())
+                    .setMaxDelay(max))));
+    if (credential != null) {
+      policies.add(new BearerTokenAuthenticationPolicy(credential, scope));
+    }
+    policies.add(new HttpLoggingPolicy(new HttpLogOptions()));
+    return new HttpPipelineBuilder()
+        .httpClient(http)
+        .policies(policies.toArray(new HttpPipelinePolicy[0]))
+        .build();
+  }
+
+  // ---------------------------------------------------------------- online endpoints
+
+  @Override
+  public CompletableFuture<EndpointDescription> createEndpoint(EndpointSpec spec, CallContext ctx) {
+    String name = spec.name();
+    String what = "create endpoint '" + name + "'";
+    return guarded(
+        what,
+        () -> {
+          checkDeployable(spec);
+          return exists(ONLINE + "/" + name)
+              .thenCompose(
+                  found -> {
+                    if (found) {
+                      throw ServingException.builder(ErrorCategory.CONFLICT)
+                          .providerId(AzureProvider.ID)
+                          .message("online endpoint '" + name + "' already exists")
+                          .build();
+                    }
+                    return location();
+                  })
+              .thenCompose(
+                  loc -> {
+                    ctx.progress("creating online endpoint " + name, -1);
+                    return arm.putAndWait(
+                            ONLINE + "/" + name,
+                            Bodies.onlineEndpoint(
+                                loc, options.scoringAuthMode(), spec.tags(), Map.of(), null),
+                            ctx,
+                            what,
+                            ErrorCategory.INTERNAL)
+                        .thenCompose(e -> putDeployments(spec, loc, ctx))
+                        .thenCompose(
+                            x -> setTraffic(name, spec.traffic(), spec.mirror().orElse(null), ctx));
+                  })
+              .thenCompose(x -> describe(name));
+        });
+  }
+
+  @Override
+  public CompletableFuture<EndpointDescription> updateEndpoint(EndpointSpec spec, CallContext ctx) {
+    String name = spec.name();
+    String what = "update endpoint '" + name + "'";
+    return guarded(
+        what,
+        () -> {
+          checkDeployable(spec);
+          infos.remove(name);
+          return arm.get(ONLINE + "/" + name)
+              .thenCompose(r -> location())
+              .thenCompose(loc -> putDeployments(spec, loc, ctx))
+              .thenCompose(x -> setTraffic(name, spec.traffic(), spec.mirror().orElse(null), ctx))
+              .thenCompose(x -> listDeployments(name))
+              .thenCompose(
+                  existing -> {
+                    Set<String> wanted =
+                        spec.deployments().stream()
+                            .map(DeploymentSpec::name)
+                            .collect(Collectors.toSet());
+                    List<CompletableFuture<Void>> deletes = new ArrayList<>();
+                    for (JsonNode d : existing) {
+                      String dn = d.path("name").asText();
+                      if (!wanted.contains(dn)) {
+                        deletes.add(
+                            arm.deleteAndWait(
+                                ONLINE + "/" + name + "/deployments/" + dn,
+                                ctx,
+                                "delete deployment '" + dn + "'"));
+                      }
+                    }
+                    return CompletableFuture.allOf(deletes.toArray(new CompletableFuture<?>[0]));
+                  })
+              .thenCompose(x -> describe(name));
+        });
+  }
+
+  @Override
+  public CompletableFuture<EndpointDescription> updateTraffic(
+      String endpoint, Map<String, Integer> traffic, Mirror mirror, CallContext ctx) {
+    return guarded(
+        "update traffic of endpoint '" + endpoint + "'",
+        () -> setTraffic(endpoint, traffic, mirror, ctx).thenCompose(x -> describe(endpoint)));
+  }
+
+  @Override
+  public CompletableFuture<Void> deleteEndpoint(String endpoint, CallContext ctx) {
+    String what = "delete endpoint '" + endpoint + "'";
+    return guarded(
+        what,
+        () -> {
+          infos.remove(endpoint);
+          return arm.get(ONLINE + "/" + endpoint)
+              .thenCompose(r -> arm.deleteAndWait(ONLINE + "/" + endpoint, ctx, what))
+              .whenComplete(
+                  (v, e) -> {
+                    infos.remove(endpoint);
+                    auth.forget(ONLINE, endpoint);
+                  });
+        });
+  }
+
+  @Override
+  public CompletableFuture<EndpointDescription> describeEndpoint(String endpoint, CallContext ctx) {
+    return guarded("describe endpoint '" + endpoint + "'", () -> describe(endpoint));
+  }
+
+  @Override
+  public CompletableFuture<List<EndpointDescription>> listEndpoints(CallContext ctx) {
+    return guarded(
+        "list endpoints",
+        () ->
+            listAll(arm.url(ONLINE))
+                .thenCompose(
+                    all -> {
+                      List<CompletableFuture<EndpointDescription>> each = new ArrayList<>();
+                      for (JsonNode e : all) {
+                        each.add(
+                            listDeployments(e.path("name").asText())
+                                .thenCompose(ds -> describeWith(e, ds)));
+                      }
+                      return CompletableFuture.allOf(each.toArray(new CompletableFuture<?>[0]))
+                          .thenApply(x -> each.stream().map(CompletableFuture::join).toList());
+                    }));
+  }
+
+  // ---------------------------------------------------------------- predict
+
+  @Override
+  public CompletableFuture<InferenceResponse> predict(
+      String endpoint, InferenceRequest request, CallContext ctx) {
+    String what = "predict on endpoint '" + endpoint + "'";
+    CompletableFuture<InferenceResponse> result =
+        info(endpoint)
+            .thenCompose(
+                info -> {
+                  String pinned = request.targetDeployment().orElse(null);
+                  if (pinned != null && !info.tritonModels().containsKey(pinned)) {
+                    throw ServingException.builder(ErrorCategory.NOT_FOUND)
+                        .providerId(AzureProvider.ID)
+                        .message("endpoint '" + endpoint + "' has no deployment '" + pinned + "'")
+                        .build();
+                  }
+                  String deployment = pinned != null ? pinned : route(info);
+                  return auth.authorization(ONLINE, endpoint, info.authMode())
+                      .thenCompose(header -> score(info, deployment, header, request, ctx));
+                });
+    CompletableFuture<InferenceResponse> mapped = new CompletableFuture<>();
+    result.whenComplete(
+        (r, e) -> {
+          if (e == null) {
+            mapped.complete(r);
+            return;
+          }
+          Throwable t = AzureErrors.unwrap(e);
+          if (t instanceof CancellationException) {
+            mapped.completeExceptionally(t);
+            return;
+          }
+          ServingException s = AzureErrors.map(t, AzureErrors.Plane.SCORING, what);
+          if (s.category() == ErrorCategory.UNAUTHENTICATED) {
+            auth.forget(ONLINE, endpoint);
+          }
+          if (s.category() == ErrorCategory.NOT_FOUND) {
+            infos.remove(endpoint);
+          }
+          mapped.completeExceptionally(s);
+        });
+    return mapped;
+  }
+
+  /**
+   * Chooses the deployment to pin: none when Azure's own traffic routing reaches the same model
+   * everywhere; otherwise one drawn by the traffic weights, because the OIP route names the model.
+   */
+  private static String route(Info info) {
+    Set<String> live =
+        info.traffic().entrySet().stream()
+            .filter(e -> e.getValue() > 0)
+            .map(Map.Entry::getKey)
+            .collect(Collectors.toSet());
+    Set<String> modelsServed =
+        live.stream()
+            .map(d -> String.valueOf(info.tritonModels().get(d)))
+            .collect(Collectors.toSet());
+    if (modelsServed.size() <= 1) {
+      return null;
+    }
+    int pick = ThreadLocalRandom.current().nextInt(100);
+    int acc = 0;
+    for (Map.Entry<String, Integer> e : info.traffic().entrySet()) {
+      acc += e.getValue();
+      if (pick < acc) {
+        return e.getKey();
+      }
+    }
+    return live.iterator().next();
+  }
+
+  private CompletableFuture<InferenceResponse> score(
+      Info info, String deployment, String header, InferenceRequest request, CallContext ctx) {
+    Map<String, String> headers = new HashMap<>();
+    headers.put("Authorization", header);
+    headers.put("x-ms-client-request-id", ctx.requestId());
+    if (deployment != null) {
+      headers.put(DEPLOYMENT_HEADER, deployment);
+    }
+    String triton =
+        deployment != null
+            ? info.tritonModels().get(deployment)
+            : info.traffic().entrySet().stream()
+                .filter(e -> e.getValue() > 0)
+                .map(e -> info.tritonModels().get(e.getKey()))
+                .findFirst()
+                .orElse(info.tritonModels().values().stream().findFirst().orElse(null));
+    boolean oip = triton != null && !triton.isEmpty();
+    String url = oip ? oipUrl(info.scoringUri(), triton) : info.scoringUri();
+    if (request.payload().isPresent()) {
+      Payload p = request.payload().get();
+      return scoring
+          .send(HttpMethod.POST, info.scoringUri(), p.bytes(), p.contentType(), headers)
+          .thenApply(
+              r ->
+                  InferenceResponse.builder()
+                      .payload(
+                          Payload.of(
+                              r.body(),
+                              r.header("Content-Type") != null
+                                  ? r.header("Content-Type")
+                                  : "application/octet-stream"))
+                      .deployment(firstNonNull(r.header(DEPLOYMENT_HEADER), deployment))
+                      .build());
+    }
+    return scoring
+        .send(HttpMethod.POST, url, OipJson.writeRequest(request), "application/json", headers)
+        .thenApply(
+            r -> {
+              InferenceResponse resp = OipJson.readResponse(r.body());
+              String served = firstNonNull(r.header(DEPLOYMENT_HEADER), deployment);
+              return served == null ? resp : resp.toBuilder().deployment(served).build();
+            });
+  }
+
+  /**
+   * The OIP v2 route of a Triton deployment: the scoring URI's {@code /score} replaced by {@code
+   * /v2/models/{model}/infer}.
+   *
+   * @param scoringUri the endpoint's scoring URI
+   * @param model the Triton model name
+   * @return the URL
+   */
+  static String oipUrl(String scoringUri, String model) {
+    String base = scoringUri;
+    if (base.endsWith("/score")) {
+      base = base.substring(0, base.length() - "/score".length());
+    }
+    if (base.endsWith("/")) {
+      base = base.substring(0, base.length() - 1);
+    }
+    return base + "/v2/models/" + model + "/infer";
+  }
+
+  private CompletableFuture<Info> info(String endpoint) {
+    Info cached = infos.get(endpoint);
+    if (cached != null && cached.fresh()) {
+      return CompletableFuture.completedFuture(cached);
+    }
+    return arm.get(ONLINE + "/" + endpoint)
+        .thenCompose(
+            r ->
+                listDeployments(endpoint)
+                    .thenApply(
+                        ds -> {
+                          JsonNode p = r.json().path("properties");
+                          Map<String, String> triton = new LinkedHashMap<>();
+                          for (JsonNode d : ds) {
+                            triton.put(
+                                d.path("name").asText(),
+                                d.path("properties").path("properties").path(P_TRITON).asText(""));
+                          }
+                          Info info =
+                              new Info(
+                                  p.path("scoringUri").asText(),
+                                  ScoringAuthMode.fromArm(p.path("authMode").asText("Key")),
+                                  ints(p.path("traffic")),
+                                  triton,
+                                  System.nanoTime());
+                          infos.put(endpoint, info);
+                          return info;
+                        }));
+  }
+
+  // ---------------------------------------------------------------- deployments
+
+  private void checkDeployable(EndpointSpec spec) {
+    for (DeploymentSpec d : spec.deployments()) {
+      AcceleratorCatalog.standard().resolve("azure", d.accelerator());
+      Model m = d.model();
+      if (!Models.isTriton(m) && m.image().isEmpty() && options.environment().isEmpty()) {
+        throw ServingException.builder(ErrorCategory.INVALID_INPUT)
+            .providerId(AzureProvider.ID)
+            .message(
+                "model '"
+                    + m.name()
+                    + "' is "
+                    + m.format()
+                    + ", not ONNX: give it an image (Model.image) or set AzureOptions.environment")
+            .build();
+      }
+    }
+  }
+
+  private CompletableFuture<Void> putDeployments(EndpointSpec spec, String loc, CallContext ctx) {
+    List<CompletableFuture<JsonNode>> all = new ArrayList<>();
+    for (DeploymentSpec d : spec.deployments()) {
+      all.add(putDeployment(spec.name(), d, loc, ctx));
+    }
+    return CompletableFuture.allOf(all.toArray(new CompletableFuture<?>[0]));
+  }
+
+  private CompletableFuture<JsonNode> putDeployment(
+      String endpoint, DeploymentSpec d, String loc, CallContext ctx) {
+    String what = "deployment '" + d.name() + "' of endpoint '" + endpoint + "'";
+    String sku = AcceleratorCatalog.standard().resolve("azure", d.accelerator()).sku();
+    return models
+        .register(d.model(), ctx)
+        .thenCompose(
+            registered ->
+                environment(d.model())
+                    .thenCompose(
+                        env -> {
+                          ctx.progress("creating " + what + " on " + sku, -1);
+                          return arm.putAndWait(
+                              ONLINE + "/" + endpoint + "/deployments/" + d.name(),
+                              Bodies.onlineDeployment(loc, d, sku, registered, env, options),
+                              ctx,
+                              what,
+                              ErrorCategory.MODEL_LOAD);
+                        }))
+        .exceptionallyCompose(e -> withLogs(endpoint, d.name(), e));
+  }
+
+  /** Fails with the deployment's error, its container logs appended as a diagnostic. */
+  private <T> CompletableFuture<T> withLogs(String endpoint, String deployment, Throwable e) {
+    Throwable cause = AzureErrors.unwrap(e);
+    if (cause instanceof CancellationException c) {
+      return CompletableFuture.failedFuture(c);
+    }
+    ServingException s =
+        AzureErrors.map(cause, AzureErrors.Plane.CONTROL, "deployment '" + deployment + "'");
+    if (s.category() != ErrorCategory.MODEL_LOAD && s.category() != ErrorCategory.INTERNAL) {
+      return CompletableFuture.failedFuture(s);
+    }
+    return logs(endpoint, deployment)
+        .handle(
+            (logs, le) -> {
+              throw logs == null || logs.isBlank()
+                  ? s
+                  : s.toBuilder()
+                      .message(s.getMessage() + "\n--- deployment logs (tail) ---\n" + logs)
+                      .build();
+            });
+  }
+
+  private CompletableFuture<String> logs(String endpoint, String deployment) {
+    ObjectNode body = Rest.JSON.createObjectNode();
+    body.put("containerType", "InferenceServer");
+    body.put("tail", 50);
+    return arm.post(ONLINE + "/" + endpoint + "/deployments/" + deployment + "/getLogs", body)
+        .thenApply(r -> r.json().path("content").asText(""));
+  }
+
+  private CompletableFuture<String> environment(Model model) {
+    if (Models.isTriton(model)) {
+      return CompletableFuture.completedFuture(null);
+    }
+    if (model.image().isEmpty()) {
+      return CompletableFuture.completedFuture(options.environment().orElse(null));
+    }
+    String relative = "environments/serve4j-" + model.name() + "/versions/" + model.version();
+    ObjectNode body = Rest.JSON.createObjectNode();
+    ObjectNode p = body.putObject("properties");
+    p.put("image", model.image().get());
+    p.put("osType", "Linux");
+    p.put("description", "image of serve4j model " + model.name());
+    return arm.put(relative, body).thenApply(r -> arm.workspaceId() + "/" + relative);
+  }
+
+  private CompletableFuture<JsonNode> setTraffic(
+      String endpoint, Map<String, Integer> traffic, Mirror mirror, CallContext ctx) {
+    infos.remove(endpoint);
+    return arm.get(ONLINE + "/" + endpoint)
+        .thenCompose(
+            r -> {
+              JsonNode current = r.json();
+              ObjectNode body =
+                  Bodies.onlineEndpoint(
+                      current.path("location").asText(),
+                      ScoringAuthMode.fromArm(
+                          current.path("properties").path("authMode").asText("Key")),
+                      strings(current.path("tags")),
+                      traffic,
+                      mirror);
+              ctx.progress("setting traffic of " + endpoint + " to " + traffic, -1);
+              return arm.putAndWait(
+                  ONLINE + "/" + endpoint,
+                  body,
+                  ctx,
+                  "traffic of endpoint '" + endpoint + "'",
+                  ErrorCategory.INTERNAL);
+            });
+  }
+
+  // ---------------------------------------------------------------- describe
+
+  private CompletableFuture<EndpointDescription> describe(String endpoint) {
+    return arm.get(ONLINE + "/" + endpoint)
+        .thenCompose(r -> listDeployments(endpoint).thenCompose(ds -> describeWith(r.json(), ds)));
+  }
+
+  private CompletableFuture<EndpointDescription> describeWith(JsonNode e, List<JsonNode> ds) {
+    EndpointDescription d = Bodies.describe(e, ds);
+    List<String> failed =
+        d.deployments().stream()
+            .filter(x -> x.status() == EndpointStatus.FAILED)
+            .map(DeploymentDescription::name)
+            .toList();
+    if (failed.isEmpty()) {
+      return CompletableFuture.completedFuture(d);
+    }
+    String name = d.name();
+    return logs(name, failed.get(0))
+        .handle(
+            (logs, err) ->
+                d.toBuilder()
+                    .failureReason(
+                        "deployment '"
+                            + failed.get(0)
+                            + "' failed"
+                            + (logs == null || logs.isBlank()
+                                ? ""
+                                : "; deployment logs (tail):\n" + logs))
+                    .build());
+  }
+
+  private CompletableFuture<List<JsonNode>> listDeployments(String endpoint) {
+    return listAll(arm.url(ONLINE + "/" + endpoint + "/deployments"));
+  }
+
+  private CompletableFuture<List<JsonNode>> listAll(String url) {
+    return arm.getUrl(url)
+        .thenCompose(
+            r -> {
+              List<JsonNode> items = new ArrayList<>();
+              r.json().path("value").forEach(items::add);
+              String next = r.json().path("nextLink").asText(null);
+              if (next == null || next.isEmpty()) {
+                return CompletableFuture.completedFuture(items);
+              }
+              return listAll(next)
+                  .thenApply(
+                      more -> {
+                        items.addAll(more);
+                        return items;
+                      });
+            });
+  }
+
+  private CompletableFuture<Boolean> exists(String relative) {
+    return arm.get(relative)
+        .thenApply(r -> true)
+        .exceptionallyCompose(
+            e -> {
+              ServingException s = AzureErrors.map(e, AzureErrors.Plane.CONTROL, "get " + relative);
+              return s.category() == ErrorCategory.NOT_FOUND
+                  ? CompletableFuture.completedFuture(false)
+                  : CompletableFuture.failedFuture(s);
+            });
+  }
+
+  private CompletableFuture<String> location() {
+    if (options.location().isPresent()) {
+      return CompletableFuture.completedFuture(options.location().get());
+    }
+    CompletableFuture<String> l = location;
+    if (l == null || l.isCompletedExceptionally()) {
+      l = arm.get("").thenApply(r -> r.json().path("location").asText());
+      location = l;
+    }
+    return l;
+  }
+
+  // ---------------------------------------------------------------- batch
+
+  @Override
+  public CompletableFuture<BatchJobDescription> runBatchJob(BatchJobSpec spec, CallContext ctx) {
+    String what = "batch job '" + spec.name() + "'";
+    return guarded(
+        what,
+        () -> {
+          String compute =
+              options
+                  .batchCompute()
+                  .orElseThrow(
+                      () ->
+                          ServingException.builder(ErrorCategory.INVALID_INPUT)
+                              .providerId(AzureProvider.ID)
+                              .message(
+                                  what
+                                      + ": batch deployments run on a compute cluster; set"
+                                      + " AzureOptions.batchCompute")
+                              .build());
+          String input = spec.input().toString();
+          if (!input.startsWith("azureml:") && !input.startsWith("https://")) {
+            throw ServingException.builder(ErrorCategory.INVALID_INPUT)
+                .providerId(AzureProvider.ID)
+                .message(what + ": input must be an azureml:// or https:// URI, was " + input)
+                .build();
+          }
+          String endpoint = Bodies.batchEndpointName(spec.name());
+          String deployment = "serve4j";
+          String endpointPath = BATCH + "/" + endpoint;
+          String computeId = arm.workspaceId() + "/computes/" + compute;
+          return location()
+              .thenCompose(
+                  loc ->
+                      models
+                          .register(spec.model(), ctx)
+                          .thenCompose(
+                              registered ->
+                                  arm.putAndWait(
+                                          endpointPath,
+                                          Bodies.batchEndpoint(loc, null),
+                                          ctx,
+                                          "batch endpoint '" + endpoint + "'",
+                                          ErrorCategory.INTERNAL)
+                                      .thenCompose(
+                                          x ->
+                                              arm.putAndWait(
+                                                  endpointPath + "/deployments/" + deployment,
+                                                  Bodies.batchDeployment(
+                                                      loc,
+                                                      spec,
+                                                      registered,
+                                                      computeId,
+                                                      options.environment().orElse(null)),
+                                                  ctx,
+                                                  "batch deployment of '" + endpoint + "'",
+                                                  ErrorCategory.MODEL_LOAD))
+                                      .thenCompose(
+                                          x ->
+                                              arm.putAndWait(
+                                                  endpointPath,
+                                                  Bodies.batchEndpoint(loc, deployment),
+                                                  ctx,
+                                                  "batch endpoint '" + endpoint + "'",
+                                                  ErrorCategory.INTERNAL))))
+              .thenCompose(
+                  e -> {
+                    String uri = e.path("properties").path("scoringUri").asText();
+                    ctx.progress("invoking batch endpoint " + endpoint, -1);
+                    return aadScoring.send(HttpMethod.POST, uri, Bodies.batchInvocation(spec));
+                  })
+              .thenCompose(
+                  r -> {
+                    String job = r.json().path("name").asText();
+                    if (job.isEmpty()) {
+                      String id = r.json().path("id").asText();
+                      job = id.substring(id.lastIndexOf('/') + 1);
+                    }
+                    batchJobs.put(spec.name(), job);
+                    return waitForJob(spec, job, ctx);
+                  });
+        });
+  }
+
+  private CompletableFuture<BatchJobDescription> waitForJob(
+      BatchJobSpec spec, String job, CallContext ctx) {
+    CompletableFuture<Rest.Response> polled =
+        Polling.until(
+            () -> arm.get("jobs/" + job),
+            r -> Bodies.batchStatus(r.json()).isTerminal(),
+            r -> "job " + job + " is " + r.json().path("properties").path("status").asText(),
+            options.pollInterval(),
+            ctx,
+            context.scheduler());
+    polled.whenComplete(
+        (r, e) -> {
+          if (e != null) {
+            Throwable t = AzureErrors.unwrap(e);
+            boolean stop =
+                t instanceof CancellationException
+                    || (t instanceof ServingException s && s.category() == ErrorCategory.TIMEOUT);
+            if (stop) {
+              arm.post("jobs/" + job + "/cancel", null); // best effort: stop the remote job
+            }
+          }
+        });
+    return polled.thenApply(r -> Bodies.batchJob(spec.name(), job, spec.output(), r.json()));
+  }
+
+  @Override
+  public CompletableFuture<BatchJobDescription> describeBatchJob(String name, CallContext ctx) {
+    String job = batchJobs.getOrDefault(name, name);
+    return guarded(
+        "describe batch job '" + name + "'",
+        () -> arm.get("jobs/" + job).thenApply(r -> Bodies.batchJob(name, job, null, r.json())));
+  }
+
+  @Override
+  public void close() {
+    closed.set(true);
+    infos.clear();
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  /**
+   * Runs a hook and maps every failure once; refusals thrown before any call come back as failed
+   * futures, cancellations stay cancellations.
+   */
+  private <T> CompletableFuture<T> guarded(String what, Supplier<CompletableFuture<T>> body) {
+    CompletableFuture<T> f;
+    try {
+      f = body.get();
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(AzureErrors.map(e, AzureErrors.Plane.CONTROL, what));
+    }
+    CompletableFuture<T> result = new CompletableFuture<>();
+    f.whenComplete(
+        (v, e) -> {
+          if (e == null) {
+            result.complete(v);
+            return;
+          }
+          Throwable t = AzureErrors.unwrap(e);
+          if (t instanceof CancellationException) {
+            result.completeExceptionally(t);
+          } else {
+            result.completeExceptionally(AzureErrors.map(t, AzureErrors.Plane.CONTROL, what));
+          }
+        });
+    result.whenComplete(
+        (v, e) -> {
+          if (e instanceof CancellationException) {
+            f.cancel(true);
+          }
+        });
+    return result;
+  }
+
+  static Map<String, Integer> ints(JsonNode node) {
+    Map<String, Integer> m = new LinkedHashMap<>();
+    for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
+      Map.Entry<String, JsonNode> e = it.next();
+      m.put(e.getKey(), e.getValue().asInt());
+    }
+    return m;
+  }
+
+  static Map<String, String> strings(JsonNode node) {
+    Map<String, String> m = new LinkedHashMap<>();
+    for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
+      Map.Entry<String, JsonNode> e = it.next();
+      m.put(e.getKey(), e.getValue().asText());
+    }
+    return m;
+  }
+
+  private static String firstNonNull(String a, String b) {
+    return a != null && !a.isEmpty() ? a : b;
+  }
+
+  static String lower(String s) {
+    return s.toLowerCase(Locale.ROOT);
+  }
+
+  static boolean autoscaled(Scaling s) {
+    return s.isAutoscaling();
+  }
+
+  static int targetPercent(Scaling s) {
+    ScalingMetric m = s.metric().orElse(null);
+    if (m == ScalingMetric.CPU_UTILIZATION || m == ScalingMetric.GPU_UTILIZATION) {
+      return (int) Math.max(1, Math.min(100, Math.round(s.target())));
+    }
+    return 70;
+  }
+
+  static boolean isCustom(Model m) {
+    return m.format() != ModelFormat.ONNX;
+  }
+
+  @Override
+  public String toString() {
+    return "AzureMlClient[" + options + (closed.get() ? ", closed" : "") + "]";
+  }
+}
