@@ -1,0 +1,69 @@
+package io.serve4j.gcp;
+
+import io.serve4j.Capability;
+import io.serve4j.ProviderOptions;
+import io.serve4j.gcp.internal.GcpClient;
+import io.serve4j.spi.ProviderClient;
+import io.serve4j.spi.ProviderContext;
+import io.serve4j.spi.ServingProvider;
+import java.net.URI;
+import java.util.EnumSet;
+import java.util.Set;
+
+/**
+ * The Vertex AI provider, id {@code gcp}, found by {@link java.util.ServiceLoader}.
+ *
+ * <pre>{@code
+ * ServingClient vertex = Serve4j.client(URI.create("gcp://my-project/us-central1?bucket=my-models"));
+ * }</pre>
+ *
+ * <p>Capabilities: traffic split, autoscaling, NVIDIA GPUs, TPU v5e, batch prediction jobs, raw
+ * payloads and Triton dynamic batching. Vertex AI has no shadow traffic, so {@code SHADOW} is not
+ * declared and core refuses a mirror with {@code UnsupportedCapabilityException} before any call;
+ * nor asynchronous inference or streaming.
+ */
+public final class GcpProvider implements ServingProvider {
+  private static final Set<Capability> CAPABILITIES =
+      Set.copyOf(
+          EnumSet.of(
+              Capability.TRAFFIC_SPLIT,
+              Capability.AUTOSCALING,
+              Capability.GPU,
+              Capability.TPU,
+              Capability.BATCH_JOBS,
+              Capability.RAW_PAYLOAD,
+              Capability.DYNAMIC_BATCHING));
+
+  /** Creates the provider; ServiceLoader calls this. Touches nothing. */
+  public GcpProvider() {}
+
+  @Override
+  public String id() {
+    return GcpOptions.PROVIDER_ID;
+  }
+
+  @Override
+  public Set<Capability> capabilities() {
+    return CAPABILITIES;
+  }
+
+  @Override
+  public Class<? extends ProviderOptions> optionsType() {
+    return GcpOptions.class;
+  }
+
+  @Override
+  public ProviderOptions defaultOptions() {
+    return GcpOptions.fromEnvironment();
+  }
+
+  @Override
+  public ProviderOptions optionsFrom(URI uri) {
+    return GcpOptions.fromUri(uri);
+  }
+
+  @Override
+  public ProviderClient open(ProviderOptions options, ProviderContext context) {
+    return GcpClient.open((GcpOptions) options, context);
+  }
+}

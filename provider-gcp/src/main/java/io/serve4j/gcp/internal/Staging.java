@@ -1,0 +1,231 @@
+package io.serve4j.gcp.internal;
+
+import com.google.cloud.WriteChannel;
+import com.google.cloud.storage.BlobId;
+import com.google.cloud.storage.BlobInfo;
+import com.google.cloud.storage.Storage;
+import com.google.cloud.storage.StorageOptions;
+import io.serve4j.BatchingPolicy;
+import io.serve4j.ErrorCategory;
+import io.serve4j.Model;
+import io.serve4j.ModelFormat;
+import io.serve4j.ServingException;
+import io.serve4j.gcp.GcpOptions;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+
+/**
+ * Puts model artifacts where Vertex AI reads them: local ({@code file:}, {@code classpath:})
+ * artifacts are uploaded to the staging bucket; ONNX models get a Triton repository ({@code
+ * NAME/1/model.onnx} + {@code NAME/config.pbtxt}). Blocking: run it on an I/O executor.
+ */
+final class Staging implements AutoCloseable {
+  private final GcpOptions options;
+  private Storage storage;
+  private final boolean ownsStorage;
+
+  Staging(GcpOptions options) {
+    this.options = options;
+    this.storage = options.storage().orElse(null);
+    this.ownsStorage = storage == null;
+  }
+
+  /**
+   * Stages a model's artifact.
+   *
+   * @param model the model
+   * @param folder the object folder for this model version, below the staging prefix
+   * @param tritonName the model name inside a Triton repository
+   * @param batching the deployment's batching policy, or null
+   * @return the {@code gs://} directory to use as the Vertex model's artifactUri, or null if the
+   *     model has no artifact
+   */
+  String stage(Model model, String folder, String tritonName, BatchingPolicy batching) {
+    URI artifact = model.artifact().orElse(null);
+    if (artifact == null) {
+      return null;
+    }
+    String scheme = artifact.getScheme() == null ? "file" : artifact.getScheme();
+    boolean onnx = model.format() == ModelFormat.ONNX;
+    if (scheme.equals("gs")) {
+      String path = artifact.getPath() == null ? "" : artifact.getPath();
+      if (path.endsWith("/")) {
+        return artifact.toString(); // a ready repository or model directory
+      }
+      if (!onnx) {
+        return artifact.toString().substring(0, artifact.toString().lastIndexOf('/') + 1);
+      }
+      String bucket = requireBucket(model);
+      String root = options.stagingPrefix() + "/" + folder + "/";
+      storage()
+          .copy(
+              Storage.CopyRequest.of(
+                  BlobId.of(artifact.getAuthority(), path.substring(1)),
+                  BlobId.of(bucket, root + TritonRepository.modelPath(tritonName))))
+          .getResult();
+      writeConfig(bucket, root, tritonName, model, batching);
+      return "gs://" + bucket + "/" + root;
+    }
+    if (!scheme.equals("file") && !scheme.equals("classpath")) {
+      throw ServingException.builder(ErrorCategory.INVALID_INPUT)
+          .providerId(GcpOptions.PROVIDER_ID)
+          .message(
+              "Vertex AI reads artifacts from gs://; serve4j stages file: and classpath: artifacts,"
+                  + " but not "
+                  + scheme
+                  + ": ("
+                  + artifact
+                  + ")")
+          .build();
+    }
+    String bucket = requireBucket(model);
+    String root = options.stagingPrefix() + "/" + folder + "/";
+    String object =
+        onnx ? root + TritonRepository.modelPath(tritonName) : root + fileName(artifact);
+    upload(model, artifact, bucket, object);
+    if (onnx) {
+      writeConfig(bucket, root, tritonName, model, batching);
+    }
+    return "gs://" + bucket + "/" + root;
+  }
+
+  private void writeConfig(
+      String bucket, String root, String tritonName, Model model, BatchingPolicy batching) {
+    String config = TritonRepository.config(tritonName, model.signature().orElse(null), batching);
+    storage()
+        .create(
+            BlobInfo.newBuilder(bucket, root + TritonRepository.configPath(tritonName))
+                .setContentType("text/plain")
+                .build(),
+            config.getBytes(StandardCharsets.UTF_8));
+  }
+
+  private void upload(Model model, URI artifact, String bucket, String object) {
+    MessageDigest sha = sha256();
+    BlobInfo info =
+        BlobInfo.newBuilder(bucket, object).setContentType("application/octet-stream").build();
+    try (InputStream in = open(model, artifact);
+        WriteChannel out = storage().writer(info)) {
+      byte[] buf = new byte[1 << 16];
+      int n;
+      while ((n = in.read(buf)) > 0) {
+        sha.update(buf, 0, n);
+        ByteBuffer bb = ByteBuffer.wrap(buf, 0, n);
+        while (bb.hasRemaining()) {
+          out.write(bb);
+        }
+      }
+    } catch (IOException e) {
+      throw ServingException.builder(ErrorCategory.MODEL_LOAD)
+          .providerId(GcpOptions.PROVIDER_ID)
+          .cause(e)
+          .message("could not stage " + artifact + " of model '" + model.name() + "': " + e)
+          .build();
+    }
+    String digest = HexFormat.of().formatHex(sha.digest());
+    if (model.sha256().isPresent() && !model.sha256().get().equals(digest)) {
+      storage().delete(BlobId.of(bucket, object));
+      throw ServingException.builder(ErrorCategory.MODEL_LOAD)
+          .providerId(GcpOptions.PROVIDER_ID)
+          .message(
+              "artifact "
+                  + artifact
+                  + " of model '"
+                  + model.name()
+                  + "' has SHA-256 "
+                  + digest
+                  + ", expected "
+                  + model.sha256().get())
+          .build();
+    }
+  }
+
+  private static InputStream open(Model model, URI artifact) throws IOException {
+    if (artifact.getScheme() != null && artifact.getScheme().equals("classpath")) {
+      String resource = artifact.getSchemeSpecificPart();
+      while (resource.startsWith("/")) {
+        resource = resource.substring(1);
+      }
+      ClassLoader cl = Thread.currentThread().getContextClassLoader();
+      InputStream in = cl == null ? null : cl.getResourceAsStream(resource);
+      if (in == null) {
+        in = Staging.class.getClassLoader().getResourceAsStream(resource);
+      }
+      if (in == null) {
+        throw new IOException("no class path resource " + resource);
+      }
+      return in;
+    }
+    Path p = artifact.getScheme() == null ? Path.of(artifact.getPath()) : Path.of(artifact);
+    return Files.newInputStream(p);
+  }
+
+  private static String fileName(URI artifact) {
+    String s =
+        artifact.getScheme() != null && artifact.getScheme().equals("classpath")
+            ? artifact.getSchemeSpecificPart()
+            : artifact.getPath();
+    return s.substring(s.lastIndexOf('/') + 1);
+  }
+
+  private String requireBucket(Model model) {
+    return options
+        .stagingBucket()
+        .orElseThrow(
+            () ->
+                ServingException.builder(ErrorCategory.INVALID_INPUT)
+                    .providerId(GcpOptions.PROVIDER_ID)
+                    .message(
+                        "model '"
+                            + model.name()
+                            + "' must be staged to Cloud Storage: set GcpOptions.stagingBucket(...)"
+                            + " or give a gs:// artifact")
+                    .build());
+  }
+
+  private synchronized Storage storage() {
+    if (storage == null) {
+      StorageOptions.Builder b = StorageOptions.newBuilder().setProjectId(options.project());
+      if (options.credentialsProvider().isPresent()) {
+        try {
+          b.setCredentials(options.credentialsProvider().get().getCredentials());
+        } catch (IOException e) {
+          throw ServingException.builder(ErrorCategory.UNAUTHENTICATED)
+              .providerId(GcpOptions.PROVIDER_ID)
+              .cause(e)
+              .message("could not obtain Google credentials for Cloud Storage: " + e.getMessage())
+              .build();
+        }
+      }
+      storage = b.build().getService();
+    }
+    return storage;
+  }
+
+  private static MessageDigest sha256() {
+    try {
+      return MessageDigest.getInstance("SHA-256");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  @Override
+  public synchronized void close() {
+    if (ownsStorage && storage != null) {
+      try {
+        storage.close();
+      } catch (Exception ignored) {
+        // best effort
+      }
+    }
+  }
+}

@@ -1,0 +1,777 @@
+package io.serve4j.gcp;
+
+import com.google.api.HttpBody;
+import com.google.api.gax.grpc.testing.MockGrpcService;
+import com.google.api.gax.grpc.testing.MockServiceHelper;
+import com.google.api.gax.rpc.TransportChannelProvider;
+import com.google.cloud.aiplatform.v1.BatchPredictionJob;
+import com.google.cloud.aiplatform.v1.CancelBatchPredictionJobRequest;
+import com.google.cloud.aiplatform.v1.CreateBatchPredictionJobRequest;
+import com.google.cloud.aiplatform.v1.CreateEndpointOperationMetadata;
+import com.google.cloud.aiplatform.v1.CreateEndpointRequest;
+import com.google.cloud.aiplatform.v1.DeleteEndpointRequest;
+import com.google.cloud.aiplatform.v1.DeleteOperationMetadata;
+import com.google.cloud.aiplatform.v1.DeployModelOperationMetadata;
+import com.google.cloud.aiplatform.v1.DeployModelRequest;
+import com.google.cloud.aiplatform.v1.DeployModelResponse;
+import com.google.cloud.aiplatform.v1.DeployedModel;
+import com.google.cloud.aiplatform.v1.Endpoint;
+import com.google.cloud.aiplatform.v1.GetBatchPredictionJobRequest;
+import com.google.cloud.aiplatform.v1.GetEndpointRequest;
+import com.google.cloud.aiplatform.v1.GetModelRequest;
+import com.google.cloud.aiplatform.v1.JobState;
+import com.google.cloud.aiplatform.v1.ListBatchPredictionJobsRequest;
+import com.google.cloud.aiplatform.v1.ListBatchPredictionJobsResponse;
+import com.google.cloud.aiplatform.v1.ListEndpointsRequest;
+import com.google.cloud.aiplatform.v1.ListEndpointsResponse;
+import com.google.cloud.aiplatform.v1.Model;
+import com.google.cloud.aiplatform.v1.MutateDeployedModelOperationMetadata;
+import com.google.cloud.aiplatform.v1.MutateDeployedModelRequest;
+import com.google.cloud.aiplatform.v1.MutateDeployedModelResponse;
+import com.google.cloud.aiplatform.v1.PredictRequest;
+import com.google.cloud.aiplatform.v1.PredictResponse;
+import com.google.cloud.aiplatform.v1.RawPredictRequest;
+import com.google.cloud.aiplatform.v1.UndeployModelOperationMetadata;
+import com.google.cloud.aiplatform.v1.UndeployModelRequest;
+import com.google.cloud.aiplatform.v1.UndeployModelResponse;
+import com.google.cloud.aiplatform.v1.UpdateEndpointRequest;
+import com.google.cloud.aiplatform.v1.UploadModelOperationMetadata;
+import com.google.cloud.aiplatform.v1.UploadModelRequest;
+import com.google.cloud.aiplatform.v1.UploadModelResponse;
+import com.google.longrunning.CancelOperationRequest;
+import com.google.longrunning.DeleteOperationRequest;
+import com.google.longrunning.GetOperationRequest;
+import com.google.longrunning.Operation;
+import com.google.protobuf.AbstractMessage;
+import com.google.protobuf.Any;
+import com.google.protobuf.ByteString;
+import com.google.protobuf.Empty;
+import com.google.protobuf.ListValue;
+import com.google.protobuf.Message;
+import com.google.protobuf.Timestamp;
+import com.google.protobuf.Value;
+import io.grpc.MethodDescriptor;
+import io.grpc.ServerServiceDefinition;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.protobuf.ProtoUtils;
+import io.grpc.stub.ServerCalls;
+import io.serve4j.InferenceRequest;
+import io.serve4j.InferenceResponse;
+import io.serve4j.protocol.OipJson;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Deque;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
+import java.util.function.Supplier;
+
+/**
+ * A small stateful Vertex AI behind an in-process gRPC server (gax's {@link MockServiceHelper}):
+ * EndpointService, ModelService, PredictionService, JobService and the long-running Operations
+ * service, with operations that finish a set time after they start, endpoints that are NotFound
+ * after delete, and predictions answered by a function on the decoded Open Inference Protocol body.
+ * Google's generated {@code Mock*ServiceImpl} classes cannot load here because the {@code
+ * *ImplBase} server stubs (grpc-google-cloud-aiplatform-v1) are not served, so the services are
+ * built from method descriptors with the request and response protos' marshallers.
+ */
+final class FakeVertex implements AutoCloseable {
+  private final Duration operationLatency;
+  private final int jobPolls;
+  private final MockServiceHelper helper;
+  private final Object lock = new Object();
+  private final Map<String, Endpoint.Builder> endpoints = new LinkedHashMap<>();
+  private final Map<String, List<Model>> models = new LinkedHashMap<>();
+  private final Map<String, Op> operations = new LinkedHashMap<>();
+  private final Map<String, BatchPredictionJob.Builder> jobs = new LinkedHashMap<>();
+  private final Map<String, Integer> jobGets = new LinkedHashMap<>();
+  private final AtomicLong predictions = new AtomicLong();
+  private final AtomicInteger ids = new AtomicInteger(1000);
+  private volatile Function<InferenceRequest, InferenceResponse> oip;
+
+  final Svc endpointService = new Svc("google.cloud.aiplatform.v1.EndpointService");
+  final Svc modelService = new Svc("google.cloud.aiplatform.v1.ModelService");
+  final Svc predictionService = new Svc("google.cloud.aiplatform.v1.PredictionService");
+  final Svc jobService = new Svc("google.cloud.aiplatform.v1.JobService");
+  final Svc operationsService = new Svc("google.longrunning.Operations");
+
+  FakeVertex(
+      Duration operationLatency, int jobPolls, Function<InferenceRequest, InferenceResponse> oip) {
+    this.operationLatency = operationLatency;
+    this.jobPolls = jobPolls;
+    this.oip = oip;
+    register();
+    helper =
+        new MockServiceHelper(
+            "fake-vertex-" + UUID.randomUUID(),
+            List.of(
+                endpointService, modelService, predictionService, jobService, operationsService));
+    helper.start();
+  }
+
+  TransportChannelProvider channelProvider() {
+    return helper.createChannelProvider();
+  }
+
+  long predictionsReceived() {
+    return predictions.get();
+  }
+
+  /** Returns the deployed models of an endpoint as the service holds them. */
+  Endpoint endpoint(String name) {
+    synchronized (lock) {
+      Endpoint.Builder e = endpoints.get(name);
+      return e == null ? null : e.build();
+    }
+  }
+
+  @Override
+  public void close() {
+    helper.stop();
+  }
+
+  // ---------------------------------------------------------------- services
+
+  private void register() {
+    endpointService.unary(
+        "CreateEndpoint",
+        CreateEndpointRequest.getDefaultInstance(),
+        Operation.getDefaultInstance(),
+        this::createEndpoint);
+    endpointService.unary(
+        "GetEndpoint",
+        GetEndpointRequest.getDefaultInstance(),
+        Endpoint.getDefaultInstance(),
+        r -> requireEndpoint(r.getName()).build());
+    endpointService.unary(
+        "ListEndpoints",
+        ListEndpointsRequest.getDefaultInstance(),
+        ListEndpointsResponse.getDefaultInstance(),
+        this::listEndpoints);
+    endpointService.unary(
+        "UpdateEndpoint",
+        UpdateEndpointRequest.getDefaultInstance(),
+        Endpoint.getDefaultInstance(),
+        this::updateEndpoint);
+    endpointService.unary(
+        "DeleteEndpoint",
+        DeleteEndpointRequest.getDefaultInstance(),
+        Operation.getDefaultInstance(),
+        this::deleteEndpoint);
+    endpointService.unary(
+        "DeployModel",
+        DeployModelRequest.getDefaultInstance(),
+        Operation.getDefaultInstance(),
+        this::deployModel);
+    endpointService.unary(
+        "UndeployModel",
+        UndeployModelRequest.getDefaultInstance(),
+        Operation.getDefaultInstance(),
+        this::undeployModel);
+    endpointService.unary(
+        "MutateDeployedModel",
+        MutateDeployedModelRequest.getDefaultInstance(),
+        Operation.getDefaultInstance(),
+        this::mutateDeployedModel);
+    modelService.unary(
+        "UploadModel",
+        UploadModelRequest.getDefaultInstance(),
+        Operation.getDefaultInstance(),
+        this::uploadModel);
+    modelService.unary(
+        "GetModel",
+        GetModelRequest.getDefaultInstance(),
+        Model.getDefaultInstance(),
+        r -> findModel(r.getName()));
+    predictionService.unary(
+        "RawPredict",
+        RawPredictRequest.getDefaultInstance(),
+        HttpBody.getDefaultInstance(),
+        this::rawPredict);
+    predictionService.unary(
+        "Predict",
+        PredictRequest.getDefaultInstance(),
+        PredictResponse.getDefaultInstance(),
+        this::predict);
+    jobService.unary(
+        "CreateBatchPredictionJob",
+        CreateBatchPredictionJobRequest.getDefaultInstance(),
+        BatchPredictionJob.getDefaultInstance(),
+        this::createJob);
+    jobService.unary(
+        "GetBatchPredictionJob",
+        GetBatchPredictionJobRequest.getDefaultInstance(),
+        BatchPredictionJob.getDefaultInstance(),
+        this::getJob);
+    jobService.unary(
+        "ListBatchPredictionJobs",
+        ListBatchPredictionJobsRequest.getDefaultInstance(),
+        ListBatchPredictionJobsResponse.getDefaultInstance(),
+        this::listJobs);
+    jobService.unary(
+        "CancelBatchPredictionJob",
+        CancelBatchPredictionJobRequest.getDefaultInstance(),
+        Empty.getDefaultInstance(),
+        this::cancelJob);
+    operationsService.unary(
+        "GetOperation",
+        GetOperationRequest.getDefaultInstance(),
+        Operation.getDefaultInstance(),
+        this::getOperation);
+    operationsService.unary(
+        "CancelOperation",
+        CancelOperationRequest.getDefaultInstance(),
+        Empty.getDefaultInstance(),
+        r -> Empty.getDefaultInstance());
+    operationsService.unary(
+        "DeleteOperation",
+        DeleteOperationRequest.getDefaultInstance(),
+        Empty.getDefaultInstance(),
+        r -> Empty.getDefaultInstance());
+  }
+
+  private Operation createEndpoint(CreateEndpointRequest r) {
+    synchronized (lock) {
+      String id =
+          r.getEndpointId().isEmpty() ? String.valueOf(ids.incrementAndGet()) : r.getEndpointId();
+      String name = r.getParent() + "/endpoints/" + id;
+      if (endpoints.containsKey(name)) {
+        throw Status.ALREADY_EXISTS
+            .withDescription("Endpoint " + name + " already exists")
+            .asRuntimeException();
+      }
+      Endpoint.Builder e = r.getEndpoint().toBuilder().setName(name).setCreateTime(now());
+      endpoints.put(name, e);
+      return start(CreateEndpointOperationMetadata.getDefaultInstance(), () -> endpoint(name));
+    }
+  }
+
+  private ListEndpointsResponse listEndpoints(ListEndpointsRequest r) {
+    synchronized (lock) {
+      ListEndpointsResponse.Builder b = ListEndpointsResponse.newBuilder();
+      endpoints.forEach(
+          (n, e) -> {
+            if (n.startsWith(r.getParent() + "/")) {
+              b.addEndpoints(e.build());
+            }
+          });
+      return b.build();
+    }
+  }
+
+  private Endpoint updateEndpoint(UpdateEndpointRequest r) {
+    synchronized (lock) {
+      Endpoint.Builder e = requireEndpoint(r.getEndpoint().getName());
+      for (String path : r.getUpdateMask().getPathsList()) {
+        switch (path) {
+          case "traffic_split" -> {
+            checkTraffic(e, r.getEndpoint().getTrafficSplitMap());
+            e.clearTrafficSplit().putAllTrafficSplit(r.getEndpoint().getTrafficSplitMap());
+          }
+          case "description" -> e.setDescription(r.getEndpoint().getDescription());
+          case "display_name" -> e.setDisplayName(r.getEndpoint().getDisplayName());
+          case "labels" -> e.clearLabels().putAllLabels(r.getEndpoint().getLabelsMap());
+          default ->
+              throw Status.INVALID_ARGUMENT
+                  .withDescription("cannot update " + path)
+                  .asRuntimeException();
+        }
+      }
+      return e.build();
+    }
+  }
+
+  private static void checkTraffic(Endpoint.Builder e, Map<String, Integer> split) {
+    int sum = 0;
+    for (Map.Entry<String, Integer> t : split.entrySet()) {
+      if (e.getDeployedModelsList().stream().noneMatch(m -> m.getId().equals(t.getKey()))) {
+        throw Status.INVALID_ARGUMENT
+            .withDescription("traffic names unknown deployed model " + t.getKey())
+            .asRuntimeException();
+      }
+      sum += t.getValue();
+    }
+    if (!split.isEmpty() && sum != 100) {
+      throw Status.INVALID_ARGUMENT
+          .withDescription("traffic split must sum to 100, sums to " + sum)
+          .asRuntimeException();
+    }
+  }
+
+  private Operation deleteEndpoint(DeleteEndpointRequest r) {
+    synchronized (lock) {
+      Endpoint.Builder e = requireEndpoint(r.getName());
+      if (e.getDeployedModelsCount() > 0) {
+        throw Status.FAILED_PRECONDITION
+            .withDescription("Endpoint " + r.getName() + " still has deployed models")
+            .asRuntimeException();
+      }
+      return start(
+          DeleteOperationMetadata.getDefaultInstance(),
+          () -> {
+            endpoints.remove(r.getName());
+            return Empty.getDefaultInstance();
+          });
+    }
+  }
+
+  private Operation deployModel(DeployModelRequest r) {
+    synchronized (lock) {
+      requireEndpoint(r.getEndpoint());
+      Model model = findModel(r.getDeployedModel().getModel());
+      return start(
+          DeployModelOperationMetadata.getDefaultInstance(),
+          () -> {
+            Endpoint.Builder e = requireEndpoint(r.getEndpoint());
+            DeployedModel dm =
+                r.getDeployedModel().toBuilder()
+                    .setId(String.valueOf(ids.incrementAndGet()))
+                    .setModelVersionId(model.getVersionId())
+                    .setCreateTime(now())
+                    .build();
+            e.addDeployedModels(dm);
+            if (r.getTrafficSplitCount() > 0) {
+              Map<String, Integer> split = new LinkedHashMap<>();
+              r.getTrafficSplitMap()
+                  .forEach((k, v) -> split.put(k.equals("0") ? dm.getId() : k, v));
+              checkTraffic(e, split);
+              e.clearTrafficSplit().putAllTrafficSplit(split);
+            }
+            return DeployModelResponse.newBuilder().setDeployedModel(dm).build();
+          });
+    }
+  }
+
+  private Operation undeployModel(UndeployModelRequest r) {
+    synchronized (lock) {
+      Endpoint.Builder e = requireEndpoint(r.getEndpoint());
+      String id = r.getDeployedModelId();
+      if (e.getDeployedModelsList().stream().noneMatch(m -> m.getId().equals(id))) {
+        throw Status.NOT_FOUND.withDescription("no deployed model " + id).asRuntimeException();
+      }
+      if (e.getTrafficSplitOrDefault(id, 0) > 0
+          && r.getTrafficSplitCount() == 0
+          && e.getDeployedModelsCount() > 1) {
+        throw Status.FAILED_PRECONDITION
+            .withDescription("deployed model " + id + " has traffic; give a traffic split")
+            .asRuntimeException();
+      }
+      return start(
+          UndeployModelOperationMetadata.getDefaultInstance(),
+          () -> {
+            Endpoint.Builder ep = requireEndpoint(r.getEndpoint());
+            List<DeployedModel> keep = new ArrayList<>(ep.getDeployedModelsList());
+            keep.removeIf(m -> m.getId().equals(id));
+            ep.clearDeployedModels().addAllDeployedModels(keep);
+            ep.removeTrafficSplit(id);
+            if (r.getTrafficSplitCount() > 0) {
+              ep.clearTrafficSplit().putAllTrafficSplit(r.getTrafficSplitMap());
+            }
+            return UndeployModelResponse.getDefaultInstance();
+          });
+    }
+  }
+
+  private Operation mutateDeployedModel(MutateDeployedModelRequest r) {
+    synchronized (lock) {
+      requireEndpoint(r.getEndpoint());
+      return start(
+          MutateDeployedModelOperationMetadata.getDefaultInstance(),
+          () -> {
+            Endpoint.Builder e = requireEndpoint(r.getEndpoint());
+            List<DeployedModel> all = new ArrayList<>(e.getDeployedModelsList());
+            DeployedModel updated = null;
+            for (int i = 0; i < all.size(); i++) {
+              if (all.get(i).getId().equals(r.getDeployedModel().getId())) {
+                updated =
+                    all.get(i).toBuilder()
+                        .setDedicatedResources(r.getDeployedModel().getDedicatedResources())
+                        .build();
+                all.set(i, updated);
+              }
+            }
+            if (updated == null) {
+              throw Status.NOT_FOUND
+                  .withDescription("no deployed model " + r.getDeployedModel().getId())
+                  .asRuntimeException();
+            }
+            e.clearDeployedModels().addAllDeployedModels(all);
+            return MutateDeployedModelResponse.newBuilder().setDeployedModel(updated).build();
+          });
+    }
+  }
+
+  private Operation uploadModel(UploadModelRequest r) {
+    synchronized (lock) {
+      String base;
+      if (r.getParentModel().isEmpty()) {
+        String id =
+            r.getModelId().isEmpty() ? String.valueOf(ids.incrementAndGet()) : r.getModelId();
+        base = r.getParent() + "/models/" + id;
+        if (models.containsKey(base)) {
+          throw Status.ALREADY_EXISTS
+              .withDescription("Model " + base + " already exists")
+              .asRuntimeException();
+        }
+      } else {
+        base = r.getParentModel();
+        if (!models.containsKey(base)) {
+          throw Status.NOT_FOUND
+              .withDescription("parent model " + base + " not found")
+              .asRuntimeException();
+        }
+      }
+      if (r.getModel().getContainerSpec().getImageUri().isEmpty()) {
+        throw Status.INVALID_ARGUMENT
+            .withDescription("container_spec.image_uri is required")
+            .asRuntimeException();
+      }
+      String name = base;
+      return start(
+          UploadModelOperationMetadata.getDefaultInstance(),
+          () -> {
+            List<Model> versions = models.computeIfAbsent(name, k -> new ArrayList<>());
+            String version = String.valueOf(versions.size() + 1);
+            versions.add(
+                r.getModel().toBuilder()
+                    .setName(name)
+                    .setVersionId(version)
+                    .setCreateTime(now())
+                    .build());
+            return UploadModelResponse.newBuilder()
+                .setModel(name)
+                .setModelVersionId(version)
+                .build();
+          });
+    }
+  }
+
+  private Model findModel(String ref) {
+    synchronized (lock) {
+      int at = ref.indexOf('@');
+      String base = at < 0 ? ref : ref.substring(0, at);
+      String version = at < 0 ? "" : ref.substring(at + 1);
+      List<Model> versions = models.get(base);
+      if (versions == null || versions.isEmpty()) {
+        throw Status.NOT_FOUND.withDescription("Model " + base + " not found").asRuntimeException();
+      }
+      if (version.isEmpty()) {
+        return versions.get(versions.size() - 1);
+      }
+      return versions.stream()
+          .filter(
+              m -> m.getVersionId().equals(version) || m.getVersionAliasesList().contains(version))
+          .findFirst()
+          .orElseThrow(
+              () ->
+                  Status.NOT_FOUND
+                      .withDescription("Model " + ref + " not found")
+                      .asRuntimeException());
+    }
+  }
+
+  private String route(String endpoint) {
+    synchronized (lock) {
+      Endpoint.Builder e = requireEndpoint(endpoint);
+      if (e.getTrafficSplitMap().values().stream().mapToInt(Integer::intValue).sum() == 0) {
+        throw Status.FAILED_PRECONDITION
+            .withDescription("Endpoint " + endpoint + " has no model taking traffic")
+            .asRuntimeException();
+      }
+      return e.getTrafficSplitMap().entrySet().stream()
+          .filter(t -> t.getValue() > 0)
+          .findFirst()
+          .orElseThrow()
+          .getKey();
+    }
+  }
+
+  private HttpBody rawPredict(RawPredictRequest r) {
+    route(r.getEndpoint());
+    predictions.incrementAndGet();
+    HttpBody body = r.getHttpBody();
+    if (!body.getContentType().startsWith("application/json")) {
+      return HttpBody.newBuilder()
+          .setContentType(body.getContentType())
+          .setData(body.getData())
+          .build();
+    }
+    InferenceRequest request;
+    try {
+      request = OipJson.readRequest(body.getData().toByteArray());
+    } catch (RuntimeException e) {
+      throw Status.INVALID_ARGUMENT
+          .withDescription("not an inference request: " + e.getMessage())
+          .asRuntimeException();
+    }
+    InferenceResponse answer = oip.apply(request);
+    return HttpBody.newBuilder()
+        .setContentType("application/json")
+        .setData(ByteString.copyFrom(OipJson.writeResponse(answer)))
+        .build();
+  }
+
+  private PredictResponse predict(PredictRequest r) {
+    String deployed = route(r.getEndpoint());
+    predictions.incrementAndGet();
+    PredictResponse.Builder b = PredictResponse.newBuilder().setDeployedModelId(deployed);
+    r.getInstancesList().forEach(v -> b.addPredictions(relu(v)));
+    return b.build();
+  }
+
+  private static Value relu(Value v) {
+    return switch (v.getKindCase()) {
+      case NUMBER_VALUE ->
+          Value.newBuilder().setNumberValue(Math.max(0, v.getNumberValue())).build();
+      case LIST_VALUE -> {
+        ListValue.Builder l = ListValue.newBuilder();
+        v.getListValue().getValuesList().forEach(x -> l.addValues(relu(x)));
+        yield Value.newBuilder().setListValue(l).build();
+      }
+      default -> v;
+    };
+  }
+
+  private BatchPredictionJob createJob(CreateBatchPredictionJobRequest r) {
+    synchronized (lock) {
+      findModel(r.getBatchPredictionJob().getModel());
+      String name = r.getParent() + "/batchPredictionJobs/" + ids.incrementAndGet();
+      BatchPredictionJob.Builder j =
+          r.getBatchPredictionJob().toBuilder()
+              .setName(name)
+              .setState(JobState.JOB_STATE_PENDING)
+              .setCreateTime(now());
+      jobs.put(name, j);
+      jobGets.put(name, 0);
+      return j.build();
+    }
+  }
+
+  private BatchPredictionJob getJob(GetBatchPredictionJobRequest r) {
+    synchronized (lock) {
+      BatchPredictionJob.Builder j = jobs.get(r.getName());
+      if (j == null) {
+        throw Status.NOT_FOUND
+            .withDescription("job " + r.getName() + " not found")
+            .asRuntimeException();
+      }
+      int gets = jobGets.merge(r.getName(), 1, Integer::sum);
+      if (j.getState() == JobState.JOB_STATE_PENDING
+          || j.getState() == JobState.JOB_STATE_RUNNING) {
+        if (gets >= jobPolls) {
+          j.setState(JobState.JOB_STATE_SUCCEEDED);
+          if (j.getOutputConfig().hasGcsDestination()) {
+            j.getOutputInfoBuilder()
+                .setGcsOutputDirectory(
+                    j.getOutputConfig().getGcsDestination().getOutputUriPrefix()
+                        + "/prediction-"
+                        + j.getDisplayName());
+          } else {
+            j.getOutputInfoBuilder()
+                .setBigqueryOutputDataset(
+                    j.getOutputConfig().getBigqueryDestination().getOutputUri()
+                        + ".prediction_"
+                        + j.getDisplayName());
+          }
+        } else {
+          j.setState(JobState.JOB_STATE_RUNNING);
+        }
+      }
+      return j.build();
+    }
+  }
+
+  private ListBatchPredictionJobsResponse listJobs(ListBatchPredictionJobsRequest r) {
+    synchronized (lock) {
+      ListBatchPredictionJobsResponse.Builder b = ListBatchPredictionJobsResponse.newBuilder();
+      String wanted = r.getFilter().replaceAll("^display_name=\"(.*)\"$", "$1");
+      jobs.values().stream()
+          .filter(j -> r.getFilter().isEmpty() || j.getDisplayName().equals(wanted))
+          .forEach(j -> b.addBatchPredictionJobs(j.build()));
+      return b.build();
+    }
+  }
+
+  private Empty cancelJob(CancelBatchPredictionJobRequest r) {
+    synchronized (lock) {
+      BatchPredictionJob.Builder j = jobs.get(r.getName());
+      if (j == null) {
+        throw Status.NOT_FOUND
+            .withDescription("job " + r.getName() + " not found")
+            .asRuntimeException();
+      }
+      j.setState(JobState.JOB_STATE_CANCELLED);
+      return Empty.getDefaultInstance();
+    }
+  }
+
+  // ---------------------------------------------------------------- operations
+
+  private static final class Op {
+    final long doneAt;
+    final Any metadata;
+    final Supplier<Message> completion;
+    Operation finished;
+
+    Op(long doneAt, Any metadata, Supplier<Message> completion) {
+      this.doneAt = doneAt;
+      this.metadata = metadata;
+      this.completion = completion;
+    }
+  }
+
+  private Operation start(Message metadata, Supplier<Message> completion) {
+    String name = "projects/test/locations/us-central1/operations/" + ids.incrementAndGet();
+    operations.put(
+        name,
+        new Op(System.nanoTime() + operationLatency.toNanos(), Any.pack(metadata), completion));
+    return Operation.newBuilder().setName(name).setMetadata(Any.pack(metadata)).build();
+  }
+
+  private Operation getOperation(GetOperationRequest r) {
+    synchronized (lock) {
+      Op op = operations.get(r.getName());
+      if (op == null) {
+        throw Status.NOT_FOUND
+            .withDescription("operation " + r.getName() + " not found")
+            .asRuntimeException();
+      }
+      if (op.finished != null) {
+        return op.finished;
+      }
+      if (System.nanoTime() - op.doneAt < 0) {
+        return Operation.newBuilder().setName(r.getName()).setMetadata(op.metadata).build();
+      }
+      Operation.Builder done =
+          Operation.newBuilder().setName(r.getName()).setMetadata(op.metadata).setDone(true);
+      try {
+        done.setResponse(Any.pack(op.completion.get()));
+      } catch (StatusRuntimeException e) {
+        done.setError(
+            com.google.rpc.Status.newBuilder()
+                .setCode(e.getStatus().getCode().value())
+                .setMessage(String.valueOf(e.getStatus().getDescription())));
+      }
+      op.finished = done.build();
+      return op.finished;
+    }
+  }
+
+  private Endpoint.Builder requireEndpoint(String name) {
+    synchronized (lock) {
+      Endpoint.Builder e = endpoints.get(name);
+      if (e == null) {
+        throw Status.NOT_FOUND
+            .withDescription("Endpoint " + name + " not found")
+            .asRuntimeException();
+      }
+      return e;
+    }
+  }
+
+  private static Timestamp now() {
+    long ms = System.currentTimeMillis();
+    return Timestamp.newBuilder()
+        .setSeconds(ms / 1000)
+        .setNanos((int) (ms % 1000) * 1_000_000)
+        .build();
+  }
+
+  // ---------------------------------------------------------------- plumbing
+
+  /** One gRPC service: records requests, can be told to fail the next calls. */
+  static final class Svc implements MockGrpcService {
+    private final String service;
+    private final ServerServiceDefinition.Builder definition;
+    private final List<AbstractMessage> requests = Collections.synchronizedList(new ArrayList<>());
+    private final Deque<Exception> failures = new ArrayDeque<>();
+
+    Svc(String service) {
+      this.service = service;
+      this.definition = ServerServiceDefinition.builder(service);
+    }
+
+    <Q extends Message, S extends Message> void unary(
+        String method, Q request, S response, Function<Q, S> handler) {
+      MethodDescriptor<Q, S> descriptor =
+          MethodDescriptor.<Q, S>newBuilder()
+              .setType(MethodDescriptor.MethodType.UNARY)
+              .setFullMethodName(MethodDescriptor.generateFullMethodName(service, method))
+              .setRequestMarshaller(ProtoUtils.marshaller(request))
+              .setResponseMarshaller(ProtoUtils.marshaller(response))
+              .build();
+      definition.addMethod(
+          descriptor,
+          ServerCalls.asyncUnaryCall(
+              (q, observer) -> {
+                requests.add((AbstractMessage) q);
+                Exception failure;
+                synchronized (failures) {
+                  failure = failures.poll();
+                }
+                if (failure != null) {
+                  observer.onError(failure);
+                  return;
+                }
+                try {
+                  observer.onNext(handler.apply(q));
+                  observer.onCompleted();
+                } catch (StatusRuntimeException e) {
+                  observer.onError(e);
+                } catch (RuntimeException e) {
+                  observer.onError(
+                      Status.INTERNAL
+                          .withDescription(e.toString())
+                          .withCause(e)
+                          .asRuntimeException());
+                }
+              }));
+    }
+
+    /** Returns the requests of one type, in order. */
+    <T extends AbstractMessage> List<T> requests(Class<T> type) {
+      synchronized (requests) {
+        return requests.stream().filter(type::isInstance).map(type::cast).toList();
+      }
+    }
+
+    @Override
+    public List<AbstractMessage> getRequests() {
+      synchronized (requests) {
+        return List.copyOf(requests);
+      }
+    }
+
+    @Override
+    public void addResponse(AbstractMessage response) {
+      throw new UnsupportedOperationException("this fake answers from its state");
+    }
+
+    @Override
+    public void addException(Exception exception) {
+      synchronized (failures) {
+        failures.add(exception);
+      }
+    }
+
+    @Override
+    public ServerServiceDefinition getServiceDefinition() {
+      return definition.build();
+    }
+
+    @Override
+    public void reset() {
+      requests.clear();
+      synchronized (failures) {
+        failures.clear();
+      }
+    }
+  }
+}
