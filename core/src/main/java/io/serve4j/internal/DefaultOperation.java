@@ -66,12 +66,13 @@ public final class DefaultOperation<T> implements Operation<T> {
         deadline.isFinite()
             ? scheduler.schedule(
                 () -> {
-                  op.stopped.set(true);
+                  // Fail with the timeout first; then tell the provider to stop.
                   op.result.completeExceptionally(
                       ServingException.builder(ErrorCategory.TIMEOUT)
                           .providerId(providerId)
                           .message(description + " did not finish before its deadline")
                           .build());
+                  op.stopped.set(true);
                   CompletableFuture<?> w = op.work;
                   if (w != null) {
                     w.cancel(true);
