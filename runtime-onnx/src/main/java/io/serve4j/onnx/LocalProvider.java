@@ -15,7 +15,7 @@ import java.util.Set;
 /**
  * The {@code local} provider: models run in this JVM on ONNX Runtime. Found by {@link
  * java.util.ServiceLoader}; users reach it through {@code Serve4j.client("local")}, {@code
- * Serve4j.client(URI.create("local://"))} or {@code Serve4j.client(LocalOptions...)}.
+ * Serve4j.client(URI.create("local:/"))} or {@code Serve4j.client(LocalOptions...)}.
  *
  * <p>It supports traffic splits between deployments of one endpoint, shadow deployments, and GPU
  * deployments (TensorRT, then CUDA, then the CPU as {@link LocalOptions#gpuFallback()} allows). It
@@ -56,8 +56,9 @@ public final class LocalProvider implements ServingProvider {
   }
 
   /**
-   * Returns the default options for {@code local:}, {@code local:/} or {@code local://}; the local
-   * provider takes no settings in its URI (use {@link LocalOptions} instead).
+   * Returns the default options for {@code local:/} or {@code local:///} ({@code java.net.URI}
+   * rejects a bare {@code local:} and {@code local://}); the local provider takes no settings in
+   * its URI (use {@link LocalOptions} instead).
    *
    * @param uri a {@code local} URI
    * @return the default options
@@ -66,7 +67,11 @@ public final class LocalProvider implements ServingProvider {
   @Override
   public ProviderOptions optionsFrom(URI uri) {
     String rest = uri.getSchemeSpecificPart();
-    if (rest == null || rest.isEmpty() || rest.equals("/") || rest.equals("//")) {
+    if (rest == null
+        || rest.isEmpty()
+        || rest.equals("/")
+        || rest.equals("//")
+        || rest.equals("///")) {
       return defaultOptions();
     }
     throw ServingException.builder(ErrorCategory.INVALID_INPUT)
@@ -74,7 +79,7 @@ public final class LocalProvider implements ServingProvider {
         .message(
             "the local provider takes no settings in its URI, got "
                 + uri
-                + "; use local:// and pass LocalOptions for settings")
+                + "; use local:/ and pass LocalOptions for settings")
         .build();
   }
 

@@ -360,7 +360,16 @@ final class LoadedModel implements AutoCloseable {
     if (spec.type == DataType.BYTES) {
       return OnnxTensor.createTensor(env, t.asStrings().toArray(new String[0]), shape);
     }
-    return OnnxTensor.createTensor(env, t.buffer(), shape, spec.bufferType);
+    ByteBuffer data = t.buffer();
+    if (!data.isDirect()) {
+      // ONNX Runtime takes a heap ByteBuffer only as a typed view (it fails casting it otherwise),
+      // and would copy it anyway: copy once into a direct buffer here.
+      ByteBuffer direct =
+          ByteBuffer.allocateDirect(data.remaining()).order(ByteOrder.LITTLE_ENDIAN);
+      direct.put(data).flip();
+      data = direct;
+    }
+    return OnnxTensor.createTensor(env, data, shape, spec.bufferType);
   }
 
   private static long byteCount(long[] shape, DataType type) {
