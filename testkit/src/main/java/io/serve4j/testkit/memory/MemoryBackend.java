@@ -30,6 +30,8 @@ public final class MemoryBackend {
   final Map<String, State> endpoints = new ConcurrentHashMap<>();
   final AtomicLong predictions = new AtomicLong();
   final AtomicLong mirrored = new AtomicLong();
+  final java.util.concurrent.ConcurrentLinkedQueue<io.serve4j.testkit.Fault> faults =
+      new java.util.concurrent.ConcurrentLinkedQueue<>();
 
   /** Creates an empty backend. */
   public MemoryBackend() {}
@@ -50,6 +52,26 @@ public final class MemoryBackend {
    */
   public long mirroredRequests() {
     return mirrored.get();
+  }
+
+  /**
+   * Makes the next predictions fail with these faults, in order, replacing any still queued. The
+   * memory provider supports THROTTLE (429 with Retry-After), UNAVAILABLE (503), SERVER_ERROR (500)
+   * and SLOW; the others are refused.
+   *
+   * @param next the faults
+   * @throws IllegalArgumentException for CONNECTION_RESET and MALFORMED_BODY, which have no meaning
+   *     without a wire
+   */
+  public void injectFaults(io.serve4j.testkit.Fault... next) {
+    for (io.serve4j.testkit.Fault f : next) {
+      if (f.kind() == io.serve4j.testkit.Fault.Kind.CONNECTION_RESET
+          || f.kind() == io.serve4j.testkit.Fault.Kind.MALFORMED_BODY) {
+        throw new IllegalArgumentException("the memory provider has no wire to " + f.kind());
+      }
+    }
+    faults.clear();
+    faults.addAll(java.util.List.of(next));
   }
 
   /**

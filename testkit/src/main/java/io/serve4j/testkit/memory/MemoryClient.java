@@ -14,6 +14,7 @@ import io.serve4j.spi.CallContext;
 import io.serve4j.spi.Polling;
 import io.serve4j.spi.ProviderClient;
 import io.serve4j.spi.ProviderContext;
+import io.serve4j.testkit.Fault;
 import java.net.URI;
 import java.time.Duration;
 import java.util.List;
@@ -99,6 +100,54 @@ final class MemoryClient implements ProviderClient {
   @Override
   public CompletableFuture<InferenceResponse> predict(
       String endpoint, InferenceRequest request, CallContext ctx) {
+    Fault fault = backend.faults.poll();
+    if (fault != null) {
+      backend.predictions.incrementAndGet();
+      switch (fault.kind()) {
+        case THROTTLE:
+          return CompletableFuture.failedFuture(
+              ServingException.builder(ErrorCategory.THROTTLED)
+                  .fromService()
+                  .providerId(MemoryProvider.ID)
+                  .statusCode(429)
+                  .retryAfter(fault.duration())
+                  .message("injected throttling")
+                  .build());
+        case UNAVAILABLE:
+          return CompletableFuture.failedFuture(
+              ServingException.builder(ErrorCategory.UNAVAILABLE)
+                  .fromService()
+                  .providerId(MemoryProvider.ID)
+                  .statusCode(503)
+                  .message("injected unavailability")
+                  .build());
+        case SERVER_ERROR:
+          return CompletableFuture.failedFuture(
+              ServingException.builder(ErrorCategory.INTERNAL)
+                  .fromService()
+                  .providerId(MemoryProvider.ID)
+                  .statusCode(500)
+                  .message("injected server error")
+                  .build());
+        case SLOW:
+          CompletableFuture<InferenceResponse> slow = new CompletableFuture<>();
+          context
+              .scheduler()
+              .schedule(
+                  () -> {
+                    try {
+                      slow.complete(predictNow(endpoint, request, ctx, false));
+                    } catch (RuntimeException e) {
+                      slow.completeExceptionally(e);
+                    }
+                  },
+                  fault.duration().toNanos(),
+                  TimeUnit.NANOSECONDS);
+          return slow;
+        default:
+          break;
+      }
+    }
     try {
       return CompletableFuture.completedFuture(predictNow(endpoint, request, ctx));
     } catch (RuntimeException e) {
@@ -131,6 +180,11 @@ final class MemoryClient implements ProviderClient {
   }
 
   private InferenceResponse predictNow(String endpoint, InferenceRequest request, CallContext ctx) {
+    return predictNow(endpoint, request, ctx, true);
+  }
+
+  private InferenceResponse predictNow(
+      String endpoint, InferenceRequest request, CallContext ctx, boolean count) {
     MemoryBackend.State s = backend.endpoints.get(endpoint);
     if (s == null) {
       throw error(ErrorCategory.NOT_FOUND, "endpoint '" + endpoint + "' does not exist");
@@ -138,7 +192,9 @@ final class MemoryClient implements ProviderClient {
     if (!s.ready() && !s.updating) {
       throw error(ErrorCategory.UNAVAILABLE, "endpoint '" + endpoint + "' is still CREATING");
     }
-    backend.predictions.incrementAndGet();
+    if (count) {
+      backend.predictions.incrementAndGet();
+    }
     DeploymentSpec d = route(s.spec, request);
     InferenceResponse r = run(d, request);
     s.spec

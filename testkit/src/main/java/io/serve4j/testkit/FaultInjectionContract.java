@@ -1,0 +1,310 @@
+package io.serve4j.testkit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.serve4j.Endpoint;
+import io.serve4j.InferenceRequest;
+import io.serve4j.InferenceResponse;
+import io.serve4j.RetryPolicy;
+import io.serve4j.Serve4j;
+import io.serve4j.ServingClient;
+import io.serve4j.ServingException;
+import io.serve4j.ServingListener;
+import io.serve4j.TimeoutException;
+import io.serve4j.UnavailableException;
+import io.serve4j.resilience.CircuitBreakers;
+import io.serve4j.resilience.FailoverEndpoint;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Fault injection through a provider's real SDK client against its fake: throttling with
+ * Retry-After, 500 / 503, connection resets, answers slower than the deadline and malformed bodies
+ * must end as the right typed error after the right number of attempts, within time bounds; the
+ * circuit breaker must open and close; a fallback must take over with the right answer; and closing
+ * the client must leave no serve4j threads behind.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@Timeout(120)
+public abstract class FaultInjectionContract {
+  private FaultFixture fixture;
+
+  /**
+   * Creates the provider's fixture; called once per test class.
+   *
+   * @return the fixture
+   */
+  protected abstract FaultFixture createFixture();
+
+  @BeforeAll
+  void start() {
+    fixture = createFixture();
+  }
+
+  @AfterAll
+  void stop() {
+    if (fixture != null) {
+      fixture.close();
+    }
+  }
+
+  private static RetryPolicy fastRetries(int attempts) {
+    return RetryPolicy.builder()
+        .maxAttempts(attempts)
+        .initialBackoff(Duration.ofMillis(20))
+        .maxBackoff(Duration.ofMillis(100))
+        .build();
+  }
+
+  private void requires(Fault.Kind kind) {
+    assumeTrue(fixture.supportedFaults().contains(kind), "the fixture cannot inject " + kind);
+  }
+
+  private ServingClient client(RetryPolicy retries) {
+    return fixture.newClient(Serve4j.builder().retryPolicy(retries));
+  }
+
+  private InferenceResponse predict(ServingClient c, float a, float b) {
+    return c.endpoint(fixture.reluEndpoint()).predict(ContractModels.reluRequest(a, b));
+  }
+
+  @Test
+  void throttleWithRetryAfter_isRetriedAfterTheDelay_thenAnswers() {
+    requires(Fault.Kind.THROTTLE);
+    try (ServingClient c = client(fastRetries(3))) {
+      predict(c, 1, 1); // warm up: learn the signature, open connections
+      long before = fixture.predictionsReceived();
+      fixture.inject(Fault.throttle(Duration.ofSeconds(1)));
+      long start = System.nanoTime();
+      ServingProviderContract.assertRelu(predict(c, -1, 2), -1, 2);
+      Duration took = Duration.ofNanos(System.nanoTime() - start);
+      assertThat(fixture.predictionsReceived() - before).isEqualTo(2);
+      assertThat(took)
+          .isGreaterThanOrEqualTo(Duration.ofMillis(950))
+          .isLessThan(Duration.ofSeconds(5));
+    }
+  }
+
+  @Test
+  void throttle_withRetriesOff_isThrottledWithRetryAfter() {
+    requires(Fault.Kind.THROTTLE);
+    try (ServingClient c = client(RetryPolicy.none())) {
+      predict(c, 1, 1);
+      long before = fixture.predictionsReceived();
+      fixture.inject(Fault.throttle(Duration.ofSeconds(2)));
+      assertThatThrownBy(() -> predict(c, 1, 2))
+          .isInstanceOf(io.serve4j.ThrottledException.class)
+          .satisfies(
+              e -> {
+                ServingException se = (ServingException) e;
+                assertThat(se.retryable()).isTrue();
+                assertThat(se.origin()).isEqualTo(ServingException.Origin.SERVICE);
+                assertThat(se.retryAfter()).contains(Duration.ofSeconds(2));
+              });
+      assertThat(fixture.predictionsReceived() - before)
+          .as("the SDK's own retries must not multiply core's")
+          .isEqualTo(1);
+    }
+  }
+
+  @Test
+  void unavailable503_isRetried_andSucceeds() {
+    requires(Fault.Kind.UNAVAILABLE);
+    try (ServingClient c = client(fastRetries(3))) {
+      predict(c, 1, 1);
+      long before = fixture.predictionsReceived();
+      fixture.inject(Fault.of(Fault.Kind.UNAVAILABLE), Fault.of(Fault.Kind.UNAVAILABLE));
+      ServingProviderContract.assertRelu(predict(c, 3, -3), 3, -3);
+      assertThat(fixture.predictionsReceived() - before).isEqualTo(3);
+    }
+  }
+
+  @Test
+  void unavailable503_pastMaxAttempts_isUnavailable() {
+    requires(Fault.Kind.UNAVAILABLE);
+    try (ServingClient c = client(fastRetries(2))) {
+      predict(c, 1, 1);
+      long before = fixture.predictionsReceived();
+      fixture.inject(
+          Fault.of(Fault.Kind.UNAVAILABLE),
+          Fault.of(Fault.Kind.UNAVAILABLE),
+          Fault.of(Fault.Kind.UNAVAILABLE));
+      assertThatThrownBy(() -> predict(c, 1, 2)).isInstanceOf(UnavailableException.class);
+      assertThat(fixture.predictionsReceived() - before).isEqualTo(2);
+      fixture.inject(); // nothing left queued by this case matters to the next
+      predict(c, 1, 1);
+    }
+  }
+
+  @Test
+  void serverError500_isATypedServiceError() {
+    requires(Fault.Kind.SERVER_ERROR);
+    try (ServingClient c = client(RetryPolicy.none())) {
+      predict(c, 1, 1);
+      fixture.inject(Fault.of(Fault.Kind.SERVER_ERROR));
+      assertThatThrownBy(() -> predict(c, 1, 2))
+          .isInstanceOf(ServingException.class)
+          .satisfies(
+              e -> {
+                ServingException se = (ServingException) e;
+                assertThat(se.origin()).isEqualTo(ServingException.Origin.SERVICE);
+                assertThat(se.statusCode()).isPresent();
+                assertThat(se.providerId()).isPresent();
+              });
+    }
+  }
+
+  @Test
+  void connectionReset_isRetried_andSucceeds() {
+    requires(Fault.Kind.CONNECTION_RESET);
+    try (ServingClient c = client(fastRetries(3))) {
+      predict(c, 1, 1);
+      fixture.inject(Fault.of(Fault.Kind.CONNECTION_RESET));
+      ServingProviderContract.assertRelu(predict(c, -5, 5), -5, 5);
+    }
+  }
+
+  @Test
+  void connectionReset_withRetriesOff_isUnavailable() {
+    requires(Fault.Kind.CONNECTION_RESET);
+    try (ServingClient c = client(RetryPolicy.none())) {
+      predict(c, 1, 1);
+      fixture.inject(Fault.of(Fault.Kind.CONNECTION_RESET));
+      assertThatThrownBy(() -> predict(c, 1, 2))
+          .isInstanceOf(ServingException.class)
+          .satisfies(
+              e -> {
+                ServingException se = (ServingException) e;
+                assertThat(se.category()).isIn(io.serve4j.ErrorCategory.UNAVAILABLE);
+                assertThat(se.retryable()).isTrue();
+              });
+    }
+  }
+
+  @Test
+  void slowerThanTheDeadline_isTimeoutWithinBound() {
+    requires(Fault.Kind.SLOW);
+    try (ServingClient c = client(RetryPolicy.none())) {
+      predict(c, 1, 1);
+      fixture.inject(Fault.slow(Duration.ofSeconds(4)));
+      InferenceRequest r =
+          ContractModels.reluRequest(1, 2).toBuilder().timeout(Duration.ofMillis(500)).build();
+      long start = System.nanoTime();
+      assertThatThrownBy(() -> c.endpoint(fixture.reluEndpoint()).predict(r))
+          .isInstanceOf(TimeoutException.class);
+      Duration took = Duration.ofNanos(System.nanoTime() - start);
+      assertThat(took).isBetween(Duration.ofMillis(450), Duration.ofMillis(2500));
+    }
+  }
+
+  @Test
+  void malformedBody_isATypedError() {
+    requires(Fault.Kind.MALFORMED_BODY);
+    try (ServingClient c = client(RetryPolicy.none())) {
+      predict(c, 1, 1);
+      fixture.inject(Fault.of(Fault.Kind.MALFORMED_BODY));
+      assertThatThrownBy(() -> predict(c, 1, 2))
+          .isInstanceOf(ServingException.class)
+          .hasMessageContaining("malformed");
+    }
+  }
+
+  @Test
+  void circuitBreaker_opensOnFailures_failsFast_thenCloses() throws Exception {
+    requires(Fault.Kind.UNAVAILABLE);
+    List<String> transitions = new CopyOnWriteArrayList<>();
+    ServingListener l =
+        new ServingListener() {
+          @Override
+          public void onCircuitStateChange(String endpoint, String from, String to) {
+            transitions.add(from + "->" + to);
+          }
+        };
+    var breaker =
+        CircuitBreakers.builder()
+            .slidingWindowSize(4)
+            .minimumNumberOfCalls(4)
+            .waitDurationInOpenState(Duration.ofMillis(500))
+            .permittedNumberOfCallsInHalfOpenState(1)
+            .build();
+    try (ServingClient c =
+        fixture.newClient(
+            Serve4j.builder()
+                .retryPolicy(RetryPolicy.none())
+                .circuitBreaker(breaker)
+                .listener(l))) {
+      predict(c, 1, 1);
+      fixture.inject(
+          Fault.of(Fault.Kind.UNAVAILABLE),
+          Fault.of(Fault.Kind.UNAVAILABLE),
+          Fault.of(Fault.Kind.UNAVAILABLE),
+          Fault.of(Fault.Kind.UNAVAILABLE));
+      for (int i = 0; i < 3; i++) {
+        assertThatThrownBy(() -> predict(c, 1, 2)).isInstanceOf(UnavailableException.class);
+      }
+      // 1 success + 3 failures in a window of 4: 75% >= 50%, the breaker opens.
+      assertThat(transitions).contains("CLOSED->OPEN");
+      long before = fixture.predictionsReceived();
+      assertThatThrownBy(() -> predict(c, 1, 2))
+          .isInstanceOf(UnavailableException.class)
+          .hasMessageContaining("circuit breaker");
+      assertThat(fixture.predictionsReceived()).isEqualTo(before);
+      Thread.sleep(700);
+      fixture.inject(); // the remaining injected fault is consumed by nothing; clear it
+      ServingProviderContract.assertRelu(predict(c, 2, -2), 2, -2);
+      assertThat(transitions).contains("OPEN->HALF_OPEN", "HALF_OPEN->CLOSED");
+    }
+  }
+
+  @Test
+  void failover_whenPrimaryUnavailable_fallbackAnswersRight() {
+    requires(Fault.Kind.UNAVAILABLE);
+    Endpoint fallback = fixture.fallbackEndpoint();
+    try (ServingClient c = client(RetryPolicy.none())) {
+      predict(c, 1, 1);
+      fixture.inject(Fault.of(Fault.Kind.UNAVAILABLE));
+      Endpoint e =
+          FailoverEndpoint.builder()
+              .primary(c.endpoint(fixture.reluEndpoint()))
+              .fallback(fallback)
+              .build();
+      InferenceResponse r = e.predict(ContractModels.reluRequest(-7, 7));
+      ServingProviderContract.assertRelu(r, -7, 7);
+      assertThat(r.parameters()).containsEntry(FailoverEndpoint.SERVED_BY, "fallback");
+      assertThat(e.predict(ContractModels.reluRequest(1, -1)).parameters())
+          .containsEntry(FailoverEndpoint.SERVED_BY, "primary");
+    }
+  }
+
+  @Test
+  void close_leavesNoServe4jThreadsBehind() throws Exception {
+    Set<String> before = serve4jThreads();
+    try (ServingClient c = client(fastRetries(2))) {
+      predict(c, 1, 1);
+    }
+    Set<String> after = serve4jThreads();
+    for (int i = 0; i < 40 && !before.containsAll(after); i++) {
+      Thread.sleep(50);
+      after = serve4jThreads();
+    }
+    assertThat(after).isSubsetOf(before);
+  }
+
+  private static Set<String> serve4jThreads() {
+    return Thread.getAllStackTraces().keySet().stream()
+        .filter(Thread::isAlive)
+        .map(Thread::getName)
+        .filter(n -> n.startsWith("serve4j-") && !n.equals("serve4j-timer"))
+        .collect(Collectors.toSet());
+  }
+}
