@@ -764,11 +764,16 @@ public final class AwsClient implements ProviderClient {
   private CompletableFuture<Void> createModels(Plan plan, List<String> made, CallContext ctx) {
     List<CompletableFuture<Void>> all = new ArrayList<>();
     ctx.progress("staging models of " + plan.spec.name(), 0.05);
+    // Deployments of the same model with the same packaging share one upload.
+    Map<List<Object>, CompletableFuture<Optional<String>>> staged = new LinkedHashMap<>();
     for (VariantPlan v : plan.variants) {
       DeploymentSpec d = v.deployment;
+      DeviceKind kind = d.accelerator().kind() == DeviceKind.GPU ? DeviceKind.GPU : DeviceKind.CPU;
       all.add(
-          staging
-              .stage(d.model(), d.batching().orElse(null), d.accelerator().kind())
+          staged
+              .computeIfAbsent(
+                  java.util.Arrays.asList(d.model(), d.batching().orElse(null), kind),
+                  k -> staging.stage(d.model(), d.batching().orElse(null), kind))
               .thenCompose(
                   data -> {
                     checkCancelled(ctx);
