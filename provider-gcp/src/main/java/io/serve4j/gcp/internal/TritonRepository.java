@@ -110,8 +110,13 @@ public final class TritonRepository {
           .append(tritonType(s.dataType()))
           .append('\n')
           .append("    dims: [ ")
-          .append(Arrays.stream(dims).mapToObj(String::valueOf).collect(Collectors.joining(", ")))
+          .append(
+              dims.length == 0
+                  ? "1"
+                  : Arrays.stream(dims).mapToObj(String::valueOf).collect(Collectors.joining(", ")))
           .append(" ]\n")
+          // a per-row scalar: Triton wants dims [1] reshaped to a scalar
+          .append(dims.length == 0 ? "    reshape: { shape: [ ] }\n" : "")
           .append("  }")
           .append(i + 1 < specs.size() ? "," : "")
           .append('\n');
