@@ -49,6 +49,7 @@ import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
 import software.amazon.awssdk.awscore.AwsRequestOverrideConfiguration;
 import software.amazon.awssdk.awscore.client.builder.AwsAsyncClientBuilder;
 import software.amazon.awssdk.awscore.client.builder.AwsClientBuilder;
+import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
 import software.amazon.awssdk.core.SdkBytes;
 import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.http.async.SdkAsyncHttpClient;
@@ -146,12 +147,15 @@ public final class AwsClient implements ProviderClient {
     SdkAsyncHttpClient http = options.httpClient().orElse(ownedHttp);
     this.sm =
         configure(SageMakerAsyncClient.builder(), AwsService.SAGEMAKER, credentials, http).build();
+    // Core retries predictions once for every provider (RetryPolicy); the SDK must not retry
+    // them again underneath, or attempts multiply.
     this.runtime =
         configure(
                 SageMakerRuntimeAsyncClient.builder(),
                 AwsService.SAGEMAKER_RUNTIME,
                 credentials,
                 http)
+            .overrideConfiguration(c -> c.retryStrategy(AwsRetryStrategy.doNotRetry()))
             .build();
     this.scaling =
         configure(
@@ -793,7 +797,7 @@ public final class AwsClient implements ProviderClient {
   private CompletableFuture<Void> createModel(
       String name, Model model, String image, Optional<String> data, String role, CallContext ctx) {
     Map<String, String> env = new LinkedHashMap<>(model.environment());
-    if (model.format() == ModelFormat.ONNX && model.image().isEmpty()) {
+    if (model.format() == ModelFormat.ONNX) {
       env.putIfAbsent(ENV_TRITON_MODEL, TritonRepository.modelName(model.name()));
     }
     env.put(ENV_MODEL, model.name());

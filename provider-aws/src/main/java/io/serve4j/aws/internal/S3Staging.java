@@ -72,7 +72,7 @@ final class S3Staging {
     String scheme = artifact.getScheme() == null ? "file" : artifact.getScheme();
     boolean archive = artifact.getPath() != null && isArchive(artifact.toString());
     if (scheme.equals("s3")) {
-      if (model.format() == ModelFormat.ONNX && model.image().isEmpty() && !archive) {
+      if (model.format() == ModelFormat.ONNX && !archive) {
         return CompletableFuture.failedFuture(
             AwsErrors.clientError(
                 ErrorCategory.INVALID_INPUT,
@@ -89,7 +89,7 @@ final class S3Staging {
               ErrorCategory.INVALID_INPUT,
               "cannot stage artifact " + artifact + ": use file:, classpath: or s3:// URIs"));
     }
-    boolean triton = model.format() == ModelFormat.ONNX && model.image().isEmpty() && !archive;
+    boolean triton = model.format() == ModelFormat.ONNX && !archive;
     return CompletableFuture.supplyAsync(
             () -> pack(model, artifact, archive, triton, batching, device), io)
         .thenCompose(
@@ -141,9 +141,14 @@ final class S3Staging {
         } else if (artifact.getScheme() == null || artifact.getScheme().equals("file")) {
           TritonRepository.writeTarGz(Path.of(artifact), out);
         } else {
-          throw AwsErrors.clientError(
-              ErrorCategory.INVALID_INPUT,
-              "a classpath artifact of format " + model.format() + " must be a .tar.gz archive");
+          String path = artifact.getSchemeSpecificPart();
+          String file = path.substring(path.lastIndexOf('/') + 1);
+          try (InputStream in = open(artifact);
+              java.util.zip.GZIPOutputStream gz = new java.util.zip.GZIPOutputStream(out)) {
+            TritonRepository.Tar tar = new TritonRepository.Tar(gz);
+            tar.file(file, in.readAllBytes());
+            tar.finish();
+          }
         }
       }
       return new Packed(tmp, HexFormat.of().formatHex(sha.digest()));
