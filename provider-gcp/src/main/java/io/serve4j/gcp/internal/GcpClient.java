@@ -191,7 +191,8 @@ public final class GcpClient implements ProviderClient {
                   vertex.endpoints.createEndpointOperationCallable().futureCall(req.build()),
                   ctx,
                   "create endpoint " + spec.name())
-              .thenCompose(created -> deployAll(resource, spec, planned, List.of(), ctx))
+              .thenCompose(
+                  created -> deployAll(resource, planned, List.of(), ctx, spec.deployments()))
               .thenCompose(ids -> setTraffic(resource, spec.traffic(), ids, manifest, ctx))
               .thenApply(this::describe);
         });
@@ -256,18 +257,9 @@ public final class GcpClient implements ProviderClient {
                         spec.deployments().stream()
                             .filter(d -> toDeploy.containsKey(d.name()))
                             .toList();
-                    EndpointSpec partial =
-                        EndpointSpec.builder()
-                            .name(spec.name())
-                            .deployment(spec.deployments().get(0))
-                            .build();
+
                     return deployAll(
-                            resource,
-                            partial,
-                            toDeploy,
-                            current.getDeployedModelsList(),
-                            ctx,
-                            newOnes)
+                            resource, toDeploy, current.getDeployedModelsList(), ctx, newOnes)
                         .thenCompose(
                             ids -> {
                               Map<String, String> all = new LinkedHashMap<>(keep);
@@ -634,7 +626,7 @@ public final class GcpClient implements ProviderClient {
       return v.setListValue(l).build();
     }
     Struct.Builder s = Struct.newBuilder();
-    n.fields().forEachRemaining(f -> s.putFields(f.getKey(), toValue(f.getValue())));
+    n.properties().forEach(f -> s.putFields(f.getKey(), toValue(f.getValue())));
     return v.setStructValue(s).build();
   }
 
@@ -905,19 +897,9 @@ public final class GcpClient implements ProviderClient {
     return m.build();
   }
 
-  private CompletableFuture<Map<String, String>> deployAll(
-      String resource,
-      EndpointSpec spec,
-      Map<String, DeployedModel.Builder> planned,
-      List<DeployedModel> existing,
-      CallContext ctx) {
-    return deployAll(resource, spec, planned, existing, ctx, spec.deployments());
-  }
-
   /** Deploys one after the other (Vertex AI runs one deploy per endpoint at a time). */
   private CompletableFuture<Map<String, String>> deployAll(
       String resource,
-      EndpointSpec spec,
       Map<String, DeployedModel.Builder> planned,
       List<DeployedModel> existing,
       CallContext ctx,

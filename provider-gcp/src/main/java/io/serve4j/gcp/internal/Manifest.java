@@ -131,8 +131,8 @@ public record Manifest(String protocol, Map<String, Entry> deployments) {
       }
       Map<String, Entry> m = new LinkedHashMap<>();
       root.path("deployments")
-          .fields()
-          .forEachRemaining(
+          .properties()
+          .forEach(
               f -> {
                 JsonNode n = f.getValue();
                 ModelSignature sig = null;
