@@ -42,6 +42,7 @@ import io.serve4j.InvalidInputException;
 import io.serve4j.Mirror;
 import io.serve4j.Model;
 import io.serve4j.ModelFormat;
+import io.serve4j.ModelLoadException;
 import io.serve4j.NotFoundException;
 import io.serve4j.Operation;
 import io.serve4j.Payload;
@@ -56,6 +57,8 @@ import io.serve4j.UnsupportedCapabilityException;
 import io.serve4j.testkit.ContractModels;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -64,6 +67,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The whole Vertex AI story through the real gapic clients against {@link FakeVertex}: upload,
@@ -524,6 +528,43 @@ class VertexLifecycleTest {
     client.deploy(EndpointSpec.of("fromgcs", m)).await();
     assertThat(storage.readAllBytes(BlobId.of("staging", "serve4j/relu/v1/relu/1/model.onnx")))
         .isEqualTo(ContractModels.reluBytes());
+  }
+
+  @Test
+  void deploy_localNonOnnxFile_isStagedBesideNoTritonConfig(@TempDir Path dir) throws Exception {
+    Path file = dir.resolve("model.joblib");
+    Files.write(file, new byte[] {1, 2, 3});
+    Model m =
+        Model.builder().name("tree").format(ModelFormat.XGBOOST).artifact(file.toUri()).build();
+    client.deploy(EndpointSpec.of("tree", m)).await();
+    UploadModelRequest upload = vertex.modelService.requests(UploadModelRequest.class).get(0);
+    assertThat(upload.getModel().getArtifactUri()).isEqualTo("gs://staging/serve4j/tree/v1/");
+    assertThat(upload.getModel().getContainerSpec().getImageUri()).contains("xgboost-cpu");
+    assertThat(storage.readAllBytes(BlobId.of("staging", "serve4j/tree/v1/model.joblib")))
+        .containsExactly(1, 2, 3);
+    assertThat(storage.get(BlobId.of("staging", "serve4j/tree/v1/tree/config.pbtxt"))).isNull();
+  }
+
+  @Test
+  void deploy_whenSha256DoesNotMatch_failsModelLoadAndUploadsNothing() {
+    Model m = ContractModels.reluOnClasspath().toBuilder().sha256("0".repeat(64)).build();
+    assertThatThrownBy(() -> client.deploy(EndpointSpec.of("tampered", m)).await())
+        .isInstanceOf(ModelLoadException.class)
+        .hasMessageContaining("SHA-256");
+    assertThat(vertex.modelService.requests(UploadModelRequest.class)).isEmpty();
+    assertThat(storage.get(BlobId.of("staging", "serve4j/relu/v1/relu/1/model.onnx"))).isNull();
+  }
+
+  @Test
+  void deploy_reportsProgressNamingTheVertexOperation() {
+    List<String> messages = new java.util.concurrent.CopyOnWriteArrayList<>();
+    client
+        .deploy(EndpointSpec.of("progress", ContractModels.reluOnClasspath()))
+        .onProgress(p -> messages.add(p.message()))
+        .await();
+    assertThat(messages)
+        .anySatisfy(m -> assertThat(m).contains("waiting for operation projects/"))
+        .anySatisfy(m -> assertThat(m).contains("deploying default"));
   }
 
   private static <T> T last(List<T> list) {
