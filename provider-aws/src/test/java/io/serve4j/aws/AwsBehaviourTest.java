@@ -4,15 +4,21 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.serve4j.Accelerator;
+import io.serve4j.AcceleratorCatalog;
 import io.serve4j.BatchJobDescription;
 import io.serve4j.BatchJobSpec;
 import io.serve4j.BatchJobStatus;
 import io.serve4j.DeploymentSpec;
+import io.serve4j.DeviceType;
 import io.serve4j.Endpoint;
+import io.serve4j.EndpointDescription;
 import io.serve4j.EndpointSpec;
+import io.serve4j.EndpointStatus;
 import io.serve4j.InferenceRequest;
 import io.serve4j.InferenceResponse;
 import io.serve4j.InvalidInputException;
+import io.serve4j.Mirror;
 import io.serve4j.Model;
 import io.serve4j.ModelErrorException;
 import io.serve4j.ModelFormat;
@@ -188,6 +194,10 @@ class AwsBehaviourTest {
         .isInstanceOf(ModelLoadException.class)
         .hasMessageContaining("Failed")
         .hasMessageContaining("ping health check");
+    EndpointDescription failed = aws.endpoint(name).describe();
+    assertThat(failed.status()).isEqualTo(EndpointStatus.FAILED);
+    assertThat(failed.failureReason())
+        .hasValueSatisfying(r -> assertThat(r).contains("ping health check"));
     aws.endpoint(name).delete().await();
   }
 
@@ -429,6 +439,89 @@ class AwsBehaviourTest {
                     .await())
         .isInstanceOf(InvalidInputException.class)
         .hasMessageContaining("s3://");
+    assertThat(fake.calls()).isEmpty();
+  }
+
+  @Test
+  void listEndpoints_followsNextTokenAcrossPages() {
+    List<String> names = List.of(name(), name(), name());
+    names.forEach(this::deployRelu);
+    assertThat(aws.listEndpoints()).extracting(d -> d.name()).containsAll(names);
+    assertThat(fake.calls("SageMaker.ListEndpoints")).hasSizeGreaterThanOrEqualTo(2);
+    assertThat(fake.calls("SageMaker.ListEndpoints").get(1).json().get("NextToken").asText())
+        .isEqualTo("2");
+    names.forEach(n -> aws.endpoint(n).delete().await());
+  }
+
+  @Test
+  void deploy_mirror_becomesAShadowVariantWithTheMirroredShare() {
+    String name = name();
+    Endpoint e =
+        aws.deploy(
+                EndpointSpec.builder()
+                    .name(name)
+                    .deployment(DeploymentSpec.of("live", ContractModels.reluOnClasspath()))
+                    .deployment(DeploymentSpec.of("shadow", ContractModels.reluOnClasspath()))
+                    .traffic(Map.of("live", 100))
+                    .mirror(new Mirror("shadow", 25))
+                    .build())
+            .await();
+    JsonNode config = fake.calls("SageMaker.CreateEndpointConfig").get(0).json();
+    assertThat(config.get("ProductionVariants")).hasSize(1);
+    assertThat(config.at("/ShadowProductionVariants/0/VariantName").asText()).isEqualTo("shadow");
+    assertThat(config.at("/ShadowProductionVariants/0/InitialVariantWeight").asDouble())
+        .isEqualTo(25.0);
+    assertThat(e.describe().mirror()).contains(new Mirror("shadow", 25));
+    e.delete().await();
+  }
+
+  @Test
+  void deploy_gpu_resolvesTheInstanceTypeAndRunsTritonOnTheGpu() {
+    Endpoint e =
+        aws.deploy(
+                EndpointSpec.builder()
+                    .name(name())
+                    .deployment(
+                        DeploymentSpec.builder()
+                            .name("gpu")
+                            .model(ContractModels.reluOnClasspath())
+                            .accelerator(Accelerator.gpu(DeviceType.NVIDIA_T4, 1))
+                            .build())
+                    .build())
+            .await();
+    String expected =
+        AcceleratorCatalog.standard()
+            .resolve("aws", Accelerator.gpu(DeviceType.NVIDIA_T4, 1))
+            .sku();
+    assertThat(expected).startsWith("ml.g4dn.");
+    assertThat(
+            fake.calls("SageMaker.CreateEndpointConfig")
+                .get(0)
+                .json()
+                .at("/ProductionVariants/0/InstanceType")
+                .asText())
+        .isEqualTo(expected);
+    FakeAws.Call put = fake.calls(x -> "PUT".equals(x.method())).get(0);
+    assertThat(new String(TarEntries.read(put.body()).get("relu/config.pbtxt")))
+        .contains("kind: KIND_GPU");
+    e.delete().await();
+  }
+
+  @Test
+  void deploy_onnxOnInferentiaWithoutImage_failsInvalidInputBeforeAnyCall() {
+    EndpointSpec spec =
+        EndpointSpec.builder()
+            .name(name())
+            .deployment(
+                DeploymentSpec.builder()
+                    .name("inf")
+                    .model(ContractModels.reluOnClasspath())
+                    .accelerator(Accelerator.of(DeviceType.AWS_INFERENTIA2, 1))
+                    .build())
+            .build();
+    assertThatThrownBy(() -> aws.deploy(spec).await())
+        .isInstanceOf(InvalidInputException.class)
+        .hasMessageContaining("Neuron");
     assertThat(fake.calls()).isEmpty();
   }
 }

@@ -385,7 +385,8 @@ final class FakeAws implements AutoCloseable {
       case "ListEndpoints" -> {
         List<String> names = endpoints.keySet().stream().sorted().toList();
         int start = in.has("NextToken") ? Integer.parseInt(in.get("NextToken").asText()) : 0;
-        int max = in.has("MaxResults") ? in.get("MaxResults").asInt() : 10;
+        // Like the real service, pages may be shorter than MaxResults: at most 2 here.
+        int max = Math.min(2, in.has("MaxResults") ? in.get("MaxResults").asInt() : 10);
         ArrayNode list = out.putArray("Endpoints");
         for (int i = start; i < Math.min(names.size(), start + max); i++) {
           Endpoint e = endpoints.get(names.get(i));
