@@ -91,6 +91,10 @@ public final class ProgressPrinter implements BatchListener {
   @Override
   public void onFinish(BatchResult r) {
     endBar();
+    if (r.records() == r.resumedFrom()) {
+      out.println(
+          "nothing to do: the checkpoint says this job is complete (restart it to score again)");
+    }
     out.printf(
         Locale.ROOT,
         "done: %,d records (%,d scored, %,d errors) in %s, %,.0f records/s%n",
