@@ -235,7 +235,9 @@ public final class AzureOptions implements ProviderOptions {
 
   /**
    * Returns how often azure-core's retry policy retries throttled (429, honouring {@code
-   * Retry-After}) and transient failures.
+   * Retry-After}) and transient failures of control-plane (ARM) calls, including each step of a
+   * long-running operation. Scoring calls are not retried here: core's {@code RetryPolicy} retries
+   * predictions for every provider, using the {@code Retry-After} this provider's errors carry.
    *
    * @return the retry count
    */

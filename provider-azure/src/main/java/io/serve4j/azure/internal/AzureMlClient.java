@@ -113,16 +113,20 @@ public final class AzureMlClient implements ProviderClient {
         options.credential().orElseGet(() -> new DefaultAzureCredentialBuilder().build());
     this.arm =
         new Arm(
-            new Rest(pipeline(http, credential, options.armScope()), true),
+            new Rest(pipeline(http, credential, options.armScope(), options.maxRetries()), true),
             options,
             context.scheduler());
-    this.scoring = new Rest(pipeline(http, null, null), false);
-    this.aadScoring = new Rest(pipeline(http, credential, ScoringAuth.ML_SCOPE), false);
+    // Scoring calls are retried once, by core's RetryPolicy (which honours the Retry-After this
+    // provider's errors carry); retrying here too would multiply attempts. Starting a batch job
+    // is not idempotent, so it is not retried either.
+    this.scoring = new Rest(pipeline(http, null, null, 0), false);
+    this.aadScoring = new Rest(pipeline(http, credential, ScoringAuth.ML_SCOPE, 0), false);
     this.models = new Models(arm, options, http, credential);
     this.auth = new ScoringAuth(arm, credential);
   }
 
-  private HttpPipeline pipeline(HttpClient http, TokenCredential credential, String scope) {
+  private HttpPipeline pipeline(
+      HttpClient http, TokenCredential credential, String scope, int maxRetries) {
     List<HttpPipelinePolicy> policies = new ArrayList<>();
     policies.add(new UserAgentPolicy("serve4j-azure"));
     policies.add(new RequestIdPolicy());
@@ -131,7 +135,7 @@ public final class AzureMlClient implements ProviderClient {
         new RetryPolicy(
             new RetryOptions(
                 new ExponentialBackoffOptions()
-                    .setMaxRetries(options.maxRetries())
+                    .setMaxRetries(maxRetries)
                     .setBaseDelay(options.retryDelay())
                     .setMaxDelay(max))));
     if (credential != null) {
@@ -704,19 +708,35 @@ public final class AzureMlClient implements ProviderClient {
                   e -> {
                     String uri = e.path("properties").path("scoringUri").asText();
                     ctx.progress("invoking batch endpoint " + endpoint, -1);
-                    return aadScoring.send(HttpMethod.POST, uri, Bodies.batchInvocation(spec));
-                  })
-              .thenCompose(
-                  r -> {
-                    String job = r.json().path("name").asText();
-                    if (job.isEmpty()) {
-                      String id = r.json().path("id").asText();
-                      job = id.substring(id.lastIndexOf('/') + 1);
-                    }
-                    batchJobs.put(spec.name(), job);
-                    return waitForJob(spec, job, ctx);
+                    CompletableFuture<String> invoked =
+                        aadScoring
+                            .send(HttpMethod.POST, uri, Bodies.batchInvocation(spec))
+                            .thenApply(r -> jobName(r.json()));
+                    // A separate stage, so that it runs even if the caller cancelled meanwhile:
+                    // a job started after cancellation is cancelled at once.
+                    invoked.thenAccept(
+                        job -> {
+                          batchJobs.put(spec.name(), job);
+                          if (ctx.isCancelled()) {
+                            cancelJob(job);
+                          }
+                        });
+                    return invoked.thenCompose(job -> waitForJob(spec, job, ctx));
                   });
         });
+  }
+
+  private static String jobName(JsonNode job) {
+    String name = job.path("name").asText();
+    if (name.isEmpty()) {
+      String id = job.path("id").asText();
+      name = id.substring(id.lastIndexOf('/') + 1);
+    }
+    return name;
+  }
+
+  private void cancelJob(String job) {
+    arm.post("jobs/" + job + "/cancel", null); // best effort: stop the remote job
   }
 
   private CompletableFuture<BatchJobDescription> waitForJob(
@@ -737,7 +757,7 @@ public final class AzureMlClient implements ProviderClient {
                 t instanceof CancellationException
                     || (t instanceof ServingException s && s.category() == ErrorCategory.TIMEOUT);
             if (stop) {
-              arm.post("jobs/" + job + "/cancel", null); // best effort: stop the remote job
+              cancelJob(job);
             }
           }
         });

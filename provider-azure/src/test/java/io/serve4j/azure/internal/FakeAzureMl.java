@@ -42,7 +42,7 @@ import java.util.concurrent.atomic.AtomicLong;
 final class FakeAzureMl implements AutoCloseable {
   static final String ARM_TOKEN = "static-arm-token";
   static final String ML_TOKEN = "static-ml-token";
-  static final String PRIMARY_KEY = "pk-SECRET-7f3a9c";
+  static final String FIRST_KEY = "pk-SECRET-7f3a9c";
   static final String SUB = "00000000-1111-2222-3333-444444444444";
   static final String RG = "test-rg";
   static final String WS = "my-aml-workspace";
@@ -61,6 +61,8 @@ final class FakeAzureMl implements AutoCloseable {
   final Map<String, Job> jobs = new ConcurrentHashMap<>();
   final Map<String, Op> operations = new ConcurrentHashMap<>();
   volatile boolean failDeployments;
+  volatile String primaryKey = FIRST_KEY;
+  volatile Duration jobLatency;
 
   static final class Endpoint {
     volatile ObjectNode resource;
@@ -93,6 +95,7 @@ final class FakeAzureMl implements AutoCloseable {
 
   FakeAzureMl(Duration latency) {
     this.latency = latency;
+    this.jobLatency = latency;
     this.server =
         new WireMockServer(
             options()
@@ -258,7 +261,7 @@ final class FakeAzureMl implements AutoCloseable {
     }
     if (p.length == 3 && p[2].equals("listKeys") && method.equals("POST")) {
       ObjectNode keys = JSON.createObjectNode();
-      keys.put("primaryKey", PRIMARY_KEY);
+      keys.put("primaryKey", primaryKey);
       keys.put("secondaryKey", "sk-SECRET-1b2c");
       return json(200, keys);
     }
@@ -343,8 +346,11 @@ final class FakeAzureMl implements AutoCloseable {
     if (e == null) {
       return aResponse().withStatus(404).withBody("endpoint not found");
     }
-    if (!("Bearer " + PRIMARY_KEY).equals(r.getHeader("Authorization"))) {
-      return aResponse().withStatus(401).withBody("invalid key");
+    String authorization = r.getHeader("Authorization");
+    if (!("Bearer " + primaryKey).equals(authorization)
+        && !"Bearer aml-SECRET-token".equals(authorization)
+        && !("Bearer " + ML_TOKEN).equals(authorization)) {
+      return aResponse().withStatus(401).withBody("invalid key or token");
     }
     String pinned = r.getHeader("azureml-model-deployment");
     String deployment = pinned != null ? pinned : pick(e);
@@ -418,6 +424,10 @@ final class FakeAzureMl implements AutoCloseable {
     if (e == null) {
       return notFound("batchEndpoints", name);
     }
+    if (method.equals("GET")) {
+      ObjectNode d = e.deployments.get(p[3]);
+      return d == null ? notFound("deployments", p[3]) : json(200, d);
+    }
     ObjectNode body = body(r);
     body.put("name", p[3]);
     state(body, "Creating");
@@ -432,7 +442,7 @@ final class FakeAzureMl implements AutoCloseable {
     }
     String job = "batchjob-" + UUID.randomUUID().toString().substring(0, 8);
     long now = System.nanoTime();
-    jobs.put(job, new Job(now + latency.toNanos() / 2, now + latency.toNanos()));
+    jobs.put(job, new Job(now + jobLatency.toNanos() / 2, now + jobLatency.toNanos()));
     ObjectNode j = JSON.createObjectNode();
     j.put("id", "/jobs/" + job);
     j.put("name", job);
