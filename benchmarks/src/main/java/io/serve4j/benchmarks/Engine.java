@@ -1,0 +1,54 @@
+package io.serve4j.benchmarks;
+
+import java.util.Locale;
+
+/**
+ * One way of running a {@link Workload}: opened once (session, model, endpoint), then {@link
+ * #predict()} from any number of threads, each call sending the workload's one-row request and
+ * returning the outputs in Java memory.
+ */
+interface Engine extends AutoCloseable {
+  /** The engines compared; the benchmark parameter is the lower-case name. */
+  enum Kind {
+    /** Raw ONNX Runtime Java: {@code OrtSession.run} with tensors over direct buffers. */
+    ORT,
+    /** DJL 0.38.0 with its ONNX Runtime engine. */
+    DJL,
+    /** serve4j's local provider, unbatched. */
+    SERVE4J,
+    /** serve4j's local provider with dynamic batching. */
+    SERVE4J_BATCHED;
+
+    static Kind of(String name) {
+      return valueOf(name.toUpperCase(Locale.ROOT));
+    }
+  }
+
+  /**
+   * Opens an engine on a workload.
+   *
+   * @param kind which engine
+   * @param workload the model and request
+   * @return the engine, ready to predict
+   * @throws Exception if the engine cannot load the model
+   */
+  static Engine open(Kind kind, Workload workload) throws Exception {
+    return switch (kind) {
+      case ORT -> new OrtEngine(workload);
+      case DJL -> new DjlEngine(workload);
+      case SERVE4J -> new Serve4jEngine(workload, false);
+      case SERVE4J_BATCHED -> new Serve4jEngine(workload, true);
+    };
+  }
+
+  /**
+   * Runs one prediction.
+   *
+   * @return the outputs (for the benchmark's blackhole)
+   * @throws Exception if the run fails
+   */
+  Object predict() throws Exception;
+
+  @Override
+  void close() throws Exception;
+}
