@@ -98,6 +98,32 @@ class MemoryCliTest {
   }
 
   @Test
+  void predict_readsTheRequestFromStandardInputByDefault() throws IOException {
+    java.io.InputStream stdin = System.in;
+    System.setIn(
+        new java.io.ByteArrayInputStream(
+            "{\"inputs\":[{\"name\":\"x\",\"datatype\":\"FP32\",\"shape\":[1,2],\"data\":[1,2]}]}"
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+    try {
+      CliTestSupport.Run r = run("predict", "--provider", "memory", "--endpoint", "doubler");
+      assertThat(r.exit()).as(r.err()).isZero();
+      assertThat(JSON.readTree(r.out()).get("outputs").get(0).get("data").toString())
+          .isEqualTo("[2.0,4.0]");
+    } finally {
+      System.setIn(stdin);
+    }
+  }
+
+  @Test
+  void predict_withMalformedRequest_exitsFour() throws IOException {
+    Path req = Files.writeString(dir.resolve("req.json"), "{\"inputs\": 3}");
+    CliTestSupport.Run r =
+        run("predict", "--provider", "memory", "-e", "doubler", "-r", req.toString());
+    assertThat(r.exit()).isEqualTo(ExitCodes.INVALID_INPUT);
+    assertThat(r.err()).startsWith("error: ").contains("inputs");
+  }
+
+  @Test
   void batch_scoresAFileInOrder_andExitsZero() throws IOException {
     Path in = dir.resolve("in.jsonl");
     Files.writeString(in, "{\"k\":\"a\",\"v\":[1,2]}\n{\"k\":\"b\",\"v\":[3,4]}\n");

@@ -55,9 +55,18 @@ public final class OutputFile implements AutoCloseable {
     if (parent != null) {
       Files.createDirectories(parent);
     }
+    boolean created = !Files.exists(path);
     channel =
         FileChannel.open(
             path, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.READ);
+    if (created && parent != null) {
+      // Make the new directory entry durable too, not only the file's content (power loss).
+      try (FileChannel dir = FileChannel.open(parent, StandardOpenOption.READ)) {
+        dir.force(true);
+      } catch (IOException | UnsupportedOperationException e) {
+        // not possible on some platforms (Windows); SIGKILL safety does not depend on it
+      }
+    }
   }
 
   /**
