@@ -26,6 +26,8 @@ import io.serve4j.ModelLoadException;
 import io.serve4j.Operation;
 import io.serve4j.Payload;
 import io.serve4j.RetryPolicy;
+import io.serve4j.Scaling;
+import io.serve4j.ScalingMetric;
 import io.serve4j.Serve4j;
 import io.serve4j.ServingClient;
 import io.serve4j.ThrottledException;
@@ -523,5 +525,47 @@ class AwsBehaviourTest {
         .isInstanceOf(InvalidInputException.class)
         .hasMessageContaining("Neuron");
     assertThat(fake.calls()).isEmpty();
+  }
+
+  @Test
+  void update_ofAutoscaledEndpoint_deregistersBeforeUpdatingAndRegistersTheNewVariant() {
+    String name = name();
+    Scaling auto = Scaling.autoscale(1, 3, ScalingMetric.CPU_UTILIZATION, 60);
+    Endpoint e =
+        aws.deploy(
+                EndpointSpec.builder()
+                    .name(name)
+                    .deployment(
+                        DeploymentSpec.builder()
+                            .name("v1")
+                            .model(ContractModels.reluOnClasspath())
+                            .scaling(auto)
+                            .build())
+                    .build())
+            .await();
+    e.update(
+            EndpointSpec.builder()
+                .name(name)
+                .deployment(
+                    DeploymentSpec.builder()
+                        .name("v2")
+                        .model(ContractModels.reluOnClasspath())
+                        .scaling(auto)
+                        .build())
+                .build())
+        .await();
+    List<String> order =
+        fake.calls(c -> c.target() != null).stream().map(FakeAws.Call::target).toList();
+    assertThat(order.indexOf("AnyScaleFrontendService.DeregisterScalableTarget"))
+        .isGreaterThan(order.indexOf("SageMaker.CreateEndpointConfig"))
+        .isLessThan(order.indexOf("SageMaker.UpdateEndpoint"));
+    assertThat(fake.scalableTargetIds()).contains("endpoint/" + name + "/variant/v2");
+    assertThat(fake.scalableTargetIds()).doesNotContain("endpoint/" + name + "/variant/v1");
+    JsonNode metric =
+        fake.policy("endpoint/" + name + "/variant/v2", "serve4j-v2-target-tracking")
+            .at("/TargetTrackingScalingPolicyConfiguration/CustomizedMetricSpecification");
+    assertThat(metric.get("MetricName").asText()).isEqualTo("CPUUtilization");
+    assertThat(metric.get("Namespace").asText()).isEqualTo("/aws/sagemaker/Endpoints");
+    e.delete().await();
   }
 }

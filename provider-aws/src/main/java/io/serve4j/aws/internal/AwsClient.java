@@ -280,9 +280,17 @@ public final class AwsClient implements ProviderClient {
                 describeConfig(current.endpointConfigName(), ctx)
                     .thenCompose(
                         oldConfig ->
-                            deregisterAutoscaling(name, variantNames(oldConfig), ctx)
-                                .thenCompose(x -> createModels(plan, madeModels, ctx))
+                            createModels(plan, madeModels, ctx)
                                 .thenCompose(x -> createConfig(plan, ctx))
+                                .whenComplete(
+                                    (x, e) -> {
+                                      if (e != null) {
+                                        cleanUp(null, madeModels);
+                                      }
+                                    })
+                                // SageMaker updates autoscaled variants only once deregistered.
+                                .thenCompose(
+                                    x -> deregisterAutoscaling(name, variantNames(oldConfig), ctx))
                                 .thenCompose(
                                     x -> {
                                       ctx.progress("updating endpoint " + name, 0.3);
