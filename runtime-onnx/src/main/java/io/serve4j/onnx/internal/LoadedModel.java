@@ -50,6 +50,8 @@ final class LoadedModel implements AutoCloseable {
   private final Output[] outputs;
   private final Map<String, Output> outputsByName;
   private final List<String> skippedOutputs;
+  private final Set<String> allOutputNames;
+  private final Set<String> unpinnableOutputNames;
   private volatile boolean pinning = true;
 
   private record Input(String name, DataType type, OnnxJavaType bufferType) {}
@@ -167,6 +169,16 @@ final class LoadedModel implements AutoCloseable {
       byName.put(o.name, o);
     }
     this.outputsByName = byName;
+    Set<String> all = new HashSet<>();
+    Set<String> unpinnable = new HashSet<>();
+    for (Output o : outputs) {
+      all.add(o.name);
+      if (!o.pinnable) {
+        unpinnable.add(o.name);
+      }
+    }
+    this.allOutputNames = Set.copyOf(all);
+    this.unpinnableOutputNames = Set.copyOf(unpinnable);
     this.skippedOutputs = List.copyOf(skipped);
     this.signature = new ModelSignature(inSpecs, outSpecs);
   }
@@ -288,7 +300,14 @@ final class LoadedModel implements AutoCloseable {
         feed.put(inputs[i].name, created[i]);
       }
       Map<String, OnnxTensor> pinned = Collections.emptyMap();
-      Set<String> requested = new HashSet<>(wanted.length * 2);
+      // With every output wanted, the set ONNX Runtime allocates is known at load time; it is
+      // copied only if an output that should have been pre-allocated could not be.
+      boolean everyOutput = wanted == outputs;
+      Set<String> requested =
+          everyOutput
+              ? (pin ? unpinnableOutputNames : allOutputNames)
+              : new HashSet<>(wanted.length * 2);
+      boolean shared = everyOutput;
       for (int j = 0; j < wanted.length; j++) {
         Output o = wanted[j];
         long[] shape = pin && o.pinnable ? o.shapeFor(in) : null;
@@ -303,7 +322,11 @@ final class LoadedModel implements AutoCloseable {
             anyPinned = true;
           }
           pinned.put(o.name, pinnedTensors[j]);
-        } else {
+        } else if (!shared || (pin && o.pinnable)) {
+          if (shared) {
+            requested = new HashSet<>(requested);
+            shared = false;
+          }
           requested.add(o.name);
         }
       }
