@@ -255,6 +255,36 @@ class AzureProviderBehaviourTest {
   }
 
   @Test
+  void deploy_customModelWithImage_registersAnEnvironmentAndReferencesTheUriWithoutUpload() {
+    String name = name();
+    long uploads = fake.uploads.get();
+    Model sklearn =
+        Model.builder()
+            .name("churn")
+            .version("3")
+            .format(ModelFormat.SCIKIT_LEARN)
+            .artifact("https://example.blob.core.windows.net/models/churn.pkl")
+            .image("mcr.microsoft.com/azureml/sklearn-1.5:latest")
+            .environment("WORKERS", "2")
+            .build();
+    try (ServingClient client = client(b -> b)) {
+      client.deploy(EndpointSpec.of(name, sklearn)).await();
+    }
+    assertThat(fake.uploads.get()).isEqualTo(uploads);
+    assertThat(fake.models.get("churn:3").at("/properties/modelType").asText())
+        .isEqualTo("custom_model");
+    assertThat(fake.models.get("churn:3").at("/properties/modelUri").asText())
+        .isEqualTo("https://example.blob.core.windows.net/models/churn.pkl");
+    assertThat(fake.environments.get("serve4j-churn:3").at("/properties/image").asText())
+        .isEqualTo("mcr.microsoft.com/azureml/sklearn-1.5:latest");
+    var dep = fake.deployment(name, "default").orElseThrow();
+    assertThat(dep.at("/properties/environmentId").asText())
+        .endsWith("/workspaces/my-aml-workspace/environments/serve4j-churn/versions/3");
+    assertThat(dep.at("/properties/environmentVariables/WORKERS").asText()).isEqualTo("2");
+    assertThat(dep.at("/properties/properties/serve4j.tritonModel").isMissingNode()).isTrue();
+  }
+
+  @Test
   void batchJob_runsToCompletion_andIsDescribedByItsName() {
     try (ServingClient client = client(b -> b)) {
       BatchJobDescription d = client.submitBatchJob(batchSpec("nightly-scoring")).await();

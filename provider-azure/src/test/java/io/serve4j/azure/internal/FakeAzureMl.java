@@ -56,6 +56,7 @@ final class FakeAzureMl implements AutoCloseable {
   final AtomicLong polls = new AtomicLong();
   final Map<String, byte[]> blobs = new ConcurrentHashMap<>();
   final Map<String, ObjectNode> models = new ConcurrentHashMap<>();
+  final Map<String, ObjectNode> environments = new ConcurrentHashMap<>();
   final Map<String, Endpoint> endpoints = new ConcurrentHashMap<>();
   final Map<String, Endpoint> batchEndpoints = new ConcurrentHashMap<>();
   final Map<String, Job> jobs = new ConcurrentHashMap<>();
@@ -187,6 +188,7 @@ final class FakeAzureMl implements AutoCloseable {
     return switch (p[0]) {
       case "datastores" -> datastores().build();
       case "models" -> model(method, p, r).build();
+      case "environments" -> environment(method, p, r).build();
       case "onlineEndpoints" -> online(method, p, r).build();
       case "batchEndpoints" -> batch(method, p, r).build();
       case "jobs" -> job(method, p).build();
@@ -225,6 +227,15 @@ final class FakeAzureMl implements AutoCloseable {
       return json(201, body);
     }
     return error(405, "MethodNotAllowed", method);
+  }
+
+  private ResponseDefinitionBuilder environment(String method, String[] p, Request r) {
+    if (p.length != 4 || !method.equals("PUT")) {
+      return error(404, "ResourceNotFound", String.join("/", p));
+    }
+    ObjectNode body = body(r);
+    environments.put(p[1] + ":" + p[3], body);
+    return json(201, body);
   }
 
   // ---------------------------------------------------------------- online endpoints
