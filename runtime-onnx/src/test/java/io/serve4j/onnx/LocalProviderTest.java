@@ -25,6 +25,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -337,6 +338,49 @@ class LocalProviderTest {
     e.update(next).await();
     assertThat(e.describe().deployments()).extracting(d -> d.name()).containsExactly("v2");
     assertThat(e.predict(ContractModels.reluRequest(4, -4)).deployment()).contains("v2");
+  }
+
+  @Test
+  void update_whilePredictionsRunOnFourThreads_neverFailsOrFreesASessionUnderARun()
+      throws Exception {
+    Endpoint e = deploy("busy", ContractModels.reluOnClasspath());
+    java.util.concurrent.atomic.AtomicBoolean stop =
+        new java.util.concurrent.atomic.AtomicBoolean();
+    java.util.concurrent.ExecutorService pool =
+        java.util.concurrent.Executors.newFixedThreadPool(4);
+    try {
+      List<java.util.concurrent.Future<Integer>> workers = new java.util.ArrayList<>();
+      for (int t = 0; t < 4; t++) {
+        workers.add(
+            pool.submit(
+                () -> {
+                  int n = 0;
+                  while (!stop.get()) {
+                    assertRelu(e.predict(ContractModels.reluRequest(-n, n)), -n, n);
+                    n++;
+                  }
+                  return n;
+                }));
+      }
+      for (int v = 2; v <= 6; v++) {
+        e.update(
+                EndpointSpec.builder()
+                    .name("busy")
+                    .deployment(DeploymentSpec.of("v" + v, ContractModels.reluOnClasspath()))
+                    .build())
+            .await();
+      }
+      stop.set(true);
+      int total = 0;
+      for (java.util.concurrent.Future<Integer> w : workers) {
+        total += w.get(30, TimeUnit.SECONDS);
+      }
+      assertThat(total).isPositive();
+      assertThat(e.describe().deployments()).extracting(d -> d.name()).containsExactly("v6");
+    } finally {
+      stop.set(true);
+      pool.shutdownNow();
+    }
   }
 
   // ---------------------------------------------------------------- helpers

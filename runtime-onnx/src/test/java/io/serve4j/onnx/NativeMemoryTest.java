@@ -46,14 +46,26 @@ class NativeMemoryTest {
           break;
         }
       }
-      for (int i = 0; i < 10_000; i++) {
-        e.predict(request);
+      // 10,000 runs in four segments. A leak grows in every segment (a leaked 12 KB output per
+      // run would add 30 MB each); the allocator or the JIT may step once (glibc arenas of ONNX
+      // Runtime's threads), so one segment may grow, not three.
+      long[] rss = new long[5];
+      rss[0] = warm;
+      int quiet = 0;
+      for (int segment = 1; segment <= 4; segment++) {
+        for (int i = 0; i < 2_500; i++) {
+          e.predict(request);
+        }
+        rss[segment] = settledRssKiB();
+        if (rss[segment] - rss[segment - 1] < 2 * 1024) {
+          quiet++;
+        }
       }
-      long after = settledRssKiB();
       System.out.printf(
-          "MiniLM 10,000 predictions: VmRSS after warm-up %d KiB, after %d KiB, growth %d KiB%n",
-          warm, after, after - warm);
-      assertThat(after - warm).isLessThan(8 * 1024);
+          "MiniLM 10,000 predictions after warm-up: VmRSS KiB every 2,500 runs %s, growth %d KiB%n",
+          java.util.Arrays.toString(rss), rss[4] - rss[0]);
+      assertThat(quiet).as("segments that grew less than 2 MB").isGreaterThanOrEqualTo(3);
+      assertThat(rss[4] - rss[0]).isLessThan(64 * 1024);
     }
   }
 

@@ -13,7 +13,9 @@ import io.serve4j.onnx.LocalOptions;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Chooses the execution provider of a session from the deployment's {@link Accelerator} and what
@@ -35,33 +37,61 @@ final class ExecutionProviders {
     void addCuda(SessionOptions options, int deviceId, long memoryLimitBytes) throws OrtException;
   }
 
-  /** Registers the real ONNX Runtime providers. */
-  static final Registrar ORT =
-      new Registrar() {
-        @Override
-        public void addTensorRt(SessionOptions options, int deviceId) throws OrtException {
-          OrtTensorRTProviderOptions trt = new OrtTensorRTProviderOptions(deviceId);
-          try {
-            options.addTensorrt(trt);
-          } finally {
-            trt.close();
-          }
-        }
+  /**
+   * Registers the real ONNX Runtime providers. A provider whose library failed to load is not tried
+   * again in this process (with the GPU jar and no CUDA, each attempt extracts and tries to load
+   * hundreds of megabytes of libraries, seconds each); later deployments get the first message.
+   */
+  static final Registrar ORT = new CachingRegistrar();
 
-        @Override
-        public void addCuda(SessionOptions options, int deviceId, long memoryLimitBytes)
-            throws OrtException {
-          OrtCUDAProviderOptions cuda = new OrtCUDAProviderOptions(deviceId);
-          try {
-            if (memoryLimitBytes > 0) {
-              cuda.add("gpu_mem_limit", Long.toString(memoryLimitBytes));
-            }
-            options.addCUDA(cuda);
-          } finally {
-            cuda.close();
-          }
+  private static final class CachingRegistrar implements Registrar {
+    private final Map<String, OrtException> failures = new ConcurrentHashMap<>();
+
+    @Override
+    public void addTensorRt(SessionOptions options, int deviceId) throws OrtException {
+      String key = "TensorRT:" + deviceId;
+      rethrowKnown(key);
+      try {
+        OrtTensorRTProviderOptions trt = new OrtTensorRTProviderOptions(deviceId);
+        try {
+          options.addTensorrt(trt);
+        } finally {
+          trt.close();
         }
-      };
+      } catch (OrtException e) {
+        failures.put(key, e);
+        throw e;
+      }
+    }
+
+    @Override
+    public void addCuda(SessionOptions options, int deviceId, long memoryLimitBytes)
+        throws OrtException {
+      String key = "CUDA:" + deviceId;
+      rethrowKnown(key);
+      try {
+        OrtCUDAProviderOptions cuda = new OrtCUDAProviderOptions(deviceId);
+        try {
+          if (memoryLimitBytes > 0) {
+            cuda.add("gpu_mem_limit", Long.toString(memoryLimitBytes));
+          }
+          options.addCUDA(cuda);
+        } finally {
+          cuda.close();
+        }
+      } catch (OrtException e) {
+        failures.put(key, e);
+        throw e;
+      }
+    }
+
+    private void rethrowKnown(String key) throws OrtException {
+      OrtException known = failures.get(key);
+      if (known != null) {
+        throw known;
+      }
+    }
+  }
 
   private ExecutionProviders() {}
 

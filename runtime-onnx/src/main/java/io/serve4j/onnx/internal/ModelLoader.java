@@ -256,7 +256,7 @@ final class ModelLoader {
     putIfPresent(details, "graph", m.getGraphName());
     putIfPresent(details, "domain", m.getDomain());
     putIfPresent(details, "description", m.getDescription());
-    if (m.getVersion() != 0) {
+    if (m.getVersion() != 0 && m.getVersion() != Long.MAX_VALUE) {
       details.put("modelVersion", Long.toString(m.getVersion()));
     }
     m.getCustomMetadata().forEach((k, v) -> details.put("metadata." + k, v));
