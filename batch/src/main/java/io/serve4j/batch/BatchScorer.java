@@ -27,8 +27,9 @@ import java.util.Objects;
  * }</pre>
  *
  * <p><b>Up front</b>, {@link #run()} describes the endpoint and checks every mapping against the
- * model's signature: an unknown input, a wrong type, a contradicting shape or an unmapped input
- * fails with {@link io.serve4j.InvalidInputException} before any record is sent.
+ * model's signature (every deployment's, when traffic is split): an unknown input, a wrong type, a
+ * contradicting shape or an unmapped input fails with {@link io.serve4j.InvalidInputException}
+ * before any record is sent.
  *
  * <p><b>Micro-batching</b>: when every input and output of the signature has a dynamic first
  * dimension and every record is one row, up to {@link Builder#batchSize batchSize} records go in
@@ -47,8 +48,8 @@ import java.util.Objects;
  * and run again with the same settings cuts both files back to the checkpoint and carries on, so
  * every input record ends up in the output or the dead-letter file exactly once. A job whose
  * checkpoint says it is complete does nothing when run again; delete the checkpoint or set {@link
- * Builder#restart restart} to score again. A checkpoint of a different job (other inputs, mapping
- * or output) is refused.
+ * Builder#restart restart} to score again. A checkpoint of a different job (other input files,
+ * sizes or modification times, mapping, id field, outputs or output file) is refused.
  *
  * <p>The scorer is immutable; {@link #run()} may be called again (it resumes or returns at once).
  */

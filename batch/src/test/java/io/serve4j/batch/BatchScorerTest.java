@@ -157,6 +157,32 @@ class BatchScorerTest {
   }
 
   @Test
+  void run_whenTrafficIsSplit_checksTheMappingAgainstEveryDeployment() throws IOException {
+    client = MemoryModels.client(MemoryModels.sumMax(0), backend);
+    io.serve4j.ModelSignature wider =
+        new io.serve4j.ModelSignature(
+            List.of(io.serve4j.TensorSpec.of("x", DataType.FP32, -1, 5)),
+            List.of(io.serve4j.TensorSpec.of("y", DataType.FP32, -1, 2)));
+    client
+        .deploy(
+            io.serve4j.EndpointSpec.builder()
+                .name("split")
+                .deployment(
+                    io.serve4j.DeploymentSpec.of(
+                        "blue", MemoryModels.model("m1", MemoryModels.SUM_MAX)))
+                .deployment(io.serve4j.DeploymentSpec.of("green", MemoryModels.model("m2", wider)))
+                .traffic(java.util.Map.of("blue", 90, "green", 10))
+                .build())
+        .await();
+
+    assertThatThrownBy(() -> scorer(client.endpoint("split"), jsonl("in.jsonl", 3)).build().run())
+        .isInstanceOf(InvalidInputException.class)
+        .hasMessageContaining("FP32[1, 5]")
+        .hasMessageContaining("different inputs");
+    assertThat(backend.predictionsReceived()).isZero();
+  }
+
+  @Test
   void run_sendsMalformedRecordsToDeadLetterWithLineNumbers_andGoesOn() throws IOException {
     Endpoint e = endpoint(MemoryModels.sumMax(0));
     Path in = dir.resolve("in.jsonl");

@@ -83,7 +83,9 @@ public final class ThroughputHarness {
     }
     System.out.println(
         "outputs identical: "
-            + Files.readAllLines(dir.resolve("plain.jsonl"))
+            + Files.readAllLines(dir.resolve("plain.jsonl")).stream()
+                .map(String::strip)
+                .toList()
                 .equals(Files.readAllLines(dir.resolve("scored.jsonl"))));
   }
 

@@ -101,17 +101,32 @@ public final class ScoringJob {
   private BatchResult run() {
     long started = System.nanoTime();
     EndpointDescription d = s.endpoint().describe();
-    ModelSignature signature =
+    List<ModelSignature> signatures =
         d.deployments().stream()
             .map(DeploymentDescription::signature)
             .flatMap(Optional::stream)
-            .findFirst()
-            .orElse(null);
+            .distinct()
+            .toList();
+    ModelSignature signature = signatures.isEmpty() ? null : signatures.get(0);
     RecordMapper mapper = RecordMapper.compile(s.mappings(), signature, s.endpoint().name());
+    // Traffic may go to any deployment: the mapping must fit each one's signature.
+    for (ModelSignature other : signatures) {
+      RecordMapper m = RecordMapper.compile(s.mappings(), other, s.endpoint().name());
+      if (!m.describe().equals(mapper.describe())) {
+        throw Errors.invalid(
+            "the deployments of endpoint '"
+                + s.endpoint().name()
+                + "' take different inputs ("
+                + mapper.describe()
+                + " versus "
+                + m.describe()
+                + "); one mapping cannot fit both, so score one deployment's model at a time");
+      }
+    }
     List<String> outputs = outputNames(signature);
     boolean batching =
         signature != null
-            && signature.isBatchable()
+            && signatures.stream().allMatch(ModelSignature::isBatchable)
             && mapper.oneRowPerRecord()
             && s.batchSize() > 1;
     int batchSize = batching ? s.batchSize() : 1;
