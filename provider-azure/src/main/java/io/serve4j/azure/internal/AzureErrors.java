@@ -93,10 +93,12 @@ public final class AzureErrors {
   private static ServingException fromHttp(HttpResponseException h, Plane plane, String what) {
     int status = h.getResponse().getStatusCode();
     HttpHeaders headers = h.getResponse().getHeaders();
+    // An ARM failure met while serving a prediction (describe, listKeys) is a control-plane one.
+    Plane effective = h instanceof ManagementException ? Plane.CONTROL : plane;
     ManagementError armError =
         h instanceof ManagementException m && m.getValue() != null ? m.getValue() : null;
     String code = armError != null ? armError.getCode() : null;
-    ErrorCategory category = category(status, code, detailCodes(armError), plane);
+    ErrorCategory category = category(status, code, detailCodes(armError), effective);
     ServingException.Builder b =
         base(category, h).fromService().statusCode(status).message(message(what, h, armError));
     String requestId = requestId(headers);

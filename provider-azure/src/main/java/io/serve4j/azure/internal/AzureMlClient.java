@@ -7,6 +7,7 @@ import com.azure.core.http.HttpPipeline;
 import com.azure.core.http.HttpPipelineBuilder;
 import com.azure.core.http.policy.BearerTokenAuthenticationPolicy;
 import com.azure.core.http.policy.ExponentialBackoffOptions;
+import com.azure.core.http.policy.HttpLogDetailLevel;
 import com.azure.core.http.policy.HttpLogOptions;
 import com.azure.core.http.policy.HttpLoggingPolicy;
 import com.azure.core.http.policy.HttpPipelinePolicy;
@@ -141,11 +142,26 @@ public final class AzureMlClient implements ProviderClient {
     if (credential != null) {
       policies.add(new BearerTokenAuthenticationPolicy(credential, scope));
     }
-    policies.add(new HttpLoggingPolicy(new HttpLogOptions()));
+    policies.add(new HttpLoggingPolicy(logOptions(new HttpLogOptions())));
     return new HttpPipelineBuilder()
         .httpClient(http)
         .policies(policies.toArray(new HttpPipelinePolicy[0]))
         .build();
+  }
+
+  /**
+   * azure-core's logging as configured (AZURE_HTTP_LOG_DETAIL_LEVEL), but never of bodies: the
+   * bodies of listKeys and token responses are endpoint secrets. Headers are logged with
+   * azure-core's allow-list, which redacts Authorization.
+   *
+   * @param options the options azure-core read from the environment
+   * @return options that log at most headers
+   */
+  static HttpLogOptions logOptions(HttpLogOptions options) {
+    if (options.getLogLevel().shouldLogBody()) {
+      options.setLogLevel(HttpLogDetailLevel.HEADERS);
+    }
+    return options;
   }
 
   // ---------------------------------------------------------------- online endpoints

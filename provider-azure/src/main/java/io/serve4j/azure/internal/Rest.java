@@ -99,8 +99,8 @@ final class Rest {
       HttpMethod method, String url, com.azure.core.http.HttpResponse r, byte[] bytes) {
     String where = method + " " + pathOf(url);
     String text = new String(bytes, StandardCharsets.UTF_8);
-    ManagementError error = armError(bytes);
-    if (arm || error != null) {
+    if (arm) {
+      ManagementError error = armError(bytes);
       String message =
           where
               + " -> HTTP "
@@ -108,6 +108,7 @@ final class Rest {
               + (error != null ? " " + error.getCode() + ": " + error.getMessage() : "");
       return new ManagementException(message, r.buffer(), error);
     }
+    // Scoring: the body is the model server's; kept (abbreviated) for the message.
     return new HttpResponseException(
         where + " -> HTTP " + r.getStatusCode(), r.buffer(), abbreviate(text));
   }

@@ -64,6 +64,28 @@ class AzureErrorsTest {
   }
 
   @Test
+  void map_armFailureDuringAPrediction_usesTheControlPlaneTable() {
+    HttpResponse r = response(502, "", new HttpHeaders());
+    ServingException e =
+        AzureErrors.map(
+            new ManagementException("GET endpoint -> HTTP 502", r, null),
+            AzureErrors.Plane.SCORING,
+            "predict");
+    assertThat(e.category()).isEqualTo(ErrorCategory.UNAVAILABLE);
+  }
+
+  @Test
+  void logOptions_neverLogBodies_whichHoldEndpointKeys() {
+    var requested =
+        new com.azure.core.http.policy.HttpLogOptions()
+            .setLogLevel(com.azure.core.http.policy.HttpLogDetailLevel.BODY_AND_HEADERS);
+    var used = AzureMlClient.logOptions(requested);
+    assertThat(used.getLogLevel().shouldLogBody()).isFalse();
+    assertThat(used.getLogLevel().shouldLogHeaders()).isTrue();
+    assertThat(used.getAllowedHeaderNames()).doesNotContain("Authorization");
+  }
+
+  @Test
   void category_whenADetailNamesQuota_isQuotaExceeded() {
     assertThat(
             AzureErrors.category(
