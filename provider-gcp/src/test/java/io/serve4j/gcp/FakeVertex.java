@@ -1,8 +1,9 @@
 package io.serve4j.gcp;
 
 import com.google.api.HttpBody;
+import com.google.api.gax.grpc.GrpcTransportChannel;
 import com.google.api.gax.grpc.testing.MockGrpcService;
-import com.google.api.gax.grpc.testing.MockServiceHelper;
+import com.google.api.gax.rpc.TransportChannel;
 import com.google.api.gax.rpc.TransportChannelProvider;
 import com.google.cloud.aiplatform.v1.BatchPredictionJob;
 import com.google.cloud.aiplatform.v1.CancelBatchPredictionJobRequest;
@@ -51,14 +52,23 @@ import com.google.protobuf.Message;
 import com.google.protobuf.Timestamp;
 import com.google.protobuf.Value;
 import io.grpc.MethodDescriptor;
+import io.grpc.Server;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.grpc.inprocess.AnonymousInProcessSocketAddress;
+import io.grpc.inprocess.InProcessChannelBuilder;
+import io.grpc.inprocess.InProcessServerBuilder;
 import io.grpc.protobuf.ProtoUtils;
+import io.grpc.protobuf.StatusProto;
 import io.grpc.stub.ServerCalls;
+import io.grpc.stub.StreamObserver;
 import io.serve4j.InferenceRequest;
 import io.serve4j.InferenceResponse;
 import io.serve4j.protocol.OipJson;
+import io.serve4j.testkit.Fault;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -67,25 +77,53 @@ import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BiConsumer;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
- * A small stateful Vertex AI behind an in-process gRPC server (gax's {@link MockServiceHelper}):
- * EndpointService, ModelService, PredictionService, JobService and the long-running Operations
- * service, with operations that finish a set time after they start, endpoints that are NotFound
- * after delete, and predictions answered by a function on the decoded Open Inference Protocol body.
- * Google's generated {@code Mock*ServiceImpl} classes cannot load here because the {@code
- * *ImplBase} server stubs (grpc-google-cloud-aiplatform-v1) are not served, so the services are
- * built from method descriptors with the request and response protos' marshallers.
+ * A small stateful Vertex AI behind an in-process gRPC server (services are gax testlib {@link
+ * MockGrpcService}s): EndpointService, ModelService, PredictionService, JobService and the
+ * long-running Operations service, with operations that finish a set time after they start,
+ * endpoints that are NotFound after delete, and predictions answered by a function on the decoded
+ * Open Inference Protocol body. Google's generated {@code Mock*ServiceImpl} classes cannot load
+ * here because the {@code *ImplBase} server stubs (grpc-google-cloud-aiplatform-v1) are not served,
+ * so the services are built from method descriptors with the request and response protos'
+ * marshallers.
+ *
+ * <p>{@link #injectFaults} makes the next Predict / RawPredict calls fail the way Vertex AI does:
+ * RESOURCE_EXHAUSTED with a {@code google.rpc.RetryInfo} detail, INTERNAL, UNAVAILABLE, an answer
+ * after a delay, a 200 whose body is not Open Inference Protocol JSON, or the transport torn down
+ * under the call (the in-process server is shut down and a new one started on the same address).
  */
 final class FakeVertex implements AutoCloseable {
   private final Duration operationLatency;
   private final int jobPolls;
-  private final MockServiceHelper helper;
+
+  /**
+   * The in-process address clients connect to; an anonymous one (not a registered name) because
+   * {@link #dropConnections} relies on its lookup being guarded by the address's monitor.
+   */
+  private final AnonymousInProcessSocketAddress address = new AnonymousInProcessSocketAddress();
+
+  private final List<MockGrpcService> services;
+  private volatile Server server;
+  private final Deque<Fault> faults = new ArrayDeque<>();
+  private final ScheduledExecutorService delays =
+      Executors.newSingleThreadScheduledExecutor(
+          r -> {
+            Thread t = new Thread(r, "fake-vertex-delays");
+            t.setDaemon(true);
+            return t;
+          });
   private final Object lock = new Object();
   private final Map<String, Endpoint.Builder> endpoints = new LinkedHashMap<>();
   private final Map<String, List<Model>> models = new LinkedHashMap<>();
@@ -108,16 +146,34 @@ final class FakeVertex implements AutoCloseable {
     this.jobPolls = jobPolls;
     this.oip = oip;
     register();
-    helper =
-        new MockServiceHelper(
-            "fake-vertex-" + UUID.randomUUID(),
-            List.of(
-                endpointService, modelService, predictionService, jobService, operationsService));
-    helper.start();
+    services =
+        List.of(endpointService, modelService, predictionService, jobService, operationsService);
+    server = startServer();
+  }
+
+  private Server startServer() {
+    InProcessServerBuilder b = InProcessServerBuilder.forAddress(address);
+    services.forEach(svc -> b.addService(svc.getServiceDefinition()));
+    try {
+      return b.build().start();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /**
+   * Makes the next prediction calls (Predict or RawPredict) fail with these faults, in order,
+   * replacing any still queued; later calls are answered normally.
+   */
+  void injectFaults(Fault... next) {
+    synchronized (faults) {
+      faults.clear();
+      faults.addAll(List.of(next));
+    }
   }
 
   TransportChannelProvider channelProvider() {
-    return helper.createChannelProvider();
+    return new Channels(address);
   }
 
   long predictionsReceived() {
@@ -134,7 +190,8 @@ final class FakeVertex implements AutoCloseable {
 
   @Override
   public void close() {
-    helper.stop();
+    server.shutdownNow();
+    delays.shutdownNow();
   }
 
   // ---------------------------------------------------------------- services
@@ -190,16 +247,24 @@ final class FakeVertex implements AutoCloseable {
         GetModelRequest.getDefaultInstance(),
         Model.getDefaultInstance(),
         r -> findModel(r.getName()));
-    predictionService.unary(
+    predictionService.unaryAsync(
         "RawPredict",
         RawPredictRequest.getDefaultInstance(),
         HttpBody.getDefaultInstance(),
-        this::rawPredict);
-    predictionService.unary(
+        (r, out) -> prediction(r.getEndpoint(), () -> rawPredict(r), FakeVertex::notOip, out));
+    predictionService.unaryAsync(
         "Predict",
         PredictRequest.getDefaultInstance(),
         PredictResponse.getDefaultInstance(),
-        this::predict);
+        (r, out) ->
+            prediction(
+                r.getEndpoint(),
+                () -> predict(r),
+                () -> {
+                  throw new IllegalStateException(
+                      "MALFORMED_BODY is injected into RawPredict (the OIP body) only");
+                },
+                out));
     jobService.unary(
         "CreateBatchPredictionJob",
         CreateBatchPredictionJobRequest.getDefaultInstance(),
@@ -493,9 +558,92 @@ final class FakeVertex implements AutoCloseable {
     }
   }
 
-  private HttpBody rawPredict(RawPredictRequest r) {
-    route(r.getEndpoint());
+  /**
+   * Answers one prediction call: counts it once it reaches a routable endpoint, then either
+   * answers, or plays the next injected fault.
+   */
+  private <S extends Message> void prediction(
+      String endpoint, Supplier<S> answer, Supplier<S> malformed, StreamObserver<S> out) {
+    route(endpoint);
     predictions.incrementAndGet();
+    Fault fault;
+    synchronized (faults) {
+      fault = faults.poll();
+    }
+    if (fault == null) {
+      respond(answer, out);
+      return;
+    }
+    switch (fault.kind()) {
+      case THROTTLE -> out.onError(throttled(fault.duration()));
+      case SERVER_ERROR ->
+          out.onError(Status.INTERNAL.withDescription("Internal error").asRuntimeException());
+      case UNAVAILABLE ->
+          out.onError(
+              Status.UNAVAILABLE
+                  .withDescription("The service is currently unavailable")
+                  .asRuntimeException());
+      case SLOW ->
+          delays.schedule(
+              () -> respond(answer, out), fault.duration().toMillis(), TimeUnit.MILLISECONDS);
+      case MALFORMED_BODY -> respond(malformed, out);
+      case CONNECTION_RESET -> dropConnections();
+    }
+  }
+
+  /** A 200 whose body is an HTML error page from a proxy, not an inference response. */
+  private static HttpBody notOip() {
+    return HttpBody.newBuilder()
+        .setContentType("application/json")
+        .setData(ByteString.copyFromUtf8("<html><body>502 Bad Gateway</body></html>"))
+        .build();
+  }
+
+  private static <S extends Message> void respond(Supplier<S> answer, StreamObserver<S> out) {
+    try {
+      out.onNext(answer.get());
+      out.onCompleted();
+    } catch (StatusRuntimeException e) {
+      out.onError(e);
+    } catch (RuntimeException e) {
+      out.onError(Status.INTERNAL.withDescription(e.toString()).withCause(e).asRuntimeException());
+    }
+  }
+
+  /** RESOURCE_EXHAUSTED as Vertex sends it for a rate limit: a RetryInfo in the status details. */
+  private static StatusRuntimeException throttled(Duration retryAfter) {
+    return StatusProto.toStatusRuntimeException(
+        com.google.rpc.Status.newBuilder()
+            .setCode(Status.Code.RESOURCE_EXHAUSTED.value())
+            .setMessage("Too many requests: online prediction requests per minute exceeded")
+            .addDetails(
+                Any.pack(
+                    com.google.rpc.RetryInfo.newBuilder()
+                        .setRetryDelay(
+                            com.google.protobuf.Duration.newBuilder()
+                                .setSeconds(retryAfter.getSeconds())
+                                .setNanos(retryAfter.getNano()))
+                        .build()))
+            .build());
+  }
+
+  /**
+   * Tears down every connection to the fake with the call in flight, the in-process analogue of a
+   * reset: the server is shut down now (its transports close under their streams, which the client
+   * sees as UNAVAILABLE from the transport, not a status the service wrote) and a new server is
+   * started on the same address, so the client's next call reconnects. The in-process transport
+   * looks an anonymous address's server up under the address's monitor; holding it across the swap
+   * makes a reconnect racing the swap wait for the successor instead of failing with "Could not
+   * find server" and leaving the channel in connect backoff.
+   */
+  private void dropConnections() {
+    synchronized (address) {
+      server.shutdownNow();
+      server = startServer();
+    }
+  }
+
+  private HttpBody rawPredict(RawPredictRequest r) {
     HttpBody body = r.getHttpBody();
     if (!body.getContentType().startsWith("application/json")) {
       return HttpBody.newBuilder()
@@ -520,7 +668,6 @@ final class FakeVertex implements AutoCloseable {
 
   private PredictResponse predict(PredictRequest r) {
     String deployed = route(r.getEndpoint());
-    predictions.incrementAndGet();
     PredictResponse.Builder b = PredictResponse.newBuilder().setDeployedModelId(deployed);
     r.getInstancesList().forEach(v -> b.addPredictions(relu(v)));
     return b.build();
@@ -686,12 +833,94 @@ final class FakeVertex implements AutoCloseable {
 
   // ---------------------------------------------------------------- plumbing
 
+  /**
+   * gax's channel provider for the fake: a fresh in-process channel per client, closed with the
+   * client. (gax's LocalChannelProvider connects by registered name only.)
+   */
+  private record Channels(AnonymousInProcessSocketAddress address)
+      implements TransportChannelProvider {
+    @Override
+    public TransportChannel getTransportChannel() {
+      return GrpcTransportChannel.create(
+          InProcessChannelBuilder.forAddress(address).usePlaintext().build());
+    }
+
+    @Override
+    public boolean shouldAutoClose() {
+      return true;
+    }
+
+    @Override
+    public boolean needsExecutor() {
+      return false;
+    }
+
+    @Override
+    public TransportChannelProvider withExecutor(Executor executor) {
+      return this;
+    }
+
+    @Override
+    @Deprecated
+    public TransportChannelProvider withExecutor(ScheduledExecutorService executor) {
+      return this;
+    }
+
+    @Override
+    public boolean needsHeaders() {
+      return false;
+    }
+
+    @Override
+    public TransportChannelProvider withHeaders(Map<String, String> headers) {
+      return this;
+    }
+
+    @Override
+    public boolean needsEndpoint() {
+      return false;
+    }
+
+    @Override
+    public TransportChannelProvider withEndpoint(String endpoint) {
+      return this;
+    }
+
+    @Override
+    @Deprecated
+    public boolean acceptsPoolSize() {
+      return false;
+    }
+
+    @Override
+    @Deprecated
+    public TransportChannelProvider withPoolSize(int size) {
+      throw new UnsupportedOperationException("one channel per client");
+    }
+
+    @Override
+    public boolean needsCredentials() {
+      return false;
+    }
+
+    @Override
+    public TransportChannelProvider withCredentials(com.google.auth.Credentials credentials) {
+      return this;
+    }
+
+    @Override
+    public String getTransportName() {
+      return GrpcTransportChannel.getGrpcTransportName();
+    }
+  }
+
   /** One gRPC service: records requests, can be told to fail the next calls. */
   static final class Svc implements MockGrpcService {
     private final String service;
     private final ServerServiceDefinition.Builder definition;
     private final List<AbstractMessage> requests = Collections.synchronizedList(new ArrayList<>());
     private final Deque<Exception> failures = new ArrayDeque<>();
+    private final Map<String, Optional<Duration>> deadlines = new ConcurrentHashMap<>();
 
     Svc(String service) {
       this.service = service;
@@ -700,6 +929,26 @@ final class FakeVertex implements AutoCloseable {
 
     <Q extends Message, S extends Message> void unary(
         String method, Q request, S response, Function<Q, S> handler) {
+      unaryAsync(
+          method,
+          request,
+          response,
+          (q, observer) -> {
+            try {
+              observer.onNext(handler.apply(q));
+              observer.onCompleted();
+            } catch (StatusRuntimeException e) {
+              observer.onError(e);
+            } catch (RuntimeException e) {
+              observer.onError(
+                  Status.INTERNAL.withDescription(e.toString()).withCause(e).asRuntimeException());
+            }
+          });
+    }
+
+    /** A unary method whose handler answers through the observer, possibly later. */
+    <Q extends Message, S extends Message> void unaryAsync(
+        String method, Q request, S response, BiConsumer<Q, StreamObserver<S>> handler) {
       MethodDescriptor<Q, S> descriptor =
           MethodDescriptor.<Q, S>newBuilder()
               .setType(MethodDescriptor.MethodType.UNARY)
@@ -712,6 +961,11 @@ final class FakeVertex implements AutoCloseable {
           ServerCalls.asyncUnaryCall(
               (q, observer) -> {
                 requests.add((AbstractMessage) q);
+                io.grpc.Deadline deadline = io.grpc.Context.current().getDeadline();
+                deadlines.put(
+                    method,
+                    Optional.ofNullable(deadline)
+                        .map(d -> Duration.ofNanos(d.timeRemaining(TimeUnit.NANOSECONDS))));
                 Exception failure;
                 synchronized (failures) {
                   failure = failures.poll();
@@ -721,8 +975,7 @@ final class FakeVertex implements AutoCloseable {
                   return;
                 }
                 try {
-                  observer.onNext(handler.apply(q));
-                  observer.onCompleted();
+                  handler.accept(q, observer);
                 } catch (StatusRuntimeException e) {
                   observer.onError(e);
                 } catch (RuntimeException e) {
@@ -733,6 +986,18 @@ final class FakeVertex implements AutoCloseable {
                           .asRuntimeException());
                 }
               }));
+    }
+
+    /**
+     * Returns the time the last call of a method had left when it arrived (its gRPC deadline), or
+     * empty if it came without a deadline.
+     */
+    Optional<Duration> lastDeadline(String method) {
+      Optional<Duration> d = deadlines.get(method);
+      if (d == null) {
+        throw new IllegalStateException(method + " was not called");
+      }
+      return d;
     }
 
     /** Returns the requests of one type, in order. */

@@ -94,6 +94,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -1309,7 +1310,10 @@ public final class GcpClient implements ProviderClient {
 
   // ---------------------------------------------------------------- futures
 
-  /** Per-call gRPC context: the caller's remaining time, one attempt (core owns retries). */
+  /**
+   * Per-call gRPC context: the caller's remaining time as the gRPC deadline of this one call, one
+   * attempt and no retryable codes (core owns retries).
+   */
   private static ApiCallContext callContext(CallContext ctx) {
     Duration left = ctx.deadline().remaining();
     if (left.isZero()) {
@@ -1317,6 +1321,7 @@ public final class GcpClient implements ProviderClient {
     }
     return GrpcCallContext.createDefault()
         .withTimeoutDuration(left)
+        .withRetryableCodes(Set.of())
         .withRetrySettings(
             RetrySettings.newBuilder()
                 .setTotalTimeoutDuration(left)

@@ -4,6 +4,7 @@ import com.google.api.gax.longrunning.OperationTimedPollAlgorithm;
 import com.google.api.gax.retrying.RetrySettings;
 import com.google.api.gax.rpc.ClientSettings;
 import com.google.api.gax.rpc.OperationCallSettings;
+import com.google.api.gax.rpc.UnaryCallSettings;
 import com.google.cloud.aiplatform.v1.EndpointServiceClient;
 import com.google.cloud.aiplatform.v1.EndpointServiceSettings;
 import com.google.cloud.aiplatform.v1.JobServiceClient;
@@ -17,11 +18,17 @@ import io.serve4j.ServingException;
 import io.serve4j.gcp.GcpOptions;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.Set;
 
 /**
  * The four Vertex AI clients serve4j uses, all on the regional host of the options, with their
  * long-running operations polled every {@link GcpOptions#pollInterval()} and no gax total polling
  * timeout of their own: the caller's deadline decides how long to wait.
+ *
+ * <p>The calls core retries (Predict, RawPredict, and the get / list calls behind describe and
+ * list) are set to one attempt with no retryable codes, so gax never retries them and core's retry
+ * policy is the only one; google-cloud-aiplatform ships them without retries today, and this keeps
+ * it so if a later client adds a retry policy. Polling of long-running operations is gax's.
  */
 final class VertexClients implements AutoCloseable {
   /** gax gives up polling after this; long enough that the caller's deadline always comes first. */
@@ -55,15 +62,18 @@ final class VertexClients implements AutoCloseable {
       poll(es.deployModelOperationSettings(), polling);
       poll(es.undeployModelOperationSettings(), polling);
       poll(es.mutateDeployedModelOperationSettings(), polling);
+      oneAttempt(es.getEndpointSettings());
+      oneAttempt(es.listEndpointsSettings());
       e = EndpointServiceClient.create(es.build());
       ModelServiceSettings.Builder ms = common(ModelServiceSettings.newBuilder(), options);
       poll(ms.uploadModelOperationSettings(), polling);
+      oneAttempt(ms.getModelSettings());
       m = ModelServiceClient.create(ms.build());
-      p =
-          PredictionServiceClient.create(
-              common(PredictionServiceSettings.newBuilder(), options).build());
-      JobServiceClient j =
-          JobServiceClient.create(common(JobServiceSettings.newBuilder(), options).build());
+      p = PredictionServiceClient.create(predictionSettings(options).build());
+      JobServiceSettings.Builder js = common(JobServiceSettings.newBuilder(), options);
+      oneAttempt(js.getBatchPredictionJobSettings());
+      oneAttempt(js.listBatchPredictionJobsSettings());
+      JobServiceClient j = JobServiceClient.create(js.build());
       return new VertexClients(e, m, p, j);
     } catch (IOException | RuntimeException ex) {
       closeQuietly(e);
@@ -80,6 +90,25 @@ final class VertexClients implements AutoCloseable {
                   + ex.getMessage())
           .build();
     }
+  }
+
+  /**
+   * The prediction client's settings: Predict and RawPredict make one attempt, whatever the status.
+   *
+   * @param options the options
+   * @return the settings builder
+   */
+  static PredictionServiceSettings.Builder predictionSettings(GcpOptions options) {
+    PredictionServiceSettings.Builder ps = common(PredictionServiceSettings.newBuilder(), options);
+    oneAttempt(ps.predictSettings());
+    oneAttempt(ps.rawPredictSettings());
+    return ps;
+  }
+
+  /** No gax retries for a call core retries: no retryable codes, at most one attempt. */
+  private static void oneAttempt(UnaryCallSettings.Builder<?, ?> settings) {
+    settings.setRetryableCodes(Set.of());
+    settings.setRetrySettings(settings.getRetrySettings().toBuilder().setMaxAttempts(1).build());
   }
 
   private static <B extends ClientSettings.Builder<?, B>> B common(B b, GcpOptions options) {

@@ -1,0 +1,75 @@
+package io.serve4j.gcp;
+
+import com.google.api.gax.core.NoCredentialsProvider;
+import com.google.cloud.storage.Storage;
+import com.google.cloud.storage.contrib.nio.testing.LocalStorageHelper;
+import io.serve4j.EndpointSpec;
+import io.serve4j.Serve4j;
+import io.serve4j.ServingClient;
+import io.serve4j.testkit.ContractModels;
+import io.serve4j.testkit.Fault;
+import io.serve4j.testkit.FaultFixture;
+import io.serve4j.testkit.FaultInjectionContract;
+import java.time.Duration;
+import java.util.EnumSet;
+import java.util.Set;
+
+/**
+ * The shared fault-injection suite through the real Vertex AI clients against {@link FakeVertex},
+ * which fails the next Predict / RawPredict calls as told: RESOURCE_EXHAUSTED with a RetryInfo
+ * detail, INTERNAL, UNAVAILABLE, a slow answer, a 200 whose body is not Open Inference Protocol
+ * JSON, and the in-process transport torn down under the call. The clients keep the SDK settings
+ * the provider uses by default, so the suite sees whether gax's retries multiply core's.
+ */
+class GcpFaultInjectionTest extends FaultInjectionContract {
+  @Override
+  protected FaultFixture createFixture() {
+    FakeVertex vertex = new FakeVertex(Duration.ofMillis(50), 3, ContractModels::reluAnswer);
+    Storage storage = LocalStorageHelper.getOptions().getService();
+    GcpOptions options =
+        GcpOptions.builder()
+            .project("test-project")
+            .location("us-central1")
+            .credentialsProvider(NoCredentialsProvider.create())
+            .transportChannelProvider(vertex.channelProvider())
+            .storage(storage)
+            .stagingBucket("staging")
+            .pollInterval(Duration.ofMillis(20))
+            .build();
+    try (ServingClient c = Serve4j.builder().options(options).build()) {
+      c.deploy(EndpointSpec.of("relu", ContractModels.reluOnClasspath()))
+          .await(Duration.ofSeconds(30));
+    }
+    return new FaultFixture() {
+      @Override
+      public ServingClient newClient(Serve4j.Builder builder) {
+        return builder.options(options).build();
+      }
+
+      @Override
+      public String reluEndpoint() {
+        return "relu";
+      }
+
+      @Override
+      public void inject(Fault... faults) {
+        vertex.injectFaults(faults);
+      }
+
+      @Override
+      public long predictionsReceived() {
+        return vertex.predictionsReceived();
+      }
+
+      @Override
+      public Set<Fault.Kind> supportedFaults() {
+        return EnumSet.allOf(Fault.Kind.class);
+      }
+
+      @Override
+      public void close() {
+        vertex.close();
+      }
+    };
+  }
+}

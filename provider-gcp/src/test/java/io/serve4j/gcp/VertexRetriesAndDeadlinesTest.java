@@ -1,0 +1,137 @@
+package io.serve4j.gcp;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.google.api.gax.core.NoCredentialsProvider;
+import com.google.cloud.aiplatform.v1.GetEndpointRequest;
+import com.google.cloud.aiplatform.v1.ListEndpointsRequest;
+import com.google.cloud.aiplatform.v1.RawPredictRequest;
+import com.google.cloud.storage.contrib.nio.testing.LocalStorageHelper;
+import io.grpc.Status;
+import io.serve4j.EndpointSpec;
+import io.serve4j.InferenceRequest;
+import io.serve4j.RetryPolicy;
+import io.serve4j.Serve4j;
+import io.serve4j.ServingClient;
+import io.serve4j.UnavailableException;
+import io.serve4j.testkit.ContractModels;
+import io.serve4j.testkit.Fault;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * What reaches the wire for the calls core retries: the caller's deadline as each call's gRPC
+ * deadline, and exactly one attempt per core attempt (gax retries none of them).
+ */
+class VertexRetriesAndDeadlinesTest {
+  private FakeVertex vertex;
+  private GcpOptions options;
+
+  @BeforeEach
+  void start() {
+    vertex = new FakeVertex(Duration.ofMillis(20), 3, ContractModels::reluAnswer);
+    options =
+        GcpOptions.builder()
+            .project("test-project")
+            .location("us-central1")
+            .credentialsProvider(NoCredentialsProvider.create())
+            .transportChannelProvider(vertex.channelProvider())
+            .storage(LocalStorageHelper.getOptions().getService())
+            .stagingBucket("staging")
+            .pollInterval(Duration.ofMillis(10))
+            .build();
+    try (ServingClient c = Serve4j.client(options)) {
+      c.deploy(EndpointSpec.of("relu", ContractModels.reluOnClasspath())).await();
+    }
+  }
+
+  @AfterEach
+  void stop() {
+    vertex.close();
+  }
+
+  private ServingClient client(RetryPolicy retries) {
+    return Serve4j.builder()
+        .options(options)
+        .retryPolicy(retries)
+        .callTimeout(Duration.ofSeconds(7))
+        .predictTimeout(Duration.ofSeconds(9))
+        .build();
+  }
+
+  @Test
+  void predict_carriesTheRequestTimeoutAsItsGrpcDeadline() {
+    try (ServingClient c = client(RetryPolicy.none())) {
+      InferenceRequest r =
+          ContractModels.reluRequest(1, 2).toBuilder().timeout(Duration.ofSeconds(3)).build();
+      c.endpoint("relu").predict(r);
+      assertThat(vertex.predictionService.lastDeadline("RawPredict"))
+          .hasValueSatisfying(
+              left -> assertThat(left).isBetween(Duration.ofSeconds(2), Duration.ofSeconds(3)));
+      c.endpoint("relu").predict(ContractModels.reluRequest(1, 2));
+      assertThat(vertex.predictionService.lastDeadline("RawPredict"))
+          .hasValueSatisfying(
+              left -> assertThat(left).isBetween(Duration.ofSeconds(8), Duration.ofSeconds(9)));
+    }
+  }
+
+  @Test
+  void describeAndList_carryTheCallTimeoutAsTheirGrpcDeadline() {
+    try (ServingClient c = client(RetryPolicy.none())) {
+      c.endpoint("relu").describe();
+      c.listEndpoints();
+      assertThat(vertex.endpointService.lastDeadline("GetEndpoint"))
+          .hasValueSatisfying(
+              left -> assertThat(left).isBetween(Duration.ofSeconds(6), Duration.ofSeconds(7)));
+      assertThat(vertex.endpointService.lastDeadline("ListEndpoints"))
+          .hasValueSatisfying(
+              left -> assertThat(left).isBetween(Duration.ofSeconds(6), Duration.ofSeconds(7)));
+    }
+  }
+
+  @Test
+  void unavailable_withRetriesOff_isOneAttemptOnTheWire() {
+    try (ServingClient c = client(RetryPolicy.none())) {
+      c.endpoint("relu").predict(ContractModels.reluRequest(1, 1));
+      int predicts = vertex.predictionService.requests(RawPredictRequest.class).size();
+      vertex.injectFaults(Fault.of(Fault.Kind.UNAVAILABLE), Fault.of(Fault.Kind.UNAVAILABLE));
+      assertThatThrownBy(() -> c.endpoint("relu").predict(ContractModels.reluRequest(1, 1)))
+          .isInstanceOf(UnavailableException.class);
+      assertThat(vertex.predictionService.requests(RawPredictRequest.class)).hasSize(predicts + 1);
+      vertex.injectFaults();
+
+      int gets = vertex.endpointService.requests(GetEndpointRequest.class).size();
+      vertex.endpointService.addException(Status.UNAVAILABLE.asRuntimeException());
+      vertex.endpointService.addException(Status.UNAVAILABLE.asRuntimeException());
+      assertThatThrownBy(() -> c.endpoint("relu").describe())
+          .isInstanceOf(UnavailableException.class);
+      assertThat(vertex.endpointService.requests(GetEndpointRequest.class)).hasSize(gets + 1);
+      vertex.endpointService.reset();
+
+      vertex.endpointService.addException(Status.UNAVAILABLE.asRuntimeException());
+      vertex.endpointService.addException(Status.UNAVAILABLE.asRuntimeException());
+      assertThatThrownBy(c::listEndpoints).isInstanceOf(UnavailableException.class);
+      assertThat(vertex.endpointService.requests(ListEndpointsRequest.class)).hasSize(1);
+    }
+  }
+
+  @Test
+  void unavailable_withCoreRetries_isRetriedByCoreOnly() {
+    RetryPolicy three =
+        RetryPolicy.builder()
+            .maxAttempts(3)
+            .initialBackoff(Duration.ofMillis(10))
+            .maxBackoff(Duration.ofMillis(20))
+            .build();
+    try (ServingClient c = client(three)) {
+      c.endpoint("relu").predict(ContractModels.reluRequest(1, 1));
+      long before = vertex.predictionsReceived();
+      vertex.injectFaults(Fault.of(Fault.Kind.UNAVAILABLE), Fault.of(Fault.Kind.UNAVAILABLE));
+      c.endpoint("relu").predict(ContractModels.reluRequest(1, 1));
+      assertThat(vertex.predictionsReceived() - before).isEqualTo(3);
+    }
+  }
+}
