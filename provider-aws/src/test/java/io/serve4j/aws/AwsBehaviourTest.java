@@ -92,6 +92,13 @@ class AwsBehaviourTest {
     return "t-" + UUID.randomUUID().toString().substring(0, 8);
   }
 
+  /** The ReLU model under a new version, so that its archive is not in the fake S3 yet. */
+  private static Model freshRelu() {
+    return ContractModels.reluOnClasspath().toBuilder()
+        .version(UUID.randomUUID().toString().substring(0, 8))
+        .build();
+  }
+
   private Endpoint deployRelu(String name) {
     return aws.deploy(EndpointSpec.of(name, ContractModels.reluOnClasspath())).await();
   }
@@ -262,7 +269,7 @@ class AwsBehaviourTest {
                 .vpcConfig(new AwsVpcConfig(List.of("sg-1"), List.of("subnet-1", "subnet-2")))
                 .dataCapture(new AwsDataCapture(URI.create("s3://models/capture/"), 25))
                 .tag("cost-center", "42"))) {
-      Endpoint e = c.deploy(EndpointSpec.of(name(), ContractModels.reluOnClasspath())).await();
+      Endpoint e = c.deploy(EndpointSpec.of(name(), freshRelu())).await();
       JsonNode model = fake.calls("SageMaker.CreateModel").get(0).json();
       assertThat(model.at("/VpcConfig/SecurityGroupIds").toString()).isEqualTo("[\"sg-1\"]");
       assertThat(model.at("/VpcConfig/Subnets").toString())
@@ -287,13 +294,13 @@ class AwsBehaviourTest {
   @Test
   void deploy_withoutBucket_stagesToSageMakersDefaultBucketOfTheAccount() {
     try (ServingClient c = client(options().stagingBucket(null))) {
-      Endpoint e = c.deploy(EndpointSpec.of(name(), ContractModels.reluOnClasspath())).await();
+      Endpoint e = c.deploy(EndpointSpec.of(name(), freshRelu())).await();
       assertThat(
               fake.calls(
                   x -> x.body().length > 0 && new String(x.body()).contains("GetCallerIdentity")))
           .hasSize(1);
       assertThat(fake.calls(x -> "PUT".equals(x.method())).get(0).path())
-          .startsWith("/sagemaker-us-east-1-123456789012/serve4j/relu/1/");
+          .startsWith("/sagemaker-us-east-1-123456789012/serve4j/relu/");
       e.delete().await();
     }
   }
@@ -486,7 +493,7 @@ class AwsBehaviourTest {
                     .deployment(
                         DeploymentSpec.builder()
                             .name("gpu")
-                            .model(ContractModels.reluOnClasspath())
+                            .model(freshRelu())
                             .accelerator(Accelerator.gpu(DeviceType.NVIDIA_T4, 1))
                             .build())
                     .build())
@@ -567,5 +574,16 @@ class AwsBehaviourTest {
     assertThat(metric.get("MetricName").asText()).isEqualTo("CPUUtilization");
     assertThat(metric.get("Namespace").asText()).isEqualTo("/aws/sagemaker/Endpoints");
     e.delete().await();
+  }
+
+  @Test
+  void staging_sameArtifactTwice_isUploadedOnce() {
+    Model m = ContractModels.reluOnClasspath().toBuilder().version("staged-once").build();
+    Endpoint a = aws.deploy(EndpointSpec.of(name(), m)).await();
+    Endpoint b = aws.deploy(EndpointSpec.of(name(), m)).await();
+    assertThat(fake.calls(c -> "PUT".equals(c.method()))).hasSize(1);
+    assertThat(fake.calls(c -> "HEAD".equals(c.method()))).hasSize(2);
+    a.delete().await();
+    b.delete().await();
   }
 }

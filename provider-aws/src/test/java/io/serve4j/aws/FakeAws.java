@@ -884,7 +884,7 @@ final class FakeAws implements AutoCloseable {
       ex.getResponseHeaders().add("x-amzn-ErrorType", errorType);
     }
     ex.getResponseHeaders().add("x-amzn-RequestId", "req-" + UUID.randomUUID());
-    if (body == null || body.length == 0) {
+    if (body == null || body.length == 0 || "HEAD".equals(ex.getRequestMethod())) {
       ex.sendResponseHeaders(status, -1);
       return;
     }

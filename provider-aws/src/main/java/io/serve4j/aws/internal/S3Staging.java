@@ -107,7 +107,13 @@ final class S3Staging {
                                   + "/"
                                   + packed.sha256.substring(0, 16)
                                   + "/model.tar.gz";
-                          return upload(b, key, packed.file)
+                          // Keys are content-addressed: an archive already there is not sent again.
+                          return exists(b, key)
+                              .thenCompose(
+                                  found ->
+                                      found
+                                          ? CompletableFuture.<Void>completedFuture(null)
+                                          : upload(b, key, packed.file))
                               .thenApply(x -> Optional.of("s3://" + b + "/" + key));
                         })
                     .whenComplete((v, e) -> deleteQuietly(packed.file)));
@@ -177,6 +183,22 @@ final class S3Staging {
       return in;
     }
     return Files.newInputStream(Path.of(artifact));
+  }
+
+  private CompletableFuture<Boolean> exists(String bucket, String key) {
+    return AwsCalls.call(
+            "HeadObject s3://" + bucket + "/" + key,
+            () -> s3.headObject(r -> r.bucket(bucket).key(key)))
+        .handle(
+            (r, e) -> {
+              if (e == null) {
+                return true;
+              }
+              if (AwsErrors.isNotFound(e)) {
+                return false;
+              }
+              throw AwsErrors.map("HeadObject s3://" + bucket + "/" + key, e);
+            });
   }
 
   /**
