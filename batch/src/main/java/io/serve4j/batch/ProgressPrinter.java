@@ -63,6 +63,8 @@ public final class ProgressPrinter implements BatchListener {
 
   @Override
   public void onStart(BatchProgress start) {
+    lastPrint =
+        System.nanoTime(); // the first line after one interval, when the rate means something
     if (start.resumedFrom() > 0) {
       out.println(
           "resuming after "
