@@ -285,6 +285,31 @@ class AzureProviderBehaviourTest {
   }
 
   @Test
+  void deploy_registeredModelReference_isUsedAsItIsWithoutUploadOrRegistration() {
+    String name = name();
+    long uploads = fake.uploads.get();
+    int models = fake.models.size();
+    Model registered =
+        Model.builder()
+            .name("relu")
+            .version("7")
+            .format(ModelFormat.ONNX)
+            .artifact("azureml:relu:7")
+            .signature(ContractModels.RELU_SIGNATURE)
+            .build();
+    try (ServingClient client = client(b -> b)) {
+      Endpoint e = client.deploy(EndpointSpec.of(name, registered)).await();
+      assertThat(e.predict(ContractModels.reluRequest(-4, 4)).output("y").asFloats())
+          .containsExactly(0f, 4f);
+    }
+    assertThat(fake.uploads.get()).isEqualTo(uploads);
+    assertThat(fake.models).hasSize(models);
+    var dep = fake.deployment(name, "default").orElseThrow();
+    assertThat(dep.at("/properties/model").asText()).isEqualTo("azureml:relu:7");
+    assertThat(dep.at("/properties/properties/serve4j.tritonModel").asText()).isEqualTo("relu");
+  }
+
+  @Test
   void batchJob_runsToCompletion_andIsDescribedByItsName() {
     try (ServingClient client = client(b -> b)) {
       BatchJobDescription d = client.submitBatchJob(batchSpec("nightly-scoring")).await();
