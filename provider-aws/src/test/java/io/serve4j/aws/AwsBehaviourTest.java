@@ -15,6 +15,7 @@ import io.serve4j.Endpoint;
 import io.serve4j.EndpointDescription;
 import io.serve4j.EndpointSpec;
 import io.serve4j.EndpointStatus;
+import io.serve4j.ErrorCategory;
 import io.serve4j.InferenceRequest;
 import io.serve4j.InferenceResponse;
 import io.serve4j.InvalidInputException;
@@ -30,7 +31,10 @@ import io.serve4j.Scaling;
 import io.serve4j.ScalingMetric;
 import io.serve4j.Serve4j;
 import io.serve4j.ServingClient;
+import io.serve4j.ServingException;
 import io.serve4j.ThrottledException;
+import io.serve4j.TimeoutException;
+import io.serve4j.UnavailableException;
 import io.serve4j.testkit.ContractModels;
 import java.io.IOException;
 import java.net.URI;
@@ -585,5 +589,53 @@ class AwsBehaviourTest {
     assertThat(fake.calls(c -> "HEAD".equals(c.method()))).hasSize(2);
     a.delete().await();
     b.delete().await();
+  }
+
+  @Test
+  void predict_whenContainerAnswersNonOipBody_failsTypedNotWithAParserException() {
+    Endpoint e = deployRelu(name());
+    fake.fault("malformed");
+    try (ServingClient once =
+        Serve4j.builder().options(options().build()).retryPolicy(RetryPolicy.none()).build()) {
+      assertThatThrownBy(() -> once.endpoint(e.name()).predict(ContractModels.reluRequest(1, 1)))
+          .isInstanceOfSatisfying(
+              ServingException.class,
+              t -> {
+                assertThat(t.category()).isEqualTo(ErrorCategory.INTERNAL);
+                assertThat(t.getMessage()).contains("inference response");
+              });
+    }
+  }
+
+  @Test
+  void predict_whenConnectionDropsUnderTheCall_throwsUnavailableFromTheClient() {
+    Endpoint e = deployRelu(name());
+    fake.fault("drop");
+    try (ServingClient once =
+        Serve4j.builder().options(options().build()).retryPolicy(RetryPolicy.none()).build()) {
+      assertThatThrownBy(() -> once.endpoint(e.name()).predict(ContractModels.reluRequest(1, 1)))
+          .isInstanceOfSatisfying(
+              UnavailableException.class,
+              t -> {
+                assertThat(t.retryable()).isTrue();
+                assertThat(t.origin()).isEqualTo(ServingException.Origin.CLIENT);
+              });
+    }
+  }
+
+  @Test
+  void predict_whenContainerIsSlowerThanTheRequestTimeout_throwsTimeoutInTime() {
+    Endpoint e = deployRelu(name());
+    e.predict(ContractModels.reluRequest(1, 1));
+    fake.fault("slow");
+    long start = System.nanoTime();
+    assertThatThrownBy(
+            () ->
+                e.predict(
+                    ContractModels.reluRequest(1, 1).toBuilder()
+                        .timeout(Duration.ofMillis(300))
+                        .build()))
+        .isInstanceOf(TimeoutException.class);
+    assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(2));
   }
 }

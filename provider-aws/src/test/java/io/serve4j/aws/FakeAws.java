@@ -107,6 +107,7 @@ final class FakeAws implements AutoCloseable {
   private volatile Duration deployTime = Duration.ofMillis(600);
   private volatile int minPolls = 2;
   private volatile String modelErrorMessage;
+  private volatile String fault;
 
   FakeAws() {
     try {
@@ -146,6 +147,14 @@ final class FakeAws implements AutoCloseable {
   /** Answers the next invocation with a container error (ModelError, 424). */
   void modelError(String message) {
     this.modelErrorMessage = message;
+  }
+
+  /**
+   * Breaks the next invocation: {@code "malformed"} (200 with a body that is not OIP JSON), {@code
+   * "drop"} (connection closed without an answer) or {@code "slow"} (answers after 3 s).
+   */
+  void fault(String kind) {
+    this.fault = kind;
   }
 
   long predictionsReceived() {
@@ -228,6 +237,8 @@ final class FakeAws implements AutoCloseable {
       } else {
         s3(ex, call);
       }
+    } catch (DropConnection e) {
+      // the exchange is abandoned: the client sees the connection close without an answer
     } catch (AwsError e) {
       error(ex, e);
     } catch (RuntimeException e) {
@@ -236,6 +247,10 @@ final class FakeAws implements AutoCloseable {
     } finally {
       ex.close();
     }
+  }
+
+  private static final class DropConnection extends RuntimeException {
+    private static final long serialVersionUID = 1L;
   }
 
   private static final class AwsError extends RuntimeException {
@@ -616,6 +631,29 @@ final class FakeAws implements AutoCloseable {
     if (e == null) {
       throw new AwsError(
           400, "ValidationError", "Endpoint " + name + " of account " + ACCOUNT + " not found.");
+    }
+    String f = fault;
+    fault = null;
+    if ("drop".equals(f)) {
+      ex.getResponseBody().close();
+      ex.getRequestBody().close();
+      throw new DropConnection();
+    }
+    if ("malformed".equals(f)) {
+      send(
+          ex,
+          200,
+          "application/json",
+          null,
+          "<html>502 Bad Gateway</html>".getBytes(StandardCharsets.UTF_8));
+      return;
+    }
+    if ("slow".equals(f)) {
+      try {
+        Thread.sleep(3000);
+      } catch (InterruptedException interrupted) {
+        Thread.currentThread().interrupt();
+      }
     }
     String error = modelErrorMessage;
     if (error != null) {
