@@ -30,7 +30,12 @@ public final class LocalProvider implements ServingProvider {
   public static final String ID = "local";
 
   private static final Set<Capability> CAPABILITIES =
-      Set.copyOf(EnumSet.of(Capability.TRAFFIC_SPLIT, Capability.SHADOW, Capability.GPU));
+      Set.copyOf(
+          EnumSet.of(
+              Capability.TRAFFIC_SPLIT,
+              Capability.SHADOW,
+              Capability.GPU,
+              Capability.DYNAMIC_BATCHING));
 
   /** Creates the provider; ServiceLoader calls this. */
   public LocalProvider() {}

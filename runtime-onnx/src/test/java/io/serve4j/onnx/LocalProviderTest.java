@@ -63,8 +63,9 @@ class LocalProviderTest {
           .contains(
               io.serve4j.Capability.TRAFFIC_SPLIT,
               io.serve4j.Capability.SHADOW,
-              io.serve4j.Capability.GPU)
-          .doesNotContain(io.serve4j.Capability.DYNAMIC_BATCHING);
+              io.serve4j.Capability.GPU,
+              io.serve4j.Capability.DYNAMIC_BATCHING)
+          .doesNotContain(io.serve4j.Capability.ASYNC_INFERENCE);
     }
     assertThat(Serve4j.providers()).contains("local");
   }

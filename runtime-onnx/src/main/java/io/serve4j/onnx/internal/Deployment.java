@@ -2,6 +2,7 @@ package io.serve4j.onnx.internal;
 
 import io.serve4j.DeploymentDescription;
 import io.serve4j.DeploymentSpec;
+import io.serve4j.spi.DynamicBatcher;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -14,13 +15,28 @@ final class Deployment {
   private final DeploymentSpec spec;
   private final LoadedModel model;
   private final DeploymentDescription description;
+  private final DynamicBatcher batcher;
   private final AtomicInteger references = new AtomicInteger(1);
   private final AtomicBoolean retired = new AtomicBoolean();
 
-  Deployment(DeploymentSpec spec, LoadedModel model, DeploymentDescription description) {
+  Deployment(
+      DeploymentSpec spec,
+      LoadedModel model,
+      DeploymentDescription description,
+      DynamicBatcher batcher) {
     this.spec = spec;
     this.model = model;
     this.description = description;
+    this.batcher = batcher;
+  }
+
+  /**
+   * Returns the dynamic batcher, when the deployment asked for batching.
+   *
+   * @return the batcher, or null
+   */
+  DynamicBatcher batcher() {
+    return batcher;
   }
 
   String name() {
@@ -66,6 +82,9 @@ final class Deployment {
   /** Drops the owner's reference once; the session closes when no run holds it. */
   void retire() {
     if (retired.compareAndSet(false, true)) {
+      if (batcher != null) {
+        batcher.close(); // fails what is still queued; a running batch holds its own reference
+      }
       release();
     }
   }

@@ -224,13 +224,15 @@ public final class LocalClient implements ProviderClient {
   public CompletableFuture<InferenceResponse> predict(
       String endpoint, InferenceRequest request, CallContext ctx) {
     try {
-      return CompletableFuture.completedFuture(predictNow(endpoint, request, ctx.deadline()));
+      return predictNow(endpoint, request, ctx);
     } catch (RuntimeException e) {
       return CompletableFuture.failedFuture(e);
     }
   }
 
-  private InferenceResponse predictNow(String endpoint, InferenceRequest request, Deadline dl) {
+  private CompletableFuture<InferenceResponse> predictNow(
+      String endpoint, InferenceRequest request, CallContext ctx) {
+    Deadline dl = ctx.deadline();
     for (int attempt = 0; ; attempt++) {
       EndpointState s = endpoints.get(endpoint);
       if (s == null) {
@@ -259,6 +261,30 @@ public final class LocalClient implements ProviderClient {
         }
         throw error(ErrorCategory.UNAVAILABLE, "endpoint '" + endpoint + "' is changing");
       }
+      if (s.mirrorNow() && s.shadow != d) {
+        mirror(s.shadow, request);
+      }
+      Deployment served = d;
+      if (d.batcher() != null) {
+        // Dynamic batching: the batcher's thread runs the batch; the reference is held until then.
+        CompletableFuture<InferenceResponse> batched;
+        try {
+          batched = d.batcher().submit(request, ctx);
+        } catch (RuntimeException e) {
+          d.release();
+          throw e;
+        }
+        return batched.handle(
+            (r, e) -> {
+              served.release();
+              if (e != null) {
+                throw e instanceof java.util.concurrent.CompletionException ce
+                    ? ce
+                    : new java.util.concurrent.CompletionException(e);
+              }
+              return response(served, request, r.outputs());
+            });
+      }
       List<Tensor> outputs;
       try {
         if (dl.isExpired()) {
@@ -274,17 +300,19 @@ public final class LocalClient implements ProviderClient {
       } finally {
         d.release();
       }
-      if (s.mirrorNow() && s.shadow != d) {
-        mirror(s.shadow, request);
-      }
-      return InferenceResponse.builder()
-          .id(request.id().orElse(null))
-          .modelName(d.spec().model().name())
-          .modelVersion(d.spec().model().version())
-          .deployment(d.name())
-          .outputs(outputs)
-          .build();
+      return CompletableFuture.completedFuture(response(served, request, outputs));
     }
+  }
+
+  private static InferenceResponse response(
+      Deployment d, InferenceRequest request, List<Tensor> outputs) {
+    return InferenceResponse.builder()
+        .id(request.id().orElse(null))
+        .modelName(d.spec().model().name())
+        .modelVersion(d.spec().model().version())
+        .deployment(d.name())
+        .outputs(outputs)
+        .build();
   }
 
   private void mirror(Deployment shadow, InferenceRequest request) {

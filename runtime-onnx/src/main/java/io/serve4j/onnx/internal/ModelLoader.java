@@ -10,12 +10,14 @@ import io.serve4j.DeploymentDescription;
 import io.serve4j.DeploymentSpec;
 import io.serve4j.EndpointStatus;
 import io.serve4j.ErrorCategory;
+import io.serve4j.InferenceResponse;
 import io.serve4j.Model;
 import io.serve4j.ModelFormat;
 import io.serve4j.ServingException;
 import io.serve4j.onnx.LocalOptions;
 import io.serve4j.onnx.LocalProvider;
 import io.serve4j.spi.Deadline;
+import io.serve4j.spi.DynamicBatcher;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
@@ -166,7 +168,22 @@ final class ModelLoader {
                 + spec.scaling().initialInstances()
                 + " instances asked for");
       }
-      return new Deployment(spec, loaded, withDetails.build());
+      DynamicBatcher batcher = null;
+      if (spec.batching().isPresent()) {
+        if (!loaded.signature().isBatchable()) {
+          throw Errors.of(
+              ErrorCategory.INVALID_INPUT,
+              "deployment '"
+                  + spec.name()
+                  + "' asks for dynamic batching but model '"
+                  + model.name()
+                  + "' has inputs or outputs without a dynamic first dimension: "
+                  + loaded.signature());
+        }
+        batcher = newBatcher(endpoint, spec, loaded);
+        withDetails.detail("batching", spec.batching().get().toString());
+      }
+      return new Deployment(spec, loaded, withDetails.build(), batcher);
     } catch (OrtException e) {
       closeQuietly(session);
       throw Errors.modelLoad(source.display, "load", e);
@@ -342,5 +359,17 @@ final class ModelLoader {
     } catch (IOException e) {
       throw Errors.modelLoad(source.display, "read", e);
     }
+  }
+
+  private DynamicBatcher newBatcher(String endpoint, DeploymentSpec spec, LoadedModel loaded) {
+    return new DynamicBatcher(
+        endpoint + "/" + spec.name(),
+        spec.batching().get(),
+        batch -> {
+          counters.runs.increment();
+          return InferenceResponse.builder()
+              .outputs(loaded.run(batch, Deadline.none(), scheduler))
+              .build();
+        });
   }
 }

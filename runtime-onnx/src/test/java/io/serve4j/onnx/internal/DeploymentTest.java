@@ -23,7 +23,8 @@ class DeploymentTest {
         new Deployment(
             DeploymentSpec.of("d", ContractModels.reluOnClasspath()),
             model,
-            DeploymentDescription.builder().name("d").modelName("relu").build());
+            DeploymentDescription.builder().name("d").modelName("relu").build(),
+            null);
     ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
     try {
       assertThat(d.acquire()).isTrue();
