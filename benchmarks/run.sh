@@ -49,4 +49,5 @@ if [[ -d "$DJL_CACHE" ]] && [[ -n "$(find "$DJL_CACHE" -type f)" ]]; then
 else
   echo "DJL downloaded nothing (no files in $DJL_CACHE)."
 fi
-echo "Results: $RESULTS/table.txt, $RESULTS/*.json, $RESULTS/jmh.log"
+(cd "$RESULTS" && tar czf raw.tar.gz ./*.json jmh.log)
+echo "Results: $RESULTS/table.txt, $RESULTS/*.json, $RESULTS/jmh.log (packed in $RESULTS/raw.tar.gz)"
