@@ -35,8 +35,9 @@ import java.util.Objects;
  * dimension and every record is one row, up to {@link Builder#batchSize batchSize} records go in
  * one request ({@link io.serve4j.Tensor#concatRows}) and the outputs are split back per record.
  * Otherwise each record is its own request. At most {@link Builder#concurrency concurrency}
- * requests are in flight. Retryable failures are retried ({@link BatchRetry}); if a whole batch
- * still fails, its records are sent one by one so that only the failing ones fail.
+ * requests are in flight. Retryable failures are retried by the endpoint's client (core's {@link
+ * io.serve4j.RetryPolicy}); {@link Builder#retry} adds job-level retries on top only if asked. If a
+ * whole batch still fails, its records are sent one by one so that only the failing ones fail.
  *
  * <p><b>Errors</b>: a record that cannot be parsed, mapped or scored goes to the dead-letter file
  * (JSON Lines: file, line, id, category, reason, the record's text) and the job goes on, unless
@@ -99,7 +100,7 @@ public final class BatchScorer {
     private boolean restart;
     private int batchSize = 32;
     private int concurrency = 4;
-    private BatchRetry retry = BatchRetry.defaults();
+    private io.serve4j.RetryPolicy retry = io.serve4j.RetryPolicy.none();
     private boolean stopOnFirstError;
     private Duration checkpointInterval = Duration.ofSeconds(1);
     private Duration progressInterval = Duration.ofMillis(200);
@@ -273,12 +274,14 @@ public final class BatchScorer {
     }
 
     /**
-     * Sets the retry policy; default {@link BatchRetry#defaults()}.
+     * Sets job-level retries, on top of the endpoint client's own {@link io.serve4j.RetryPolicy};
+     * default {@link io.serve4j.RetryPolicy#none()}, so that the client's policy is the only layer
+     * (configure retries there with {@code Serve4j.builder().retryPolicy(...)}).
      *
      * @param retry the policy
      * @return this builder
      */
-    public Builder retry(BatchRetry retry) {
+    public Builder retry(io.serve4j.RetryPolicy retry) {
       this.retry = Objects.requireNonNull(retry);
       return this;
     }

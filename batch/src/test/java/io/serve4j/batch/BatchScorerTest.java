@@ -257,7 +257,13 @@ class BatchScorerTest {
         scorer(e, jsonl("in.jsonl", 20))
             .batchSize(5)
             .concurrency(1)
-            .retry(BatchRetry.exponential(3, Duration.ofMillis(1), Duration.ofMillis(5)))
+            .retry(
+                io.serve4j.RetryPolicy.builder()
+                    .maxAttempts(3)
+                    .initialBackoff(Duration.ofMillis(1))
+                    .maxBackoff(Duration.ofMillis(5))
+                    .budget(1, 100)
+                    .build())
             .build()
             .run();
 

@@ -55,8 +55,11 @@ final class MemoryModels {
   }
 
   static ServingClient client(Predictor predictor, MemoryBackend backend) {
-    return io.serve4j.Serve4j.client(
-        MemoryOptions.builder().predictor(predictor).backend(backend).build());
+    // No client-level retries: the tests drive the scorer's own (job-level) retry policy.
+    return io.serve4j.Serve4j.builder()
+        .options(MemoryOptions.builder().predictor(predictor).backend(backend).build())
+        .retryPolicy(io.serve4j.RetryPolicy.none())
+        .build();
   }
 
   static Model model(String name, ModelSignature signature) {

@@ -1,5 +1,6 @@
 package io.serve4j.cli;
 
+import io.serve4j.RetryPolicy;
 import io.serve4j.Serve4j;
 import io.serve4j.ServingClient;
 import java.net.URI;
@@ -25,12 +26,36 @@ public interface ClientFactory {
   ServingClient open(String providerId, URI uri);
 
   /**
+   * Opens a client whose calls are retried by {@code retry} (core's single retry layer). The
+   * default ignores the policy; {@link #serviceLoader()} applies it.
+   *
+   * @param providerId the provider id
+   * @param uri the provider's settings, or null
+   * @param retry the retry policy
+   * @return a client the command closes when done
+   */
+  default ServingClient open(String providerId, URI uri, RetryPolicy retry) {
+    return open(providerId, uri);
+  }
+
+  /**
    * The default: {@link Serve4j#client(URI)} when a URI is given, else {@link
    * Serve4j#client(String)}.
    *
    * @return the factory
    */
   static ClientFactory serviceLoader() {
-    return (providerId, uri) -> uri != null ? Serve4j.client(uri) : Serve4j.client(providerId);
+    return new ClientFactory() {
+      @Override
+      public ServingClient open(String providerId, URI uri) {
+        return uri != null ? Serve4j.client(uri) : Serve4j.client(providerId);
+      }
+
+      @Override
+      public ServingClient open(String providerId, URI uri, RetryPolicy retry) {
+        Serve4j.Builder b = Serve4j.builder().retryPolicy(retry);
+        return (uri != null ? b.uri(uri) : b.provider(providerId)).build();
+      }
+    };
   }
 }

@@ -2,7 +2,6 @@ package io.serve4j.batch.internal;
 
 import io.serve4j.Endpoint;
 import io.serve4j.batch.BatchListener;
-import io.serve4j.batch.BatchRetry;
 import io.serve4j.batch.FieldMapping;
 import io.serve4j.batch.RecordFormat;
 import java.nio.file.Path;
@@ -46,7 +45,7 @@ public record JobSettings(
     boolean restart,
     int batchSize,
     int concurrency,
-    BatchRetry retry,
+    io.serve4j.RetryPolicy retry,
     boolean stopOnFirstError,
     Duration checkpointInterval,
     Duration progressInterval,

@@ -52,6 +52,7 @@ public final class ScoringJob {
   private static final Batch END = new Batch(List.of());
 
   private final JobSettings s;
+  private final long startNanos = System.nanoTime();
   private volatile RuntimeException failure;
   private volatile boolean ioBroken;
 
@@ -448,8 +449,14 @@ public final class ScoringJob {
             return;
           }
           ServingException se = toServing(e);
+          // Job-level retries use core's policy; the elapsed-time cap counts from the first attempt
+          // of this job, which is conservative for long jobs.
           Optional<Duration> delay =
-              failure == null ? s.retry().delayBeforeRetry(se, n) : Optional.empty();
+              failure == null
+                      && s.retry()
+                          .allowsRetry(se, n, Duration.ofNanos(System.nanoTime() - startNanos))
+                  ? Optional.of(s.retry().backoff(se, n))
+                  : Optional.empty();
           if (delay.isEmpty()) {
             result.completeExceptionally(se);
             return;

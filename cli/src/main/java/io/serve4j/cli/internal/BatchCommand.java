@@ -4,7 +4,6 @@ import io.serve4j.Endpoint;
 import io.serve4j.ServingClient;
 import io.serve4j.batch.BatchListener;
 import io.serve4j.batch.BatchResult;
-import io.serve4j.batch.BatchRetry;
 import io.serve4j.batch.BatchScorer;
 import io.serve4j.batch.FieldMapping;
 import io.serve4j.batch.ProgressPrinter;
@@ -188,8 +187,6 @@ public final class BatchCommand implements Callable<Integer> {
             .restart(restart)
             .batchSize(batchSize)
             .concurrency(concurrency)
-            .retry(
-                BatchRetry.exponential(maxAttempts, Duration.ofMillis(200), Duration.ofSeconds(20)))
             .stopOnFirstError(stopOnFirstError);
     for (String m : maps) {
       b.map(FieldMapping.parse(m));
@@ -204,7 +201,15 @@ public final class BatchCommand implements Callable<Integer> {
     if (printer != null) {
       b.listener(printer);
     }
-    try (ServingClient client = connection.open(clients, spec)) {
+    // --max-attempts configures the client's retries: core's one retry layer, not a second one.
+    io.serve4j.RetryPolicy retry =
+        io.serve4j.RetryPolicy.builder()
+            .maxAttempts(maxAttempts)
+            .initialBackoff(Duration.ofMillis(200))
+            .maxBackoff(Duration.ofSeconds(20))
+            .maxElapsed(Duration.ofMinutes(10))
+            .build();
+    try (ServingClient client = connection.open(clients, spec, retry)) {
       Endpoint e = target.resolve(client, spec);
       BatchResult r = b.endpoint(e).build().run();
       err.flush();

@@ -62,4 +62,16 @@ public final class Connection {
   ServingClient open(ClientFactory clients, CommandSpec spec) {
     return clients.open(providerId(spec), uri);
   }
+
+  /**
+   * Opens the client with a retry policy.
+   *
+   * @param clients the factory
+   * @param spec the command
+   * @param retry how the client retries
+   * @return the client
+   */
+  ServingClient open(ClientFactory clients, CommandSpec spec, io.serve4j.RetryPolicy retry) {
+    return clients.open(providerId(spec), uri, retry);
+  }
 }
