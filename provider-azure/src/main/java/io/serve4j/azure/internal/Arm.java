@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.serve4j.ErrorCategory;
 import io.serve4j.azure.AzureOptions;
 import io.serve4j.spi.CallContext;
+import io.serve4j.spi.Deadline;
 import io.serve4j.spi.Polling;
 import java.time.Duration;
 import java.util.Locale;
@@ -15,7 +16,8 @@ import java.util.concurrent.ScheduledExecutorService;
 /**
  * The Azure ML control plane: resource URLs of one workspace and ARM long-running operations
  * (201/202 with {@code Azure-AsyncOperation} or {@code Location}, polled with serve4j's {@link
- * Polling} so that the caller's deadline and cancellation hold).
+ * Polling} so that the caller's deadline and cancellation hold). Every exchange of an operation,
+ * each poll included, is bounded by the operation's deadline ({@link #within(Deadline)}).
  */
 final class Arm {
   private final Rest rest;
@@ -39,6 +41,23 @@ final class Arm {
             + options.workspace();
     this.pollInterval = options.pollInterval();
     this.scheduler = scheduler;
+  }
+
+  private Arm(Arm base, Rest rest) {
+    this.rest = rest;
+    this.workspaceUrl = base.workspaceUrl;
+    this.pollInterval = base.pollInterval;
+    this.scheduler = base.scheduler;
+  }
+
+  /**
+   * The same workspace, with every HTTP exchange (each poll included) bounded by a deadline.
+   *
+   * @param deadline the caller's deadline
+   * @return a view sharing the pipeline
+   */
+  Arm within(Deadline deadline) {
+    return deadline.isFinite() ? new Arm(this, rest.within(deadline)) : this;
   }
 
   /** ARM resource id of the workspace (the URL path without the host). */
@@ -93,8 +112,10 @@ final class Arm {
    */
   CompletableFuture<JsonNode> putAndWait(
       String relative, Object body, CallContext ctx, String what, ErrorCategory failure) {
-    return rest.send(HttpMethod.PUT, url(relative), body)
-        .thenCompose(r -> await(r, relative, ctx, what, failure, true))
+    Arm a = within(ctx.deadline());
+    return a.rest
+        .send(HttpMethod.PUT, url(relative), body)
+        .thenCompose(r -> a.await(r, relative, ctx, what, failure, true))
         .thenApply(r -> r == null ? null : r.json());
   }
 
@@ -107,8 +128,10 @@ final class Arm {
    * @return completes when deleted
    */
   CompletableFuture<Void> deleteAndWait(String relative, CallContext ctx, String what) {
-    return rest.send(HttpMethod.DELETE, url(relative), null)
-        .thenCompose(r -> await(r, relative, ctx, what, ErrorCategory.INTERNAL, false))
+    Arm a = within(ctx.deadline());
+    return a.rest
+        .send(HttpMethod.DELETE, url(relative), null)
+        .thenCompose(r -> a.await(r, relative, ctx, what, ErrorCategory.INTERNAL, false))
         .thenApply(r -> null);
   }
 

@@ -42,6 +42,8 @@ import java.util.concurrent.TimeoutException;
  * other 4xx / 5xx                                          INVALID_INPUT / UNAVAILABLE
  * ClientAuthenticationException (no credential)            UNAUTHENTICATED, client side
  * IOException (connection refused, reset)                  UNAVAILABLE, client side
+ * TimeoutException (the call's deadline reached the wire)  TIMEOUT, client side
+ * a 200 whose body is not OIP JSON (OipJson)               INTERNAL, service side, "malformed"
  * </pre>
  */
 public final class AzureErrors {

@@ -41,6 +41,7 @@ import io.serve4j.azure.AzureProvider;
 import io.serve4j.azure.ScoringAuthMode;
 import io.serve4j.protocol.OipJson;
 import io.serve4j.spi.CallContext;
+import io.serve4j.spi.Deadline;
 import io.serve4j.spi.Polling;
 import io.serve4j.spi.ProviderClient;
 import io.serve4j.spi.ProviderContext;
@@ -58,6 +59,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
@@ -199,7 +201,7 @@ public final class AzureMlClient implements ProviderClient {
                         .thenCompose(
                             x -> setTraffic(name, spec.traffic(), spec.mirror().orElse(null), ctx));
                   })
-              .thenCompose(x -> describe(name));
+              .thenCompose(x -> describe(name, arm.within(ctx.deadline())));
         });
   }
 
@@ -216,7 +218,7 @@ public final class AzureMlClient implements ProviderClient {
               .thenCompose(r -> location())
               .thenCompose(loc -> putDeployments(spec, loc, ctx))
               .thenCompose(x -> setTraffic(name, spec.traffic(), spec.mirror().orElse(null), ctx))
-              .thenCompose(x -> listDeployments(name))
+              .thenCompose(x -> listDeployments(name, arm.within(ctx.deadline())))
               .thenCompose(
                   existing -> {
                     Set<String> wanted =
@@ -236,7 +238,7 @@ public final class AzureMlClient implements ProviderClient {
                     }
                     return CompletableFuture.allOf(deletes.toArray(new CompletableFuture<?>[0]));
                   })
-              .thenCompose(x -> describe(name));
+              .thenCompose(x -> describe(name, arm.within(ctx.deadline())));
         });
   }
 
@@ -245,7 +247,9 @@ public final class AzureMlClient implements ProviderClient {
       String endpoint, Map<String, Integer> traffic, Mirror mirror, CallContext ctx) {
     return guarded(
         "update traffic of endpoint '" + endpoint + "'",
-        () -> setTraffic(endpoint, traffic, mirror, ctx).thenCompose(x -> describe(endpoint)));
+        () ->
+            setTraffic(endpoint, traffic, mirror, ctx)
+                .thenCompose(x -> describe(endpoint, arm.within(ctx.deadline()))));
   }
 
   @Override
@@ -267,36 +271,49 @@ public final class AzureMlClient implements ProviderClient {
 
   @Override
   public CompletableFuture<EndpointDescription> describeEndpoint(String endpoint, CallContext ctx) {
-    return guarded("describe endpoint '" + endpoint + "'", () -> describe(endpoint));
+    return guarded(
+        "describe endpoint '" + endpoint + "'",
+        () -> describe(endpoint, arm.within(ctx.deadline())));
   }
 
   @Override
   public CompletableFuture<List<EndpointDescription>> listEndpoints(CallContext ctx) {
     return guarded(
         "list endpoints",
-        () ->
-            listAll(arm.url(ONLINE))
-                .thenCompose(
-                    all -> {
-                      List<CompletableFuture<EndpointDescription>> each = new ArrayList<>();
-                      for (JsonNode e : all) {
-                        each.add(
-                            listDeployments(e.path("name").asText())
-                                .thenCompose(ds -> describeWith(e, ds)));
-                      }
-                      return CompletableFuture.allOf(each.toArray(new CompletableFuture<?>[0]))
-                          .thenApply(x -> each.stream().map(CompletableFuture::join).toList());
-                    }));
+        () -> {
+          Arm bounded = arm.within(ctx.deadline());
+          return listAll(bounded.url(ONLINE), bounded)
+              .thenCompose(
+                  all -> {
+                    List<CompletableFuture<EndpointDescription>> each = new ArrayList<>();
+                    for (JsonNode e : all) {
+                      each.add(
+                          listDeployments(e.path("name").asText(), bounded)
+                              .thenCompose(ds -> describeWith(e, ds)));
+                    }
+                    return CompletableFuture.allOf(each.toArray(new CompletableFuture<?>[0]))
+                        .thenApply(x -> each.stream().map(CompletableFuture::join).toList());
+                  });
+        });
   }
 
   // ---------------------------------------------------------------- predict
 
+  /**
+   * Predicts. Every HTTP exchange made for it (describe and list of deployments when not cached,
+   * listKeys / token, the scoring POST) is bounded by the call's deadline, and cancelling the
+   * returned future (core does when the deadline passes) cancels the exchange under way. Scoring is
+   * one attempt on the wire: core's retry policy decides whether to try again.
+   */
   @Override
   public CompletableFuture<InferenceResponse> predict(
       String endpoint, InferenceRequest request, CallContext ctx) {
     String what = "predict on endpoint '" + endpoint + "'";
+    Deadline deadline = ctx.deadline();
+    AtomicReference<CompletableFuture<?>> wire = new AtomicReference<>();
+    CompletableFuture<InferenceResponse> mapped = new CompletableFuture<>();
     CompletableFuture<InferenceResponse> result =
-        info(endpoint)
+        info(endpoint, arm.within(deadline))
             .thenCompose(
                 info -> {
                   String pinned = request.targetDeployment().orElse(null);
@@ -307,10 +324,19 @@ public final class AzureMlClient implements ProviderClient {
                         .build();
                   }
                   String deployment = pinned != null ? pinned : route(info);
-                  return auth.authorization(ONLINE, endpoint, info.authMode())
-                      .thenCompose(header -> score(info, deployment, header, request, ctx));
+                  return auth.authorization(ONLINE, endpoint, info.authMode(), deadline)
+                      .thenCompose(
+                          header -> {
+                            if (mapped.isCancelled()) {
+                              throw new CancellationException(what + " was cancelled");
+                            }
+                            var scored = score(info, deployment, header, request, ctx, wire);
+                            if (mapped.isCancelled()) {
+                              wire.get().cancel(true); // cancelled while the POST was starting
+                            }
+                            return scored;
+                          });
                 });
-    CompletableFuture<InferenceResponse> mapped = new CompletableFuture<>();
     result.whenComplete(
         (r, e) -> {
           if (e == null) {
@@ -330,6 +356,15 @@ public final class AzureMlClient implements ProviderClient {
             infos.remove(endpoint);
           }
           mapped.completeExceptionally(s);
+        });
+    mapped.whenComplete(
+        (r, e) -> {
+          if (mapped.isCancelled()) {
+            CompletableFuture<?> exchange = wire.get();
+            if (exchange != null) {
+              exchange.cancel(true); // disposes the reactor subscription: the connection is let go
+            }
+          }
         });
     return mapped;
   }
@@ -363,7 +398,13 @@ public final class AzureMlClient implements ProviderClient {
   }
 
   private CompletableFuture<InferenceResponse> score(
-      Info info, String deployment, String header, InferenceRequest request, CallContext ctx) {
+      Info info,
+      String deployment,
+      String header,
+      InferenceRequest request,
+      CallContext ctx,
+      AtomicReference<CompletableFuture<?>> wire) {
+    Rest rest = scoring.within(ctx.deadline());
     Map<String, String> headers = new HashMap<>();
     headers.put("Authorization", header);
     headers.put("x-ms-client-request-id", ctx.requestId());
@@ -382,28 +423,48 @@ public final class AzureMlClient implements ProviderClient {
     String url = oip ? oipUrl(info.scoringUri(), triton) : info.scoringUri();
     if (request.payload().isPresent()) {
       Payload p = request.payload().get();
-      return scoring
-          .send(HttpMethod.POST, info.scoringUri(), p.bytes(), p.contentType(), headers)
-          .thenApply(
-              r ->
-                  InferenceResponse.builder()
-                      .payload(
-                          Payload.of(
-                              r.body(),
-                              r.header("Content-Type") != null
-                                  ? r.header("Content-Type")
-                                  : "application/octet-stream"))
-                      .deployment(firstNonNull(r.header(DEPLOYMENT_HEADER), deployment))
-                      .build());
+      CompletableFuture<Rest.Response> sent =
+          rest.send(HttpMethod.POST, info.scoringUri(), p.bytes(), p.contentType(), headers);
+      wire.set(sent);
+      return sent.thenApply(
+          r ->
+              InferenceResponse.builder()
+                  .payload(
+                      Payload.of(
+                          r.body(),
+                          r.header("Content-Type") != null
+                              ? r.header("Content-Type")
+                              : "application/octet-stream"))
+                  .deployment(firstNonNull(r.header(DEPLOYMENT_HEADER), deployment))
+                  .build());
     }
-    return scoring
-        .send(HttpMethod.POST, url, OipJson.writeRequest(request), "application/json", headers)
-        .thenApply(
-            r -> {
-              InferenceResponse resp = OipJson.readResponse(r.body());
-              String served = firstNonNull(r.header(DEPLOYMENT_HEADER), deployment);
-              return served == null ? resp : resp.toBuilder().deployment(served).build();
-            });
+    CompletableFuture<Rest.Response> sent =
+        rest.send(HttpMethod.POST, url, OipJson.writeRequest(request), "application/json", headers);
+    wire.set(sent);
+    return sent.thenApply(
+        r -> {
+          InferenceResponse resp = readResponse(r);
+          String served = firstNonNull(r.header(DEPLOYMENT_HEADER), deployment);
+          return served == null ? resp : resp.toBuilder().deployment(served).build();
+        });
+  }
+
+  /**
+   * Reads an OIP JSON answer; a 200 whose body is not one fails as OipJson's "malformed inference
+   * response" error (INTERNAL, not retryable) with this provider's id, the status and request id.
+   */
+  private static InferenceResponse readResponse(Rest.Response r) {
+    try {
+      return OipJson.readResponse(r.body());
+    } catch (ServingException e) {
+      ServingException.Builder b =
+          e.toBuilder().providerId(AzureProvider.ID).fromService().statusCode(r.status());
+      String requestId = AzureErrors.requestId(r.headers());
+      if (requestId != null) {
+        b.requestId(requestId);
+      }
+      throw b.build();
+    }
   }
 
   /**
@@ -425,7 +486,7 @@ public final class AzureMlClient implements ProviderClient {
     return base + "/v2/models/" + model + "/infer";
   }
 
-  private CompletableFuture<Info> info(String endpoint) {
+  private CompletableFuture<Info> info(String endpoint, Arm arm) {
     Info cached = infos.get(endpoint);
     if (cached != null && cached.fresh()) {
       return CompletableFuture.completedFuture(cached);
@@ -433,7 +494,7 @@ public final class AzureMlClient implements ProviderClient {
     return arm.get(ONLINE + "/" + endpoint)
         .thenCompose(
             r ->
-                listDeployments(endpoint)
+                listDeployments(endpoint, arm)
                     .thenApply(
                         ds -> {
                           JsonNode p = r.json().path("properties");
@@ -578,9 +639,10 @@ public final class AzureMlClient implements ProviderClient {
 
   // ---------------------------------------------------------------- describe
 
-  private CompletableFuture<EndpointDescription> describe(String endpoint) {
+  private CompletableFuture<EndpointDescription> describe(String endpoint, Arm arm) {
     return arm.get(ONLINE + "/" + endpoint)
-        .thenCompose(r -> listDeployments(endpoint).thenCompose(ds -> describeWith(r.json(), ds)));
+        .thenCompose(
+            r -> listDeployments(endpoint, arm).thenCompose(ds -> describeWith(r.json(), ds)));
   }
 
   private CompletableFuture<EndpointDescription> describeWith(JsonNode e, List<JsonNode> ds) {
@@ -608,11 +670,11 @@ public final class AzureMlClient implements ProviderClient {
                     .build());
   }
 
-  private CompletableFuture<List<JsonNode>> listDeployments(String endpoint) {
-    return listAll(arm.url(ONLINE + "/" + endpoint + "/deployments"));
+  private CompletableFuture<List<JsonNode>> listDeployments(String endpoint, Arm arm) {
+    return listAll(arm.url(ONLINE + "/" + endpoint + "/deployments"), arm);
   }
 
-  private CompletableFuture<List<JsonNode>> listAll(String url) {
+  private CompletableFuture<List<JsonNode>> listAll(String url, Arm arm) {
     return arm.getUrl(url)
         .thenCompose(
             r -> {
@@ -622,7 +684,7 @@ public final class AzureMlClient implements ProviderClient {
               if (next == null || next.isEmpty()) {
                 return CompletableFuture.completedFuture(items);
               }
-              return listAll(next)
+              return listAll(next, arm)
                   .thenApply(
                       more -> {
                         items.addAll(more);

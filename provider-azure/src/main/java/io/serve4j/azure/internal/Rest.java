@@ -8,22 +8,33 @@ import com.azure.core.http.HttpPipeline;
 import com.azure.core.http.HttpRequest;
 import com.azure.core.management.exception.ManagementError;
 import com.azure.core.management.exception.ManagementException;
+import com.azure.core.util.Context;
 import com.azure.json.JsonProviders;
 import com.azure.json.JsonReader;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.MissingNode;
+import io.serve4j.spi.Deadline;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeoutException;
 import reactor.core.publisher.Mono;
 
 /**
  * One HTTP exchange over an azure-core pipeline, as a future. Statuses of 400 and above fail with
  * an {@link HttpResponseException}: a {@link ManagementException} carrying the ARM error body for
  * control-plane calls, a plain one for scoring calls. {@link AzureErrors} maps both.
+ *
+ * <p>A {@link Rest} made {@link #within(Deadline) within} a deadline gives each exchange the time
+ * left: as azure-core's per-call response timeout ({@value #RESPONSE_TIMEOUT_KEY} in the call's
+ * {@link Context}, which azure-core's Netty client honours) and as a reactor timeout over the whole
+ * exchange, azure-core retries and body included. Either way the exchange fails with a {@link
+ * TimeoutException} and its connection is released; cancelling the returned future cancels the
+ * exchange too.
  */
 final class Rest {
   static final ObjectMapper JSON = new ObjectMapper();
@@ -46,12 +57,31 @@ final class Rest {
     }
   }
 
+  /** azure-core's {@link Context} key for a per-call response timeout ({@link Duration}). */
+  static final String RESPONSE_TIMEOUT_KEY = "azure-response-timeout";
+
   private final HttpPipeline pipeline;
   private final boolean arm;
+  private final Deadline deadline;
 
   Rest(HttpPipeline pipeline, boolean arm) {
+    this(pipeline, arm, Deadline.none());
+  }
+
+  private Rest(HttpPipeline pipeline, boolean arm, Deadline deadline) {
     this.pipeline = pipeline;
     this.arm = arm;
+    this.deadline = deadline;
+  }
+
+  /**
+   * The same pipeline, with every exchange bounded by a deadline.
+   *
+   * @param deadline the caller's deadline
+   * @return a view sharing this pipeline
+   */
+  Rest within(Deadline deadline) {
+    return deadline.isFinite() ? new Rest(pipeline, arm, deadline) : this;
   }
 
   CompletableFuture<Response> send(HttpMethod method, String url, Object jsonBody) {
@@ -79,9 +109,19 @@ final class Rest {
     } else if (method == HttpMethod.POST || method == HttpMethod.PUT) {
       request.setHeader(HttpHeaderName.CONTENT_LENGTH, "0");
     }
-    return pipeline
-        .send(request)
-        .flatMap(
+    Mono<com.azure.core.http.HttpResponse> sent;
+    Duration left = null;
+    if (deadline.isFinite()) {
+      left = deadline.remaining();
+      if (left.isZero()) {
+        return CompletableFuture.failedFuture(timeout(method, url, left));
+      }
+      sent = pipeline.send(request, new Context(RESPONSE_TIMEOUT_KEY, left));
+    } else {
+      sent = pipeline.send(request);
+    }
+    Mono<Response> exchange =
+        sent.flatMap(
             r ->
                 r.getBodyAsByteArray()
                     .defaultIfEmpty(new byte[0])
@@ -91,8 +131,17 @@ final class Rest {
                             return Mono.error(failure(method, url, r, bytes));
                           }
                           return Mono.just(new Response(r.getStatusCode(), r.getHeaders(), bytes));
-                        }))
-        .toFuture();
+                        }));
+    if (left != null) {
+      Duration bound = left;
+      exchange = exchange.timeout(bound, Mono.error(() -> timeout(method, url, bound)));
+    }
+    return exchange.toFuture();
+  }
+
+  private static TimeoutException timeout(HttpMethod method, String url, Duration left) {
+    return new TimeoutException(
+        method + " " + pathOf(url) + " did not answer within the " + left.toMillis() + " ms left");
   }
 
   private HttpResponseException failure(

@@ -5,6 +5,7 @@ import com.azure.core.credential.TokenCredential;
 import com.azure.core.credential.TokenRequestContext;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.serve4j.azure.ScoringAuthMode;
+import io.serve4j.spi.Deadline;
 import java.time.Instant;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -59,9 +60,11 @@ final class ScoringAuth {
    * @param kind {@code onlineEndpoints} or {@code batchEndpoints}
    * @param endpoint endpoint name
    * @param mode the endpoint's auth mode
+   * @param deadline bounds a listKeys / token call made for it
    * @return {@code Bearer ...}
    */
-  CompletableFuture<String> authorization(String kind, String endpoint, ScoringAuthMode mode) {
+  CompletableFuture<String> authorization(
+      String kind, String endpoint, ScoringAuthMode mode, Deadline deadline) {
     if (mode == ScoringAuthMode.AAD_TOKEN) {
       return aadTokens.getToken().map(t -> "Bearer " + t.getToken()).toFuture();
     }
@@ -73,7 +76,7 @@ final class ScoringAuth {
         return current.thenApply(Secret::header);
       }
     }
-    CompletableFuture<Secret> fetched = fetch(kind, endpoint, mode);
+    CompletableFuture<Secret> fetched = fetch(arm.within(deadline), kind, endpoint, mode);
     cache.put(key, fetched);
     fetched.whenComplete(
         (s, e) -> {
@@ -89,7 +92,8 @@ final class ScoringAuth {
     cache.remove(kind + "/" + endpoint);
   }
 
-  private CompletableFuture<Secret> fetch(String kind, String endpoint, ScoringAuthMode mode) {
+  private static CompletableFuture<Secret> fetch(
+      Arm arm, String kind, String endpoint, ScoringAuthMode mode) {
     if (mode == ScoringAuthMode.KEY) {
       return arm.post(kind + "/" + endpoint + "/listKeys", null)
           .thenApply(r -> new Secret(r.json().path("primaryKey").asText(), null));

@@ -18,6 +18,7 @@ import io.serve4j.InferenceRequest;
 import io.serve4j.InferenceResponse;
 import io.serve4j.protocol.OipJson;
 import io.serve4j.testkit.ContractModels;
+import io.serve4j.testkit.Fault;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -27,6 +28,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -36,7 +38,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * operations (201 + {@code Azure-AsyncOperation} that stays InProgress for a while, delete as 202 +
  * {@code Location}), model versions, the default datastore and blob uploads, {@code listKeys} /
  * {@code token}, scoring on the OIP route answering like the ReLU contract model, batch endpoints
- * and jobs. Resources follow the shapes of the service's examples in {@code
+ * and jobs. {@link #injectFaults} makes the next scoring calls fail, one fault each, in order.
+ * Resources follow the shapes of the service's examples in {@code
  * src/test/resources/azureml/2025-12-01}.
  */
 final class FakeAzureMl implements AutoCloseable {
@@ -64,6 +67,7 @@ final class FakeAzureMl implements AutoCloseable {
   volatile boolean failDeployments;
   volatile String primaryKey = FIRST_KEY;
   volatile Duration jobLatency;
+  final ConcurrentLinkedQueue<Fault> faults = new ConcurrentLinkedQueue<>();
 
   static final class Endpoint {
     volatile ObjectNode resource;
@@ -106,6 +110,17 @@ final class FakeAzureMl implements AutoCloseable {
                 .extensions(new Transformer()));
     server.start();
     server.stubFor(any(anyUrl()).willReturn(aResponse().withTransformers("azure-ml-fake")));
+  }
+
+  /**
+   * Makes the next scoring calls (that reach a healthy deployment) fail with these faults, in
+   * order; replaces what was queued before.
+   *
+   * @param next the faults
+   */
+  void injectFaults(Fault... next) {
+    faults.clear();
+    faults.addAll(java.util.List.of(next));
   }
 
   URI base() {
@@ -372,6 +387,47 @@ final class FakeAzureMl implements AutoCloseable {
           .withBody("no healthy deployment '" + deployment + "' on " + p[0]);
     }
     predictions.incrementAndGet();
+    Fault fault = faults.poll();
+    if (fault != null && fault.kind() != Fault.Kind.SLOW) {
+      return failure(fault);
+    }
+    ResponseDefinitionBuilder answer = answer(r, path, p, d, deployment);
+    return fault == null ? answer : answer.withFixedDelay((int) fault.duration().toMillis());
+  }
+
+  /** How the real service fails: front-door statuses with plain bodies, a dropped connection. */
+  private static ResponseDefinitionBuilder failure(Fault fault) {
+    return switch (fault.kind()) {
+      case THROTTLE ->
+          aResponse()
+              .withStatus(429)
+              .withHeader("Retry-After", String.valueOf(fault.duration().toSeconds()))
+              .withHeader("x-request-id", UUID.randomUUID().toString())
+              .withBody("Too many pending requests");
+      case SERVER_ERROR ->
+          aResponse()
+              .withStatus(500)
+              .withHeader("x-request-id", UUID.randomUUID().toString())
+              .withBody("An unexpected error occurred in scoring script.");
+      case UNAVAILABLE ->
+          aResponse()
+              .withStatus(503)
+              .withHeader("x-request-id", UUID.randomUUID().toString())
+              .withBody("Service Unavailable: no healthy upstream");
+      case CONNECTION_RESET ->
+          aResponse()
+              .withFault(com.github.tomakehurst.wiremock.http.Fault.CONNECTION_RESET_BY_PEER);
+      case MALFORMED_BODY ->
+          aResponse()
+              .withStatus(200)
+              .withHeader("Content-Type", "application/json")
+              .withBody("{\"outputs\": [{\"name\": \"y\", \"datatype\": ");
+      case SLOW -> throw new IllegalArgumentException("a slow answer is an answer");
+    };
+  }
+
+  private ResponseDefinitionBuilder answer(
+      Request r, String path, String[] p, ObjectNode d, String deployment) {
     if (p.length == 2 && p[1].equals("score")) {
       return aResponse()
           .withStatus(200)
