@@ -9,6 +9,7 @@ import com.sun.net.httpserver.HttpServer;
 import io.serve4j.InferenceRequest;
 import io.serve4j.protocol.OipJson;
 import io.serve4j.testkit.ContractModels;
+import io.serve4j.testkit.Fault;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -26,6 +27,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -103,11 +105,13 @@ final class FakeAws implements AutoCloseable {
   private final Map<String, byte[]> objects = new ConcurrentHashMap<>();
   private final Map<String, Map<Integer, byte[]>> uploads = new ConcurrentHashMap<>();
   private final Map<String, Integer> throttles = new ConcurrentHashMap<>();
+  private final Map<String, Duration> delays = new ConcurrentHashMap<>();
   private final AtomicLong predictions = new AtomicLong();
   private volatile Duration deployTime = Duration.ofMillis(600);
   private volatile int minPolls = 2;
   private volatile String modelErrorMessage;
   private volatile String fault;
+  private final ConcurrentLinkedQueue<Fault> injected = new ConcurrentLinkedQueue<>();
 
   FakeAws() {
     try {
@@ -144,6 +148,15 @@ final class FakeAws implements AutoCloseable {
     throttles.put(operation, times);
   }
 
+  /**
+   * Answers the next call of {@code operation} only after {@code delay}: a SageMaker or Application
+   * Auto Scaling action ({@code "DescribeEndpoint"}), {@code "InvokeEndpoint"}, {@code
+   * "GetCallerIdentity"} or an S3 method ({@code "S3 PUT"}).
+   */
+  void delay(String operation, Duration delay) {
+    delays.put(operation, delay);
+  }
+
   /** Answers the next invocation with a container error (ModelError, 424). */
   void modelError(String message) {
     this.modelErrorMessage = message;
@@ -155,6 +168,20 @@ final class FakeAws implements AutoCloseable {
    */
   void fault(String kind) {
     this.fault = kind;
+  }
+
+  /**
+   * Answers the next invocations with these faults, in order, replacing any still queued; no faults
+   * clears the queue. On the wire they are what SageMaker Runtime sends: THROTTLE a 400 {@code
+   * ThrottlingException} ("Rate exceeded"; the fake adds a {@code Retry-After} of the fault's
+   * duration, which SageMaker does not document), SERVER_ERROR a 500 {@code InternalFailure},
+   * UNAVAILABLE a 503 {@code ServiceUnavailable}, CONNECTION_RESET the connection closed without an
+   * answer, SLOW the answer after the fault's duration (on the handler's own thread, so other
+   * requests are served meanwhile), MALFORMED_BODY a 200 whose body is not OIP JSON.
+   */
+  void injectFaults(Fault... faults) {
+    injected.clear();
+    injected.addAll(List.of(faults));
   }
 
   long predictionsReceived() {
@@ -224,6 +251,7 @@ final class FakeAws implements AutoCloseable {
       String query = ex.getRequestURI().getRawQuery();
       Call call = new Call(ex.getRequestMethod(), path, query, target, headers, body);
       calls.add(call);
+      delay(operationOf(call));
       if (target != null && target.startsWith("SageMaker.")) {
         json(ex, sagemaker(target.substring("SageMaker.".length()), (ObjectNode) call.json()));
       } else if (target != null && target.startsWith("AnyScaleFrontendService.")) {
@@ -249,6 +277,34 @@ final class FakeAws implements AutoCloseable {
     }
   }
 
+  private static String operationOf(Call call) {
+    if (call.target() != null) {
+      return call.target().substring(call.target().indexOf('.') + 1);
+    }
+    if (call.path().matches("/endpoints/[^/]+/invocations")) {
+      return "InvokeEndpoint";
+    }
+    if ("POST".equals(call.method())
+        && call.path().equals("/")
+        && new String(call.body(), StandardCharsets.UTF_8).contains("Action=GetCallerIdentity")) {
+      return "GetCallerIdentity";
+    }
+    return "S3 " + call.method();
+  }
+
+  private void delay(String operation) {
+    Duration d = delays.remove(operation);
+    if (d == null) {
+      return;
+    }
+    try {
+      Thread.sleep(d.toMillis());
+    } catch (InterruptedException interrupted) {
+      Thread.currentThread().interrupt();
+      throw new DropConnection();
+    }
+  }
+
   private static final class DropConnection extends RuntimeException {
     private static final long serialVersionUID = 1L;
   }
@@ -257,11 +313,18 @@ final class FakeAws implements AutoCloseable {
     private static final long serialVersionUID = 1L;
     final int status;
     final String code;
+    final String retryAfter;
 
     AwsError(int status, String code, String message) {
+      this(status, code, message, null);
+    }
+
+    /** An error with this Retry-After header; "" sends none. */
+    AwsError(int status, String code, String message, String retryAfter) {
       super(message);
       this.status = status;
       this.code = code;
+      this.retryAfter = retryAfter;
     }
   }
 
@@ -632,6 +695,12 @@ final class FakeAws implements AutoCloseable {
       throw new AwsError(
           400, "ValidationError", "Endpoint " + name + " of account " + ACCOUNT + " not found.");
     }
+    Fault next = injected.poll();
+    if (next != null) {
+      if (!inject(ex, next)) {
+        return;
+      }
+    }
     String f = fault;
     fault = null;
     if ("drop".equals(f)) {
@@ -696,6 +765,50 @@ final class FakeAws implements AutoCloseable {
       ex.getResponseHeaders().add("X-Amzn-SageMaker-Custom-Attributes", "echo:" + attributes);
     }
     send(ex, 200, contentType == null ? "application/octet-stream" : contentType, null, answer);
+  }
+
+  /**
+   * Applies one injected fault to an invocation.
+   *
+   * @return true when the invocation then goes on to be answered normally (SLOW)
+   */
+  private boolean inject(HttpExchange ex, Fault f) throws IOException {
+    switch (f.kind()) {
+      case THROTTLE ->
+          // A zero duration sends no Retry-After at all, as SageMaker sends its throttles.
+          throw new AwsError(
+              400,
+              "ThrottlingException",
+              "Rate exceeded",
+              f.duration().isZero() ? "" : String.valueOf(f.duration().toSeconds()));
+      case SERVER_ERROR ->
+          throw new AwsError(500, "InternalFailure", "An internal failure occurred.");
+      case UNAVAILABLE -> throw new AwsError(503, "ServiceUnavailable", "Service Unavailable");
+      case CONNECTION_RESET -> {
+        ex.getResponseBody().close();
+        ex.getRequestBody().close();
+        throw new DropConnection();
+      }
+      case MALFORMED_BODY -> {
+        send(
+            ex,
+            200,
+            "application/json",
+            null,
+            "<html>502 Bad Gateway</html>".getBytes(StandardCharsets.UTF_8));
+        return false;
+      }
+      case SLOW -> {
+        try {
+          Thread.sleep(f.duration().toMillis());
+        } catch (InterruptedException interrupted) {
+          Thread.currentThread().interrupt();
+          throw new DropConnection();
+        }
+        return true;
+      }
+    }
+    throw new IllegalStateException(f.kind().toString());
   }
 
   private static String pick(Endpoint e, JsonNode config) {
@@ -907,7 +1020,10 @@ final class FakeAws implements AutoCloseable {
     body.put("__type", e.code);
     body.put("message", e.getMessage());
     if (e.code.equals("ThrottlingException")) {
-      ex.getResponseHeaders().add("Retry-After", "2");
+      String retryAfter = e.retryAfter == null ? "2" : e.retryAfter;
+      if (!retryAfter.isEmpty()) {
+        ex.getResponseHeaders().add("Retry-After", retryAfter);
+      }
     }
     send(ex, e.status, "application/x-amz-json-1.1", e.code, JSON.writeValueAsBytes(body));
   }

@@ -25,12 +25,10 @@ import io.serve4j.aws.AwsService;
 import io.serve4j.aws.AwsUpdatePolicy;
 import io.serve4j.protocol.OipJson;
 import io.serve4j.spi.CallContext;
-import io.serve4j.spi.Deadline;
 import io.serve4j.spi.Polling;
 import io.serve4j.spi.ProviderClient;
 import io.serve4j.spi.ProviderContext;
 import java.net.URI;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -119,6 +117,7 @@ public final class AwsClient implements ProviderClient {
   private final AwsCredentialsProvider ownedCredentials;
   private final SdkAsyncHttpClient ownedHttp;
   private final SageMakerAsyncClient sm;
+  private final SageMakerAsyncClient smOnce;
   private final SageMakerRuntimeAsyncClient runtime;
   private final ApplicationAutoScalingAsyncClient scaling;
   private final S3AsyncClient s3;
@@ -145,10 +144,18 @@ public final class AwsClient implements ProviderClient {
     AwsCredentialsProvider credentials = options.credentialsProvider().orElse(ownedCredentials);
     this.ownedHttp = options.httpClient().isPresent() ? null : NettyNioAsyncHttpClient.create();
     SdkAsyncHttpClient http = options.httpClient().orElse(ownedHttp);
+    // Operations (deploy, update, traffic, delete, batch) are not retried by core: their SageMaker,
+    // Application Auto Scaling, S3 and STS calls keep the SDK's default retries, so a throttled
+    // poll does not fail a deployment. Every call is bounded by the caller's deadline (timeout).
     this.sm =
         configure(SageMakerAsyncClient.builder(), AwsService.SAGEMAKER, credentials, http).build();
-    // Core retries predictions once for every provider (RetryPolicy); the SDK must not retry
-    // them again underneath, or attempts multiply.
+    // Core retries predict, describe, list and describeBatchJob itself (RetryPolicy, one retry
+    // layer for every provider): the SDK must not retry them again underneath, or attempts
+    // multiply. Those hooks use smOnce and runtime, with the SDK's retries off.
+    this.smOnce =
+        configure(SageMakerAsyncClient.builder(), AwsService.SAGEMAKER, credentials, http)
+            .overrideConfiguration(c -> c.retryStrategy(AwsRetryStrategy.doNotRetry()))
+            .build();
     this.runtime =
         configure(
                 SageMakerRuntimeAsyncClient.builder(),
@@ -261,7 +268,7 @@ public final class AwsClient implements ProviderClient {
         .thenCompose(x -> awaitStable(name, ctx))
         .thenCompose(d -> requireInService(d, plan.configName))
         .thenCompose(x -> registerAutoscaling(plan, ctx))
-        .thenCompose(x -> describeEndpoint(name, ctx));
+        .thenCompose(x -> describeInOperation(name, ctx));
   }
 
   @Override
@@ -317,7 +324,7 @@ public final class AwsClient implements ProviderClient {
                                           oldConfig.endpointConfigName(), modelNames(oldConfig));
                                       return x;
                                     })))
-        .thenCompose(x -> describeEndpoint(name, ctx));
+        .thenCompose(x -> describeInOperation(name, ctx));
   }
 
   @Override
@@ -355,7 +362,7 @@ public final class AwsClient implements ProviderClient {
             })
         .thenCompose(x -> awaitStable(endpoint, ctx))
         .thenCompose(d -> requireInService(d, null))
-        .thenCompose(x -> describeEndpoint(endpoint, ctx));
+        .thenCompose(x -> describeInOperation(endpoint, ctx));
   }
 
   @Override
@@ -391,10 +398,22 @@ public final class AwsClient implements ProviderClient {
 
   @Override
   public CompletableFuture<EndpointDescription> describeEndpoint(String endpoint, CallContext ctx) {
-    return describeRaw(endpoint, ctx)
+    // Core retries describe: no SDK retries underneath.
+    return describe(smOnce, endpoint, ctx);
+  }
+
+  /** Describes an endpoint from inside an operation, with the SDK's retries. */
+  private CompletableFuture<EndpointDescription> describeInOperation(
+      String endpoint, CallContext ctx) {
+    return describe(sm, endpoint, ctx);
+  }
+
+  private CompletableFuture<EndpointDescription> describe(
+      SageMakerAsyncClient client, String endpoint, CallContext ctx) {
+    return describeRaw(client, endpoint, ctx)
         .thenCompose(
             e ->
-                describeConfig(e.endpointConfigName(), ctx)
+                describeConfig(client, e.endpointConfigName(), ctx)
                     .thenCompose(
                         c -> {
                           List<CompletableFuture<DescribeModelResponse>> models = new ArrayList<>();
@@ -404,7 +423,7 @@ public final class AwsClient implements ProviderClient {
                                 AwsCalls.call(
                                         "DescribeModel " + v.modelName(),
                                         () ->
-                                            sm.describeModel(
+                                            client.describeModel(
                                                 r ->
                                                     r.modelName(v.modelName())
                                                         .overrideConfiguration(timeout(ctx))))
@@ -431,7 +450,7 @@ public final class AwsClient implements ProviderClient {
     return AwsCalls.call(
             "ListEndpoints",
             () ->
-                sm.listEndpoints(
+                smOnce.listEndpoints(
                     r -> r.nextToken(token).maxResults(100).overrideConfiguration(timeout(ctx))))
         .thenCompose(
             (ListEndpointsResponse page) -> {
@@ -546,7 +565,7 @@ public final class AwsClient implements ProviderClient {
     Accelerator acc = spec.accelerator() != null ? spec.accelerator() : Accelerator.defaultCpu();
     CompletableFuture<BatchJobDescription> result =
         staging
-            .stage(spec.model(), null, acc.kind())
+            .stage(spec.model(), null, acc.kind(), ctx)
             .thenCompose(data -> createModel(modelName, spec.model(), image, data, role, ctx))
             .thenCompose(
                 x ->
@@ -593,7 +612,7 @@ public final class AwsClient implements ProviderClient {
             .thenCompose(
                 x ->
                     Polling.until(
-                        () -> describeJobRaw(job, ctx),
+                        () -> describeJobRaw(sm, job, ctx),
                         j -> isTerminal(j.transformJobStatus()),
                         j -> "transform job " + job + " is " + j.transformJobStatusAsString(),
                         options.pollInterval(),
@@ -604,11 +623,21 @@ public final class AwsClient implements ProviderClient {
         (v, e) -> {
           if (result.isCancelled() || (e != null && ctx.isCancelled())) {
             AwsCalls.call(
-                "StopTransformJob " + job, () -> sm.stopTransformJob(r -> r.transformJobName(job)));
+                "StopTransformJob " + job,
+                () ->
+                    sm.stopTransformJob(
+                        r ->
+                            r.transformJobName(job)
+                                .overrideConfiguration(AwsCalls.cleanupTimeout())));
           }
           if (v != null || e != null) {
             AwsCalls.call(
-                "DeleteModel " + modelName, () -> sm.deleteModel(r -> r.modelName(modelName)));
+                "DeleteModel " + modelName,
+                () ->
+                    sm.deleteModel(
+                        r ->
+                            r.modelName(modelName)
+                                .overrideConfiguration(AwsCalls.cleanupTimeout())));
           }
         });
     return result;
@@ -616,15 +645,16 @@ public final class AwsClient implements ProviderClient {
 
   @Override
   public CompletableFuture<BatchJobDescription> describeBatchJob(String name, CallContext ctx) {
-    return describeJobRaw(name, ctx).thenApply(AwsClient::toBatch);
+    // Core retries describeBatchJob: no SDK retries underneath.
+    return describeJobRaw(smOnce, name, ctx).thenApply(AwsClient::toBatch);
   }
 
-  private CompletableFuture<DescribeTransformJobResponse> describeJobRaw(
-      String job, CallContext ctx) {
+  private static CompletableFuture<DescribeTransformJobResponse> describeJobRaw(
+      SageMakerAsyncClient client, String job, CallContext ctx) {
     return AwsCalls.call(
         "DescribeTransformJob " + job,
         () ->
-            sm.describeTransformJob(
+            client.describeTransformJob(
                 r -> r.transformJobName(job).overrideConfiguration(timeout(ctx))));
   }
 
@@ -665,6 +695,7 @@ public final class AwsClient implements ProviderClient {
       return;
     }
     sm.close();
+    smOnce.close();
     runtime.close();
     scaling.close();
     s3.close();
@@ -785,7 +816,7 @@ public final class AwsClient implements ProviderClient {
           staged
               .computeIfAbsent(
                   java.util.Arrays.asList(d.model(), d.batching().orElse(null), kind),
-                  k -> staging.stage(d.model(), d.batching().orElse(null), kind))
+                  k -> staging.stage(d.model(), d.batching().orElse(null), kind, ctx))
               .thenCompose(
                   data -> {
                     checkCancelled(ctx);
@@ -1047,17 +1078,28 @@ public final class AwsClient implements ProviderClient {
   // ---------------------------------------------------------------- waiting and describing
 
   private CompletableFuture<DescribeEndpointResponse> describeRaw(String name, CallContext ctx) {
+    return describeRaw(sm, name, ctx);
+  }
+
+  private static CompletableFuture<DescribeEndpointResponse> describeRaw(
+      SageMakerAsyncClient client, String name, CallContext ctx) {
     return AwsCalls.call(
         "DescribeEndpoint " + name,
-        () -> sm.describeEndpoint(r -> r.endpointName(name).overrideConfiguration(timeout(ctx))));
+        () ->
+            client.describeEndpoint(r -> r.endpointName(name).overrideConfiguration(timeout(ctx))));
   }
 
   private CompletableFuture<DescribeEndpointConfigResponse> describeConfig(
       String config, CallContext ctx) {
+    return describeConfig(sm, config, ctx);
+  }
+
+  private static CompletableFuture<DescribeEndpointConfigResponse> describeConfig(
+      SageMakerAsyncClient client, String config, CallContext ctx) {
     return AwsCalls.call(
         "DescribeEndpointConfig " + config,
         () ->
-            sm.describeEndpointConfig(
+            client.describeEndpointConfig(
                 r -> r.endpointConfigName(config).overrideConfiguration(timeout(ctx))));
   }
 
@@ -1307,16 +1349,11 @@ public final class AwsClient implements ProviderClient {
     synchronized (models) {
       copy = List.copyOf(models);
     }
-    deleteQuietly(config, copy, CallContext.of(Deadline.after(Duration.ofMinutes(2))));
+    deleteQuietly(config, copy, AwsCalls.cleanupContext());
   }
 
-  private AwsRequestOverrideConfiguration timeout(CallContext ctx) {
-    AwsRequestOverrideConfiguration.Builder b = AwsRequestOverrideConfiguration.builder();
-    if (ctx.deadline().isFinite()) {
-      Duration left = ctx.deadline().remaining();
-      b.apiCallTimeout(left.compareTo(Duration.ofMillis(1)) < 0 ? Duration.ofMillis(1) : left);
-    }
-    return b.build();
+  private static AwsRequestOverrideConfiguration timeout(CallContext ctx) {
+    return AwsCalls.timeout(ctx);
   }
 
   private static void checkCancelled(CallContext ctx) {
@@ -1333,7 +1370,7 @@ public final class AwsClient implements ProviderClient {
     return out;
   }
 
-  private CompletableFuture<String> stagingBucket() {
+  private CompletableFuture<String> stagingBucket(CallContext ctx) {
     CompletableFuture<String> b = bucket;
     if (b != null && !b.isCompletedExceptionally()) {
       return b;
@@ -1342,7 +1379,9 @@ public final class AwsClient implements ProviderClient {
       b = CompletableFuture.completedFuture(options.stagingBucket().get());
     } else {
       b =
-          AwsCalls.call("GetCallerIdentity", () -> sts.getCallerIdentity(r -> {}))
+          AwsCalls.call(
+                  "GetCallerIdentity",
+                  () -> sts.getCallerIdentity(r -> r.overrideConfiguration(timeout(ctx))))
               .thenApply(id -> "sagemaker-" + region.id() + "-" + id.account());
     }
     bucket = b;

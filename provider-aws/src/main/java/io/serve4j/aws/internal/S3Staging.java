@@ -6,6 +6,7 @@ import io.serve4j.ErrorCategory;
 import io.serve4j.Model;
 import io.serve4j.ModelFormat;
 import io.serve4j.aws.AwsOptions;
+import io.serve4j.spi.CallContext;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -23,7 +24,6 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.function.Function;
-import java.util.function.Supplier;
 import software.amazon.awssdk.core.FileRequestBodyConfiguration;
 import software.amazon.awssdk.core.async.AsyncRequestBody;
 import software.amazon.awssdk.services.s3.S3AsyncClient;
@@ -42,13 +42,13 @@ final class S3Staging {
   private final S3AsyncClient s3;
   private final AwsOptions options;
   private final Executor io;
-  private final Supplier<CompletableFuture<String>> bucket;
+  private final Function<CallContext, CompletableFuture<String>> bucket;
 
   S3Staging(
       S3AsyncClient s3,
       AwsOptions options,
       Executor io,
-      Supplier<CompletableFuture<String>> bucket) {
+      Function<CallContext, CompletableFuture<String>> bucket) {
     this.s3 = s3;
     this.options = options;
     this.io = io;
@@ -61,10 +61,11 @@ final class S3Staging {
    * @param model the model
    * @param batching batching for the Triton config, or null
    * @param device where Triton runs the model
+   * @param ctx the caller's context: its deadline bounds each S3 call
    * @return the {@code s3://} URI of the archive, empty when the model has no artifact
    */
   CompletableFuture<Optional<String>> stage(
-      Model model, BatchingPolicy batching, DeviceKind device) {
+      Model model, BatchingPolicy batching, DeviceKind device, CallContext ctx) {
     if (model.artifact().isEmpty()) {
       return CompletableFuture.completedFuture(Optional.empty());
     }
@@ -95,7 +96,7 @@ final class S3Staging {
         .thenCompose(
             packed ->
                 bucket
-                    .get()
+                    .apply(ctx)
                     .thenCompose(
                         b -> {
                           String key =
@@ -108,12 +109,12 @@ final class S3Staging {
                                   + packed.sha256.substring(0, 16)
                                   + "/model.tar.gz";
                           // Keys are content-addressed: an archive already there is not sent again.
-                          return exists(b, key)
+                          return exists(b, key, ctx)
                               .thenCompose(
                                   found ->
                                       found
                                           ? CompletableFuture.<Void>completedFuture(null)
-                                          : upload(b, key, packed.file))
+                                          : upload(b, key, packed.file, ctx))
                               .thenApply(x -> Optional.of("s3://" + b + "/" + key));
                         })
                     .whenComplete((v, e) -> deleteQuietly(packed.file)));
@@ -185,10 +186,12 @@ final class S3Staging {
     return Files.newInputStream(Path.of(artifact));
   }
 
-  private CompletableFuture<Boolean> exists(String bucket, String key) {
+  private CompletableFuture<Boolean> exists(String bucket, String key, CallContext ctx) {
     return AwsCalls.call(
             "HeadObject s3://" + bucket + "/" + key,
-            () -> s3.headObject(r -> r.bucket(bucket).key(key)))
+            () ->
+                s3.headObject(
+                    r -> r.bucket(bucket).key(key).overrideConfiguration(AwsCalls.timeout(ctx))))
         .handle(
             (r, e) -> {
               if (e == null) {
@@ -207,9 +210,10 @@ final class S3Staging {
    * @param bucket the bucket
    * @param key the key
    * @param file the file
+   * @param ctx the caller's context: its deadline bounds each S3 call
    * @return completes when uploaded
    */
-  CompletableFuture<Void> upload(String bucket, String key, Path file) {
+  CompletableFuture<Void> upload(String bucket, String key, Path file, CallContext ctx) {
     long size;
     try {
       size = Files.size(file);
@@ -219,7 +223,11 @@ final class S3Staging {
     String what = "staging s3://" + bucket + "/" + key;
     if (size <= options.multipartThreshold()) {
       PutObjectRequest.Builder put =
-          PutObjectRequest.builder().bucket(bucket).key(key).contentLength(size);
+          PutObjectRequest.builder()
+              .bucket(bucket)
+              .key(key)
+              .contentLength(size)
+              .overrideConfiguration(AwsCalls.timeout(ctx));
       options
           .kmsKeyId()
           .ifPresent(k -> put.serverSideEncryption(ServerSideEncryption.AWS_KMS).ssekmsKeyId(k));
@@ -227,7 +235,10 @@ final class S3Staging {
           .thenApply(r -> null);
     }
     CreateMultipartUploadRequest.Builder create =
-        CreateMultipartUploadRequest.builder().bucket(bucket).key(key);
+        CreateMultipartUploadRequest.builder()
+            .bucket(bucket)
+            .key(key)
+            .overrideConfiguration(AwsCalls.timeout(ctx));
     options
         .kmsKeyId()
         .ifPresent(k -> create.serverSideEncryption(ServerSideEncryption.AWS_KMS).ssekmsKeyId(k));
@@ -236,7 +247,7 @@ final class S3Staging {
             created -> {
               String uploadId = created.uploadId();
               List<CompletedPart> parts = new ArrayList<>();
-              return uploadParts(bucket, key, uploadId, file, size, 0, 1, parts, what)
+              return uploadParts(bucket, key, uploadId, file, size, 0, 1, parts, what, ctx)
                   .thenCompose(
                       x ->
                           AwsCalls.call(
@@ -250,12 +261,17 @@ final class S3Staging {
                                               .multipartUpload(
                                                   CompletedMultipartUpload.builder()
                                                       .parts(parts)
-                                                      .build()))))
+                                                      .build())
+                                              .overrideConfiguration(AwsCalls.timeout(ctx)))))
                   .handle(
                       (v, e) -> {
                         if (e != null) {
                           s3.abortMultipartUpload(
-                              r -> r.bucket(bucket).key(key).uploadId(uploadId));
+                              r ->
+                                  r.bucket(bucket)
+                                      .key(key)
+                                      .uploadId(uploadId)
+                                      .overrideConfiguration(AwsCalls.cleanupTimeout()));
                           throw AwsErrors.map(what, e);
                         }
                         return (Void) null;
@@ -272,7 +288,8 @@ final class S3Staging {
       long offset,
       int number,
       List<CompletedPart> parts,
-      String what) {
+      String what,
+      CallContext ctx) {
     if (offset >= size) {
       return CompletableFuture.completedFuture(null);
     }
@@ -295,13 +312,14 @@ final class S3Staging {
                             .key(key)
                             .uploadId(uploadId)
                             .partNumber(number)
-                            .contentLength(length),
+                            .contentLength(length)
+                            .overrideConfiguration(AwsCalls.timeout(ctx)),
                     body))
         .thenCompose(
             r -> {
               parts.add(done.apply(r));
               return uploadParts(
-                  bucket, key, uploadId, file, size, offset + length, number + 1, parts, what);
+                  bucket, key, uploadId, file, size, offset + length, number + 1, parts, what, ctx);
             });
   }
 

@@ -1,0 +1,64 @@
+package io.serve4j.aws;
+
+import io.serve4j.EndpointSpec;
+import io.serve4j.Serve4j;
+import io.serve4j.ServingClient;
+import io.serve4j.testkit.ContractModels;
+import io.serve4j.testkit.Fault;
+import io.serve4j.testkit.FaultFixture;
+import io.serve4j.testkit.FaultInjectionContract;
+import java.time.Duration;
+import java.util.EnumSet;
+import java.util.Set;
+
+/**
+ * The shared fault-injection suite through the real SageMaker Runtime async client against {@link
+ * FakeAws}, which fails the next InvokeEndpoint calls as told: a 400 {@code ThrottlingException}
+ * (with a {@code Retry-After} the suite asks for; SageMaker itself does not document one), a 500
+ * {@code InternalFailure}, a 503 {@code ServiceUnavailable}, the connection closed without an
+ * answer, a slow answer, and a 200 whose body is not Open Inference Protocol JSON. Each client the
+ * suite opens keeps the provider's defaults (its own Netty HTTP client, the SDK's retries off for
+ * InvokeEndpoint), so the suite sees whether the SDK's retries multiply core's.
+ */
+class AwsFaultInjectionTest extends FaultInjectionContract {
+  @Override
+  protected FaultFixture createFixture() {
+    FakeAws fake = new FakeAws().bucket("models").deployTime(Duration.ofMillis(100));
+    AwsOptions options = AwsContractTest.options(fake).build();
+    try (ServingClient c = Serve4j.client(options)) {
+      c.deploy(EndpointSpec.of("relu", ContractModels.reluOnClasspath()))
+          .await(Duration.ofSeconds(30));
+    }
+    return new FaultFixture() {
+      @Override
+      public ServingClient newClient(Serve4j.Builder builder) {
+        return builder.options(options).build();
+      }
+
+      @Override
+      public String reluEndpoint() {
+        return "relu";
+      }
+
+      @Override
+      public void inject(Fault... faults) {
+        fake.injectFaults(faults);
+      }
+
+      @Override
+      public long predictionsReceived() {
+        return fake.predictionsReceived();
+      }
+
+      @Override
+      public Set<Fault.Kind> supportedFaults() {
+        return EnumSet.allOf(Fault.Kind.class);
+      }
+
+      @Override
+      public void close() {
+        fake.close();
+      }
+    };
+  }
+}
