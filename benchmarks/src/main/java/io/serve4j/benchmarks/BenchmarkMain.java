@@ -77,8 +77,13 @@ public final class BenchmarkMain {
                 .measurementTime(TimeValue.seconds(Integer.getInteger("bench.seconds", 1)))
                 .forks(1)
                 .addProfiler(GCProfiler.class);
-        for (String p : list("bench.prof", "")) {
-          o.addProfiler(p);
+        for (String p : System.getProperty("bench.prof", "").split(",")) {
+          int colon = p.indexOf(':');
+          if (colon > 0) {
+            o.addProfiler(p.substring(0, colon), p.substring(colon + 1));
+          } else if (!p.isBlank()) {
+            o.addProfiler(p.trim());
+          }
         }
         String part = "round" + round + "-c" + threads;
         report.add(round, run(o, runtimes, dir, part));
