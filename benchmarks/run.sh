@@ -3,7 +3,7 @@
 # batched, on MiniLM (sequence 16 and 128), the MLP and the CNN; latency at 1 thread, throughput at
 # 1, 8 and 32, allocation per prediction, cold start. Writes benchmarks/results/*.json (JMH),
 # benchmarks/results/table.txt (figures and ratios) and benchmarks/results/machine.txt, and prints
-# the table. About 20-25 minutes on 2 cores with the defaults (2 rounds, 3 x 1 s warm-up and
+# the table. About 27 minutes on 2 cores with the defaults (2 rounds, 3 x 1 s warm-up and
 # 4 x 1 s measurement per fork: short iterations, chosen to keep the run short).
 #
 #   benchmarks/run.sh                                   # everything
