@@ -25,7 +25,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
@@ -239,14 +238,20 @@ public final class DefaultServingClient implements ServingClient {
       String requestId,
       Deadline deadline,
       Function<CallContext, CompletableFuture<T>> hook) {
-    String id = requestId != null ? requestId : UUID.randomUUID().toString();
+    String id = requestId != null ? requestId : RequestIds.next();
     CallInfo info = new CallInfo(providerId, operation, endpoint, id);
     long start = System.nanoTime();
     fire(l -> l.onStart(info));
     CompletableFuture<T> result = new CompletableFuture<>();
     AtomicReference<CompletableFuture<?>> current = new AtomicReference<>();
+    RetryBudget budget = budgets.computeIfAbsent(endpoint, k -> newBudget());
+    budget.deposit();
+    CircuitBreaker breaker = operation.equals("predict") ? breaker(endpoint) : null;
+    attempt(1, info, deadline, start, hook, result, current, budget, breaker);
+    // Arm the deadline timer only if the first attempt did not finish synchronously (an in-process
+    // provider usually does): a timer per call is measurable contention on the hot path.
     ScheduledFuture<?> timer =
-        deadline.isFinite()
+        deadline.isFinite() && !result.isDone()
             ? scheduler.schedule(
                 () -> {
                   // Cancel the running attempt first, so that the provider's call is stopped by
@@ -265,10 +270,6 @@ public final class DefaultServingClient implements ServingClient {
                 deadline.remaining().toNanos(),
                 TimeUnit.NANOSECONDS)
             : null;
-    RetryBudget budget = budgets.computeIfAbsent(endpoint, k -> newBudget());
-    budget.deposit();
-    CircuitBreaker breaker = operation.equals("predict") ? breaker(endpoint) : null;
-    attempt(1, info, deadline, start, hook, result, current, budget, breaker);
     // Listeners hear the outcome before the caller does.
     CompletableFuture<T> visible = new CompletableFuture<>();
     result.whenComplete(

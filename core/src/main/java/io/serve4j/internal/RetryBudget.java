@@ -1,25 +1,41 @@
 package io.serve4j.internal;
 
-/** A token bucket limiting retries to a share of first attempts. Thread-safe. */
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * A token bucket limiting retries to a share of first attempts. Lock-free: it is touched on every
+ * call, so it holds thousandths of a token in one atomic long.
+ */
 final class RetryBudget {
-  private final double ratio;
-  private final double burst;
-  private double tokens;
+  private static final long SCALE = 1000;
+
+  private final long ratio;
+  private final long burst;
+  private final AtomicLong tokens;
 
   RetryBudget(double ratio, int burst) {
-    this.ratio = ratio;
-    this.burst = burst;
-    this.tokens = burst;
+    this.ratio = Math.round(ratio * SCALE);
+    this.burst = burst * SCALE;
+    this.tokens = new AtomicLong(this.burst);
   }
 
-  synchronized void deposit() {
-    tokens = Math.min(burst, tokens + ratio);
+  void deposit() {
+    if (ratio == 0) {
+      return;
+    }
+    long t = tokens.get();
+    while (t < burst && !tokens.compareAndSet(t, Math.min(burst, t + ratio))) {
+      t = tokens.get();
+    }
   }
 
-  synchronized boolean tryWithdraw() {
-    if (tokens >= 1) {
-      tokens -= 1;
-      return true;
+  boolean tryWithdraw() {
+    long t = tokens.get();
+    while (t >= SCALE) {
+      if (tokens.compareAndSet(t, t - SCALE)) {
+        return true;
+      }
+      t = tokens.get();
     }
     return false;
   }
