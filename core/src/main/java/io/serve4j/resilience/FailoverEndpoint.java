@@ -1,18 +1,14 @@
 package io.serve4j.resilience;
 
 import io.serve4j.Endpoint;
-import io.serve4j.EndpointDescription;
-import io.serve4j.EndpointSpec;
 import io.serve4j.ErrorCategory;
 import io.serve4j.InferenceRequest;
 import io.serve4j.InferenceResponse;
-import io.serve4j.Operation;
 import io.serve4j.ServingException;
 import io.serve4j.internal.Futures;
 import io.serve4j.internal.Timers;
 import java.time.Duration;
 import java.util.EnumSet;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -42,7 +38,7 @@ import java.util.concurrent.atomic.AtomicReference;
  * primary's error is thrown with the fallback's attached as suppressed. Describe, update, traffic
  * and delete go to the primary.
  */
-public final class FailoverEndpoint implements Endpoint {
+public final class FailoverEndpoint extends ForwardingEndpoint {
   /** Response parameter naming who served it: {@code "primary"} or {@code "fallback"}. */
   public static final String SERVED_BY = "serve4j_served_by";
 
@@ -57,14 +53,13 @@ public final class FailoverEndpoint implements Endpoint {
     void onFailover(InferenceRequest request, java.util.Optional<ServingException> primaryError);
   }
 
-  private final Endpoint primary;
   private final Endpoint fallback;
   private final Duration hedgeAfter;
   private final Set<ErrorCategory> failoverOn;
   private final Listener listener;
 
   private FailoverEndpoint(Builder b) {
-    this.primary = Objects.requireNonNull(b.primary, "primary");
+    super(b.primary);
     this.fallback = Objects.requireNonNull(b.fallback, "fallback");
     this.hedgeAfter = b.hedgeAfter;
     this.failoverOn = Set.copyOf(b.failoverOn);
@@ -81,31 +76,11 @@ public final class FailoverEndpoint implements Endpoint {
   }
 
   @Override
-  public String name() {
-    return primary.name();
-  }
-
-  @Override
-  public EndpointDescription describe() {
-    return primary.describe();
-  }
-
-  @Override
-  public CompletableFuture<EndpointDescription> describeAsync() {
-    return primary.describeAsync();
-  }
-
-  @Override
-  public InferenceResponse predict(InferenceRequest request) {
-    return Futures.join(predictAsync(request), null);
-  }
-
-  @Override
   public CompletableFuture<InferenceResponse> predictAsync(InferenceRequest request) {
     CompletableFuture<InferenceResponse> result = new CompletableFuture<>();
     AtomicReference<ServingException> primaryError = new AtomicReference<>();
     AtomicReference<CompletableFuture<InferenceResponse>> fallbackCall = new AtomicReference<>();
-    CompletableFuture<InferenceResponse> primaryCall = primary.predictAsync(request);
+    CompletableFuture<InferenceResponse> primaryCall = primary().predictAsync(request);
     ScheduledFuture<?> hedge =
         hedgeAfter == null
             ? null
@@ -210,28 +185,8 @@ public final class FailoverEndpoint implements Endpoint {
   }
 
   @Override
-  public Operation<InferenceResponse> submit(InferenceRequest request) {
-    return primary.submit(request);
-  }
-
-  @Override
-  public Operation<EndpointDescription> update(EndpointSpec spec) {
-    return primary.update(spec);
-  }
-
-  @Override
-  public Operation<EndpointDescription> shiftTraffic(Map<String, Integer> traffic) {
-    return primary.shiftTraffic(traffic);
-  }
-
-  @Override
-  public Operation<Void> delete() {
-    return primary.delete();
-  }
-
-  @Override
   public String toString() {
-    return "FailoverEndpoint[" + primary + " -> " + fallback + "]";
+    return "FailoverEndpoint[" + primary() + " -> " + fallback + "]";
   }
 
   /** Builds a {@link FailoverEndpoint}. Not thread-safe. */

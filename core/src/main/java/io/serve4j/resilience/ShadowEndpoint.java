@@ -1,13 +1,9 @@
 package io.serve4j.resilience;
 
 import io.serve4j.Endpoint;
-import io.serve4j.EndpointDescription;
-import io.serve4j.EndpointSpec;
 import io.serve4j.InferenceRequest;
 import io.serve4j.InferenceResponse;
-import io.serve4j.Operation;
 import io.serve4j.internal.Futures;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -30,14 +26,13 @@ import java.util.function.Consumer;
  * <p>The shadow never delays or fails the caller: its call runs beside the primary's, and its
  * failure is reported in the comparison.
  */
-public final class ShadowEndpoint implements Endpoint {
-  private final Endpoint primary;
+public final class ShadowEndpoint extends ForwardingEndpoint {
   private final Endpoint shadow;
   private final Consumer<ShadowComparison> onComparison;
   private final int percent;
 
   private ShadowEndpoint(Builder b) {
-    this.primary = Objects.requireNonNull(b.primary, "primary");
+    super(b.primary);
     this.shadow = Objects.requireNonNull(b.shadow, "shadow");
     this.onComparison = Objects.requireNonNull(b.onComparison, "onComparison");
     this.percent = b.percent;
@@ -53,28 +48,8 @@ public final class ShadowEndpoint implements Endpoint {
   }
 
   @Override
-  public String name() {
-    return primary.name();
-  }
-
-  @Override
-  public EndpointDescription describe() {
-    return primary.describe();
-  }
-
-  @Override
-  public CompletableFuture<EndpointDescription> describeAsync() {
-    return primary.describeAsync();
-  }
-
-  @Override
-  public InferenceResponse predict(InferenceRequest request) {
-    return Futures.join(predictAsync(request), null);
-  }
-
-  @Override
   public CompletableFuture<InferenceResponse> predictAsync(InferenceRequest request) {
-    CompletableFuture<InferenceResponse> p = primary.predictAsync(request);
+    CompletableFuture<InferenceResponse> p = primary().predictAsync(request);
     if (percent < 100 && ThreadLocalRandom.current().nextInt(100) >= percent) {
       return p;
     }
@@ -103,28 +78,8 @@ public final class ShadowEndpoint implements Endpoint {
   }
 
   @Override
-  public Operation<InferenceResponse> submit(InferenceRequest request) {
-    return primary.submit(request);
-  }
-
-  @Override
-  public Operation<EndpointDescription> update(EndpointSpec spec) {
-    return primary.update(spec);
-  }
-
-  @Override
-  public Operation<EndpointDescription> shiftTraffic(Map<String, Integer> traffic) {
-    return primary.shiftTraffic(traffic);
-  }
-
-  @Override
-  public Operation<Void> delete() {
-    return primary.delete();
-  }
-
-  @Override
   public String toString() {
-    return "ShadowEndpoint[" + primary + " shadowed by " + shadow + "]";
+    return "ShadowEndpoint[" + primary() + " shadowed by " + shadow + "]";
   }
 
   /** Builds a {@link ShadowEndpoint}. Not thread-safe. */
