@@ -724,7 +724,9 @@ final class FakeAws implements AutoCloseable {
         Thread.currentThread().interrupt();
       }
     }
-    String error = modelErrorMessage;
+    // A slowed call must not take a model error armed for a later test while it slept.
+    boolean slowed = "slow".equals(f) || (next != null && next.kind() == Fault.Kind.SLOW);
+    String error = slowed ? null : modelErrorMessage;
     if (error != null) {
       modelErrorMessage = null;
       ObjectNode body = JSON.createObjectNode();
