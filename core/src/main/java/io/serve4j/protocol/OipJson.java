@@ -344,6 +344,13 @@ public final class OipJson {
       }
       return Tensor.ofByteStrings(name, dims, out);
     }
+    if (type == DataType.FP16) {
+      float[] halves = new float[values.size()];
+      for (int i = 0; i < halves.length; i++) {
+        halves[i] = (float) number(values.get(i), name);
+      }
+      return Tensor.ofHalfFloats(name, dims, halves);
+    }
     ByteBuffer b =
         ByteBuffer.allocateDirect((int) (count * type.byteSize())).order(ByteOrder.LITTLE_ENDIAN);
     for (int i = 0; i < values.size(); i++) {
@@ -368,7 +375,6 @@ public final class OipJson {
           }
           b.putLong(v.bigIntegerValue().longValue());
         }
-        case FP16 -> b.putShort(half((float) number(v, name)));
         case FP32 -> b.putFloat((float) number(v, name));
         case FP64 -> b.putDouble(number(v, name));
         default -> throw new IllegalStateException(type.toString());
@@ -379,11 +385,6 @@ public final class OipJson {
   }
 
   // ---------------------------------------------------------------- helpers
-
-  private static short half(float f) {
-    // Reuse Tensor's conversion through a one-element tensor: keeps one implementation.
-    return Tensor.ofHalfFloats("h", new long[] {1}, new float[] {f}).asShorts()[0];
-  }
 
   private static void flatten(JsonNode data, List<JsonNode> out) {
     if (data.isArray()) {
