@@ -28,7 +28,6 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
@@ -248,11 +247,11 @@ public final class DefaultServingClient implements ServingClient {
     budget.deposit();
     CircuitBreaker breaker = operation.equals("predict") ? breaker(endpoint) : null;
     attempt(1, info, deadline, start, hook, result, current, budget, breaker);
-    // Arm the deadline timer only if the first attempt did not finish synchronously (an in-process
-    // provider usually does): a timer per call is measurable contention on the hot path.
-    ScheduledFuture<?> timer =
+    // Watch the deadline only if the first attempt did not finish synchronously (an in-process
+    // provider usually does). The watch schedules nothing and wakes no thread per call.
+    Deadline.Watch watch =
         deadline.isFinite() && !result.isDone()
-            ? scheduler.schedule(
+            ? deadline.onExpiry(
                 () -> {
                   // Cancel the running attempt first, so that the provider's call is stopped by
                   // the time the caller sees the timeout.
@@ -266,16 +265,14 @@ public final class DefaultServingClient implements ServingClient {
                                   + (endpoint.isEmpty() ? "" : " on endpoint '" + endpoint + "'")
                                   + " did not finish before its deadline")
                           .build());
-                },
-                deadline.remaining().toNanos(),
-                TimeUnit.NANOSECONDS)
+                })
             : null;
     // Listeners hear the outcome before the caller does.
     CompletableFuture<T> visible = new CompletableFuture<>();
     result.whenComplete(
         (v, e) -> {
-          if (timer != null) {
-            timer.cancel(false);
+          if (watch != null) {
+            watch.cancel();
           }
           if (result.isCancelled()) {
             cancel(current.get());

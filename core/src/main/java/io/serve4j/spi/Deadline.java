@@ -14,6 +14,7 @@ import java.time.Duration;
  */
 public final class Deadline {
   private static final Deadline NONE = new Deadline(Long.MAX_VALUE);
+  private static final Watch NEVER = () -> false;
 
   private final long nanos;
 
@@ -85,6 +86,42 @@ public final class Deadline {
    */
   public Deadline min(Deadline other) {
     return other.nanos - nanos < 0 ? other : this;
+  }
+
+  /**
+   * Runs {@code action} once when this deadline passes, unless the returned watch is cancelled
+   * first. Cheap enough for every call: nothing is scheduled per call and no thread is woken unless
+   * this deadline is earlier than every other one watched. The action runs on a shared daemon
+   * thread ({@code serve4j-deadlines}); it must be short and must not block. For {@link #none()}
+   * nothing is watched.
+   *
+   * <pre>{@code
+   * Deadline.Watch w = deadline.onExpiry(() -> runOptions.setTerminate(true));
+   * try {
+   *   session.run(feed, runOptions);
+   * } finally {
+   *   w.cancel();
+   * }
+   * }</pre>
+   *
+   * @param action what to do at the deadline
+   * @return the watch
+   */
+  public Watch onExpiry(Runnable action) {
+    if (!isFinite()) {
+      return NEVER;
+    }
+    return DeadlineWatchdog.SHARED.add(nanos, action);
+  }
+
+  /** A pending {@link #onExpiry(Runnable)} action. */
+  public interface Watch {
+    /**
+     * Cancels the action if it has not run.
+     *
+     * @return true if the action will not run because of this call
+     */
+    boolean cancel();
   }
 
   /**

@@ -9,11 +9,12 @@ import io.serve4j.Tensor;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * Server-side dynamic batching for in-process runtimes: requests that arrive within {@link
@@ -32,6 +33,11 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * requests of the same inputs (names, types, trailing dimensions) and requested outputs; a request
  * with more rows than the maximum batch runs alone. One daemon thread forms and runs the batches;
  * {@link #close()} stops it and fails what is still queued.
+ *
+ * <p>Arrivals do not wake the worker one by one: while it gathers a batch it sleeps until enough
+ * rows are queued to fill it (or a preferred size) or the oldest request has waited {@link
+ * BatchingPolicy#maxQueueDelay()}, so a batch of 32 costs one wake-up, not 32. With a zero delay it
+ * takes whatever queued while the previous batch ran.
  */
 public final class DynamicBatcher implements AutoCloseable {
   /** Runs one (batched) request on the runtime; called on the batcher's thread. */
@@ -63,7 +69,11 @@ public final class DynamicBatcher implements AutoCloseable {
   private final String name;
   private final BatchingPolicy policy;
   private final Runner runner;
-  private final BlockingQueue<Pending> queue;
+  private final ConcurrentLinkedQueue<Pending> queue = new ConcurrentLinkedQueue<>();
+  private final AtomicInteger queuedRequests = new AtomicInteger();
+  private final AtomicLong queuedRows = new AtomicLong();
+  // The worker sleeps until queuedRows reaches this; Long.MAX_VALUE while it is not sleeping.
+  private volatile long wakeAtRows = Long.MAX_VALUE;
   private final Thread worker;
   private final AtomicBoolean closed = new AtomicBoolean();
   private Pending carried;
@@ -79,7 +89,6 @@ public final class DynamicBatcher implements AutoCloseable {
     this.name = Objects.requireNonNull(name, "name");
     this.policy = Objects.requireNonNull(policy, "policy");
     this.runner = Objects.requireNonNull(runner, "runner");
-    this.queue = new ArrayBlockingQueue<>(policy.maxQueueSize());
     this.worker = new Thread(this::loop, "serve4j-batcher-" + name);
     worker.setDaemon(true);
     worker.start();
@@ -108,18 +117,34 @@ public final class DynamicBatcher implements AutoCloseable {
       rows = t.shape().dim(0);
     }
     Pending p = new Pending(request, context, rows < 0 ? Long.MAX_VALUE : rows);
-    if (!queue.offer(p)) {
-      return CompletableFuture.failedFuture(
-          ServingException.builder(ErrorCategory.THROTTLED)
-              .message(
-                  "the batching queue of '"
-                      + name
-                      + "' is full ("
-                      + policy.maxQueueSize()
-                      + " requests); retry later")
-              .build());
+    int n;
+    do {
+      n = queuedRequests.get();
+      if (n >= policy.maxQueueSize()) {
+        return throttled();
+      }
+    } while (!queuedRequests.compareAndSet(n, n + 1));
+    queue.add(p);
+    if (queuedRows.addAndGet(Math.min(p.rows, policy.maxBatchSize())) >= wakeAtRows) {
+      LockSupport.unpark(worker);
+    }
+    if (closed.get()) {
+      // Raced with close(): make sure the request is not stranded.
+      failQueued();
     }
     return p.result;
+  }
+
+  private CompletableFuture<InferenceResponse> throttled() {
+    return CompletableFuture.failedFuture(
+        ServingException.builder(ErrorCategory.THROTTLED)
+            .message(
+                "the batching queue of '"
+                    + name
+                    + "' is full ("
+                    + policy.maxQueueSize()
+                    + " requests); retry later")
+            .build());
   }
 
   /**
@@ -128,36 +153,87 @@ public final class DynamicBatcher implements AutoCloseable {
    * @return the queue length
    */
   public int queued() {
-    return queue.size();
+    return queuedRequests.get();
   }
 
   @Override
   public void close() {
     if (closed.compareAndSet(false, true)) {
-      worker.interrupt();
+      LockSupport.unpark(worker);
       try {
         worker.join(5_000);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
-      List<Pending> rest = new ArrayList<>();
-      queue.drainTo(rest);
       if (carried != null) {
-        rest.add(carried);
+        carried.result.completeExceptionally(closedError());
       }
-      for (Pending p : rest) {
-        p.result.completeExceptionally(
-            error(ErrorCategory.UNAVAILABLE, "batcher of '" + name + "' closed"));
+      failQueued();
+    }
+  }
+
+  private void failQueued() {
+    for (Pending p; (p = poll()) != null; ) {
+      p.result.completeExceptionally(closedError());
+    }
+  }
+
+  private ServingException closedError() {
+    return error(ErrorCategory.UNAVAILABLE, "batcher of '" + name + "' closed");
+  }
+
+  private Pending poll() {
+    Pending p = queue.poll();
+    if (p != null) {
+      queuedRequests.decrementAndGet();
+      queuedRows.addAndGet(-Math.min(p.rows, policy.maxBatchSize()));
+    }
+    return p;
+  }
+
+  /**
+   * Sleeps until at least {@code rows} rows are queued, the time is up or the batcher closes.
+   *
+   * @param rows rows to wait for
+   * @param nanos the longest sleep; 0 or less to sleep without a limit
+   */
+  private void await(long rows, long nanos) {
+    wakeAtRows = rows;
+    // Checked after publishing wakeAtRows: an arrival either sees it and unparks us (the permit
+    // makes the park return at once) or was counted before this check.
+    if (queuedRows.get() < rows && !closed.get()) {
+      if (nanos > 0) {
+        LockSupport.parkNanos(this, nanos);
+      } else {
+        LockSupport.park(this);
       }
     }
+    wakeAtRows = Long.MAX_VALUE;
+  }
+
+  private long target(long rows) {
+    long target = policy.maxBatchSize();
+    for (int p : policy.preferredBatchSizes()) {
+      if (p > rows && p < target) {
+        target = p;
+      }
+    }
+    return target;
   }
 
   private void loop() {
     long maxDelayNanos = policy.maxQueueDelay().toNanos();
     while (!closed.get()) {
       try {
-        Pending first = carried != null ? carried : queue.take();
+        Pending first = carried;
         carried = null;
+        if (first == null) {
+          first = poll();
+          if (first == null) {
+            await(1, 0);
+            continue;
+          }
+        }
         if (!alive(first)) {
           continue;
         }
@@ -165,11 +241,15 @@ public final class DynamicBatcher implements AutoCloseable {
         batch.add(first);
         long rows = first.rows;
         long until = System.nanoTime() + maxDelayNanos;
-        while (rows < policy.maxBatchSize() && !preferred(rows)) {
-          long wait = until - System.nanoTime();
-          Pending next = wait > 0 ? queue.poll(wait, TimeUnit.NANOSECONDS) : queue.poll();
+        while (rows < policy.maxBatchSize() && !preferred(rows) && !closed.get()) {
+          Pending next = poll();
           if (next == null) {
-            break;
+            long wait = until - System.nanoTime();
+            if (wait <= 0) {
+              break;
+            }
+            await(target(rows) - rows, wait);
+            continue;
           }
           if (!alive(next)) {
             continue;
@@ -181,9 +261,11 @@ public final class DynamicBatcher implements AutoCloseable {
           batch.add(next);
           rows += next.rows;
         }
+        if (closed.get()) {
+          batch.forEach(p -> p.result.completeExceptionally(closedError()));
+          return;
+        }
         run(batch);
-      } catch (InterruptedException e) {
-        return;
       } catch (RuntimeException e) {
         // run() completes every future; this is a last guard so the loop never dies.
       }

@@ -28,7 +28,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ScheduledExecutorService;
 
 /**
  * One ONNX Runtime session and everything the run path needs, resolved once at load time: input
@@ -215,12 +214,10 @@ final class LoadedModel implements AutoCloseable {
    *
    * @param request a request validated against {@link #signature()}
    * @param deadline when ONNX Runtime must be told to stop
-   * @param scheduler for the deadline timer
    * @return the outputs asked for (all tensor outputs by default), in the model's order
    * @throws ServingException TIMEOUT at the deadline, MODEL_ERROR if ONNX Runtime fails
    */
-  List<Tensor> run(
-      InferenceRequest request, Deadline deadline, ScheduledExecutorService scheduler) {
+  List<Tensor> run(InferenceRequest request, Deadline deadline) {
     Tensor[] in = new Tensor[inputs.length];
     List<Tensor> given = request.inputs();
     for (int i = 0; i < inputs.length; i++) {
@@ -229,13 +226,13 @@ final class LoadedModel implements AutoCloseable {
     Output[] wanted = wanted(request.outputs());
     boolean pin = pinning;
     try {
-      return runOnce(in, wanted, pin, deadline, scheduler);
+      return runOnce(in, wanted, pin, deadline);
     } catch (PinnedRunFailed e) {
       // A pre-allocated output did not have the shape ONNX Runtime produced: the model's
       // declared shapes are not to be trusted. Run without pre-allocation from now on.
       pinning = false;
       try {
-        return runOnce(in, wanted, false, deadline, scheduler);
+        return runOnce(in, wanted, false, deadline);
       } catch (PinnedRunFailed impossible) {
         throw impossible.error;
       }
@@ -279,12 +276,7 @@ final class LoadedModel implements AutoCloseable {
     }
   }
 
-  private List<Tensor> runOnce(
-      Tensor[] in,
-      Output[] wanted,
-      boolean pin,
-      Deadline deadline,
-      ScheduledExecutorService scheduler)
+  private List<Tensor> runOnce(Tensor[] in, Output[] wanted, boolean pin, Deadline deadline)
       throws PinnedRunFailed {
     OnnxTensor[] created = new OnnxTensor[in.length];
     OnnxTensor[] pinnedTensors = new OnnxTensor[wanted.length];
@@ -330,7 +322,7 @@ final class LoadedModel implements AutoCloseable {
           requested.add(o.name);
         }
       }
-      guard = RunGuard.start(deadline, scheduler);
+      guard = RunGuard.start(deadline);
       result = session.run(feed, requested, pinned, guard.options());
       List<Tensor> out = new ArrayList<>(wanted.length);
       for (int j = 0; j < wanted.length; j++) {

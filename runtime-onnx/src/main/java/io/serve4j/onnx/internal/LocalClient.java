@@ -26,7 +26,6 @@ import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -40,7 +39,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 public final class LocalClient implements ProviderClient {
   private final Counters counters;
-  private final ScheduledExecutorService scheduler;
   private final ModelLoader loader;
   private final Registry registry;
   private final boolean isolated;
@@ -68,7 +66,6 @@ public final class LocalClient implements ProviderClient {
       ExecutionProviders.Registrar registrar,
       java.util.Set<ai.onnxruntime.OrtProvider> available) {
     this.counters = counters;
-    this.scheduler = context.scheduler();
     OrtEnvironment env;
     java.util.Set<ai.onnxruntime.OrtProvider> listed;
     try {
@@ -82,7 +79,7 @@ public final class LocalClient implements ProviderClient {
           .cause(e)
           .build();
     }
-    this.loader = new ModelLoader(env, options, counters, scheduler, listed, registrar);
+    this.loader = new ModelLoader(env, options, counters, listed, registrar);
     this.isolated = options.isolated();
     this.registry = isolated ? Registry.isolated() : Registry.acquireShared();
     this.endpoints = registry.endpoints;
@@ -292,7 +289,7 @@ public final class LocalClient implements ProviderClient {
         }
         counters.runs.increment();
         try {
-          outputs = d.model().run(request, dl, scheduler);
+          outputs = d.model().run(request, dl);
         } catch (RuntimeException e) {
           counters.failedRuns.increment();
           throw e;
@@ -324,7 +321,7 @@ public final class LocalClient implements ProviderClient {
             }
             try {
               counters.shadowRuns.increment();
-              shadow.model().run(request, Deadline.none(), scheduler);
+              shadow.model().run(request, Deadline.none());
             } catch (RuntimeException ignored) {
               // a shadow's failure never reaches the caller
             } finally {

@@ -31,14 +31,12 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.ScheduledExecutorService;
 
 /** Turns a {@link DeploymentSpec} into a {@link Deployment}: read, verify, configure, load. */
 final class ModelLoader {
   private final OrtEnvironment env;
   private final LocalOptions options;
   private final Counters counters;
-  private final ScheduledExecutorService scheduler;
   private final Set<OrtProvider> available;
   private final ExecutionProviders.Registrar registrar;
 
@@ -46,13 +44,11 @@ final class ModelLoader {
       OrtEnvironment env,
       LocalOptions options,
       Counters counters,
-      ScheduledExecutorService scheduler,
       Set<OrtProvider> available,
       ExecutionProviders.Registrar registrar) {
     this.env = env;
     this.options = options;
     this.counters = counters;
-    this.scheduler = scheduler;
     this.available = available;
     this.registrar = registrar;
   }
@@ -143,7 +139,7 @@ final class ModelLoader {
       describeModel(loaded, source, details);
       for (int i = 0; i < options.warmUpRuns(); i++) {
         try {
-          loaded.run(loaded.warmUpRequest(), Deadline.none(), scheduler);
+          loaded.run(loaded.warmUpRequest(), Deadline.none());
           counters.warmUpRuns.increment();
         } catch (ServingException e) {
           throw Errors.modelLoad(source.display, "warm up", e);
@@ -367,9 +363,7 @@ final class ModelLoader {
         spec.batching().get(),
         batch -> {
           counters.runs.increment();
-          return InferenceResponse.builder()
-              .outputs(loaded.run(batch, Deadline.none(), scheduler))
-              .build();
+          return InferenceResponse.builder().outputs(loaded.run(batch, Deadline.none())).build();
         });
   }
 }

@@ -3,18 +3,16 @@ package io.serve4j.onnx.internal;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession.RunOptions;
 import io.serve4j.spi.Deadline;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
 
 /**
- * The {@link RunOptions} of one run and the timer that sets its terminate flag at the deadline.
- * Terminating and closing are serialised, so the timer never touches freed native memory.
+ * The {@link RunOptions} of one run and the deadline watch that sets its terminate flag. The watch
+ * ({@link Deadline#onExpiry}) schedules nothing and wakes no thread per run; a timer per run did,
+ * and that alone made a small model's prediction about 1.7x slower (BENCHMARKS.md). Terminating and
+ * closing are serialised, so the watch never touches freed native memory.
  */
 final class RunGuard implements Runnable, AutoCloseable {
   private final RunOptions options;
-  private ScheduledFuture<?> timer;
+  private Deadline.Watch watch;
   private boolean closed;
   private boolean terminated;
 
@@ -23,23 +21,15 @@ final class RunGuard implements Runnable, AutoCloseable {
   }
 
   /**
-   * Creates the run options and arms the deadline timer.
+   * Creates the run options and watches the deadline.
    *
    * @param deadline the run's deadline
-   * @param scheduler where the timer runs
    * @return the guard; close it after the run
    * @throws OrtException if ONNX Runtime cannot create run options
    */
-  static RunGuard start(Deadline deadline, ScheduledExecutorService scheduler) throws OrtException {
+  static RunGuard start(Deadline deadline) throws OrtException {
     RunGuard g = new RunGuard(new RunOptions());
-    if (deadline.isFinite()) {
-      try {
-        g.timer = scheduler.schedule(g, deadline.remaining().toNanos(), TimeUnit.NANOSECONDS);
-      } catch (RejectedExecutionException e) {
-        g.close();
-        throw e;
-      }
-    }
+    g.watch = deadline.onExpiry(g);
     return g;
   }
 
@@ -66,7 +56,7 @@ final class RunGuard implements Runnable, AutoCloseable {
   }
 
   /**
-   * Returns whether the deadline timer fired.
+   * Returns whether the deadline passed during the run.
    *
    * @return true if the run was told to terminate
    */
@@ -76,9 +66,7 @@ final class RunGuard implements Runnable, AutoCloseable {
 
   @Override
   public void close() {
-    if (timer != null) {
-      timer.cancel(false);
-    }
+    watch.cancel();
     synchronized (this) {
       if (!closed) {
         closed = true;

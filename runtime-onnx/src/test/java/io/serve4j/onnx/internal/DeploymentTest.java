@@ -7,8 +7,6 @@ import io.serve4j.DeploymentDescription;
 import io.serve4j.DeploymentSpec;
 import io.serve4j.spi.Deadline;
 import io.serve4j.testkit.ContractModels;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import org.junit.jupiter.api.Test;
 
 /** A retired deployment's session outlives the runs that hold it, and no longer. */
@@ -25,24 +23,15 @@ class DeploymentTest {
             model,
             DeploymentDescription.builder().name("d").modelName("relu").build(),
             null);
-    ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
-    try {
-      assertThat(d.acquire()).isTrue();
-      d.retire();
-      assertThat(d.isClosed()).isFalse();
-      assertThat(
-              model
-                  .run(ContractModels.reluRequest(-1, 2), Deadline.none(), scheduler)
-                  .get(0)
-                  .asFloats())
-          .containsExactly(0f, 2f);
-      d.release();
-      assertThat(d.isClosed()).isTrue();
-      assertThat(d.acquire()).as("a closed deployment takes no more runs").isFalse();
-      d.retire(); // idempotent, no double close
-      assertThat(d.isClosed()).isTrue();
-    } finally {
-      scheduler.shutdownNow();
-    }
+    assertThat(d.acquire()).isTrue();
+    d.retire();
+    assertThat(d.isClosed()).isFalse();
+    assertThat(model.run(ContractModels.reluRequest(-1, 2), Deadline.none()).get(0).asFloats())
+        .containsExactly(0f, 2f);
+    d.release();
+    assertThat(d.isClosed()).isTrue();
+    assertThat(d.acquire()).as("a closed deployment takes no more runs").isFalse();
+    d.retire(); // idempotent, no double close
+    assertThat(d.isClosed()).isTrue();
   }
 }
