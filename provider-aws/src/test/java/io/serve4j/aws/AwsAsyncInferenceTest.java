@@ -144,8 +144,14 @@ class AwsAsyncInferenceTest {
     InferenceRequest request =
         ContractModels.reluRequest(-1.5f, 2.5f).toBuilder().id("req-42").build();
 
-    InferenceResponse r = endpoint.submit(request).await();
+    Operation<InferenceResponse> op = endpoint.submit(request);
+    List<String> progress = new java.util.concurrent.CopyOnWriteArrayList<>();
+    op.onProgress(p -> progress.add(p.message()));
+    InferenceResponse r = op.await();
 
+    assertThat(progress)
+        .anyMatch(m -> m.contains("req-42 is queued or running on endpoint scorer"));
+    assertThat(op.lastProgress().orElseThrow().message()).isEqualTo("inference req-42 finished");
     assertThat(r.outputs()).isEqualTo(ContractModels.reluAnswer(request).outputs());
     assertThat(r.id()).contains("req-42");
     String inputKey = "serve4j/async/scorer/input/req-42.json";
