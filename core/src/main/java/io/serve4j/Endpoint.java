@@ -43,7 +43,8 @@ public interface Endpoint {
    *
    * @param request the request
    * @return the response
-   * @throws InvalidInputException if an input is missing, unknown, or of the wrong type or shape
+   * @throws InvalidInputException if an input is missing, unknown, or of the wrong type or shape,
+   *     or if the endpoint is asynchronous (use {@link #submit})
    * @throws ServingException any other failure, typed
    */
   InferenceResponse predict(InferenceRequest request);
@@ -58,11 +59,19 @@ public interface Endpoint {
   CompletableFuture<InferenceResponse> predictAsync(InferenceRequest request);
 
   /**
-   * Submits an asynchronous (queued) inference, for long-running requests or large payloads; the
-   * operation completes when the result is available.
+   * Submits an asynchronous (queued) inference to an asynchronous endpoint (one deployed with
+   * {@link EndpointSpec.Builder#asyncInference(AsyncInference)}), for long-running requests or
+   * large payloads; the operation completes when the result is available. Its deadline is the
+   * request's {@link InferenceRequest#timeout() timeout}, else the client's operation timeout;
+   * cancelling it stops waiting for the result.
+   *
+   * <pre>{@code
+   * InferenceResponse r = endpoint.submit(request).await(Duration.ofMinutes(5));
+   * }</pre>
    *
    * @param request the request
-   * @return the operation
+   * @return the operation; it fails with {@link InvalidInputException} if the endpoint is real-time
+   *     (use {@link #predict}), {@link ModelErrorException} if the model failed
    * @throws UnsupportedCapabilityException if the provider has no asynchronous inference
    */
   Operation<InferenceResponse> submit(InferenceRequest request);

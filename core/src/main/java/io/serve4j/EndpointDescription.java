@@ -9,8 +9,8 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * What a provider reports about an endpoint: its state, deployments, live traffic, shadow, URL and
- * failure reason.
+ * What a provider reports about an endpoint: its state, deployments, live traffic, shadow, URL,
+ * failure reason, and whether it is asynchronous.
  */
 public final class EndpointDescription {
   private final String name;
@@ -18,6 +18,7 @@ public final class EndpointDescription {
   private final List<DeploymentDescription> deployments;
   private final Map<String, Integer> traffic;
   private final Mirror mirror;
+  private final AsyncInference asyncInference;
   private final URI url;
   private final String failureReason;
   private final Map<String, String> details;
@@ -28,6 +29,7 @@ public final class EndpointDescription {
     this.deployments = List.copyOf(b.deployments);
     this.traffic = Map.copyOf(b.traffic);
     this.mirror = b.mirror;
+    this.asyncInference = b.asyncInference;
     this.url = b.url;
     this.failureReason = b.failureReason;
     this.details = Map.copyOf(b.details);
@@ -54,6 +56,7 @@ public final class EndpointDescription {
             .status(status)
             .traffic(traffic)
             .mirror(mirror)
+            .asyncInference(asyncInference)
             .url(url)
             .failureReason(failureReason);
     deployments.forEach(b::deployment);
@@ -117,6 +120,16 @@ public final class EndpointDescription {
   }
 
   /**
+   * Returns the asynchronous inference settings of an asynchronous endpoint, which is invoked with
+   * {@link Endpoint#submit} rather than {@link Endpoint#predict}.
+   *
+   * @return the settings as the provider reports them; empty for a real-time endpoint
+   */
+  public Optional<AsyncInference> asyncInference() {
+    return Optional.ofNullable(asyncInference);
+  }
+
+  /**
    * Returns the invocation URL, where the provider has one.
    *
    * @return the URL
@@ -154,6 +167,7 @@ public final class EndpointDescription {
         + ", traffic="
         + traffic
         + (mirror != null ? ", mirror=" + mirror : "")
+        + (asyncInference != null ? ", asyncInference=" + asyncInference : "")
         + (url != null ? ", url=" + url : "")
         + (failureReason != null ? ", failureReason=" + failureReason : "")
         + "]";
@@ -166,6 +180,7 @@ public final class EndpointDescription {
     private final List<DeploymentDescription> deployments = new ArrayList<>();
     private final Map<String, Integer> traffic = new LinkedHashMap<>();
     private Mirror mirror;
+    private AsyncInference asyncInference;
     private URI url;
     private String failureReason;
     private final Map<String, String> details = new LinkedHashMap<>();
@@ -237,6 +252,17 @@ public final class EndpointDescription {
      */
     public Builder mirror(Mirror mirror) {
       this.mirror = mirror;
+      return this;
+    }
+
+    /**
+     * Marks the endpoint asynchronous, with the settings the provider reports.
+     *
+     * @param asyncInference the settings, or null for a real-time endpoint
+     * @return this builder
+     */
+    public Builder asyncInference(AsyncInference asyncInference) {
+      this.asyncInference = asyncInference;
       return this;
     }
 

@@ -25,6 +25,10 @@ import java.util.stream.Collectors;
  * }</pre>
  *
  * <p>With a single live deployment the traffic may be omitted: it gets 100.
+ *
+ * <p>An endpoint is real-time by default and invoked with {@link Endpoint#predict}. With {@link
+ * Builder#asyncInference(AsyncInference)} it is asynchronous instead: requests are queued and
+ * invoked with {@link Endpoint#submit}, and {@code predict} is refused.
  */
 public final class EndpointSpec {
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9-]{0,62}");
@@ -33,6 +37,7 @@ public final class EndpointSpec {
   private final List<DeploymentSpec> deployments;
   private final Map<String, Integer> traffic;
   private final Mirror mirror;
+  private final AsyncInference asyncInference;
   private final Map<String, String> tags;
 
   private EndpointSpec(Builder b) {
@@ -73,6 +78,7 @@ public final class EndpointSpec {
       throw invalid("shadow deployment '" + mirror.deployment() + "' must take no live traffic");
     }
     this.traffic = Map.copyOf(t);
+    this.asyncInference = b.asyncInference;
     this.tags = Map.copyOf(b.tags);
   }
 
@@ -127,7 +133,8 @@ public final class EndpointSpec {
    * @return a builder
    */
   public Builder toBuilder() {
-    Builder b = new Builder().name(name).traffic(traffic).mirror(mirror);
+    Builder b =
+        new Builder().name(name).traffic(traffic).mirror(mirror).asyncInference(asyncInference);
     deployments.forEach(b::deployment);
     b.tags.putAll(tags);
     return b;
@@ -180,6 +187,15 @@ public final class EndpointSpec {
   }
 
   /**
+   * Returns the asynchronous inference settings of an asynchronous endpoint.
+   *
+   * @return the settings; empty for a real-time endpoint (the default)
+   */
+  public Optional<AsyncInference> asyncInference() {
+    return Optional.ofNullable(asyncInference);
+  }
+
+  /**
    * Returns tags for the cloud resources.
    *
    * @return the tags
@@ -195,12 +211,13 @@ public final class EndpointSpec {
         && deployments.equals(e.deployments)
         && traffic.equals(e.traffic)
         && Objects.equals(mirror, e.mirror)
+        && Objects.equals(asyncInference, e.asyncInference)
         && tags.equals(e.tags);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(name, deployments, traffic, mirror, tags);
+    return Objects.hash(name, deployments, traffic, mirror, asyncInference, tags);
   }
 
   @Override
@@ -212,6 +229,7 @@ public final class EndpointSpec {
         + ", traffic="
         + traffic
         + (mirror != null ? ", mirror=" + mirror : "")
+        + (asyncInference != null ? ", asyncInference=" + asyncInference : "")
         + "]";
   }
 
@@ -225,6 +243,7 @@ public final class EndpointSpec {
     private final List<DeploymentSpec> deployments = new ArrayList<>();
     private final Map<String, Integer> traffic = new LinkedHashMap<>();
     private Mirror mirror;
+    private AsyncInference asyncInference;
     private final Map<String, String> tags = new LinkedHashMap<>();
 
     private Builder() {}
@@ -283,6 +302,19 @@ public final class EndpointSpec {
      */
     public Builder mirror(Mirror mirror) {
       this.mirror = mirror;
+      return this;
+    }
+
+    /**
+     * Makes the endpoint asynchronous: it is then invoked with {@link Endpoint#submit}, and {@link
+     * Endpoint#predict} is refused. Needs {@link Capability#ASYNC_INFERENCE}.
+     *
+     * @param asyncInference the settings ({@link AsyncInference#defaults()} for the provider's);
+     *     null for a real-time endpoint, the default
+     * @return this builder
+     */
+    public Builder asyncInference(AsyncInference asyncInference) {
+      this.asyncInference = asyncInference;
       return this;
     }
 

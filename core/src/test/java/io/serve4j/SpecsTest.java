@@ -80,6 +80,75 @@ class SpecsTest {
   }
 
   @Test
+  void asyncInference_validatesAndNamesTheField() {
+    assertThatThrownBy(
+            () -> AsyncInference.builder().maxConcurrentInvocationsPerInstance(0).build())
+        .isInstanceOf(InvalidInputException.class)
+        .hasMessageContaining("maxConcurrentInvocationsPerInstance")
+        .hasMessageContaining("was 0");
+    assertThatThrownBy(
+            () -> AsyncInference.builder().maxConcurrentInvocationsPerInstance(1001).build())
+        .isInstanceOf(InvalidInputException.class)
+        .hasMessageContaining("maxConcurrentInvocationsPerInstance");
+    assertThatThrownBy(
+            () -> AsyncInference.builder().outputLocation(URI.create("relative/path")).build())
+        .isInstanceOf(InvalidInputException.class)
+        .hasMessageContaining("outputLocation");
+    assertThatThrownBy(
+            () -> AsyncInference.builder().failureLocation(URI.create("mailto:a@b")).build())
+        .isInstanceOf(InvalidInputException.class)
+        .hasMessageContaining("failureLocation");
+    AsyncInference a =
+        AsyncInference.builder()
+            .outputLocation(URI.create("s3://b/out/"))
+            .failureLocation(URI.create("s3://b/failed/"))
+            .maxConcurrentInvocationsPerInstance(1000)
+            .build();
+    assertThat(a.outputLocation()).contains(URI.create("s3://b/out/"));
+    assertThat(a.failureLocation()).contains(URI.create("s3://b/failed/"));
+    assertThat(a.maxConcurrentInvocationsPerInstance()).hasValue(1000);
+    assertThat(a.toBuilder().build()).isEqualTo(a).hasSameHashCodeAs(a);
+    assertThat(a).isNotEqualTo(a.toBuilder().maxConcurrentInvocationsPerInstance(1).build());
+    assertThat(a.toString()).contains("s3://b/out/", "s3://b/failed/", "1000");
+    AsyncInference d = AsyncInference.defaults();
+    assertThat(d.outputLocation()).isEmpty();
+    assertThat(d.failureLocation()).isEmpty();
+    assertThat(d.maxConcurrentInvocationsPerInstance()).isEmpty();
+    assertThat(d).isEqualTo(AsyncInference.builder().build());
+  }
+
+  @Test
+  void endpoint_asyncInference_isRealTimeByDefault_andKeptByToBuilder() {
+    EndpointSpec realTime = EndpointSpec.of("e", MODEL);
+    assertThat(realTime.asyncInference()).isEmpty();
+    AsyncInference settings =
+        AsyncInference.builder().maxConcurrentInvocationsPerInstance(2).build();
+    EndpointSpec async = realTime.toBuilder().asyncInference(settings).build();
+    assertThat(async.asyncInference()).contains(settings);
+    assertThat(async.toBuilder().build()).isEqualTo(async).hasSameHashCodeAs(async);
+    assertThat(async).isNotEqualTo(realTime);
+    assertThat(async.toString()).contains("asyncInference=");
+    assertThat(async.toBuilder().asyncInference(null).build()).isEqualTo(realTime);
+
+    EndpointDescription d =
+        EndpointDescription.builder()
+            .name("e")
+            .status(EndpointStatus.IN_SERVICE)
+            .asyncInference(settings)
+            .build();
+    assertThat(d.asyncInference()).contains(settings);
+    assertThat(d.toBuilder().build().asyncInference()).contains(settings);
+    assertThat(d.toString()).contains("asyncInference=");
+    assertThat(
+            EndpointDescription.builder()
+                .name("e")
+                .status(EndpointStatus.IN_SERVICE)
+                .build()
+                .asyncInference())
+        .isEmpty();
+  }
+
+  @Test
   void names_areValidated() {
     assertThatThrownBy(() -> EndpointSpec.of("bad name", MODEL))
         .isInstanceOf(InvalidInputException.class);

@@ -56,6 +56,13 @@ public final class CapabilityCheck {
     if (spec.mirror().isPresent()) {
       require(providerId, has, Capability.SHADOW, "the mirror of endpoint '" + spec.name() + "'");
     }
+    if (spec.asyncInference().isPresent()) {
+      require(
+          providerId,
+          has,
+          Capability.ASYNC_INFERENCE,
+          "asynchronous endpoint '" + spec.name() + "'");
+    }
     for (DeploymentSpec d : spec.deployments()) {
       String what = "deployment '" + d.name() + "'";
       if (d.scaling().isAutoscaling()) {

@@ -127,9 +127,14 @@ final class DefaultEndpoint implements Endpoint {
     if (known != null) {
       RequestValidator.validate(request, known, name);
     }
+    // A queued inference may wait far longer than a prediction: the request's own timeout bounds
+    // it if given, else the client's operation timeout.
+    Deadline deadline =
+        Deadline.after(request.timeout().orElse(client.config().operationTimeout()));
     return client.operation(
         "submit inference to " + name,
         name,
+        deadline,
         ctx -> client.provider().submitInference(name, request, ctx));
   }
 

@@ -208,13 +208,30 @@ public final class DefaultServingClient implements ServingClient {
    */
   <T> DefaultOperation<T> operation(
       String description, String endpoint, Function<CallContext, CompletableFuture<T>> hook) {
+    return operation(description, endpoint, Deadline.after(config.operationTimeout()), hook);
+  }
+
+  /**
+   * Runs a long-running hook as an operation with the given deadline.
+   *
+   * @param description what it does
+   * @param endpoint endpoint name for listeners
+   * @param deadline when the operation must be done
+   * @param hook the provider call
+   * @param <T> the result
+   * @return the operation
+   */
+  <T> DefaultOperation<T> operation(
+      String description,
+      String endpoint,
+      Deadline deadline,
+      Function<CallContext, CompletableFuture<T>> hook) {
     String op = description.split(" ", 2)[0];
     CallInfo info = new CallInfo(providerId, op, endpoint, null);
     long start = System.nanoTime();
     fire(l -> l.onStart(info));
     DefaultOperation<T> operation =
-        DefaultOperation.start(
-            description, providerId, Deadline.after(config.operationTimeout()), scheduler, hook);
+        DefaultOperation.start(description, providerId, deadline, scheduler, hook);
     operation.future().whenComplete((v, e) -> finish(info, start, e));
     return operation;
   }

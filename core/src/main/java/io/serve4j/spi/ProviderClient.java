@@ -82,7 +82,8 @@ public interface ProviderClient extends AutoCloseable {
   CompletableFuture<List<EndpointDescription>> listEndpoints(CallContext context);
 
   /**
-   * Runs one prediction.
+   * Runs one prediction. On an asynchronous endpoint it fails with an {@link
+   * io.serve4j.InvalidInputException} telling the caller to use {@code submit}.
    *
    * @param endpoint endpoint name
    * @param request validated request
@@ -94,7 +95,9 @@ public interface ProviderClient extends AutoCloseable {
 
   /**
    * Submits an asynchronous (queued) inference and completes when its result is available. Only
-   * called when the provider declares {@link Capability#ASYNC_INFERENCE}.
+   * called when the provider declares {@link Capability#ASYNC_INFERENCE}. Waiting honours the
+   * context's deadline and stops when it is cancelled; on a real-time endpoint it fails with an
+   * {@link io.serve4j.InvalidInputException} telling the caller to use {@code predict}.
    *
    * @param endpoint endpoint name
    * @param request validated request

@@ -3,6 +3,7 @@ package io.serve4j.internal;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.serve4j.AsyncInference;
 import io.serve4j.CallInfo;
 import io.serve4j.Capability;
 import io.serve4j.EndpointDescription;
@@ -50,6 +51,7 @@ class CoreTemplateTest {
   public static final class PendingProvider implements ServingProvider, ProviderOptions {
     final AtomicReference<CallContext> lastContext = new AtomicReference<>();
     final AtomicReference<CompletableFuture<?>> lastFuture = new AtomicReference<>();
+    volatile Set<Capability> capabilities = Set.of();
 
     @Override
     public String providerId() {
@@ -63,7 +65,7 @@ class CoreTemplateTest {
 
     @Override
     public Set<Capability> capabilities() {
-      return Set.of();
+      return capabilities;
     }
 
     @Override
@@ -126,6 +128,12 @@ class CoreTemplateTest {
 
         @Override
         public CompletableFuture<InferenceResponse> predict(
+            String e, InferenceRequest r, CallContext c) {
+          return pending(c);
+        }
+
+        @Override
+        public CompletableFuture<InferenceResponse> submitInference(
             String e, InferenceRequest r, CallContext c) {
           return pending(c);
         }
@@ -238,6 +246,64 @@ class CoreTemplateTest {
           .hasMessageContaining("SHADOW")
           .hasMessageContaining("pending");
       assertThat(provider.lastContext.get()).isNull();
+    }
+  }
+
+  @Test
+  void deployAndUpdate_asyncWithoutCapability_failBeforeAnyCall() {
+    try (ServingClient c = client(Serve4j.builder())) {
+      EndpointSpec async =
+          EndpointSpec.builder()
+              .name("e")
+              .deployment(io.serve4j.DeploymentSpec.of("a", MODEL))
+              .asyncInference(AsyncInference.defaults())
+              .build();
+      assertThatThrownBy(() -> c.deploy(async))
+          .isInstanceOf(UnsupportedCapabilityException.class)
+          .hasMessageContaining("ASYNC_INFERENCE")
+          .hasMessageContaining("asynchronous endpoint 'e'");
+      assertThatThrownBy(() -> c.endpoint("e").update(async))
+          .isInstanceOf(UnsupportedCapabilityException.class)
+          .hasMessageContaining("ASYNC_INFERENCE");
+      InferenceRequest r =
+          InferenceRequest.of(Tensor.ofFloats("x", new long[] {1}, new float[] {1}));
+      assertThatThrownBy(() -> c.endpoint("e").submit(r))
+          .isInstanceOf(UnsupportedCapabilityException.class)
+          .hasMessageContaining("ASYNC_INFERENCE");
+      assertThat(provider.lastContext.get()).isNull();
+      assertThat(events).isEmpty();
+    }
+  }
+
+  @Test
+  void submit_isBoundedByTheRequestTimeout_andCancelStopsTheProvider() {
+    provider.capabilities = Set.of(Capability.ASYNC_INFERENCE);
+    try (ServingClient c = client(Serve4j.builder().operationTimeout(Duration.ofHours(1)))) {
+      InferenceRequest r =
+          InferenceRequest.builder()
+              .input(Tensor.ofFloats("x", new long[] {1}, new float[] {1}))
+              .timeout(Duration.ofMillis(200))
+              .build();
+      Operation<InferenceResponse> op = c.endpoint("e").submit(r);
+      long start = System.nanoTime();
+      assertThatThrownBy(op::await)
+          .isInstanceOf(TimeoutException.class)
+          .hasMessageContaining("submit inference to e");
+      assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(3));
+      // The timeout is reported first, then the provider is told to stop.
+      long until = System.nanoTime() + Duration.ofSeconds(2).toNanos();
+      while (!provider.lastContext.get().isCancelled() && System.nanoTime() < until) {
+        Thread.onSpinWait();
+      }
+      assertThat(provider.lastContext.get().isCancelled()).isTrue();
+
+      Operation<InferenceResponse> other =
+          c.endpoint("e")
+              .submit(InferenceRequest.of(Tensor.ofFloats("x", new long[] {1}, new float[] {1})));
+      CallContext ctx = provider.lastContext.get();
+      assertThat(ctx.deadline().remaining()).isGreaterThan(Duration.ofMinutes(59));
+      assertThat(other.cancel()).isTrue();
+      assertThat(ctx.isCancelled()).isTrue();
     }
   }
 

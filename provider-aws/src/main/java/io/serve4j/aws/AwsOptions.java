@@ -185,7 +185,8 @@ public final class AwsOptions implements ProviderOptions {
   }
 
   /**
-   * Returns the KMS key for staged artifacts, endpoint storage, data capture and batch output.
+   * Returns the KMS key for staged artifacts and asynchronous inputs, endpoint storage, data
+   * capture, batch output and asynchronous inference results.
    *
    * @return the key id or ARN
    */
@@ -212,7 +213,8 @@ public final class AwsOptions implements ProviderOptions {
   }
 
   /**
-   * Returns how often endpoint and job status is polled.
+   * Returns how often endpoint and job status is polled. The results of asynchronous inferences are
+   * polled at this interval too, but at least every 2 seconds.
    *
    * @return the interval, default 15 seconds
    */

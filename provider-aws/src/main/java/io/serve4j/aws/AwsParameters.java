@@ -17,5 +17,11 @@ public final class AwsParameters {
    */
   public static final String CUSTOM_ATTRIBUTES = "aws.custom_attributes";
 
+  /**
+   * A response parameter of an asynchronous inference ({@code Endpoint.submit}): the {@code s3://}
+   * URI SageMaker wrote the result to. The result stays there after it was read.
+   */
+  public static final String OUTPUT_LOCATION = "aws.output_location";
+
   private AwsParameters() {}
 }

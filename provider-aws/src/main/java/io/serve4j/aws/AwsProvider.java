@@ -14,15 +14,21 @@ import java.util.Set;
 import software.amazon.awssdk.regions.Region;
 
 /**
- * The {@code aws} provider: SageMaker real-time endpoints, Application Auto Scaling and batch
- * transform. Found by {@link java.util.ServiceLoader}; discovery touches no network or credentials.
+ * The {@code aws} provider: SageMaker real-time and asynchronous endpoints, Application Auto
+ * Scaling and batch transform. Found by {@link java.util.ServiceLoader}; discovery touches no
+ * network or credentials.
  *
  * <pre>{@code
  * ServingClient aws = Serve4j.client(URI.create("aws://us-east-1?role=arn:aws:iam::1:role/R"));
  * }</pre>
  *
- * <p>Asynchronous inference is not offered: a SageMaker endpoint is either real-time or
- * asynchronous, so one endpoint cannot serve both {@code predict} and {@code submit}.
+ * <p>A SageMaker endpoint is either real-time or asynchronous. An {@link io.serve4j.EndpointSpec}
+ * with {@link io.serve4j.AsyncInference} becomes an endpoint config with {@code
+ * AsyncInferenceConfig} (results under {@code s3://<staging bucket>/<prefix>/async/<endpoint>/} by
+ * default); {@code Endpoint.submit} stages the request in S3, calls {@code InvokeEndpointAsync} and
+ * polls S3 for the result, and {@code predict} on it is refused with an {@link
+ * io.serve4j.InvalidInputException}. An asynchronous endpoint has exactly one deployment and no
+ * mirror.
  */
 public final class AwsProvider implements ServingProvider {
   /** The provider id and URI scheme. */
@@ -34,6 +40,7 @@ public final class AwsProvider implements ServingProvider {
               Capability.TRAFFIC_SPLIT,
               Capability.SHADOW,
               Capability.AUTOSCALING,
+              Capability.ASYNC_INFERENCE,
               Capability.BATCH_JOBS,
               Capability.RAW_PAYLOAD,
               Capability.GPU,

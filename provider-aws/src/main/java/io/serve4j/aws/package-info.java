@@ -1,5 +1,6 @@
 /**
- * The {@code aws} provider: serve4j on Amazon SageMaker real-time endpoints and batch transform.
+ * The {@code aws} provider: serve4j on Amazon SageMaker real-time and asynchronous endpoints and
+ * batch transform.
  *
  * <pre>{@code
  * try (ServingClient aws = Serve4j.client(AwsOptions.builder()

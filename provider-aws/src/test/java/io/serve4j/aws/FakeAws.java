@@ -40,7 +40,10 @@ import java.util.stream.Collectors;
  * A stateful loopback fake of the parts of SageMaker, SageMaker Runtime, Application Auto Scaling,
  * S3 and STS that the provider calls, speaking their wire protocols (awsJson1_1 with {@code
  * X-Amz-Target}, restJson1, S3 REST/XML, STS query). Endpoints move Creating → InService after a
- * minimum time and a few describes; invocations answer like the ReLU contract model.
+ * minimum time and a few describes; invocations answer like the ReLU contract model. Endpoints
+ * whose config has an {@code AsyncInferenceConfig} take {@code InvokeEndpointAsync} instead: the
+ * fake reads the input from its S3, and writes the answer (or an armed model error) to the output
+ * (failure) path a while later.
  */
 final class FakeAws implements AutoCloseable {
   static final String ACCOUNT = "123456789012";
@@ -94,6 +97,8 @@ final class FakeAws implements AutoCloseable {
 
   private final HttpServer server;
   private final ExecutorService executor = Executors.newCachedThreadPool();
+  private final java.util.concurrent.ScheduledExecutorService queue =
+      Executors.newSingleThreadScheduledExecutor();
   private final List<Call> calls = new CopyOnWriteArrayList<>();
   private final Map<String, JsonNode> models = new ConcurrentHashMap<>();
   private final Map<String, JsonNode> configs = new ConcurrentHashMap<>();
@@ -110,6 +115,7 @@ final class FakeAws implements AutoCloseable {
   private volatile Duration deployTime = Duration.ofMillis(600);
   private volatile int minPolls = 2;
   private volatile String modelErrorMessage;
+  private volatile Duration asyncDelay = Duration.ofMillis(300);
   private volatile String fault;
   private final ConcurrentLinkedQueue<Fault> injected = new ConcurrentLinkedQueue<>();
 
@@ -155,6 +161,12 @@ final class FakeAws implements AutoCloseable {
    */
   void delay(String operation, Duration delay) {
     delays.put(operation, delay);
+  }
+
+  /** How long an asynchronous inference stays queued before its result is written. */
+  FakeAws asyncDelay(Duration d) {
+    this.asyncDelay = d;
+    return this;
   }
 
   /** Answers the next invocation with a container error (ModelError, 424). */
@@ -236,6 +248,7 @@ final class FakeAws implements AutoCloseable {
   public void close() {
     server.stop(0);
     executor.shutdownNow();
+    queue.shutdownNow();
   }
 
   // ---------------------------------------------------------------- dispatch
@@ -258,6 +271,8 @@ final class FakeAws implements AutoCloseable {
         json(ex, scaling(target.substring(target.indexOf('.') + 1), (ObjectNode) call.json()));
       } else if (path.matches("/endpoints/[^/]+/invocations")) {
         invoke(ex, call, URLDecoder.decode(path.split("/")[2], StandardCharsets.UTF_8));
+      } else if (path.matches("/endpoints/[^/]+/async-invocations")) {
+        invokeAsync(ex, call, URLDecoder.decode(path.split("/")[2], StandardCharsets.UTF_8));
       } else if ("POST".equals(call.method())
           && path.equals("/")
           && new String(body, StandardCharsets.UTF_8).contains("Action=GetCallerIdentity")) {
@@ -283,6 +298,9 @@ final class FakeAws implements AutoCloseable {
     }
     if (call.path().matches("/endpoints/[^/]+/invocations")) {
       return "InvokeEndpoint";
+    }
+    if (call.path().matches("/endpoints/[^/]+/async-invocations")) {
+      return "InvokeEndpointAsync";
     }
     if ("POST".equals(call.method())
         && call.path().equals("/")
@@ -695,6 +713,16 @@ final class FakeAws implements AutoCloseable {
       throw new AwsError(
           400, "ValidationError", "Endpoint " + name + " of account " + ACCOUNT + " not found.");
     }
+    if (asyncConfig(e) != null) {
+      // SageMaker refuses InvokeEndpoint on an asynchronous endpoint with a 400 ValidationError;
+      // its exact wording is undocumented, this message is the fake's approximation.
+      throw new AwsError(
+          400,
+          "ValidationError",
+          "Endpoint "
+              + name
+              + " is configured for asynchronous inference; invoke it with InvokeEndpointAsync.");
+    }
     Fault next = injected.poll();
     if (next != null) {
       if (!inject(ex, next)) {
@@ -749,24 +777,107 @@ final class FakeAws implements AutoCloseable {
       }
     }
     String contentType = call.header("Content-Type");
-    byte[] answer;
-    if (contentType != null && contentType.startsWith("application/json")) {
-      InferenceRequest request = OipJson.readRequest(call.body());
-      answer = OipJson.writeResponse(ContractModels.reluAnswer(request));
-    } else {
-      String csv = new String(call.body(), StandardCharsets.UTF_8).trim();
-      answer =
-          java.util.Arrays.stream(csv.split(","))
-              .map(s -> String.valueOf(Math.max(0f, Float.parseFloat(s.trim()))))
-              .collect(Collectors.joining(","))
-              .getBytes(StandardCharsets.UTF_8);
-    }
+    byte[] answer = answer(contentType, call.body());
     ex.getResponseHeaders().add("x-Amzn-Invoked-Production-Variant", variant);
     String attributes = call.header("X-Amzn-SageMaker-Custom-Attributes");
     if (attributes != null) {
       ex.getResponseHeaders().add("X-Amzn-SageMaker-Custom-Attributes", "echo:" + attributes);
     }
     send(ex, 200, contentType == null ? "application/octet-stream" : contentType, null, answer);
+  }
+
+  private JsonNode asyncConfig(Endpoint e) {
+    JsonNode config = configs.get(e.config);
+    JsonNode async = config == null ? null : config.get("AsyncInferenceConfig");
+    return async == null || async.isNull() ? null : async;
+  }
+
+  /**
+   * InvokeEndpointAsync: answers 202 with where the result will be, then writes it (or the armed
+   * model error as the failure) after {@link #asyncDelay(Duration)}.
+   */
+  private void invokeAsync(HttpExchange ex, Call call, String name) throws IOException {
+    throttleCheck("InvokeEndpointAsync");
+    predictions.incrementAndGet();
+    Endpoint e = endpoints.get(name);
+    if (e == null) {
+      throw new AwsError(
+          400, "ValidationError", "Endpoint " + name + " of account " + ACCOUNT + " not found.");
+    }
+    JsonNode async = asyncConfig(e);
+    if (async == null) {
+      // The fake's approximation of SageMaker's (undocumented) wording for this refusal.
+      throw new AwsError(
+          400,
+          "ValidationError",
+          "Endpoint "
+              + name
+              + " is not configured for asynchronous inference; invoke it with InvokeEndpoint.");
+    }
+    String input = call.header("X-Amzn-SageMaker-InputLocation");
+    if (input == null || !input.startsWith("s3://")) {
+      throw new AwsError(400, "ValidationError", "InputLocation must be an S3 URI: " + input);
+    }
+    String id = call.header("X-Amzn-SageMaker-Inference-Id");
+    if (id == null) {
+      id = UUID.randomUUID().toString();
+    }
+    String object = UUID.randomUUID().toString();
+    String output = join(async.at("/OutputConfig/S3OutputPath").asText(), object + ".out");
+    String failurePath = async.at("/OutputConfig/S3FailurePath").asText("");
+    String failure = failurePath.isEmpty() ? null : join(failurePath, object + "-error.out");
+    String contentType = call.header("X-Amzn-SageMaker-Content-Type");
+    String error = modelErrorMessage;
+    modelErrorMessage = null;
+    queue.schedule(
+        () -> {
+          byte[] in = objects.get(input.substring("s3://".length()));
+          try {
+            if (error != null) {
+              throw new IllegalStateException(error);
+            }
+            if (in == null) {
+              throw new IllegalStateException("could not read input " + input);
+            }
+            put(output, answer(contentType, in));
+          } catch (RuntimeException failed) {
+            if (failure != null) {
+              put(failure, failed.getMessage().getBytes(StandardCharsets.UTF_8));
+            }
+          }
+        },
+        asyncDelay.toMillis(),
+        java.util.concurrent.TimeUnit.MILLISECONDS);
+    ex.getResponseHeaders().add("X-Amzn-SageMaker-OutputLocation", output);
+    if (failure != null) {
+      ex.getResponseHeaders().add("X-Amzn-SageMaker-FailureLocation", failure);
+    }
+    ObjectNode body = JSON.createObjectNode().put("InferenceId", id);
+    send(ex, 202, "application/json", null, JSON.writeValueAsBytes(body));
+  }
+
+  private static String join(String prefix, String name) {
+    return prefix.endsWith("/") ? prefix + name : prefix + "/" + name;
+  }
+
+  private void put(String s3Uri, byte[] data) {
+    String id = s3Uri.substring("s3://".length());
+    if (buckets.contains(id.substring(0, id.indexOf('/')))) {
+      objects.put(id, data);
+    }
+  }
+
+  /** What the ReLU container answers: OIP JSON for JSON, element-wise ReLU of CSV otherwise. */
+  private static byte[] answer(String contentType, byte[] body) {
+    if (contentType != null && contentType.startsWith("application/json")) {
+      InferenceRequest request = OipJson.readRequest(body);
+      return OipJson.writeResponse(ContractModels.reluAnswer(request));
+    }
+    String csv = new String(body, StandardCharsets.UTF_8).trim();
+    return java.util.Arrays.stream(csv.split(","))
+        .map(s -> String.valueOf(Math.max(0f, Float.parseFloat(s.trim()))))
+        .collect(Collectors.joining(","))
+        .getBytes(StandardCharsets.UTF_8);
   }
 
   /**

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assumptions.abort;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.serve4j.Accelerator;
+import io.serve4j.AsyncInference;
 import io.serve4j.BatchJobSpec;
 import io.serve4j.Capability;
 import io.serve4j.DeploymentSpec;
@@ -63,6 +64,8 @@ import org.junit.jupiter.api.Timeout;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @Timeout(180)
 public abstract class ServingProviderContract {
+  private static final Duration ASYNC_WAIT = Duration.ofMinutes(1);
+
   private ContractFixture fixture;
   private ServingClient client;
   private final List<String> created = new ArrayList<>();
@@ -415,16 +418,72 @@ public abstract class ServingProviderContract {
   }
 
   @Test
-  void asyncInference_matchesSync_orIsUnsupported() {
-    Endpoint endpoint = deploy(EndpointSpec.of(newName(), fixture.reluModel()));
-    InferenceRequest request = ContractModels.reluRequest(-3, 4);
-    if (!client.capabilities().contains(Capability.ASYNC_INFERENCE)) {
-      assertThatThrownBy(() -> endpoint.submit(request))
-          .isInstanceOf(UnsupportedCapabilityException.class);
-      abort("provider has no ASYNC_INFERENCE; typed refusal checked");
-    }
-    assertThat(endpoint.submit(request).await().outputs())
-        .isEqualTo(endpoint.predict(request).outputs());
+  void asyncInference_withoutCapability_isRefusedTypedBeforeAnyCall() {
+    assumeTrue(
+        !client.capabilities().contains(Capability.ASYNC_INFERENCE),
+        "provider has ASYNC_INFERENCE; the async cases below cover it");
+    EndpointSpec spec =
+        EndpointSpec.builder()
+            .name(newName())
+            .deployment(DeploymentSpec.of("default", fixture.reluModel()))
+            .asyncInference(AsyncInference.defaults())
+            .build();
+    long before = fixture.predictionsReceived();
+    assertThatThrownBy(() -> client.deploy(spec))
+        .isInstanceOf(UnsupportedCapabilityException.class)
+        .hasMessageContaining(Capability.ASYNC_INFERENCE.name());
+    assertThatThrownBy(() -> client.endpoint(spec.name()).submit(ContractModels.reluRequest(1, 2)))
+        .isInstanceOf(UnsupportedCapabilityException.class)
+        .hasMessageContaining(Capability.ASYNC_INFERENCE.name());
+    assertThat(fixture.predictionsReceived()).isEqualTo(before);
+    assertThat(client.listEndpoints())
+        .extracting(EndpointDescription::name)
+        .doesNotContain(spec.name());
+  }
+
+  @Test
+  void asyncInference_submitAnswersLikeTheModel_andDescribeSaysAsynchronous() {
+    assumeTrue(
+        client.capabilities().contains(Capability.ASYNC_INFERENCE),
+        "provider has no ASYNC_INFERENCE; the refusal case covers it");
+    Endpoint endpoint =
+        deploy(
+            EndpointSpec.builder()
+                .name(newName())
+                .deployment(DeploymentSpec.of("default", fixture.reluModel()))
+                .asyncInference(AsyncInference.defaults())
+                .build());
+    EndpointDescription d = endpoint.describe();
+    assertThat(d.status()).isEqualTo(EndpointStatus.IN_SERVICE);
+    assertThat(d.asyncInference()).isPresent();
+    InferenceResponse r = endpoint.submit(ContractModels.reluRequest(-3, 4)).await(ASYNC_WAIT);
+    assertThat(r.outputs())
+        .isEqualTo(ContractModels.reluAnswer(ContractModels.reluRequest(-3, 4)).outputs());
+    assertRelu(r, -3, 4);
+    assertRelu(endpoint.submit(ContractModels.reluRequest(7, -0.5f)).await(ASYNC_WAIT), 7, -0.5f);
+  }
+
+  @Test
+  void asyncInference_predictOnAsyncAndSubmitOnRealTime_areInvalidInput() {
+    assumeTrue(
+        client.capabilities().contains(Capability.ASYNC_INFERENCE),
+        "provider has no ASYNC_INFERENCE; the refusal case covers it");
+    Endpoint async =
+        deploy(
+            EndpointSpec.builder()
+                .name(newName())
+                .deployment(DeploymentSpec.of("default", fixture.reluModel()))
+                .asyncInference(AsyncInference.defaults())
+                .build());
+    assertThatThrownBy(() -> async.predict(ContractModels.reluRequest(1, 2)))
+        .isInstanceOf(InvalidInputException.class)
+        .hasMessageContaining("asynchronous")
+        .hasMessageContaining("submit");
+    Endpoint realTime = deploy(EndpointSpec.of(newName(), fixture.reluModel()));
+    assertThatThrownBy(() -> realTime.submit(ContractModels.reluRequest(1, 2)).await(ASYNC_WAIT))
+        .isInstanceOf(InvalidInputException.class)
+        .hasMessageContaining("real-time")
+        .hasMessageContaining("predict");
   }
 
   @Test

@@ -2,6 +2,7 @@ package io.serve4j.aws.internal;
 
 import io.serve4j.Accelerator;
 import io.serve4j.AcceleratorCatalog;
+import io.serve4j.AsyncInference;
 import io.serve4j.BatchJobDescription;
 import io.serve4j.BatchJobSpec;
 import io.serve4j.BatchJobStatus;
@@ -29,6 +30,8 @@ import io.serve4j.spi.Polling;
 import io.serve4j.spi.ProviderClient;
 import io.serve4j.spi.ProviderContext;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -48,6 +51,7 @@ import software.amazon.awssdk.awscore.AwsRequestOverrideConfiguration;
 import software.amazon.awssdk.awscore.client.builder.AwsAsyncClientBuilder;
 import software.amazon.awssdk.awscore.client.builder.AwsClientBuilder;
 import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
+import software.amazon.awssdk.core.ResponseBytes;
 import software.amazon.awssdk.core.SdkBytes;
 import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.http.async.SdkAsyncHttpClient;
@@ -66,8 +70,11 @@ import software.amazon.awssdk.services.applicationautoscaling.model.ScalableTarg
 import software.amazon.awssdk.services.applicationautoscaling.model.ServiceNamespace;
 import software.amazon.awssdk.services.applicationautoscaling.model.TargetTrackingScalingPolicyConfiguration;
 import software.amazon.awssdk.services.s3.S3AsyncClient;
+import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 import software.amazon.awssdk.services.sagemaker.SageMakerAsyncClient;
 import software.amazon.awssdk.services.sagemaker.model.Alarm;
+import software.amazon.awssdk.services.sagemaker.model.AsyncInferenceConfig;
+import software.amazon.awssdk.services.sagemaker.model.AsyncInferenceOutputConfig;
 import software.amazon.awssdk.services.sagemaker.model.AutoRollbackConfig;
 import software.amazon.awssdk.services.sagemaker.model.BatchStrategy;
 import software.amazon.awssdk.services.sagemaker.model.BlueGreenUpdatePolicy;
@@ -95,6 +102,8 @@ import software.amazon.awssdk.services.sagemaker.model.TrafficRoutingConfigType;
 import software.amazon.awssdk.services.sagemaker.model.TransformJobStatus;
 import software.amazon.awssdk.services.sagemaker.model.VpcConfig;
 import software.amazon.awssdk.services.sagemakerruntime.SageMakerRuntimeAsyncClient;
+import software.amazon.awssdk.services.sagemakerruntime.model.InvokeEndpointAsyncRequest;
+import software.amazon.awssdk.services.sagemakerruntime.model.InvokeEndpointAsyncResponse;
 import software.amazon.awssdk.services.sagemakerruntime.model.InvokeEndpointRequest;
 import software.amazon.awssdk.services.sagemakerruntime.model.InvokeEndpointResponse;
 import software.amazon.awssdk.services.sts.StsAsyncClient;
@@ -110,6 +119,20 @@ public final class AwsClient implements ProviderClient {
   static final String ENV_TRITON_MODEL = "SAGEMAKER_TRITON_DEFAULT_MODEL_NAME";
   private static final String JSON = "application/json";
   private static final int MAX_ENV_VALUE = 1024;
+
+  /** RequestTTLSeconds of InvokeEndpointAsync: how long a request may wait in the queue. */
+  static final int MIN_REQUEST_TTL_SECONDS = 60;
+
+  static final int MAX_REQUEST_TTL_SECONDS = 21_600;
+
+  /** InvocationTimeoutSeconds of InvokeEndpointAsync: how long the container may work on it. */
+  static final int MAX_INVOCATION_TIMEOUT_SECONDS = 3_600;
+
+  /** Results of asynchronous inferences are looked for at least this often. */
+  static final Duration MAX_RESULT_POLL_INTERVAL = Duration.ofSeconds(2);
+
+  /** How much of a container's failure text goes into the exception message. */
+  static final int MAX_FAILURE_TEXT = 2_000;
 
   private final AwsOptions options;
   private final ProviderContext context;
@@ -495,9 +518,34 @@ public final class AwsClient implements ProviderClient {
     request.targetDeployment().ifPresent(b::targetVariant);
     request.id().filter(id -> id.length() <= 64).ifPresent(b::inferenceId);
     InvokeEndpointRequest invoke = b.build();
-    return AwsCalls.call(
-            "InvokeEndpoint on endpoint '" + endpoint + "'", () -> runtime.invokeEndpoint(invoke))
-        .thenApply(r -> toResponse(request, r));
+    CompletableFuture<InferenceResponse> call =
+        AwsCalls.call(
+                "InvokeEndpoint on endpoint '" + endpoint + "'",
+                () -> runtime.invokeEndpoint(invoke))
+            .thenApply(r -> toResponse(request, r));
+    return rethrowInvocationStyle(
+        call, "endpoint '" + endpoint + "' is asynchronous: use Endpoint.submit, not predict");
+  }
+
+  /** Turns SageMaker's refusal of the wrong invocation style into an actionable message. */
+  private static <T> CompletableFuture<T> rethrowInvocationStyle(
+      CompletableFuture<T> call, String hint) {
+    CompletableFuture<T> out = new CompletableFuture<>();
+    call.whenComplete(
+        (v, e) -> {
+          if (e == null) {
+            out.complete(v);
+          } else {
+            out.completeExceptionally(AwsErrors.invocationStyle(e, hint));
+          }
+        });
+    out.whenComplete(
+        (v, e) -> {
+          if (out.isCancelled()) {
+            call.cancel(true);
+          }
+        });
+    return out;
   }
 
   private static InferenceRequest withoutAttributes(InferenceRequest request) {
@@ -536,6 +584,266 @@ public final class AwsClient implements ProviderClient {
       b.parameter(AwsParameters.CUSTOM_ATTRIBUTES, r.customAttributes());
     }
     return b.build();
+  }
+
+  // ---------------------------------------------------------------- asynchronous inference
+
+  /**
+   * Stages the request to S3 as the OIP JSON {@code predict} sends (a raw payload as it is), calls
+   * {@code InvokeEndpointAsync}, then polls S3 for the result or the failure SageMaker writes,
+   * within the caller's deadline and until cancelled. The staged input is deleted afterwards.
+   */
+  @Override
+  public CompletableFuture<InferenceResponse> submitInference(
+      String endpoint, InferenceRequest request, CallContext ctx) {
+    if (request.targetDeployment().isPresent()) {
+      return CompletableFuture.failedFuture(
+          AwsErrors.clientError(
+              ErrorCategory.INVALID_INPUT,
+              "InvokeEndpointAsync cannot pin a deployment (an asynchronous SageMaker endpoint has"
+                  + " exactly one); drop targetDeployment from the request to endpoint '"
+                  + endpoint
+                  + "'"));
+    }
+    String inferenceId = request.id().filter(AwsClient::isInferenceId).orElse(ctx.requestId());
+    Object attributes = request.parameters().get(AwsParameters.CUSTOM_ATTRIBUTES);
+    byte[] body;
+    String contentType;
+    try {
+      if (request.payload().isPresent()) {
+        body = request.payload().get().bytes();
+        contentType = request.payload().get().contentType();
+      } else {
+        body = OipJson.writeRequest(attributes == null ? request : withoutAttributes(request));
+        contentType = JSON;
+      }
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+    ctx.progress("staging the input of inference " + inferenceId, 0.0);
+    CompletableFuture<URI> staged =
+        stagingBucket(ctx)
+            .thenCompose(
+                bucket -> {
+                  String key =
+                      asyncPrefix(endpoint)
+                          + "input/"
+                          + safe(inferenceId)
+                          + (contentType.startsWith(JSON) ? ".json" : ".bin");
+                  return staging
+                      .put(bucket, key, body, contentType, ctx)
+                      .thenApply(x -> URI.create("s3://" + bucket + "/" + key));
+                });
+    CompletableFuture<InferenceResponse> result =
+        staged
+            .thenCompose(
+                input -> {
+                  checkCancelled(ctx);
+                  ctx.progress("submitting inference " + inferenceId + " to " + endpoint, 0.1);
+                  InvokeEndpointAsyncRequest.Builder b =
+                      InvokeEndpointAsyncRequest.builder()
+                          .endpointName(endpoint)
+                          .inputLocation(input.toString())
+                          .contentType(contentType)
+                          .inferenceId(inferenceId)
+                          .overrideConfiguration(timeout(ctx));
+                  if (request.payload().isEmpty()) {
+                    b.accept(JSON);
+                  }
+                  if (attributes != null) {
+                    b.customAttributes(String.valueOf(attributes));
+                  }
+                  if (ctx.deadline().isFinite()) {
+                    long left = Math.max(1, ctx.deadline().remaining().toSeconds());
+                    b.requestTTLSeconds(
+                            (int)
+                                Math.min(
+                                    MAX_REQUEST_TTL_SECONDS,
+                                    Math.max(MIN_REQUEST_TTL_SECONDS, left)))
+                        .invocationTimeoutSeconds(
+                            (int) Math.min(MAX_INVOCATION_TIMEOUT_SECONDS, left));
+                  }
+                  InvokeEndpointAsyncRequest invoke = b.build();
+                  return rethrowInvocationStyle(
+                      AwsCalls.call(
+                          "InvokeEndpointAsync on endpoint '" + endpoint + "'",
+                          () -> runtime.invokeEndpointAsync(invoke)),
+                      "endpoint '" + endpoint + "' is real-time: use Endpoint.predict, not submit");
+                })
+            .thenCompose(r -> awaitResult(endpoint, inferenceId, r, ctx))
+            .thenApply(out -> toAsyncResponse(request, inferenceId, out));
+    // Whatever the outcome (result, failure, timeout, cancellation), the staged input goes once
+    // it is written: a request still queued then fails on SageMaker instead of running.
+    result.whenComplete(
+        (v, e) ->
+            staged.whenComplete(
+                (input, pe) -> {
+                  if (input != null) {
+                    staging.deleteQuietly(input.getHost(), S3Staging.key(input));
+                  }
+                }));
+    return result;
+  }
+
+  /** The S3 object SageMaker wrote for an asynchronous inference. */
+  private record AsyncOutcome(
+      URI location, ResponseBytes<GetObjectResponse> object, boolean failed) {
+    boolean done() {
+      return object != null;
+    }
+  }
+
+  private CompletableFuture<AsyncOutcome> awaitResult(
+      String endpoint, String inferenceId, InvokeEndpointAsyncResponse r, CallContext ctx) {
+    if (r.outputLocation() == null) {
+      return CompletableFuture.failedFuture(
+          AwsErrors.error(
+              ErrorCategory.INTERNAL,
+              "InvokeEndpointAsync on endpoint '"
+                  + endpoint
+                  + "' accepted inference "
+                  + inferenceId
+                  + " but named no output location"));
+    }
+    URI output = URI.create(r.outputLocation());
+    URI failure = r.failureLocation() != null ? URI.create(r.failureLocation()) : null;
+    String id = r.inferenceId() != null ? r.inferenceId() : inferenceId;
+    ctx.progress("inference " + id + " is queued on endpoint " + endpoint, 0.2);
+    Duration interval =
+        options.pollInterval().compareTo(MAX_RESULT_POLL_INTERVAL) < 0
+            ? options.pollInterval()
+            : MAX_RESULT_POLL_INTERVAL;
+    return Polling.until(
+            () ->
+                staging
+                    .getIfExists(output, ctx)
+                    .thenCompose(
+                        o -> {
+                          if (o.isPresent() || failure == null) {
+                            return CompletableFuture.completedFuture(
+                                new AsyncOutcome(output, o.orElse(null), false));
+                          }
+                          return staging
+                              .getIfExists(failure, ctx)
+                              .thenApply(f -> new AsyncOutcome(failure, f.orElse(null), true));
+                        }),
+            AsyncOutcome::done,
+            o ->
+                "inference "
+                    + id
+                    + " is queued or running on endpoint "
+                    + endpoint
+                    + "; its result goes to "
+                    + output,
+            interval,
+            ctx,
+            context.scheduler())
+        .thenApply(
+            o -> {
+              if (o.failed) {
+                throw AwsErrors.error(
+                    ErrorCategory.MODEL_ERROR,
+                    "asynchronous inference "
+                        + id
+                        + " on endpoint '"
+                        + endpoint
+                        + "' failed in the model container: "
+                        + failureText(o.object.asByteArray())
+                        + " (failure written to "
+                        + o.location
+                        + ")");
+              }
+              ctx.progress("inference " + id + " finished", 1.0);
+              return o;
+            });
+  }
+
+  static String failureText(byte[] bytes) {
+    String text = new String(bytes, StandardCharsets.UTF_8).strip();
+    if (text.isEmpty()) {
+      return "(empty failure object)";
+    }
+    return text.length() <= MAX_FAILURE_TEXT
+        ? text
+        : text.substring(0, MAX_FAILURE_TEXT) + "... (" + text.length() + " characters)";
+  }
+
+  private static InferenceResponse toAsyncResponse(
+      InferenceRequest request, String inferenceId, AsyncOutcome out) {
+    byte[] body = out.object.asByteArray();
+    InferenceResponse.Builder b;
+    if (request.payload().isPresent()) {
+      String type = out.object.response().contentType();
+      b =
+          InferenceResponse.builder()
+              .payload(Payload.of(body, type != null ? type : "application/octet-stream"));
+    } else {
+      b = OipJson.readResponse(body).toBuilder();
+    }
+    return b.id(inferenceId)
+        .parameter(AwsParameters.OUTPUT_LOCATION, out.location.toString())
+        .build();
+  }
+
+  /** SageMaker's InferenceId: 1-64 printable ASCII characters. */
+  private static boolean isInferenceId(String id) {
+    return !id.isEmpty() && id.length() <= 64 && id.chars().allMatch(c -> c > 32 && c < 127);
+  }
+
+  /** Where asynchronous inference objects of an endpoint go under the staging prefix. */
+  private String asyncPrefix(String endpoint) {
+    return options.stagingPrefix() + "/async/" + endpoint + "/";
+  }
+
+  private CompletableFuture<AsyncInferenceConfig> asyncConfig(
+      String endpoint, AsyncInference a, CallContext ctx) {
+    boolean defaults = a.outputLocation().isEmpty() || a.failureLocation().isEmpty();
+    CompletableFuture<String> bucket =
+        defaults ? stagingBucket(ctx) : CompletableFuture.completedFuture(null);
+    return bucket.thenApply(
+        b -> {
+          String base = "s3://" + b + "/" + asyncPrefix(endpoint);
+          AsyncInferenceOutputConfig.Builder out =
+              AsyncInferenceOutputConfig.builder()
+                  .s3OutputPath(a.outputLocation().map(URI::toString).orElse(base + "output/"))
+                  .s3FailurePath(a.failureLocation().map(URI::toString).orElse(base + "failure/"));
+          options.kmsKeyId().ifPresent(out::kmsKeyId);
+          AsyncInferenceConfig.Builder c = AsyncInferenceConfig.builder().outputConfig(out.build());
+          a.maxConcurrentInvocationsPerInstance()
+              .ifPresent(m -> c.clientConfig(cc -> cc.maxConcurrentInvocationsPerInstance(m)));
+          return c.build();
+        });
+  }
+
+  private static AsyncInference fromConfig(AsyncInferenceConfig c) {
+    AsyncInference.Builder b = AsyncInference.builder();
+    AsyncInferenceOutputConfig out = c.outputConfig();
+    if (out != null) {
+      b.outputLocation(location(out.s3OutputPath())).failureLocation(location(out.s3FailurePath()));
+    }
+    if (c.clientConfig() != null
+        && c.clientConfig().maxConcurrentInvocationsPerInstance() != null) {
+      b.maxConcurrentInvocationsPerInstance(c.clientConfig().maxConcurrentInvocationsPerInstance());
+    }
+    try {
+      return b.build();
+    } catch (RuntimeException e) {
+      // Reported settings serve4j would refuse (a concurrency out of range): the endpoint is still
+      // asynchronous.
+      return AsyncInference.defaults();
+    }
+  }
+
+  private static URI location(String s) {
+    if (s == null || s.isEmpty()) {
+      return null;
+    }
+    try {
+      URI u = URI.create(s);
+      return u.isAbsolute() && !u.isOpaque() ? u : null;
+    } catch (IllegalArgumentException e) {
+      return null;
+    }
   }
 
   // ---------------------------------------------------------------- batch transform
@@ -742,6 +1050,7 @@ public final class AwsClient implements ProviderClient {
               + "' has "
               + production);
     }
+    spec.asyncInference().ifPresent(a -> checkAsync(spec, a));
     List<VariantPlan> variants = new ArrayList<>();
     for (DeploymentSpec d : spec.deployments()) {
       boolean shadow = d.name().equals(shadowName);
@@ -760,6 +1069,34 @@ public final class AwsClient implements ProviderClient {
               shadow));
     }
     return new Plan(spec, trim(spec.name(), 50) + "-" + suffix, role, variants);
+  }
+
+  /**
+   * What SageMaker refuses with an asynchronous endpoint config, refused before any call: shadow
+   * variants (SageMaker's shadow tests exclude asynchronous inference) and more than one production
+   * variant (an asynchronous endpoint config takes a single instance-based variant, and
+   * InvokeEndpointAsync has no target variant); result locations must be in S3.
+   */
+  private static void checkAsync(EndpointSpec spec, AsyncInference a) {
+    String name = "asynchronous endpoint '" + spec.name() + "'";
+    if (spec.mirror().isPresent()) {
+      throw AwsErrors.clientError(
+          ErrorCategory.INVALID_INPUT,
+          name
+              + " cannot have a mirror: SageMaker shadow variants do not support asynchronous"
+              + " inference");
+    }
+    if (spec.deployments().size() != 1) {
+      throw AwsErrors.clientError(
+          ErrorCategory.INVALID_INPUT,
+          name
+              + " must have exactly one deployment, has "
+              + spec.deployments().size()
+              + ": SageMaker takes a single production variant in an asynchronous endpoint config"
+              + " and InvokeEndpointAsync cannot route between variants");
+    }
+    a.outputLocation().ifPresent(u -> requireS3(u, "asyncInference outputLocation of " + name));
+    a.failureLocation().ifPresent(u -> requireS3(u, "asyncInference failureLocation of " + name));
   }
 
   private String image(Model model, Accelerator accelerator) {
@@ -874,6 +1211,15 @@ public final class AwsClient implements ProviderClient {
 
   private CompletableFuture<Void> createConfig(Plan plan, CallContext ctx) {
     checkCancelled(ctx);
+    return plan.spec
+        .asyncInference()
+        .map(a -> asyncConfig(plan.spec.name(), a, ctx))
+        .orElse(CompletableFuture.completedFuture(null))
+        .thenCompose(async -> createConfig(plan, async, ctx));
+  }
+
+  private CompletableFuture<Void> createConfig(
+      Plan plan, AsyncInferenceConfig async, CallContext ctx) {
     List<ProductionVariant> production = new ArrayList<>();
     List<ProductionVariant> shadows = new ArrayList<>();
     for (VariantPlan v : plan.variants) {
@@ -898,6 +1244,9 @@ public final class AwsClient implements ProviderClient {
                           .overrideConfiguration(timeout(ctx));
                       if (!shadows.isEmpty()) {
                         r.shadowProductionVariants(shadows);
+                      }
+                      if (async != null) {
+                        r.asyncInferenceConfig(async);
                       }
                       options.kmsKeyId().ifPresent(r::kmsKeyId);
                       options
@@ -1004,17 +1353,35 @@ public final class AwsClient implements ProviderClient {
                                                   plan.spec.name(),
                                                   v.variantName,
                                                   s.metric().orElseThrow(),
-                                                  s.target()))
+                                                  s.target(),
+                                                  plan.spec.asyncInference().isPresent()))
                                           .overrideConfiguration(timeout(ctx)))))
               .thenApply(x -> null);
     }
     return chain;
   }
 
+  /**
+   * The target tracking of one variant. On an asynchronous endpoint, invocations per instance
+   * become the queue's {@code ApproximateBacklogSizePerInstance} (namespace {@code AWS/SageMaker},
+   * dimension {@code EndpointName}), the metric SageMaker's documentation tracks to autoscale
+   * asynchronous endpoints; the target is then queued requests per instance.
+   */
   private static TargetTrackingScalingPolicyConfiguration tracking(
-      String endpoint, String variant, ScalingMetric metric, double target) {
+      String endpoint, String variant, ScalingMetric metric, double target, boolean async) {
     TargetTrackingScalingPolicyConfiguration.Builder b =
         TargetTrackingScalingPolicyConfiguration.builder().targetValue(target);
+    if (metric == ScalingMetric.INVOCATIONS_PER_INSTANCE && async) {
+      return b.customizedMetricSpecification(
+              CustomizedMetricSpecification.builder()
+                  .metricName("ApproximateBacklogSizePerInstance")
+                  .namespace("AWS/SageMaker")
+                  .dimensions(
+                      MetricDimension.builder().name("EndpointName").value(endpoint).build())
+                  .statistic(MetricStatistic.AVERAGE)
+                  .build())
+          .build();
+    }
     if (metric == ScalingMetric.INVOCATIONS_PER_INSTANCE) {
       return b.predefinedMetricSpecification(
               PredefinedMetricSpecification.builder()
@@ -1227,6 +1594,9 @@ public final class AwsClient implements ProviderClient {
     }
     b.traffic(percentages(weights));
     mirrorOf(c, live).ifPresent(b::mirror);
+    if (c.asyncInferenceConfig() != null) {
+      b.asyncInference(fromConfig(c.asyncInferenceConfig()));
+    }
     return b.build();
   }
 

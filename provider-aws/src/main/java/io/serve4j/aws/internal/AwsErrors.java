@@ -268,6 +268,51 @@ public final class AwsErrors {
   }
 
   /**
+   * Whether SageMaker Runtime refused an invocation because the endpoint is of the other kind:
+   * {@code InvokeEndpoint} on an asynchronous endpoint, or {@code InvokeEndpointAsync} on a
+   * real-time one. Both are a 400 validation error whose message names asynchronous inference; the
+   * exact wording is not documented, so this matches on "async" in the service's message (not in
+   * serve4j's own text).
+   *
+   * @param code the AWS error code
+   * @param message the AWS message
+   * @return true for such a refusal
+   */
+  static boolean isInvocationStyleMismatch(String code, String message) {
+    return ("ValidationError".equals(code) || "ValidationException".equals(code))
+        && message != null
+        && message.toLowerCase(Locale.ROOT).contains("async")
+        && categoryOf(code, 400, message) == ErrorCategory.INVALID_INPUT;
+  }
+
+  /**
+   * Rewrites an invocation-style refusal ({@link #isInvocationStyleMismatch}) into an {@link
+   * io.serve4j.InvalidInputException} that tells the caller what to call instead; any other failure
+   * is returned unchanged.
+   *
+   * @param error the mapped failure of an invocation
+   * @param hint what to say, e.g. "endpoint 'x' is asynchronous: use Endpoint.submit"
+   * @return the failure to report
+   */
+  static Throwable invocationStyle(Throwable error, String hint) {
+    Throwable t = unwrap(error);
+    if (t instanceof ServingException se
+        && se.category() == ErrorCategory.INVALID_INPUT
+        && se.getCause() instanceof AwsServiceException ase
+        && ase.awsErrorDetails() != null
+        && isInvocationStyleMismatch(
+            ase.awsErrorDetails().errorCode(), ase.awsErrorDetails().errorMessage())) {
+      ServingException rewritten =
+          se.toBuilder()
+              .message(hint + " (SageMaker said: " + ase.awsErrorDetails().errorMessage() + ")")
+              .build();
+      rewritten.setStackTrace(se.getStackTrace());
+      return rewritten;
+    }
+    return t;
+  }
+
+  /**
    * Whether a failure is the service saying "not found".
    *
    * @param error the failure

@@ -25,20 +25,25 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.function.Function;
 import software.amazon.awssdk.core.FileRequestBodyConfiguration;
+import software.amazon.awssdk.core.ResponseBytes;
 import software.amazon.awssdk.core.async.AsyncRequestBody;
+import software.amazon.awssdk.core.async.AsyncResponseTransformer;
 import software.amazon.awssdk.services.s3.S3AsyncClient;
 import software.amazon.awssdk.services.s3.model.CompletedMultipartUpload;
 import software.amazon.awssdk.services.s3.model.CompletedPart;
 import software.amazon.awssdk.services.s3.model.CreateMultipartUploadRequest;
+import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 import software.amazon.awssdk.services.s3.model.PutObjectRequest;
 import software.amazon.awssdk.services.s3.model.ServerSideEncryption;
 
 /**
  * Stages model artifacts to S3 as the {@code model.tar.gz} SageMaker loads: ONNX files become a
  * Triton model repository, other local files and directories are archived as they are, {@code
- * s3://} archives are used in place. Large archives are uploaded in parts.
+ * s3://} archives are used in place. Large archives are uploaded in parts. Also stages the inputs
+ * of asynchronous inferences and reads their results.
  */
 final class S3Staging {
+  private static final System.Logger LOG = System.getLogger(S3Staging.class.getName());
   private final S3AsyncClient s3;
   private final AwsOptions options;
   private final Executor io;
@@ -321,6 +326,106 @@ final class S3Staging {
               return uploadParts(
                   bucket, key, uploadId, file, size, offset + length, number + 1, parts, what, ctx);
             });
+  }
+
+  /**
+   * Writes a small object in one request (an asynchronous inference's input), encrypted with the
+   * options' KMS key if set.
+   *
+   * @param bucket the bucket
+   * @param key the key
+   * @param bytes the content
+   * @param contentType its MIME type
+   * @param ctx the caller's context: its deadline bounds the call
+   * @return completes when written
+   */
+  CompletableFuture<Void> put(
+      String bucket, String key, byte[] bytes, String contentType, CallContext ctx) {
+    PutObjectRequest.Builder put =
+        PutObjectRequest.builder()
+            .bucket(bucket)
+            .key(key)
+            .contentType(contentType)
+            .contentLength((long) bytes.length)
+            .overrideConfiguration(AwsCalls.timeout(ctx));
+    options
+        .kmsKeyId()
+        .ifPresent(k -> put.serverSideEncryption(ServerSideEncryption.AWS_KMS).ssekmsKeyId(k));
+    return AwsCalls.call(
+            "PutObject s3://" + bucket + "/" + key,
+            () -> s3.putObject(put.build(), AsyncRequestBody.fromBytes(bytes)))
+        .thenApply(r -> null);
+  }
+
+  /**
+   * Reads an object that may not exist yet (an asynchronous inference's result).
+   *
+   * @param location an {@code s3://bucket/key} URI
+   * @param ctx the caller's context: its deadline bounds the call
+   * @return the content with its metadata, empty while there is no such object
+   */
+  CompletableFuture<Optional<ResponseBytes<GetObjectResponse>>> getIfExists(
+      URI location, CallContext ctx) {
+    String bucket = location.getHost();
+    String key = key(location);
+    String what = "GetObject " + location;
+    return AwsCalls.call(
+            what,
+            () ->
+                s3.getObject(
+                    r -> r.bucket(bucket).key(key).overrideConfiguration(AwsCalls.timeout(ctx)),
+                    AsyncResponseTransformer.toBytes()))
+        .handle(
+            (r, e) -> {
+              if (e == null) {
+                return Optional.of(r);
+              }
+              if (AwsErrors.isNotFound(e)) {
+                return Optional.empty();
+              }
+              throw AwsErrors.map(what, e);
+            });
+  }
+
+  /**
+   * Deletes an object, best effort: a failure is logged, never thrown. Uses the clean-up timeout,
+   * since the caller's deadline may be what ended the work.
+   *
+   * @param bucket the bucket
+   * @param key the key
+   * @return completes when done or given up
+   */
+  CompletableFuture<Void> deleteQuietly(String bucket, String key) {
+    String what = "DeleteObject s3://" + bucket + "/" + key;
+    return AwsCalls.call(
+            what,
+            () ->
+                s3.deleteObject(
+                    r ->
+                        r.bucket(bucket).key(key).overrideConfiguration(AwsCalls.cleanupTimeout())))
+        .handle(
+            (r, e) -> {
+              if (e != null) {
+                LOG.log(
+                    System.Logger.Level.WARNING,
+                    "could not delete staged object s3://{0}/{1}: {2}",
+                    bucket,
+                    key,
+                    AwsErrors.unwrap(e).getMessage());
+              }
+              return null;
+            });
+  }
+
+  /**
+   * The key of an {@code s3://bucket/key} URI, decoded.
+   *
+   * @param location the URI
+   * @return the key, without the leading slash
+   */
+  static String key(URI location) {
+    String path = location.getPath() == null ? "" : location.getPath();
+    return path.startsWith("/") ? path.substring(1) : path;
   }
 
   static boolean isArchive(String uri) {

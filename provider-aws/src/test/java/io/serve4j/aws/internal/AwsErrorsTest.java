@@ -19,6 +19,8 @@ import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.http.SdkHttpResponse;
 import software.amazon.awssdk.services.applicationautoscaling.model.ObjectNotFoundException;
 import software.amazon.awssdk.services.s3.model.NoSuchBucketException;
+import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
+import software.amazon.awssdk.services.s3.model.S3Exception;
 import software.amazon.awssdk.services.sagemaker.model.ResourceInUseException;
 import software.amazon.awssdk.services.sagemaker.model.ResourceLimitExceededException;
 import software.amazon.awssdk.services.sagemaker.model.SageMakerException;
@@ -121,7 +123,75 @@ class AwsErrorsTest {
             ErrorCategory.UNAVAILABLE),
         Arguments.of(
             details(SageMakerException.builder(), "SomethingNew", 429, "slow down").build(),
+            ErrorCategory.THROTTLED),
+        // The asynchronous inference path: InvokeEndpointAsync, its S3 staging and polling.
+        Arguments.of(
+            details(ValidationErrorException.builder(), "ValidationError", 400, ASYNC_ONLY).build(),
+            ErrorCategory.INVALID_INPUT),
+        Arguments.of(
+            details(ValidationErrorException.builder(), "ValidationError", 400, REAL_TIME_ONLY)
+                .build(),
+            ErrorCategory.INVALID_INPUT),
+        Arguments.of(
+            details(
+                    ValidationErrorException.builder(),
+                    "ValidationError",
+                    400,
+                    "1 validation error detected: Value 'gs://b/x' at 'inputLocation' failed to"
+                        + " satisfy constraint")
+                .build(),
+            ErrorCategory.INVALID_INPUT),
+        Arguments.of(
+            details(NoSuchKeyException.builder(), "NoSuchKey", 404, "no such key").build(),
+            ErrorCategory.NOT_FOUND),
+        Arguments.of(
+            details(S3Exception.builder(), "AccessDenied", 403, "Access Denied").build(),
+            ErrorCategory.PERMISSION_DENIED),
+        Arguments.of(
+            details(S3Exception.builder(), "SlowDown", 503, "Please reduce your request rate.")
+                .build(),
             ErrorCategory.THROTTLED));
+  }
+
+  /** FakeAws's approximations of SageMaker's (undocumented) wording for the two refusals. */
+  private static final String ASYNC_ONLY =
+      "Endpoint q is configured for asynchronous inference; invoke it with InvokeEndpointAsync.";
+
+  private static final String REAL_TIME_ONLY =
+      "Endpoint q is not configured for asynchronous inference; invoke it with InvokeEndpoint.";
+
+  @Test
+  void invocationStyle_mismatch_isRewrittenToSayWhatToCall() {
+    AwsServiceException refused =
+        details(ValidationErrorException.builder(), "ValidationError", 400, ASYNC_ONLY).build();
+    assertThat(AwsErrors.isInvocationStyleMismatch("ValidationError", ASYNC_ONLY)).isTrue();
+    assertThat(AwsErrors.isInvocationStyleMismatch("ValidationError", REAL_TIME_ONLY)).isTrue();
+    Throwable e =
+        AwsErrors.invocationStyle(
+            AwsErrors.map("InvokeEndpoint on endpoint 'q'", refused),
+            "endpoint 'q' is asynchronous: use Endpoint.submit, not predict");
+    assertThat(e).isInstanceOf(io.serve4j.InvalidInputException.class);
+    assertThat(e.getMessage())
+        .startsWith("endpoint 'q' is asynchronous: use Endpoint.submit, not predict")
+        .contains("SageMaker said: " + ASYNC_ONLY);
+    assertThat(e.getCause()).isSameAs(refused);
+    assertThat(((ServingException) e).origin()).isEqualTo(ServingException.Origin.SERVICE);
+    assertThat(((ServingException) e).statusCode()).hasValue(400);
+
+    // Other refusals, including "not found" (which also says nothing about async), pass unchanged.
+    String missing = "Endpoint q of account 1 not found.";
+    assertThat(AwsErrors.isInvocationStyleMismatch("ValidationError", missing)).isFalse();
+    assertThat(
+            AwsErrors.isInvocationStyleMismatch(
+                "ValidationError", "Could not find async endpoint q."))
+        .isFalse();
+    RuntimeException notFound =
+        AwsErrors.map(
+            "InvokeEndpointAsync on endpoint 'q'",
+            details(ValidationErrorException.builder(), "ValidationError", 400, missing).build());
+    assertThat(AwsErrors.invocationStyle(notFound, "hint")).isSameAs(notFound);
+    ServingException client = AwsErrors.clientError(ErrorCategory.INVALID_INPUT, "async bad");
+    assertThat(AwsErrors.invocationStyle(client, "hint")).isSameAs(client);
   }
 
   @ParameterizedTest

@@ -25,6 +25,9 @@ import java.util.concurrent.TimeUnit;
 
 /** The in-memory provider's hooks. */
 final class MemoryClient implements ProviderClient {
+  /** How long a submitted inference waits in the in-memory queue before it runs. */
+  private static final long ASYNC_QUEUE_DELAY_MILLIS = 5;
+
   private final MemoryOptions options;
   private final MemoryBackend backend;
   private final ProviderContext context;
@@ -100,6 +103,12 @@ final class MemoryClient implements ProviderClient {
   @Override
   public CompletableFuture<InferenceResponse> predict(
       String endpoint, InferenceRequest request, CallContext ctx) {
+    MemoryBackend.State state = backend.endpoints.get(endpoint);
+    if (state != null && state.spec.asyncInference().isPresent()) {
+      return failed(
+          ErrorCategory.INVALID_INPUT,
+          "endpoint '" + endpoint + "' is asynchronous: use Endpoint.submit, not predict");
+    }
     Fault fault = backend.faults.poll();
     if (fault != null) {
       backend.predictions.incrementAndGet();
@@ -158,18 +167,32 @@ final class MemoryClient implements ProviderClient {
   @Override
   public CompletableFuture<InferenceResponse> submitInference(
       String endpoint, InferenceRequest request, CallContext ctx) {
+    MemoryBackend.State state = backend.endpoints.get(endpoint);
+    if (state == null) {
+      return notFound(endpoint);
+    }
+    if (state.spec.asyncInference().isEmpty()) {
+      return failed(
+          ErrorCategory.INVALID_INPUT,
+          "endpoint '" + endpoint + "' is real-time: use Endpoint.predict, not submit");
+    }
+    // Queued: the model runs a little later, on the scheduler, unless the caller gave up first.
     CompletableFuture<InferenceResponse> f = new CompletableFuture<>();
     context
         .scheduler()
         .schedule(
             () -> {
+              if (ctx.isCancelled()) {
+                f.cancel(false);
+                return;
+              }
               try {
                 f.complete(predictNow(endpoint, request, ctx));
               } catch (RuntimeException e) {
                 f.completeExceptionally(e);
               }
             },
-            1,
+            ASYNC_QUEUE_DELAY_MILLIS,
             TimeUnit.MILLISECONDS);
     return f;
   }
@@ -289,6 +312,7 @@ final class MemoryClient implements ProviderClient {
             .status(status)
             .traffic(s.spec.traffic())
             .mirror(s.spec.mirror().orElse(null))
+            .asyncInference(s.spec.asyncInference().orElse(null))
             .url(URI.create("memory://" + name));
     for (DeploymentSpec d : s.spec.deployments()) {
       b.deployment(

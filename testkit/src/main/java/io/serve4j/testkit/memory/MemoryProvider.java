@@ -12,6 +12,11 @@ import java.util.Set;
  * The in-memory reference provider, id {@code memory}: endpoints live in a {@link MemoryBackend},
  * predictions come from a {@link Predictor} the test supplies. It passes the whole contract suite
  * and is what users reach for in their own unit tests.
+ *
+ * <p>An endpoint deployed with {@link io.serve4j.AsyncInference} is asynchronous: {@code submit}
+ * queues the request and runs the predictor a few milliseconds later, and {@code predict} is
+ * refused with an {@link io.serve4j.InvalidInputException}, as {@code submit} is on a real-time
+ * endpoint.
  */
 public final class MemoryProvider implements ServingProvider {
   /** The provider id. */
