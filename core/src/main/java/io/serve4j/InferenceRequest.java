@@ -128,7 +128,13 @@ public final class InferenceRequest {
    * @return the tensor
    */
   public Optional<Tensor> input(String name) {
-    return inputs.stream().filter(t -> t.name().equals(name)).findFirst();
+    for (int i = 0, n = inputs.size(); i < n; i++) { // on the hot path: no stream
+      Tensor t = inputs.get(i);
+      if (t.name().equals(name)) {
+        return Optional.of(t);
+      }
+    }
+    return Optional.empty();
   }
 
   /**

@@ -30,7 +30,7 @@ public record ModelSignature(List<TensorSpec> inputs, List<TensorSpec> outputs) 
    * @return the spec, or empty if the model has no such input
    */
   public Optional<TensorSpec> input(String name) {
-    return inputs.stream().filter(s -> s.name().equals(name)).findFirst();
+    return find(inputs, name);
   }
 
   /**
@@ -40,7 +40,17 @@ public record ModelSignature(List<TensorSpec> inputs, List<TensorSpec> outputs) 
    * @return the spec, or empty if the model has no such output
    */
   public Optional<TensorSpec> output(String name) {
-    return outputs.stream().filter(s -> s.name().equals(name)).findFirst();
+    return find(outputs, name);
+  }
+
+  private static Optional<TensorSpec> find(List<TensorSpec> specs, String name) {
+    for (int i = 0, n = specs.size(); i < n; i++) { // on the hot path: no stream
+      TensorSpec s = specs.get(i);
+      if (s.name().equals(name)) {
+        return Optional.of(s);
+      }
+    }
+    return Optional.empty();
   }
 
   /**
