@@ -12,7 +12,7 @@
 #   SKIP_BUILD=1 benchmarks/run.sh                       # reuse benchmarks/target/benchmarks.jar
 #
 # Other settings (system properties in BENCH_OPTS): bench.runtimes, bench.threads, bench.cold,
-# bench.warmup, bench.measure, bench.seconds, bench.coldForks, serve4j.bench.maxBatch (32),
+# bench.warmup, bench.measure, bench.seconds, bench.coldForks, serve4j.bench.maxBatch (16), serve4j.bench.instances (2),
 # serve4j.bench.maxQueueDelayMicros (1000), serve4j.bench.intraOpThreads (0: ONNX Runtime's
 # choice). See io.serve4j.benchmarks.BenchmarkMain.
 set -euo pipefail

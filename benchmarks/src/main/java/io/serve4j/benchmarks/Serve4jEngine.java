@@ -18,8 +18,10 @@ import java.time.Duration;
  * serve4j's {@code local} provider as a user would call it: a client with default settings (retry
  * policy, 60 s prediction timeout), one endpoint, {@code endpoint.predict} of a request built once
  * over the inputs' direct buffers. Batched, the deployment asks for {@code
- * BatchingPolicy.of(maxBatch, maxQueueDelay)}: {@code serve4j.bench.maxBatch} (default 32) rows and
- * {@code serve4j.bench.maxQueueDelayMicros} (default 1000) µs.
+ * BatchingPolicy.of(maxBatch, maxQueueDelay).withInstances(instances)}: {@code
+ * serve4j.bench.maxBatch} (default 16) rows, {@code serve4j.bench.maxQueueDelayMicros} (default
+ * 1000) µs and {@code serve4j.bench.instances} (default 2) batches at once: on 2 cores one batch
+ * keeps about one core busy, and 32 callers fill two batches of 16.
  */
 final class Serve4jEngine implements Engine {
   private final ServingClient client;
@@ -39,9 +41,10 @@ final class Serve4jEngine implements Engine {
       if (batched) {
         d.batching(
             BatchingPolicy.of(
-                Integer.getInteger("serve4j.bench.maxBatch", 32),
-                Duration.ofNanos(
-                    1000L * Long.getLong("serve4j.bench.maxQueueDelayMicros", 1000L))));
+                    Integer.getInteger("serve4j.bench.maxBatch", 16),
+                    Duration.ofNanos(
+                        1000L * Long.getLong("serve4j.bench.maxQueueDelayMicros", 1000L)))
+                .withInstances(Integer.getInteger("serve4j.bench.instances", 2)));
       }
       endpoint =
           client.deploy(EndpointSpec.builder().name("bench").deployment(d.build()).build()).await();

@@ -15,6 +15,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * Server-side dynamic batching for in-process runtimes: requests that arrive within {@link
@@ -31,10 +32,12 @@ import java.util.concurrent.locks.LockSupport;
  * unbounded memory. A request whose deadline passes or that is cancelled while queued is completed
  * with a TimeoutException or cancelled and left out of its batch. Requests join a batch only with
  * requests of the same inputs (names, types, trailing dimensions) and requested outputs; a request
- * with more rows than the maximum batch runs alone. One daemon thread forms and runs the batches;
- * {@link #close()} stops it and fails what is still queued.
+ * with more rows than the maximum batch runs alone. {@link BatchingPolicy#instances()} daemon
+ * threads form and run the batches: one gathers the next batch (in arrival order) while the others
+ * run theirs, so up to that many batches run at once on a runtime that allows concurrent runs.
+ * {@link #close()} stops them and fails what is still queued.
  *
- * <p>Arrivals do not wake the worker one by one: while it gathers a batch it sleeps until enough
+ * <p>Arrivals do not wake the gatherer one by one: while it gathers a batch it sleeps until enough
  * rows are queued to fill it (or a preferred size) or the oldest request has waited {@link
  * BatchingPolicy#maxQueueDelay()}, so a batch of 32 costs one wake-up, not 32. With a zero delay it
  * takes whatever queued while the previous batch ran.
@@ -74,7 +77,10 @@ public final class DynamicBatcher implements AutoCloseable {
   private final AtomicLong queuedRows = new AtomicLong();
   // The worker sleeps until queuedRows reaches this; Long.MAX_VALUE while it is not sleeping.
   private volatile long wakeAtRows = Long.MAX_VALUE;
-  private final Thread worker;
+  private final Thread[] workers;
+  // The worker that gathers the next batch; only it sleeps on arrivals. Guarded by gathering.
+  private volatile Thread gatherer;
+  private final ReentrantLock gathering = new ReentrantLock();
   private final AtomicBoolean closed = new AtomicBoolean();
   private Pending carried;
 
@@ -89,9 +95,13 @@ public final class DynamicBatcher implements AutoCloseable {
     this.name = Objects.requireNonNull(name, "name");
     this.policy = Objects.requireNonNull(policy, "policy");
     this.runner = Objects.requireNonNull(runner, "runner");
-    this.worker = new Thread(this::loop, "serve4j-batcher-" + name);
-    worker.setDaemon(true);
-    worker.start();
+    int n = policy.instances();
+    this.workers = new Thread[n];
+    for (int i = 0; i < n; i++) {
+      workers[i] = new Thread(this::loop, "serve4j-batcher-" + name + (n > 1 ? "-" + i : ""));
+      workers[i].setDaemon(true);
+      workers[i].start();
+    }
   }
 
   /**
@@ -126,7 +136,7 @@ public final class DynamicBatcher implements AutoCloseable {
     } while (!queuedRequests.compareAndSet(n, n + 1));
     queue.add(p);
     if (queuedRows.addAndGet(Math.min(p.rows, policy.maxBatchSize())) >= wakeAtRows) {
-      LockSupport.unpark(worker);
+      LockSupport.unpark(gatherer);
     }
     if (closed.get()) {
       // Raced with close(): make sure the request is not stranded.
@@ -159,9 +169,11 @@ public final class DynamicBatcher implements AutoCloseable {
   @Override
   public void close() {
     if (closed.compareAndSet(false, true)) {
-      LockSupport.unpark(worker);
       try {
-        worker.join(5_000);
+        for (Thread w : workers) {
+          LockSupport.unpark(w);
+          w.join(5_000);
+        }
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
@@ -224,52 +236,68 @@ public final class DynamicBatcher implements AutoCloseable {
   private void loop() {
     long maxDelayNanos = policy.maxQueueDelay().toNanos();
     while (!closed.get()) {
+      List<Pending> batch;
+      gathering.lock();
       try {
-        Pending first = carried;
-        carried = null;
-        if (first == null) {
-          first = poll();
-          if (first == null) {
-            await(1, 0);
-            continue;
-          }
-        }
-        if (!alive(first)) {
-          continue;
-        }
-        List<Pending> batch = new ArrayList<>();
-        batch.add(first);
-        long rows = first.rows;
-        long until = System.nanoTime() + maxDelayNanos;
-        while (rows < policy.maxBatchSize() && !preferred(rows) && !closed.get()) {
-          Pending next = poll();
-          if (next == null) {
-            long wait = until - System.nanoTime();
-            if (wait <= 0) {
-              break;
-            }
-            await(target(rows) - rows, wait);
-            continue;
-          }
-          if (!alive(next)) {
-            continue;
-          }
-          if (!compatible(first, next) || rows + next.rows > policy.maxBatchSize()) {
-            carried = next;
-            break;
-          }
-          batch.add(next);
-          rows += next.rows;
-        }
-        if (closed.get()) {
-          batch.forEach(p -> p.result.completeExceptionally(closedError()));
-          return;
-        }
+        gatherer = Thread.currentThread();
+        batch = gather(maxDelayNanos);
+      } finally {
+        gathering.unlock();
+      }
+      if (batch == null) {
+        continue;
+      }
+      if (closed.get()) {
+        batch.forEach(p -> p.result.completeExceptionally(closedError()));
+        return;
+      }
+      try {
         run(batch);
       } catch (RuntimeException e) {
         // run() completes every future; this is a last guard so the loop never dies.
       }
     }
+  }
+
+  /** Gathers one batch; null if there was nothing to run. Called holding {@code gathering}. */
+  private List<Pending> gather(long maxDelayNanos) {
+    Pending first = carried;
+    carried = null;
+    if (first == null) {
+      first = poll();
+      if (first == null) {
+        await(1, 0);
+        return null;
+      }
+    }
+    if (!alive(first)) {
+      return null;
+    }
+    List<Pending> batch = new ArrayList<>();
+    batch.add(first);
+    long rows = first.rows;
+    long until = System.nanoTime() + maxDelayNanos;
+    while (rows < policy.maxBatchSize() && !preferred(rows) && !closed.get()) {
+      Pending next = poll();
+      if (next == null) {
+        long wait = until - System.nanoTime();
+        if (wait <= 0) {
+          break;
+        }
+        await(target(rows) - rows, wait);
+        continue;
+      }
+      if (!alive(next)) {
+        continue;
+      }
+      if (!compatible(first, next) || rows + next.rows > policy.maxBatchSize()) {
+        carried = next;
+        break;
+      }
+      batch.add(next);
+      rows += next.rows;
+    }
+    return batch;
   }
 
   private boolean preferred(long rows) {

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.serve4j.BatchingPolicy;
 import io.serve4j.InferenceRequest;
 import io.serve4j.InferenceResponse;
+import io.serve4j.InvalidInputException;
 import io.serve4j.ModelErrorException;
 import io.serve4j.Tensor;
 import io.serve4j.ThrottledException;
@@ -19,6 +20,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 class DynamicBatcherTest {
@@ -64,6 +66,60 @@ class DynamicBatcherTest {
       }
     }
     assertThat(batchRows.stream().anyMatch(r -> r > 3)).as("some batch merged requests").isTrue();
+  }
+
+  @Test
+  void instances_runThatManyBatchesAtOnce_andNoMore() throws Exception {
+    for (int instances : new int[] {1, 2}) {
+      AtomicInteger inFlight = new AtomicInteger();
+      AtomicInteger most = new AtomicInteger();
+      CountDownLatch release = new CountDownLatch(1);
+      BatchingPolicy policy =
+          new BatchingPolicy(2, Duration.ZERO, List.of(), 64).withInstances(instances);
+      try (DynamicBatcher b =
+          new DynamicBatcher(
+              "t",
+              policy,
+              r -> {
+                most.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
+                try {
+                  release.await(10, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                  Thread.currentThread().interrupt();
+                }
+                inFlight.decrementAndGet();
+                return affine(r);
+              })) {
+        List<CompletableFuture<InferenceResponse>> fs = new ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+          fs.add(b.submit(rows(1, i), ctx(Duration.ofSeconds(10))));
+        }
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+        while (most.get() < instances && System.nanoTime() < until) {
+          Thread.sleep(5);
+        }
+        Thread.sleep(100); // a third batch would have started by now if it could
+        assertThat(most).as("batches in flight with %d instance(s)", instances).hasValue(instances);
+        release.countDown();
+        for (int i = 0; i < 8; i++) {
+          assertThat(fs.get(i).get(10, TimeUnit.SECONDS).output("y").asFloats())
+              .containsExactly(affine(rows(1, i)).output("y").asFloats());
+        }
+      }
+    }
+  }
+
+  @Test
+  void instances_outsideTheRange_areInvalidInput() {
+    BatchingPolicy p = BatchingPolicy.of(4, Duration.ZERO);
+    assertThat(p.instances()).isOne();
+    assertThatThrownBy(() -> p.withInstances(0))
+        .isInstanceOf(InvalidInputException.class)
+        .hasMessageContaining("instances must be 1..64, was 0");
+    assertThatThrownBy(() -> p.withInstances(65))
+        .isInstanceOf(InvalidInputException.class)
+        .hasMessageContaining("was 65");
+    assertThat(p.withInstances(3).instances()).isEqualTo(3);
   }
 
   @Test

@@ -53,6 +53,18 @@ class TritonRepositoryTest {
   }
 
   @Test
+  void config_withBatchingInstances_runsThatManyModelInstances() {
+    ModelSignature sig =
+        new ModelSignature(
+            List.of(TensorSpec.of("x", DataType.FP32, -1, 64)),
+            List.of(TensorSpec.of("y", DataType.FP32, -1, 10)));
+    String c =
+        TritonRepository.config(
+            "mlp", sig, BatchingPolicy.of(16, Duration.ofMillis(1)).withInstances(2), null);
+    assertThat(c).contains("instance_group [\n  {\n    count: 2\n    kind: KIND_CPU\n  }\n]");
+  }
+
+  @Test
   void config_withBatching_dropsBatchDimensionAndAddsDynamicBatching() {
     ModelSignature sig =
         new ModelSignature(
@@ -68,7 +80,7 @@ class TritonRepositoryTest {
         .contains("max_batch_size: 16")
         .contains("data_type: TYPE_INT64\n    dims: [ 128 ]")
         .contains("data_type: TYPE_FP16\n    dims: [ 384 ]")
-        .contains("kind: KIND_GPU")
+        .contains("instance_group [\n  {\n    count: 1\n    kind: KIND_GPU")
         .contains(
             "dynamic_batching {\n  preferred_batch_size: [ 4, 8 ]\n"
                 + "  max_queue_delay_microseconds: 5000\n"

@@ -56,7 +56,9 @@ public final class TritonRepository {
       tensors(s, "input", signature.inputs(), batching != null);
       tensors(s, "output", signature.outputs(), batching != null);
     }
-    s.append("instance_group [\n  {\n    count: 1\n    kind: ")
+    s.append("instance_group [\n  {\n    count: ")
+        .append(batching != null ? batching.instances() : 1)
+        .append("\n    kind: ")
         .append(device == DeviceKind.GPU ? "KIND_GPU" : "KIND_CPU")
         .append("\n  }\n]\n");
     if (batching != null) {

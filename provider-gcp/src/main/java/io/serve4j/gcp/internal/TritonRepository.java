@@ -71,6 +71,13 @@ public final class TritonRepository {
       tensors(sb, "input", signature.inputs(), batched);
       tensors(sb, "output", signature.outputs(), batched);
     }
+    if (batched && batching.instances() > 1) {
+      // Batches run at once (kind left to Triton: KIND_AUTO places them on the GPU if there is
+      // one).
+      sb.append("instance_group [\n  {\n    count: ")
+          .append(batching.instances())
+          .append("\n  }\n]\n");
+    }
     if (batched) {
       sb.append("dynamic_batching {\n");
       if (!batching.preferredBatchSizes().isEmpty()) {

@@ -42,7 +42,21 @@ class TritonRepositoryTest {
         .contains("data_type: TYPE_FP16\n    dims: [ 384 ]")
         .contains("max_queue_delay_microseconds: 2000")
         .contains("max_queue_size: 1024")
-        .doesNotContain("preferred_batch_size");
+        .doesNotContain("preferred_batch_size")
+        .as("one instance is Triton's default: no instance_group")
+        .doesNotContain("instance_group");
+  }
+
+  @Test
+  void config_withBatchingInstances_runsThatManyModelInstances() {
+    ModelSignature sig =
+        new ModelSignature(
+            List.of(TensorSpec.of("x", DataType.FP32, -1, 64)),
+            List.of(TensorSpec.of("y", DataType.FP32, -1, 10)));
+    String c =
+        TritonRepository.config(
+            "mlp", sig, BatchingPolicy.of(16, Duration.ofMillis(1)).withInstances(3));
+    assertThat(c).contains("instance_group [\n  {\n    count: 3\n  }\n]");
   }
 
   @Test
