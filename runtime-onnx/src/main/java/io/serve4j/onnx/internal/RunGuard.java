@@ -7,8 +7,8 @@ import io.serve4j.spi.Deadline;
 /**
  * The {@link RunOptions} of one run and the deadline watch that sets its terminate flag. The watch
  * ({@link Deadline#onExpiry}) schedules nothing and wakes no thread per run; a timer per run did,
- * and that alone made a small model's prediction about 1.7x slower (BENCHMARKS.md). Terminating and
- * closing are serialised, so the watch never touches freed native memory.
+ * and that alone made a small model's run 1.2-2.3x slower in an A/B (BENCHMARKS.md). Terminating
+ * and closing are serialised, so the watch never touches freed native memory.
  */
 final class RunGuard implements Runnable, AutoCloseable {
   private final RunOptions options;
