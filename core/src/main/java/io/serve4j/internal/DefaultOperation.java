@@ -36,6 +36,8 @@ public final class DefaultOperation<T> implements Operation<T> {
   private final List<Consumer<OperationProgress>> listeners = new CopyOnWriteArrayList<>();
   private volatile OperationProgress last;
   private volatile CompletableFuture<?> work;
+  // Set when the deadline passed, before the provider is told to stop.
+  private volatile ServingException timeout;
 
   private DefaultOperation(String description, String providerId) {
     this.description = description;
@@ -66,13 +68,17 @@ public final class DefaultOperation<T> implements Operation<T> {
         deadline.isFinite()
             ? scheduler.schedule(
                 () -> {
-                  // Fail with the timeout first; then tell the provider to stop.
-                  op.result.completeExceptionally(
+                  // Flag the provider's context as stopped before the caller can see the
+                  // timeout (a caller that checks right after await must find it set), then fail
+                  // with the timeout before cancelling the work, so that the timeout, not the
+                  // work's cancellation, is what the caller sees.
+                  op.timeout =
                       ServingException.builder(ErrorCategory.TIMEOUT)
                           .providerId(providerId)
                           .message(description + " did not finish before its deadline")
-                          .build());
+                          .build();
                   op.stopped.set(true);
+                  op.result.completeExceptionally(op.timeout);
                   CompletableFuture<?> w = op.work;
                   if (w != null) {
                     w.cancel(true);
@@ -91,7 +97,12 @@ public final class DefaultOperation<T> implements Operation<T> {
           if (error == null) {
             op.result.complete(value);
           } else if (Futures.unwrap(error) instanceof CancellationException) {
-            op.result.cancel(false);
+            ServingException t = op.timeout;
+            if (t != null) {
+              op.result.completeExceptionally(t); // stopped because of the deadline
+            } else {
+              op.result.cancel(false);
+            }
           } else {
             op.result.completeExceptionally(Futures.toServing(error, providerId));
           }

@@ -257,13 +257,27 @@ public final class DefaultServingClient implements ServingClient {
     String id = requestId != null ? requestId : RequestIds.next();
     CallInfo info = new CallInfo(providerId, operation, endpoint, id);
     long start = System.nanoTime();
-    fire(l -> l.onStart(info));
+    boolean listened = !config.listeners().isEmpty();
+    if (listened) {
+      fire(l -> l.onStart(info));
+    }
     CompletableFuture<T> result = new CompletableFuture<>();
     AtomicReference<CompletableFuture<?>> current = new AtomicReference<>();
-    RetryBudget budget = budgets.computeIfAbsent(endpoint, k -> newBudget());
+    RetryBudget budget = budgets.get(endpoint); // get first: computeIfAbsent's lambda allocates
+    if (budget == null) {
+      budget = budgets.computeIfAbsent(endpoint, k -> newBudget());
+    }
     budget.deposit();
     CircuitBreaker breaker = operation.equals("predict") ? breaker(endpoint) : null;
     attempt(1, info, deadline, start, hook, result, current, budget, breaker);
+    if (result.isDone() && !result.isCompletedExceptionally()) {
+      // Answered on this thread (an in-process provider usually is): no deadline watch and no
+      // forwarding future are needed, and listeners still hear it before the caller does.
+      if (listened) {
+        finish(info, start, null);
+      }
+      return result;
+    }
     // Watch the deadline only if the first attempt did not finish synchronously (an in-process
     // provider usually does). The watch schedules nothing and wakes no thread per call.
     Deadline.Watch watch =
@@ -345,6 +359,14 @@ public final class DefaultServingClient implements ServingClient {
     if (result.isDone()) {
       cancel(work);
     }
+    if (work.isDone() && !work.isCompletedExceptionally()) {
+      // Answered on this thread: the success path without a dependent future.
+      if (breaker != null) {
+        breaker.onSuccess(breaker.getCurrentTimestamp() - attemptStart, breaker.getTimestampUnit());
+      }
+      result.complete(work.join());
+      return;
+    }
     work.whenComplete(
         (v, e) -> {
           if (e == null) {
@@ -407,6 +429,10 @@ public final class DefaultServingClient implements ServingClient {
   private CircuitBreaker breaker(String endpoint) {
     if (breakers == null) {
       return null;
+    }
+    CircuitBreaker known = breakerByEndpoint.get(endpoint);
+    if (known != null) {
+      return known;
     }
     return breakerByEndpoint.computeIfAbsent(
         endpoint,

@@ -47,8 +47,9 @@ class NativeMemoryTest {
         }
       }
       // 10,000 runs in four segments. A leak grows in every segment (a leaked 12 KB output per
-      // run would add 30 MB each); the allocator or the JIT may step once (glibc arenas of ONNX
-      // Runtime's threads), so one segment may grow, not three.
+      // run would add 30 MB each; anything above ~0.8 KB per run adds 2 MB); the allocator or the
+      // JIT may step (glibc arenas of ONNX Runtime's threads, C2's arenas: seen once as a second
+      // 7.8 MB step in the last segment of a full build), so two segments may grow, not three.
       long[] rss = new long[5];
       rss[0] = warm;
       int quiet = 0;
@@ -64,7 +65,7 @@ class NativeMemoryTest {
       System.out.printf(
           "MiniLM 10,000 predictions after warm-up: VmRSS KiB every 2,500 runs %s, growth %d KiB%n",
           java.util.Arrays.toString(rss), rss[4] - rss[0]);
-      assertThat(quiet).as("segments that grew less than 2 MB").isGreaterThanOrEqualTo(3);
+      assertThat(quiet).as("segments that grew less than 2 MB").isGreaterThanOrEqualTo(2);
       assertThat(rss[4] - rss[0]).isLessThan(64 * 1024);
     }
   }
