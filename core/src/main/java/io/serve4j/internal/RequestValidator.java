@@ -53,7 +53,8 @@ public final class RequestValidator {
       return;
     }
     ServingException first = null;
-    for (ModelSignature s : signatures) {
+    for (int i = 0, n = signatures.size(); i < n; i++) { // indexed: no iterator per call
+      ModelSignature s = signatures.get(i);
       try {
         validate(request, s, endpoint);
         return;
@@ -75,19 +76,19 @@ public final class RequestValidator {
    * @throws io.serve4j.InvalidInputException naming the input and expected vs actual type or shape
    */
   public static void validate(InferenceRequest request, ModelSignature signature, String endpoint) {
-    for (Tensor t : request.inputs()) {
-      TensorSpec spec =
-          signature
-              .input(t.name())
-              .orElseThrow(
-                  () ->
-                      invalid(
-                          "endpoint '"
-                              + endpoint
-                              + "' has no input '"
-                              + t.name()
-                              + "'; its inputs are "
-                              + signature.inputs()));
+    List<Tensor> given = request.inputs();
+    for (int i = 0, n = given.size(); i < n; i++) {
+      Tensor t = given.get(i);
+      TensorSpec spec = signature.input(t.name()).orElse(null); // no lambda per call
+      if (spec == null) {
+        throw invalid(
+            "endpoint '"
+                + endpoint
+                + "' has no input '"
+                + t.name()
+                + "'; its inputs are "
+                + signature.inputs());
+      }
       if (spec.dataType() != t.dataType()) {
         throw invalid(
             "input '"
@@ -111,13 +112,17 @@ public final class RequestValidator {
                 + t.shape());
       }
     }
-    for (TensorSpec spec : signature.inputs()) {
+    List<TensorSpec> expected = signature.inputs();
+    for (int i = 0, n = expected.size(); i < n; i++) {
+      TensorSpec spec = expected.get(i);
       if (request.input(spec.name()).isEmpty()) {
         throw invalid(
             "endpoint '" + endpoint + "' needs input " + spec + " which the request lacks");
       }
     }
-    for (String out : request.outputs()) {
+    List<String> outputs = request.outputs();
+    for (int i = 0, n = outputs.size(); i < n; i++) {
+      String out = outputs.get(i);
       if (signature.output(out).isEmpty()) {
         throw invalid(
             "endpoint '"
