@@ -1,8 +1,6 @@
 package io.serve4j.benchmarks;
 
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.List;
 import java.util.Locale;
 
 /**
@@ -34,28 +32,24 @@ public final class Interleaved {
     String[] names = (args.length > 1 ? args[1] : "ort,serve4j,djl").split(",");
     int windows = args.length > 2 ? Integer.parseInt(args[2]) : 12;
     long windowNanos = (args.length > 3 ? Long.parseLong(args[3]) : 500) * 1_000_000L;
-    List<Engine> engines = new ArrayList<>();
+    Engine[] engines = new Engine[names.length];
     try {
       // DJL creates ONNX Runtime's environment with its own options, so it must open first.
-      Engine[] opened = new Engine[names.length];
       for (int pass = 0; pass < 2; pass++) {
         for (int i = 0; i < names.length; i++) {
           Engine.Kind kind = Engine.Kind.of(names[i]);
           if ((kind == Engine.Kind.DJL) == (pass == 0)) {
-            opened[i] = Engine.open(kind, workload);
-            engines.add(opened[i]);
+            engines[i] = Engine.open(kind, workload);
           }
         }
       }
-      engines.clear();
-      engines.addAll(Arrays.asList(opened));
       for (Engine e : engines) {
         window(e, windowNanos * 2); // warm-up
       }
-      double[][] means = new double[engines.size()][windows];
+      double[][] means = new double[engines.length][windows];
       for (int w = 0; w < windows; w++) {
-        for (int i = 0; i < engines.size(); i++) {
-          means[i][w] = window(engines.get(i), windowNanos);
+        for (int i = 0; i < engines.length; i++) {
+          means[i][w] = window(engines[i], windowNanos);
         }
       }
       System.out.printf(
@@ -66,7 +60,7 @@ public final class Interleaved {
           windows,
           windowNanos / 1_000_000,
           names[0]);
-      for (int i = 0; i < engines.size(); i++) {
+      for (int i = 0; i < engines.length; i++) {
         double[] ratios = new double[windows];
         for (int w = 0; w < windows; w++) {
           ratios[w] = means[i][w] / means[0][w];
@@ -81,7 +75,9 @@ public final class Interleaved {
       }
     } finally {
       for (Engine e : engines) {
-        e.close();
+        if (e != null) {
+          e.close();
+        }
       }
     }
   }

@@ -1,15 +1,10 @@
 package io.serve4j.aws;
 
-import io.serve4j.EndpointSpec;
-import io.serve4j.Serve4j;
-import io.serve4j.ServingClient;
-import io.serve4j.testkit.ContractModels;
 import io.serve4j.testkit.Fault;
 import io.serve4j.testkit.FaultFixture;
 import io.serve4j.testkit.FaultInjectionContract;
 import java.time.Duration;
 import java.util.EnumSet;
-import java.util.Set;
 
 /**
  * The shared fault-injection suite through the real SageMaker Runtime async client against {@link
@@ -25,40 +20,11 @@ class AwsFaultInjectionTest extends FaultInjectionContract {
   protected FaultFixture createFixture() {
     FakeAws fake = new FakeAws().bucket("models").deployTime(Duration.ofMillis(100));
     AwsOptions options = AwsContractTest.options(fake).build();
-    try (ServingClient c = Serve4j.client(options)) {
-      c.deploy(EndpointSpec.of("relu", ContractModels.reluOnClasspath()))
-          .await(Duration.ofSeconds(30));
-    }
-    return new FaultFixture() {
-      @Override
-      public ServingClient newClient(Serve4j.Builder builder) {
-        return builder.options(options).build();
-      }
-
-      @Override
-      public String reluEndpoint() {
-        return "relu";
-      }
-
-      @Override
-      public void inject(Fault... faults) {
-        fake.injectFaults(faults);
-      }
-
-      @Override
-      public long predictionsReceived() {
-        return fake.predictionsReceived();
-      }
-
-      @Override
-      public Set<Fault.Kind> supportedFaults() {
-        return EnumSet.allOf(Fault.Kind.class);
-      }
-
-      @Override
-      public void close() {
-        fake.close();
-      }
-    };
+    return FaultFixture.onFake(
+        options,
+        fake::injectFaults,
+        fake::predictionsReceived,
+        fake::close,
+        EnumSet.allOf(Fault.Kind.class));
   }
 }

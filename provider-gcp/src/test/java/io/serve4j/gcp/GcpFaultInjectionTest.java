@@ -3,16 +3,12 @@ package io.serve4j.gcp;
 import com.google.api.gax.core.NoCredentialsProvider;
 import com.google.cloud.storage.Storage;
 import com.google.cloud.storage.contrib.nio.testing.LocalStorageHelper;
-import io.serve4j.EndpointSpec;
-import io.serve4j.Serve4j;
-import io.serve4j.ServingClient;
 import io.serve4j.testkit.ContractModels;
 import io.serve4j.testkit.Fault;
 import io.serve4j.testkit.FaultFixture;
 import io.serve4j.testkit.FaultInjectionContract;
 import java.time.Duration;
 import java.util.EnumSet;
-import java.util.Set;
 
 /**
  * The shared fault-injection suite through the real Vertex AI clients against {@link FakeVertex},
@@ -36,40 +32,11 @@ class GcpFaultInjectionTest extends FaultInjectionContract {
             .stagingBucket("staging")
             .pollInterval(Duration.ofMillis(20))
             .build();
-    try (ServingClient c = Serve4j.builder().options(options).build()) {
-      c.deploy(EndpointSpec.of("relu", ContractModels.reluOnClasspath()))
-          .await(Duration.ofSeconds(30));
-    }
-    return new FaultFixture() {
-      @Override
-      public ServingClient newClient(Serve4j.Builder builder) {
-        return builder.options(options).build();
-      }
-
-      @Override
-      public String reluEndpoint() {
-        return "relu";
-      }
-
-      @Override
-      public void inject(Fault... faults) {
-        vertex.injectFaults(faults);
-      }
-
-      @Override
-      public long predictionsReceived() {
-        return vertex.predictionsReceived();
-      }
-
-      @Override
-      public Set<Fault.Kind> supportedFaults() {
-        return EnumSet.allOf(Fault.Kind.class);
-      }
-
-      @Override
-      public void close() {
-        vertex.close();
-      }
-    };
+    return FaultFixture.onFake(
+        options,
+        vertex::injectFaults,
+        vertex::predictionsReceived,
+        vertex::close,
+        EnumSet.allOf(Fault.Kind.class));
   }
 }

@@ -501,16 +501,15 @@ public final class AwsClient implements ProviderClient {
     InvokeEndpointRequest.Builder b =
         InvokeEndpointRequest.builder().endpointName(endpoint).overrideConfiguration(timeout(ctx));
     Object attributes = request.parameters().get(AwsParameters.CUSTOM_ATTRIBUTES);
+    Body body;
     try {
-      if (request.payload().isPresent()) {
-        Payload p = request.payload().get();
-        b.contentType(p.contentType()).body(SdkBytes.fromByteArray(p.bytes()));
-      } else {
-        InferenceRequest body = attributes == null ? request : withoutAttributes(request);
-        b.contentType(JSON).accept(JSON).body(SdkBytes.fromByteArray(OipJson.writeRequest(body)));
-      }
+      body = Body.of(request);
     } catch (RuntimeException e) {
       return CompletableFuture.failedFuture(e);
+    }
+    b.contentType(body.contentType()).body(SdkBytes.fromByteArray(body.bytes()));
+    if (request.payload().isEmpty()) {
+      b.accept(JSON);
     }
     if (attributes != null) {
       b.customAttributes(String.valueOf(attributes));
@@ -525,6 +524,22 @@ public final class AwsClient implements ProviderClient {
             .thenApply(r -> toResponse(request, r));
     return rethrowInvocationStyle(
         call, "endpoint '" + endpoint + "' is asynchronous: use Endpoint.submit, not predict");
+  }
+
+  /**
+   * What InvokeEndpoint and InvokeEndpointAsync send: a raw payload as it is, else the request as
+   * Open Inference Protocol JSON without the custom-attributes parameter (sent as a header).
+   */
+  private record Body(byte[] bytes, String contentType) {
+    static Body of(InferenceRequest request) {
+      if (request.payload().isPresent()) {
+        Payload p = request.payload().get();
+        return new Body(p.bytes(), p.contentType());
+      }
+      boolean attributes = request.parameters().containsKey(AwsParameters.CUSTOM_ATTRIBUTES);
+      return new Body(
+          OipJson.writeRequest(attributes ? withoutAttributes(request) : request), JSON);
+    }
   }
 
   /** Turns SageMaker's refusal of the wrong invocation style into an actionable message. */
@@ -610,13 +625,9 @@ public final class AwsClient implements ProviderClient {
     byte[] body;
     String contentType;
     try {
-      if (request.payload().isPresent()) {
-        body = request.payload().get().bytes();
-        contentType = request.payload().get().contentType();
-      } else {
-        body = OipJson.writeRequest(attributes == null ? request : withoutAttributes(request));
-        contentType = JSON;
-      }
+      Body encoded = Body.of(request);
+      body = encoded.bytes();
+      contentType = encoded.contentType();
     } catch (RuntimeException e) {
       return CompletableFuture.failedFuture(e);
     }

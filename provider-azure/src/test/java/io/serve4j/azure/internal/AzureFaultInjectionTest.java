@@ -1,16 +1,11 @@
 package io.serve4j.azure.internal;
 
-import io.serve4j.EndpointSpec;
-import io.serve4j.Serve4j;
-import io.serve4j.ServingClient;
 import io.serve4j.azure.AzureOptions;
-import io.serve4j.testkit.ContractModels;
 import io.serve4j.testkit.Fault;
 import io.serve4j.testkit.FaultFixture;
 import io.serve4j.testkit.FaultInjectionContract;
 import java.time.Duration;
 import java.util.EnumSet;
-import java.util.Set;
 
 /**
  * The shared fault-injection suite through azure-core's real pipeline and Netty client against
@@ -28,40 +23,11 @@ class AzureFaultInjectionTest extends FaultInjectionContract {
         TestSupport.options(
                 fake.base(), new TestSupport.StaticCredential(), TestSupport.insecureHttpClient())
             .build();
-    try (ServingClient c = Serve4j.client(options)) {
-      c.deploy(EndpointSpec.of("relu", ContractModels.reluOnClasspath()))
-          .await(Duration.ofSeconds(30));
-    }
-    return new FaultFixture() {
-      @Override
-      public ServingClient newClient(Serve4j.Builder builder) {
-        return builder.options(options).build();
-      }
-
-      @Override
-      public String reluEndpoint() {
-        return "relu";
-      }
-
-      @Override
-      public void inject(Fault... faults) {
-        fake.injectFaults(faults);
-      }
-
-      @Override
-      public long predictionsReceived() {
-        return fake.predictions.get();
-      }
-
-      @Override
-      public Set<Fault.Kind> supportedFaults() {
-        return EnumSet.allOf(Fault.Kind.class);
-      }
-
-      @Override
-      public void close() {
-        fake.close();
-      }
-    };
+    return FaultFixture.onFake(
+        options,
+        fake::injectFaults,
+        fake.predictions::get,
+        fake::close,
+        EnumSet.allOf(Fault.Kind.class));
   }
 }
