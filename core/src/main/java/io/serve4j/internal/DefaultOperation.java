@@ -36,8 +36,6 @@ public final class DefaultOperation<T> implements Operation<T> {
   private final List<Consumer<OperationProgress>> listeners = new CopyOnWriteArrayList<>();
   private volatile OperationProgress last;
   private volatile CompletableFuture<?> work;
-  // Set when the deadline passed, before the provider is told to stop.
-  private volatile ServingException timeout;
 
   private DefaultOperation(String description, String providerId) {
     this.description = description;
@@ -70,15 +68,9 @@ public final class DefaultOperation<T> implements Operation<T> {
                 () -> {
                   // Flag the provider's context as stopped before the caller can see the
                   // timeout (a caller that checks right after await must find it set), then fail
-                  // with the timeout before cancelling the work, so that the timeout, not the
-                  // work's cancellation, is what the caller sees.
-                  op.timeout =
-                      ServingException.builder(ErrorCategory.TIMEOUT)
-                          .providerId(providerId)
-                          .message(description + " did not finish before its deadline")
-                          .build();
+                  // with the timeout before cancelling the work.
                   op.stopped.set(true);
-                  op.result.completeExceptionally(op.timeout);
+                  op.result.completeExceptionally(op.timeoutError(null));
                   CompletableFuture<?> w = op.work;
                   if (w != null) {
                     w.cancel(true);
@@ -96,18 +88,33 @@ public final class DefaultOperation<T> implements Operation<T> {
           }
           if (error == null) {
             op.result.complete(value);
-          } else if (Futures.unwrap(error) instanceof CancellationException) {
-            ServingException t = op.timeout;
-            if (t != null) {
-              op.result.completeExceptionally(t); // stopped because of the deadline
-            } else {
-              op.result.cancel(false);
-            }
+            return;
+          }
+          Throwable cause = Futures.unwrap(error);
+          boolean cancelled = cause instanceof CancellationException;
+          if (deadline.isExpired()
+              && (cancelled
+                  || cause instanceof ServingException se
+                      && se.category() == ErrorCategory.TIMEOUT)) {
+            // The work stopped because of the operation's deadline (cancelled by the timer, or
+            // its own wait on the same deadline ran out first): the caller sees the operation's
+            // timeout, whichever side noticed first.
+            op.result.completeExceptionally(op.timeoutError(cancelled ? null : cause));
+          } else if (cancelled) {
+            op.result.cancel(false);
           } else {
             op.result.completeExceptionally(Futures.toServing(error, providerId));
           }
         });
     return op;
+  }
+
+  private ServingException timeoutError(Throwable cause) {
+    return ServingException.builder(ErrorCategory.TIMEOUT)
+        .providerId(providerId)
+        .message(description + " did not finish before its deadline")
+        .cause(cause)
+        .build();
   }
 
   /**
