@@ -98,6 +98,7 @@ public final class BatchScorer {
     private Path deadLetter;
     private Path checkpoint;
     private boolean restart;
+    private boolean overwrite;
     private int batchSize = 32;
     private int concurrency = 4;
     private io.serve4j.RetryPolicy retry = io.serve4j.RetryPolicy.none();
@@ -246,6 +247,20 @@ public final class BatchScorer {
     }
 
     /**
+     * Allows replacing an existing output or dead-letter file that no checkpoint of this job
+     * accounts for; default false, so that such a file is refused with a {@link
+     * io.serve4j.ConflictException} and left as it was. The file (or a symbolic link in its place)
+     * is removed and a new file created; a link's target is never written.
+     *
+     * @param overwrite whether to replace an existing file
+     * @return this builder
+     */
+    public Builder overwrite(boolean overwrite) {
+      this.overwrite = overwrite;
+      return this;
+    }
+
+    /**
      * Sets the records per request when the model is batchable; default 32.
      *
      * @param records at least 1
@@ -378,6 +393,7 @@ public final class BatchScorer {
               dl,
               cp,
               restart,
+              overwrite,
               batchSize,
               concurrency,
               retry,

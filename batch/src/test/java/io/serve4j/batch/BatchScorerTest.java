@@ -325,6 +325,30 @@ class BatchScorerTest {
   }
 
   @Test
+  void run_whenACsvHeaderLacksAMappedColumn_failsBeforeAnyRecordIsSent() throws IOException {
+    Endpoint e = endpoint(MemoryModels.sumMax(0));
+    Path in = dir.resolve("in.csv");
+    Files.writeString(in, "id,f1,f2,f3\nk1,1,2,3\nk2,4,5,6\n");
+
+    assertThatThrownBy(
+            () ->
+                BatchScorer.builder()
+                    .endpoint(e)
+                    .input(in)
+                    .map(FieldMapping.of("x", "f1", "f2", "f3", "f4"))
+                    .idField("id")
+                    .output(dir.resolve("out.jsonl"))
+                    .build()
+                    .run())
+        .isInstanceOf(InvalidInputException.class)
+        .hasMessageContaining("'f4'")
+        .hasMessageContaining(in.toString());
+    assertThat(backend.predictionsReceived()).isZero();
+    assertThat(dir.resolve("out.jsonl")).doesNotExist();
+    assertThat(dir.resolve("out.jsonl.errors.jsonl")).doesNotExist();
+  }
+
+  @Test
   void run_whenAlreadyComplete_doesNothingAndReportsTheFormerResult() throws IOException {
     Endpoint e = endpoint(MemoryModels.sumMax(0));
     Path in = jsonl("in.jsonl", 10);

@@ -16,15 +16,22 @@ public final class ScoringChildMain {
   /**
    * Runs the job.
    *
-   * @param args input file, output file, delay per request in milliseconds
+   * @param args input file, output file, delay per request in milliseconds; exits with {@link
+   *     #LOCKED} if another run holds the job's lock
    */
   public static void main(String[] args) {
     try (ServingClient client =
         MemoryModels.client(MemoryModels.sumMax(Long.parseLong(args[2])), new MemoryBackend())) {
       Endpoint e = client.endpoint(MemoryModels.deploy(client, "summax", MemoryModels.SUM_MAX));
       job(e, Path.of(args[0]), Path.of(args[1])).build().run();
+    } catch (JobLockedException locked) {
+      System.out.println(locked.getMessage());
+      System.exit(LOCKED);
     }
   }
+
+  /** The child's exit code when the job is locked by another run. */
+  static final int LOCKED = 75;
 
   static BatchScorer.Builder job(Endpoint e, Path input, Path output) {
     return BatchScorer.builder()

@@ -22,6 +22,8 @@ import java.util.List;
  * @param deadLetter dead-letter file
  * @param checkpoint checkpoint file
  * @param restart whether to ignore an existing checkpoint and start over
+ * @param overwrite whether an existing output or dead-letter file no checkpoint accounts for may be
+ *     replaced
  * @param batchSize records per request when the model is batchable
  * @param concurrency requests in flight
  * @param retry retry policy
@@ -43,6 +45,7 @@ public record JobSettings(
     Path deadLetter,
     Path checkpoint,
     boolean restart,
+    boolean overwrite,
     int batchSize,
     int concurrency,
     io.serve4j.RetryPolicy retry,

@@ -5,15 +5,17 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
 
 /**
  * An append-only output file that a checkpoint can commit: bytes are buffered, {@link #sync()}
  * writes and fsyncs them and returns the committed length. On open the file is cut back to the
- * length of the last checkpoint, so that what a killed run wrote after it disappears. The file is
- * created on the first append when it does not exist and the committed length is 0. Not
- * thread-safe.
+ * length of the last checkpoint, so that what a killed run wrote after it disappears. A fresh file
+ * (committed length 0) is created new on the first append. Not thread-safe.
  */
 public final class OutputFile implements AutoCloseable {
   private final Path path;
@@ -22,44 +24,73 @@ public final class OutputFile implements AutoCloseable {
   private long committed;
 
   /**
-   * Opens the file, truncated to the committed length.
+   * Opens the file, cut back to the committed length. With a committed length of 0 whatever is at
+   * the path (a file, or a link: the link itself, never its target) is removed, and a new file is
+   * created on the first write, {@code CREATE_NEW} and never through a link. Otherwise the existing
+   * file is opened without following a link. The caller has checked that the file may be replaced.
    *
    * @param path the file
    * @param committedLength the length of the last checkpoint, 0 for a fresh job
-   * @throws IOException if the file is shorter than the checkpoint says (it was changed by hand) or
-   *     cannot be opened
+   * @throws IOException if the file is shorter than the checkpoint says (it was changed by hand),
+   *     is a link or not a regular file, or cannot be opened
    */
   public OutputFile(Path path, long committedLength) throws IOException {
     this.path = path;
     this.committed = committedLength;
-    if (Files.exists(path) || committedLength > 0) {
-      openChannel();
-      long size = channel.size();
-      if (size < committedLength) {
-        throw new IOException(
-            path
-                + " has "
-                + size
-                + " bytes but the checkpoint committed "
-                + committedLength
-                + "; it was changed outside the job. Delete the checkpoint to start again.");
-      }
-      channel.truncate(committedLength);
-      channel.force(true);
-      channel.position(committedLength);
+    if (committedLength == 0) {
+      Files.deleteIfExists(path);
+      return;
     }
+    BasicFileAttributes a;
+    try {
+      a = Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+    } catch (NoSuchFileException e) {
+      throw new IOException(
+          path
+              + " is missing but the checkpoint committed "
+              + committedLength
+              + " bytes of it; it was removed outside the job. Delete the checkpoint to start"
+              + " again",
+          e);
+    }
+    if (!a.isRegularFile()) {
+      throw new IOException(
+          path
+              + " is "
+              + (a.isSymbolicLink() ? "a symbolic link" : "not a regular file")
+              + " now, not the file the job wrote; serve4j does not write through links");
+    }
+    channel =
+        FileChannel.open(
+            path, StandardOpenOption.WRITE, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
+    long size = channel.size();
+    if (size < committedLength) {
+      throw new IOException(
+          path
+              + " has "
+              + size
+              + " bytes but the checkpoint committed "
+              + committedLength
+              + "; it was changed outside the job. Delete the checkpoint to start again.");
+    }
+    channel.truncate(committedLength);
+    channel.force(true);
+    channel.position(committedLength);
   }
 
-  private void openChannel() throws IOException {
+  private void create() throws IOException {
     Path parent = path.toAbsolutePath().getParent();
     if (parent != null) {
       Files.createDirectories(parent);
     }
-    boolean created = !Files.exists(path);
     channel =
         FileChannel.open(
-            path, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.READ);
-    if (created && parent != null) {
+            path,
+            StandardOpenOption.CREATE_NEW,
+            StandardOpenOption.WRITE,
+            StandardOpenOption.READ,
+            LinkOption.NOFOLLOW_LINKS);
+    if (parent != null) {
       // Make the new directory entry durable too, not only the file's content (power loss).
       try (FileChannel dir = FileChannel.open(parent, StandardOpenOption.READ)) {
         dir.force(true);
@@ -87,7 +118,7 @@ public final class OutputFile implements AutoCloseable {
       return;
     }
     if (channel == null) {
-      openChannel();
+      create();
     }
     ByteBuffer b = ByteBuffer.wrap(pending.toByteArray());
     while (b.hasRemaining()) {

@@ -158,6 +158,15 @@ public final class RecordMapper {
   }
 
   /**
+   * Returns the fields (JSON) or columns (CSV) the mappings read, in mapping order.
+   *
+   * @return the field names, without duplicates
+   */
+  public List<String> fields() {
+    return inputs.stream().flatMap(r -> r.fields.stream()).distinct().toList();
+  }
+
+  /**
    * Returns whether every record tensor has exactly one row, so that records can be concatenated.
    *
    * @return true if micro-batching can split outputs back by row

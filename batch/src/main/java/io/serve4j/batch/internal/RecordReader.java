@@ -12,9 +12,12 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Collectors;
 import java.util.zip.GZIPInputStream;
 
 /**
@@ -98,6 +101,46 @@ public final class RecordReader implements AutoCloseable {
   public static long count(List<Path> files, RecordFormat format) {
     try (RecordReader r = new RecordReader(files, format)) {
       return r.skip(Long.MAX_VALUE);
+    }
+  }
+
+  /**
+   * Checks that every CSV file's header has the given columns, reading only the headers, so that a
+   * misnamed column fails the job before any record is sent instead of failing every record.
+   *
+   * @param files the files (JSON Lines files are skipped: their fields can differ per record)
+   * @param format the format of every file, or null to guess each from its name
+   * @param columns the columns the job reads
+   * @throws io.serve4j.InvalidInputException naming the file, the missing columns and the header
+   * @throws UncheckedIOException if a file cannot be read
+   */
+  public static void checkColumns(
+      List<Path> files, RecordFormat format, Collection<String> columns) {
+    for (Path f : files) {
+      try (RecordReader r = new RecordReader(List.of(f), format)) {
+        if (!r.openNext() || r.format != RecordFormat.CSV) {
+          continue;
+        }
+        r.nextText(); // reads the header (and one record, if any)
+        if (r.header == null) {
+          continue; // an empty file has no records to fail
+        }
+        List<String> missing = columns.stream().filter(c -> !r.header.containsKey(c)).toList();
+        if (!missing.isEmpty()) {
+          List<String> have = new ArrayList<>(r.header.keySet());
+          have.sort(java.util.Comparator.comparing(r.header::get));
+          throw Errors.invalid(
+              "the CSV file "
+                  + f
+                  + " has no column "
+                  + missing.stream().map(c -> "'" + c + "'").collect(Collectors.joining(", "))
+                  + "; its header has "
+                  + have
+                  + ". Fix --map / --id-field or the file's header");
+        }
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot read " + f, e);
+      }
     }
   }
 
@@ -202,7 +245,16 @@ public final class RecordReader implements AutoCloseable {
     int b2 = in.read();
     in.reset();
     if (b1 == 0x1f && b2 == 0x8b) {
-      return new GZIPInputStream(in, 1 << 16);
+      in = new BufferedInputStream(new GZIPInputStream(in, 1 << 16), 1 << 16);
+    }
+    return skipByteOrderMark(in);
+  }
+
+  /** Skips a UTF-8 byte-order mark (EF BB BF), which editors on Windows put first. */
+  private static InputStream skipByteOrderMark(InputStream in) throws IOException {
+    in.mark(3);
+    if (in.read() != 0xEF || in.read() != 0xBB || in.read() != 0xBF) {
+      in.reset();
     }
     return in;
   }

@@ -18,14 +18,18 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
@@ -101,6 +105,19 @@ public final class ScoringJob {
 
   private BatchResult run() {
     long started = System.nanoTime();
+    List<Path> files = InputFiles.resolve(s.inputs());
+    JobFiles paths = new JobFiles(s.output(), s.deadLetter(), s.checkpoint());
+    try {
+      paths.checkDistinct(files);
+      try (JobLock lock = JobLock.acquire(paths.lock, paths.output)) {
+        return run(files, paths, started);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private BatchResult run(List<Path> files, JobFiles paths, long started) throws IOException {
     EndpointDescription d = s.endpoint().describe();
     List<ModelSignature> signatures =
         d.deployments().stream()
@@ -131,26 +148,44 @@ public final class ScoringJob {
             && mapper.oneRowPerRecord()
             && s.batchSize() > 1;
     int batchSize = batching ? s.batchSize() : 1;
-    List<Path> files = InputFiles.resolve(s.inputs());
     boolean manyFiles = files.size() > 1;
+    Set<String> columns = new LinkedHashSet<>(mapper.fields());
+    if (s.idField() != null) {
+      columns.add(s.idField());
+    }
+    RecordReader.checkColumns(files, s.inputFormat(), columns);
     String fingerprint = fingerprint(files, mapper, outputs);
     ResultFormatter formatter = new ResultFormatter(s.outputFormat(), outputs);
 
+    paths.checkCheckpointPath(s.overwrite());
     Checkpoint cp;
     try {
-      if (s.restart()) {
-        Files.deleteIfExists(s.checkpoint());
+      cp = Checkpoint.read(paths.checkpoint);
+    } catch (Checkpoint.NotACheckpointException e) {
+      if (!s.overwrite()) {
+        throw JobFiles.conflict(
+            e.getMessage()
+                + " (or allow replacing it: --overwrite, BatchScorer.Builder.overwrite)");
       }
-      cp = Checkpoint.read(s.checkpoint());
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
+      cp = null;
     }
-    if (cp != null && !cp.fingerprint().equals(fingerprint)) {
+    boolean sameJob = cp != null && cp.fingerprint().equals(fingerprint);
+    if (cp != null && !sameJob && !s.restart()) {
       throw Errors.invalid(
           "the checkpoint "
               + s.checkpoint()
               + " belongs to a different job (the inputs, the mapping or the output changed);"
-              + " delete it, or restart the job from scratch, or write to another output");
+              + " restart the job to score everything again into this output (--restart,"
+              + " BatchScorer.Builder.restart), or write to another output");
+    }
+    // The output is this job's if its checkpoint says so (also when --restart after the inputs
+    // changed); anything else at the output is the user's and is not replaced unless asked.
+    String outputName = paths.output.toString();
+    paths.checkReplaceable(
+        cp != null && (sameJob || outputName.equals(cp.output())), s.overwrite());
+    if (s.restart()) {
+      Files.deleteIfExists(paths.checkpoint);
+      cp = null;
     }
     long total = s.countRecords() ? RecordReader.count(files, s.inputFormat()) : -1;
     if (cp != null && cp.complete()) {
@@ -173,15 +208,25 @@ public final class ScoringJob {
             });
     Semaphore inFlight = new Semaphore(s.concurrency());
     BlockingQueue<Batch> queue = new ArrayBlockingQueue<>(s.concurrency() * 2 + 2);
-    try (OutputFile out = new OutputFile(s.output(), cp == null ? 0 : cp.outputBytes());
-        OutputFile dl = new OutputFile(s.deadLetter(), cp == null ? 0 : cp.deadLetterBytes());
+    try (OutputFile out = new OutputFile(paths.output, cp == null ? 0 : cp.outputBytes());
+        OutputFile dl = new OutputFile(paths.deadLetter, cp == null ? 0 : cp.deadLetterBytes());
         RecordReader reader = new RecordReader(files, s.inputFormat())) {
       if (out.length() == 0) {
         out.append(formatter.header());
       }
       Writer writer =
           new Writer(
-              queue, out, dl, formatter, fingerprint, resumed, resumedErrors, total, started);
+              queue,
+              out,
+              dl,
+              formatter,
+              fingerprint,
+              outputName,
+              paths.checkpoint,
+              resumed,
+              resumedErrors,
+              total,
+              started);
       BatchProgress startProgress =
           new BatchProgress(resumed, total, resumedErrors, resumed, elapsed(started));
       s.listeners().forEach(l -> l.onStart(startProgress));
@@ -225,13 +270,11 @@ public final class ScoringJob {
         throw failure;
       }
       if (writer.errors == 0) {
-        deleteIfEmpty(s.deadLetter());
+        deleteIfEmpty(paths.deadLetter);
       }
       BatchResult r = result(writer.records, writer.errors, resumed, started);
       s.listeners().forEach(l -> l.onFinish(r));
       return r;
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
     } finally {
       scheduler.shutdownNow();
     }
@@ -494,6 +537,8 @@ public final class ScoringJob {
     private final OutputFile dl;
     private final ResultFormatter formatter;
     private final String fingerprint;
+    private final String outputName;
+    private final Path checkpoint;
     private final long resumed;
     private final long total;
     private final long started;
@@ -510,6 +555,8 @@ public final class ScoringJob {
         OutputFile dl,
         ResultFormatter formatter,
         String fingerprint,
+        String outputName,
+        Path checkpoint,
         long resumed,
         long resumedErrors,
         long total,
@@ -519,6 +566,8 @@ public final class ScoringJob {
       this.dl = dl;
       this.formatter = formatter;
       this.fingerprint = fingerprint;
+      this.outputName = outputName;
+      this.checkpoint = checkpoint;
       this.resumed = resumed;
       this.records = resumed;
       this.errors = resumedErrors;
@@ -613,7 +662,7 @@ public final class ScoringJob {
     private void commit(boolean complete) throws IOException {
       long ob = out.sync();
       long db = dl.sync();
-      new Checkpoint(fingerprint, records, errors, ob, db, complete).write(s.checkpoint());
+      new Checkpoint(fingerprint, outputName, records, errors, ob, db, complete).write(checkpoint);
     }
   }
 
@@ -649,7 +698,9 @@ public final class ScoringJob {
 
   private static void deleteIfEmpty(Path p) {
     try {
-      if (Files.exists(p) && Files.size(p) == 0) {
+      BasicFileAttributes a =
+          Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+      if (a.isRegularFile() && a.size() == 0) {
         Files.delete(p);
       }
     } catch (IOException e) {

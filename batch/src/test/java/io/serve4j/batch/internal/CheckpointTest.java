@@ -16,7 +16,7 @@ class CheckpointTest {
   @Test
   void writeThenRead_roundTrips_andLeavesNoTemporaryFile() throws IOException {
     Path f = dir.resolve("job.checkpoint");
-    Checkpoint cp = new Checkpoint("abc", 10, 2, 300, 40, false);
+    Checkpoint cp = new Checkpoint("abc", "/out.jsonl", 10, 2, 300, 40, false);
     cp.write(f);
     assertThat(Checkpoint.read(f)).isEqualTo(cp);
     assertThat(Checkpoint.read(dir.resolve("none"))).isNull();

@@ -103,4 +103,48 @@ class RecordReaderTest {
     assertThatThrownBy(() -> Csv.parse("a,b\"c")).hasMessageContaining("quote inside");
     assertThat(Csv.quote("x,\"y\"")).isEqualTo("\"x,\"\"y\"\"\"");
   }
+
+  @Test
+  void utf8ByteOrderMark_isSkipped_inJsonlCsvAndGzip() throws IOException {
+    byte[] bom = {(byte) 0xEF, (byte) 0xBB, (byte) 0xBF};
+    Path jsonl = dir.resolve("a.jsonl");
+    Files.write(jsonl, concat(bom, "{\"n\":1}\n{\"n\":2}\n"));
+    Path csv = dir.resolve("b.csv");
+    Files.write(csv, concat(bom, "id,n\nk,3\n"));
+    Path gz = dir.resolve("c.jsonl.gz");
+    try (OutputStream o = new GZIPOutputStream(Files.newOutputStream(gz))) {
+      o.write(concat(bom, "{\"n\":4}\n"));
+    }
+
+    List<SourceRecord> recs = readAll(List.of(jsonl, csv, gz), null);
+
+    assertThat(recs).extracting(SourceRecord::parseError).containsOnlyNulls();
+    assertThat(recs.get(0).value("n").toString()).isEqualTo("1");
+    assertThat(recs.get(2).value("id")).isEqualTo("k");
+    assertThat(recs.get(3).value("n").toString()).isEqualTo("4");
+    RecordReader.checkColumns(List.of(csv), null, List.of("id", "n"));
+  }
+
+  @Test
+  void checkColumns_whenACsvHeaderLacksAColumn_failsNamingTheFileTheColumnAndTheHeader()
+      throws IOException {
+    Path ok = Files.writeString(dir.resolve("a.csv"), "id,f1,f2\n1,2,3\n");
+    Path missing = Files.writeString(dir.resolve("b.csv"), "\nid,f1\n1,2\n");
+    Path json = Files.writeString(dir.resolve("c.jsonl"), "{}\n");
+
+    RecordReader.checkColumns(List.of(ok, json), null, List.of("id", "f1", "f2"));
+    assertThatThrownBy(
+            () -> RecordReader.checkColumns(List.of(ok, missing), null, List.of("f1", "f2")))
+        .isInstanceOf(InvalidInputException.class)
+        .hasMessageContaining(missing.toString())
+        .hasMessageContaining("'f2'")
+        .hasMessageContaining("[id, f1]");
+  }
+
+  private static byte[] concat(byte[] a, String b) {
+    byte[] t = b.getBytes(StandardCharsets.UTF_8);
+    byte[] out = java.util.Arrays.copyOf(a, a.length + t.length);
+    System.arraycopy(t, 0, out, a.length, t.length);
+    return out;
+  }
 }
