@@ -20,6 +20,7 @@ import io.serve4j.ErrorCategory;
  * <tr><td>10</td><td>the provider cannot do this</td></tr>
  * <tr><td>11</td><td>the model failed to load or to compute</td></tr>
  * <tr><td>12</td><td>a file could not be read or written</td></tr>
+ * <tr><td>13</td><td>another run of the same batch job is running (it holds the job's lock)</td></tr>
  * </table>
  */
 public final class ExitCodes {
@@ -61,6 +62,12 @@ public final class ExitCodes {
 
   /** File I/O failure. */
   public static final int IO = 12;
+
+  /**
+   * Another run of the same batch job (same output) holds the job's lock ({@link
+   * io.serve4j.batch.JobLockedException}); nothing was written.
+   */
+  public static final int LOCKED = 13;
 
   private ExitCodes() {}
 

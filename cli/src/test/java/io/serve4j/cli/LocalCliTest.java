@@ -165,9 +165,57 @@ class LocalCliTest {
   }
 
   @Test
-  void missingModelFile_exitsFour_andSaysWhichFile() {
+  void missingModelFile_exitsTwelve_andSaysWhichFile() {
     CliTestSupport.Run r = run("predict", "--model", dir + "/absent.onnx", "-r", "-");
-    assertThat(r.exit()).isEqualTo(ExitCodes.INVALID_INPUT);
+    assertThat(r.exit()).as(r.err()).isEqualTo(ExitCodes.IO);
+    assertThat(r.err()).contains("absent.onnx").contains("no such file");
+
+    CliTestSupport.Run b =
+        run("batch", "--model", dir + "/absent.onnx", "--map", "x=f", "-o", dir + "/o", "i");
+    assertThat(b.exit()).as(b.err()).isEqualTo(ExitCodes.IO);
+
+    CliTestSupport.Run d = run("predict", "--model", dir.toString(), "-r", "-");
+    assertThat(d.exit()).as(d.err()).isEqualTo(ExitCodes.IO);
+    assertThat(d.err()).contains("not a regular file");
+  }
+
+  @Test
+  void predictAndBatch_withAModelFileNameThatIsNoEndpointName_deriveAValidName()
+      throws IOException {
+    Path in = Files.writeString(dir.resolve("in.jsonl"), "{\"f\":[1,2,3,4]}\n");
+    Path req =
+        Files.writeString(
+            dir.resolve("r.json"),
+            "{\"inputs\":[{\"name\":\"x\",\"datatype\":\"FP32\",\"shape\":[1,4],"
+                + "\"data\":[1,2,3,4]}]}");
+    for (String name :
+        List.of(
+            "silero_vad.onnx",
+            "My Model v1.2.onnx",
+            "_under.onnx",
+            "x".repeat(80) + ".onnx",
+            "émoji☃.onnx")) {
+      Path model = MlpModel.write(dir.resolve(name), 4, 8, 2);
+
+      CliTestSupport.Run p = run("predict", "--model", model.toString(), "-r", req.toString());
+      assertThat(p.exit()).as(name + ": " + p.err()).isZero();
+
+      Path out = dir.resolve("out.jsonl");
+      CliTestSupport.Run b =
+          run(
+              "batch",
+              "--model",
+              model.toString(),
+              "--map",
+              "x=f",
+              "--progress=none",
+              "--restart",
+              "-o",
+              out.toString(),
+              in.toString());
+      assertThat(b.exit()).as(name + ": " + b.err()).isZero();
+      assertThat(Files.readAllLines(out)).hasSize(1);
+    }
   }
 
   @Test

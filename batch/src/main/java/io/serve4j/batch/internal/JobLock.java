@@ -11,6 +11,7 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
@@ -57,7 +58,12 @@ final class JobLock implements AutoCloseable {
    * @throws IOException if it cannot be created or opened
    */
   static JobLock acquire(Path file, Path output) throws IOException {
-    Files.createDirectories(file.toAbsolutePath().getParent());
+    Path dir = file.toAbsolutePath().getParent();
+    try {
+      Files.createDirectories(dir);
+    } catch (FileAlreadyExistsException e) {
+      throw new NotDirectoryException(e.getFile()); // a file where the output's directory goes
+    }
     for (int attempt = 1; ; attempt++) {
       JobLock l = tryOnce(file, output);
       if (l != null) {

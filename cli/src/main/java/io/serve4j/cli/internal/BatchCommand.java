@@ -41,7 +41,9 @@ import picocli.CommandLine.Spec;
           + " number and the reason; the job goes on.",
       "",
       "The job checkpoints as it goes: if it is killed, run the same command again and it"
-          + " resumes where it stopped, each record in the output exactly once.",
+          + " resumes where it stopped, each record in the output exactly once. One run of a job"
+          + " at a time: a second run on the same output exits 13 and writes nothing. An existing"
+          + " file at the output that the job did not write is refused unless --overwrite.",
       "",
       "Example (records like {\"id\": 7, \"features\": [0.1, 0.2, 0.3, 0.4]}):",
       "  serve4j batch --model mlp.onnx --map x=features --id-field id \\",
@@ -125,6 +127,13 @@ public final class BatchCommand implements Callable<Integer> {
   boolean restart;
 
   @Option(
+      names = "--overwrite",
+      description =
+          "Replace an existing output or dead-letter file that no checkpoint of this job accounts"
+              + " for (without it such a file is refused, exit 6, and left as it was).")
+  boolean overwrite;
+
+  @Option(
       names = "--batch-size",
       paramLabel = "N",
       defaultValue = "32",
@@ -185,6 +194,7 @@ public final class BatchCommand implements Callable<Integer> {
             .output(output)
             .outputFormat(outputFormat)
             .restart(restart)
+            .overwrite(overwrite)
             .batchSize(batchSize)
             .concurrency(concurrency)
             .stopOnFirstError(stopOnFirstError);

@@ -2,10 +2,16 @@ package io.serve4j.cli.internal;
 
 import io.serve4j.ErrorCategory;
 import io.serve4j.ServingException;
+import io.serve4j.batch.JobLockedException;
 import io.serve4j.cli.ExitCodes;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
 import picocli.CommandLine;
 import picocli.CommandLine.IExecutionExceptionHandler;
 import picocli.CommandLine.IParameterExceptionHandler;
@@ -38,20 +44,21 @@ final class ErrorHandler implements IExecutionExceptionHandler, IParameterExcept
     }
     PrintWriter err = cmd.getErr();
     int code;
-    if (ex instanceof ServingException se) {
+    if (ex instanceof JobLockedException locked) {
+      err.println("error: " + locked.getMessage());
+      err.println(
+          "hint: only one run of a batch job at a time; when the other run has ended, the same"
+              + " command resumes where it stopped");
+      code = ExitCodes.LOCKED;
+    } else if (ex instanceof ServingException se) {
       err.println("error: " + se.getMessage());
       String hint = hint(se);
       if (hint != null) {
         err.println("hint: " + hint);
       }
       code = ExitCodes.of(se.category());
-    } else if (ex instanceof UncheckedIOException || ex instanceof java.io.IOException) {
-      Throwable io = ex instanceof UncheckedIOException u ? u.getCause() : ex;
-      String what = ex.getMessage();
-      if (io instanceof NoSuchFileException nf) {
-        what = "no such file: " + nf.getFile();
-      }
-      err.println("error: " + what);
+    } else if (ex instanceof UncheckedIOException || ex instanceof IOException) {
+      err.println("error: " + describe(ex));
       code = ExitCodes.IO;
     } else {
       err.println("error: unexpected " + ex);
@@ -63,6 +70,57 @@ final class ErrorHandler implements IExecutionExceptionHandler, IParameterExcept
     }
     err.flush();
     return code;
+  }
+
+  /**
+   * Describes an I/O failure with its causes, e.g. {@code cannot read in.jsonl.gz: Unexpected end
+   * of ZLIB input stream}, so that the reason is never hidden behind a wrapper's message.
+   *
+   * @param ex the failure
+   * @return one line
+   */
+  static String describe(Throwable ex) {
+    StringBuilder sb = new StringBuilder();
+    for (Throwable t = ex; t != null && t != t.getCause(); t = t.getCause()) {
+      String part = describeOne(t);
+      if (part == null || sb.indexOf(part) >= 0) {
+        continue;
+      }
+      if (sb.length() > 0) {
+        sb.append(": ");
+      }
+      sb.append(part);
+    }
+    return sb.length() > 0 ? sb.toString() : String.valueOf(ex);
+  }
+
+  private static String describeOne(Throwable t) {
+    if (t instanceof UncheckedIOException u) {
+      // new UncheckedIOException(cause) has the cause's toString() as its message: no news
+      return u.getCause() != null && String.valueOf(u.getCause()).equals(u.getMessage())
+          ? null
+          : u.getMessage();
+    }
+    if (t instanceof NoSuchFileException e) {
+      return "no such file: " + e.getFile();
+    }
+    if (t instanceof AccessDeniedException e) {
+      return "permission denied: " + e.getFile();
+    }
+    if (t instanceof NotDirectoryException e) {
+      return "not a directory: " + e.getFile();
+    }
+    if (t instanceof FileAlreadyExistsException e) {
+      return e.getFile() + " exists already";
+    }
+    if (t instanceof FileSystemException e) {
+      return e.getFile()
+          + (e.getOtherFile() != null ? " -> " + e.getOtherFile() : "")
+          + ": "
+          + (e.getReason() != null ? e.getReason() : e.getClass().getSimpleName());
+    }
+    String m = t.getMessage();
+    return m != null && !m.isBlank() ? m : t.getClass().getSimpleName();
   }
 
   /**

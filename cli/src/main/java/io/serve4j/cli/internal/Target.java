@@ -6,7 +6,11 @@ import io.serve4j.ErrorCategory;
 import io.serve4j.Model;
 import io.serve4j.ServingClient;
 import io.serve4j.ServingException;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Set;
@@ -50,9 +54,13 @@ public final class Target {
               + " NAME (an endpoint of the provider)");
     }
     if (model != null && !Files.isRegularFile(model)) {
-      throw ServingException.builder(ErrorCategory.INVALID_INPUT)
-          .message("model file " + model.toAbsolutePath() + " does not exist; check --model")
-          .build();
+      // A file that cannot be read is exit code 12 ("could not be read"), as the README says.
+      String file = model.toAbsolutePath().toString();
+      IOException cause =
+          Files.exists(model)
+              ? new FileSystemException(file, null, "not a regular file")
+              : new NoSuchFileException(file);
+      throw new UncheckedIOException("cannot read the model file given by --model", cause);
     }
   }
 
@@ -77,9 +85,30 @@ public final class Target {
           .build();
     }
     String modelName = modelName(model);
-    String name = endpoint != null ? endpoint : modelName;
+    String name = endpoint != null ? endpoint : endpointName(model);
     client.deploy(EndpointSpec.of(name, Model.onnx(modelName, model.toAbsolutePath()))).await();
     return client.endpoint(name);
+  }
+
+  /**
+   * Derives a valid endpoint name (letters, digits and {@code -}, at most 63, starting with a
+   * letter or digit) from a file name, e.g. {@code silero-vad} for {@code silero_vad.onnx}.
+   *
+   * @param file the file
+   * @return the name
+   */
+  static String endpointName(Path file) {
+    String n = file.getFileName().toString();
+    int dot = n.lastIndexOf('.');
+    if (dot > 0) {
+      n = n.substring(0, dot);
+    }
+    n = n.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]+", "-").replaceAll("^-+", "");
+    if (n.length() > 63) {
+      n = n.substring(0, 63);
+    }
+    n = n.replaceAll("-+$", "");
+    return n.isEmpty() ? "model" : n;
   }
 
   /**
