@@ -48,9 +48,21 @@ import java.util.Objects;
  * Builder#checkpointInterval checkpoint interval}. A job killed at any point (even with SIGKILL)
  * and run again with the same settings cuts both files back to the checkpoint and carries on, so
  * every input record ends up in the output or the dead-letter file exactly once. A job whose
- * checkpoint says it is complete does nothing when run again; delete the checkpoint or set {@link
- * Builder#restart restart} to score again. A checkpoint of a different job (other input files,
- * sizes or modification times, mapping, id field, outputs or output file) is refused.
+ * checkpoint says it is complete does nothing when run again; set {@link Builder#restart restart}
+ * to score again. A checkpoint of a different job (other input files, sizes or modification times,
+ * mapping, id field, outputs or output file) is refused unless restarting.
+ *
+ * <p><b>The user's files</b>: {@link #run()} refuses (with {@link
+ * io.serve4j.InvalidInputException}, before writing anything) an output, dead-letter or checkpoint
+ * file that is an input or another of them, by name, through a symbolic link or as a hard link. It
+ * holds an exclusive lock for the whole run (an operating-system lock on {@code OUTPUT.lock},
+ * deleted at the end): a second run on the same output, in another process or this JVM, fails at
+ * once with {@link JobLockedException}. An existing output or dead-letter file that no checkpoint
+ * of this job accounts for is refused with {@link io.serve4j.ConflictException} and left as it was,
+ * unless {@link Builder#overwrite overwrite} is set. Files are created {@code CREATE_NEW} and
+ * opened {@code NOFOLLOW_LINKS}, and the checkpoint is written to a new temporary file renamed into
+ * place, so a symbolic link planted at any of these names is refused or replaced, never written
+ * through.
  *
  * <p>The scorer is immutable; {@link #run()} may be called again (it resumes or returns at once).
  */
@@ -76,7 +88,11 @@ public final class BatchScorer {
    *
    * @return the outcome
    * @throws io.serve4j.InvalidInputException if the mapping contradicts the signature, an input
-   *     matches no file, or the checkpoint belongs to another job
+   *     matches no file, a CSV header lacks a mapped column, the output, dead-letter file or
+   *     checkpoint is an input or another of them, or the checkpoint belongs to another job
+   * @throws JobLockedException if another run of the job (same output) is running
+   * @throws io.serve4j.ConflictException if an existing output or dead-letter file is not this
+   *     job's and overwrite is not set, or a symbolic link is where the checkpoint goes
    * @throws io.serve4j.ServingException of the failing record's category when {@code
    *     stopOnFirstError} is set, or the endpoint's error if it cannot be described
    * @throws java.io.UncheckedIOException if a file cannot be read or written
@@ -194,7 +210,8 @@ public final class BatchScorer {
      * Sets the output file. Required. Its format comes from its name ({@code .csv} or JSON Lines)
      * unless set.
      *
-     * @param file the file; overwritten by a fresh job, appended to by a resumed one
+     * @param file the file; created by a fresh job (an existing file is refused unless {@link
+     *     #overwrite}), appended to by a resumed one
      * @return this builder
      */
     public Builder output(Path file) {

@@ -199,6 +199,24 @@ class BatchFileSafetyTest {
     assertThat(Files.readAllLines(out)).hasSize(12);
   }
 
+  @Test
+  void run_whenRestartingOntoAFileThatIsNoCheckpoint_refusesToDeleteIt() throws IOException {
+    Endpoint e = endpoint();
+    Path in = jsonl("in.jsonl", 5, false);
+    Path notes = Files.writeString(dir.resolve("notes.txt"), "my notes\n");
+
+    assertThatThrownBy(
+            () ->
+                scorer(e, in, dir.resolve("out.jsonl"))
+                    .checkpoint(notes)
+                    .restart(true)
+                    .build()
+                    .run())
+        .isInstanceOf(ConflictException.class)
+        .hasMessageContaining("not a serve4j checkpoint");
+    assertThat(Files.readString(notes)).isEqualTo("my notes\n");
+  }
+
   // Item 5: links planted where the job writes.
 
   @Test
@@ -226,7 +244,8 @@ class BatchFileSafetyTest {
     Path victim = Files.writeString(dir.resolve("victim.txt"), "do not touch\n");
     Path absent = dir.resolve("absent-target.txt");
 
-    for (String planted : List.of("out.jsonl", "out.jsonl.errors.jsonl", "out.jsonl.checkpoint")) {
+    for (String planted :
+        List.of("out.jsonl", "out.jsonl.errors.jsonl", "out.jsonl.checkpoint", "out.jsonl.lock")) {
       for (Path target : List.of(victim, absent)) {
         Path link = Files.createSymbolicLink(dir.resolve(planted), target);
         try {

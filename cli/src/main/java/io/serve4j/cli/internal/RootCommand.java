@@ -33,7 +33,8 @@ import picocli.CommandLine.Spec;
       "  6 conflict (exists, busy)   7 not signed in / not allowed",
       "  8 quota or throttled        9 unavailable or timed out: retry later",
       " 10 provider cannot do this  11 model failed to load or compute",
-      " 12 file could not be read or written"
+      " 12 file could not be read or written",
+      " 13 another run of the same batch job is running (it holds the job's lock)"
     })
 public final class RootCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
