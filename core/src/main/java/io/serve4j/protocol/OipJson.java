@@ -96,6 +96,8 @@ public final class OipJson {
   private static final JsonFactory JSON =
       JsonFactory.builder()
           .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+          // Parses numbers from the token buffer without a String per element; same results.
+          .enable(StreamReadFeature.USE_FAST_DOUBLE_PARSER)
           // The caller bounds the body; one BYTES element may be as large as the body.
           .streamReadConstraints(
               StreamReadConstraints.builder().maxStringLength(Integer.MAX_VALUE).build())
