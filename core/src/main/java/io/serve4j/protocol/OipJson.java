@@ -7,6 +7,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.core.util.ByteArrayBuilder;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -18,7 +19,6 @@ import io.serve4j.InferenceResponse;
 import io.serve4j.ServingException;
 import io.serve4j.Shape;
 import io.serve4j.Tensor;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.math.BigInteger;
 import java.nio.ByteBuffer;
@@ -63,9 +63,9 @@ import java.util.Optional;
  *       {@code model_name}, {@code model_version}) and is refused elsewhere;
  *   <li>a shape whose element count or size in bytes overflows, or that disagrees with the number
  *       of data elements;
- *   <li>strings that are not well-formed Unicode (a lone surrogate, as from {@code "\ud800"}): they
- *       have no UTF-8 form, so a BYTES element, name, id or parameter holding one is refused; send
- *       binary BYTES elements base64-encoded with {@value #BYTES_ENCODING};
+ *   <li>strings that are not well-formed Unicode (a lone surrogate, as from {@code "&#92;ud800"}):
+ *       they have no UTF-8 form, so a BYTES element, name, id or parameter holding one is refused;
+ *       send binary BYTES elements base64-encoded with {@value #BYTES_ENCODING};
  *   <li>integers outside the tensor type's range, non-integers in integer tensors, and finite
  *       numbers that round to infinity in the tensor's type ({@code 1e39} in FP32, {@code 70000} in
  *       FP16, {@code 1e400} in FP64); numbers that round to zero or to the nearest representable
@@ -126,7 +126,7 @@ public final class OipJson {
       throw invalid("a raw payload request has no Open Inference Protocol form");
     }
     List<Tensor> inputs = request.inputs();
-    ByteArrayOutputStream out = new ByteArrayOutputStream(estimate(inputs));
+    ByteArrayBuilder out = new ByteArrayBuilder();
     try (JsonGenerator g = JSON.createGenerator(out)) {
       g.writeStartObject();
       if (request.id().isPresent()) {
@@ -171,13 +171,13 @@ public final class OipJson {
       throw invalid("malformed inference request: no body (null)");
     }
     try (JsonParser p = JSON.createParser(json)) {
-      return readRequest(p, maxElements(json.length));
+      return readRequest(p, json.length);
     } catch (IOException | IllegalArgumentException | IllegalStateException | ServingException e) {
       throw malformed(ErrorCategory.INVALID_INPUT, "inference request", e);
     }
   }
 
-  private static InferenceRequest readRequest(JsonParser p, long maxElements) throws IOException {
+  private static InferenceRequest readRequest(JsonParser p, long bodyLength) throws IOException {
     startRoot(p);
     InferenceRequest.Builder b = InferenceRequest.builder();
     boolean sawInputs = false;
@@ -201,7 +201,7 @@ public final class OipJson {
             throw new IllegalArgumentException("'inputs' must be an array");
           }
           while (next(p) != JsonToken.END_ARRAY) {
-            b.input(readTensor(p, maxElements));
+            b.input(readTensor(p, bodyLength));
           }
           sawInputs = true;
         }
@@ -262,7 +262,7 @@ public final class OipJson {
    */
   public static byte[] writeResponse(InferenceResponse response) {
     List<Tensor> outputs = response.outputs();
-    ByteArrayOutputStream out = new ByteArrayOutputStream(estimate(outputs));
+    ByteArrayBuilder out = new ByteArrayBuilder();
     try (JsonGenerator g = JSON.createGenerator(out)) {
       g.writeStartObject();
       str(g, "model_name", response.modelName().orElse(""));
@@ -304,13 +304,13 @@ public final class OipJson {
           new IllegalArgumentException("no body (null)"));
     }
     try (JsonParser p = JSON.createParser(json)) {
-      return readResponse(p, maxElements(json.length));
+      return readResponse(p, json.length);
     } catch (IOException | IllegalArgumentException | IllegalStateException | ServingException e) {
       throw malformed(ErrorCategory.INTERNAL, "inference response", e);
     }
   }
 
-  private static InferenceResponse readResponse(JsonParser p, long maxElements) throws IOException {
+  private static InferenceResponse readResponse(JsonParser p, long bodyLength) throws IOException {
     startRoot(p);
     InferenceResponse.Builder b = InferenceResponse.builder();
     boolean sawOutputs = false;
@@ -337,7 +337,7 @@ public final class OipJson {
             throw new IllegalArgumentException("'outputs' must be an array");
           }
           while (next(p) != JsonToken.END_ARRAY) {
-            b.output(readTensor(p, maxElements));
+            b.output(readTensor(p, bodyLength));
           }
           sawOutputs = true;
         }
@@ -369,7 +369,7 @@ public final class OipJson {
    * @return {@code {"error": message}} as UTF-8 JSON
    */
   public static byte[] writeError(String message) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayBuilder out = new ByteArrayBuilder();
     try (JsonGenerator g = JSON.createGenerator(out)) {
       g.writeStartObject();
       g.writeStringField("error", message);
@@ -430,7 +430,7 @@ public final class OipJson {
     }
     try (JsonParser p = MAPPER.treeAsTokens(n)) {
       next(p);
-      return readTensor(p, Long.MAX_VALUE);
+      return readTensor(p, -1);
     } catch (IOException | ServingException e) {
       throw new IllegalArgumentException(e.getMessage(), e);
     }
@@ -524,8 +524,12 @@ public final class OipJson {
     g.writeEndObject();
   }
 
-  /** Reads the tensor object whose START_OBJECT is the current token. */
-  private static Tensor readTensor(JsonParser p, long maxElements) throws IOException {
+  /**
+   * Reads the tensor object whose START_OBJECT is the current token.
+   *
+   * @param bodyLength the length of the body in bytes, or -1 when reading a tree
+   */
+  private static Tensor readTensor(JsonParser p, long bodyLength) throws IOException {
     if (p.currentToken() != JsonToken.START_OBJECT) {
       throw new IllegalArgumentException("a tensor must be a JSON object, not " + describe(p));
     }
@@ -552,7 +556,7 @@ public final class OipJson {
         case "parameters" -> encoding = readTensorParameters(p, v, name);
         case "data" -> {
           if (type != null) {
-            data = readData(p, type, shape, name, maxElements);
+            data = readData(p, type, shape, name, bodyLength);
           } else {
             early = TokenBuffer.asCopyOfValue(p);
           }
@@ -573,7 +577,7 @@ public final class OipJson {
     if (early != null) {
       try (JsonParser q = early.asParser()) {
         next(q);
-        data = readData(q, type, shape, name, maxElements);
+        data = readData(q, type, shape, name, -1);
       }
     }
     if (data == null) {
@@ -647,10 +651,15 @@ public final class OipJson {
 
   /** Reads 'data' (the current token is its value) into a buffer of the type, flattening. */
   private static Data readData(
-      JsonParser p, DataType type, Shape shape, String name, long maxElements) throws IOException {
+      JsonParser p, DataType type, Shape shape, String name, long bodyLength) throws IOException {
     long expected = shape != null ? shape.elementCount() : -1;
-    // The body bounds how many elements it can hold: never allocate for a larger claimed shape.
-    long limit = expected >= 0 ? Math.min(expected, maxElements) : maxElements;
+    // What is left of the body bounds how many elements it can hold (one character and a comma
+    // each): never allocate for a larger claimed shape. Without a body, start small and grow.
+    long room =
+        bodyLength >= 0
+            ? Math.max(0, bodyLength - p.currentLocation().getByteOffset()) / 2 + 1
+            : 1024;
+    long limit = expected >= 0 ? Math.min(expected, room) : room;
     Data d = new Data(type, limit);
     JsonToken t = p.currentToken();
     if (t != JsonToken.START_ARRAY) {
@@ -996,19 +1005,6 @@ public final class OipJson {
       return text.length() > 40 ? text.substring(0, 40) + "..." : text;
     }
     return t.asString() != null ? t.asString() : t.name();
-  }
-
-  /** The most elements a body of this many bytes can hold: one character and a comma each. */
-  private static long maxElements(int bodyLength) {
-    return bodyLength / 2L + 1;
-  }
-
-  private static int estimate(List<Tensor> tensors) {
-    long bytes = 256;
-    for (int i = 0; i < tensors.size(); i++) {
-      bytes += 64 + 3L * tensors.get(i).byteSize();
-    }
-    return (int) Math.min(bytes, MAX_INITIAL_CAPACITY);
   }
 
   private static ServingException invalid(String message) {

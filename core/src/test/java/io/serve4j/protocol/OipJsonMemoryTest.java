@@ -96,7 +96,7 @@ class OipJsonMemoryTest {
     /**
      * Runs the probe.
      *
-     * @param args the body file
+     * @param args the body file, then optionally {@code read-only}
      * @throws Exception if the file cannot be read
      */
     public static void main(String[] args) throws Exception {
@@ -105,6 +105,10 @@ class OipJsonMemoryTest {
       try {
         InferenceRequest r = OipJson.readRequest(json);
         long read = (System.nanoTime() - start) / 1_000_000;
+        if (args.length > 1 && args[1].equals("read-only")) {
+          System.out.printf("read %.1f MB in %d ms%n", json.length / 1e6, read);
+          return;
+        }
         byte[] back = OipJson.writeRequest(r);
         long total = (System.nanoTime() - start) / 1_000_000;
         System.out.printf(
