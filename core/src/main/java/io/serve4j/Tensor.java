@@ -95,7 +95,8 @@ public final class Tensor {
    * @param shape concrete shape
    * @param data the bytes from position to limit; not modified
    * @return the tensor
-   * @throws InvalidInputException if the byte count does not match type and shape
+   * @throws InvalidInputException if an argument is null or the byte count does not match type and
+   *     shape (computed exactly: a size that overflows a long is refused)
    */
   public static Tensor of(String name, DataType dataType, Shape shape, ByteBuffer data) {
     requireData(name, data);
@@ -114,7 +115,8 @@ public final class Tensor {
    * @param data little-endian element data from position to limit; direct buffers avoid a copy when
    *     a runtime consumes the tensor
    * @return the tensor
-   * @throws InvalidInputException if the byte count does not match type and shape
+   * @throws InvalidInputException if an argument is null or the byte count does not match type and
+   *     shape (computed exactly: a size that overflows a long is refused)
    */
   public static Tensor wrap(String name, DataType dataType, Shape shape, ByteBuffer data) {
     requireData(name, data);
@@ -128,6 +130,8 @@ public final class Tensor {
    * @param shape concrete dims
    * @param values row-major values
    * @return the tensor
+   * @throws InvalidInputException if an argument is null, the shape is invalid, or the values do
+   *     not fill it exactly
    */
   public static Tensor ofFloats(String name, long[] shape, float[] values) {
     Shape dims = shapeOf(name, shape, values);
@@ -143,6 +147,8 @@ public final class Tensor {
    * @param shape concrete dims
    * @param values row-major values
    * @return the tensor
+   * @throws InvalidInputException if an argument is null, the shape is invalid, or the values do
+   *     not fill it exactly
    */
   public static Tensor ofHalfFloats(String name, long[] shape, float[] values) {
     Shape dims = shapeOf(name, shape, values);
@@ -160,6 +166,8 @@ public final class Tensor {
    * @param shape concrete dims
    * @param values row-major values
    * @return the tensor
+   * @throws InvalidInputException if an argument is null, the shape is invalid, or the values do
+   *     not fill it exactly
    */
   public static Tensor ofDoubles(String name, long[] shape, double[] values) {
     Shape dims = shapeOf(name, shape, values);
@@ -175,6 +183,8 @@ public final class Tensor {
    * @param shape concrete dims
    * @param values row-major values
    * @return the tensor
+   * @throws InvalidInputException if an argument is null, the shape is invalid, or the values do
+   *     not fill it exactly
    */
   public static Tensor ofInts(String name, long[] shape, int[] values) {
     return ofInts(name, DataType.INT32, shape, values);
@@ -188,6 +198,8 @@ public final class Tensor {
    * @param shape concrete dims
    * @param values row-major values
    * @return the tensor
+   * @throws InvalidInputException if an argument is null, the shape is invalid, or the values do
+   *     not fill it exactly
    */
   public static Tensor ofInts(String name, DataType dataType, long[] shape, int[] values) {
     Shape dims = shapeOf(name, shape, values);
@@ -204,6 +216,8 @@ public final class Tensor {
    * @param shape concrete dims
    * @param values row-major values
    * @return the tensor
+   * @throws InvalidInputException if an argument is null, the shape is invalid, or the values do
+   *     not fill it exactly
    */
   public static Tensor ofLongs(String name, long[] shape, long[] values) {
     return ofLongs(name, DataType.INT64, shape, values);
@@ -217,6 +231,8 @@ public final class Tensor {
    * @param shape concrete dims
    * @param values row-major values
    * @return the tensor
+   * @throws InvalidInputException if an argument is null, the shape is invalid, or the values do
+   *     not fill it exactly
    */
   public static Tensor ofLongs(String name, DataType dataType, long[] shape, long[] values) {
     Shape dims = shapeOf(name, shape, values);
@@ -234,6 +250,8 @@ public final class Tensor {
    * @param shape concrete dims
    * @param values row-major values
    * @return the tensor
+   * @throws InvalidInputException if an argument is null, the shape is invalid, or the values do
+   *     not fill it exactly
    */
   public static Tensor ofShorts(String name, DataType dataType, long[] shape, short[] values) {
     Shape dims = shapeOf(name, shape, values);
@@ -251,6 +269,8 @@ public final class Tensor {
    * @param shape concrete dims
    * @param values row-major values
    * @return the tensor
+   * @throws InvalidInputException if an argument is null, the shape is invalid, or the values do
+   *     not fill it exactly
    */
   public static Tensor ofBytes(String name, DataType dataType, long[] shape, byte[] values) {
     Shape dims = shapeOf(name, shape, values);
@@ -267,6 +287,8 @@ public final class Tensor {
    * @param shape concrete dims
    * @param values row-major values
    * @return the tensor
+   * @throws InvalidInputException if an argument is null, the shape is invalid, or the values do
+   *     not fill it exactly
    */
   public static Tensor ofBooleans(String name, long[] shape, boolean[] values) {
     Shape dims = shapeOf(name, shape, values);
@@ -284,6 +306,8 @@ public final class Tensor {
    * @param shape concrete dims
    * @param values row-major values
    * @return the tensor
+   * @throws InvalidInputException if an argument or element is null, the shape is invalid, the
+   *     values do not fill it exactly, or a string holds a lone surrogate (it has no UTF-8 form)
    */
   public static Tensor ofStrings(String name, long[] shape, List<String> values) {
     shapeOf(name, shape, values);
@@ -322,6 +346,8 @@ public final class Tensor {
    * @param shape concrete dims
    * @param values row-major values; copied
    * @return the tensor
+   * @throws InvalidInputException if an argument is null, the shape is invalid, or the values do
+   *     not fill it exactly
    */
   public static Tensor ofByteStrings(String name, long[] shape, List<byte[]> values) {
     Shape dims = shapeOf(name, shape, values);
