@@ -19,6 +19,10 @@ import java.util.Optional;
  *     .timeout(Duration.ofSeconds(2))
  *     .build();
  * }</pre>
+ *
+ * <p>Failures: the builder's setters throw {@link NullPointerException} naming the argument when
+ * given {@code null} where a value is required (as documented on each); {@link Builder#build()}
+ * throws {@link InvalidInputException} for an inconsistent request.
  */
 public final class InferenceRequest {
   private final String id;
@@ -43,8 +47,13 @@ public final class InferenceRequest {
     if (payload == null && inputs.isEmpty()) {
       throw invalid("a request needs at least one input tensor or a raw payload");
     }
-    if (inputs.stream().map(Tensor::name).distinct().count() != inputs.size()) {
-      throw invalid("duplicate input names in " + inputs);
+    for (int i = 1, n = inputs.size(); i < n; i++) { // on the hot path: no stream
+      String name = inputs.get(i).name();
+      for (int j = 0; j < i; j++) {
+        if (inputs.get(j).name().equals(name)) {
+          throw invalid("duplicate input names in " + inputs);
+        }
+      }
     }
     if (timeout != null && (timeout.isNegative() || timeout.isZero())) {
       throw invalid("timeout must be positive, was " + timeout);
@@ -224,9 +233,10 @@ public final class InferenceRequest {
      *
      * @param input the tensor
      * @return this builder
+     * @throws NullPointerException if the tensor is null
      */
     public Builder input(Tensor input) {
-      inputs.add(Objects.requireNonNull(input));
+      inputs.add(Objects.requireNonNull(input, "input tensor"));
       return this;
     }
 
@@ -235,8 +245,13 @@ public final class InferenceRequest {
      *
      * @param all the tensors
      * @return this builder
+     * @throws NullPointerException if the list or one of its tensors is null
      */
     public Builder inputs(List<Tensor> all) {
+      Objects.requireNonNull(all, "inputs");
+      for (int i = 0; i < all.size(); i++) {
+        Objects.requireNonNull(all.get(i), "input tensor");
+      }
       inputs.clear();
       inputs.addAll(all);
       return this;
@@ -247,9 +262,10 @@ public final class InferenceRequest {
      *
      * @param name output name
      * @return this builder
+     * @throws NullPointerException if the name is null
      */
     public Builder output(String name) {
-      outputs.add(Objects.requireNonNull(name));
+      outputs.add(Objects.requireNonNull(name, "output name"));
       return this;
     }
 
@@ -259,9 +275,12 @@ public final class InferenceRequest {
      * @param key key
      * @param value a String, Number or Boolean
      * @return this builder
+     * @throws NullPointerException if the key or the value is null
      */
     public Builder parameter(String key, Object value) {
-      parameters.put(Objects.requireNonNull(key), Objects.requireNonNull(value));
+      parameters.put(
+          Objects.requireNonNull(key, "parameter key"),
+          Objects.requireNonNull(value, "parameter value"));
       return this;
     }
 

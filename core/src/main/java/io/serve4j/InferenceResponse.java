@@ -10,6 +10,10 @@ import java.util.Optional;
 /**
  * The answer to an {@link InferenceRequest}: named output tensors or a raw payload, with the model
  * name and version and the deployment that served it.
+ *
+ * <p>Failures: the builder's setters throw {@link NullPointerException} naming the argument when
+ * given {@code null} where a value is required (as documented on each); {@link Builder#build()}
+ * throws {@link InvalidInputException} for a parameter that is not a string, number or boolean.
  */
 public final class InferenceResponse {
   private final String id;
@@ -28,6 +32,13 @@ public final class InferenceResponse {
     this.outputs = List.copyOf(b.outputs);
     this.payload = b.payload;
     this.parameters = Map.copyOf(b.parameters);
+    for (Object v : parameters.values()) {
+      if (!(v instanceof String || v instanceof Number || v instanceof Boolean)) {
+        throw ServingException.builder(ErrorCategory.INVALID_INPUT)
+            .message("parameter values must be strings, numbers or booleans, got " + v)
+            .build();
+      }
+    }
   }
 
   /**
@@ -231,9 +242,10 @@ public final class InferenceResponse {
      *
      * @param output the tensor
      * @return this builder
+     * @throws NullPointerException if the tensor is null
      */
     public Builder output(Tensor output) {
-      outputs.add(Objects.requireNonNull(output));
+      outputs.add(Objects.requireNonNull(output, "output tensor"));
       return this;
     }
 
@@ -242,8 +254,13 @@ public final class InferenceResponse {
      *
      * @param all the tensors
      * @return this builder
+     * @throws NullPointerException if the list or one of its tensors is null
      */
     public Builder outputs(List<Tensor> all) {
+      Objects.requireNonNull(all, "outputs");
+      for (int i = 0; i < all.size(); i++) {
+        Objects.requireNonNull(all.get(i), "output tensor");
+      }
       outputs.clear();
       outputs.addAll(all);
       return this;
@@ -264,11 +281,14 @@ public final class InferenceResponse {
      * Adds a parameter.
      *
      * @param key key
-     * @param value value
+     * @param value a String, Number or Boolean
      * @return this builder
+     * @throws NullPointerException if the key or the value is null
      */
     public Builder parameter(String key, Object value) {
-      parameters.put(key, value);
+      parameters.put(
+          Objects.requireNonNull(key, "parameter key"),
+          Objects.requireNonNull(value, "parameter value"));
       return this;
     }
 
@@ -276,6 +296,7 @@ public final class InferenceResponse {
      * Builds the response.
      *
      * @return the response
+     * @throws InvalidInputException if a parameter is not a string, number or boolean
      */
     public InferenceResponse build() {
       return new InferenceResponse(this);

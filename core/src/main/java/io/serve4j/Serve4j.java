@@ -101,6 +101,7 @@ public final class Serve4j {
     private Duration operationTimeout = Duration.ofMinutes(60);
     private Duration callTimeout = Duration.ofSeconds(60);
     private long maxRequestBytes = 64L * 1024 * 1024;
+    private long maxResponseBytes = ClientConfig.DEFAULT_MAX_RESPONSE_BYTES;
     private ScheduledExecutorService scheduler;
     private RetryPolicy retryPolicy = RetryPolicy.defaults();
     private CircuitBreakerConfig circuitBreaker;
@@ -237,6 +238,25 @@ public final class Serve4j {
     }
 
     /**
+     * Sets the largest response accepted from a prediction: the bytes of its output tensors plus
+     * any raw payload; default 64 MiB. A larger response fails the prediction with a non-retryable
+     * {@link io.serve4j.QuotaExceededException} (origin CLIENT) naming both sizes. Remote providers
+     * have received and decoded the body by then; the JSON codec streams it, so decoding needs
+     * about the tensors' size, not a multiple of the body.
+     *
+     * @param bytes the limit
+     * @return this builder
+     * @throws IllegalArgumentException if {@code bytes < 1}
+     */
+    public Builder maxResponseBytes(long bytes) {
+      if (bytes < 1) {
+        throw new IllegalArgumentException("maxResponseBytes must be >= 1");
+      }
+      this.maxResponseBytes = bytes;
+      return this;
+    }
+
+    /**
      * Uses the caller's scheduler for timers and polling; the client will not shut it down. By
      * default the client creates a small daemon scheduler and shuts it down on close.
      *
@@ -282,6 +302,7 @@ public final class Serve4j {
                 operationTimeout,
                 callTimeout,
                 maxRequestBytes,
+                maxResponseBytes,
                 retryPolicy,
                 circuitBreaker);
         return new DefaultServingClient(p.id(), p.capabilities(), pc, config, s, owns);

@@ -10,6 +10,10 @@ import java.util.Arrays;
  * Shape spec = Shape.of(-1, 384);      // any batch of 384-wide rows
  * spec.accepts(Shape.of(8, 384));      // true
  * }</pre>
+ *
+ * <p>The product of the concrete dimensions of every shape fits a {@code long} (a shape with a zero
+ * dimension has no elements, whatever its other dimensions), so that {@link #elementCount()} never
+ * overflows.
  */
 public final class Shape {
   private static final Shape SCALAR = new Shape(new long[0]);
@@ -25,18 +29,44 @@ public final class Shape {
    *
    * @param dims dimensions, each {@code >= 0} or {@code -1} for dynamic
    * @return the shape
-   * @throws IllegalArgumentException if a dimension is below -1
+   * @throws InvalidInputException if {@code dims} is null, a dimension is below -1, or the product
+   *     of the concrete dimensions overflows a {@code long}
    */
   public static Shape of(long... dims) {
+    if (dims == null) {
+      throw invalid("a shape needs dimensions; got null");
+    }
     if (dims.length == 0) {
       return SCALAR;
     }
-    for (long d : dims) {
+    long[] copy = dims.clone();
+    long product = 1;
+    boolean zero = false;
+    boolean overflow = false;
+    for (long d : copy) {
       if (d < -1) {
-        throw new IllegalArgumentException("dimension must be >= 0 or -1 (dynamic): " + d);
+        throw invalid(
+            "dimension must be >= 0 or -1 (dynamic): " + d + " in " + Arrays.toString(copy));
+      }
+      if (d == 0) {
+        zero = true;
+      } else if (d > 0 && !overflow) {
+        long hi = Math.multiplyHigh(product, d);
+        long lo = product * d;
+        if (hi != 0 || lo < 0) {
+          overflow = true;
+        } else {
+          product = lo;
+        }
       }
     }
-    return new Shape(dims.clone());
+    if (overflow && !zero) {
+      throw invalid(
+          "shape "
+              + Arrays.toString(copy)
+              + " has more elements than a long can count (over 2^63 - 1)");
+    }
+    return new Shape(copy);
   }
 
   /**
@@ -84,9 +114,8 @@ public final class Shape {
   /**
    * Returns the number of elements of a concrete shape (1 for a scalar).
    *
-   * @return the element count
+   * @return the element count; never overflows (see {@link #of})
    * @throws IllegalStateException if the shape is dynamic
-   * @throws ArithmeticException if the count overflows a long
    */
   public long elementCount() {
     long n = 1;
@@ -94,7 +123,7 @@ public final class Shape {
       if (d < 0) {
         throw new IllegalStateException("dynamic shape " + this + " has no element count");
       }
-      n = Math.multiplyExact(n, d);
+      n *= d; // of() checked that the product fits, or that a dimension is 0
     }
     return n;
   }
@@ -123,6 +152,8 @@ public final class Shape {
    * @param first the new first dimension
    * @return a new shape
    * @throws IllegalStateException for a scalar
+   * @throws InvalidInputException if {@code first} is below -1 or the new shape has more elements
+   *     than a long can count
    */
   public Shape withFirstDimension(long first) {
     if (dims.length == 0) {
@@ -146,5 +177,9 @@ public final class Shape {
   @Override
   public String toString() {
     return Arrays.toString(dims);
+  }
+
+  private static ServingException invalid(String message) {
+    return ServingException.builder(ErrorCategory.INVALID_INPUT).message(message).build();
   }
 }

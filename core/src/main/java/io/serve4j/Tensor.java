@@ -2,7 +2,9 @@ package io.serve4j;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.CharBuffer;
 import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CharsetEncoder;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -22,6 +24,14 @@ import java.util.Objects;
  *
  * <p>Elements are stored row-major. {@link DataType#BYTES} elements are stored as a 4-byte
  * little-endian length followed by the bytes. Instances are safe to share between threads.
+ *
+ * <p>Failures: the factories, {@link #withName}, {@link #sliceRows} and {@link #concatRows} throw
+ * {@link InvalidInputException} for anything wrong with what they are given, {@code null} included
+ * (a null name, shape, type, buffer or values), naming the tensor and its shape. Element counts and
+ * byte sizes are computed with exact arithmetic: a shape whose size in bytes overflows a {@code
+ * long}, exceeds the 2 GiB of one buffer, or differs from the data given is refused. Reading
+ * elements as the wrong Java type ({@code asFloats()} on an INT32 tensor) is a programming error
+ * and throws {@link IllegalStateException}.
  */
 public final class Tensor {
   private final String name;
@@ -30,15 +40,33 @@ public final class Tensor {
   private final ByteBuffer data;
 
   private Tensor(String name, DataType dataType, Shape shape, ByteBuffer data) {
-    this.name = Objects.requireNonNull(name, "name");
-    this.dataType = Objects.requireNonNull(dataType, "dataType");
-    this.shape = Objects.requireNonNull(shape, "shape");
+    this.name = requireName(name);
+    if (dataType == null || shape == null) {
+      throw invalid("tensor '" + name + "' needs a data type and a shape; got null");
+    }
+    this.dataType = dataType;
+    this.shape = shape;
     if (shape.isDynamic()) {
       throw invalid("tensor '" + name + "' has a dynamic shape " + shape + "; give concrete dims");
     }
     long count = shape.elementCount();
     if (dataType.isFixedWidth()) {
-      long expected = count * dataType.byteSize();
+      long expected;
+      try {
+        expected = Math.multiplyExact(count, dataType.byteSize());
+      } catch (ArithmeticException e) {
+        throw invalid(
+            "tensor '"
+                + name
+                + "' of "
+                + dataType
+                + shape
+                + " would need more than 2^63 - 1 bytes ("
+                + count
+                + " elements of "
+                + dataType.byteSize()
+                + ")");
+      }
       if (data.remaining() != expected) {
         throw invalid(
             "tensor '"
@@ -67,9 +95,11 @@ public final class Tensor {
    * @param shape concrete shape
    * @param data the bytes from position to limit; not modified
    * @return the tensor
-   * @throws InvalidInputException if the byte count does not match type and shape
+   * @throws InvalidInputException if an argument is null or the byte count does not match type and
+   *     shape (computed exactly: a size that overflows a long is refused)
    */
   public static Tensor of(String name, DataType dataType, Shape shape, ByteBuffer data) {
+    requireData(name, data);
     ByteBuffer copy = allocate(data.remaining());
     copy.put(data.duplicate()).flip();
     return new Tensor(name, dataType, shape, copy);
@@ -85,9 +115,11 @@ public final class Tensor {
    * @param data little-endian element data from position to limit; direct buffers avoid a copy when
    *     a runtime consumes the tensor
    * @return the tensor
-   * @throws InvalidInputException if the byte count does not match type and shape
+   * @throws InvalidInputException if an argument is null or the byte count does not match type and
+   *     shape (computed exactly: a size that overflows a long is refused)
    */
   public static Tensor wrap(String name, DataType dataType, Shape shape, ByteBuffer data) {
+    requireData(name, data);
     return new Tensor(name, dataType, shape, data.slice().order(ByteOrder.LITTLE_ENDIAN));
   }
 
@@ -98,11 +130,14 @@ public final class Tensor {
    * @param shape concrete dims
    * @param values row-major values
    * @return the tensor
+   * @throws InvalidInputException if an argument is null, the shape is invalid, or the values do
+   *     not fill it exactly
    */
   public static Tensor ofFloats(String name, long[] shape, float[] values) {
+    Shape dims = shapeOf(name, shape, values);
     ByteBuffer b = allocate((long) values.length * 4);
     b.asFloatBuffer().put(values);
-    return new Tensor(name, DataType.FP32, Shape.of(shape), b);
+    return new Tensor(name, DataType.FP32, dims, b);
   }
 
   /**
@@ -112,13 +147,16 @@ public final class Tensor {
    * @param shape concrete dims
    * @param values row-major values
    * @return the tensor
+   * @throws InvalidInputException if an argument is null, the shape is invalid, or the values do
+   *     not fill it exactly
    */
   public static Tensor ofHalfFloats(String name, long[] shape, float[] values) {
+    Shape dims = shapeOf(name, shape, values);
     ByteBuffer b = allocate((long) values.length * 2);
     for (int i = 0; i < values.length; i++) {
       b.putShort(i * 2, Half.fromFloat(values[i]));
     }
-    return new Tensor(name, DataType.FP16, Shape.of(shape), b);
+    return new Tensor(name, DataType.FP16, dims, b);
   }
 
   /**
@@ -128,11 +166,14 @@ public final class Tensor {
    * @param shape concrete dims
    * @param values row-major values
    * @return the tensor
+   * @throws InvalidInputException if an argument is null, the shape is invalid, or the values do
+   *     not fill it exactly
    */
   public static Tensor ofDoubles(String name, long[] shape, double[] values) {
+    Shape dims = shapeOf(name, shape, values);
     ByteBuffer b = allocate((long) values.length * 8);
     b.asDoubleBuffer().put(values);
-    return new Tensor(name, DataType.FP64, Shape.of(shape), b);
+    return new Tensor(name, DataType.FP64, dims, b);
   }
 
   /**
@@ -142,6 +183,8 @@ public final class Tensor {
    * @param shape concrete dims
    * @param values row-major values
    * @return the tensor
+   * @throws InvalidInputException if an argument is null, the shape is invalid, or the values do
+   *     not fill it exactly
    */
   public static Tensor ofInts(String name, long[] shape, int[] values) {
     return ofInts(name, DataType.INT32, shape, values);
@@ -155,12 +198,15 @@ public final class Tensor {
    * @param shape concrete dims
    * @param values row-major values
    * @return the tensor
+   * @throws InvalidInputException if an argument is null, the shape is invalid, or the values do
+   *     not fill it exactly
    */
   public static Tensor ofInts(String name, DataType dataType, long[] shape, int[] values) {
-    requireWidth(dataType, 4, "ofInts");
+    Shape dims = shapeOf(name, shape, values);
+    requireWidth(name, dataType, 4, "ofInts");
     ByteBuffer b = allocate((long) values.length * 4);
     b.asIntBuffer().put(values);
-    return new Tensor(name, dataType, Shape.of(shape), b);
+    return new Tensor(name, dataType, dims, b);
   }
 
   /**
@@ -170,6 +216,8 @@ public final class Tensor {
    * @param shape concrete dims
    * @param values row-major values
    * @return the tensor
+   * @throws InvalidInputException if an argument is null, the shape is invalid, or the values do
+   *     not fill it exactly
    */
   public static Tensor ofLongs(String name, long[] shape, long[] values) {
     return ofLongs(name, DataType.INT64, shape, values);
@@ -183,12 +231,15 @@ public final class Tensor {
    * @param shape concrete dims
    * @param values row-major values
    * @return the tensor
+   * @throws InvalidInputException if an argument is null, the shape is invalid, or the values do
+   *     not fill it exactly
    */
   public static Tensor ofLongs(String name, DataType dataType, long[] shape, long[] values) {
-    requireWidth(dataType, 8, "ofLongs");
+    Shape dims = shapeOf(name, shape, values);
+    requireWidth(name, dataType, 8, "ofLongs");
     ByteBuffer b = allocate((long) values.length * 8);
     b.asLongBuffer().put(values);
-    return new Tensor(name, dataType, Shape.of(shape), b);
+    return new Tensor(name, dataType, dims, b);
   }
 
   /**
@@ -199,12 +250,15 @@ public final class Tensor {
    * @param shape concrete dims
    * @param values row-major values
    * @return the tensor
+   * @throws InvalidInputException if an argument is null, the shape is invalid, or the values do
+   *     not fill it exactly
    */
   public static Tensor ofShorts(String name, DataType dataType, long[] shape, short[] values) {
-    requireWidth(dataType, 2, "ofShorts");
+    Shape dims = shapeOf(name, shape, values);
+    requireWidth(name, dataType, 2, "ofShorts");
     ByteBuffer b = allocate((long) values.length * 2);
     b.asShortBuffer().put(values);
-    return new Tensor(name, dataType, Shape.of(shape), b);
+    return new Tensor(name, dataType, dims, b);
   }
 
   /**
@@ -215,12 +269,15 @@ public final class Tensor {
    * @param shape concrete dims
    * @param values row-major values
    * @return the tensor
+   * @throws InvalidInputException if an argument is null, the shape is invalid, or the values do
+   *     not fill it exactly
    */
   public static Tensor ofBytes(String name, DataType dataType, long[] shape, byte[] values) {
-    requireWidth(dataType, 1, "ofBytes");
+    Shape dims = shapeOf(name, shape, values);
+    requireWidth(name, dataType, 1, "ofBytes");
     ByteBuffer b = allocate(values.length);
     b.put(values).flip();
-    return new Tensor(name, dataType, Shape.of(shape), b);
+    return new Tensor(name, dataType, dims, b);
   }
 
   /**
@@ -230,13 +287,16 @@ public final class Tensor {
    * @param shape concrete dims
    * @param values row-major values
    * @return the tensor
+   * @throws InvalidInputException if an argument is null, the shape is invalid, or the values do
+   *     not fill it exactly
    */
   public static Tensor ofBooleans(String name, long[] shape, boolean[] values) {
+    Shape dims = shapeOf(name, shape, values);
     ByteBuffer b = allocate(values.length);
     for (int i = 0; i < values.length; i++) {
       b.put(i, (byte) (values[i] ? 1 : 0));
     }
-    return new Tensor(name, DataType.BOOL, Shape.of(shape), b);
+    return new Tensor(name, DataType.BOOL, dims, b);
   }
 
   /**
@@ -246,11 +306,35 @@ public final class Tensor {
    * @param shape concrete dims
    * @param values row-major values
    * @return the tensor
+   * @throws InvalidInputException if an argument or element is null, the shape is invalid, the
+   *     values do not fill it exactly, or a string holds a lone surrogate (it has no UTF-8 form)
    */
   public static Tensor ofStrings(String name, long[] shape, List<String> values) {
+    shapeOf(name, shape, values);
     List<byte[]> bytes = new ArrayList<>(values.size());
-    for (String s : values) {
-      bytes.add(s.getBytes(StandardCharsets.UTF_8));
+    CharsetEncoder utf8 =
+        StandardCharsets.UTF_8
+            .newEncoder()
+            .onMalformedInput(CodingErrorAction.REPORT)
+            .onUnmappableCharacter(CodingErrorAction.REPORT);
+    for (int i = 0; i < values.size(); i++) {
+      String s = values.get(i);
+      if (s == null) {
+        throw invalid("BYTES tensor '" + name + "' element " + i + " is null");
+      }
+      try {
+        ByteBuffer encoded = utf8.encode(CharBuffer.wrap(s));
+        byte[] b = new byte[encoded.remaining()];
+        encoded.get(b);
+        bytes.add(b);
+      } catch (CharacterCodingException e) {
+        throw invalid(
+            "BYTES tensor '"
+                + name
+                + "' element "
+                + i
+                + " is not well-formed Unicode (a lone surrogate) and has no UTF-8 form");
+      }
     }
     return ofByteStrings(name, shape, bytes);
   }
@@ -262,10 +346,17 @@ public final class Tensor {
    * @param shape concrete dims
    * @param values row-major values; copied
    * @return the tensor
+   * @throws InvalidInputException if an argument is null, the shape is invalid, or the values do
+   *     not fill it exactly
    */
   public static Tensor ofByteStrings(String name, long[] shape, List<byte[]> values) {
+    Shape dims = shapeOf(name, shape, values);
     long size = 0;
-    for (byte[] v : values) {
+    for (int i = 0; i < values.size(); i++) {
+      byte[] v = values.get(i);
+      if (v == null) {
+        throw invalid("BYTES tensor '" + name + "' element " + i + " is null");
+      }
       size += 4 + v.length;
     }
     ByteBuffer b = allocate(size);
@@ -273,7 +364,7 @@ public final class Tensor {
       b.putInt(v.length).put(v);
     }
     b.flip();
-    return new Tensor(name, DataType.BYTES, Shape.of(shape), b);
+    return new Tensor(name, DataType.BYTES, dims, b);
   }
 
   // ---------------------------------------------------------------- accessors
@@ -338,9 +429,10 @@ public final class Tensor {
    *
    * @param newName the name
    * @return the renamed tensor
+   * @throws InvalidInputException if the name is null
    */
   public Tensor withName(String newName) {
-    return newName.equals(name) ? this : new Tensor(newName, dataType, shape, data);
+    return name.equals(newName) ? this : new Tensor(newName, dataType, shape, data);
   }
 
   /**
@@ -518,11 +610,11 @@ public final class Tensor {
    * @param from first row, inclusive
    * @param to last row, exclusive
    * @return the slice
-   * @throws IllegalArgumentException if the range is outside the first dimension
+   * @throws InvalidInputException if the range is outside the first dimension
    */
   public Tensor sliceRows(long from, long to) {
     if (shape.rank() == 0 || from < 0 || to > shape.dim(0) || from > to) {
-      throw new IllegalArgumentException(
+      throw invalid(
           "rows [" + from + ", " + to + ") outside tensor '" + name + "' of shape " + shape);
     }
     Shape out = shape.withFirstDimension(to - from);
@@ -544,11 +636,18 @@ public final class Tensor {
    * @param name name of the result
    * @param parts at least one tensor
    * @return a new tensor
-   * @throws InvalidInputException if the parts differ in type or trailing dimensions
+   * @throws InvalidInputException if the name or a part is null, there are no parts, the parts
+   *     differ in type or trailing dimensions, or the result would exceed one buffer's 2 GiB
    */
   public static Tensor concatRows(String name, List<Tensor> parts) {
-    if (parts.isEmpty()) {
-      throw new IllegalArgumentException("nothing to concatenate");
+    requireName(name);
+    if (parts == null || parts.isEmpty()) {
+      throw invalid("nothing to concatenate into '" + name + "'");
+    }
+    for (int i = 0; i < parts.size(); i++) {
+      if (parts.get(i) == null) {
+        throw invalid("part " + i + " of '" + name + "' is null");
+      }
     }
     Tensor first = parts.get(0);
     if (parts.size() == 1) {
@@ -572,7 +671,11 @@ public final class Tensor {
                 + name
                 + "'");
       }
-      rows += t.shape.dim(0);
+      try {
+        rows = Math.addExact(rows, t.shape.dim(0));
+      } catch (ArithmeticException e) {
+        throw invalid("concatenating into '" + name + "' gives more than 2^63 - 1 rows");
+      }
       bytes += t.data.capacity();
     }
     ByteBuffer out = allocate(bytes);
@@ -631,9 +734,38 @@ public final class Tensor {
         "tensor '" + name + "' is " + dataType + ", not " + List.of(allowed));
   }
 
-  private static void requireWidth(DataType type, int width, String method) {
-    if (type.byteSize() != width) {
-      throw new IllegalArgumentException(method + " cannot build a " + type + " tensor");
+  private static void requireWidth(String name, DataType type, int width, String method) {
+    if (type == null || type.byteSize() != width) {
+      throw invalid(method + " cannot build tensor '" + name + "' of type " + type);
+    }
+  }
+
+  private static String requireName(String name) {
+    if (name == null) {
+      throw invalid("a tensor needs a name; got null");
+    }
+    return name;
+  }
+
+  private static void requireData(String name, ByteBuffer data) {
+    if (data == null) {
+      throw invalid("tensor '" + requireName(name) + "' has no data buffer (null)");
+    }
+  }
+
+  /** Checks a factory's arguments before anything is allocated. */
+  private static Shape shapeOf(String name, long[] dims, Object values) {
+    requireName(name);
+    if (dims == null) {
+      throw invalid("tensor '" + name + "' has no shape (null)");
+    }
+    if (values == null) {
+      throw invalid("tensor '" + name + "' has no values (null)");
+    }
+    try {
+      return Shape.of(dims);
+    } catch (InvalidInputException e) {
+      throw invalid("tensor '" + name + "': " + e.getMessage());
     }
   }
 

@@ -14,6 +14,7 @@ import java.util.List;
  * @param operationTimeout default deadline of long-running operations
  * @param callTimeout default timeout of short control calls (describe, list)
  * @param maxRequestBytes largest request accepted
+ * @param maxResponseBytes largest response accepted (output tensors plus raw payload)
  * @param retryPolicy how failed calls are retried
  * @param circuitBreaker per-endpoint circuit breaker settings, or null for none
  */
@@ -23,10 +24,44 @@ public record ClientConfig(
     Duration operationTimeout,
     Duration callTimeout,
     long maxRequestBytes,
+    long maxResponseBytes,
     RetryPolicy retryPolicy,
     CircuitBreakerConfig circuitBreaker) {
+  /** The default of {@link #maxResponseBytes}: 64 MiB, as for requests. */
+  public static final long DEFAULT_MAX_RESPONSE_BYTES = 64L * 1024 * 1024;
+
   /** Copies the listeners. */
   public ClientConfig {
     listeners = List.copyOf(listeners);
+  }
+
+  /**
+   * Settings with the default response limit.
+   *
+   * @param listeners observers of every call
+   * @param predictTimeout default per-prediction timeout
+   * @param operationTimeout default deadline of long-running operations
+   * @param callTimeout default timeout of short control calls (describe, list)
+   * @param maxRequestBytes largest request accepted
+   * @param retryPolicy how failed calls are retried
+   * @param circuitBreaker per-endpoint circuit breaker settings, or null for none
+   */
+  public ClientConfig(
+      List<ServingListener> listeners,
+      Duration predictTimeout,
+      Duration operationTimeout,
+      Duration callTimeout,
+      long maxRequestBytes,
+      RetryPolicy retryPolicy,
+      CircuitBreakerConfig circuitBreaker) {
+    this(
+        listeners,
+        predictTimeout,
+        operationTimeout,
+        callTimeout,
+        maxRequestBytes,
+        DEFAULT_MAX_RESPONSE_BYTES,
+        retryPolicy,
+        circuitBreaker);
   }
 }

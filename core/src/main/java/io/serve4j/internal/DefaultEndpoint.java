@@ -111,7 +111,44 @@ final class DefaultEndpoint implements Endpoint {
         name,
         request.id().orElse(null),
         deadline,
-        ctx -> client.provider().predict(name, request, ctx));
+        ctx -> bounded(client.provider().predict(name, request, ctx)));
+  }
+
+  /**
+   * Applies the client's response limit to one attempt's answer: checked in place when the provider
+   * answered on this thread (no allocation on that path), else when it completes; cancelling the
+   * result cancels the provider's future.
+   */
+  private CompletableFuture<InferenceResponse> bounded(CompletableFuture<InferenceResponse> f) {
+    long max = client.config().maxResponseBytes();
+    if (f.isDone()) {
+      if (f.isCompletedExceptionally()) {
+        return f;
+      }
+      ServingException tooLarge = RequestValidator.responseTooLarge(f.getNow(null), max, name);
+      return tooLarge == null ? f : CompletableFuture.failedFuture(tooLarge);
+    }
+    CompletableFuture<InferenceResponse> out = new CompletableFuture<>();
+    f.whenComplete(
+        (r, e) -> {
+          if (e != null) {
+            out.completeExceptionally(e);
+            return;
+          }
+          ServingException tooLarge = RequestValidator.responseTooLarge(r, max, name);
+          if (tooLarge != null) {
+            out.completeExceptionally(tooLarge);
+          } else {
+            out.complete(r);
+          }
+        });
+    out.whenComplete(
+        (r, e) -> {
+          if (out.isCancelled()) {
+            f.cancel(true);
+          }
+        });
+    return out;
   }
 
   @Override

@@ -2,6 +2,7 @@ package io.serve4j.internal;
 
 import io.serve4j.ErrorCategory;
 import io.serve4j.InferenceRequest;
+import io.serve4j.InferenceResponse;
 import io.serve4j.ModelSignature;
 import io.serve4j.ServingException;
 import io.serve4j.Tensor;
@@ -36,6 +37,40 @@ public final class RequestValidator {
               + maxBytes
               + " (Serve4j.builder().maxRequestBytes)");
     }
+  }
+
+  /**
+   * Checks a response against the client's limit.
+   *
+   * @param response the response (null passes: the template reports a missing answer)
+   * @param maxBytes the limit
+   * @param endpoint endpoint name for the message
+   * @return a {@link io.serve4j.QuotaExceededException} (origin CLIENT) if the output tensors and
+   *     payload together are larger than the limit, else null
+   */
+  public static ServingException responseTooLarge(
+      InferenceResponse response, long maxBytes, String endpoint) {
+    if (response == null) {
+      return null;
+    }
+    long size = response.payload().isPresent() ? response.payload().get().size() : 0L;
+    List<Tensor> outputs = response.outputs();
+    for (int i = 0, n = outputs.size(); i < n; i++) { // on the hot path: no stream
+      size += outputs.get(i).byteSize();
+    }
+    if (size <= maxBytes) {
+      return null;
+    }
+    return ServingException.builder(ErrorCategory.QUOTA_EXCEEDED)
+        .message(
+            "response from endpoint '"
+                + endpoint
+                + "' is "
+                + size
+                + " bytes, above the client's limit of "
+                + maxBytes
+                + " (Serve4j.builder().maxResponseBytes)")
+        .build();
   }
 
   /**

@@ -1,11 +1,17 @@
 package io.serve4j.protocol;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.core.util.ByteArrayBuilder;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.util.TokenBuffer;
 import io.serve4j.DataType;
 import io.serve4j.ErrorCategory;
 import io.serve4j.InferenceRequest;
@@ -17,10 +23,12 @@ import java.io.IOException;
 import java.math.BigInteger;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -33,17 +41,73 @@ import java.util.Optional;
  * InferenceResponse r = OipJson.readResponse(bytes);
  * }</pre>
  *
- * <p>Tensor data is written flattened, row-major. Reading accepts flat or nested arrays and checks
- * the element count against the shape. BYTES elements are JSON strings (UTF-8); elements that are
- * not valid UTF-8 are written base64-encoded with the tensor parameter {@value #BYTES_ENCODING} set
- * to {@code "base64"}, which this codec reads back. FP16 travels as JSON numbers.
+ * <p>Tensor data is written flattened, row-major. Reading accepts flat or nested arrays (or a
+ * single scalar) and checks the element count against the shape. BYTES elements are JSON strings
+ * (UTF-8); elements that are not valid UTF-8 are written base64-encoded with the tensor parameter
+ * {@value #BYTES_ENCODING} set to {@code "base64"}, which this codec reads back. FP16 travels as
+ * JSON numbers; NaN and infinities as the strings {@code "NaN"}, {@code "Infinity"}, {@code
+ * "-Infinity"} (also read: {@code "inf"}, {@code "-inf"}).
+ *
+ * <p>Reading streams the body: tensor data goes straight from the JSON tokens into the tensor's
+ * buffer, without a tree of the document, so the heap needed is about the size of the decoded
+ * tensors (measured: see the core tests' {@code OipJsonMemoryTest}).
+ *
+ * <p><b>Strictness.</b> The readers refuse, rather than guess at, anything a server could read
+ * differently from us:
+ *
+ * <ul>
+ *   <li>content after the top-level object (trailing garbage), and any duplicate key at any depth;
+ *   <li>a known field of the wrong JSON type ({@code "outputs": 65536}, {@code "id": 7}, a
+ *       non-object tensor, a shape that is not an array of non-negative integers); {@code null}
+ *       counts as absent for the optional fields ({@code id}, {@code parameters}, {@code outputs},
+ *       {@code model_name}, {@code model_version}) and is refused elsewhere;
+ *   <li>a shape whose element count or size in bytes overflows, or that disagrees with the number
+ *       of data elements;
+ *   <li>strings that are not well-formed Unicode (a lone surrogate, as from {@code "&#92;ud800"}):
+ *       they have no UTF-8 form, so a BYTES element, name, id or parameter holding one is refused;
+ *       send binary BYTES elements base64-encoded with {@value #BYTES_ENCODING};
+ *   <li>integers outside the tensor type's range, non-integers in integer tensors, and finite
+ *       numbers that round to infinity in the tensor's type ({@code 1e39} in FP32, {@code 70000} in
+ *       FP16, {@code 1e400} in FP64); numbers that round to zero or to the nearest representable
+ *       value are accepted, as any JSON reader does;
+ *   <li>parameters that would not survive a round trip: values that are not a string, boolean or
+ *       number, integers outside the {@code long} range and non-integers outside the {@code double}
+ *       range ({@code 1e400}). Integral numbers read back as {@code Long}, others as {@code
+ *       Double};
+ *   <li>output requests ({@code "outputs": [{"name": ..., "parameters": {...}}]}) with parameters,
+ *       which this codec cannot carry (for example Triton's {@code classification});
+ *   <li>a {@value #BYTES_ENCODING} other than {@code "base64"}.
+ * </ul>
+ *
+ * <p>Unknown fields, and tensor parameters other than {@value #BYTES_ENCODING}, are ignored.
+ * Nesting deeper than 1000 levels is refused. Writing refuses what JSON cannot carry: a parameter
+ * that is NaN or infinite, an integer parameter outside the {@code long} range, and strings that
+ * are not well-formed Unicode.
+ *
+ * <p>Failures: {@link #readRequest} and {@link #writeRequest} throw {@link
+ * io.serve4j.InvalidInputException}; {@link #readResponse} throws {@link
+ * io.serve4j.InternalException} with origin SERVICE (the server sent something malformed); {@link
+ * #writeResponse} throws {@link io.serve4j.InvalidInputException}. Nothing else escapes them.
  */
 public final class OipJson {
   /** Tensor parameter that marks base64-encoded BYTES elements. */
   public static final String BYTES_ENCODING = "serve4j_bytes_encoding";
 
-  private static final ObjectMapper MAPPER = new ObjectMapper();
-  private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+  private static final JsonFactory JSON =
+      JsonFactory.builder()
+          .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+          // Parses numbers from the token buffer without a String per element; same results.
+          .enable(StreamReadFeature.USE_FAST_DOUBLE_PARSER)
+          // The caller bounds the body; one BYTES element may be as large as the body.
+          .streamReadConstraints(
+              StreamReadConstraints.builder().maxStringLength(Integer.MAX_VALUE).build())
+          .build();
+  private static final ObjectMapper MAPPER = new ObjectMapper(JSON);
+
+  /** FP16's largest finite value is 65504; from 65520 on, values round to infinity. */
+  private static final double FP16_OVERFLOW = 65520;
+
+  private static final int MAX_INITIAL_CAPACITY = 1 << 26;
 
   private OipJson() {}
 
@@ -54,30 +118,44 @@ public final class OipJson {
    *
    * @param request a tensor request
    * @return UTF-8 JSON
-   * @throws io.serve4j.InvalidInputException if the request is a raw payload
+   * @throws io.serve4j.InvalidInputException if the request is a raw payload, or holds what JSON
+   *     cannot carry (a NaN or infinite parameter, a string that is not well-formed Unicode)
    */
   public static byte[] writeRequest(InferenceRequest request) {
     if (request.payload().isPresent()) {
-      throw ServingException.builder(ErrorCategory.INVALID_INPUT)
-          .message("a raw payload request has no Open Inference Protocol form")
-          .build();
+      throw invalid("a raw payload request has no Open Inference Protocol form");
     }
-    ObjectNode root = NODES.objectNode();
-    request.id().ifPresent(id -> root.put("id", id));
-    if (!request.parameters().isEmpty()) {
-      root.set("parameters", parameters(request.parameters()));
-    }
-    ArrayNode inputs = root.putArray("inputs");
-    for (Tensor t : request.inputs()) {
-      inputs.add(tensor(t));
-    }
-    if (!request.outputs().isEmpty()) {
-      ArrayNode outs = root.putArray("outputs");
-      for (String o : request.outputs()) {
-        outs.addObject().put("name", o);
+    List<Tensor> inputs = request.inputs();
+    ByteArrayBuilder out = new ByteArrayBuilder();
+    try (JsonGenerator g = JSON.createGenerator(out)) {
+      g.writeStartObject();
+      if (request.id().isPresent()) {
+        str(g, "id", request.id().get());
       }
+      if (!request.parameters().isEmpty()) {
+        g.writeFieldName("parameters");
+        writeParameters(g, request.parameters());
+      }
+      g.writeArrayFieldStart("inputs");
+      for (int i = 0; i < inputs.size(); i++) {
+        writeTensor(g, inputs.get(i));
+      }
+      g.writeEndArray();
+      List<String> outputs = request.outputs();
+      if (!outputs.isEmpty()) {
+        g.writeArrayFieldStart("outputs");
+        for (int i = 0; i < outputs.size(); i++) {
+          g.writeStartObject();
+          str(g, "name", outputs.get(i));
+          g.writeEndObject();
+        }
+        g.writeEndArray();
+      }
+      g.writeEndObject();
+    } catch (IOException | IllegalArgumentException e) {
+      throw unwritable("inference request", e);
     }
-    return bytes(root);
+    return out.toByteArray();
   }
 
   /**
@@ -85,32 +163,91 @@ public final class OipJson {
    *
    * @param json UTF-8 JSON
    * @return the request
-   * @throws io.serve4j.InvalidInputException naming what is malformed
+   * @throws io.serve4j.InvalidInputException naming what is malformed (see the class description
+   *     for what is refused)
    */
   public static InferenceRequest readRequest(byte[] json) {
-    JsonNode root = parse(json, ErrorCategory.INVALID_INPUT, "inference request");
-    try {
-      InferenceRequest.Builder b = InferenceRequest.builder();
-      if (root.hasNonNull("id")) {
-        b.id(root.get("id").asText());
+    if (json == null) {
+      throw invalid("malformed inference request: no body (null)");
+    }
+    try (JsonParser p = JSON.createParser(json)) {
+      return readRequest(p, json.length);
+    } catch (IOException | IllegalArgumentException | IllegalStateException | ServingException e) {
+      throw malformed(ErrorCategory.INVALID_INPUT, "inference request", e);
+    }
+  }
+
+  private static InferenceRequest readRequest(JsonParser p, long bodyLength) throws IOException {
+    startRoot(p);
+    InferenceRequest.Builder b = InferenceRequest.builder();
+    boolean sawInputs = false;
+    while (next(p) == JsonToken.FIELD_NAME) {
+      String field = p.currentName();
+      JsonToken v = next(p);
+      switch (field) {
+        case "id" -> {
+          String id = optionalString(p, v, "'id'");
+          if (id != null) {
+            b.id(id);
+          }
+        }
+        case "parameters" -> {
+          for (Map.Entry<String, Object> e : readParameters(p, v).entrySet()) {
+            b.parameter(e.getKey(), e.getValue());
+          }
+        }
+        case "inputs" -> {
+          if (v != JsonToken.START_ARRAY) {
+            throw new IllegalArgumentException("'inputs' must be an array");
+          }
+          while (next(p) != JsonToken.END_ARRAY) {
+            b.input(readTensor(p, bodyLength));
+          }
+          sawInputs = true;
+        }
+        case "outputs" -> readOutputs(p, v, b);
+        default -> p.skipChildren();
       }
-      readParameters(root.get("parameters")).forEach(b::parameter);
-      JsonNode inputs = root.get("inputs");
-      if (inputs == null || !inputs.isArray()) {
-        throw new IllegalArgumentException("'inputs' must be an array");
+    }
+    if (!sawInputs) {
+      throw new IllegalArgumentException("'inputs' must be an array");
+    }
+    endRoot(p);
+    return b.build();
+  }
+
+  private static void readOutputs(JsonParser p, JsonToken v, InferenceRequest.Builder b)
+      throws IOException {
+    if (v == JsonToken.VALUE_NULL) {
+      return;
+    }
+    if (v != JsonToken.START_ARRAY) {
+      throw new IllegalArgumentException("'outputs' must be an array of objects");
+    }
+    JsonToken t;
+    while ((t = next(p)) != JsonToken.END_ARRAY) {
+      if (t != JsonToken.START_OBJECT) {
+        throw new IllegalArgumentException("each of 'outputs' must be an object with a 'name'");
       }
-      for (JsonNode n : inputs) {
-        b.input(readTensor(n));
-      }
-      JsonNode outputs = root.get("outputs");
-      if (outputs != null) {
-        for (JsonNode o : outputs) {
-          b.output(text(o, "name"));
+      String name = null;
+      while (next(p) == JsonToken.FIELD_NAME) {
+        String field = p.currentName();
+        JsonToken f = next(p);
+        if (field.equals("name")) {
+          name = string(p, f, "output 'name'");
+        } else if (field.equals("parameters")) {
+          if (!readParameters(p, f).isEmpty()) {
+            throw new IllegalArgumentException(
+                "output parameters are not supported (they would be dropped)");
+          }
+        } else {
+          p.skipChildren();
         }
       }
-      return b.build();
-    } catch (IllegalArgumentException | IllegalStateException e) {
-      throw malformed(ErrorCategory.INVALID_INPUT, "inference request", e);
+      if (name == null) {
+        throw new IllegalArgumentException("missing string field 'name' in 'outputs'");
+      }
+      b.output(name);
     }
   }
 
@@ -121,20 +258,34 @@ public final class OipJson {
    *
    * @param response a tensor response
    * @return UTF-8 JSON
+   * @throws io.serve4j.InvalidInputException if the response holds what JSON cannot carry
    */
   public static byte[] writeResponse(InferenceResponse response) {
-    ObjectNode root = NODES.objectNode();
-    root.put("model_name", response.modelName().orElse(""));
-    response.modelVersion().ifPresent(v -> root.put("model_version", v));
-    response.id().ifPresent(id -> root.put("id", id));
-    if (!response.parameters().isEmpty()) {
-      root.set("parameters", parameters(response.parameters()));
+    List<Tensor> outputs = response.outputs();
+    ByteArrayBuilder out = new ByteArrayBuilder();
+    try (JsonGenerator g = JSON.createGenerator(out)) {
+      g.writeStartObject();
+      str(g, "model_name", response.modelName().orElse(""));
+      if (response.modelVersion().isPresent()) {
+        str(g, "model_version", response.modelVersion().get());
+      }
+      if (response.id().isPresent()) {
+        str(g, "id", response.id().get());
+      }
+      if (!response.parameters().isEmpty()) {
+        g.writeFieldName("parameters");
+        writeParameters(g, response.parameters());
+      }
+      g.writeArrayFieldStart("outputs");
+      for (int i = 0; i < outputs.size(); i++) {
+        writeTensor(g, outputs.get(i));
+      }
+      g.writeEndArray();
+      g.writeEndObject();
+    } catch (IOException | IllegalArgumentException e) {
+      throw unwritable("inference response", e);
     }
-    ArrayNode outputs = root.putArray("outputs");
-    for (Tensor t : response.outputs()) {
-      outputs.add(tensor(t));
-    }
-    return bytes(root);
+    return out.toByteArray();
   }
 
   /**
@@ -142,36 +293,73 @@ public final class OipJson {
    *
    * @param json UTF-8 JSON
    * @return the response
-   * @throws io.serve4j.InternalException (origin SERVICE) naming what is malformed
+   * @throws io.serve4j.InternalException (origin SERVICE) naming what is malformed, or carrying the
+   *     server's {@code error}
    */
   public static InferenceResponse readResponse(byte[] json) {
-    JsonNode root = parse(json, ErrorCategory.INTERNAL, "inference response");
-    try {
-      if (root.hasNonNull("error")) {
-        throw new IllegalArgumentException("server error: " + root.get("error").asText());
-      }
-      InferenceResponse.Builder b = InferenceResponse.builder();
-      if (root.hasNonNull("model_name") && !root.get("model_name").asText().isEmpty()) {
-        b.modelName(root.get("model_name").asText());
-      }
-      if (root.hasNonNull("model_version")) {
-        b.modelVersion(root.get("model_version").asText());
-      }
-      if (root.hasNonNull("id")) {
-        b.id(root.get("id").asText());
-      }
-      readParameters(root.get("parameters")).forEach(b::parameter);
-      JsonNode outputs = root.get("outputs");
-      if (outputs == null || !outputs.isArray()) {
-        throw new IllegalArgumentException("'outputs' must be an array");
-      }
-      for (JsonNode n : outputs) {
-        b.output(readTensor(n));
-      }
-      return b.build();
-    } catch (IllegalArgumentException | IllegalStateException e) {
+    if (json == null) {
+      throw malformed(
+          ErrorCategory.INTERNAL,
+          "inference response",
+          new IllegalArgumentException("no body (null)"));
+    }
+    try (JsonParser p = JSON.createParser(json)) {
+      return readResponse(p, json.length);
+    } catch (IOException | IllegalArgumentException | IllegalStateException | ServingException e) {
       throw malformed(ErrorCategory.INTERNAL, "inference response", e);
     }
+  }
+
+  private static InferenceResponse readResponse(JsonParser p, long bodyLength) throws IOException {
+    startRoot(p);
+    InferenceResponse.Builder b = InferenceResponse.builder();
+    boolean sawOutputs = false;
+    String error = null;
+    while (next(p) == JsonToken.FIELD_NAME) {
+      String field = p.currentName();
+      JsonToken v = next(p);
+      switch (field) {
+        case "model_name" -> {
+          String name = optionalString(p, v, "'model_name'");
+          if (name != null && !name.isEmpty()) {
+            b.modelName(name);
+          }
+        }
+        case "model_version" -> b.modelVersion(optionalString(p, v, "'model_version'"));
+        case "id" -> b.id(optionalString(p, v, "'id'"));
+        case "parameters" -> {
+          for (Map.Entry<String, Object> e : readParameters(p, v).entrySet()) {
+            b.parameter(e.getKey(), e.getValue());
+          }
+        }
+        case "outputs" -> {
+          if (v != JsonToken.START_ARRAY) {
+            throw new IllegalArgumentException("'outputs' must be an array");
+          }
+          while (next(p) != JsonToken.END_ARRAY) {
+            b.output(readTensor(p, bodyLength));
+          }
+          sawOutputs = true;
+        }
+        case "error" -> {
+          if (v == JsonToken.VALUE_STRING) {
+            error = p.getText();
+          } else if (v != JsonToken.VALUE_NULL) {
+            p.skipChildren();
+            error = "(an error that is not a string)";
+          }
+        }
+        default -> p.skipChildren();
+      }
+    }
+    endRoot(p);
+    if (error != null) {
+      throw new IllegalArgumentException("server error: " + error);
+    }
+    if (!sawOutputs) {
+      throw new IllegalArgumentException("'outputs' must be an array");
+    }
+    return b.build();
   }
 
   /**
@@ -181,7 +369,15 @@ public final class OipJson {
    * @return {@code {"error": message}} as UTF-8 JSON
    */
   public static byte[] writeError(String message) {
-    return bytes(NODES.objectNode().put("error", message));
+    ByteArrayBuilder out = new ByteArrayBuilder();
+    try (JsonGenerator g = JSON.createGenerator(out)) {
+      g.writeStartObject();
+      g.writeStringField("error", message);
+      g.writeEndObject();
+    } catch (IOException | IllegalArgumentException e) {
+      throw unwritable("error object", e);
+    }
+    return out.toByteArray();
   }
 
   /**
@@ -191,6 +387,9 @@ public final class OipJson {
    * @return the error message
    */
   public static Optional<String> readError(byte[] json) {
+    if (json == null) {
+      return Optional.empty();
+    }
     try {
       JsonNode root = MAPPER.readTree(json);
       return root != null && root.hasNonNull("error")
@@ -204,84 +403,18 @@ public final class OipJson {
   // ---------------------------------------------------------------- tensors
 
   /**
-   * Writes one tensor as an OIP tensor object.
+   * Writes one tensor as an OIP tensor object (a tree; the request and response writers stream).
    *
    * @param t the tensor
    * @return the JSON object
    */
   public static ObjectNode tensor(Tensor t) {
-    ObjectNode n = NODES.objectNode();
-    n.put("name", t.name());
-    ArrayNode shape = n.putArray("shape");
-    for (long d : t.shape().toArray()) {
-      shape.add(d);
+    try (TokenBuffer tb = new TokenBuffer(MAPPER, false)) {
+      writeTensor(tb, t);
+      return (ObjectNode) MAPPER.readTree(tb.asParser());
+    } catch (IOException e) {
+      throw unwritable("tensor '" + t.name() + "'", e);
     }
-    n.put("datatype", t.dataType().protocolName());
-    ArrayNode data = NODES.arrayNode();
-    ByteBuffer b = t.buffer();
-    int count = (int) t.elementCount();
-    switch (t.dataType()) {
-      case BOOL -> {
-        for (int i = 0; i < count; i++) data.add(b.get(i) != 0);
-      }
-      case UINT8 -> {
-        for (int i = 0; i < count; i++) data.add(Byte.toUnsignedInt(b.get(i)));
-      }
-      case INT8 -> {
-        for (int i = 0; i < count; i++) data.add(b.get(i));
-      }
-      case UINT16 -> {
-        for (int i = 0; i < count; i++) data.add(Short.toUnsignedInt(b.getShort(i * 2)));
-      }
-      case INT16 -> {
-        for (int i = 0; i < count; i++) data.add(b.getShort(i * 2));
-      }
-      case UINT32 -> {
-        for (int i = 0; i < count; i++) data.add(Integer.toUnsignedLong(b.getInt(i * 4)));
-      }
-      case INT32 -> {
-        for (int i = 0; i < count; i++) data.add(b.getInt(i * 4));
-      }
-      case UINT64 -> {
-        for (int i = 0; i < count; i++) {
-          long v = b.getLong(i * 8);
-          data.add(v >= 0 ? BigInteger.valueOf(v) : new BigInteger(Long.toUnsignedString(v)));
-        }
-      }
-      case INT64 -> {
-        for (int i = 0; i < count; i++) data.add(b.getLong(i * 8));
-      }
-      case FP16 -> {
-        for (float f : t.asFloats()) data.add(f);
-      }
-      case FP32 -> {
-        for (int i = 0; i < count; i++) data.add(b.getFloat(i * 4));
-      }
-      case FP64 -> {
-        for (int i = 0; i < count; i++) data.add(b.getDouble(i * 8));
-      }
-      case BYTES -> {
-        List<byte[]> values = t.asByteStrings();
-        boolean allText = true;
-        List<String> texts = new ArrayList<>(values.size());
-        for (byte[] v : values) {
-          String s = utf8OrNull(v);
-          if (s == null) {
-            allText = false;
-            break;
-          }
-          texts.add(s);
-        }
-        if (allText) {
-          texts.forEach(data::add);
-        } else {
-          n.putObject("parameters").put(BYTES_ENCODING, "base64");
-          for (byte[] v : values) data.add(Base64.getEncoder().encodeToString(v));
-        }
-      }
-    }
-    n.set("data", data);
-    return n;
   }
 
   /**
@@ -289,37 +422,169 @@ public final class OipJson {
    *
    * @param n the JSON object
    * @return the tensor
-   * @throws IllegalArgumentException if it is malformed
+   * @throws IllegalArgumentException if it is malformed (see the class description)
    */
   public static Tensor readTensor(JsonNode n) {
-    String name = text(n, "name");
-    DataType type;
-    try {
-      type = DataType.fromProtocolName(text(n, "datatype"));
-    } catch (ServingException e) {
-      throw new IllegalArgumentException("tensor '" + name + "': " + e.getMessage());
+    if (n == null) {
+      throw new IllegalArgumentException("a tensor must be a JSON object, not null");
     }
-    JsonNode shapeNode = n.get("shape");
-    if (shapeNode == null || !shapeNode.isArray()) {
+    try (JsonParser p = MAPPER.treeAsTokens(n)) {
+      next(p);
+      return readTensor(p, -1);
+    } catch (IOException | ServingException e) {
+      throw new IllegalArgumentException(e.getMessage(), e);
+    }
+  }
+
+  private static void writeTensor(JsonGenerator g, Tensor t) throws IOException {
+    g.writeStartObject();
+    str(g, "name", t.name());
+    g.writeArrayFieldStart("shape");
+    Shape shape = t.shape();
+    for (int i = 0; i < shape.rank(); i++) {
+      g.writeNumber(shape.dim(i));
+    }
+    g.writeEndArray();
+    g.writeStringField("datatype", t.dataType().protocolName());
+    ByteBuffer b = t.buffer();
+    int count = (int) t.elementCount();
+    if (t.dataType() == DataType.BYTES) {
+      List<byte[]> values = t.asByteStrings();
+      List<String> texts = new ArrayList<>(values.size());
+      for (int i = 0; i < values.size(); i++) {
+        String s = utf8OrNull(values.get(i));
+        if (s == null) {
+          texts = null;
+          break;
+        }
+        texts.add(s);
+      }
+      if (texts == null) {
+        g.writeObjectFieldStart("parameters");
+        g.writeStringField(BYTES_ENCODING, "base64");
+        g.writeEndObject();
+      }
+      g.writeArrayFieldStart("data");
+      for (int i = 0; i < values.size(); i++) {
+        g.writeString(
+            texts != null ? texts.get(i) : Base64.getEncoder().encodeToString(values.get(i)));
+      }
+      g.writeEndArray();
+      g.writeEndObject();
+      return;
+    }
+    g.writeArrayFieldStart("data");
+    switch (t.dataType()) {
+      case BOOL -> {
+        for (int i = 0; i < count; i++) g.writeBoolean(b.get(i) != 0);
+      }
+      case UINT8 -> {
+        for (int i = 0; i < count; i++) g.writeNumber(Byte.toUnsignedInt(b.get(i)));
+      }
+      case INT8 -> {
+        for (int i = 0; i < count; i++) g.writeNumber(b.get(i));
+      }
+      case UINT16 -> {
+        for (int i = 0; i < count; i++) g.writeNumber(Short.toUnsignedInt(b.getShort(i * 2)));
+      }
+      case INT16 -> {
+        for (int i = 0; i < count; i++) g.writeNumber(b.getShort(i * 2));
+      }
+      case UINT32 -> {
+        for (int i = 0; i < count; i++) g.writeNumber(Integer.toUnsignedLong(b.getInt(i * 4)));
+      }
+      case INT32 -> {
+        for (int i = 0; i < count; i++) g.writeNumber(b.getInt(i * 4));
+      }
+      case UINT64 -> {
+        for (int i = 0; i < count; i++) {
+          long v = b.getLong(i * 8);
+          if (v >= 0) {
+            g.writeNumber(v);
+          } else {
+            g.writeNumber(Long.toUnsignedString(v));
+          }
+        }
+      }
+      case INT64 -> {
+        for (int i = 0; i < count; i++) g.writeNumber(b.getLong(i * 8));
+      }
+      case FP16 -> {
+        for (float f : t.asFloats()) g.writeNumber(f);
+      }
+      case FP32 -> {
+        for (int i = 0; i < count; i++) g.writeNumber(b.getFloat(i * 4));
+      }
+      case FP64 -> {
+        for (int i = 0; i < count; i++) g.writeNumber(b.getDouble(i * 8));
+      }
+      default -> throw new IllegalStateException(t.dataType().toString());
+    }
+    g.writeEndArray();
+    g.writeEndObject();
+  }
+
+  /**
+   * Reads the tensor object whose START_OBJECT is the current token.
+   *
+   * @param bodyLength the length of the body in bytes, or -1 when reading a tree
+   */
+  private static Tensor readTensor(JsonParser p, long bodyLength) throws IOException {
+    if (p.currentToken() != JsonToken.START_OBJECT) {
+      throw new IllegalArgumentException("a tensor must be a JSON object, not " + describe(p));
+    }
+    String name = null;
+    DataType type = null;
+    Shape shape = null;
+    String encoding = null;
+    Data data = null;
+    TokenBuffer early = null; // 'data' seen before 'datatype': replayed at the end
+    while (next(p) == JsonToken.FIELD_NAME) {
+      String field = p.currentName();
+      JsonToken v = next(p);
+      switch (field) {
+        case "name" -> name = string(p, v, "tensor 'name'");
+        case "datatype" -> {
+          String typeName = string(p, v, "tensor 'datatype'");
+          try {
+            type = DataType.fromProtocolName(typeName);
+          } catch (ServingException e) {
+            throw new IllegalArgumentException("tensor '" + name + "': " + e.getMessage());
+          }
+        }
+        case "shape" -> shape = readShape(p, v, name);
+        case "parameters" -> encoding = readTensorParameters(p, v, name);
+        case "data" -> {
+          if (type != null) {
+            data = readData(p, type, shape, name, bodyLength);
+          } else {
+            early = TokenBuffer.asCopyOfValue(p);
+          }
+        }
+        default -> p.skipChildren();
+      }
+    }
+    if (name == null) {
+      throw new IllegalArgumentException("missing string field 'name' in a tensor");
+    }
+    if (type == null) {
+      throw new IllegalArgumentException(
+          "missing string field 'datatype' in tensor '" + name + "'");
+    }
+    if (shape == null) {
       throw new IllegalArgumentException("tensor '" + name + "' has no 'shape' array");
     }
-    long[] dims = new long[shapeNode.size()];
-    for (int i = 0; i < dims.length; i++) {
-      JsonNode d = shapeNode.get(i);
-      if (!d.canConvertToLong() || !d.isIntegralNumber() || d.asLong() < 0) {
-        throw new IllegalArgumentException("tensor '" + name + "' has a bad dimension " + d);
+    if (early != null) {
+      try (JsonParser q = early.asParser()) {
+        next(q);
+        data = readData(q, type, shape, name, -1);
       }
-      dims[i] = d.asLong();
     }
-    Shape shape = Shape.of(dims);
-    List<JsonNode> values = new ArrayList<>();
-    JsonNode data = n.get("data");
     if (data == null) {
       throw new IllegalArgumentException("tensor '" + name + "' has no 'data'");
     }
-    flatten(data, values);
     long count = shape.elementCount();
-    if (values.size() != count) {
+    if (data.count != count) {
       throw new IllegalArgumentException(
           "tensor '"
               + name
@@ -328,79 +593,224 @@ public final class OipJson {
               + " needs "
               + count
               + " elements but 'data' has "
-              + values.size());
+              + data.count);
     }
-    boolean base64 = "base64".equals(n.path("parameters").path(BYTES_ENCODING).asText(null));
-    if (type == DataType.BYTES) {
-      List<byte[]> out = new ArrayList<>(values.size());
-      for (JsonNode v : values) {
-        if (!v.isTextual()) {
-          throw new IllegalArgumentException("BYTES tensor '" + name + "' holds non-string " + v);
+    return data.toTensor(name, type, shape, encoding);
+  }
+
+  private static Shape readShape(JsonParser p, JsonToken v, String name) throws IOException {
+    if (v != JsonToken.START_ARRAY) {
+      throw new IllegalArgumentException("tensor '" + name + "' has no 'shape' array");
+    }
+    long[] dims = new long[4];
+    int rank = 0;
+    JsonToken t;
+    while ((t = next(p)) != JsonToken.END_ARRAY) {
+      if (t != JsonToken.VALUE_NUMBER_INT
+          || p.getNumberType() == JsonParser.NumberType.BIG_INTEGER
+          || p.getLongValue() < 0) {
+        throw new IllegalArgumentException(
+            "tensor '" + name + "' has a bad dimension " + describe(p));
+      }
+      if (rank == dims.length) {
+        dims = java.util.Arrays.copyOf(dims, rank * 2);
+      }
+      dims[rank++] = p.getLongValue();
+    }
+    try {
+      return Shape.of(java.util.Arrays.copyOf(dims, rank));
+    } catch (ServingException e) {
+      throw new IllegalArgumentException("tensor '" + name + "': " + e.getMessage());
+    }
+  }
+
+  private static String readTensorParameters(JsonParser p, JsonToken v, String name)
+      throws IOException {
+    if (v == JsonToken.VALUE_NULL) {
+      return null;
+    }
+    if (v != JsonToken.START_OBJECT) {
+      throw new IllegalArgumentException("tensor '" + name + "' 'parameters' must be an object");
+    }
+    String encoding = null;
+    while (next(p) == JsonToken.FIELD_NAME) {
+      String key = p.currentName();
+      JsonToken t = next(p);
+      if (key.equals(BYTES_ENCODING)) {
+        encoding = string(p, t, "tensor parameter " + BYTES_ENCODING);
+        if (!encoding.equals("base64")) {
+          throw new IllegalArgumentException(
+              "tensor '" + name + "' has " + BYTES_ENCODING + " '" + encoding + "'; only base64");
         }
-        out.add(
-            base64
-                ? Base64.getDecoder().decode(v.asText())
-                : v.asText().getBytes(StandardCharsets.UTF_8));
+      } else {
+        p.skipChildren();
       }
-      return Tensor.ofByteStrings(name, dims, out);
     }
-    if (type == DataType.FP16) {
-      float[] halves = new float[values.size()];
-      for (int i = 0; i < halves.length; i++) {
-        halves[i] = (float) number(values.get(i), name);
+    return encoding;
+  }
+
+  /** Reads 'data' (the current token is its value) into a buffer of the type, flattening. */
+  private static Data readData(
+      JsonParser p, DataType type, Shape shape, String name, long bodyLength) throws IOException {
+    long expected = shape != null ? shape.elementCount() : -1;
+    // What is left of the body bounds how many elements it can hold (one character and a comma
+    // each): never allocate for a larger claimed shape. Without a body, start small and grow.
+    long room =
+        bodyLength >= 0
+            ? Math.max(0, bodyLength - p.currentLocation().getByteOffset()) / 2 + 1
+            : 1024;
+    long limit = expected >= 0 ? Math.min(expected, room) : room;
+    Data d = new Data(type, limit);
+    JsonToken t = p.currentToken();
+    if (t != JsonToken.START_ARRAY) {
+      d.add(p, t, name, expected);
+      return d;
+    }
+    int depth = 1;
+    while (depth > 0) {
+      t = next(p);
+      if (t == JsonToken.START_ARRAY) {
+        depth++;
+      } else if (t == JsonToken.END_ARRAY) {
+        depth--;
+      } else {
+        d.add(p, t, name, expected);
       }
-      return Tensor.ofHalfFloats(name, dims, halves);
     }
-    ByteBuffer b =
-        ByteBuffer.allocateDirect((int) (count * type.byteSize())).order(ByteOrder.LITTLE_ENDIAN);
-    for (int i = 0; i < values.size(); i++) {
-      JsonNode v = values.get(i);
+    return d;
+  }
+
+  /** Elements of one tensor as they are read: fixed-width in a buffer, BYTES as strings. */
+  private static final class Data {
+    private final DataType type;
+    private final int width; // bytes per element in buf; FP16 is held as FP32 until the end
+    private ByteBuffer buf;
+    private List<String> strings;
+    long count;
+
+    Data(DataType type, long initialElements) {
+      this.type = type;
+      if (type == DataType.BYTES) {
+        this.width = 0;
+        this.strings = new ArrayList<>((int) Math.min(initialElements, 1024));
+      } else {
+        this.width = type == DataType.FP16 ? 4 : type.byteSize();
+        long bytes =
+            Math.min(Math.min(initialElements, MAX_INITIAL_CAPACITY) * width, MAX_INITIAL_CAPACITY);
+        this.buf = ByteBuffer.allocateDirect((int) bytes).order(ByteOrder.LITTLE_ENDIAN);
+      }
+    }
+
+    void add(JsonParser p, JsonToken t, String name, long expected) throws IOException {
+      if (count == expected) {
+        throw new IllegalArgumentException(
+            "tensor '" + name + "' needs " + expected + " elements but 'data' has more");
+      }
+      count++;
+      if (type == DataType.BYTES) {
+        if (t != JsonToken.VALUE_STRING) {
+          throw new IllegalArgumentException(
+              "BYTES tensor '" + name + "' holds non-string " + describe(p));
+        }
+        strings.add(p.getText());
+        return;
+      }
+      if (buf.remaining() < width) {
+        grow(name);
+      }
       switch (type) {
         case BOOL -> {
-          if (v.isBoolean()) b.put((byte) (v.booleanValue() ? 1 : 0));
-          else b.put((byte) (integer(v, name, 0, 1) != 0 ? 1 : 0));
-        }
-        case UINT8 -> b.put((byte) integer(v, name, 0, 255));
-        case INT8 -> b.put((byte) integer(v, name, Byte.MIN_VALUE, Byte.MAX_VALUE));
-        case UINT16 -> b.putShort((short) integer(v, name, 0, 65535));
-        case INT16 -> b.putShort((short) integer(v, name, Short.MIN_VALUE, Short.MAX_VALUE));
-        case UINT32 -> b.putInt((int) integer(v, name, 0, 0xffffffffL));
-        case INT32 -> b.putInt((int) integer(v, name, Integer.MIN_VALUE, Integer.MAX_VALUE));
-        case INT64 -> b.putLong(integer(v, name, Long.MIN_VALUE, Long.MAX_VALUE));
-        case UINT64 -> {
-          if (!v.isIntegralNumber()
-              || v.bigIntegerValue().signum() < 0
-              || v.bigIntegerValue().bitLength() > 64) {
-            throw new IllegalArgumentException("UINT64 tensor '" + name + "' holds " + v);
+          if (t == JsonToken.VALUE_TRUE || t == JsonToken.VALUE_FALSE) {
+            buf.put((byte) (t == JsonToken.VALUE_TRUE ? 1 : 0));
+          } else {
+            buf.put((byte) integer(p, t, name, 0, 1));
           }
-          b.putLong(v.bigIntegerValue().longValue());
         }
-        case FP32 -> b.putFloat((float) number(v, name));
-        case FP64 -> b.putDouble(number(v, name));
+        case UINT8 -> buf.put((byte) integer(p, t, name, 0, 255));
+        case INT8 -> buf.put((byte) integer(p, t, name, Byte.MIN_VALUE, Byte.MAX_VALUE));
+        case UINT16 -> buf.putShort((short) integer(p, t, name, 0, 65535));
+        case INT16 -> buf.putShort((short) integer(p, t, name, Short.MIN_VALUE, Short.MAX_VALUE));
+        case UINT32 -> buf.putInt((int) integer(p, t, name, 0, 0xffffffffL));
+        case INT32 -> buf.putInt((int) integer(p, t, name, Integer.MIN_VALUE, Integer.MAX_VALUE));
+        case INT64 -> buf.putLong(integer(p, t, name, Long.MIN_VALUE, Long.MAX_VALUE));
+        case UINT64 -> buf.putLong(unsigned64(p, t, name));
+        case FP16 -> {
+          double v = number(p, t, name, type);
+          if (!Double.isInfinite(v) && Math.abs(v) >= FP16_OVERFLOW) {
+            throw outOfRange(p, name, type);
+          }
+          buf.putFloat((float) v);
+        }
+        case FP32 -> {
+          double v = number(p, t, name, type);
+          float f = (float) v;
+          if (Float.isInfinite(f) && !Double.isInfinite(v)) {
+            throw outOfRange(p, name, type);
+          }
+          buf.putFloat(f);
+        }
+        case FP64 -> buf.putDouble(number(p, t, name, type));
         default -> throw new IllegalStateException(type.toString());
       }
     }
-    b.flip();
-    return Tensor.wrap(name, type, shape, b);
+
+    private void grow(String name) {
+      long doubled = Math.max(64L, (long) buf.capacity() * 2);
+      if (doubled > Integer.MAX_VALUE - 8) {
+        doubled = Integer.MAX_VALUE - 8;
+        if (doubled - buf.capacity() < width) {
+          throw new IllegalArgumentException(
+              "tensor '" + name + "' exceeds the 2 GiB limit of one buffer");
+        }
+      }
+      ByteBuffer bigger = ByteBuffer.allocateDirect((int) doubled).order(ByteOrder.LITTLE_ENDIAN);
+      buf.flip();
+      bigger.put(buf);
+      buf = bigger;
+    }
+
+    Tensor toTensor(String name, DataType type, Shape shape, String encoding) {
+      long[] dims = shape.toArray();
+      if (type == DataType.BYTES) {
+        if (encoding == null) {
+          return Tensor.ofStrings(name, dims, strings);
+        }
+        List<byte[]> raw = new ArrayList<>(strings.size());
+        for (int i = 0; i < strings.size(); i++) {
+          try {
+            raw.add(Base64.getDecoder().decode(strings.get(i)));
+          } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(
+                "BYTES tensor '" + name + "' element " + i + " is not base64: " + e.getMessage());
+          }
+        }
+        return Tensor.ofByteStrings(name, dims, raw);
+      }
+      buf.flip();
+      if (type == DataType.FP16) {
+        float[] f = new float[(int) count];
+        buf.asFloatBuffer().get(f);
+        return Tensor.ofHalfFloats(name, dims, f);
+      }
+      // Exact when the shape came before the data (as every writer puts it); else trim the slack.
+      return buf.limit() == buf.capacity()
+          ? Tensor.wrap(name, type, shape, buf)
+          : Tensor.of(name, type, shape, buf);
+    }
   }
 
   // ---------------------------------------------------------------- helpers
 
-  private static void flatten(JsonNode data, List<JsonNode> out) {
-    if (data.isArray()) {
-      for (JsonNode c : data) {
-        flatten(c, out);
-      }
-    } else {
-      out.add(data);
+  private static long integer(JsonParser p, JsonToken t, String name, long min, long max)
+      throws IOException {
+    if (t != JsonToken.VALUE_NUMBER_INT) {
+      throw new IllegalArgumentException("tensor '" + name + "' holds non-integer " + describe(p));
     }
-  }
-
-  private static long integer(JsonNode v, String name, long min, long max) {
-    if (!v.isIntegralNumber() || !v.canConvertToLong()) {
-      throw new IllegalArgumentException("tensor '" + name + "' holds non-integer " + v);
+    if (p.getNumberType() == JsonParser.NumberType.BIG_INTEGER) {
+      throw new IllegalArgumentException(
+          "tensor '" + name + "' value " + p.getText() + " outside " + min + ".." + max);
     }
-    long x = v.asLong();
+    long x = p.getLongValue();
     if (x < min || x > max) {
       throw new IllegalArgumentException(
           "tensor '" + name + "' value " + x + " outside " + min + ".." + max);
@@ -408,12 +818,34 @@ public final class OipJson {
     return x;
   }
 
-  private static double number(JsonNode v, String name) {
-    if (v.isNumber()) {
-      return v.asDouble();
+  private static long unsigned64(JsonParser p, JsonToken t, String name) throws IOException {
+    if (t == JsonToken.VALUE_NUMBER_INT) {
+      if (p.getNumberType() != JsonParser.NumberType.BIG_INTEGER) {
+        long x = p.getLongValue();
+        if (x >= 0) {
+          return x;
+        }
+      } else {
+        BigInteger v = p.getBigIntegerValue();
+        if (v.signum() >= 0 && v.bitLength() <= 64) {
+          return v.longValue();
+        }
+      }
     }
-    if (v.isTextual()) {
-      switch (v.asText()) {
+    throw new IllegalArgumentException("UINT64 tensor '" + name + "' holds " + describe(p));
+  }
+
+  private static double number(JsonParser p, JsonToken t, String name, DataType type)
+      throws IOException {
+    if (t == JsonToken.VALUE_NUMBER_INT || t == JsonToken.VALUE_NUMBER_FLOAT) {
+      double v = p.getDoubleValue();
+      if (Double.isInfinite(v)) {
+        throw outOfRange(p, name, type);
+      }
+      return v;
+    }
+    if (t == JsonToken.VALUE_STRING) {
+      switch (p.getText()) {
         case "NaN":
           return Double.NaN;
         case "Infinity":
@@ -426,61 +858,166 @@ public final class OipJson {
           break;
       }
     }
-    throw new IllegalArgumentException("tensor '" + name + "' holds non-number " + v);
+    throw new IllegalArgumentException("tensor '" + name + "' holds non-number " + describe(p));
   }
 
-  private static String text(JsonNode n, String field) {
-    JsonNode v = n == null ? null : n.get(field);
-    if (v == null || !v.isTextual()) {
-      throw new IllegalArgumentException("missing string field '" + field + "'");
+  private static IllegalArgumentException outOfRange(JsonParser p, String name, DataType type)
+      throws IOException {
+    return new IllegalArgumentException(
+        "tensor '"
+            + name
+            + "' value "
+            + p.getText()
+            + " is outside the "
+            + type
+            + " range (it would become infinite)");
+  }
+
+  private static void writeParameters(JsonGenerator g, Map<String, Object> params)
+      throws IOException {
+    g.writeStartObject();
+    for (Map.Entry<String, Object> e : params.entrySet()) {
+      String k = e.getKey();
+      Object v = e.getValue();
+      g.writeFieldName(wellFormed(k, "parameter name '" + k + "'"));
+      if (v instanceof Boolean bool) {
+        g.writeBoolean(bool);
+      } else if (v instanceof Long
+          || v instanceof Integer
+          || v instanceof Short
+          || v instanceof Byte) {
+        g.writeNumber(((Number) v).longValue());
+      } else if (v instanceof BigInteger big) {
+        if (big.bitLength() >= 64) {
+          throw invalid(
+              "parameter '" + k + "' = " + big + " is outside the long range; send it as a string");
+        }
+        g.writeNumber(big.longValue());
+      } else if (v instanceof Number num) {
+        double d = num.doubleValue();
+        if (Double.isNaN(d) || Double.isInfinite(d)) {
+          throw invalid(
+              "parameter '" + k + "' = " + d + " has no JSON number form; send it as a string");
+        }
+        g.writeNumber(d);
+      } else {
+        g.writeString(wellFormed(String.valueOf(v), "parameter '" + k + "'"));
+      }
     }
-    return v.asText();
+    g.writeEndObject();
   }
 
-  private static ObjectNode parameters(Map<String, Object> params) {
-    ObjectNode p = NODES.objectNode();
-    params.forEach(
-        (k, v) -> {
-          if (v instanceof Boolean bool) p.put(k, bool);
-          else if (v instanceof Integer i) p.put(k, i);
-          else if (v instanceof Long l) p.put(k, l);
-          else if (v instanceof Number num) p.put(k, num.doubleValue());
-          else p.put(k, String.valueOf(v));
-        });
-    return p;
-  }
-
-  private static Map<String, Object> readParameters(JsonNode n) {
-    if (n == null || n.isNull()) {
+  private static Map<String, Object> readParameters(JsonParser p, JsonToken v) throws IOException {
+    if (v == JsonToken.VALUE_NULL) {
       return Map.of();
     }
-    if (!n.isObject()) {
+    if (v != JsonToken.START_OBJECT) {
       throw new IllegalArgumentException("'parameters' must be an object");
     }
-    java.util.LinkedHashMap<String, Object> out = new java.util.LinkedHashMap<>();
-    Iterator<Map.Entry<String, JsonNode>> it = n.fields();
-    while (it.hasNext()) {
-      Map.Entry<String, JsonNode> e = it.next();
-      JsonNode v = e.getValue();
-      if (v.isBoolean()) out.put(e.getKey(), v.booleanValue());
-      else if (v.isIntegralNumber()) out.put(e.getKey(), v.asLong());
-      else if (v.isNumber()) out.put(e.getKey(), v.asDouble());
-      else if (v.isTextual()) out.put(e.getKey(), v.asText());
-      else throw new IllegalArgumentException("parameter '" + e.getKey() + "' is not a scalar");
+    Map<String, Object> out = new LinkedHashMap<>();
+    while (next(p) == JsonToken.FIELD_NAME) {
+      String key = wellFormed(p.currentName(), "a parameter name");
+      JsonToken t = next(p);
+      switch (t) {
+        case VALUE_TRUE -> out.put(key, Boolean.TRUE);
+        case VALUE_FALSE -> out.put(key, Boolean.FALSE);
+        case VALUE_NUMBER_INT -> {
+          if (p.getNumberType() == JsonParser.NumberType.BIG_INTEGER) {
+            throw new IllegalArgumentException(
+                "parameter '" + key + "' = " + p.getText() + " is outside the long range");
+          }
+          out.put(key, p.getLongValue());
+        }
+        case VALUE_NUMBER_FLOAT -> {
+          double d = p.getDoubleValue();
+          if (Double.isInfinite(d)) {
+            throw new IllegalArgumentException(
+                "parameter '" + key + "' = " + p.getText() + " is outside the double range");
+          }
+          out.put(key, d);
+        }
+        case VALUE_STRING -> out.put(key, wellFormed(p.getText(), "parameter '" + key + "'"));
+        default ->
+            throw new IllegalArgumentException(
+                "parameter '" + key + "' is not a string, number or boolean");
+      }
     }
     return out;
   }
 
-  private static JsonNode parse(byte[] json, ErrorCategory category, String what) {
-    try {
-      JsonNode root = MAPPER.readTree(json);
-      if (root == null || !root.isObject()) {
-        throw new IllegalArgumentException("expected a JSON object");
-      }
-      return root;
-    } catch (IOException | IllegalArgumentException e) {
-      throw malformed(category, what, e);
+  private static void startRoot(JsonParser p) throws IOException {
+    if (p.nextToken() != JsonToken.START_OBJECT) {
+      throw new IllegalArgumentException("expected a JSON object");
     }
+  }
+
+  private static void endRoot(JsonParser p) throws IOException {
+    if (p.nextToken() != null) {
+      throw new IllegalArgumentException("trailing content after the JSON object");
+    }
+  }
+
+  /** The next token; the end of input inside a value is an error. */
+  private static JsonToken next(JsonParser p) throws IOException {
+    JsonToken t = p.nextToken();
+    if (t == null) {
+      throw new IllegalArgumentException("unexpected end of the JSON document");
+    }
+    return t;
+  }
+
+  private static String string(JsonParser p, JsonToken t, String what) throws IOException {
+    if (t != JsonToken.VALUE_STRING) {
+      throw new IllegalArgumentException(what + " must be a string, not " + describe(p));
+    }
+    return wellFormed(p.getText(), what);
+  }
+
+  private static void str(JsonGenerator g, String field, String value) throws IOException {
+    g.writeStringField(field, wellFormed(value, "'" + field + "'"));
+  }
+
+  private static String optionalString(JsonParser p, JsonToken t, String what) throws IOException {
+    return t == JsonToken.VALUE_NULL ? null : string(p, t, what);
+  }
+
+  /** Refuses lone surrogates: such a string has no UTF-8 form and would be altered on the wire. */
+  private static String wellFormed(String s, String what) {
+    for (int i = 0, n = s.length(); i < n; i++) {
+      char c = s.charAt(i);
+      if (Character.isHighSurrogate(c) && i + 1 < n && Character.isLowSurrogate(s.charAt(i + 1))) {
+        i++;
+      } else if (Character.isSurrogate(c)) {
+        throw new IllegalArgumentException(
+            what + " is not well-formed Unicode (a lone surrogate at " + i + ")");
+      }
+    }
+    return s;
+  }
+
+  private static String describe(JsonParser p) throws IOException {
+    JsonToken t = p.currentToken();
+    if (t == null) {
+      return "nothing";
+    }
+    if (t.isScalarValue()) {
+      String text = p.getText();
+      return text.length() > 40 ? text.substring(0, 40) + "..." : text;
+    }
+    return t.asString() != null ? t.asString() : t.name();
+  }
+
+  private static ServingException invalid(String message) {
+    return ServingException.builder(ErrorCategory.INVALID_INPUT).message(message).build();
+  }
+
+  private static ServingException unwritable(String what, Exception e) {
+    String msg =
+        e instanceof JsonProcessingException jpe ? jpe.getOriginalMessage() : e.getMessage();
+    return ServingException.builder(ErrorCategory.INVALID_INPUT)
+        .message("cannot write the " + what + " as JSON: " + msg)
+        .cause(e)
+        .build();
   }
 
   private static ServingException malformed(ErrorCategory category, String what, Exception e) {
@@ -494,18 +1031,15 @@ public final class OipJson {
     return b.build();
   }
 
-  private static byte[] bytes(JsonNode node) {
-    try {
-      return MAPPER.writeValueAsBytes(node);
-    } catch (JsonProcessingException e) {
-      throw new IllegalStateException(e);
-    }
-  }
-
   private static String utf8OrNull(byte[] v) {
     try {
-      return StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(v)).toString();
-    } catch (java.nio.charset.CharacterCodingException e) {
+      return StandardCharsets.UTF_8
+          .newDecoder()
+          .onMalformedInput(CodingErrorAction.REPORT)
+          .onUnmappableCharacter(CodingErrorAction.REPORT)
+          .decode(ByteBuffer.wrap(v))
+          .toString();
+    } catch (CharacterCodingException e) {
       return null;
     }
   }
