@@ -113,12 +113,10 @@ import software.amazon.awssdk.services.sts.StsAsyncClient;
  * clients; waits use {@link Polling} with the caller's deadline and cancellation.
  */
 public final class AwsClient implements ProviderClient {
-  static final String ENV_SIGNATURE = "SERVE4J_SIGNATURE";
   static final String ENV_MODEL = "SERVE4J_MODEL";
   static final String ENV_MODEL_VERSION = "SERVE4J_MODEL_VERSION";
   static final String ENV_TRITON_MODEL = "SAGEMAKER_TRITON_DEFAULT_MODEL_NAME";
   private static final String JSON = "application/json";
-  private static final int MAX_ENV_VALUE = 1024;
 
   /** RequestTTLSeconds of InvokeEndpointAsync: how long a request may wait in the queue. */
   static final int MIN_REQUEST_TTL_SECONDS = 60;
@@ -1185,15 +1183,11 @@ public final class AwsClient implements ProviderClient {
       String name, Model model, String image, Optional<String> data, String role, CallContext ctx) {
     Map<String, String> env = new LinkedHashMap<>(model.environment());
     if (model.format() == ModelFormat.ONNX) {
-      env.putIfAbsent(ENV_TRITON_MODEL, TritonRepository.modelName(model.name()));
+      env.putIfAbsent(ENV_TRITON_MODEL, ModelArchive.modelName(model.name()));
     }
     env.put(ENV_MODEL, model.name());
     env.put(ENV_MODEL_VERSION, model.version());
-    model
-        .signature()
-        .map(SignatureCodec::write)
-        .filter(s -> s.length() <= MAX_ENV_VALUE)
-        .ifPresent(s -> env.put(ENV_SIGNATURE, s));
+    model.signature().ifPresent(s -> SignatureEnv.put(env, s));
     ContainerDefinition.Builder c = ContainerDefinition.builder().image(image).environment(env);
     data.ifPresent(c::modelDataUrl);
     Map<String, String> t = new LinkedHashMap<>(model.tags());
@@ -1593,7 +1587,7 @@ public final class AwsClient implements ProviderClient {
       if (m != null && m.primaryContainer() != null && m.primaryContainer().image() != null) {
         d.detail("image", m.primaryContainer().image());
       }
-      SignatureCodec.read(env.get(ENV_SIGNATURE)).ifPresent(d::signature);
+      SignatureEnv.read(env).ifPresent(d::signature);
       b.deployment(d.build());
       if (i < c.productionVariants().size()) {
         float w =
