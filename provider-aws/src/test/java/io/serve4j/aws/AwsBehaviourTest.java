@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.serve4j.Accelerator;
-import io.serve4j.AcceleratorCatalog;
 import io.serve4j.BatchJobDescription;
 import io.serve4j.BatchJobSpec;
 import io.serve4j.BatchJobStatus;
@@ -506,10 +505,7 @@ class AwsBehaviourTest {
                             .build())
                     .build())
             .await();
-    String expected =
-        AcceleratorCatalog.standard()
-            .resolve("aws", Accelerator.gpu(DeviceType.NVIDIA_T4, 1))
-            .sku();
+    String expected = Serve4j.resolve("aws", Accelerator.gpu(DeviceType.NVIDIA_T4, 1)).sku();
     assertThat(expected).startsWith("ml.g4dn.");
     assertThat(
             fake.calls("SageMaker.CreateEndpointConfig")
@@ -570,7 +566,7 @@ class AwsBehaviourTest {
                 DeploymentSpec.builder()
                     .name("inf")
                     .model(ContractModels.reluOnClasspath())
-                    .accelerator(Accelerator.of(DeviceType.AWS_INFERENTIA2, 1))
+                    .accelerator(Accelerator.of(DeviceType.INFERENTIA2, 1))
                     .build())
             .build();
     assertThatThrownBy(() -> aws.deploy(spec).await())

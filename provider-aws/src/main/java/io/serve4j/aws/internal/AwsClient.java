@@ -1,7 +1,6 @@
 package io.serve4j.aws.internal;
 
 import io.serve4j.Accelerator;
-import io.serve4j.AcceleratorCatalog;
 import io.serve4j.AsyncInference;
 import io.serve4j.BatchJobDescription;
 import io.serve4j.BatchJobSpec;
@@ -1063,7 +1062,7 @@ public final class AwsClient implements ProviderClient {
     List<VariantPlan> variants = new ArrayList<>();
     for (DeploymentSpec d : spec.deployments()) {
       boolean shadow = d.name().equals(shadowName);
-      String instanceType = AcceleratorCatalog.standard().resolve("aws", d.accelerator()).sku();
+      String instanceType = AwsOfferings.resolve(d.accelerator()).sku();
       String image = image(d.model(), d.accelerator());
       float weight =
           shadow ? spec.mirror().get().percent() : spec.traffic().getOrDefault(d.name(), 0);
@@ -1145,7 +1144,7 @@ public final class AwsClient implements ProviderClient {
   }
 
   private static String batchInstanceType(Accelerator acc) {
-    String sku = AcceleratorCatalog.standard().resolve("aws", acc).sku();
+    String sku = AwsOfferings.resolve(acc).sku();
     // Batch transform has no burstable (t2/t3) instances.
     return sku.startsWith("ml.t2.") || sku.startsWith("ml.t3.") ? "ml.m5.large" : sku;
   }
