@@ -5,9 +5,9 @@ import java.util.Optional;
 
 /**
  * Portable hardware for a deployment: either CPUs ({@link #cpu(int, int)}) or a number of
- * accelerator devices of one {@link DeviceType}. Each provider turns it into its own instance type
- * through the {@link AcceleratorCatalog}; the local runtime turns it into an ONNX Runtime execution
- * provider.
+ * accelerator devices of one {@link DeviceType}. Each provider turns it into one of its own {@link
+ * HardwareOffering}s ({@link Serve4j#resolve(String, Accelerator)} shows which, and why); the local
+ * runtime turns it into an ONNX Runtime execution provider.
  *
  * <pre>{@code
  * Accelerator.cpu(2, 8);                        // 2 vCPUs, 8 GiB

@@ -4,19 +4,21 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * What one cloud calls a portable {@link Accelerator}, and why it was chosen.
+ * What one provider calls a portable {@link Accelerator}: the {@link HardwareOffering} chosen from
+ * the provider's rows, and why.
  *
- * @param cloud the cloud id, e.g. {@code "aws"}
- * @param sku SageMaker instance type, Azure VM SKU, or Vertex machine type
- * @param acceleratorType Vertex accelerator type enum name (e.g. {@code NVIDIA_L4}), if any
+ * @param providerId the provider whose rows were searched, e.g. the id of {@link
+ *     io.serve4j.spi.ServingProvider#id()}
+ * @param sku the provider's instance or machine type
+ * @param acceleratorType the provider's own accelerator name, if it names it apart from the sku
  * @param acceleratorCount number of devices on the instance (0 for CPU)
  * @param vcpus vCPUs of the instance
  * @param memoryGiB memory of the instance in GiB
- * @param source where the catalog row was read
+ * @param source where the chosen row was read
  * @param explanation a sentence saying why this row was chosen
  */
 public record AcceleratorResolution(
-    String cloud,
+    String providerId,
     String sku,
     Optional<String> acceleratorType,
     int acceleratorCount,
@@ -26,7 +28,7 @@ public record AcceleratorResolution(
     String explanation) {
   /** Validates the components. */
   public AcceleratorResolution {
-    Objects.requireNonNull(cloud, "cloud");
+    Objects.requireNonNull(providerId, "providerId");
     Objects.requireNonNull(sku, "sku");
     Objects.requireNonNull(acceleratorType, "acceleratorType");
     Objects.requireNonNull(source, "source");

@@ -21,9 +21,9 @@ public enum Capability {
   RAW_PAYLOAD,
   /** NVIDIA GPUs. */
   GPU,
-  /** Google TPUs. */
+  /** Tensor Processing Units. */
   TPU,
-  /** AWS Inferentia. */
+  /** Inferentia chips. */
   INFERENTIA,
   /** Server-side dynamic batching ({@link BatchingPolicy}). */
   DYNAMIC_BATCHING

@@ -6,8 +6,8 @@ public enum DeviceKind {
   CPU,
   /** NVIDIA GPUs. */
   GPU,
-  /** Google Cloud TPUs. */
+  /** Tensor Processing Units. */
   TPU,
-  /** AWS Inferentia chips. */
+  /** Inferentia chips. */
   INFERENTIA
 }

@@ -4,8 +4,8 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * A portable accelerator device type, named the same way on every cloud; the {@link
- * AcceleratorCatalog} maps it to each cloud's own names.
+ * A portable accelerator device type, named the same way on every provider; each provider maps it
+ * to its own machines through its {@link HardwareOffering}s.
  *
  * @param id portable id, e.g. {@code "nvidia-t4"}
  * @param kind GPU, TPU or INFERENTIA
@@ -14,7 +14,7 @@ public record DeviceType(String id, DeviceKind kind) {
   /** NVIDIA T4 (16 GB). */
   public static final DeviceType NVIDIA_T4 = new DeviceType("nvidia-t4", DeviceKind.GPU);
 
-  /** NVIDIA A10G (24 GB, AWS only). */
+  /** NVIDIA A10G (24 GB). */
   public static final DeviceType NVIDIA_A10G = new DeviceType("nvidia-a10g", DeviceKind.GPU);
 
   /** NVIDIA L4 (24 GB). */
@@ -32,12 +32,11 @@ public record DeviceType(String id, DeviceKind kind) {
   public static final DeviceType NVIDIA_H100_80GB =
       new DeviceType("nvidia-h100-80gb", DeviceKind.GPU);
 
-  /** Google Cloud TPU v5e (v5 lite pod). */
+  /** TPU v5e (v5 lite pod). */
   public static final DeviceType TPU_V5E = new DeviceType("tpu-v5e", DeviceKind.TPU);
 
-  /** AWS Inferentia2. */
-  public static final DeviceType AWS_INFERENTIA2 =
-      new DeviceType("aws-inferentia2", DeviceKind.INFERENTIA);
+  /** Inferentia2. */
+  public static final DeviceType INFERENTIA2 = new DeviceType("inferentia2", DeviceKind.INFERENTIA);
 
   private static final List<DeviceType> KNOWN =
       List.of(
@@ -48,7 +47,7 @@ public record DeviceType(String id, DeviceKind kind) {
           NVIDIA_A100_80GB,
           NVIDIA_H100_80GB,
           TPU_V5E,
-          AWS_INFERENTIA2);
+          INFERENTIA2);
 
   /** Validates the components. */
   public DeviceType {

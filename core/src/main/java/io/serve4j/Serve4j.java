@@ -4,6 +4,7 @@ import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.serve4j.internal.ClientConfig;
 import io.serve4j.internal.DefaultServingClient;
 import io.serve4j.internal.ProviderRegistry;
+import io.serve4j.spi.HardwareOfferings;
 import io.serve4j.spi.ProviderClient;
 import io.serve4j.spi.ProviderContext;
 import io.serve4j.spi.ServingProvider;
@@ -74,6 +75,39 @@ public final class Serve4j {
    */
   public static List<String> providers() {
     return List.copyOf(ProviderRegistry.load(classLoader()).keySet());
+  }
+
+  /**
+   * Returns the hardware a provider on the class path serves on, without opening a client.
+   *
+   * @param providerId e.g. the id a provider module registers
+   * @return the provider's rows, each naming its source; empty for a provider without any
+   * @throws NotFoundException if no provider has that id
+   */
+  public static List<HardwareOffering> offerings(String providerId) {
+    return ProviderRegistry.find(providerId, classLoader()).offerings();
+  }
+
+  /**
+   * Resolves a portable accelerator against a provider's {@link #offerings(String) offerings},
+   * without opening a client: what a deployment with it would run on, and why.
+   *
+   * <pre>{@code
+   * AcceleratorResolution r = Serve4j.resolve("gcp", Accelerator.gpu(DeviceType.NVIDIA_L4, 1));
+   * r.sku();           // "g2-standard-8"
+   * r.explanation();   // "1x nvidia-l4 on gcp is g2-standard-8 with 1x NVIDIA_L4 (8 vCPUs, ...)"
+   * }</pre>
+   *
+   * @param providerId the provider id
+   * @param accelerator the portable spec
+   * @return the chosen offering with an explanation
+   * @throws NotFoundException if no provider has that id
+   * @throws UnsupportedCapabilityException if the provider offers nothing that fits, listing what
+   *     it does offer
+   */
+  public static AcceleratorResolution resolve(String providerId, Accelerator accelerator) {
+    ServingProvider provider = ProviderRegistry.find(providerId, classLoader());
+    return HardwareOfferings.resolve(provider.id(), provider.offerings(), accelerator);
   }
 
   /**

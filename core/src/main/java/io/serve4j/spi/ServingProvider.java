@@ -2,9 +2,11 @@ package io.serve4j.spi;
 
 import io.serve4j.Capability;
 import io.serve4j.ErrorCategory;
+import io.serve4j.HardwareOffering;
 import io.serve4j.ProviderOptions;
 import io.serve4j.ServingException;
 import java.net.URI;
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -12,8 +14,8 @@ import java.util.Set;
  * META-INF/services/io.serve4j.spi.ServingProvider}), keyed by its {@link #id()}.
  *
  * <p>Discovery must have no side effects: constructing a provider and calling {@link #id()}, {@link
- * #capabilities()} or {@link #optionsType()} must not touch the network, native libraries or
- * credentials. Work starts in {@link #open}.
+ * #capabilities()}, {@link #optionsType()} or {@link #offerings()} must not touch the network,
+ * native libraries or credentials. Work starts in {@link #open}.
  */
 public interface ServingProvider {
   /**
@@ -29,6 +31,18 @@ public interface ServingProvider {
    * @return the capabilities
    */
   Set<Capability> capabilities();
+
+  /**
+   * Returns the hardware this provider serves on, one row per instance or machine type, each naming
+   * where it was read. Core resolves portable {@link io.serve4j.Accelerator}s against these rows
+   * ({@link HardwareOfferings#resolve}); a provider that maps no accelerators to machines (a local
+   * runtime) publishes none.
+   *
+   * @return the rows; empty by default
+   */
+  default List<HardwareOffering> offerings() {
+    return List.of();
+  }
 
   /**
    * Returns the type of options this provider takes.

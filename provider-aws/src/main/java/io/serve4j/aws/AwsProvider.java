@@ -2,14 +2,17 @@ package io.serve4j.aws;
 
 import io.serve4j.Capability;
 import io.serve4j.ErrorCategory;
+import io.serve4j.HardwareOffering;
 import io.serve4j.ProviderOptions;
 import io.serve4j.ServingException;
 import io.serve4j.aws.internal.AwsClient;
+import io.serve4j.aws.internal.AwsOfferings;
 import io.serve4j.spi.ProviderClient;
 import io.serve4j.spi.ProviderContext;
 import io.serve4j.spi.ServingProvider;
 import java.net.URI;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.Set;
 import software.amazon.awssdk.regions.Region;
 
@@ -58,6 +61,17 @@ public final class AwsProvider implements ServingProvider {
   @Override
   public Set<Capability> capabilities() {
     return CAPABILITIES;
+  }
+
+  /**
+   * Returns the SageMaker instance types portable accelerators resolve to, each row naming its
+   * source.
+   *
+   * @return the rows
+   */
+  @Override
+  public List<HardwareOffering> offerings() {
+    return AwsOfferings.all();
   }
 
   @Override

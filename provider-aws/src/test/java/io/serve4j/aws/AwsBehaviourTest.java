@@ -5,10 +5,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.serve4j.Accelerator;
-import io.serve4j.AcceleratorCatalog;
 import io.serve4j.BatchJobDescription;
 import io.serve4j.BatchJobSpec;
 import io.serve4j.BatchJobStatus;
+import io.serve4j.BatchingPolicy;
+import io.serve4j.DataType;
 import io.serve4j.DeploymentSpec;
 import io.serve4j.DeviceType;
 import io.serve4j.Endpoint;
@@ -24,6 +25,7 @@ import io.serve4j.Model;
 import io.serve4j.ModelErrorException;
 import io.serve4j.ModelFormat;
 import io.serve4j.ModelLoadException;
+import io.serve4j.ModelSignature;
 import io.serve4j.Operation;
 import io.serve4j.Payload;
 import io.serve4j.RetryPolicy;
@@ -32,6 +34,7 @@ import io.serve4j.ScalingMetric;
 import io.serve4j.Serve4j;
 import io.serve4j.ServingClient;
 import io.serve4j.ServingException;
+import io.serve4j.TensorSpec;
 import io.serve4j.ThrottledException;
 import io.serve4j.TimeoutException;
 import io.serve4j.UnavailableException;
@@ -502,10 +505,7 @@ class AwsBehaviourTest {
                             .build())
                     .build())
             .await();
-    String expected =
-        AcceleratorCatalog.standard()
-            .resolve("aws", Accelerator.gpu(DeviceType.NVIDIA_T4, 1))
-            .sku();
+    String expected = Serve4j.resolve("aws", Accelerator.gpu(DeviceType.NVIDIA_T4, 1)).sku();
     assertThat(expected).startsWith("ml.g4dn.");
     assertThat(
             fake.calls("SageMaker.CreateEndpointConfig")
@@ -521,6 +521,43 @@ class AwsBehaviourTest {
   }
 
   @Test
+  void deploy_batchingOnFixedFirstDimension_failsInvalidInputBeforeAnySageMakerModel() {
+    // ReLU's signature is [1, 2]: Triton could not batch along a fixed first dimension. Before the
+    // shared writer, AWS dropped that dimension and wrote a config Triton refuses at load time.
+    EndpointSpec spec =
+        EndpointSpec.builder()
+            .name(name())
+            .deployment(
+                DeploymentSpec.builder()
+                    .name("batched")
+                    .model(freshRelu())
+                    .batching(BatchingPolicy.of(4, Duration.ofMillis(1)))
+                    .build())
+            .build();
+    assertThatThrownBy(() -> aws.deploy(spec).await())
+        .isInstanceOf(InvalidInputException.class)
+        .hasMessageContaining("dynamic first dimension");
+    assertThat(fake.calls("SageMaker.CreateModel")).isEmpty();
+    assertThat(fake.calls(x -> "PUT".equals(x.method()))).isEmpty();
+  }
+
+  @Test
+  void describe_afterDeployOfASignatureLongerThanOneEnvironmentValue_keepsTheSignature() {
+    List<TensorSpec> inputs = new java.util.ArrayList<>();
+    for (int i = 0; i < 40; i++) {
+      inputs.add(TensorSpec.of("input_number_" + i, DataType.FP32, 1, 2));
+    }
+    ModelSignature wide = new ModelSignature(inputs, ContractModels.RELU_SIGNATURE.outputs());
+    Model model = freshRelu().toBuilder().signature(wide).build();
+    Endpoint e = aws.deploy(EndpointSpec.of(name(), model)).await();
+    try (ServingClient fresh = client(options())) {
+      assertThat(fresh.endpoint(e.name()).describe().deployments().get(0).signature())
+          .contains(wide);
+    }
+    e.delete().await();
+  }
+
+  @Test
   void deploy_onnxOnInferentiaWithoutImage_failsInvalidInputBeforeAnyCall() {
     EndpointSpec spec =
         EndpointSpec.builder()
@@ -529,7 +566,7 @@ class AwsBehaviourTest {
                 DeploymentSpec.builder()
                     .name("inf")
                     .model(ContractModels.reluOnClasspath())
-                    .accelerator(Accelerator.of(DeviceType.AWS_INFERENTIA2, 1))
+                    .accelerator(Accelerator.of(DeviceType.INFERENTIA2, 1))
                     .build())
             .build();
     assertThatThrownBy(() -> aws.deploy(spec).await())

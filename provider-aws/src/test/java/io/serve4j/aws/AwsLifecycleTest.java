@@ -83,7 +83,7 @@ class AwsLifecycleTest {
           .containsOnlyKeys("relu/", "relu/config.pbtxt", "relu/1/", "relu/1/model.onnx");
       assertThat(tar.get("relu/1/model.onnx")).isEqualTo(ContractModels.reluBytes());
       assertThat(new String(tar.get("relu/config.pbtxt"), StandardCharsets.UTF_8))
-          .contains("platform: \"onnxruntime_onnx\"", "name: \"x\"", "TYPE_FP32", "dims: [ 1, 2 ]");
+          .contains("backend: \"onnxruntime\"", "name: \"x\"", "TYPE_FP32", "dims: [ 1, 2 ]");
 
       List<FakeAws.Call> createModel = fake.calls("SageMaker.CreateModel");
       assertThat(createModel).hasSize(2);

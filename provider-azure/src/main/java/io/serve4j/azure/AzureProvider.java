@@ -2,14 +2,17 @@ package io.serve4j.azure;
 
 import io.serve4j.Capability;
 import io.serve4j.ErrorCategory;
+import io.serve4j.HardwareOffering;
 import io.serve4j.ProviderOptions;
 import io.serve4j.ServingException;
 import io.serve4j.azure.internal.AzureMlClient;
+import io.serve4j.azure.internal.AzureOfferings;
 import io.serve4j.spi.ProviderClient;
 import io.serve4j.spi.ProviderContext;
 import io.serve4j.spi.ServingProvider;
 import java.net.URI;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -49,6 +52,17 @@ public final class AzureProvider implements ServingProvider {
   @Override
   public Set<Capability> capabilities() {
     return CAPABILITIES;
+  }
+
+  /**
+   * Returns the Azure Machine Learning VM SKUs portable accelerators resolve to, each row naming
+   * its source.
+   *
+   * @return the rows
+   */
+  @Override
+  public List<HardwareOffering> offerings() {
+    return AzureOfferings.all();
   }
 
   @Override

@@ -1,13 +1,16 @@
 package io.serve4j.gcp;
 
 import io.serve4j.Capability;
+import io.serve4j.HardwareOffering;
 import io.serve4j.ProviderOptions;
 import io.serve4j.gcp.internal.GcpClient;
+import io.serve4j.gcp.internal.GcpOfferings;
 import io.serve4j.spi.ProviderClient;
 import io.serve4j.spi.ProviderContext;
 import io.serve4j.spi.ServingProvider;
 import java.net.URI;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -45,6 +48,17 @@ public final class GcpProvider implements ServingProvider {
   @Override
   public Set<Capability> capabilities() {
     return CAPABILITIES;
+  }
+
+  /**
+   * Returns the Vertex AI machine types and accelerators portable accelerators resolve to, each row
+   * naming its source.
+   *
+   * @return the rows
+   */
+  @Override
+  public List<HardwareOffering> offerings() {
+    return GcpOfferings.all();
   }
 
   @Override

@@ -1,7 +1,6 @@
 package io.serve4j.aws.internal;
 
 import io.serve4j.Accelerator;
-import io.serve4j.AcceleratorCatalog;
 import io.serve4j.AsyncInference;
 import io.serve4j.BatchJobDescription;
 import io.serve4j.BatchJobSpec;
@@ -113,12 +112,10 @@ import software.amazon.awssdk.services.sts.StsAsyncClient;
  * clients; waits use {@link Polling} with the caller's deadline and cancellation.
  */
 public final class AwsClient implements ProviderClient {
-  static final String ENV_SIGNATURE = "SERVE4J_SIGNATURE";
   static final String ENV_MODEL = "SERVE4J_MODEL";
   static final String ENV_MODEL_VERSION = "SERVE4J_MODEL_VERSION";
   static final String ENV_TRITON_MODEL = "SAGEMAKER_TRITON_DEFAULT_MODEL_NAME";
   private static final String JSON = "application/json";
-  private static final int MAX_ENV_VALUE = 1024;
 
   /** RequestTTLSeconds of InvokeEndpointAsync: how long a request may wait in the queue. */
   static final int MIN_REQUEST_TTL_SECONDS = 60;
@@ -1065,7 +1062,7 @@ public final class AwsClient implements ProviderClient {
     List<VariantPlan> variants = new ArrayList<>();
     for (DeploymentSpec d : spec.deployments()) {
       boolean shadow = d.name().equals(shadowName);
-      String instanceType = AcceleratorCatalog.standard().resolve("aws", d.accelerator()).sku();
+      String instanceType = AwsOfferings.resolve(d.accelerator()).sku();
       String image = image(d.model(), d.accelerator());
       float weight =
           shadow ? spec.mirror().get().percent() : spec.traffic().getOrDefault(d.name(), 0);
@@ -1147,7 +1144,7 @@ public final class AwsClient implements ProviderClient {
   }
 
   private static String batchInstanceType(Accelerator acc) {
-    String sku = AcceleratorCatalog.standard().resolve("aws", acc).sku();
+    String sku = AwsOfferings.resolve(acc).sku();
     // Batch transform has no burstable (t2/t3) instances.
     return sku.startsWith("ml.t2.") || sku.startsWith("ml.t3.") ? "ml.m5.large" : sku;
   }
@@ -1185,15 +1182,11 @@ public final class AwsClient implements ProviderClient {
       String name, Model model, String image, Optional<String> data, String role, CallContext ctx) {
     Map<String, String> env = new LinkedHashMap<>(model.environment());
     if (model.format() == ModelFormat.ONNX) {
-      env.putIfAbsent(ENV_TRITON_MODEL, TritonRepository.modelName(model.name()));
+      env.putIfAbsent(ENV_TRITON_MODEL, ModelArchive.modelName(model.name()));
     }
     env.put(ENV_MODEL, model.name());
     env.put(ENV_MODEL_VERSION, model.version());
-    model
-        .signature()
-        .map(SignatureCodec::write)
-        .filter(s -> s.length() <= MAX_ENV_VALUE)
-        .ifPresent(s -> env.put(ENV_SIGNATURE, s));
+    model.signature().ifPresent(s -> SignatureEnv.put(env, s));
     ContainerDefinition.Builder c = ContainerDefinition.builder().image(image).environment(env);
     data.ifPresent(c::modelDataUrl);
     Map<String, String> t = new LinkedHashMap<>(model.tags());
@@ -1593,7 +1586,7 @@ public final class AwsClient implements ProviderClient {
       if (m != null && m.primaryContainer() != null && m.primaryContainer().image() != null) {
         d.detail("image", m.primaryContainer().image());
       }
-      SignatureCodec.read(env.get(ENV_SIGNATURE)).ifPresent(d::signature);
+      SignatureEnv.read(env).ifPresent(d::signature);
       b.deployment(d.build());
       if (i < c.productionVariants().size()) {
         float w =

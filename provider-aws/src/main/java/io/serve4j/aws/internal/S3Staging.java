@@ -7,6 +7,7 @@ import io.serve4j.Model;
 import io.serve4j.ModelFormat;
 import io.serve4j.aws.AwsOptions;
 import io.serve4j.spi.CallContext;
+import io.serve4j.spi.formats.TritonRepository;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -140,24 +141,24 @@ final class S3Staging {
       try (OutputStream raw = Files.newOutputStream(tmp);
           OutputStream out = new java.security.DigestOutputStream(raw, sha)) {
         if (triton) {
-          String name = TritonRepository.modelName(model.name());
+          String name = ModelArchive.modelName(model.name());
           String config =
               TritonRepository.config(name, model.signature().orElse(null), batching, device);
           try (InputStream in = open(artifact)) {
-            TritonRepository.writeTarGz(name, in, config, out);
+            ModelArchive.writeTarGz(name, in, config, out);
           }
         } else if (archive) {
           try (InputStream in = open(artifact)) {
             in.transferTo(out);
           }
         } else if (artifact.getScheme() == null || artifact.getScheme().equals("file")) {
-          TritonRepository.writeTarGz(Path.of(artifact), out);
+          ModelArchive.writeTarGz(Path.of(artifact), out);
         } else {
           String path = artifact.getSchemeSpecificPart();
           String file = path.substring(path.lastIndexOf('/') + 1);
           try (InputStream in = open(artifact);
               java.util.zip.GZIPOutputStream gz = new java.util.zip.GZIPOutputStream(out)) {
-            TritonRepository.Tar tar = new TritonRepository.Tar(gz);
+            ModelArchive.Tar tar = new ModelArchive.Tar(gz);
             tar.file(file, in.readAllBytes());
             tar.finish();
           }

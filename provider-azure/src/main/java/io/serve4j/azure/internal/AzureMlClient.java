@@ -18,7 +18,6 @@ import com.azure.core.http.policy.UserAgentPolicy;
 import com.azure.identity.DefaultAzureCredentialBuilder;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.serve4j.AcceleratorCatalog;
 import io.serve4j.BatchJobDescription;
 import io.serve4j.BatchJobSpec;
 import io.serve4j.DeploymentDescription;
@@ -520,7 +519,7 @@ public final class AzureMlClient implements ProviderClient {
 
   private void checkDeployable(EndpointSpec spec) {
     for (DeploymentSpec d : spec.deployments()) {
-      AcceleratorCatalog.standard().resolve("azure", d.accelerator());
+      AzureOfferings.resolve(d.accelerator());
       Model m = d.model();
       if (!Models.isTriton(m) && m.image().isEmpty() && options.environment().isEmpty()) {
         throw ServingException.builder(ErrorCategory.INVALID_INPUT)
@@ -547,7 +546,7 @@ public final class AzureMlClient implements ProviderClient {
   private CompletableFuture<JsonNode> putDeployment(
       String endpoint, DeploymentSpec d, String loc, CallContext ctx) {
     String what = "deployment '" + d.name() + "' of endpoint '" + endpoint + "'";
-    String sku = AcceleratorCatalog.standard().resolve("azure", d.accelerator()).sku();
+    String sku = AzureOfferings.resolve(d.accelerator()).sku();
     return models
         .register(d.model(), ctx)
         .thenCompose(

@@ -14,6 +14,7 @@ import io.serve4j.Model;
 import io.serve4j.Scaling;
 import io.serve4j.azure.AzureOptions;
 import io.serve4j.azure.ScoringAuthMode;
+import io.serve4j.spi.formats.SignatureJson;
 import java.net.URI;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -97,7 +98,7 @@ final class Bodies {
     if (model.triton()) {
       props.put(AzureMlClient.P_TRITON, model.tritonName());
     }
-    m.signature().ifPresent(sig -> props.put(AzureMlClient.P_SIGNATURE, Signatures.write(sig)));
+    m.signature().ifPresent(sig -> props.put(AzureMlClient.P_SIGNATURE, SignatureJson.write(sig)));
     return root;
   }
 
@@ -138,7 +139,9 @@ final class Bodies {
               .status(ds)
               .instances(d.path("sku").path("capacity").asInt(1))
               .instanceType(dp.path("instanceType").asText(null))
-              .signature(Signatures.read(props.path(AzureMlClient.P_SIGNATURE).asText(null)))
+              .signature(
+                  SignatureJson.read(props.path(AzureMlClient.P_SIGNATURE).asText(null))
+                      .orElse(null))
               .detail("model", modelId.isEmpty() ? null : modelId)
               .detail("provisioningState", dp.path("provisioningState").asText(null))
               .detail("scaleType", dp.path("scaleSettings").path("scaleType").asText(null))

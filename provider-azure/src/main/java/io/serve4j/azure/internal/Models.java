@@ -14,6 +14,8 @@ import io.serve4j.ServingException;
 import io.serve4j.azure.AzureOptions;
 import io.serve4j.azure.AzureProvider;
 import io.serve4j.spi.CallContext;
+import io.serve4j.spi.formats.SignatureJson;
+import io.serve4j.spi.formats.TritonRepository;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
@@ -110,7 +112,7 @@ final class Models {
     p.put("description", "registered by serve4j (" + model.format() + ")");
     ObjectNode props = p.putObject("properties");
     props.put("serve4j.format", model.format().name());
-    model.signature().ifPresent(s -> props.put("serve4j.signature", Signatures.write(s)));
+    model.signature().ifPresent(s -> props.put("serve4j.signature", SignatureJson.write(s)));
     model.sha256().ifPresent(s -> props.put("serve4j.sha256", s));
     ObjectNode tags = p.putObject("tags");
     model.tags().forEach(tags::put);
@@ -146,12 +148,18 @@ final class Models {
                       + dsName
                       + "/paths/";
               if (triton) {
-                String dir = prefix + "/" + model.name();
+                // One registered version serves every deployment: no batching, no device kind.
+                String name = model.name();
                 byte[] config =
-                    Signatures.tritonConfig(model.name(), model.signature().orElse(null))
+                    TritonRepository.config(name, model.signature().orElse(null), null, null)
                         .getBytes(StandardCharsets.UTF_8);
-                return upload(container, dir + "/1/model.onnx", bytes)
-                    .thenCompose(x -> upload(container, dir + "/config.pbtxt", config))
+                return upload(container, prefix + "/" + TritonRepository.modelPath(name), bytes)
+                    .thenCompose(
+                        x ->
+                            upload(
+                                container,
+                                prefix + "/" + TritonRepository.configPath(name),
+                                config))
                     .thenApply(x -> base + prefix);
               }
               String file = fileName(artifact);

@@ -41,6 +41,8 @@ import io.serve4j.Serve4j;
 import io.serve4j.ServingClient;
 import io.serve4j.azure.ScoringAuthMode;
 import io.serve4j.protocol.OipJson;
+import io.serve4j.spi.formats.SignatureJson;
+import io.serve4j.spi.formats.TritonRepository;
 import io.serve4j.testkit.ContractModels;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -215,8 +217,9 @@ class AzureLifecycleTest {
     LoggedRequest config = only("PUT", CONFIG_BLOB);
     assertThat(config.getBodyAsString())
         .contains("name: \"relu\"")
-        .contains("platform: \"onnxruntime_onnx\"")
-        .contains("name: \"x\" data_type: TYPE_FP32 dims: [ 1, 2 ]");
+        .isEqualTo(TritonRepository.config("relu", ContractModels.RELU_SIGNATURE, null, null))
+        .contains("backend: \"onnxruntime\"")
+        .contains("name: \"x\"\n    data_type: TYPE_FP32\n    dims: [ 1, 2 ]");
     JsonNode model = json(only("PUT", WS + "/models/relu/versions/1"));
     assertThat(model.at("/properties/modelType").asText()).isEqualTo("triton_model");
     assertThat(model.at("/properties/modelUri").asText())
@@ -487,7 +490,7 @@ class AzureLifecycleTest {
     props.put("serve4j.model", "relu");
     props.put("serve4j.modelVersion", "1");
     props.put("serve4j.tritonModel", "relu");
-    props.put("serve4j.signature", Signatures.write(ContractModels.RELU_SIGNATURE));
+    props.put("serve4j.signature", SignatureJson.write(ContractModels.RELU_SIGNATURE));
     return body;
   }
 

@@ -52,7 +52,6 @@ import com.google.protobuf.ListValue;
 import com.google.protobuf.NullValue;
 import com.google.protobuf.Struct;
 import com.google.protobuf.Value;
-import io.serve4j.AcceleratorCatalog;
 import io.serve4j.AcceleratorResolution;
 import io.serve4j.BatchJobDescription;
 import io.serve4j.BatchJobSpec;
@@ -872,7 +871,7 @@ public final class GcpClient implements ProviderClient {
 
   private static AcceleratorResolution resolve(io.serve4j.Accelerator a, String what) {
     try {
-      return AcceleratorCatalog.standard().resolve(GcpOptions.PROVIDER_ID, a);
+      return GcpOfferings.resolve(a);
     } catch (ServingException e) {
       throw e.toBuilder().message(what + ": " + e.getMessage()).build();
     }

@@ -2,17 +2,12 @@ package io.serve4j.gcp.internal;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.serve4j.DataType;
 import io.serve4j.DeploymentSpec;
 import io.serve4j.EndpointSpec;
 import io.serve4j.ModelSignature;
-import io.serve4j.Shape;
-import io.serve4j.TensorSpec;
-import java.util.ArrayList;
+import io.serve4j.spi.formats.SignatureJson;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -106,9 +101,7 @@ public record Manifest(String protocol, Map<String, Entry> deployments) {
           n.put("version", e.version());
           n.put("fingerprint", e.fingerprint());
           if (e.signature() != null) {
-            ObjectNode s = n.putObject("signature");
-            specs(s.putArray("inputs"), e.signature().inputs());
-            specs(s.putArray("outputs"), e.signature().outputs());
+            n.set("signature", SignatureJson.toNode(e.signature()));
           }
         });
     return root.toString();
@@ -135,13 +128,7 @@ public record Manifest(String protocol, Map<String, Entry> deployments) {
           .forEach(
               f -> {
                 JsonNode n = f.getValue();
-                ModelSignature sig = null;
-                if (n.has("signature")) {
-                  sig =
-                      new ModelSignature(
-                          specs(n.path("signature").path("inputs")),
-                          specs(n.path("signature").path("outputs")));
-                }
+                ModelSignature sig = SignatureJson.read(n.get("signature")).orElse(null);
                 m.put(
                     f.getKey(),
                     new Entry(
@@ -154,33 +141,5 @@ public record Manifest(String protocol, Map<String, Entry> deployments) {
     } catch (Exception e) {
       return Optional.empty();
     }
-  }
-
-  private static void specs(ArrayNode out, List<TensorSpec> specs) {
-    for (TensorSpec s : specs) {
-      ObjectNode n = out.addObject();
-      n.put("name", s.name());
-      n.put("datatype", s.dataType().protocolName());
-      ArrayNode shape = n.putArray("shape");
-      for (long d : s.shape().toArray()) {
-        shape.add(d);
-      }
-    }
-  }
-
-  private static List<TensorSpec> specs(JsonNode array) {
-    List<TensorSpec> out = new ArrayList<>();
-    for (JsonNode n : array) {
-      long[] dims = new long[n.path("shape").size()];
-      for (int i = 0; i < dims.length; i++) {
-        dims[i] = n.path("shape").get(i).asLong();
-      }
-      out.add(
-          new TensorSpec(
-              n.path("name").asText(),
-              DataType.fromProtocolName(n.path("datatype").asText()),
-              Shape.of(dims)));
-    }
-    return out;
   }
 }

@@ -11,6 +11,7 @@ import io.serve4j.Model;
 import io.serve4j.ModelFormat;
 import io.serve4j.ServingException;
 import io.serve4j.gcp.GcpOptions;
+import io.serve4j.spi.formats.TritonRepository;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
@@ -99,7 +100,8 @@ final class Staging implements AutoCloseable {
 
   private void writeConfig(
       String bucket, String root, String tritonName, Model model, BatchingPolicy batching) {
-    String config = TritonRepository.config(tritonName, model.signature().orElse(null), batching);
+    String config =
+        TritonRepository.config(tritonName, model.signature().orElse(null), batching, null);
     storage()
         .create(
             BlobInfo.newBuilder(bucket, root + TritonRepository.configPath(tritonName))

@@ -1,10 +1,6 @@
 package io.serve4j.aws.internal;
 
-import io.serve4j.BatchingPolicy;
-import io.serve4j.DataType;
-import io.serve4j.DeviceKind;
-import io.serve4j.ModelSignature;
-import io.serve4j.TensorSpec;
+import io.serve4j.spi.formats.TritonRepository;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -12,21 +8,19 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
-import java.util.Locale;
-import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import java.util.zip.GZIPOutputStream;
 
 /**
- * Packs an ONNX model as a Triton model repository ({@code <name>/config.pbtxt}, {@code
- * <name>/1/model.onnx}) in a {@code model.tar.gz}, the layout SageMaker's Triton container loads.
+ * SageMaker's {@code model.tar.gz}: a Triton model repository (laid out and configured by {@link
+ * TritonRepository}) or a user's model directory, packed as a deterministic gzip'ed ustar archive.
  */
-public final class TritonRepository {
-  private TritonRepository() {}
+public final class ModelArchive {
+  private ModelArchive() {}
 
   /**
-   * Returns a Triton model name for a serve4j model name.
+   * Returns the Triton model name serve4j uses on SageMaker for a serve4j model name (it is also
+   * the container's {@code SAGEMAKER_TRITON_DEFAULT_MODEL_NAME}).
    *
    * @param modelName the serve4j name
    * @return letters, digits, {@code _} and {@code -} only
@@ -36,90 +30,7 @@ public final class TritonRepository {
   }
 
   /**
-   * Writes {@code config.pbtxt}.
-   *
-   * @param name Triton model name
-   * @param signature the signature, or null to let Triton read it from the ONNX file
-   * @param batching server-side batching, or null
-   * @param device the device kind instances run on
-   * @return the config text
-   */
-  public static String config(
-      String name, ModelSignature signature, BatchingPolicy batching, DeviceKind device) {
-    StringBuilder s = new StringBuilder();
-    s.append("name: \"").append(name).append("\"\n");
-    s.append("platform: \"onnxruntime_onnx\"\n");
-    s.append("max_batch_size: ")
-        .append(batching == null ? 0 : batching.maxBatchSize())
-        .append('\n');
-    if (signature != null) {
-      tensors(s, "input", signature.inputs(), batching != null);
-      tensors(s, "output", signature.outputs(), batching != null);
-    }
-    s.append("instance_group [\n  {\n    count: ")
-        .append(batching != null ? batching.instances() : 1)
-        .append("\n    kind: ")
-        .append(device == DeviceKind.GPU ? "KIND_GPU" : "KIND_CPU")
-        .append("\n  }\n]\n");
-    if (batching != null) {
-      s.append("dynamic_batching {\n");
-      if (!batching.preferredBatchSizes().isEmpty()) {
-        s.append("  preferred_batch_size: [ ")
-            .append(
-                batching.preferredBatchSizes().stream()
-                    .map(String::valueOf)
-                    .collect(Collectors.joining(", ")))
-            .append(" ]\n");
-      }
-      s.append("  max_queue_delay_microseconds: ")
-          .append(batching.maxQueueDelay().toNanos() / 1000)
-          .append('\n');
-      s.append("  default_queue_policy {\n    max_queue_size: ")
-          .append(batching.maxQueueSize())
-          .append("\n  }\n");
-      s.append("}\n");
-    }
-    return s.toString();
-  }
-
-  private static void tensors(
-      StringBuilder s, String kind, List<TensorSpec> specs, boolean dropBatchDim) {
-    s.append(kind).append(" [\n");
-    for (int i = 0; i < specs.size(); i++) {
-      TensorSpec t = specs.get(i);
-      long[] dims = t.shape().toArray();
-      int from = dropBatchDim && dims.length > 0 ? 1 : 0;
-      StringBuilder d = new StringBuilder();
-      for (int k = from; k < dims.length; k++) {
-        d.append(k > from ? ", " : "").append(dims[k]);
-      }
-      if (d.length() == 0) {
-        d.append("1");
-      }
-      s.append("  {\n    name: \"")
-          .append(t.name())
-          .append("\"\n    data_type: ")
-          .append(tritonType(t.dataType()))
-          .append("\n    dims: [ ")
-          .append(d)
-          .append(" ]\n  }")
-          .append(i + 1 < specs.size() ? ",\n" : "\n");
-    }
-    s.append("]\n");
-  }
-
-  /**
-   * Returns Triton's name of a data type.
-   *
-   * @param type the type
-   * @return e.g. {@code TYPE_FP32}; {@code TYPE_STRING} for BYTES
-   */
-  public static String tritonType(DataType type) {
-    return type == DataType.BYTES ? "TYPE_STRING" : "TYPE_" + type.name().toUpperCase(Locale.ROOT);
-  }
-
-  /**
-   * Writes the repository as {@code model.tar.gz}.
+   * Writes a Triton repository of one ONNX model as {@code model.tar.gz}.
    *
    * @param name Triton model name
    * @param onnx the ONNX model bytes source
@@ -132,9 +43,9 @@ public final class TritonRepository {
     try (GZIPOutputStream gz = new GZIPOutputStream(out)) {
       Tar tar = new Tar(gz);
       tar.directory(name + "/");
-      tar.file(name + "/config.pbtxt", config.getBytes(StandardCharsets.UTF_8));
-      tar.directory(name + "/1/");
-      tar.file(name + "/1/model.onnx", onnx.readAllBytes());
+      tar.file(TritonRepository.configPath(name), config.getBytes(StandardCharsets.UTF_8));
+      tar.directory(TritonRepository.versionPath(name));
+      tar.file(TritonRepository.modelPath(name), onnx.readAllBytes());
       tar.finish();
     }
   }
