@@ -4,8 +4,8 @@ import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.serve4j.internal.ClientConfig;
 import io.serve4j.internal.DefaultServingClient;
 import io.serve4j.internal.ProviderRegistry;
-import io.serve4j.spi.ProviderClient;
 import io.serve4j.spi.ProviderContext;
+import io.serve4j.spi.ProviderSession;
 import io.serve4j.spi.ServingProvider;
 import java.net.URI;
 import java.time.Duration;
@@ -274,7 +274,7 @@ public final class Serve4j {
       boolean owns = scheduler == null;
       ScheduledExecutorService s = owns ? newScheduler(p.id()) : scheduler;
       try {
-        ProviderClient pc = p.open(o, new ProviderContext(s));
+        ProviderSession session = p.open(o, new ProviderContext(s));
         ClientConfig config =
             new ClientConfig(
                 listeners,
@@ -284,7 +284,7 @@ public final class Serve4j {
                 maxRequestBytes,
                 retryPolicy,
                 circuitBreaker);
-        return new DefaultServingClient(p.id(), p.capabilities(), pc, config, s, owns);
+        return new DefaultServingClient(p, session, config, s, owns);
       } catch (RuntimeException e) {
         if (owns) {
           s.shutdownNow();

@@ -25,10 +25,13 @@ import io.serve4j.aws.AwsParameters;
 import io.serve4j.aws.AwsService;
 import io.serve4j.aws.AwsUpdatePolicy;
 import io.serve4j.protocol.OipJson;
+import io.serve4j.spi.BatchJobs;
 import io.serve4j.spi.CallContext;
+import io.serve4j.spi.EndpointLifecycle;
+import io.serve4j.spi.Inference;
 import io.serve4j.spi.Polling;
-import io.serve4j.spi.ProviderClient;
 import io.serve4j.spi.ProviderContext;
+import io.serve4j.spi.QueuedInference;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -112,7 +115,8 @@ import software.amazon.awssdk.services.sts.StsAsyncClient;
  * The {@code aws} provider's hooks on SageMaker. Every call is asynchronous through the SDK's async
  * clients; waits use {@link Polling} with the caller's deadline and cancellation.
  */
-public final class AwsClient implements ProviderClient {
+public final class AwsClient
+    implements EndpointLifecycle, Inference, BatchJobs, QueuedInference, AutoCloseable {
   static final String ENV_SIGNATURE = "SERVE4J_SIGNATURE";
   static final String ENV_MODEL = "SERVE4J_MODEL";
   static final String ENV_MODEL_VERSION = "SERVE4J_MODEL_VERSION";
@@ -174,7 +178,8 @@ public final class AwsClient implements ProviderClient {
         configure(SageMakerAsyncClient.builder(), AwsService.SAGEMAKER, credentials, http).build();
     // Core retries predict, describe, list and describeBatchJob itself (RetryPolicy, one retry
     // layer for every provider): the SDK must not retry them again underneath, or attempts
-    // multiply. Those hooks use smOnce and runtime, with the SDK's retries off.
+    // multiply. Those hooks use smOnce and runtime, with the SDK's retries off; so does the
+    // DeleteEndpoint request (one wire attempt per delete).
     this.smOnce =
         configure(SageMakerAsyncClient.builder(), AwsService.SAGEMAKER, credentials, http)
             .overrideConfiguration(c -> c.retryStrategy(AwsRetryStrategy.doNotRetry()))
@@ -269,7 +274,7 @@ public final class AwsClient implements ProviderClient {
                   madeConfig.set(true);
                   checkCancelled(ctx);
                   ctx.progress("creating endpoint " + name, 0.3);
-                  return AwsCalls.call(
+                  return AwsErrors.WIRE.call(
                       "CreateEndpoint " + name,
                       () ->
                           sm.createEndpoint(
@@ -324,7 +329,7 @@ public final class AwsClient implements ProviderClient {
                                 .thenCompose(
                                     x -> {
                                       ctx.progress("updating endpoint " + name, 0.3);
-                                      return AwsCalls.call(
+                                      return AwsErrors.WIRE.call(
                                           "UpdateEndpoint " + name,
                                           () ->
                                               sm.updateEndpoint(
@@ -374,7 +379,7 @@ public final class AwsClient implements ProviderClient {
                         .desiredWeight((float) (int) traffic.getOrDefault(v.variantName(), 0))
                         .build());
               }
-              return AwsCalls.call(
+              return AwsErrors.WIRE.call(
                   "UpdateEndpointWeightsAndCapacities " + endpoint,
                   () ->
                       sm.updateEndpointWeightsAndCapacities(
@@ -403,10 +408,10 @@ public final class AwsClient implements ProviderClient {
                                     ctx)
                                 .thenCompose(
                                     x ->
-                                        AwsCalls.call(
+                                        AwsErrors.WIRE.call(
                                             "DeleteEndpoint " + endpoint,
                                             () ->
-                                                sm.deleteEndpoint(
+                                                smOnce.deleteEndpoint(
                                                     r ->
                                                         r.endpointName(endpoint)
                                                             .overrideConfiguration(timeout(ctx)))))
@@ -443,7 +448,8 @@ public final class AwsClient implements ProviderClient {
                           List<ProductionVariant> all = allVariants(c);
                           for (ProductionVariant v : all) {
                             models.add(
-                                AwsCalls.call(
+                                AwsErrors.WIRE
+                                    .call(
                                         "DescribeModel " + v.modelName(),
                                         () ->
                                             client.describeModel(
@@ -470,7 +476,8 @@ public final class AwsClient implements ProviderClient {
 
   private CompletableFuture<Void> listPage(
       String token, List<EndpointDescription> out, CallContext ctx) {
-    return AwsCalls.call(
+    return AwsErrors.WIRE
+        .call(
             "ListEndpoints",
             () ->
                 smOnce.listEndpoints(
@@ -497,7 +504,7 @@ public final class AwsClient implements ProviderClient {
 
   @Override
   public CompletableFuture<InferenceResponse> predict(
-      String endpoint, InferenceRequest request, CallContext ctx) {
+      String endpoint, EndpointDescription known, InferenceRequest request, CallContext ctx) {
     InvokeEndpointRequest.Builder b =
         InvokeEndpointRequest.builder().endpointName(endpoint).overrideConfiguration(timeout(ctx));
     Object attributes = request.parameters().get(AwsParameters.CUSTOM_ATTRIBUTES);
@@ -518,12 +525,12 @@ public final class AwsClient implements ProviderClient {
     request.id().filter(id -> id.length() <= 64).ifPresent(b::inferenceId);
     InvokeEndpointRequest invoke = b.build();
     CompletableFuture<InferenceResponse> call =
-        AwsCalls.call(
+        AwsErrors.WIRE
+            .call(
                 "InvokeEndpoint on endpoint '" + endpoint + "'",
                 () -> runtime.invokeEndpoint(invoke))
             .thenApply(r -> toResponse(request, r));
-    return rethrowInvocationStyle(
-        call, "endpoint '" + endpoint + "' is asynchronous: use Endpoint.submit, not predict");
+    return call;
   }
 
   /**
@@ -540,27 +547,6 @@ public final class AwsClient implements ProviderClient {
       return new Body(
           OipJson.writeRequest(attributes ? withoutAttributes(request) : request), JSON);
     }
-  }
-
-  /** Turns SageMaker's refusal of the wrong invocation style into an actionable message. */
-  private static <T> CompletableFuture<T> rethrowInvocationStyle(
-      CompletableFuture<T> call, String hint) {
-    CompletableFuture<T> out = new CompletableFuture<>();
-    call.whenComplete(
-        (v, e) -> {
-          if (e == null) {
-            out.complete(v);
-          } else {
-            out.completeExceptionally(AwsErrors.invocationStyle(e, hint));
-          }
-        });
-    out.whenComplete(
-        (v, e) -> {
-          if (out.isCancelled()) {
-            call.cancel(true);
-          }
-        });
-    return out;
   }
 
   private static InferenceRequest withoutAttributes(InferenceRequest request) {
@@ -675,11 +661,9 @@ public final class AwsClient implements ProviderClient {
                             (int) Math.min(MAX_INVOCATION_TIMEOUT_SECONDS, left));
                   }
                   InvokeEndpointAsyncRequest invoke = b.build();
-                  return rethrowInvocationStyle(
-                      AwsCalls.call(
-                          "InvokeEndpointAsync on endpoint '" + endpoint + "'",
-                          () -> runtime.invokeEndpointAsync(invoke)),
-                      "endpoint '" + endpoint + "' is real-time: use Endpoint.predict, not submit");
+                  return AwsErrors.WIRE.call(
+                      "InvokeEndpointAsync on endpoint '" + endpoint + "'",
+                      () -> runtime.invokeEndpointAsync(invoke));
                 })
             .thenCompose(r -> awaitResult(endpoint, inferenceId, r, ctx))
             .thenApply(out -> toAsyncResponse(request, inferenceId, out));
@@ -888,7 +872,7 @@ public final class AwsClient implements ProviderClient {
             .thenCompose(data -> createModel(modelName, spec.model(), image, data, role, ctx))
             .thenCompose(
                 x ->
-                    AwsCalls.call(
+                    AwsErrors.WIRE.call(
                         "CreateTransformJob " + job,
                         () ->
                             sm.createTransformJob(
@@ -941,7 +925,7 @@ public final class AwsClient implements ProviderClient {
     result.whenComplete(
         (v, e) -> {
           if (result.isCancelled() || (e != null && ctx.isCancelled())) {
-            AwsCalls.call(
+            AwsErrors.WIRE.call(
                 "StopTransformJob " + job,
                 () ->
                     sm.stopTransformJob(
@@ -950,7 +934,7 @@ public final class AwsClient implements ProviderClient {
                                 .overrideConfiguration(AwsCalls.cleanupTimeout())));
           }
           if (v != null || e != null) {
-            AwsCalls.call(
+            AwsErrors.WIRE.call(
                 "DeleteModel " + modelName,
                 () ->
                     sm.deleteModel(
@@ -970,7 +954,7 @@ public final class AwsClient implements ProviderClient {
 
   private static CompletableFuture<DescribeTransformJobResponse> describeJobRaw(
       SageMakerAsyncClient client, String job, CallContext ctx) {
-    return AwsCalls.call(
+    return AwsErrors.WIRE.call(
         "DescribeTransformJob " + job,
         () ->
             client.describeTransformJob(
@@ -1197,7 +1181,8 @@ public final class AwsClient implements ProviderClient {
     ContainerDefinition.Builder c = ContainerDefinition.builder().image(image).environment(env);
     data.ifPresent(c::modelDataUrl);
     Map<String, String> t = new LinkedHashMap<>(model.tags());
-    return AwsCalls.call(
+    return AwsErrors.WIRE
+        .call(
             "CreateModel " + name,
             () ->
                 sm.createModel(
@@ -1244,7 +1229,8 @@ public final class AwsClient implements ProviderClient {
               .build();
       (v.shadow ? shadows : production).add(pv);
     }
-    return AwsCalls.call(
+    return AwsErrors.WIRE
+        .call(
             "CreateEndpointConfig " + plan.configName,
             () ->
                 sm.createEndpointConfig(
@@ -1332,7 +1318,7 @@ public final class AwsClient implements ProviderClient {
           chain
               .thenCompose(
                   x ->
-                      AwsCalls.call(
+                      AwsErrors.WIRE.call(
                           "RegisterScalableTarget " + resource,
                           () ->
                               scaling.registerScalableTarget(
@@ -1347,7 +1333,7 @@ public final class AwsClient implements ProviderClient {
                                           .overrideConfiguration(timeout(ctx)))))
               .thenCompose(
                   x ->
-                      AwsCalls.call(
+                      AwsErrors.WIRE.call(
                           "PutScalingPolicy " + resource,
                           () ->
                               scaling.putScalingPolicy(
@@ -1420,7 +1406,8 @@ public final class AwsClient implements ProviderClient {
       return CompletableFuture.completedFuture(null);
     }
     List<String> ids = variants.stream().map(v -> resourceId(endpoint, v)).toList();
-    return AwsCalls.call(
+    return AwsErrors.WIRE
+        .call(
             "DescribeScalableTargets " + endpoint,
             () ->
                 scaling.describeScalableTargets(
@@ -1438,7 +1425,7 @@ public final class AwsClient implements ProviderClient {
                     chain
                         .thenCompose(
                             x ->
-                                AwsCalls.call(
+                                AwsErrors.WIRE.call(
                                     "DeregisterScalableTarget " + t.resourceId(),
                                     () ->
                                         scaling.deregisterScalableTarget(
@@ -1461,7 +1448,7 @@ public final class AwsClient implements ProviderClient {
 
   private static CompletableFuture<DescribeEndpointResponse> describeRaw(
       SageMakerAsyncClient client, String name, CallContext ctx) {
-    return AwsCalls.call(
+    return AwsErrors.WIRE.call(
         "DescribeEndpoint " + name,
         () ->
             client.describeEndpoint(r -> r.endpointName(name).overrideConfiguration(timeout(ctx))));
@@ -1474,7 +1461,7 @@ public final class AwsClient implements ProviderClient {
 
   private static CompletableFuture<DescribeEndpointConfigResponse> describeConfig(
       SageMakerAsyncClient client, String config, CallContext ctx) {
-    return AwsCalls.call(
+    return AwsErrors.WIRE.call(
         "DescribeEndpointConfig " + config,
         () ->
             client.describeEndpointConfig(
@@ -1708,7 +1695,8 @@ public final class AwsClient implements ProviderClient {
     List<CompletableFuture<?>> all = new ArrayList<>();
     if (config != null) {
       all.add(
-          AwsCalls.call(
+          AwsErrors.WIRE
+              .call(
                   "DeleteEndpointConfig " + config,
                   () ->
                       sm.deleteEndpointConfig(
@@ -1717,7 +1705,8 @@ public final class AwsClient implements ProviderClient {
     }
     for (String m : models) {
       all.add(
-          AwsCalls.call(
+          AwsErrors.WIRE
+              .call(
                   "DeleteModel " + m,
                   () -> sm.deleteModel(r -> r.modelName(m).overrideConfiguration(timeout(ctx))))
               .handle((v, e) -> null));
@@ -1760,7 +1749,8 @@ public final class AwsClient implements ProviderClient {
       b = CompletableFuture.completedFuture(options.stagingBucket().get());
     } else {
       b =
-          AwsCalls.call(
+          AwsErrors.WIRE
+              .call(
                   "GetCallerIdentity",
                   () -> sts.getCallerIdentity(r -> r.overrideConfiguration(timeout(ctx))))
               .thenApply(id -> "sagemaker-" + region.id() + "-" + id.account());

@@ -7,6 +7,7 @@ import io.serve4j.Model;
 import io.serve4j.ModelFormat;
 import io.serve4j.aws.AwsOptions;
 import io.serve4j.spi.CallContext;
+import io.serve4j.spi.Wire;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -192,7 +193,8 @@ final class S3Staging {
   }
 
   private CompletableFuture<Boolean> exists(String bucket, String key, CallContext ctx) {
-    return AwsCalls.call(
+    return AwsErrors.WIRE
+        .call(
             "HeadObject s3://" + bucket + "/" + key,
             () ->
                 s3.headObject(
@@ -236,7 +238,8 @@ final class S3Staging {
       options
           .kmsKeyId()
           .ifPresent(k -> put.serverSideEncryption(ServerSideEncryption.AWS_KMS).ssekmsKeyId(k));
-      return AwsCalls.call(what, () -> s3.putObject(put.build(), AsyncRequestBody.fromFile(file)))
+      return AwsErrors.WIRE
+          .call(what, () -> s3.putObject(put.build(), AsyncRequestBody.fromFile(file)))
           .thenApply(r -> null);
     }
     CreateMultipartUploadRequest.Builder create =
@@ -247,7 +250,8 @@ final class S3Staging {
     options
         .kmsKeyId()
         .ifPresent(k -> create.serverSideEncryption(ServerSideEncryption.AWS_KMS).ssekmsKeyId(k));
-    return AwsCalls.call(what, () -> s3.createMultipartUpload(create.build()))
+    return AwsErrors.WIRE
+        .call(what, () -> s3.createMultipartUpload(create.build()))
         .thenCompose(
             created -> {
               String uploadId = created.uploadId();
@@ -255,7 +259,7 @@ final class S3Staging {
               return uploadParts(bucket, key, uploadId, file, size, 0, 1, parts, what, ctx)
                   .thenCompose(
                       x ->
-                          AwsCalls.call(
+                          AwsErrors.WIRE.call(
                               what,
                               () ->
                                   s3.completeMultipartUpload(
@@ -308,7 +312,8 @@ final class S3Staging {
                 .build());
     Function<software.amazon.awssdk.services.s3.model.UploadPartResponse, CompletedPart> done =
         r -> CompletedPart.builder().partNumber(number).eTag(r.eTag()).build();
-    return AwsCalls.call(
+    return AwsErrors.WIRE
+        .call(
             what,
             () ->
                 s3.uploadPart(
@@ -351,7 +356,8 @@ final class S3Staging {
     options
         .kmsKeyId()
         .ifPresent(k -> put.serverSideEncryption(ServerSideEncryption.AWS_KMS).ssekmsKeyId(k));
-    return AwsCalls.call(
+    return AwsErrors.WIRE
+        .call(
             "PutObject s3://" + bucket + "/" + key,
             () -> s3.putObject(put.build(), AsyncRequestBody.fromBytes(bytes)))
         .thenApply(r -> null);
@@ -369,7 +375,8 @@ final class S3Staging {
     String bucket = location.getHost();
     String key = key(location);
     String what = "GetObject " + location;
-    return AwsCalls.call(
+    return AwsErrors.WIRE
+        .call(
             what,
             () ->
                 s3.getObject(
@@ -397,7 +404,8 @@ final class S3Staging {
    */
   CompletableFuture<Void> deleteQuietly(String bucket, String key) {
     String what = "DeleteObject s3://" + bucket + "/" + key;
-    return AwsCalls.call(
+    return AwsErrors.WIRE
+        .call(
             what,
             () ->
                 s3.deleteObject(
@@ -411,7 +419,7 @@ final class S3Staging {
                     "could not delete staged object s3://{0}/{1}: {2}",
                     bucket,
                     key,
-                    AwsErrors.unwrap(e).getMessage());
+                    Wire.unwrap(e).getMessage());
               }
               return null;
             });

@@ -179,15 +179,20 @@ class AzureRetriesAndDeadlinesTest {
     AzureMlClient client = new AzureMlClient(options, new ProviderContext(scheduler));
     try {
       client
-          .predict("relu", ContractModels.reluRequest(1, 1), CallContext.of(Deadline.none()))
+          .predict("relu", null, ContractModels.reluRequest(1, 1), CallContext.of(Deadline.none()))
           .join();
       fake.injectFaults(Fault.slow(Duration.ofSeconds(4)));
       long start = System.nanoTime();
+      // As core calls it: through core's one guard, which maps the provider's failure.
       CompletableFuture<?> f =
-          client.predict(
-              "relu",
-              ContractModels.reluRequest(1, 2),
-              CallContext.of(Deadline.after(Duration.ofMillis(500))));
+          AzureErrors.WIRE.call(
+              "predict on endpoint 'relu'",
+              () ->
+                  client.predict(
+                      "relu",
+                      null,
+                      ContractModels.reluRequest(1, 2),
+                      CallContext.of(Deadline.after(Duration.ofMillis(500)))));
       assertThatThrownBy(f::join)
           .cause()
           .isInstanceOfSatisfying(
