@@ -5,8 +5,8 @@ import io.serve4j.internal.ClientConfig;
 import io.serve4j.internal.DefaultServingClient;
 import io.serve4j.internal.ProviderRegistry;
 import io.serve4j.spi.HardwareOfferings;
-import io.serve4j.spi.ProviderClient;
 import io.serve4j.spi.ProviderContext;
+import io.serve4j.spi.ProviderSession;
 import io.serve4j.spi.ServingProvider;
 import java.net.URI;
 import java.time.Duration;
@@ -328,7 +328,7 @@ public final class Serve4j {
       boolean owns = scheduler == null;
       ScheduledExecutorService s = owns ? newScheduler(p.id()) : scheduler;
       try {
-        ProviderClient pc = p.open(o, new ProviderContext(s));
+        ProviderSession session = p.open(o, new ProviderContext(s));
         ClientConfig config =
             new ClientConfig(
                 listeners,
@@ -339,7 +339,7 @@ public final class Serve4j {
                 maxResponseBytes,
                 retryPolicy,
                 circuitBreaker);
-        return new DefaultServingClient(p.id(), p.capabilities(), pc, config, s, owns);
+        return new DefaultServingClient(p, session, config, s, owns);
       } catch (RuntimeException e) {
         if (owns) {
           s.shutdownNow();

@@ -7,12 +7,10 @@ import io.serve4j.EndpointSpec;
 import io.serve4j.ErrorCategory;
 import io.serve4j.InferenceRequest;
 import io.serve4j.InferenceResponse;
-import io.serve4j.ModelSignature;
 import io.serve4j.NotFoundException;
 import io.serve4j.Operation;
 import io.serve4j.ServingException;
 import io.serve4j.spi.Deadline;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.stream.Collectors;
@@ -46,7 +44,7 @@ final class DefaultEndpoint implements Endpoint {
             name,
             null,
             Deadline.after(client.config().callTimeout()),
-            ctx -> client.provider().describeEndpoint(name, ctx))
+            ctx -> client.session().lifecycle().describeEndpoint(name, ctx))
         .thenApply(
             d -> {
               client.remember(d);
@@ -67,16 +65,17 @@ final class DefaultEndpoint implements Endpoint {
     } catch (RuntimeException e) {
       return CompletableFuture.failedFuture(Futures.toServing(e, client.providerId()));
     }
-    List<ModelSignature> known = client.knownSignatures(name);
+    DefaultServingClient.Known known = client.known(name);
     if (known != null) {
       try {
-        RequestValidator.validate(request, known, name);
+        RequestValidator.validate(request, known.signatures(), name);
       } catch (ServingException e) {
         return CompletableFuture.failedFuture(Futures.toServing(e, client.providerId()));
       }
-      return send(request);
+      return send(request, known.description());
     }
-    // First call on this handle: learn the signature so that bad input never leaves the process.
+    // First call for this endpoint: describe it once (core's one description cache, handed to the
+    // provider's predict) so that bad input never leaves the process.
     return Futures.thenComposeCancellable(
         describeAsync()
             .handle(
@@ -84,13 +83,13 @@ final class DefaultEndpoint implements Endpoint {
                   if (e != null && Futures.unwrap(e) instanceof NotFoundException nf) {
                     throw nf;
                   }
-                  List<ModelSignature> sigs = client.knownSignatures(name);
-                  if (sigs != null) {
-                    RequestValidator.validate(request, sigs, name);
+                  DefaultServingClient.Known k = client.known(name);
+                  if (k != null) {
+                    RequestValidator.validate(request, k.signatures(), name);
                   }
-                  return request;
+                  return k;
                 }),
-        this::send);
+        k -> send(request, k == null ? null : k.description()));
   }
 
   private void check(InferenceRequest request) {
@@ -104,14 +103,26 @@ final class DefaultEndpoint implements Endpoint {
     }
   }
 
-  private CompletableFuture<InferenceResponse> send(InferenceRequest request) {
+  private CompletableFuture<InferenceResponse> send(
+      InferenceRequest request, EndpointDescription description) {
     Deadline deadline = Deadline.after(request.timeout().orElse(client.config().predictTimeout()));
-    return client.call(
-        "predict",
-        name,
-        request.id().orElse(null),
-        deadline,
-        ctx -> bounded(client.provider().predict(name, request, ctx)));
+    CompletableFuture<InferenceResponse> sent =
+        client.call(
+            "predict",
+            name,
+            request.id().orElse(null),
+            deadline,
+            ctx -> bounded(client.session().inference().predict(name, description, request, ctx)));
+    if (!sent.isDone() || sent.isCompletedExceptionally()) {
+      // The endpoint went away (or was replaced): the next call describes it again.
+      sent.whenComplete(
+          (r, e) -> {
+            if (e != null && Futures.unwrap(e) instanceof NotFoundException) {
+              client.forget(name);
+            }
+          });
+    }
+    return sent;
   }
 
   /**
@@ -160,9 +171,9 @@ final class DefaultEndpoint implements Endpoint {
         Capability.ASYNC_INFERENCE,
         "asynchronous inference on endpoint '" + name + "'");
     check(request);
-    List<ModelSignature> known = client.knownSignatures(name);
+    DefaultServingClient.Known known = client.known(name);
     if (known != null) {
-      RequestValidator.validate(request, known, name);
+      RequestValidator.validate(request, known.signatures(), name);
     }
     // A queued inference may wait far longer than a prediction: the request's own timeout bounds
     // it if given, else the client's operation timeout.
@@ -172,7 +183,17 @@ final class DefaultEndpoint implements Endpoint {
         "submit inference to " + name,
         name,
         deadline,
-        ctx -> client.provider().submitInference(name, request, ctx));
+        ctx ->
+            client
+                .session()
+                .queuedInference()
+                .orElseThrow(
+                    () ->
+                        ServingException.builder(ErrorCategory.UNSUPPORTED_CAPABILITY)
+                            .providerId(client.providerId())
+                            .message("provider declares asynchronous inference but has none")
+                            .build())
+                .submitInference(name, request, ctx));
   }
 
   @Override
@@ -188,7 +209,9 @@ final class DefaultEndpoint implements Endpoint {
     client.forget(name);
     DefaultOperation<EndpointDescription> op =
         client.operation(
-            "update endpoint " + name, name, ctx -> client.provider().updateEndpoint(spec, ctx));
+            "update endpoint " + name,
+            name,
+            ctx -> client.session().lifecycle().updateEndpoint(spec, ctx));
     return DefaultOperation.map(
         op,
         d -> {
@@ -208,14 +231,14 @@ final class DefaultEndpoint implements Endpoint {
           "a traffic split on endpoint '" + name + "'");
     }
     Map<String, Integer> copy = Map.copyOf(traffic);
-    return client.operation(
-        "shiftTraffic on endpoint " + name,
-        name,
-        ctx ->
-            client
-                .provider()
-                .describeEndpoint(name, ctx)
-                .thenCompose(
+    client.forget(name);
+    DefaultOperation<EndpointDescription> op =
+        client.operation(
+            "shiftTraffic on endpoint " + name,
+            name,
+            ctx ->
+                Futures.thenComposeCancellable(
+                    client.session().lifecycle().describeEndpoint(name, ctx),
                     current -> {
                       EndpointSpec.validateTraffic(
                           current.deployments().stream()
@@ -223,9 +246,16 @@ final class DefaultEndpoint implements Endpoint {
                               .collect(Collectors.toSet()),
                           copy);
                       return client
-                          .provider()
+                          .session()
+                          .lifecycle()
                           .updateTraffic(name, copy, current.mirror().orElse(null), ctx);
                     }));
+    return DefaultOperation.map(
+        op,
+        d -> {
+          client.remember(d);
+          return d;
+        });
   }
 
   @Override
@@ -233,7 +263,9 @@ final class DefaultEndpoint implements Endpoint {
     client.ensureOpen();
     client.forget(name);
     return client.operation(
-        "delete endpoint " + name, name, ctx -> client.provider().deleteEndpoint(name, ctx));
+        "delete endpoint " + name,
+        name,
+        ctx -> client.session().lifecycle().deleteEndpoint(name, ctx));
   }
 
   @Override

@@ -17,9 +17,12 @@ import io.serve4j.RetryPolicy;
 import io.serve4j.ServingClient;
 import io.serve4j.ServingException;
 import io.serve4j.ServingListener;
+import io.serve4j.spi.BatchJobs;
 import io.serve4j.spi.CallContext;
 import io.serve4j.spi.Deadline;
-import io.serve4j.spi.ProviderClient;
+import io.serve4j.spi.ProviderSession;
+import io.serve4j.spi.ServingProvider;
+import io.serve4j.spi.Wire;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -34,18 +37,20 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 
 /**
- * Core's template around a {@link ProviderClient}: the open check, capability checks, deadlines,
- * listeners, error typing and the signature cache live here once for every provider.
+ * Core's template around a {@link ProviderSession}: the open check, capability checks, deadlines,
+ * retries, listeners, error mapping and cancellation (through {@link Wire}) and the
+ * endpoint-description cache live here once for every provider.
  */
 public final class DefaultServingClient implements ServingClient {
   private final String providerId;
   private final Set<Capability> capabilities;
-  private final ProviderClient provider;
+  private final ProviderSession session;
+  private final Wire wire;
   private final ClientConfig config;
   private final ScheduledExecutorService scheduler;
   private final boolean ownsScheduler;
   private final AtomicBoolean closed = new AtomicBoolean();
-  private final Map<String, List<ModelSignature>> signatures = new ConcurrentHashMap<>();
+  private final Map<String, Known> known = new ConcurrentHashMap<>();
   private final Map<String, RetryBudget> budgets = new ConcurrentHashMap<>();
   private final Map<String, CircuitBreaker> breakerByEndpoint = new ConcurrentHashMap<>();
   private final CircuitBreakerRegistry breakers;
@@ -53,23 +58,22 @@ public final class DefaultServingClient implements ServingClient {
   /**
    * Creates the client.
    *
-   * @param providerId provider id
-   * @param capabilities provider capabilities
-   * @param provider the provider's hooks
+   * @param provider the provider
+   * @param session the provider's opened role parts
    * @param config core settings
    * @param scheduler the scheduler shared with the provider
    * @param ownsScheduler whether close() shuts the scheduler down
    */
   public DefaultServingClient(
-      String providerId,
-      Set<Capability> capabilities,
-      ProviderClient provider,
+      ServingProvider provider,
+      ProviderSession session,
       ClientConfig config,
       ScheduledExecutorService scheduler,
       boolean ownsScheduler) {
-    this.providerId = providerId;
-    this.capabilities = Set.copyOf(capabilities);
-    this.provider = provider;
+    this.providerId = provider.id();
+    this.capabilities = Set.copyOf(provider.capabilities());
+    this.session = session;
+    this.wire = Wire.of(providerId, provider.errorMapper());
     this.config = config;
     this.scheduler = scheduler;
     this.ownsScheduler = ownsScheduler;
@@ -97,12 +101,12 @@ public final class DefaultServingClient implements ServingClient {
   }
 
   /**
-   * Returns the provider's hooks, for wrappers in core (batching, resilience).
+   * Returns the provider's role parts, for core's endpoint handle.
    *
-   * @return the provider client
+   * @return the session
    */
-  public ProviderClient provider() {
-    return provider;
+  ProviderSession session() {
+    return session;
   }
 
   /**
@@ -122,7 +126,7 @@ public final class DefaultServingClient implements ServingClient {
         operation(
             "deploy endpoint " + spec.name(),
             spec.name(),
-            ctx -> provider.createEndpoint(spec, ctx));
+            ctx -> session.lifecycle().createEndpoint(spec, ctx));
     return DefaultOperation.map(
         op,
         d -> {
@@ -145,7 +149,8 @@ public final class DefaultServingClient implements ServingClient {
   @Override
   public CompletableFuture<List<EndpointDescription>> listEndpointsAsync() {
     ensureOpen();
-    return call("list", "", null, Deadline.after(config.callTimeout()), provider::listEndpoints);
+    return call(
+        "list", "", null, Deadline.after(config.callTimeout()), session.lifecycle()::listEndpoints);
   }
 
   @Override
@@ -153,7 +158,7 @@ public final class DefaultServingClient implements ServingClient {
     ensureOpen();
     CapabilityCheck.require(
         providerId, capabilities, Capability.BATCH_JOBS, "batch job '" + spec.name() + "'");
-    return operation("batch job " + spec.name(), "", ctx -> provider.runBatchJob(spec, ctx));
+    return operation("batch job " + spec.name(), "", ctx -> batchJobs().runBatchJob(spec, ctx));
   }
 
   @Override
@@ -167,7 +172,7 @@ public final class DefaultServingClient implements ServingClient {
             "",
             null,
             Deadline.after(config.callTimeout()),
-            ctx -> provider.describeBatchJob(name, ctx)),
+            ctx -> batchJobs().describeBatchJob(name, ctx)),
         providerId);
   }
 
@@ -175,7 +180,7 @@ public final class DefaultServingClient implements ServingClient {
   public void close() {
     if (closed.compareAndSet(false, true)) {
       try {
-        provider.close();
+        session.close();
       } finally {
         if (ownsScheduler) {
           scheduler.shutdownNow();
@@ -187,6 +192,17 @@ public final class DefaultServingClient implements ServingClient {
   @Override
   public String toString() {
     return "ServingClient[" + providerId + (closed.get() ? ", closed" : "") + "]";
+  }
+
+  private BatchJobs batchJobs() {
+    return session
+        .batchJobs()
+        .orElseThrow(
+            () ->
+                ServingException.builder(ErrorCategory.UNSUPPORTED_CAPABILITY)
+                    .providerId(providerId)
+                    .message("provider '" + providerId + "' declares batch jobs but has none")
+                    .build());
   }
 
   // ---------------------------------------------------------------- template
@@ -231,7 +247,12 @@ public final class DefaultServingClient implements ServingClient {
     long start = System.nanoTime();
     fire(l -> l.onStart(info));
     DefaultOperation<T> operation =
-        DefaultOperation.start(description, providerId, deadline, scheduler, hook);
+        DefaultOperation.start(
+            description,
+            providerId,
+            deadline,
+            scheduler,
+            ctx -> wire.call(description, () -> hook.apply(ctx)));
     operation.future().whenComplete((v, e) -> finish(info, start, e));
     return operation;
   }
@@ -353,8 +374,9 @@ public final class DefaultServingClient implements ServingClient {
       return;
     }
     long attemptStart = breaker != null ? breaker.getCurrentTimestamp() : 0;
-    CallContext ctx = new CallContext(info.requestId(), deadline, result::isDone, p -> {});
-    CompletableFuture<T> work = Futures.safely(() -> hook.apply(ctx));
+    // Core retries these calls: the context tells the provider to make one wire attempt.
+    CallContext ctx = new CallContext(info.requestId(), deadline, result::isDone, p -> {}, true);
+    CompletableFuture<T> work = wire.call(what(info), () -> hook.apply(ctx));
     current.set(work);
     if (result.isDone()) {
       cancel(work);
@@ -405,6 +427,12 @@ public final class DefaultServingClient implements ServingClient {
           }
           result.completeExceptionally(se);
         });
+  }
+
+  private static String what(CallInfo info) {
+    return info.endpoint().isEmpty()
+        ? info.operation()
+        : info.operation() + " on endpoint '" + info.endpoint() + "'";
   }
 
   private static void cancel(CompletableFuture<?> f) {
@@ -487,34 +515,41 @@ public final class DefaultServingClient implements ServingClient {
     }
   }
 
-  // ---------------------------------------------------------------- signature cache
+  // ---------------------------------------------------------------- description cache
+
+  /** What core knows of an endpoint: its description and the signatures requests are checked by. */
+  record Known(EndpointDescription description, List<ModelSignature> signatures) {}
 
   void remember(EndpointSpec spec, EndpointDescription description) {
-    List<ModelSignature> list = new ArrayList<>();
-    for (DeploymentDescription d : description.deployments()) {
-      d.signature().ifPresent(list::add);
-    }
+    List<ModelSignature> list = signaturesOf(description);
     if (list.isEmpty()) {
       spec.deployments().forEach(d -> d.model().signature().ifPresent(list::add));
     }
-    signatures.put(spec.name(), List.copyOf(list));
+    known.put(spec.name(), new Known(description, List.copyOf(list)));
   }
 
   void remember(EndpointDescription description) {
+    List<ModelSignature> list = signaturesOf(description);
+    Known before = known.get(description.name());
+    if (list.isEmpty() && before != null) {
+      list = new ArrayList<>(before.signatures());
+    }
+    known.put(description.name(), new Known(description, List.copyOf(list)));
+  }
+
+  private static List<ModelSignature> signaturesOf(EndpointDescription description) {
     List<ModelSignature> list = new ArrayList<>();
     for (DeploymentDescription d : description.deployments()) {
       d.signature().ifPresent(list::add);
     }
-    if (!list.isEmpty() || !signatures.containsKey(description.name())) {
-      signatures.put(description.name(), List.copyOf(list));
-    }
+    return list;
   }
 
-  List<ModelSignature> knownSignatures(String endpoint) {
-    return signatures.get(endpoint);
+  Known known(String endpoint) {
+    return known.get(endpoint);
   }
 
   void forget(String endpoint) {
-    signatures.remove(endpoint);
+    known.remove(endpoint);
   }
 }

@@ -16,6 +16,7 @@ public final class CallContext {
   private final Deadline deadline;
   private final BooleanSupplier cancelled;
   private final Consumer<OperationProgress> progress;
+  private final boolean retriedByCore;
 
   /**
    * Creates a context.
@@ -30,6 +31,25 @@ public final class CallContext {
       Deadline deadline,
       BooleanSupplier cancelled,
       Consumer<OperationProgress> progress) {
+    this(requestId, deadline, cancelled, progress, false);
+  }
+
+  /**
+   * Creates a context.
+   *
+   * @param requestId the request id
+   * @param deadline when the call must finish
+   * @param cancelled true once the caller cancelled
+   * @param progress where progress goes
+   * @param retriedByCore whether core retries this call (see {@link #retriedByCore()})
+   */
+  public CallContext(
+      String requestId,
+      Deadline deadline,
+      BooleanSupplier cancelled,
+      Consumer<OperationProgress> progress,
+      boolean retriedByCore) {
+    this.retriedByCore = retriedByCore;
     this.requestId = Objects.requireNonNull(requestId, "requestId");
     this.deadline = Objects.requireNonNull(deadline, "deadline");
     this.cancelled = Objects.requireNonNull(cancelled, "cancelled");
@@ -71,6 +91,18 @@ public final class CallContext {
    */
   public boolean isCancelled() {
     return cancelled.getAsBoolean();
+  }
+
+  /**
+   * Returns whether core retries this call (predict, describe, list, describeBatchJob): if so the
+   * provider's SDK must make exactly one wire attempt for it, so that attempts do not multiply
+   * (core's retry policy is the one retry layer). Long-running operations are not retried by core;
+   * their status reads are retried by {@link Polling}.
+   *
+   * @return true when core retries the call
+   */
+  public boolean retriedByCore() {
+    return retriedByCore;
   }
 
   /**

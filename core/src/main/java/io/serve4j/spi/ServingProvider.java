@@ -79,11 +79,23 @@ public interface ServingProvider {
   }
 
   /**
-   * Opens a client.
+   * Returns the provider's one error mapper from its vendor's failures to {@link
+   * ServingException}s; core applies it to every failure of a role call (see {@link Wire}). The
+   * default suits an in-process provider whose failures are already typed: anything else is
+   * INTERNAL.
+   *
+   * @return the mapper
+   */
+  default ErrorMapper errorMapper() {
+    return ErrorMapper.internal();
+  }
+
+  /**
+   * Opens a session: the provider's role parts over one set of vendor clients.
    *
    * @param options options of {@link #optionsType()}
    * @param context shared facilities from core
-   * @return the client
+   * @return the session
    */
-  ProviderClient open(ProviderOptions options, ProviderContext context);
+  ProviderSession open(ProviderOptions options, ProviderContext context);
 }

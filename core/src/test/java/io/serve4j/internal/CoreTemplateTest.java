@@ -25,9 +25,10 @@ import io.serve4j.Tensor;
 import io.serve4j.TimeoutException;
 import io.serve4j.UnsupportedCapabilityException;
 import io.serve4j.spi.CallContext;
-import io.serve4j.spi.ProviderClient;
 import io.serve4j.spi.ProviderContext;
+import io.serve4j.spi.ProviderSession;
 import io.serve4j.spi.ServingProvider;
+import io.serve4j.spi.TestSession;
 import java.io.IOException;
 import java.net.URL;
 import java.net.URLClassLoader;
@@ -79,8 +80,8 @@ class CoreTemplateTest {
     }
 
     @Override
-    public ProviderClient open(ProviderOptions options, ProviderContext context) {
-      return new ProviderClient() {
+    public ProviderSession open(ProviderOptions options, ProviderContext context) {
+      return new TestSession() {
         <T> CompletableFuture<T> pending(CallContext c) {
           lastContext.set(c);
           CompletableFuture<T> f = new CompletableFuture<>();
@@ -128,7 +129,7 @@ class CoreTemplateTest {
 
         @Override
         public CompletableFuture<InferenceResponse> predict(
-            String e, InferenceRequest r, CallContext c) {
+            String e, EndpointDescription known, InferenceRequest r, CallContext c) {
           return pending(c);
         }
 
@@ -394,7 +395,7 @@ class CoreTemplateTest {
     }
 
     @Override
-    public ProviderClient open(ProviderOptions o, ProviderContext c) {
+    public ProviderSession open(ProviderOptions o, ProviderContext c) {
       return d.open(o, c);
     }
   }

@@ -17,8 +17,10 @@ import io.serve4j.ServingClient;
 import io.serve4j.ServingException;
 import io.serve4j.Tensor;
 import io.serve4j.spi.CallContext;
-import io.serve4j.spi.ProviderClient;
+import io.serve4j.spi.EndpointLifecycle;
+import io.serve4j.spi.Inference;
 import io.serve4j.spi.ProviderContext;
+import io.serve4j.spi.ProviderSession;
 import io.serve4j.spi.ServingProvider;
 import java.util.List;
 import java.util.Map;
@@ -78,57 +80,55 @@ class ResponseLimitTest {
     }
 
     @Override
-    public ProviderClient open(ProviderOptions options, ProviderContext context) {
-      return new ProviderClient() {
-        @Override
-        public CompletableFuture<EndpointDescription> createEndpoint(
-            EndpointSpec spec, CallContext c) {
-          throw new UnsupportedOperationException();
-        }
+    public ProviderSession open(ProviderOptions options, ProviderContext context) {
+      EndpointLifecycle lifecycle =
+          new EndpointLifecycle() {
+            @Override
+            public CompletableFuture<EndpointDescription> createEndpoint(
+                EndpointSpec spec, CallContext c) {
+              throw new UnsupportedOperationException();
+            }
 
-        @Override
-        public CompletableFuture<EndpointDescription> updateEndpoint(
-            EndpointSpec spec, CallContext c) {
-          throw new UnsupportedOperationException();
-        }
+            @Override
+            public CompletableFuture<EndpointDescription> updateEndpoint(
+                EndpointSpec spec, CallContext c) {
+              throw new UnsupportedOperationException();
+            }
 
-        @Override
-        public CompletableFuture<EndpointDescription> updateTraffic(
-            String e, Map<String, Integer> t, Mirror m, CallContext c) {
-          throw new UnsupportedOperationException();
-        }
+            @Override
+            public CompletableFuture<EndpointDescription> updateTraffic(
+                String e, Map<String, Integer> t, Mirror m, CallContext c) {
+              throw new UnsupportedOperationException();
+            }
 
-        @Override
-        public CompletableFuture<Void> deleteEndpoint(String e, CallContext c) {
-          throw new UnsupportedOperationException();
-        }
+            @Override
+            public CompletableFuture<Void> deleteEndpoint(String e, CallContext c) {
+              throw new UnsupportedOperationException();
+            }
 
-        @Override
-        public CompletableFuture<EndpointDescription> describeEndpoint(String e, CallContext c) {
-          return CompletableFuture.completedFuture(
-              EndpointDescription.builder().name(e).status(EndpointStatus.IN_SERVICE).build());
-        }
+            @Override
+            public CompletableFuture<EndpointDescription> describeEndpoint(
+                String e, CallContext c) {
+              return CompletableFuture.completedFuture(
+                  EndpointDescription.builder().name(e).status(EndpointStatus.IN_SERVICE).build());
+            }
 
-        @Override
-        public CompletableFuture<List<EndpointDescription>> listEndpoints(CallContext c) {
-          return CompletableFuture.completedFuture(List.of());
-        }
-
-        @Override
-        public CompletableFuture<InferenceResponse> predict(
-            String e, InferenceRequest r, CallContext c) {
-          predictions.incrementAndGet();
-          if (synchronous) {
-            return CompletableFuture.completedFuture(answer());
-          }
-          CompletableFuture<InferenceResponse> f = new CompletableFuture<>();
-          pending.set(f);
-          return f;
-        }
-
-        @Override
-        public void close() {}
-      };
+            @Override
+            public CompletableFuture<List<EndpointDescription>> listEndpoints(CallContext c) {
+              return CompletableFuture.completedFuture(List.of());
+            }
+          };
+      Inference inference =
+          (e, description, r, c) -> {
+            predictions.incrementAndGet();
+            if (synchronous) {
+              return CompletableFuture.completedFuture(answer());
+            }
+            CompletableFuture<InferenceResponse> f = new CompletableFuture<>();
+            pending.set(f);
+            return f;
+          };
+      return ProviderSession.of(lifecycle, inference, null, null, () -> {});
     }
   }
 

@@ -12,9 +12,10 @@ import io.serve4j.ProviderOptions;
 import io.serve4j.ServingException;
 import io.serve4j.Tensor;
 import io.serve4j.spi.CallContext;
-import io.serve4j.spi.ProviderClient;
 import io.serve4j.spi.ProviderContext;
+import io.serve4j.spi.ProviderSession;
 import io.serve4j.spi.ServingProvider;
+import io.serve4j.spi.TestSession;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -75,8 +76,8 @@ final class ScriptedProvider implements ServingProvider, ProviderOptions {
   }
 
   @Override
-  public ProviderClient open(ProviderOptions options, ProviderContext context) {
-    return new ProviderClient() {
+  public ProviderSession open(ProviderOptions options, ProviderContext context) {
+    return new TestSession() {
       @Override
       public CompletableFuture<EndpointDescription> createEndpoint(EndpointSpec s, CallContext c) {
         return describeEndpoint(s.name(), c);
@@ -111,7 +112,7 @@ final class ScriptedProvider implements ServingProvider, ProviderOptions {
 
       @Override
       public CompletableFuture<InferenceResponse> predict(
-          String e, InferenceRequest r, CallContext c) {
+          String e, EndpointDescription known, InferenceRequest r, CallContext c) {
         attempts.add(System.nanoTime());
         Supplier<ServingException> next = script.poll();
         CompletableFuture<InferenceResponse> f = new CompletableFuture<>();

@@ -6,9 +6,11 @@ import io.serve4j.HardwareOffering;
 import io.serve4j.ProviderOptions;
 import io.serve4j.ServingException;
 import io.serve4j.aws.internal.AwsClient;
+import io.serve4j.aws.internal.AwsErrors;
 import io.serve4j.aws.internal.AwsOfferings;
-import io.serve4j.spi.ProviderClient;
+import io.serve4j.spi.ErrorMapper;
 import io.serve4j.spi.ProviderContext;
+import io.serve4j.spi.ProviderSession;
 import io.serve4j.spi.ServingProvider;
 import java.net.URI;
 import java.util.EnumSet;
@@ -128,7 +130,13 @@ public final class AwsProvider implements ServingProvider {
   }
 
   @Override
-  public ProviderClient open(ProviderOptions options, ProviderContext context) {
-    return new AwsClient((AwsOptions) options, context);
+  public ErrorMapper errorMapper() {
+    return AwsErrors::mapper;
+  }
+
+  @Override
+  public ProviderSession open(ProviderOptions options, ProviderContext context) {
+    AwsClient c = new AwsClient((AwsOptions) options, context);
+    return ProviderSession.of(c, c, c, c, c::close);
   }
 }

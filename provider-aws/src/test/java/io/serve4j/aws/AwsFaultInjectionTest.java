@@ -25,6 +25,7 @@ class AwsFaultInjectionTest extends FaultInjectionContract {
         fake::injectFaults,
         fake::predictionsReceived,
         fake::close,
-        EnumSet.allOf(Fault.Kind.class));
+        EnumSet.allOf(Fault.Kind.class),
+        fake);
   }
 }

@@ -193,7 +193,7 @@ class AwsRetriesAndDeadlinesTest {
     assertSdkTimesOut(
         Duration.ofMillis(400),
         Duration.ofMillis(2000),
-        (aws, ctx) -> aws.predict("relu", ContractModels.reluRequest(1, 2), ctx));
+        (aws, ctx) -> aws.predict("relu", null, ContractModels.reluRequest(1, 2), ctx));
   }
 
   @Test

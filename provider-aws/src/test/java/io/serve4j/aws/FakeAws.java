@@ -10,6 +10,7 @@ import io.serve4j.InferenceRequest;
 import io.serve4j.protocol.OipJson;
 import io.serve4j.testkit.ContractModels;
 import io.serve4j.testkit.Fault;
+import io.serve4j.testkit.FaultFixture;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -45,7 +46,7 @@ import java.util.stream.Collectors;
  * fake reads the input from its S3, and writes the answer (or an armed model error) to the output
  * (failure) path a while later.
  */
-final class FakeAws implements AutoCloseable {
+final class FakeAws implements AutoCloseable, FaultFixture.CallFaults {
   static final String ACCOUNT = "123456789012";
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -118,6 +119,9 @@ final class FakeAws implements AutoCloseable {
   private volatile Duration asyncDelay = Duration.ofMillis(300);
   private volatile String fault;
   private final ConcurrentLinkedQueue<Fault> injected = new ConcurrentLinkedQueue<>();
+  private final Map<Fault.Call, AtomicLong> callRequests = new ConcurrentHashMap<>();
+  private final Map<Fault.Call, ConcurrentLinkedQueue<Fault>> callFaults =
+      new ConcurrentHashMap<>();
 
   FakeAws() {
     try {
@@ -200,6 +204,66 @@ final class FakeAws implements AutoCloseable {
     return predictions.get();
   }
 
+  /**
+   * Fails the next requests of a call on demand: PREDICT the InvokeEndpoint calls ({@link
+   * #injectFaults}), DESCRIBE DescribeEndpoint, LIST ListEndpoints, DELETE DeleteEndpoint (a 503
+   * ServiceUnavailable, a 500 InternalFailure, a ThrottlingException, or a slow answer).
+   */
+  @Override
+  public void inject(Fault.Call call, Fault... next) {
+    if (call == Fault.Call.PREDICT) {
+      injectFaults(next);
+      return;
+    }
+    ConcurrentLinkedQueue<Fault> q =
+        callFaults.computeIfAbsent(call, c -> new ConcurrentLinkedQueue<>());
+    q.clear();
+    q.addAll(List.of(next));
+  }
+
+  @Override
+  public long requests(Fault.Call call) {
+    if (call == Fault.Call.PREDICT) {
+      return predictions.get();
+    }
+    AtomicLong n = callRequests.get(call);
+    return n == null ? 0 : n.get();
+  }
+
+  private void callFault(String operation) {
+    Fault.Call call =
+        switch (operation) {
+          case "DescribeEndpoint" -> Fault.Call.DESCRIBE;
+          case "ListEndpoints" -> Fault.Call.LIST;
+          case "DeleteEndpoint" -> Fault.Call.DELETE;
+          default -> null;
+        };
+    if (call == null) {
+      return;
+    }
+    callRequests.computeIfAbsent(call, c -> new AtomicLong()).incrementAndGet();
+    ConcurrentLinkedQueue<Fault> q = callFaults.get(call);
+    Fault f = q == null ? null : q.poll();
+    if (f == null) {
+      return;
+    }
+    switch (f.kind()) {
+      case SLOW -> {
+        try {
+          Thread.sleep(f.duration().toMillis());
+        } catch (InterruptedException interrupted) {
+          Thread.currentThread().interrupt();
+          throw new DropConnection();
+        }
+      }
+      case THROTTLE -> throw new AwsError(400, "ThrottlingException", "Rate exceeded");
+      case SERVER_ERROR ->
+          throw new AwsError(500, "InternalFailure", "An internal failure occurred.");
+      case UNAVAILABLE -> throw new AwsError(503, "ServiceUnavailable", "Service Unavailable");
+      default -> throw new IllegalArgumentException("cannot inject " + f.kind() + " into " + call);
+    }
+  }
+
   List<Call> calls() {
     return List.copyOf(calls);
   }
@@ -265,6 +329,7 @@ final class FakeAws implements AutoCloseable {
       Call call = new Call(ex.getRequestMethod(), path, query, target, headers, body);
       calls.add(call);
       delay(operationOf(call));
+      callFault(operationOf(call));
       if (target != null && target.startsWith("SageMaker.")) {
         json(ex, sagemaker(target.substring("SageMaker.".length()), (ObjectNode) call.json()));
       } else if (target != null && target.startsWith("AnyScaleFrontendService.")) {

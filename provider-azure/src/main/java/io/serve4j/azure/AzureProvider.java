@@ -5,10 +5,12 @@ import io.serve4j.ErrorCategory;
 import io.serve4j.HardwareOffering;
 import io.serve4j.ProviderOptions;
 import io.serve4j.ServingException;
+import io.serve4j.azure.internal.AzureErrors;
 import io.serve4j.azure.internal.AzureMlClient;
 import io.serve4j.azure.internal.AzureOfferings;
-import io.serve4j.spi.ProviderClient;
+import io.serve4j.spi.ErrorMapper;
 import io.serve4j.spi.ProviderContext;
+import io.serve4j.spi.ProviderSession;
 import io.serve4j.spi.ServingProvider;
 import java.net.URI;
 import java.util.EnumSet;
@@ -128,7 +130,13 @@ public final class AzureProvider implements ServingProvider {
   }
 
   @Override
-  public ProviderClient open(ProviderOptions options, ProviderContext context) {
-    return new AzureMlClient((AzureOptions) options, context);
+  public ErrorMapper errorMapper() {
+    return AzureErrors::mapper;
+  }
+
+  @Override
+  public ProviderSession open(ProviderOptions options, ProviderContext context) {
+    AzureMlClient c = new AzureMlClient((AzureOptions) options, context);
+    return ProviderSession.of(c, c, c, null, c::close);
   }
 }

@@ -4,9 +4,11 @@ import io.serve4j.Capability;
 import io.serve4j.HardwareOffering;
 import io.serve4j.ProviderOptions;
 import io.serve4j.gcp.internal.GcpClient;
+import io.serve4j.gcp.internal.GcpErrors;
 import io.serve4j.gcp.internal.GcpOfferings;
-import io.serve4j.spi.ProviderClient;
+import io.serve4j.spi.ErrorMapper;
 import io.serve4j.spi.ProviderContext;
+import io.serve4j.spi.ProviderSession;
 import io.serve4j.spi.ServingProvider;
 import java.net.URI;
 import java.util.EnumSet;
@@ -77,7 +79,13 @@ public final class GcpProvider implements ServingProvider {
   }
 
   @Override
-  public ProviderClient open(ProviderOptions options, ProviderContext context) {
-    return GcpClient.open((GcpOptions) options, context);
+  public ErrorMapper errorMapper() {
+    return GcpErrors::mapper;
+  }
+
+  @Override
+  public ProviderSession open(ProviderOptions options, ProviderContext context) {
+    GcpClient c = GcpClient.open((GcpOptions) options, context);
+    return ProviderSession.of(c, c, c, null, c::close);
   }
 }

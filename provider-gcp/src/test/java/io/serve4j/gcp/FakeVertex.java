@@ -67,6 +67,7 @@ import io.serve4j.InferenceRequest;
 import io.serve4j.InferenceResponse;
 import io.serve4j.protocol.OipJson;
 import io.serve4j.testkit.Fault;
+import io.serve4j.testkit.FaultFixture;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
@@ -104,7 +105,7 @@ import java.util.function.Supplier;
  * after a delay, a 200 whose body is not Open Inference Protocol JSON, or the transport torn down
  * under the call (the in-process server is shut down and a new one started on the same address).
  */
-final class FakeVertex implements AutoCloseable {
+final class FakeVertex implements AutoCloseable, FaultFixture.CallFaults {
   private final Duration operationLatency;
   private final int jobPolls;
 
@@ -180,6 +181,68 @@ final class FakeVertex implements AutoCloseable {
     return predictions.get();
   }
 
+  /** The status description the next prediction fails with (INTERNAL), e.g. one echoing secrets. */
+  volatile String leakyDescription;
+
+  private final Map<Fault.Call, AtomicLong> callRequests = new ConcurrentHashMap<>();
+  private final Map<Fault.Call, java.util.Queue<Fault>> callFaults = new ConcurrentHashMap<>();
+
+  /**
+   * Fails the next requests of a call on demand: PREDICT the Predict / RawPredict calls ({@link
+   * #injectFaults}), DESCRIBE GetEndpoint, LIST ListEndpoints, DELETE DeleteEndpoint (UNAVAILABLE,
+   * INTERNAL, RESOURCE_EXHAUSTED, or a slow answer).
+   */
+  @Override
+  public void inject(Fault.Call call, Fault... next) {
+    if (call == Fault.Call.PREDICT) {
+      injectFaults(next);
+      return;
+    }
+    java.util.Queue<Fault> q =
+        callFaults.computeIfAbsent(call, c -> new java.util.concurrent.ConcurrentLinkedQueue<>());
+    q.clear();
+    q.addAll(List.of(next));
+  }
+
+  @Override
+  public long requests(Fault.Call call) {
+    if (call == Fault.Call.PREDICT) {
+      return predictions.get();
+    }
+    AtomicLong n = callRequests.get(call);
+    return n == null ? 0 : n.get();
+  }
+
+  /** A unary handler that counts its call and plays the fault injected for it first. */
+  private <Q, S extends Message> BiConsumer<Q, StreamObserver<S>> faulted(
+      Fault.Call call, Function<Q, S> handler) {
+    return (q, out) -> {
+      callRequests.computeIfAbsent(call, c -> new AtomicLong()).incrementAndGet();
+      java.util.Queue<Fault> queue = callFaults.get(call);
+      Fault fault = queue == null ? null : queue.poll();
+      Supplier<S> answer = () -> handler.apply(q);
+      if (fault == null) {
+        respond(answer, out);
+        return;
+      }
+      switch (fault.kind()) {
+        case THROTTLE -> out.onError(throttled(fault.duration()));
+        case SERVER_ERROR ->
+            out.onError(Status.INTERNAL.withDescription("Internal error").asRuntimeException());
+        case UNAVAILABLE ->
+            out.onError(
+                Status.UNAVAILABLE
+                    .withDescription("The service is currently unavailable")
+                    .asRuntimeException());
+        case SLOW ->
+            delays.schedule(
+                () -> respond(answer, out), fault.duration().toMillis(), TimeUnit.MILLISECONDS);
+        default ->
+            out.onError(Status.INTERNAL.withDescription("cannot inject").asRuntimeException());
+      }
+    };
+  }
+
   /** Returns the deployed models of an endpoint as the service holds them. */
   Endpoint endpoint(String name) {
     synchronized (lock) {
@@ -202,26 +265,26 @@ final class FakeVertex implements AutoCloseable {
         CreateEndpointRequest.getDefaultInstance(),
         Operation.getDefaultInstance(),
         this::createEndpoint);
-    endpointService.unary(
+    endpointService.unaryAsync(
         "GetEndpoint",
         GetEndpointRequest.getDefaultInstance(),
         Endpoint.getDefaultInstance(),
-        r -> requireEndpoint(r.getName()).build());
-    endpointService.unary(
+        faulted(Fault.Call.DESCRIBE, r -> requireEndpoint(r.getName()).build()));
+    endpointService.unaryAsync(
         "ListEndpoints",
         ListEndpointsRequest.getDefaultInstance(),
         ListEndpointsResponse.getDefaultInstance(),
-        this::listEndpoints);
+        faulted(Fault.Call.LIST, this::listEndpoints));
     endpointService.unary(
         "UpdateEndpoint",
         UpdateEndpointRequest.getDefaultInstance(),
         Endpoint.getDefaultInstance(),
         this::updateEndpoint);
-    endpointService.unary(
+    endpointService.unaryAsync(
         "DeleteEndpoint",
         DeleteEndpointRequest.getDefaultInstance(),
         Operation.getDefaultInstance(),
-        this::deleteEndpoint);
+        faulted(Fault.Call.DELETE, this::deleteEndpoint));
     endpointService.unary(
         "DeployModel",
         DeployModelRequest.getDefaultInstance(),
@@ -566,6 +629,12 @@ final class FakeVertex implements AutoCloseable {
       String endpoint, Supplier<S> answer, Supplier<S> malformed, StreamObserver<S> out) {
     route(endpoint);
     predictions.incrementAndGet();
+    String leak = leakyDescription;
+    if (leak != null) {
+      leakyDescription = null;
+      out.onError(Status.INTERNAL.withDescription(leak).asRuntimeException());
+      return;
+    }
     Fault fault;
     synchronized (faults) {
       fault = faults.poll();

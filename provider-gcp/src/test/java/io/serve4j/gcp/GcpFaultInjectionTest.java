@@ -37,6 +37,7 @@ class GcpFaultInjectionTest extends FaultInjectionContract {
         vertex::injectFaults,
         vertex::predictionsReceived,
         vertex::close,
-        EnumSet.allOf(Fault.Kind.class));
+        EnumSet.allOf(Fault.Kind.class),
+        vertex);
   }
 }

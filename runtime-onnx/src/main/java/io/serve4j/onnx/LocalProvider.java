@@ -5,8 +5,8 @@ import io.serve4j.ErrorCategory;
 import io.serve4j.ProviderOptions;
 import io.serve4j.ServingException;
 import io.serve4j.onnx.internal.LocalClient;
-import io.serve4j.spi.ProviderClient;
 import io.serve4j.spi.ProviderContext;
+import io.serve4j.spi.ProviderSession;
 import io.serve4j.spi.ServingProvider;
 import java.net.URI;
 import java.util.EnumSet;
@@ -89,9 +89,10 @@ public final class LocalProvider implements ServingProvider {
   }
 
   @Override
-  public ProviderClient open(ProviderOptions options, ProviderContext context) {
+  public ProviderSession open(ProviderOptions options, ProviderContext context) {
     LocalOptions o = (LocalOptions) options;
     LocalStatistics stats = o.statistics().orElseGet(LocalStatistics::new);
-    return new LocalClient(o, stats.counters(), context);
+    LocalClient c = new LocalClient(o, stats.counters(), context);
+    return ProviderSession.of(c, c, null, null, c::close);
   }
 }

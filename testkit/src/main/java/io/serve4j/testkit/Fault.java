@@ -27,6 +27,21 @@ public record Fault(Kind kind, Duration duration) {
     MALFORMED_BODY
   }
 
+  /**
+   * Which call of the provider a fault is injected into with {@link FaultFixture#inject(Fault.Call,
+   * Fault...)}; on a fake, the wire request that call makes.
+   */
+  public enum Call {
+    /** The prediction request. */
+    PREDICT,
+    /** The read of one endpoint (describe), e.g. SageMaker DescribeEndpoint. */
+    DESCRIBE,
+    /** The listing of endpoints. */
+    LIST,
+    /** The delete request of an endpoint. */
+    DELETE
+  }
+
   /** Validates the components. */
   public Fault {
     Objects.requireNonNull(kind, "kind");

@@ -7,6 +7,8 @@ import io.serve4j.Serve4j;
 import io.serve4j.ServingClient;
 import io.serve4j.testkit.memory.MemoryOptions;
 import java.time.Duration;
+import java.util.EnumSet;
+import java.util.Optional;
 import java.util.Set;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
@@ -76,6 +78,142 @@ public interface FaultFixture extends AutoCloseable {
         closeFake.run();
       }
     };
+  }
+
+  /**
+   * The usual fixture for a fake that can also fail any call on demand and count its wire requests,
+   * for the contract's one-retry-layer, deadline and describe-cache cases.
+   *
+   * @param options the provider's options, pointing at the fake
+   * @param inject what {@link #inject(Fault...)} does
+   * @param predictionsReceived what {@link #predictionsReceived} returns
+   * @param closeFake what {@link #close} does
+   * @param supported the faults the fake can inject into predictions
+   * @param calls how the fake fails and counts the other calls
+   * @return the fixture, its endpoint deployed
+   */
+  static FaultFixture onFake(
+      ProviderOptions options,
+      Consumer<Fault[]> inject,
+      LongSupplier predictionsReceived,
+      Runnable closeFake,
+      Set<Fault.Kind> supported,
+      CallFaults calls) {
+    FaultFixture base = onFake(options, inject, predictionsReceived, closeFake, supported);
+    return new FaultFixture() {
+      @Override
+      public ServingClient newClient(Serve4j.Builder builder) {
+        return base.newClient(builder);
+      }
+
+      @Override
+      public String reluEndpoint() {
+        return base.reluEndpoint();
+      }
+
+      @Override
+      public void inject(Fault... faults) {
+        base.inject(faults);
+      }
+
+      @Override
+      public long predictionsReceived() {
+        return base.predictionsReceived();
+      }
+
+      @Override
+      public Set<Fault.Kind> supportedFaults() {
+        return base.supportedFaults();
+      }
+
+      @Override
+      public Set<Fault.Call> faultableCalls() {
+        return EnumSet.allOf(Fault.Call.class);
+      }
+
+      @Override
+      public void inject(Fault.Call call, Fault... faults) {
+        calls.inject(call, faults);
+      }
+
+      @Override
+      public long wireRequests(Fault.Call call) {
+        return calls.requests(call);
+      }
+
+      @Override
+      public Optional<ProviderOptions> providerOptions() {
+        return Optional.of(options);
+      }
+
+      @Override
+      public void close() {
+        base.close();
+      }
+    };
+  }
+
+  /** How a fake fails any call on demand and counts the wire requests of each call. */
+  interface CallFaults {
+    /**
+     * Makes the fake answer the next requests of {@code call} with these faults, in order
+     * (SERVER_ERROR, UNAVAILABLE and SLOW at least), replacing any still queued; none clears.
+     *
+     * @param call which call
+     * @param faults the faults
+     */
+    void inject(Fault.Call call, Fault... faults);
+
+    /**
+     * Returns how many wire requests of {@code call} reached the fake so far, failed ones included.
+     *
+     * @param call which call
+     * @return the count
+     */
+    long requests(Fault.Call call);
+  }
+
+  /**
+   * Returns the calls this fixture can fail on demand with {@link #inject(Fault.Call, Fault...)}
+   * and count with {@link #wireRequests}; by default none, and the cases that need them are
+   * skipped.
+   *
+   * @return the calls
+   */
+  default Set<Fault.Call> faultableCalls() {
+    return Set.of();
+  }
+
+  /**
+   * Makes the next requests of {@code call} fail with these faults (SERVER_ERROR, UNAVAILABLE,
+   * SLOW), in order, replacing any still queued; none clears.
+   *
+   * @param call which call
+   * @param faults the faults
+   */
+  default void inject(Fault.Call call, Fault... faults) {
+    throw new UnsupportedOperationException("this fixture cannot fail " + call);
+  }
+
+  /**
+   * Returns how many wire requests of {@code call} reached the fake (the memory provider: backend
+   * calls) so far, or -1 if not counted.
+   *
+   * @param call which call
+   * @return the count, or -1
+   */
+  default long wireRequests(Fault.Call call) {
+    return -1;
+  }
+
+  /**
+   * Returns the provider's options pointing at the fake, to open the provider without core (the
+   * case that checks that the caller's deadline reaches the wire); empty skips it.
+   *
+   * @return the options, if given
+   */
+  default Optional<ProviderOptions> providerOptions() {
+    return Optional.empty();
   }
 
   /**

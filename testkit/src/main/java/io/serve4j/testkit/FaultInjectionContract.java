@@ -5,8 +5,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.serve4j.Endpoint;
+import io.serve4j.EndpointDescription;
+import io.serve4j.EndpointSpec;
 import io.serve4j.InferenceRequest;
 import io.serve4j.InferenceResponse;
+import io.serve4j.ProviderOptions;
 import io.serve4j.RetryPolicy;
 import io.serve4j.Serve4j;
 import io.serve4j.ServingClient;
@@ -16,16 +19,32 @@ import io.serve4j.TimeoutException;
 import io.serve4j.UnavailableException;
 import io.serve4j.resilience.CircuitBreakers;
 import io.serve4j.resilience.FailoverEndpoint;
+import io.serve4j.spi.CallContext;
+import io.serve4j.spi.Deadline;
+import io.serve4j.spi.ProviderContext;
+import io.serve4j.spi.ProviderSession;
+import io.serve4j.spi.ServingProvider;
+import io.serve4j.spi.Wire;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
+import java.util.ServiceLoader;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * Fault injection through a provider's real SDK client against its fake: throttling with
@@ -298,6 +317,155 @@ public abstract class FaultInjectionContract {
       after = serve4jThreads();
     }
     assertThat(after).isSubsetOf(before);
+  }
+
+  // ---------------------------------------------------------------- the rules core owns
+
+  private void requires(Fault.Call call) {
+    assumeTrue(fixture.faultableCalls().contains(call), "the fixture cannot fail or count " + call);
+  }
+
+  /**
+   * One retry layer: against a service that keeps failing with 503, each attempt core makes is
+   * exactly one wire request (the SDK does not retry underneath), for predict, describe, list and
+   * delete. Core retries the first three (so more than one attempt is seen) and not delete.
+   */
+  @ParameterizedTest(name = "{0}")
+  @EnumSource(Fault.Call.class)
+  void wireRequestsPerCoreAttempt_isExactlyOne(Fault.Call call) {
+    requires(call);
+    AtomicInteger retries = new AtomicInteger();
+    Serve4j.Builder b =
+        Serve4j.builder()
+            .retryPolicy(fastRetries(3))
+            .listener(
+                new ServingListener() {
+                  @Override
+                  public void onRetry(
+                      io.serve4j.CallInfo info, int attempt, ServingException e, Duration wait) {
+                    retries.incrementAndGet();
+                  }
+                });
+    try (ServingClient c = fixture.newClient(b)) {
+      Endpoint relu = c.endpoint(fixture.reluEndpoint());
+      relu.predict(ContractModels.reluRequest(1, 1)); // warm: the description is cached
+      // A delete is tried on an endpoint of its own (a cloud may drain it before the delete call).
+      Endpoint doomed =
+          call == Fault.Call.DELETE
+              ? c.deploy(EndpointSpec.of("relu-delete", ContractModels.reluOnClasspath()))
+                  .await(Duration.ofSeconds(60))
+              : null;
+      long before = fixture.wireRequests(call);
+      Fault[] faults = new Fault[8];
+      Arrays.fill(faults, Fault.of(Fault.Kind.UNAVAILABLE));
+      fixture.inject(call, faults);
+      assertThatThrownBy(
+              () -> {
+                switch (call) {
+                  case PREDICT -> relu.predict(ContractModels.reluRequest(1, 2));
+                  case DESCRIBE -> relu.describe();
+                  case LIST -> c.listEndpoints();
+                  case DELETE -> doomed.delete().await(Duration.ofSeconds(60));
+                }
+              })
+          .isInstanceOf(ServingException.class);
+      long wire = fixture.wireRequests(call) - before;
+      fixture.inject(call);
+      if (call == Fault.Call.DELETE) {
+        assertThat(retries).as("core does not retry a delete").hasValue(0);
+      } else {
+        assertThat(retries.get()).as("core retried the 503").isGreaterThanOrEqualTo(1);
+      }
+      assertThat(wire)
+          .as("wire requests of %s for %d core attempts", call, retries.get() + 1)
+          .isEqualTo(retries.get() + 1L);
+      if (doomed != null) {
+        assertThat(c.listEndpoints().stream().map(d -> d.name()))
+            .as("the failed delete left the endpoint")
+            .contains(doomed.name());
+        doomed.delete().await(Duration.ofSeconds(60));
+      }
+    } finally {
+      fixture.inject(call);
+    }
+  }
+
+  /** One description cache, in core: a cold predict describes at most once, a warm one never. */
+  @Test
+  void describesPerColdPredict_isAtMostOne() {
+    requires(Fault.Call.DESCRIBE);
+    try (ServingClient c = fixture.newClient(Serve4j.builder())) {
+      long before = fixture.wireRequests(Fault.Call.DESCRIBE);
+      ServingProviderContract.assertRelu(predict(c, -1, 2), -1, 2);
+      assertThat(fixture.wireRequests(Fault.Call.DESCRIBE) - before)
+          .as("describes of a cold predict")
+          .isLessThanOrEqualTo(1);
+      long warm = fixture.wireRequests(Fault.Call.DESCRIBE);
+      predict(c, 3, -4);
+      predict(c, 5, 6);
+      assertThat(fixture.wireRequests(Fault.Call.DESCRIBE)).isEqualTo(warm);
+    }
+  }
+
+  /**
+   * The caller's deadline reaches the wire: with core out of the way (the provider opened
+   * directly), a call whose answer is slower than its deadline still ends, as a TIMEOUT, soon after
+   * the deadline.
+   */
+  @ParameterizedTest(name = "{0}")
+  @EnumSource(
+      value = Fault.Call.class,
+      names = {"PREDICT", "DESCRIBE", "LIST"})
+  void callersDeadline_reachesTheWire(Fault.Call call) throws Exception {
+    requires(call);
+    ProviderOptions options = fixture.providerOptions().orElse(null);
+    assumeTrue(options != null, "the fixture does not give its provider options");
+    ServingProvider provider = provider(options.providerId());
+    Wire wire = Wire.of(provider.id(), provider.errorMapper());
+    ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
+    try (ProviderSession session = provider.open(options, new ProviderContext(scheduler))) {
+      String name = fixture.reluEndpoint();
+      EndpointDescription known =
+          session.lifecycle().describeEndpoint(name, CallContext.of(Deadline.none())).join();
+      fixture.inject(call, Fault.slow(Duration.ofSeconds(6)));
+      CallContext ctx =
+          new CallContext(
+              "deadline-" + call, Deadline.after(Duration.ofMillis(600)), () -> false, p -> {});
+      long start = System.nanoTime();
+      CompletableFuture<?> f =
+          switch (call) {
+            case PREDICT ->
+                wire.call(
+                    "predict",
+                    () ->
+                        session
+                            .inference()
+                            .predict(name, known, ContractModels.reluRequest(1, 2), ctx));
+            case DESCRIBE ->
+                wire.call("describe", () -> session.lifecycle().describeEndpoint(name, ctx));
+            default -> wire.call("list", () -> session.lifecycle().listEndpoints(ctx));
+          };
+      assertThatThrownBy(() -> f.get(4, TimeUnit.SECONDS))
+          .as("the provider ended the call at its deadline")
+          .isInstanceOf(ExecutionException.class)
+          .cause()
+          .isInstanceOfSatisfying(
+              ServingException.class,
+              e -> assertThat(e.category()).isEqualTo(io.serve4j.ErrorCategory.TIMEOUT));
+      assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(3));
+    } finally {
+      fixture.inject(call);
+      scheduler.shutdownNow();
+    }
+  }
+
+  private static ServingProvider provider(String id) {
+    for (ServingProvider p : ServiceLoader.load(ServingProvider.class)) {
+      if (p.id().equals(id)) {
+        return p;
+      }
+    }
+    throw new IllegalStateException("no provider " + id);
   }
 
   private static Set<String> serve4jThreads() {

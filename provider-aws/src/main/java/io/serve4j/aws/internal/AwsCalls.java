@@ -3,11 +3,9 @@ package io.serve4j.aws.internal;
 import io.serve4j.spi.CallContext;
 import io.serve4j.spi.Deadline;
 import java.time.Duration;
-import java.util.concurrent.CompletableFuture;
-import java.util.function.Supplier;
 import software.amazon.awssdk.awscore.AwsRequestOverrideConfiguration;
 
-/** Runs one SDK call, mapping its failure once and passing cancellation through. */
+/** Deadlines of AWS SDK calls: the caller's, or the clean-up budget. */
 final class AwsCalls {
   /**
    * How long clean-up calls made after a failure or cancellation may take; the caller's deadline
@@ -16,31 +14,6 @@ final class AwsCalls {
   static final Duration CLEANUP_TIMEOUT = Duration.ofMinutes(2);
 
   private AwsCalls() {}
-
-  static <T> CompletableFuture<T> call(String what, Supplier<CompletableFuture<T>> call) {
-    CompletableFuture<T> sdk;
-    try {
-      sdk = call.get();
-    } catch (RuntimeException e) {
-      return CompletableFuture.failedFuture(AwsErrors.map(what, e));
-    }
-    CompletableFuture<T> out = new CompletableFuture<>();
-    sdk.whenComplete(
-        (v, e) -> {
-          if (e == null) {
-            out.complete(v);
-          } else {
-            out.completeExceptionally(AwsErrors.map(what, e));
-          }
-        });
-    out.whenComplete(
-        (v, e) -> {
-          if (out.isCancelled()) {
-            sdk.cancel(true);
-          }
-        });
-    return out;
-  }
 
   /**
    * The caller's deadline as the SDK's API call timeout, which bounds the call with all its SDK

@@ -24,10 +24,13 @@ import io.serve4j.aws.AwsParameters;
 import io.serve4j.aws.AwsService;
 import io.serve4j.aws.AwsUpdatePolicy;
 import io.serve4j.protocol.OipJson;
+import io.serve4j.spi.BatchJobs;
 import io.serve4j.spi.CallContext;
+import io.serve4j.spi.EndpointLifecycle;
+import io.serve4j.spi.Inference;
 import io.serve4j.spi.Polling;
-import io.serve4j.spi.ProviderClient;
 import io.serve4j.spi.ProviderContext;
+import io.serve4j.spi.QueuedInference;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -111,7 +114,8 @@ import software.amazon.awssdk.services.sts.StsAsyncClient;
  * The {@code aws} provider's hooks on SageMaker. Every call is asynchronous through the SDK's async
  * clients; waits use {@link Polling} with the caller's deadline and cancellation.
  */
-public final class AwsClient implements ProviderClient {
+public final class AwsClient
+    implements EndpointLifecycle, Inference, BatchJobs, QueuedInference, AutoCloseable {
   static final String ENV_MODEL = "SERVE4J_MODEL";
   static final String ENV_MODEL_VERSION = "SERVE4J_MODEL_VERSION";
   static final String ENV_TRITON_MODEL = "SAGEMAKER_TRITON_DEFAULT_MODEL_NAME";
@@ -171,7 +175,8 @@ public final class AwsClient implements ProviderClient {
         configure(SageMakerAsyncClient.builder(), AwsService.SAGEMAKER, credentials, http).build();
     // Core retries predict, describe, list and describeBatchJob itself (RetryPolicy, one retry
     // layer for every provider): the SDK must not retry them again underneath, or attempts
-    // multiply. Those hooks use smOnce and runtime, with the SDK's retries off.
+    // multiply. Those hooks use smOnce and runtime, with the SDK's retries off; so does the
+    // DeleteEndpoint request (one wire attempt per delete).
     this.smOnce =
         configure(SageMakerAsyncClient.builder(), AwsService.SAGEMAKER, credentials, http)
             .overrideConfiguration(c -> c.retryStrategy(AwsRetryStrategy.doNotRetry()))
@@ -266,7 +271,7 @@ public final class AwsClient implements ProviderClient {
                   madeConfig.set(true);
                   checkCancelled(ctx);
                   ctx.progress("creating endpoint " + name, 0.3);
-                  return AwsCalls.call(
+                  return AwsErrors.WIRE.call(
                       "CreateEndpoint " + name,
                       () ->
                           sm.createEndpoint(
@@ -321,7 +326,7 @@ public final class AwsClient implements ProviderClient {
                                 .thenCompose(
                                     x -> {
                                       ctx.progress("updating endpoint " + name, 0.3);
-                                      return AwsCalls.call(
+                                      return AwsErrors.WIRE.call(
                                           "UpdateEndpoint " + name,
                                           () ->
                                               sm.updateEndpoint(
@@ -371,7 +376,7 @@ public final class AwsClient implements ProviderClient {
                         .desiredWeight((float) (int) traffic.getOrDefault(v.variantName(), 0))
                         .build());
               }
-              return AwsCalls.call(
+              return AwsErrors.WIRE.call(
                   "UpdateEndpointWeightsAndCapacities " + endpoint,
                   () ->
                       sm.updateEndpointWeightsAndCapacities(
@@ -400,10 +405,10 @@ public final class AwsClient implements ProviderClient {
                                     ctx)
                                 .thenCompose(
                                     x ->
-                                        AwsCalls.call(
+                                        AwsErrors.WIRE.call(
                                             "DeleteEndpoint " + endpoint,
                                             () ->
-                                                sm.deleteEndpoint(
+                                                smOnce.deleteEndpoint(
                                                     r ->
                                                         r.endpointName(endpoint)
                                                             .overrideConfiguration(timeout(ctx)))))
@@ -440,7 +445,8 @@ public final class AwsClient implements ProviderClient {
                           List<ProductionVariant> all = allVariants(c);
                           for (ProductionVariant v : all) {
                             models.add(
-                                AwsCalls.call(
+                                AwsErrors.WIRE
+                                    .call(
                                         "DescribeModel " + v.modelName(),
                                         () ->
                                             client.describeModel(
@@ -467,7 +473,8 @@ public final class AwsClient implements ProviderClient {
 
   private CompletableFuture<Void> listPage(
       String token, List<EndpointDescription> out, CallContext ctx) {
-    return AwsCalls.call(
+    return AwsErrors.WIRE
+        .call(
             "ListEndpoints",
             () ->
                 smOnce.listEndpoints(
@@ -494,7 +501,7 @@ public final class AwsClient implements ProviderClient {
 
   @Override
   public CompletableFuture<InferenceResponse> predict(
-      String endpoint, InferenceRequest request, CallContext ctx) {
+      String endpoint, EndpointDescription known, InferenceRequest request, CallContext ctx) {
     InvokeEndpointRequest.Builder b =
         InvokeEndpointRequest.builder().endpointName(endpoint).overrideConfiguration(timeout(ctx));
     Object attributes = request.parameters().get(AwsParameters.CUSTOM_ATTRIBUTES);
@@ -515,12 +522,12 @@ public final class AwsClient implements ProviderClient {
     request.id().filter(id -> id.length() <= 64).ifPresent(b::inferenceId);
     InvokeEndpointRequest invoke = b.build();
     CompletableFuture<InferenceResponse> call =
-        AwsCalls.call(
+        AwsErrors.WIRE
+            .call(
                 "InvokeEndpoint on endpoint '" + endpoint + "'",
                 () -> runtime.invokeEndpoint(invoke))
             .thenApply(r -> toResponse(request, r));
-    return rethrowInvocationStyle(
-        call, "endpoint '" + endpoint + "' is asynchronous: use Endpoint.submit, not predict");
+    return call;
   }
 
   /**
@@ -537,27 +544,6 @@ public final class AwsClient implements ProviderClient {
       return new Body(
           OipJson.writeRequest(attributes ? withoutAttributes(request) : request), JSON);
     }
-  }
-
-  /** Turns SageMaker's refusal of the wrong invocation style into an actionable message. */
-  private static <T> CompletableFuture<T> rethrowInvocationStyle(
-      CompletableFuture<T> call, String hint) {
-    CompletableFuture<T> out = new CompletableFuture<>();
-    call.whenComplete(
-        (v, e) -> {
-          if (e == null) {
-            out.complete(v);
-          } else {
-            out.completeExceptionally(AwsErrors.invocationStyle(e, hint));
-          }
-        });
-    out.whenComplete(
-        (v, e) -> {
-          if (out.isCancelled()) {
-            call.cancel(true);
-          }
-        });
-    return out;
   }
 
   private static InferenceRequest withoutAttributes(InferenceRequest request) {
@@ -672,11 +658,9 @@ public final class AwsClient implements ProviderClient {
                             (int) Math.min(MAX_INVOCATION_TIMEOUT_SECONDS, left));
                   }
                   InvokeEndpointAsyncRequest invoke = b.build();
-                  return rethrowInvocationStyle(
-                      AwsCalls.call(
-                          "InvokeEndpointAsync on endpoint '" + endpoint + "'",
-                          () -> runtime.invokeEndpointAsync(invoke)),
-                      "endpoint '" + endpoint + "' is real-time: use Endpoint.predict, not submit");
+                  return AwsErrors.WIRE.call(
+                      "InvokeEndpointAsync on endpoint '" + endpoint + "'",
+                      () -> runtime.invokeEndpointAsync(invoke));
                 })
             .thenCompose(r -> awaitResult(endpoint, inferenceId, r, ctx))
             .thenApply(out -> toAsyncResponse(request, inferenceId, out));
@@ -885,7 +869,7 @@ public final class AwsClient implements ProviderClient {
             .thenCompose(data -> createModel(modelName, spec.model(), image, data, role, ctx))
             .thenCompose(
                 x ->
-                    AwsCalls.call(
+                    AwsErrors.WIRE.call(
                         "CreateTransformJob " + job,
                         () ->
                             sm.createTransformJob(
@@ -938,7 +922,7 @@ public final class AwsClient implements ProviderClient {
     result.whenComplete(
         (v, e) -> {
           if (result.isCancelled() || (e != null && ctx.isCancelled())) {
-            AwsCalls.call(
+            AwsErrors.WIRE.call(
                 "StopTransformJob " + job,
                 () ->
                     sm.stopTransformJob(
@@ -947,7 +931,7 @@ public final class AwsClient implements ProviderClient {
                                 .overrideConfiguration(AwsCalls.cleanupTimeout())));
           }
           if (v != null || e != null) {
-            AwsCalls.call(
+            AwsErrors.WIRE.call(
                 "DeleteModel " + modelName,
                 () ->
                     sm.deleteModel(
@@ -967,7 +951,7 @@ public final class AwsClient implements ProviderClient {
 
   private static CompletableFuture<DescribeTransformJobResponse> describeJobRaw(
       SageMakerAsyncClient client, String job, CallContext ctx) {
-    return AwsCalls.call(
+    return AwsErrors.WIRE.call(
         "DescribeTransformJob " + job,
         () ->
             client.describeTransformJob(
@@ -1190,7 +1174,8 @@ public final class AwsClient implements ProviderClient {
     ContainerDefinition.Builder c = ContainerDefinition.builder().image(image).environment(env);
     data.ifPresent(c::modelDataUrl);
     Map<String, String> t = new LinkedHashMap<>(model.tags());
-    return AwsCalls.call(
+    return AwsErrors.WIRE
+        .call(
             "CreateModel " + name,
             () ->
                 sm.createModel(
@@ -1237,7 +1222,8 @@ public final class AwsClient implements ProviderClient {
               .build();
       (v.shadow ? shadows : production).add(pv);
     }
-    return AwsCalls.call(
+    return AwsErrors.WIRE
+        .call(
             "CreateEndpointConfig " + plan.configName,
             () ->
                 sm.createEndpointConfig(
@@ -1325,7 +1311,7 @@ public final class AwsClient implements ProviderClient {
           chain
               .thenCompose(
                   x ->
-                      AwsCalls.call(
+                      AwsErrors.WIRE.call(
                           "RegisterScalableTarget " + resource,
                           () ->
                               scaling.registerScalableTarget(
@@ -1340,7 +1326,7 @@ public final class AwsClient implements ProviderClient {
                                           .overrideConfiguration(timeout(ctx)))))
               .thenCompose(
                   x ->
-                      AwsCalls.call(
+                      AwsErrors.WIRE.call(
                           "PutScalingPolicy " + resource,
                           () ->
                               scaling.putScalingPolicy(
@@ -1413,7 +1399,8 @@ public final class AwsClient implements ProviderClient {
       return CompletableFuture.completedFuture(null);
     }
     List<String> ids = variants.stream().map(v -> resourceId(endpoint, v)).toList();
-    return AwsCalls.call(
+    return AwsErrors.WIRE
+        .call(
             "DescribeScalableTargets " + endpoint,
             () ->
                 scaling.describeScalableTargets(
@@ -1431,7 +1418,7 @@ public final class AwsClient implements ProviderClient {
                     chain
                         .thenCompose(
                             x ->
-                                AwsCalls.call(
+                                AwsErrors.WIRE.call(
                                     "DeregisterScalableTarget " + t.resourceId(),
                                     () ->
                                         scaling.deregisterScalableTarget(
@@ -1454,7 +1441,7 @@ public final class AwsClient implements ProviderClient {
 
   private static CompletableFuture<DescribeEndpointResponse> describeRaw(
       SageMakerAsyncClient client, String name, CallContext ctx) {
-    return AwsCalls.call(
+    return AwsErrors.WIRE.call(
         "DescribeEndpoint " + name,
         () ->
             client.describeEndpoint(r -> r.endpointName(name).overrideConfiguration(timeout(ctx))));
@@ -1467,7 +1454,7 @@ public final class AwsClient implements ProviderClient {
 
   private static CompletableFuture<DescribeEndpointConfigResponse> describeConfig(
       SageMakerAsyncClient client, String config, CallContext ctx) {
-    return AwsCalls.call(
+    return AwsErrors.WIRE.call(
         "DescribeEndpointConfig " + config,
         () ->
             client.describeEndpointConfig(
@@ -1701,7 +1688,8 @@ public final class AwsClient implements ProviderClient {
     List<CompletableFuture<?>> all = new ArrayList<>();
     if (config != null) {
       all.add(
-          AwsCalls.call(
+          AwsErrors.WIRE
+              .call(
                   "DeleteEndpointConfig " + config,
                   () ->
                       sm.deleteEndpointConfig(
@@ -1710,7 +1698,8 @@ public final class AwsClient implements ProviderClient {
     }
     for (String m : models) {
       all.add(
-          AwsCalls.call(
+          AwsErrors.WIRE
+              .call(
                   "DeleteModel " + m,
                   () -> sm.deleteModel(r -> r.modelName(m).overrideConfiguration(timeout(ctx))))
               .handle((v, e) -> null));
@@ -1753,7 +1742,8 @@ public final class AwsClient implements ProviderClient {
       b = CompletableFuture.completedFuture(options.stagingBucket().get());
     } else {
       b =
-          AwsCalls.call(
+          AwsErrors.WIRE
+              .call(
                   "GetCallerIdentity",
                   () -> sts.getCallerIdentity(r -> r.overrideConfiguration(timeout(ctx))))
               .thenApply(id -> "sagemaker-" + region.id() + "-" + id.account());

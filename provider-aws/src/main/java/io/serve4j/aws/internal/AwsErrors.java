@@ -3,14 +3,14 @@ package io.serve4j.aws.internal;
 import io.serve4j.ErrorCategory;
 import io.serve4j.ServingException;
 import io.serve4j.aws.AwsProvider;
+import io.serve4j.spi.Redactor;
+import io.serve4j.spi.StatusCategories;
+import io.serve4j.spi.Wire;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Optional;
-import java.util.concurrent.CancellationException;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.ExecutionException;
 import software.amazon.awssdk.awscore.exception.AwsErrorDetails;
 import software.amazon.awssdk.awscore.exception.AwsServiceException;
 import software.amazon.awssdk.core.exception.ApiCallAttemptTimeoutException;
@@ -25,23 +25,30 @@ import software.amazon.awssdk.services.sagemakerruntime.model.ModelErrorExceptio
  * credentials.
  */
 public final class AwsErrors {
+  /** Core's guard with this provider's mapper: names the wire calls of multi-step hooks. */
+  static final Wire WIRE = Wire.of(AwsProvider.ID, AwsErrors::mapper);
+
   private AwsErrors() {}
 
   /**
-   * Maps a failure of one AWS call.
+   * Maps a failure of one AWS call through core's guard ({@link Wire#map}).
    *
    * @param what the call, e.g. {@code "InvokeEndpoint on endpoint 'fraud'"}
    * @param error what the SDK threw or completed the future with
    * @return the typed exception; ServingExceptions and cancellations pass through unchanged
    */
   public static RuntimeException map(String what, Throwable error) {
-    Throwable t = unwrap(error);
-    if (t instanceof ServingException se) {
-      return se;
-    }
-    if (t instanceof CancellationException ce) {
-      return ce;
-    }
+    return WIRE.map(what, error);
+  }
+
+  /**
+   * The provider's {@link io.serve4j.spi.ErrorMapper}: one AWS SDK failure to a typed error.
+   *
+   * @param what the call
+   * @param t the failure, unwrapped, not yet typed
+   * @return the typed exception with {@code t} as its cause
+   */
+  public static ServingException mapper(String what, Throwable t) {
     if (t instanceof AwsServiceException ase) {
       return service(what, ase);
     }
@@ -87,6 +94,10 @@ public final class AwsErrors {
     }
     ServingException.Builder b =
         base(category, what, text, e).fromService().statusCode(e.statusCode());
+    String hint = invocationHint(what, code, message);
+    if (hint != null) {
+      b.message(hint + " (SageMaker said: " + Redactor.redact(message) + ")");
+    }
     if (e.requestId() != null) {
       b.requestId(e.requestId());
     }
@@ -174,34 +185,10 @@ public final class AwsErrors {
           break;
       }
     }
-    if (status == 404) {
-      return ErrorCategory.NOT_FOUND;
-    }
-    if (status == 408) {
-      return ErrorCategory.TIMEOUT;
-    }
-    if (status == 409) {
-      return ErrorCategory.CONFLICT;
-    }
-    if (status == 429) {
-      return ErrorCategory.THROTTLED;
-    }
-    if (status == 401) {
-      return ErrorCategory.UNAUTHENTICATED;
-    }
-    if (status == 403) {
-      return ErrorCategory.PERMISSION_DENIED;
-    }
-    if (status == 424) {
-      return ErrorCategory.MODEL_ERROR;
-    }
-    if (status >= 500) {
-      return ErrorCategory.UNAVAILABLE;
-    }
-    if (status >= 400) {
-      return validation(m);
-    }
-    return ErrorCategory.INTERNAL;
+    // Core's one status table; AWS overrides only the generic 4xx, whose message tells a missing
+    // or busy resource from a bad request (SageMaker answers 400 "Could not find endpoint").
+    ErrorCategory byStatus = StatusCategories.ofHttp(status);
+    return byStatus == ErrorCategory.INVALID_INPUT ? validation(m) : byStatus;
   }
 
   private static ErrorCategory validation(String lowerMessage) {
@@ -237,7 +224,7 @@ public final class AwsErrors {
       ErrorCategory category, String what, String message, Throwable cause) {
     return ServingException.builder(category)
         .providerId(AwsProvider.ID)
-        .message(what + " failed: " + message)
+        .message(what + " failed: " + Redactor.redact(message))
         .cause(cause);
   }
 
@@ -286,30 +273,19 @@ public final class AwsErrors {
   }
 
   /**
-   * Rewrites an invocation-style refusal ({@link #isInvocationStyleMismatch}) into an {@link
-   * io.serve4j.InvalidInputException} that tells the caller what to call instead; any other failure
-   * is returned unchanged.
-   *
-   * @param error the mapped failure of an invocation
-   * @param hint what to say, e.g. "endpoint 'x' is asynchronous: use Endpoint.submit"
-   * @return the failure to report
+   * What to say instead of an invocation-style refusal ({@link #isInvocationStyleMismatch}) of
+   * {@code InvokeEndpoint} (the endpoint is asynchronous) or {@code InvokeEndpointAsync} (it is
+   * real-time); null for any other failure.
    */
-  static Throwable invocationStyle(Throwable error, String hint) {
-    Throwable t = unwrap(error);
-    if (t instanceof ServingException se
-        && se.category() == ErrorCategory.INVALID_INPUT
-        && se.getCause() instanceof AwsServiceException ase
-        && ase.awsErrorDetails() != null
-        && isInvocationStyleMismatch(
-            ase.awsErrorDetails().errorCode(), ase.awsErrorDetails().errorMessage())) {
-      ServingException rewritten =
-          se.toBuilder()
-              .message(hint + " (SageMaker said: " + ase.awsErrorDetails().errorMessage() + ")")
-              .build();
-      rewritten.setStackTrace(se.getStackTrace());
-      return rewritten;
+  private static String invocationHint(String what, String code, String message) {
+    if (!what.startsWith("InvokeEndpoint") || !isInvocationStyleMismatch(code, message)) {
+      return null;
     }
-    return t;
+    int at = what.indexOf("endpoint '");
+    String endpoint = at >= 0 ? what.substring(at) : "the endpoint";
+    return what.startsWith("InvokeEndpointAsync")
+        ? endpoint + " is real-time: use Endpoint.predict, not submit"
+        : endpoint + " is asynchronous: use Endpoint.submit, not predict";
   }
 
   /**
@@ -319,16 +295,7 @@ public final class AwsErrors {
    * @return true for NOT_FOUND
    */
   static boolean isNotFound(Throwable error) {
-    Throwable t = unwrap(error);
-    return t instanceof ServingException se && se.category() == ErrorCategory.NOT_FOUND;
-  }
-
-  static Throwable unwrap(Throwable error) {
-    Throwable t = error;
-    while ((t instanceof CompletionException || t instanceof ExecutionException)
-        && t.getCause() != null) {
-      t = t.getCause();
-    }
-    return t;
+    return Wire.unwrap(error) instanceof ServingException se
+        && se.category() == ErrorCategory.NOT_FOUND;
   }
 }

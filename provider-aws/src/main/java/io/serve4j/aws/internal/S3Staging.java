@@ -7,6 +7,7 @@ import io.serve4j.Model;
 import io.serve4j.ModelFormat;
 import io.serve4j.aws.AwsOptions;
 import io.serve4j.spi.CallContext;
+import io.serve4j.spi.Wire;
 import io.serve4j.spi.formats.TritonRepository;
 import java.io.IOException;
 import java.io.InputStream;
@@ -193,7 +194,8 @@ final class S3Staging {
   }
 
   private CompletableFuture<Boolean> exists(String bucket, String key, CallContext ctx) {
-    return AwsCalls.call(
+    return AwsErrors.WIRE
+        .call(
             "HeadObject s3://" + bucket + "/" + key,
             () ->
                 s3.headObject(
@@ -237,7 +239,8 @@ final class S3Staging {
       options
           .kmsKeyId()
           .ifPresent(k -> put.serverSideEncryption(ServerSideEncryption.AWS_KMS).ssekmsKeyId(k));
-      return AwsCalls.call(what, () -> s3.putObject(put.build(), AsyncRequestBody.fromFile(file)))
+      return AwsErrors.WIRE
+          .call(what, () -> s3.putObject(put.build(), AsyncRequestBody.fromFile(file)))
           .thenApply(r -> null);
     }
     CreateMultipartUploadRequest.Builder create =
@@ -248,7 +251,8 @@ final class S3Staging {
     options
         .kmsKeyId()
         .ifPresent(k -> create.serverSideEncryption(ServerSideEncryption.AWS_KMS).ssekmsKeyId(k));
-    return AwsCalls.call(what, () -> s3.createMultipartUpload(create.build()))
+    return AwsErrors.WIRE
+        .call(what, () -> s3.createMultipartUpload(create.build()))
         .thenCompose(
             created -> {
               String uploadId = created.uploadId();
@@ -256,7 +260,7 @@ final class S3Staging {
               return uploadParts(bucket, key, uploadId, file, size, 0, 1, parts, what, ctx)
                   .thenCompose(
                       x ->
-                          AwsCalls.call(
+                          AwsErrors.WIRE.call(
                               what,
                               () ->
                                   s3.completeMultipartUpload(
@@ -309,7 +313,8 @@ final class S3Staging {
                 .build());
     Function<software.amazon.awssdk.services.s3.model.UploadPartResponse, CompletedPart> done =
         r -> CompletedPart.builder().partNumber(number).eTag(r.eTag()).build();
-    return AwsCalls.call(
+    return AwsErrors.WIRE
+        .call(
             what,
             () ->
                 s3.uploadPart(
@@ -352,7 +357,8 @@ final class S3Staging {
     options
         .kmsKeyId()
         .ifPresent(k -> put.serverSideEncryption(ServerSideEncryption.AWS_KMS).ssekmsKeyId(k));
-    return AwsCalls.call(
+    return AwsErrors.WIRE
+        .call(
             "PutObject s3://" + bucket + "/" + key,
             () -> s3.putObject(put.build(), AsyncRequestBody.fromBytes(bytes)))
         .thenApply(r -> null);
@@ -370,7 +376,8 @@ final class S3Staging {
     String bucket = location.getHost();
     String key = key(location);
     String what = "GetObject " + location;
-    return AwsCalls.call(
+    return AwsErrors.WIRE
+        .call(
             what,
             () ->
                 s3.getObject(
@@ -398,7 +405,8 @@ final class S3Staging {
    */
   CompletableFuture<Void> deleteQuietly(String bucket, String key) {
     String what = "DeleteObject s3://" + bucket + "/" + key;
-    return AwsCalls.call(
+    return AwsErrors.WIRE
+        .call(
             what,
             () ->
                 s3.deleteObject(
@@ -412,7 +420,7 @@ final class S3Staging {
                     "could not delete staged object s3://{0}/{1}: {2}",
                     bucket,
                     key,
-                    AwsErrors.unwrap(e).getMessage());
+                    Wire.unwrap(e).getMessage());
               }
               return null;
             });

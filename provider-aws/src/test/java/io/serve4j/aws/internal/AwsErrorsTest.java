@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.serve4j.ErrorCategory;
 import io.serve4j.ServingException;
+import io.serve4j.spi.StatusCategories;
 import java.time.Duration;
 import java.util.concurrent.CompletionException;
 import java.util.stream.Stream;
@@ -161,15 +162,28 @@ class AwsErrorsTest {
       "Endpoint q is not configured for asynchronous inference; invoke it with InvokeEndpoint.";
 
   @Test
+  void everyStatusWithoutACode_meansWhatCoresTableSays() {
+    for (int status = 100; status < 600; status++) {
+      assertThat(AwsErrors.categoryOf(null, status, "")).isEqualTo(StatusCategories.ofHttp(status));
+    }
+    // was UNAVAILABLE here, TIMEOUT on Azure and GCP
+    assertThat(AwsErrors.categoryOf(null, 504, "")).isEqualTo(ErrorCategory.TIMEOUT);
+    // AWS's own meaning: a 4xx whose message says the resource is missing or busy
+    assertThat(AwsErrors.categoryOf(null, 400, "Could not find endpoint x"))
+        .isEqualTo(ErrorCategory.NOT_FOUND);
+    assertThat(AwsErrors.categoryOf(null, 400, "endpoint x is in use"))
+        .isEqualTo(ErrorCategory.CONFLICT);
+  }
+
+  @Test
   void invocationStyle_mismatch_isRewrittenToSayWhatToCall() {
     AwsServiceException refused =
         details(ValidationErrorException.builder(), "ValidationError", 400, ASYNC_ONLY).build();
     assertThat(AwsErrors.isInvocationStyleMismatch("ValidationError", ASYNC_ONLY)).isTrue();
     assertThat(AwsErrors.isInvocationStyleMismatch("ValidationError", REAL_TIME_ONLY)).isTrue();
-    Throwable e =
-        AwsErrors.invocationStyle(
-            AwsErrors.map("InvokeEndpoint on endpoint 'q'", refused),
-            "endpoint 'q' is asynchronous: use Endpoint.submit, not predict");
+    Throwable e = AwsErrors.map("InvokeEndpoint on endpoint 'q'", refused);
+    assertThat(AwsErrors.map("InvokeEndpointAsync on endpoint 'q'", refused).getMessage())
+        .startsWith("endpoint 'q' is real-time: use Endpoint.predict, not submit");
     assertThat(e).isInstanceOf(io.serve4j.InvalidInputException.class);
     assertThat(e.getMessage())
         .startsWith("endpoint 'q' is asynchronous: use Endpoint.submit, not predict")
@@ -189,9 +203,9 @@ class AwsErrorsTest {
         AwsErrors.map(
             "InvokeEndpointAsync on endpoint 'q'",
             details(ValidationErrorException.builder(), "ValidationError", 400, missing).build());
-    assertThat(AwsErrors.invocationStyle(notFound, "hint")).isSameAs(notFound);
+    assertThat(notFound.getMessage()).doesNotContain("use Endpoint");
     ServingException client = AwsErrors.clientError(ErrorCategory.INVALID_INPUT, "async bad");
-    assertThat(AwsErrors.invocationStyle(client, "hint")).isSameAs(client);
+    assertThat(AwsErrors.map("InvokeEndpoint on endpoint 'q'", client)).isSameAs(client);
   }
 
   @ParameterizedTest

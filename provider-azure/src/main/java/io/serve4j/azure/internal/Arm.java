@@ -16,17 +16,24 @@ import java.util.concurrent.ScheduledExecutorService;
 /**
  * The Azure ML control plane: resource URLs of one workspace and ARM long-running operations
  * (201/202 with {@code Azure-AsyncOperation} or {@code Location}, polled with serve4j's {@link
- * Polling} so that the caller's deadline and cancellation hold). Every exchange of an operation,
- * each poll included, is bounded by the operation's deadline ({@link #within(Deadline)}).
+ * Polling} so that the caller's deadline and cancellation hold, and each poll waits at least the
+ * {@code Retry-After} ARM sent, 10-600 s in Azure's documentation, never past the deadline). Every
+ * exchange of an operation, each poll included, is bounded by the operation's deadline ({@link
+ * #within(Deadline)}).
  */
 final class Arm {
   private final Rest rest;
+
+  /** The same pipeline without azure-core's retries: one wire attempt per request. */
+  private final Rest restOnce;
+
   private final String workspaceUrl;
   private final Duration pollInterval;
   private final ScheduledExecutorService scheduler;
 
-  Arm(Rest rest, AzureOptions options, ScheduledExecutorService scheduler) {
+  Arm(Rest rest, Rest restOnce, AzureOptions options, ScheduledExecutorService scheduler) {
     this.rest = rest;
+    this.restOnce = restOnce;
     String arm = options.armEndpoint().toString();
     if (arm.endsWith("/")) {
       arm = arm.substring(0, arm.length() - 1);
@@ -43,8 +50,9 @@ final class Arm {
     this.scheduler = scheduler;
   }
 
-  private Arm(Arm base, Rest rest) {
+  private Arm(Arm base, Rest rest, Rest restOnce) {
     this.rest = rest;
+    this.restOnce = restOnce;
     this.workspaceUrl = base.workspaceUrl;
     this.pollInterval = base.pollInterval;
     this.scheduler = base.scheduler;
@@ -57,7 +65,19 @@ final class Arm {
    * @return a view sharing the pipeline
    */
   Arm within(Deadline deadline) {
-    return deadline.isFinite() ? new Arm(this, rest.within(deadline)) : this;
+    return deadline.isFinite()
+        ? new Arm(this, rest.within(deadline), restOnce.within(deadline))
+        : this;
+  }
+
+  /**
+   * The same workspace with azure-core's retries off: for the reads core retries itself (describe,
+   * list), so that one core attempt is one wire request.
+   *
+   * @return a view whose every request is one attempt
+   */
+  Arm once() {
+    return new Arm(this, restOnce, restOnce);
   }
 
   /** ARM resource id of the workspace (the URL path without the host). */
@@ -129,7 +149,8 @@ final class Arm {
    */
   CompletableFuture<Void> deleteAndWait(String relative, CallContext ctx, String what) {
     Arm a = within(ctx.deadline());
-    return a.rest
+    // The DELETE itself is one wire attempt; the polls that follow keep azure-core's retries.
+    return a.restOnce
         .send(HttpMethod.DELETE, url(relative), null)
         .thenCompose(r -> a.await(r, relative, ctx, what, ErrorCategory.INTERNAL, false))
         .thenApply(r -> null);
@@ -150,6 +171,7 @@ final class Arm {
               r -> isTerminal(r.json().path("status").asText()),
               r -> what + ": " + r.json().path("status").asText("InProgress"),
               pollInterval,
+              r -> AzureErrors.retryAfter(r.headers()),
               ctx,
               scheduler)
           .thenCompose(
@@ -168,6 +190,7 @@ final class Arm {
               r -> r.status() != 202,
               r -> what + ": in progress",
               pollInterval,
+              r -> AzureErrors.retryAfter(r.headers()),
               ctx,
               scheduler)
           .thenCompose(r -> fetchResult ? get(relative) : CompletableFuture.completedFuture(null));
@@ -189,6 +212,7 @@ final class Arm {
             r -> isTerminal(provisioningState(r.json())),
             r -> what + ": " + provisioningState(r.json()),
             pollInterval,
+            r -> AzureErrors.retryAfter(r.headers()),
             ctx,
             scheduler)
         .thenApply(

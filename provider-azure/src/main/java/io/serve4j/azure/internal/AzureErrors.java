@@ -9,6 +9,9 @@ import com.azure.core.management.exception.ManagementException;
 import io.serve4j.ErrorCategory;
 import io.serve4j.ServingException;
 import io.serve4j.azure.AzureProvider;
+import io.serve4j.spi.Redactor;
+import io.serve4j.spi.StatusCategories;
+import io.serve4j.spi.Wire;
 import java.io.IOException;
 import java.time.Duration;
 import java.time.OffsetDateTime;
@@ -16,9 +19,6 @@ import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.CancellationException;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeoutException;
 
 /**
@@ -30,16 +30,9 @@ import java.util.concurrent.TimeoutException;
  *
  * <pre>
  * any status with a code naming quota (QuotaExceeded, InsufficientQuota...) QUOTA_EXCEEDED
- * 400 BadRequest / ValidationError / 413 / 415 / 422       INVALID_INPUT
- * 401                                                      UNAUTHENTICATED
- * 403                                                      PERMISSION_DENIED
- * 404                                                      NOT_FOUND
- * 408, 504                                                 TIMEOUT
- * 409, 412                                                 CONFLICT
- * 424 (scoring: the model container failed)                MODEL_ERROR
- * 429                                                      THROTTLED (+ Retry-After)
- * 500 on the control plane, 502, 503                       UNAVAILABLE (scoring 502: MODEL_ERROR)
- * other 4xx / 5xx                                          INVALID_INPUT / UNAVAILABLE
+ * 502 from a scoring URI (the model container failed)     MODEL_ERROR
+ * any other status                                         core's StatusCategories table
+ *                                                          (429 THROTTLED + Retry-After)
  * ClientAuthenticationException (no credential)            UNAUTHENTICATED, client side
  * IOException (connection refused, reset)                  UNAVAILABLE, client side
  * TimeoutException (the call's deadline reached the wire)  TIMEOUT, client side
@@ -47,7 +40,22 @@ import java.util.concurrent.TimeoutException;
  * </pre>
  */
 public final class AzureErrors {
+  /** Core's guard with this provider's mapper: names the wire calls of multi-step hooks. */
+  static final Wire WIRE = Wire.of(AzureProvider.ID, AzureErrors::mapper);
+
   private AzureErrors() {}
+
+  /**
+   * The provider's {@link io.serve4j.spi.ErrorMapper}: a failure while predicting ({@code what}
+   * starts with "predict") is read on the scoring plane, any other on the control plane.
+   *
+   * @param what what serve4j was doing
+   * @param error the failure, unwrapped, not yet typed
+   * @return the typed error
+   */
+  public static ServingException mapper(String what, Throwable error) {
+    return map(error, what.startsWith("predict") ? Plane.SCORING : Plane.CONTROL, what);
+  }
 
   /** Where a failure happened, which changes what some statuses mean. */
   public enum Plane {
@@ -66,7 +74,7 @@ public final class AzureErrors {
    * @return the typed error; a {@link ServingException} is returned as-is
    */
   public static ServingException map(Throwable error, Plane plane, String what) {
-    Throwable e = unwrap(error);
+    Throwable e = Wire.unwrap(error);
     if (e instanceof ServingException s) {
       return s;
     }
@@ -75,14 +83,11 @@ public final class AzureErrors {
     }
     if (e instanceof ClientAuthenticationException) {
       return base(ErrorCategory.UNAUTHENTICATED, e)
-          .message(what + ": could not get an Entra ID token: " + e.getMessage())
+          .message(what + ": could not get an Entra ID token: " + Redactor.redact(e.getMessage()))
           .build();
     }
     if (e instanceof TimeoutException) {
       return base(ErrorCategory.TIMEOUT, e).message(what + " timed out").build();
-    }
-    if (e instanceof CancellationException) {
-      return base(ErrorCategory.TIMEOUT, e).message(what + " was cancelled").build();
     }
     if (e instanceof IOException || e.getCause() instanceof IOException) {
       return base(ErrorCategory.UNAVAILABLE, e)
@@ -130,19 +135,11 @@ public final class AzureErrors {
     if (isQuota(code) || detailCodes.stream().anyMatch(AzureErrors::isQuota)) {
       return ErrorCategory.QUOTA_EXCEEDED;
     }
-    return switch (status) {
-      case 400, 413, 415, 422 -> ErrorCategory.INVALID_INPUT;
-      case 401 -> ErrorCategory.UNAUTHENTICATED;
-      case 403 -> ErrorCategory.PERMISSION_DENIED;
-      case 404 -> ErrorCategory.NOT_FOUND;
-      case 408, 504 -> ErrorCategory.TIMEOUT;
-      case 409, 412 -> ErrorCategory.CONFLICT;
-      case 424 -> ErrorCategory.MODEL_ERROR;
-      case 429 -> ErrorCategory.THROTTLED;
-      case 502 -> plane == Plane.SCORING ? ErrorCategory.MODEL_ERROR : ErrorCategory.UNAVAILABLE;
-      case 500, 503 -> ErrorCategory.UNAVAILABLE;
-      default -> status >= 500 ? ErrorCategory.UNAVAILABLE : ErrorCategory.INVALID_INPUT;
-    };
+    // Azure's own meaning: a 502 from a scoring URI is the model container failing.
+    if (status == 502 && plane == Plane.SCORING) {
+      return ErrorCategory.MODEL_ERROR;
+    }
+    return StatusCategories.ofHttp(status);
   }
 
   /**
@@ -177,7 +174,9 @@ public final class AzureErrors {
             what
                 + " ended "
                 + status
-                + (error != null ? ": " + error.getCode() + ": " + error.getMessage() : "")
+                + (error != null
+                    ? ": " + error.getCode() + ": " + Redactor.redact(error.getMessage())
+                    : "")
                 + details(error))
         .build();
   }
@@ -212,10 +211,11 @@ public final class AzureErrors {
       sb.append(h.getMessage());
       Object body = h.getValue();
       if (body instanceof String s && !s.isBlank()) {
-        sb.append(": ").append(s.length() > 500 ? s.substring(0, 500) + "..." : s);
+        sb.append(": ").append(Redactor.excerpt(s, 500));
       }
     }
-    return sb.toString();
+    // The service's text may echo keys, tokens or SAS signatures: core's redactor strips them.
+    return Redactor.redact(sb.toString());
   }
 
   private static String details(ManagementError error) {
@@ -282,14 +282,5 @@ public final class AzureErrors {
 
   private static ServingException.Builder base(ErrorCategory category, Throwable cause) {
     return ServingException.builder(category).providerId(AzureProvider.ID).cause(cause);
-  }
-
-  static Throwable unwrap(Throwable e) {
-    Throwable t = e;
-    while ((t instanceof CompletionException || t instanceof ExecutionException)
-        && t.getCause() != null) {
-      t = t.getCause();
-    }
-    return t;
   }
 }

@@ -39,11 +39,14 @@ import io.serve4j.azure.AzureOptions;
 import io.serve4j.azure.AzureProvider;
 import io.serve4j.azure.ScoringAuthMode;
 import io.serve4j.protocol.OipJson;
+import io.serve4j.spi.BatchJobs;
 import io.serve4j.spi.CallContext;
 import io.serve4j.spi.Deadline;
+import io.serve4j.spi.EndpointLifecycle;
+import io.serve4j.spi.Inference;
 import io.serve4j.spi.Polling;
-import io.serve4j.spi.ProviderClient;
 import io.serve4j.spi.ProviderContext;
+import io.serve4j.spi.Wire;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -59,7 +62,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
 /**
@@ -67,7 +69,7 @@ import java.util.stream.Collectors;
  * registration, scoring, and batch endpoints for batch jobs, all over the ARM REST API with
  * azure-core's pipeline (retry with {@code Retry-After}, bearer tokens, request ids).
  */
-public final class AzureMlClient implements ProviderClient {
+public final class AzureMlClient implements EndpointLifecycle, Inference, BatchJobs, AutoCloseable {
   static final String ONLINE = "onlineEndpoints";
   static final String BATCH = "batchEndpoints";
   static final String DEPLOYMENT_HEADER = "azureml-model-deployment";
@@ -75,31 +77,42 @@ public final class AzureMlClient implements ProviderClient {
   static final String P_VERSION = "serve4j.modelVersion";
   static final String P_SIGNATURE = "serve4j.signature";
   static final String P_TRITON = "serve4j.tritonModel";
-  static final Duration INFO_TTL = Duration.ofSeconds(30);
 
   private final AzureOptions options;
   private final ProviderContext context;
   private final Arm arm;
+
+  /** The control plane with azure-core's retries off: for the reads core retries itself. */
+  private final Arm armOnce;
+
   private final Rest scoring;
   private final Rest aadScoring;
   private final Models models;
   private final ScoringAuth auth;
-  private final Map<String, Info> infos = new ConcurrentHashMap<>();
   private final Map<String, String> batchJobs = new ConcurrentHashMap<>();
   private final AtomicBoolean closed = new AtomicBoolean();
   private volatile CompletableFuture<String> location;
 
-  /** What predict needs to know about an endpoint, cached briefly. */
+  /** What predict needs to know about an endpoint, read from core's cached description. */
   record Info(
       String scoringUri,
       ScoringAuthMode authMode,
       Map<String, Integer> traffic,
-      Map<String, String> tritonModels,
-      long fetchedAt) {
-    boolean fresh() {
-      return System.nanoTime() - fetchedAt < INFO_TTL.toNanos();
+      Map<String, String> tritonModels) {
+    static Info of(EndpointDescription d) {
+      Map<String, String> triton = new LinkedHashMap<>();
+      d.deployments()
+          .forEach(x -> triton.put(x.name(), x.details().getOrDefault(TRITON_DETAIL, "")));
+      return new Info(
+          d.url().map(Object::toString).orElse(""),
+          ScoringAuthMode.fromArm(d.details().getOrDefault("authMode", "Key")),
+          d.traffic(),
+          triton);
     }
   }
+
+  /** The deployment detail naming the Triton model behind an OIP route (empty: none). */
+  static final String TRITON_DETAIL = "tritonModel";
 
   /**
    * Opens a client.
@@ -116,8 +129,10 @@ public final class AzureMlClient implements ProviderClient {
     this.arm =
         new Arm(
             new Rest(pipeline(http, credential, options.armScope(), options.maxRetries()), true),
+            new Rest(pipeline(http, credential, options.armScope(), 0), true),
             options,
             context.scheduler());
+    this.armOnce = arm.once();
     // Scoring calls are retried once, by core's RetryPolicy (which honours the Retry-After this
     // provider's errors carry); retrying here too would multiply attempts. Starting a batch job
     // is not idempotent, so it is not retried either.
@@ -171,7 +186,7 @@ public final class AzureMlClient implements ProviderClient {
   public CompletableFuture<EndpointDescription> createEndpoint(EndpointSpec spec, CallContext ctx) {
     String name = spec.name();
     String what = "create endpoint '" + name + "'";
-    return guarded(
+    return AzureErrors.WIRE.call(
         what,
         () -> {
           checkDeployable(spec);
@@ -208,11 +223,10 @@ public final class AzureMlClient implements ProviderClient {
   public CompletableFuture<EndpointDescription> updateEndpoint(EndpointSpec spec, CallContext ctx) {
     String name = spec.name();
     String what = "update endpoint '" + name + "'";
-    return guarded(
+    return AzureErrors.WIRE.call(
         what,
         () -> {
           checkDeployable(spec);
-          infos.remove(name);
           return arm.get(ONLINE + "/" + name)
               .thenCompose(r -> location())
               .thenCompose(loc -> putDeployments(spec, loc, ctx))
@@ -244,7 +258,7 @@ public final class AzureMlClient implements ProviderClient {
   @Override
   public CompletableFuture<EndpointDescription> updateTraffic(
       String endpoint, Map<String, Integer> traffic, Mirror mirror, CallContext ctx) {
-    return guarded(
+    return AzureErrors.WIRE.call(
         "update traffic of endpoint '" + endpoint + "'",
         () ->
             setTraffic(endpoint, traffic, mirror, ctx)
@@ -254,33 +268,29 @@ public final class AzureMlClient implements ProviderClient {
   @Override
   public CompletableFuture<Void> deleteEndpoint(String endpoint, CallContext ctx) {
     String what = "delete endpoint '" + endpoint + "'";
-    return guarded(
+    return AzureErrors.WIRE.call(
         what,
-        () -> {
-          infos.remove(endpoint);
-          return arm.get(ONLINE + "/" + endpoint)
-              .thenCompose(r -> arm.deleteAndWait(ONLINE + "/" + endpoint, ctx, what))
-              .whenComplete(
-                  (v, e) -> {
-                    infos.remove(endpoint);
-                    auth.forget(ONLINE, endpoint);
-                  });
-        });
+        () ->
+            armOnce
+                .within(ctx.deadline())
+                .get(ONLINE + "/" + endpoint)
+                .thenCompose(r -> arm.deleteAndWait(ONLINE + "/" + endpoint, ctx, what))
+                .whenComplete((v, e) -> auth.forget(ONLINE, endpoint)));
   }
 
   @Override
   public CompletableFuture<EndpointDescription> describeEndpoint(String endpoint, CallContext ctx) {
-    return guarded(
+    return AzureErrors.WIRE.call(
         "describe endpoint '" + endpoint + "'",
-        () -> describe(endpoint, arm.within(ctx.deadline())));
+        () -> describe(endpoint, armOnce.within(ctx.deadline())));
   }
 
   @Override
   public CompletableFuture<List<EndpointDescription>> listEndpoints(CallContext ctx) {
-    return guarded(
+    return AzureErrors.WIRE.call(
         "list endpoints",
         () -> {
-          Arm bounded = arm.within(ctx.deadline());
+          Arm bounded = armOnce.within(ctx.deadline());
           return listAll(bounded.url(ONLINE), bounded)
               .thenCompose(
                   all -> {
@@ -306,13 +316,19 @@ public final class AzureMlClient implements ProviderClient {
    */
   @Override
   public CompletableFuture<InferenceResponse> predict(
-      String endpoint, InferenceRequest request, CallContext ctx) {
+      String endpoint, EndpointDescription known, InferenceRequest request, CallContext ctx) {
     String what = "predict on endpoint '" + endpoint + "'";
     Deadline deadline = ctx.deadline();
     AtomicReference<CompletableFuture<?>> wire = new AtomicReference<>();
     CompletableFuture<InferenceResponse> mapped = new CompletableFuture<>();
+    // Core hands over its cached description; only if core could not describe is it read here.
+    CompletableFuture<EndpointDescription> description =
+        known != null
+            ? CompletableFuture.completedFuture(known)
+            : describe(endpoint, armOnce.within(deadline));
     CompletableFuture<InferenceResponse> result =
-        info(endpoint, arm.within(deadline))
+        description
+            .thenApply(Info::of)
             .thenCompose(
                 info -> {
                   String pinned = request.targetDeployment().orElse(null);
@@ -342,19 +358,11 @@ public final class AzureMlClient implements ProviderClient {
             mapped.complete(r);
             return;
           }
-          Throwable t = AzureErrors.unwrap(e);
-          if (t instanceof CancellationException) {
-            mapped.completeExceptionally(t);
-            return;
-          }
-          ServingException s = AzureErrors.map(t, AzureErrors.Plane.SCORING, what);
-          if (s.category() == ErrorCategory.UNAUTHENTICATED) {
+          ServingException s = AzureErrors.WIRE.typed(what, e);
+          if (s != null && s.category() == ErrorCategory.UNAUTHENTICATED) {
             auth.forget(ONLINE, endpoint);
           }
-          if (s.category() == ErrorCategory.NOT_FOUND) {
-            infos.remove(endpoint);
-          }
-          mapped.completeExceptionally(s);
+          mapped.completeExceptionally(e);
         });
     mapped.whenComplete(
         (r, e) -> {
@@ -485,36 +493,6 @@ public final class AzureMlClient implements ProviderClient {
     return base + "/v2/models/" + model + "/infer";
   }
 
-  private CompletableFuture<Info> info(String endpoint, Arm arm) {
-    Info cached = infos.get(endpoint);
-    if (cached != null && cached.fresh()) {
-      return CompletableFuture.completedFuture(cached);
-    }
-    return arm.get(ONLINE + "/" + endpoint)
-        .thenCompose(
-            r ->
-                listDeployments(endpoint, arm)
-                    .thenApply(
-                        ds -> {
-                          JsonNode p = r.json().path("properties");
-                          Map<String, String> triton = new LinkedHashMap<>();
-                          for (JsonNode d : ds) {
-                            triton.put(
-                                d.path("name").asText(),
-                                d.path("properties").path("properties").path(P_TRITON).asText(""));
-                          }
-                          Info info =
-                              new Info(
-                                  p.path("scoringUri").asText(),
-                                  ScoringAuthMode.fromArm(p.path("authMode").asText("Key")),
-                                  ints(p.path("traffic")),
-                                  triton,
-                                  System.nanoTime());
-                          infos.put(endpoint, info);
-                          return info;
-                        }));
-  }
-
   // ---------------------------------------------------------------- deployments
 
   private void checkDeployable(EndpointSpec spec) {
@@ -567,12 +545,10 @@ public final class AzureMlClient implements ProviderClient {
 
   /** Fails with the deployment's error, its container logs appended as a diagnostic. */
   private <T> CompletableFuture<T> withLogs(String endpoint, String deployment, Throwable e) {
-    Throwable cause = AzureErrors.unwrap(e);
-    if (cause instanceof CancellationException c) {
-      return CompletableFuture.failedFuture(c);
+    ServingException s = AzureErrors.WIRE.typed("deployment '" + deployment + "'", e);
+    if (s == null) {
+      return CompletableFuture.failedFuture(Wire.unwrap(e)); // cancelled
     }
-    ServingException s =
-        AzureErrors.map(cause, AzureErrors.Plane.CONTROL, "deployment '" + deployment + "'");
     if (s.category() != ErrorCategory.MODEL_LOAD && s.category() != ErrorCategory.INTERNAL) {
       return CompletableFuture.failedFuture(s);
     }
@@ -613,7 +589,6 @@ public final class AzureMlClient implements ProviderClient {
 
   private CompletableFuture<JsonNode> setTraffic(
       String endpoint, Map<String, Integer> traffic, Mirror mirror, CallContext ctx) {
-    infos.remove(endpoint);
     return arm.get(ONLINE + "/" + endpoint)
         .thenCompose(
             r -> {
@@ -721,7 +696,7 @@ public final class AzureMlClient implements ProviderClient {
   @Override
   public CompletableFuture<BatchJobDescription> runBatchJob(BatchJobSpec spec, CallContext ctx) {
     String what = "batch job '" + spec.name() + "'";
-    return guarded(
+    return AzureErrors.WIRE.call(
         what,
         () -> {
           String compute =
@@ -829,7 +804,7 @@ public final class AzureMlClient implements ProviderClient {
     polled.whenComplete(
         (r, e) -> {
           if (e != null) {
-            Throwable t = AzureErrors.unwrap(e);
+            Throwable t = Wire.unwrap(e);
             boolean stop =
                 t instanceof CancellationException
                     || (t instanceof ServingException s && s.category() == ErrorCategory.TIMEOUT);
@@ -844,52 +819,21 @@ public final class AzureMlClient implements ProviderClient {
   @Override
   public CompletableFuture<BatchJobDescription> describeBatchJob(String name, CallContext ctx) {
     String job = batchJobs.getOrDefault(name, name);
-    return guarded(
+    return AzureErrors.WIRE.call(
         "describe batch job '" + name + "'",
-        () -> arm.get("jobs/" + job).thenApply(r -> Bodies.batchJob(name, job, null, r.json())));
+        () ->
+            armOnce
+                .within(ctx.deadline())
+                .get("jobs/" + job)
+                .thenApply(r -> Bodies.batchJob(name, job, null, r.json())));
   }
 
   @Override
   public void close() {
     closed.set(true);
-    infos.clear();
   }
 
   // ---------------------------------------------------------------- helpers
-
-  /**
-   * Runs a hook and maps every failure once; refusals thrown before any call come back as failed
-   * futures, cancellations stay cancellations.
-   */
-  private <T> CompletableFuture<T> guarded(String what, Supplier<CompletableFuture<T>> body) {
-    CompletableFuture<T> f;
-    try {
-      f = body.get();
-    } catch (RuntimeException e) {
-      return CompletableFuture.failedFuture(AzureErrors.map(e, AzureErrors.Plane.CONTROL, what));
-    }
-    CompletableFuture<T> result = new CompletableFuture<>();
-    f.whenComplete(
-        (v, e) -> {
-          if (e == null) {
-            result.complete(v);
-            return;
-          }
-          Throwable t = AzureErrors.unwrap(e);
-          if (t instanceof CancellationException) {
-            result.completeExceptionally(t);
-          } else {
-            result.completeExceptionally(AzureErrors.map(t, AzureErrors.Plane.CONTROL, what));
-          }
-        });
-    result.whenComplete(
-        (v, e) -> {
-          if (e instanceof CancellationException) {
-            f.cancel(true);
-          }
-        });
-    return result;
-  }
 
   static Map<String, Integer> ints(JsonNode node) {
     Map<String, Integer> m = new LinkedHashMap<>();

@@ -145,6 +145,9 @@ final class Bodies {
               .detail("model", modelId.isEmpty() ? null : modelId)
               .detail("provisioningState", dp.path("provisioningState").asText(null))
               .detail("scaleType", dp.path("scaleSettings").path("scaleType").asText(null))
+              .detail(
+                  AzureMlClient.TRITON_DETAIL,
+                  emptyToNull(props.path(AzureMlClient.P_TRITON).asText("")))
               .build());
     }
     if (status == EndpointStatus.IN_SERVICE && anyFailed) {
@@ -168,6 +171,10 @@ final class Bodies {
         .detail("swaggerUri", p.path("swaggerUri").asText(null))
         .detail("location", endpoint.path("location").asText(null));
     return b.build();
+  }
+
+  private static String emptyToNull(String s) {
+    return s == null || s.isEmpty() ? null : s;
   }
 
   /** The name after {@code /models/} or {@code /versions/} in a model asset id. */

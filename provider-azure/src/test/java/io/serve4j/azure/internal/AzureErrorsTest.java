@@ -13,6 +13,7 @@ import com.azure.core.management.exception.ManagementException;
 import io.serve4j.ErrorCategory;
 import io.serve4j.ServingException;
 import io.serve4j.ThrottledException;
+import io.serve4j.spi.StatusCategories;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.nio.ByteBuffer;
@@ -52,6 +53,9 @@ class AzureErrorsTest {
         "502, -,                        CONTROL, UNAVAILABLE",
         "503, ServiceUnavailable,       CONTROL, UNAVAILABLE",
         "504, -,                        SCORING, TIMEOUT",
+        "504, GatewayTimeout,           CONTROL, TIMEOUT",
+        "410, -,                        CONTROL, NOT_FOUND",
+        "501, -,                        CONTROL, UNSUPPORTED_CAPABILITY",
         "400, QuotaExceeded,            CONTROL, QUOTA_EXCEEDED",
         "409, InsufficientQuota,        CONTROL, QUOTA_EXCEEDED",
         "403, OutOfQuota,               CONTROL, QUOTA_EXCEEDED",
@@ -61,6 +65,16 @@ class AzureErrorsTest {
   void category_followsTheTable(
       int status, String code, AzureErrors.Plane plane, ErrorCategory expected) {
     assertThat(AzureErrors.category(status, code, List.of(), plane)).isEqualTo(expected);
+  }
+
+  @Test
+  void everyStatus_meansWhatCoresTableSays_exceptAScoring502() {
+    for (int status = 100; status < 600; status++) {
+      assertThat(AzureErrors.category(status, null, List.of(), AzureErrors.Plane.CONTROL))
+          .isEqualTo(StatusCategories.ofHttp(status));
+      assertThat(AzureErrors.category(status, null, List.of(), AzureErrors.Plane.SCORING))
+          .isEqualTo(status == 502 ? ErrorCategory.MODEL_ERROR : StatusCategories.ofHttp(status));
+    }
   }
 
   @Test

@@ -28,6 +28,7 @@ class AzureFaultInjectionTest extends FaultInjectionContract {
         fake::injectFaults,
         fake.predictions::get,
         fake::close,
-        EnumSet.allOf(Fault.Kind.class));
+        EnumSet.allOf(Fault.Kind.class),
+        fake);
   }
 }

@@ -110,8 +110,12 @@ class AzureRetriesAndDeadlinesTest {
       InferenceRequest r =
           ContractModels.reluRequest(1, 2).toBuilder().timeout(Duration.ofSeconds(3)).build();
       c.endpoint("relu").predict(r);
-      // A fresh client: core describes the endpoint first (its call timeout, 7 s); then predict
-      // describes it and lists its deployments, fetches the key and posts, all within 3 s.
+      // A fresh client: core describes the endpoint once (its call timeout, 7 s) and hands the
+      // description to predict, which fetches the key and posts, both within 3 s.
+      assertThat(http.to("/onlineEndpoints/relu"))
+          .as("one describe per cold predict")
+          .filteredOn(x -> x.method().equals("GET") && x.path().endsWith("/onlineEndpoints/relu"))
+          .hasSize(1);
       assertThat(http.exchanges).allSatisfy(x -> assertThat(x.timeout()).isPresent());
       List<Exchange> bounded =
           http.exchanges.stream()
@@ -119,11 +123,8 @@ class AzureRetriesAndDeadlinesTest {
               .toList();
       assertThat(bounded)
           .extracting(x -> x.method() + " " + x.path().replaceAll(".*/workspaces/[^/]+", ""))
-          .contains(
-              "GET /onlineEndpoints/relu",
-              "GET /onlineEndpoints/relu/deployments",
-              "POST /onlineEndpoints/relu/listKeys",
-              "POST /online/relu/v2/models/relu/infer");
+          .containsExactly(
+              "POST /onlineEndpoints/relu/listKeys", "POST /online/relu/v2/models/relu/infer");
       assertThat(bounded).allSatisfy(x -> assertThat((Duration) x.timeout().get()).isPositive());
       http.exchanges.clear();
       c.endpoint("relu").predict(ContractModels.reluRequest(1, 2));
@@ -179,15 +180,20 @@ class AzureRetriesAndDeadlinesTest {
     AzureMlClient client = new AzureMlClient(options, new ProviderContext(scheduler));
     try {
       client
-          .predict("relu", ContractModels.reluRequest(1, 1), CallContext.of(Deadline.none()))
+          .predict("relu", null, ContractModels.reluRequest(1, 1), CallContext.of(Deadline.none()))
           .join();
       fake.injectFaults(Fault.slow(Duration.ofSeconds(4)));
       long start = System.nanoTime();
+      // As core calls it: through core's one guard, which maps the provider's failure.
       CompletableFuture<?> f =
-          client.predict(
-              "relu",
-              ContractModels.reluRequest(1, 2),
-              CallContext.of(Deadline.after(Duration.ofMillis(500))));
+          AzureErrors.WIRE.call(
+              "predict on endpoint 'relu'",
+              () ->
+                  client.predict(
+                      "relu",
+                      null,
+                      ContractModels.reluRequest(1, 2),
+                      CallContext.of(Deadline.after(Duration.ofMillis(500)))));
       assertThatThrownBy(f::join)
           .cause()
           .isInstanceOfSatisfying(

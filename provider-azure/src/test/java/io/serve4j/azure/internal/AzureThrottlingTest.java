@@ -169,7 +169,7 @@ class AzureThrottlingTest {
   }
 
   @Test
-  void describe_whenArmThrottlesOnce_azureCoreRetriesAfterTheDelay() {
+  void describe_whenArmThrottlesOnce_coreRetriesAfterTheDelay_azureCoreDoesNot() {
     wm.stubFor(
         get(urlPathEqualTo(WS + "/onlineEndpoints/busy"))
             .inScenario("arm")
@@ -192,7 +192,9 @@ class AzureThrottlingTest {
     wm.stubFor(
         get(urlPathEqualTo(WS + "/onlineEndpoints/busy/deployments"))
             .willReturn(json("{\"value\":[]}")));
-    try (ServingClient client = client(3, RetryPolicy.none())) {
+    // Core retries describe (one retry layer): azure-core's retries are off for it, and core
+    // waits out the Retry-After.
+    try (ServingClient client = client(3, RetryPolicy.defaults())) {
       long start = System.nanoTime();
       assertThat(client.endpoint("busy").describe().name()).isEqualTo("busy");
       assertThat(Duration.ofNanos(System.nanoTime() - start))
@@ -207,5 +209,54 @@ class AzureThrottlingTest {
         .withStatus(200)
         .withHeader("Content-Type", "application/json")
         .withBody(body);
+  }
+
+  /** #14: one retry layer. Against a permanent 500 one describe was 12 wire requests (4 x 3). */
+  @Test
+  void describe_againstAPermanent500_isOneWireRequestPerCoreAttempt() {
+    wm.stubFor(
+        get(urlPathEqualTo(EP_PATH))
+            .atPriority(1)
+            .willReturn(
+                aResponse()
+                    .withStatus(500)
+                    .withHeader("Content-Type", "application/json")
+                    .withBody("{\"error\":{\"code\":\"InternalServerError\",\"message\":\"x\"}}")));
+    RetryPolicy three =
+        RetryPolicy.builder()
+            .maxAttempts(3)
+            .initialBackoff(Duration.ofMillis(10))
+            .maxBackoff(Duration.ofMillis(20))
+            .build();
+    try (ServingClient client = client(3, three)) {
+      assertThatThrownBy(() -> client.endpoint("testEndpointName").describe())
+          .isInstanceOf(io.serve4j.UnavailableException.class);
+    }
+    wm.verify(3, getRequestedFor(urlPathEqualTo(EP_PATH)));
+  }
+
+  /** #13 item 8: a scoring error body that echoes credentials is redacted in the message. */
+  @Test
+  void predict_whenTheErrorBodyEchoesSecrets_theMessageIsRedacted() {
+    String body =
+        "{\"error\":\"boom\",\"key\":\"pk-SECRET-1\",\"headers\":{\"Authorization\":"
+            + "\"Bearer eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJlU0VDUkVU\"},"
+            + "\"blob\":\"https://a.blob.core.windows.net/c/m?sv=2022-11-02&sig=SASSECRET%3D&se=2030\"}";
+    wm.stubFor(
+        post(urlPathEqualTo("/v2/models/relu/infer"))
+            .willReturn(aResponse().withStatus(500).withBody(body)));
+    try (ServingClient client = client(3, RetryPolicy.none())) {
+      assertThatThrownBy(
+              () -> client.endpoint("testEndpointName").predict(ContractModels.reluRequest(1, 1)))
+          .isInstanceOfSatisfying(
+              io.serve4j.ServingException.class,
+              e ->
+                  assertThat(e.getMessage())
+                      .contains("boom")
+                      .contains("[REDACTED]")
+                      .doesNotContain("pk-SECRET-1")
+                      .doesNotContain("c2lnbmF0dXJlU0VDUkVU")
+                      .doesNotContain("SASSECRET"));
+    }
   }
 }

@@ -19,6 +19,7 @@ import io.serve4j.InferenceResponse;
 import io.serve4j.protocol.OipJson;
 import io.serve4j.testkit.ContractModels;
 import io.serve4j.testkit.Fault;
+import io.serve4j.testkit.FaultFixture;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -42,7 +43,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * Resources follow the shapes of the service's examples in {@code
  * src/test/resources/azureml/2025-12-01}.
  */
-final class FakeAzureMl implements AutoCloseable {
+final class FakeAzureMl implements AutoCloseable, FaultFixture.CallFaults {
   static final String ARM_TOKEN = "static-arm-token";
   static final String ML_TOKEN = "static-ml-token";
   static final String FIRST_KEY = "pk-SECRET-7f3a9c";
@@ -68,6 +69,8 @@ final class FakeAzureMl implements AutoCloseable {
   volatile String primaryKey = FIRST_KEY;
   volatile Duration jobLatency;
   final ConcurrentLinkedQueue<Fault> faults = new ConcurrentLinkedQueue<>();
+  final Map<Fault.Call, AtomicLong> callRequests = new ConcurrentHashMap<>();
+  final Map<Fault.Call, ConcurrentLinkedQueue<Fault>> callFaults = new ConcurrentHashMap<>();
 
   static final class Endpoint {
     volatile ObjectNode resource;
@@ -121,6 +124,32 @@ final class FakeAzureMl implements AutoCloseable {
   void injectFaults(Fault... next) {
     faults.clear();
     faults.addAll(java.util.List.of(next));
+  }
+
+  /**
+   * Fails the next requests of a call on demand: PREDICT the scoring calls ({@link
+   * #injectFaults(Fault...)}), DESCRIBE a GET of one online endpoint, LIST the GET of the online
+   * endpoint collection, DELETE the DELETE of an online endpoint (as ARM fails: JSON error bodies).
+   */
+  @Override
+  public void inject(Fault.Call call, Fault... next) {
+    if (call == Fault.Call.PREDICT) {
+      injectFaults(next);
+      return;
+    }
+    ConcurrentLinkedQueue<Fault> q =
+        callFaults.computeIfAbsent(call, c -> new ConcurrentLinkedQueue<>());
+    q.clear();
+    q.addAll(java.util.List.of(next));
+  }
+
+  @Override
+  public long requests(Fault.Call call) {
+    if (call == Fault.Call.PREDICT) {
+      return predictions.get();
+    }
+    AtomicLong n = callRequests.get(call);
+    return n == null ? 0 : n.get();
   }
 
   URI base() {
@@ -256,6 +285,33 @@ final class FakeAzureMl implements AutoCloseable {
   // ---------------------------------------------------------------- online endpoints
 
   private ResponseDefinitionBuilder online(String method, String[] p, Request r) {
+    Fault.Call call =
+        p.length == 1 && method.equals("GET")
+            ? Fault.Call.LIST
+            : p.length == 2 && method.equals("GET")
+                ? Fault.Call.DESCRIBE
+                : p.length == 2 && method.equals("DELETE") ? Fault.Call.DELETE : null;
+    if (call == null) {
+      return onlineResource(method, p, r);
+    }
+    callRequests.computeIfAbsent(call, c -> new AtomicLong()).incrementAndGet();
+    ConcurrentLinkedQueue<Fault> q = callFaults.get(call);
+    Fault fault = q == null ? null : q.poll();
+    if (fault == null) {
+      return onlineResource(method, p, r);
+    }
+    return switch (fault.kind()) {
+      case SLOW -> onlineResource(method, p, r).withFixedDelay((int) fault.duration().toMillis());
+      case THROTTLE ->
+          error(429, "TooManyRequests", "throttled")
+              .withHeader("Retry-After", String.valueOf(fault.duration().toSeconds()));
+      case SERVER_ERROR -> error(500, "InternalServerError", "injected");
+      case UNAVAILABLE -> error(503, "ServiceUnavailable", "injected");
+      default -> failure(fault);
+    };
+  }
+
+  private ResponseDefinitionBuilder onlineResource(String method, String[] p, Request r) {
     if (p.length == 1) {
       ObjectNode list = JSON.createObjectNode();
       var arr = list.putArray("value");

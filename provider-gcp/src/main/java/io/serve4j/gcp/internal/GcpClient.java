@@ -78,10 +78,13 @@ import io.serve4j.Tensor;
 import io.serve4j.TensorSpec;
 import io.serve4j.gcp.GcpOptions;
 import io.serve4j.protocol.OipJson;
+import io.serve4j.spi.BatchJobs;
 import io.serve4j.spi.CallContext;
+import io.serve4j.spi.EndpointLifecycle;
+import io.serve4j.spi.Inference;
 import io.serve4j.spi.Polling;
-import io.serve4j.spi.ProviderClient;
 import io.serve4j.spi.ProviderContext;
+import io.serve4j.spi.Wire;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -91,19 +94,16 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
-import java.util.function.Supplier;
 
 /**
  * The Vertex AI provider's hooks. Every call goes through the gapic clients' futures; long-running
@@ -117,7 +117,7 @@ import java.util.function.Supplier;
  * alone. The endpoint's description holds a small JSON {@link Manifest} with model names, versions
  * and signatures.
  */
-public final class GcpClient implements ProviderClient {
+public final class GcpClient implements EndpointLifecycle, Inference, BatchJobs, AutoCloseable {
   static final String MANAGED_LABEL = "serve4j-managed";
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final Map<io.serve4j.ScalingMetric, String> METRICS =
@@ -135,7 +135,6 @@ public final class GcpClient implements ProviderClient {
   private final Staging staging;
   private final ExecutorService stagingPool;
   private final String parent;
-  private final Map<String, Manifest> manifests = new ConcurrentHashMap<>();
 
   private GcpClient(GcpOptions options, ProviderContext context, VertexClients vertex) {
     this.options = options;
@@ -168,8 +167,8 @@ public final class GcpClient implements ProviderClient {
 
   @Override
   public CompletableFuture<EndpointDescription> createEndpoint(EndpointSpec spec, CallContext ctx) {
-    return guard(
-        ctx,
+    return GcpErrors.WIRE.call(
+        "createEndpoint",
         () -> {
           String protocol = protocolOf(spec);
           Map<String, DeployedModel.Builder> planned = plan(spec, ctx);
@@ -200,8 +199,8 @@ public final class GcpClient implements ProviderClient {
 
   @Override
   public CompletableFuture<EndpointDescription> updateEndpoint(EndpointSpec spec, CallContext ctx) {
-    return guard(
-        ctx,
+    return GcpErrors.WIRE.call(
+        "updateEndpoint",
         () -> {
           String protocol = protocolOf(spec);
           Map<String, DeployedModel.Builder> planned = plan(spec, ctx);
@@ -304,8 +303,8 @@ public final class GcpClient implements ProviderClient {
   @Override
   public CompletableFuture<EndpointDescription> updateTraffic(
       String endpoint, Map<String, Integer> traffic, Mirror mirror, CallContext ctx) {
-    return guard(
-        ctx,
+    return GcpErrors.WIRE.call(
+        "updateTraffic",
         () -> {
           if (mirror != null) {
             throw ServingException.builder(ErrorCategory.UNSUPPORTED_CAPABILITY)
@@ -327,11 +326,10 @@ public final class GcpClient implements ProviderClient {
 
   @Override
   public CompletableFuture<Void> deleteEndpoint(String endpoint, CallContext ctx) {
-    return guard(
-        ctx,
+    return GcpErrors.WIRE.call(
+        "deleteEndpoint",
         () -> {
           String resource = endpointName(endpoint);
-          manifests.remove(endpoint);
           return getEndpoint(resource, ctx)
               .thenCompose(
                   current -> {
@@ -376,12 +374,14 @@ public final class GcpClient implements ProviderClient {
 
   @Override
   public CompletableFuture<EndpointDescription> describeEndpoint(String endpoint, CallContext ctx) {
-    return guard(ctx, () -> getEndpoint(endpointName(endpoint), ctx).thenApply(this::describe));
+    return GcpErrors.WIRE.call(
+        "describeEndpoint",
+        () -> getEndpoint(endpointName(endpoint), ctx).thenApply(this::describe));
   }
 
   @Override
   public CompletableFuture<List<EndpointDescription>> listEndpoints(CallContext ctx) {
-    return guard(ctx, () -> listPage("", new ArrayList<>(), ctx));
+    return GcpErrors.WIRE.call("listEndpoints", () -> listPage("", new ArrayList<>(), ctx));
   }
 
   private CompletableFuture<List<EndpointDescription>> listPage(
@@ -406,9 +406,9 @@ public final class GcpClient implements ProviderClient {
 
   @Override
   public CompletableFuture<InferenceResponse> predict(
-      String endpoint, InferenceRequest request, CallContext ctx) {
-    return guard(
-        ctx,
+      String endpoint, EndpointDescription known, InferenceRequest request, CallContext ctx) {
+    return GcpErrors.WIRE.call(
+        "predict",
         () -> {
           if (request.targetDeployment().isPresent()) {
             throw ServingException.builder(ErrorCategory.UNSUPPORTED_CAPABILITY)
@@ -421,23 +421,17 @@ public final class GcpClient implements ProviderClient {
                 .build();
           }
           String resource = endpointName(endpoint);
-          Manifest known = manifests.get(endpoint);
-          CompletableFuture<Manifest> manifest =
+          // Core hands over its cached description; only if core could not describe is it read.
+          CompletableFuture<EndpointDescription> described =
               known != null
                   ? CompletableFuture.completedFuture(known)
-                  : getEndpoint(resource, ctx)
-                      .thenApply(
-                          e -> {
-                            describe(e);
-                            return manifests.getOrDefault(
-                                endpoint, new Manifest(Manifest.OIP, Map.of()));
-                          });
-          return manifest.thenCompose(m -> send(resource, m, request, ctx));
+                  : getEndpoint(resource, ctx).thenApply(this::describe);
+          return described.thenCompose(d -> send(resource, d, request, ctx));
         });
   }
 
   private CompletableFuture<InferenceResponse> send(
-      String resource, Manifest manifest, InferenceRequest request, CallContext ctx) {
+      String resource, EndpointDescription endpoint, InferenceRequest request, CallContext ctx) {
     if (request.payload().isPresent()) {
       Payload p = request.payload().get();
       return rawPredict(resource, p.bytes(), p.contentType(), ctx)
@@ -453,8 +447,8 @@ public final class GcpClient implements ProviderClient {
                                   : body.getContentType()))
                       .build());
     }
-    if (manifest.protocol().equals(Manifest.PREDICT)) {
-      return predictInstances(resource, manifest, request, ctx);
+    if (Manifest.PREDICT.equals(endpoint.details().get("protocol"))) {
+      return predictInstances(resource, endpoint, request, ctx);
     }
     return rawPredict(resource, OipJson.writeRequest(request), "application/json", ctx)
         .thenApply(
@@ -493,7 +487,7 @@ public final class GcpClient implements ProviderClient {
   }
 
   private CompletableFuture<InferenceResponse> predictInstances(
-      String resource, Manifest manifest, InferenceRequest request, CallContext ctx) {
+      String resource, EndpointDescription endpoint, InferenceRequest request, CallContext ctx) {
     PredictRequest.Builder req = PredictRequest.newBuilder().setEndpoint(resource);
     List<Tensor> inputs = request.inputs();
     long rows = inputs.get(0).shape().rank() == 0 ? 1 : inputs.get(0).shape().dim(0);
@@ -516,9 +510,8 @@ public final class GcpClient implements ProviderClient {
       req.setParameters(toValue(JSON.valueToTree(request.parameters())));
     }
     TensorSpec out =
-        manifest.deployments().values().stream()
-            .map(Manifest.Entry::signature)
-            .filter(Objects::nonNull)
+        endpoint.deployments().stream()
+            .flatMap(d -> d.signature().stream())
             .flatMap(s -> s.outputs().stream())
             .findFirst()
             .orElse(null);
@@ -634,8 +627,8 @@ public final class GcpClient implements ProviderClient {
 
   @Override
   public CompletableFuture<BatchJobDescription> runBatchJob(BatchJobSpec spec, CallContext ctx) {
-    return guard(
-        ctx,
+    return GcpErrors.WIRE.call(
+        "runBatchJob",
         () -> {
           AcceleratorResolution hw = resolve(spec.accelerator(), "batch job " + spec.name());
           BatchPredictionJob.InputConfig input = batchInput(spec);
@@ -699,7 +692,7 @@ public final class GcpClient implements ProviderClient {
         (j, e) -> {
           // The caller cancelled (not a deadline): stop the remote job too.
           if (e != null
-              && GcpErrors.unwrap(e) instanceof CancellationException
+              && Wire.unwrap(e) instanceof CancellationException
               && !ctx.deadline().isExpired()) {
             vertex
                 .jobs
@@ -712,8 +705,8 @@ public final class GcpClient implements ProviderClient {
 
   @Override
   public CompletableFuture<BatchJobDescription> describeBatchJob(String name, CallContext ctx) {
-    return guard(
-        ctx,
+    return GcpErrors.WIRE.call(
+        "describeBatchJob",
         () ->
             unary(
                     vertex
@@ -1144,9 +1137,6 @@ public final class GcpClient implements ProviderClient {
   private EndpointDescription describe(com.google.cloud.aiplatform.v1.Endpoint e) {
     Manifest manifest = Manifest.parse(e.getDescription()).orElse(null);
     String name = e.getDisplayName().isEmpty() ? lastSegment(e.getName()) : e.getDisplayName();
-    if (manifest != null) {
-      manifests.put(name, manifest);
-    }
     Map<String, String> idToName = new HashMap<>();
     byDisplayName(e).forEach((n, m) -> idToName.put(m.getId(), n));
     EndpointStatus status =
@@ -1412,37 +1402,6 @@ public final class GcpClient implements ProviderClient {
           watch.cancel(false);
           if (!op.isDone()) {
             op.cancel(true);
-          }
-        });
-    return out;
-  }
-
-  /** Runs the hook, mapping every failure (sync or async) through the one error mapper. */
-  private <T> CompletableFuture<T> guard(CallContext ctx, Supplier<CompletableFuture<T>> body) {
-    CompletableFuture<T> inner;
-    try {
-      inner = body.get();
-    } catch (RuntimeException e) {
-      return CompletableFuture.failedFuture(GcpErrors.map(e, ctx.requestId()));
-    }
-    CompletableFuture<T> out = new CompletableFuture<>();
-    inner.whenComplete(
-        (v, e) -> {
-          if (e == null) {
-            out.complete(v);
-          } else {
-            RuntimeException mapped = GcpErrors.map(e, ctx.requestId());
-            if (mapped instanceof CancellationException) {
-              out.cancel(false);
-            } else {
-              out.completeExceptionally(mapped);
-            }
-          }
-        });
-    out.whenComplete(
-        (v, e) -> {
-          if (out.isCancelled()) {
-            inner.cancel(true);
           }
         });
     return out;

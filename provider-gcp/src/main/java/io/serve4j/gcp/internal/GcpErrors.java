@@ -10,18 +10,33 @@ import com.google.rpc.QuotaFailure;
 import io.serve4j.ErrorCategory;
 import io.serve4j.ServingException;
 import io.serve4j.gcp.GcpOptions;
+import io.serve4j.spi.Redactor;
+import io.serve4j.spi.StatusCategories;
+import io.serve4j.spi.Wire;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.concurrent.CancellationException;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.ExecutionException;
 
 /**
  * The provider's one error mapper: gax {@link ApiException} status codes (Vertex AI) and Cloud
  * Storage HTTP codes to serve4j categories, keeping the cause, the status and the request id.
  */
 public final class GcpErrors {
+  /** Core's guard with this provider's mapper. */
+  static final Wire WIRE = Wire.of(GcpOptions.PROVIDER_ID, GcpErrors::mapper);
+
   private GcpErrors() {}
+
+  /**
+   * The provider's {@link io.serve4j.spi.ErrorMapper}.
+   *
+   * @param what what serve4j was doing
+   * @param error the failure, unwrapped, not yet typed
+   * @return the typed error
+   */
+  public static ServingException mapper(String what, Throwable error) {
+    return (ServingException) map(error, null);
+  }
 
   /**
    * Maps a gRPC status code of the Vertex AI API to a category.
@@ -31,19 +46,16 @@ public final class GcpErrors {
    * @return the category
    */
   public static ErrorCategory category(StatusCode.Code code, String detailText) {
-    return switch (code) {
-      case INVALID_ARGUMENT, OUT_OF_RANGE -> ErrorCategory.INVALID_INPUT;
-      case NOT_FOUND -> ErrorCategory.NOT_FOUND;
-      case ALREADY_EXISTS, ABORTED, FAILED_PRECONDITION -> ErrorCategory.CONFLICT;
-      case PERMISSION_DENIED -> ErrorCategory.PERMISSION_DENIED;
-      case UNAUTHENTICATED -> ErrorCategory.UNAUTHENTICATED;
-      case RESOURCE_EXHAUSTED ->
-          isQuota(detailText) ? ErrorCategory.QUOTA_EXCEEDED : ErrorCategory.THROTTLED;
-      case UNAVAILABLE, CANCELLED -> ErrorCategory.UNAVAILABLE;
-      case DEADLINE_EXCEEDED -> ErrorCategory.TIMEOUT;
-      case UNIMPLEMENTED -> ErrorCategory.UNSUPPORTED_CAPABILITY;
-      case INTERNAL, UNKNOWN, DATA_LOSS, OK -> ErrorCategory.INTERNAL;
-    };
+    // Google's own meaning: RESOURCE_EXHAUSTED that names a quota (not a rate) is a quota.
+    if (code == StatusCode.Code.RESOURCE_EXHAUSTED && isQuota(detailText)) {
+      return ErrorCategory.QUOTA_EXCEEDED;
+    }
+    return StatusCategories.ofGrpc(grpcValue(code));
+  }
+
+  /** The gRPC code number of a gax code (gax's enum lists them in gRPC order). */
+  private static int grpcValue(StatusCode.Code code) {
+    return io.grpc.Status.Code.valueOf(code.name()).value();
   }
 
   /**
@@ -53,17 +65,7 @@ public final class GcpErrors {
    * @return the category
    */
   public static ErrorCategory category(int status) {
-    return switch (status) {
-      case 400, 411, 416 -> ErrorCategory.INVALID_INPUT;
-      case 401 -> ErrorCategory.UNAUTHENTICATED;
-      case 403 -> ErrorCategory.PERMISSION_DENIED;
-      case 404, 410 -> ErrorCategory.NOT_FOUND;
-      case 409, 412 -> ErrorCategory.CONFLICT;
-      case 408, 504 -> ErrorCategory.TIMEOUT;
-      case 429 -> ErrorCategory.THROTTLED;
-      case 500, 502, 503 -> ErrorCategory.UNAVAILABLE;
-      default -> ErrorCategory.INTERNAL;
-    };
+    return StatusCategories.ofHttp(status);
   }
 
   /**
@@ -91,7 +93,7 @@ public final class GcpErrors {
    * @return the typed exception (or the cancellation)
    */
   public static RuntimeException map(Throwable error, String requestId) {
-    Throwable t = unwrap(error);
+    Throwable t = Wire.unwrap(error);
     if (t instanceof ServingException se) {
       return se;
     }
@@ -109,14 +111,14 @@ public final class GcpErrors {
           .requestId(requestId)
           .statusCode(code)
           .cause(storage)
-          .message("Cloud Storage answered " + code + ": " + storage.getMessage())
+          .message("Cloud Storage answered " + code + ": " + Redactor.redact(storage.getMessage()))
           .build();
     }
     return ServingException.builder(ErrorCategory.INTERNAL)
         .providerId(GcpOptions.PROVIDER_ID)
         .requestId(requestId)
         .cause(t)
-        .message("unexpected failure: " + t)
+        .message("unexpected failure: " + Redactor.redact(String.valueOf(t)))
         .build();
   }
 
@@ -153,27 +155,12 @@ public final class GcpErrors {
             .requestId(serviceRequestId != null ? serviceRequestId : requestId)
             .cause(api)
             .retryAfter(retryAfter)
-            .message("Vertex AI answered " + code + ": " + api.getMessage());
+            .message("Vertex AI answered " + code + ": " + Redactor.redact(api.getMessage()));
     if (api.getStatusCode() instanceof GrpcStatusCode grpc) {
       b.statusCode(grpc.getTransportCode().value());
     } else {
       b.statusCode(code.getHttpStatusCode());
     }
     return b.build();
-  }
-
-  /**
-   * Strips CompletionException and ExecutionException wrappers.
-   *
-   * @param error a failure
-   * @return the innermost meaningful cause
-   */
-  public static Throwable unwrap(Throwable error) {
-    Throwable t = error;
-    while ((t instanceof CompletionException || t instanceof ExecutionException)
-        && t.getCause() != null) {
-      t = t.getCause();
-    }
-    return t;
   }
 }

@@ -26,9 +26,10 @@ import java.util.Set;
  * timeout of their own: the caller's deadline decides how long to wait.
  *
  * <p>The calls core retries (Predict, RawPredict, and the get / list calls behind describe and
- * list) are set to one attempt with no retryable codes, so gax never retries them and core's retry
- * policy is the only one; google-cloud-aiplatform ships them without retries today, and this keeps
- * it so if a later client adds a retry policy. Polling of long-running operations is gax's.
+ * list) and the DeleteEndpoint request are set to one attempt with no retryable codes, so gax never
+ * retries them and core's retry policy is the only one; google-cloud-aiplatform ships them without
+ * retries today, and this keeps it so if a later client adds a retry policy. Polling of
+ * long-running operations is gax's.
  */
 final class VertexClients implements AutoCloseable {
   /** gax gives up polling after this; long enough that the caller's deadline always comes first. */
@@ -64,6 +65,8 @@ final class VertexClients implements AutoCloseable {
       poll(es.mutateDeployedModelOperationSettings(), polling);
       oneAttempt(es.getEndpointSettings());
       oneAttempt(es.listEndpointsSettings());
+      // The delete request itself is one wire attempt too (the contract's rule for delete).
+      oneAttempt(es.deleteEndpointSettings());
       e = EndpointServiceClient.create(es.build());
       ModelServiceSettings.Builder ms = common(ModelServiceSettings.newBuilder(), options);
       poll(ms.uploadModelOperationSettings(), polling);

@@ -16,6 +16,7 @@ import io.grpc.Status;
 import io.serve4j.ErrorCategory;
 import io.serve4j.NotFoundException;
 import io.serve4j.ServingException;
+import io.serve4j.spi.StatusCategories;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CancellationException;
@@ -146,7 +147,12 @@ class GcpErrorsTest {
         Arguments.of(429, ErrorCategory.THROTTLED),
         Arguments.of(503, ErrorCategory.UNAVAILABLE),
         Arguments.of(504, ErrorCategory.TIMEOUT),
-        Arguments.of(418, ErrorCategory.INTERNAL));
+        Arguments.of(410, ErrorCategory.NOT_FOUND),
+        Arguments.of(424, ErrorCategory.MODEL_ERROR),
+        Arguments.of(501, ErrorCategory.UNSUPPORTED_CAPABILITY),
+        Arguments.of(502, ErrorCategory.UNAVAILABLE),
+        // An unknown 4xx is the caller's request, as on every provider (it was INTERNAL here).
+        Arguments.of(418, ErrorCategory.INVALID_INPUT));
   }
 
   @ParameterizedTest(name = "HTTP {0} -> {1}")
@@ -165,6 +171,20 @@ class GcpErrorsTest {
     ServingException e = (ServingException) GcpErrors.map(boom, "r");
     assertThat(e.category()).isEqualTo(ErrorCategory.INTERNAL);
     assertThat(e.getCause()).isSameAs(boom);
+  }
+
+  @Test
+  void everyStatusAndCode_meansWhatCoresTableSays_exceptQuotas() {
+    for (int status = 100; status < 600; status++) {
+      assertThat(GcpErrors.category(status)).isEqualTo(StatusCategories.ofHttp(status));
+    }
+    for (Status.Code code : Status.Code.values()) {
+      assertThat(GcpErrors.category(StatusCode.Code.valueOf(code.name()), "per minute"))
+          .as("%s", code)
+          .isEqualTo(StatusCategories.ofGrpc(code.value()));
+    }
+    assertThat(GcpErrors.category(StatusCode.Code.RESOURCE_EXHAUSTED, "quota of GPUs"))
+        .isEqualTo(ErrorCategory.QUOTA_EXCEEDED);
   }
 
   private static ApiException api(Status.Code code, String message, ErrorDetails details) {

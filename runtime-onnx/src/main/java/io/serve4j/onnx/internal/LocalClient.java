@@ -15,7 +15,8 @@ import io.serve4j.onnx.LocalOptions;
 import io.serve4j.onnx.LocalProvider;
 import io.serve4j.spi.CallContext;
 import io.serve4j.spi.Deadline;
-import io.serve4j.spi.ProviderClient;
+import io.serve4j.spi.EndpointLifecycle;
+import io.serve4j.spi.Inference;
 import io.serve4j.spi.ProviderContext;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -37,7 +38,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * enforced by ONNX Runtime's terminate flag; mirrored requests run on one background thread with a
  * bounded queue, dropped (and counted) when it is full.
  */
-public final class LocalClient implements ProviderClient {
+public final class LocalClient implements EndpointLifecycle, Inference, AutoCloseable {
   private final Counters counters;
   private final ModelLoader loader;
   private final Registry registry;
@@ -219,7 +220,7 @@ public final class LocalClient implements ProviderClient {
 
   @Override
   public CompletableFuture<InferenceResponse> predict(
-      String endpoint, InferenceRequest request, CallContext ctx) {
+      String endpoint, EndpointDescription known, InferenceRequest request, CallContext ctx) {
     try {
       return predictNow(endpoint, request, ctx);
     } catch (RuntimeException e) {

@@ -33,6 +33,10 @@ public final class MemoryBackend {
   final java.util.concurrent.ConcurrentLinkedQueue<io.serve4j.testkit.Fault> faults =
       new java.util.concurrent.ConcurrentLinkedQueue<>();
 
+  final Map<io.serve4j.testkit.Fault.Call, AtomicLong> requests = new ConcurrentHashMap<>();
+  final Map<io.serve4j.testkit.Fault.Call, java.util.Queue<io.serve4j.testkit.Fault>> callFaults =
+      new ConcurrentHashMap<>();
+
   /** Creates an empty backend. */
   public MemoryBackend() {}
 
@@ -81,5 +85,46 @@ public final class MemoryBackend {
    */
   public java.util.Set<String> endpointNames() {
     return java.util.Set.copyOf(endpoints.keySet());
+  }
+
+  /**
+   * Returns how many calls of a kind reached the backend (its "wire" requests): predictions,
+   * describes, lists and deletes, failed ones included.
+   *
+   * @param call which call
+   * @return the count
+   */
+  public long requests(io.serve4j.testkit.Fault.Call call) {
+    if (call == io.serve4j.testkit.Fault.Call.PREDICT) {
+      return predictions.get();
+    }
+    AtomicLong n = requests.get(call);
+    return n == null ? 0 : n.get();
+  }
+
+  /**
+   * Makes the next calls of a kind fail with these faults, in order, replacing any still queued
+   * (UNAVAILABLE, SERVER_ERROR, THROTTLE, SLOW); none clears. Predictions share the queue of {@link
+   * #injectFaults(io.serve4j.testkit.Fault...)}.
+   *
+   * @param call which call
+   * @param next the faults
+   */
+  public void injectFaults(io.serve4j.testkit.Fault.Call call, io.serve4j.testkit.Fault... next) {
+    if (call == io.serve4j.testkit.Fault.Call.PREDICT) {
+      injectFaults(next);
+      return;
+    }
+    java.util.Queue<io.serve4j.testkit.Fault> q =
+        callFaults.computeIfAbsent(call, c -> new java.util.concurrent.ConcurrentLinkedQueue<>());
+    q.clear();
+    q.addAll(java.util.List.of(next));
+  }
+
+  /** Counts one call and returns the fault it must meet, or null. */
+  io.serve4j.testkit.Fault arrive(io.serve4j.testkit.Fault.Call call) {
+    requests.computeIfAbsent(call, c -> new AtomicLong()).incrementAndGet();
+    java.util.Queue<io.serve4j.testkit.Fault> q = callFaults.get(call);
+    return q == null ? null : q.poll();
   }
 }

@@ -11,9 +11,12 @@ import io.serve4j.InferenceResponse;
 import io.serve4j.Mirror;
 import io.serve4j.ServingException;
 import io.serve4j.spi.CallContext;
+import io.serve4j.spi.EndpointLifecycle;
+import io.serve4j.spi.Inference;
 import io.serve4j.spi.Polling;
-import io.serve4j.spi.ProviderClient;
 import io.serve4j.spi.ProviderContext;
+import io.serve4j.spi.QueuedInference;
+import io.serve4j.spi.StatusCategories;
 import io.serve4j.testkit.Fault;
 import java.net.URI;
 import java.time.Duration;
@@ -24,7 +27,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
 /** The in-memory provider's hooks. */
-final class MemoryClient implements ProviderClient {
+final class MemoryClient implements EndpointLifecycle, Inference, QueuedInference, AutoCloseable {
   /** How long a submitted inference waits in the in-memory queue before it runs. */
   private static final long ASYNC_QUEUE_DELAY_MILLIS = 5;
 
@@ -77,32 +80,111 @@ final class MemoryClient implements ProviderClient {
 
   @Override
   public CompletableFuture<Void> deleteEndpoint(String endpoint, CallContext ctx) {
-    if (backend.endpoints.remove(endpoint) == null) {
-      return notFound(endpoint);
-    }
-    return CompletableFuture.completedFuture(null);
+    return withFault(
+        Fault.Call.DELETE,
+        ctx,
+        () -> {
+          if (backend.endpoints.remove(endpoint) == null) {
+            return notFound(endpoint);
+          }
+          return CompletableFuture.completedFuture(null);
+        });
   }
 
   @Override
   public CompletableFuture<EndpointDescription> describeEndpoint(String endpoint, CallContext ctx) {
-    MemoryBackend.State s = backend.endpoints.get(endpoint);
-    return s == null
-        ? notFound(endpoint)
-        : CompletableFuture.completedFuture(describe(endpoint, s));
+    return withFault(
+        Fault.Call.DESCRIBE,
+        ctx,
+        () -> {
+          MemoryBackend.State s = backend.endpoints.get(endpoint);
+          return s == null
+              ? notFound(endpoint)
+              : CompletableFuture.completedFuture(describe(endpoint, s));
+        });
   }
 
   @Override
   public CompletableFuture<List<EndpointDescription>> listEndpoints(CallContext ctx) {
-    return CompletableFuture.completedFuture(
-        backend.endpoints.entrySet().stream()
-            .sorted(Map.Entry.comparingByKey())
-            .map(e -> describe(e.getKey(), e.getValue()))
-            .toList());
+    return withFault(
+        Fault.Call.LIST,
+        ctx,
+        () ->
+            CompletableFuture.completedFuture(
+                backend.endpoints.entrySet().stream()
+                    .sorted(Map.Entry.comparingByKey())
+                    .map(e -> describe(e.getKey(), e.getValue()))
+                    .toList()));
+  }
+
+  /**
+   * Counts a backend call and applies the fault injected for it: a typed failure, or a slow answer
+   * that still ends at the call's deadline (the deadline reaches this "wire" too).
+   */
+  private <T> CompletableFuture<T> withFault(
+      Fault.Call call, CallContext ctx, java.util.function.Supplier<CompletableFuture<T>> normal) {
+    Fault fault = backend.arrive(call);
+    if (fault == null) {
+      return normal.get();
+    }
+    if (fault.kind() == Fault.Kind.SLOW) {
+      return slow(fault.duration(), ctx, normal);
+    }
+    return CompletableFuture.failedFuture(injected(fault));
+  }
+
+  /** Answers after {@code delay}, or fails as a TIMEOUT at the call's deadline if that is first. */
+  private <T> CompletableFuture<T> slow(
+      Duration delay, CallContext ctx, java.util.function.Supplier<CompletableFuture<T>> answer) {
+    CompletableFuture<T> slow = new CompletableFuture<>();
+    Duration left = ctx.deadline().remaining();
+    boolean deadlineFirst = ctx.deadline().isFinite() && left.compareTo(delay) < 0;
+    context
+        .scheduler()
+        .schedule(
+            () -> {
+              if (deadlineFirst) {
+                slow.completeExceptionally(ctx.deadline().timeoutError("a slow memory call"));
+                return;
+              }
+              answer
+                  .get()
+                  .whenComplete(
+                      (v, e) -> {
+                        if (e != null) {
+                          slow.completeExceptionally(e);
+                        } else {
+                          slow.complete(v);
+                        }
+                      });
+            },
+            (deadlineFirst ? left : delay).toNanos(),
+            TimeUnit.NANOSECONDS);
+    return slow;
+  }
+
+  private static ServingException injected(Fault fault) {
+    int status =
+        switch (fault.kind()) {
+          case THROTTLE -> 429;
+          case UNAVAILABLE -> 503;
+          default -> 500;
+        };
+    ServingException.Builder b =
+        ServingException.builder(StatusCategories.ofHttp(status))
+            .fromService()
+            .providerId(MemoryProvider.ID)
+            .statusCode(status)
+            .message("injected " + fault.kind());
+    if (fault.kind() == Fault.Kind.THROTTLE) {
+      b.retryAfter(fault.duration());
+    }
+    return b.build();
   }
 
   @Override
   public CompletableFuture<InferenceResponse> predict(
-      String endpoint, InferenceRequest request, CallContext ctx) {
+      String endpoint, EndpointDescription known, InferenceRequest request, CallContext ctx) {
     MemoryBackend.State state = backend.endpoints.get(endpoint);
     if (state != null && state.spec.asyncInference().isPresent()) {
       return failed(
@@ -114,45 +196,22 @@ final class MemoryClient implements ProviderClient {
       backend.predictions.incrementAndGet();
       switch (fault.kind()) {
         case THROTTLE:
-          return CompletableFuture.failedFuture(
-              ServingException.builder(ErrorCategory.THROTTLED)
-                  .fromService()
-                  .providerId(MemoryProvider.ID)
-                  .statusCode(429)
-                  .retryAfter(fault.duration())
-                  .message("injected throttling")
-                  .build());
         case UNAVAILABLE:
-          return CompletableFuture.failedFuture(
-              ServingException.builder(ErrorCategory.UNAVAILABLE)
-                  .fromService()
-                  .providerId(MemoryProvider.ID)
-                  .statusCode(503)
-                  .message("injected unavailability")
-                  .build());
         case SERVER_ERROR:
-          return CompletableFuture.failedFuture(
-              ServingException.builder(ErrorCategory.INTERNAL)
-                  .fromService()
-                  .providerId(MemoryProvider.ID)
-                  .statusCode(500)
-                  .message("injected server error")
-                  .build());
+          // the same status means the same category as on every provider (500: UNAVAILABLE)
+          return CompletableFuture.failedFuture(injected(fault));
         case SLOW:
-          CompletableFuture<InferenceResponse> slow = new CompletableFuture<>();
-          context
-              .scheduler()
-              .schedule(
-                  () -> {
-                    try {
-                      slow.complete(predictNow(endpoint, request, ctx, false));
-                    } catch (RuntimeException e) {
-                      slow.completeExceptionally(e);
-                    }
-                  },
-                  fault.duration().toNanos(),
-                  TimeUnit.NANOSECONDS);
-          return slow;
+          return slow(
+              fault.duration(),
+              ctx,
+              () -> {
+                try {
+                  return CompletableFuture.completedFuture(
+                      predictNow(endpoint, request, ctx, false));
+                } catch (RuntimeException e) {
+                  return CompletableFuture.failedFuture(e);
+                }
+              });
         default:
           break;
       }

@@ -1,12 +1,14 @@
 package io.serve4j.testkit.memory;
 
 import io.serve4j.EndpointSpec;
+import io.serve4j.ProviderOptions;
 import io.serve4j.Serve4j;
 import io.serve4j.ServingClient;
 import io.serve4j.testkit.ContractModels;
 import io.serve4j.testkit.Fault;
 import io.serve4j.testkit.FaultFixture;
 import java.util.EnumSet;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -53,5 +55,25 @@ public class MemoryFaultFixture implements FaultFixture {
   public Set<Fault.Kind> supportedFaults() {
     return EnumSet.of(
         Fault.Kind.THROTTLE, Fault.Kind.UNAVAILABLE, Fault.Kind.SERVER_ERROR, Fault.Kind.SLOW);
+  }
+
+  @Override
+  public Set<Fault.Call> faultableCalls() {
+    return EnumSet.allOf(Fault.Call.class);
+  }
+
+  @Override
+  public void inject(Fault.Call call, Fault... faults) {
+    backend.injectFaults(call, faults);
+  }
+
+  @Override
+  public long wireRequests(Fault.Call call) {
+    return backend.requests(call);
+  }
+
+  @Override
+  public Optional<ProviderOptions> providerOptions() {
+    return Optional.of(options);
   }
 }

@@ -2,8 +2,8 @@ package io.serve4j.testkit.memory;
 
 import io.serve4j.Capability;
 import io.serve4j.ProviderOptions;
-import io.serve4j.spi.ProviderClient;
 import io.serve4j.spi.ProviderContext;
+import io.serve4j.spi.ProviderSession;
 import io.serve4j.spi.ServingProvider;
 import java.util.EnumSet;
 import java.util.Set;
@@ -58,8 +58,10 @@ public final class MemoryProvider implements ServingProvider {
   }
 
   @Override
-  public ProviderClient open(ProviderOptions options, ProviderContext context) {
+  public ProviderSession open(ProviderOptions options, ProviderContext context) {
     MemoryOptions o = (MemoryOptions) options;
-    return new MemoryClient(o, o.backend() != null ? o.backend() : new MemoryBackend(), context);
+    MemoryClient c =
+        new MemoryClient(o, o.backend() != null ? o.backend() : new MemoryBackend(), context);
+    return ProviderSession.of(c, c, null, c, c::close);
   }
 }
