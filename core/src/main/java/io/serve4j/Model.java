@@ -24,8 +24,8 @@ import java.util.regex.Pattern;
  * <p>The artifact is a URI: {@code file:}, {@code classpath:}, {@code https:}, {@code s3://},
  * {@code gs://}, {@code azureml://} and so on; each provider says which it reads. A {@code file:}
  * URI must name a local absolute path ({@code file:///models/m.onnx}, or {@code
- * file://localhost/...}); {@code file://host/...} is refused with an {@link InvalidInputException}. Environment
- * values are never printed by {@link #toString()}, only their keys.
+ * file://localhost/...}); {@code file://host/...} is refused with an {@link InvalidInputException}.
+ * Environment values are never printed by {@link #toString()}, only their keys.
  */
 public final class Model {
   private static final Pattern SHA256 = Pattern.compile("[0-9a-f]{64}");

@@ -203,10 +203,10 @@ public final class LocalOptions implements ProviderOptions {
   /**
    * Returns whether the CPU memory arena is on; default true (ONNX Runtime's default). The arena
    * keeps the memory of the largest intermediate tensors it has served and reuses it; it does not
-   * give it back to the system. With inputs of many shapes (batching, variable sequence lengths)
-   * it grows to the largest working set seen and stays there: see BENCHMARKS.md, "Soak". Off,
-   * each run allocates and frees from the system allocator (resident memory follows the load, at
-   * some cost per run).
+   * give it back to the system. With inputs of many shapes (batching, variable sequence lengths) it
+   * grows to the largest working set seen and stays there: see BENCHMARKS.md, "Soak". Off, each run
+   * allocates and frees from the system allocator (resident memory follows the load, at some cost
+   * per run).
    *
    * @return true if the arena is used
    */
@@ -367,8 +367,8 @@ public final class LocalOptions implements ProviderOptions {
 
     /**
      * Sets the least severe native ONNX Runtime log line each session prints to standard error;
-     * default {@link LogLevel#FATAL}. {@link LogLevel#WARNING} shows what ONNX Runtime says about
-     * a model while loading it, {@link LogLevel#ERROR} adds one line per failed run.
+     * default {@link LogLevel#FATAL}. {@link LogLevel#WARNING} shows what ONNX Runtime says about a
+     * model while loading it, {@link LogLevel#ERROR} adds one line per failed run.
      *
      * @param level the level
      * @return this builder

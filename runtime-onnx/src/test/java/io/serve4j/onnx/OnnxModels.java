@@ -76,8 +76,8 @@ final class OnnxModels {
   }
 
   /**
-   * An Add of two FLOAT inputs {@code a} and {@code b} of independent dynamic dimensions: a
-   * request whose lengths differ (and are not 1) passes serve4j's checks and fails in ONNX Runtime.
+   * An Add of two FLOAT inputs {@code a} and {@code b} of independent dynamic dimensions: a request
+   * whose lengths differ (and are not 1) passes serve4j's checks and fails in ONNX Runtime.
    *
    * @return the model bytes
    */

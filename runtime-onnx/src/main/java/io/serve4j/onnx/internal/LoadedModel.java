@@ -169,7 +169,8 @@ final class LoadedModel implements AutoCloseable {
     if (outs.isEmpty()) {
       throw unsupported(
           artifact,
-          "none of its outputs is a tensor of a type serve4j can return: " + String.join(", ", skipped));
+          "none of its outputs is a tensor of a type serve4j can return: "
+              + String.join(", ", skipped));
     }
     this.inputs = ins.toArray(new Input[0]);
     this.outputs = outs.toArray(new Output[0]);

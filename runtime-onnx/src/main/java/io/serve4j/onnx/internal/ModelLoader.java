@@ -68,8 +68,8 @@ final class ModelLoader {
     static final long MAX_IN_MEMORY = Integer.MAX_VALUE - 8;
 
     /**
-     * A file source, refused unless it is a regular file (after following links): a named pipe,
-     * a device or a directory would block or fail inside ONNX Runtime.
+     * A file source, refused unless it is a regular file (after following links): a named pipe, a
+     * device or a directory would block or fail inside ONNX Runtime.
      */
     static Source file(String display, Path file) {
       BasicFileAttributes a;
@@ -84,7 +84,9 @@ final class ModelLoader {
             "model "
                 + display
                 + " is "
-                + (a.isDirectory() ? "a directory" : "not a regular file (a pipe, socket or device)")
+                + (a.isDirectory()
+                    ? "a directory"
+                    : "not a regular file (a pipe, socket or device)")
                 + "; the local provider loads a regular .onnx file");
       }
       return new Source(display, file, null);
