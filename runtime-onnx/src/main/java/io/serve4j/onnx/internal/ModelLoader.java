@@ -382,7 +382,9 @@ final class ModelLoader {
     if (m.getVersion() != 0 && m.getVersion() != Long.MAX_VALUE) {
       details.put("modelVersion", Long.toString(m.getVersion()));
     }
-    m.getCustomMetadata().forEach((k, v) -> details.put("metadata." + k, v));
+    // Sorted: ONNX Runtime and OnnxHeader hand these over in no particular order.
+    new java.util.TreeMap<>(m.getCustomMetadata())
+        .forEach((k, v) -> details.put("metadata." + k, v));
     try {
       OnnxHeader h =
           source.bytes == null ? OnnxHeader.read(source.file) : OnnxHeader.read(source.bytes);
@@ -390,7 +392,8 @@ final class ModelLoader {
       if (h.irVersion() > 0) {
         details.put("irVersion", Long.toString(h.irVersion()));
       }
-      h.opsets().forEach((domain, v) -> details.put("opset." + domain, Long.toString(v)));
+      new java.util.TreeMap<>(h.opsets())
+          .forEach((domain, v) -> details.put("opset." + domain, Long.toString(v)));
     } catch (IOException e) {
       details.put("opset", "unreadable: " + e.getMessage());
     }
