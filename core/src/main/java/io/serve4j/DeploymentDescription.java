@@ -1,5 +1,6 @@
 package io.serve4j;
 
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
@@ -29,7 +30,7 @@ public final class DeploymentDescription {
     this.instances = b.instances;
     this.instanceType = b.instanceType;
     this.signature = b.signature;
-    this.details = Map.copyOf(b.details);
+    this.details = Collections.unmodifiableMap(new LinkedHashMap<>(b.details));
   }
 
   /**
@@ -124,7 +125,8 @@ public final class DeploymentDescription {
   }
 
   /**
-   * Returns provider facts as display strings.
+   * Returns provider facts as display strings, in the order the provider gave them (stable from one
+   * call to the next, so that printed descriptions can be compared).
    *
    * @return an immutable map
    */
@@ -245,6 +247,7 @@ public final class DeploymentDescription {
      * @return this builder
      */
     public Builder detail(String key, String value) {
+      Objects.requireNonNull(key, "key");
       if (value != null) {
         details.put(key, value);
       }

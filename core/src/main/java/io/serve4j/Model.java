@@ -22,8 +22,10 @@ import java.util.regex.Pattern;
  * }</pre>
  *
  * <p>The artifact is a URI: {@code file:}, {@code classpath:}, {@code https:}, {@code s3://},
- * {@code gs://}, {@code azureml://} and so on; each provider says which it reads. Environment
- * values are never printed by {@link #toString()}, only their keys.
+ * {@code gs://}, {@code azureml://} and so on; each provider says which it reads. A {@code file:}
+ * URI must name a local absolute path ({@code file:///models/m.onnx}, or {@code
+ * file://localhost/...}); {@code file://host/...} is refused with an {@link InvalidInputException}.
+ * Environment values are never printed by {@link #toString()}, only their keys.
  */
 public final class Model {
   private static final Pattern SHA256 = Pattern.compile("[0-9a-f]{64}");
@@ -59,6 +61,9 @@ public final class Model {
           .message("model '" + name + "' needs an artifact URI or a container image")
           .build();
     }
+    if (artifact != null && "file".equalsIgnoreCase(artifact.getScheme())) {
+      checkFileUri(name, artifact);
+    }
     if (format == ModelFormat.CUSTOM_CONTAINER && image == null) {
       throw ServingException.builder(ErrorCategory.INVALID_INPUT)
           .message("model '" + name + "' is a CUSTOM_CONTAINER and needs an image")
@@ -73,6 +78,35 @@ public final class Model {
           .build();
     }
     this.sha256 = b.sha256 == null ? null : b.sha256.toLowerCase(Locale.ROOT);
+  }
+
+  /**
+   * A {@code file:} URI names a path on this machine: {@code file:///abs/path} or {@code
+   * file://localhost/abs/path}. {@code file://host/...} (another host, or a relative path whose
+   * first segment became the host) and opaque {@code file:relative} are refused here, typed.
+   */
+  private static void checkFileUri(String name, URI artifact) {
+    String host = artifact.getRawAuthority();
+    String problem = null;
+    if (artifact.isOpaque() || artifact.getPath() == null || artifact.getPath().isEmpty()) {
+      problem = "it has no absolute path";
+    } else if (host != null && !host.isEmpty() && !host.equalsIgnoreCase("localhost")) {
+      problem = "it names host '" + host + "'";
+    } else if (artifact.getRawQuery() != null || artifact.getRawFragment() != null) {
+      problem = "it has a query or fragment";
+    }
+    if (problem != null) {
+      throw ServingException.builder(ErrorCategory.INVALID_INPUT)
+          .message(
+              "model '"
+                  + name
+                  + "' has artifact "
+                  + artifact
+                  + ", which is not a local file URI: "
+                  + problem
+                  + "; use file:///absolute/path.onnx (three slashes) or Model.onnx(name, path)")
+          .build();
+    }
   }
 
   /**

@@ -7,6 +7,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -83,6 +84,16 @@ class ExamplesTest {
     assertThat(run("describe", model.toString())).isZero();
     String text = out();
     assertThat(text).contains("outputs [y:FP32[1, 3]]").contains("opset.ai.onnx:");
+    // Details in the provider's order, the same on every run; no cloud sizing nobody asked for.
+    List<String> keys =
+        text.lines()
+            .filter(l -> l.matches("[A-Za-z][A-Za-z.]*: .*"))
+            .map(l -> l.substring(0, l.indexOf(':')))
+            .toList();
+    assertThat(keys)
+        .startsWith("executionProvider", "executionProviderDiagnostic")
+        .endsWith("onnxruntimeVersion");
+    assertThat(text).doesNotContain("vCPU");
     String template =
         text.substring(text.indexOf("Request template")).lines().skip(1).findFirst().orElseThrow();
     Path request = Files.writeString(dir.resolve("template.json"), template);

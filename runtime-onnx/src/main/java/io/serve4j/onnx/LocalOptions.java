@@ -55,8 +55,27 @@ public final class LocalOptions implements ProviderOptions {
     FAIL
   }
 
+  /**
+   * The least severe of ONNX Runtime's own (native) log lines that are printed, to standard error.
+   * They do not go through the application's logging; every failure they would report is also in
+   * the {@link ServingException} serve4j throws, with ONNX Runtime's message.
+   */
+  public enum LogLevel {
+    /** Everything, including per-node details. */
+    VERBOSE,
+    /** Informational lines and above. */
+    INFO,
+    /** Warnings (for example unused initializers, fallback of nodes to the CPU) and above. */
+    WARNING,
+    /** Errors, among them one line per failed run, and above. */
+    ERROR,
+    /** Only fatal errors: the default. */
+    FATAL
+  }
+
   private final int intraOpThreads;
   private final int interOpThreads;
+  private final LogLevel logLevel;
   private final OptimizationLevel optimizationLevel;
   private final ExecutionMode executionMode;
   private final boolean memoryArena;
@@ -72,6 +91,7 @@ public final class LocalOptions implements ProviderOptions {
   private LocalOptions(Builder b) {
     this.intraOpThreads = b.intraOpThreads;
     this.interOpThreads = b.interOpThreads;
+    this.logLevel = b.logLevel;
     this.optimizationLevel = b.optimizationLevel;
     this.executionMode = b.executionMode;
     this.memoryArena = b.memoryArena;
@@ -112,6 +132,7 @@ public final class LocalOptions implements ProviderOptions {
     Builder b = new Builder();
     b.intraOpThreads = intraOpThreads;
     b.interOpThreads = interOpThreads;
+    b.logLevel = logLevel;
     b.optimizationLevel = optimizationLevel;
     b.executionMode = executionMode;
     b.memoryArena = memoryArena;
@@ -151,6 +172,17 @@ public final class LocalOptions implements ProviderOptions {
   }
 
   /**
+   * Returns the least severe native ONNX Runtime log line each session prints; default {@link
+   * LogLevel#FATAL}, so that a failed run is reported once, by its exception, not also by a line on
+   * standard error.
+   *
+   * @return the level
+   */
+  public LogLevel logLevel() {
+    return logLevel;
+  }
+
+  /**
    * Returns the graph optimisation level; default {@link OptimizationLevel#ALL}.
    *
    * @return the level
@@ -169,7 +201,12 @@ public final class LocalOptions implements ProviderOptions {
   }
 
   /**
-   * Returns whether the CPU memory arena is on; default true (ONNX Runtime's default).
+   * Returns whether the CPU memory arena is on; default true (ONNX Runtime's default). The arena
+   * keeps the memory of the largest intermediate tensors it has served and reuses it; it does not
+   * give it back to the system. With inputs of many shapes (batching, variable sequence lengths) it
+   * grows to the largest working set seen and stays there: see BENCHMARKS.md, "Soak". Off, each run
+   * allocates and frees from the system allocator (resident memory follows the load, at some cost
+   * per run).
    *
    * @return true if the arena is used
    */
@@ -178,7 +215,8 @@ public final class LocalOptions implements ProviderOptions {
   }
 
   /**
-   * Returns whether memory-pattern planning is on; default true (ONNX Runtime's default).
+   * Returns whether memory-pattern planning is on; default true (ONNX Runtime's default). ONNX
+   * Runtime plans and caches one memory layout per set of input shapes it has seen.
    *
    * @return true if memory patterns are used
    */
@@ -263,6 +301,8 @@ public final class LocalOptions implements ProviderOptions {
         + intraOpThreads
         + ", interOpThreads="
         + interOpThreads
+        + ", logLevel="
+        + logLevel
         + ", optimizationLevel="
         + optimizationLevel
         + ", executionMode="
@@ -288,6 +328,7 @@ public final class LocalOptions implements ProviderOptions {
   public static final class Builder {
     private int intraOpThreads;
     private int interOpThreads;
+    private LogLevel logLevel = LogLevel.FATAL;
     private OptimizationLevel optimizationLevel = OptimizationLevel.ALL;
     private ExecutionMode executionMode = ExecutionMode.SEQUENTIAL;
     private boolean memoryArena = true;
@@ -321,6 +362,19 @@ public final class LocalOptions implements ProviderOptions {
      */
     public Builder interOpThreads(int threads) {
       this.interOpThreads = nonNegative(threads, "interOpThreads");
+      return this;
+    }
+
+    /**
+     * Sets the least severe native ONNX Runtime log line each session prints to standard error;
+     * default {@link LogLevel#FATAL}. {@link LogLevel#WARNING} shows what ONNX Runtime says about a
+     * model while loading it, {@link LogLevel#ERROR} adds one line per failed run.
+     *
+     * @param level the level
+     * @return this builder
+     */
+    public Builder logLevel(LogLevel level) {
+      this.logLevel = Objects.requireNonNull(level, "level");
       return this;
     }
 

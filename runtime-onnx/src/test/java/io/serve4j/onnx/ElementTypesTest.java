@@ -8,11 +8,11 @@ import io.serve4j.Endpoint;
 import io.serve4j.EndpointSpec;
 import io.serve4j.InferenceRequest;
 import io.serve4j.Model;
-import io.serve4j.ModelLoadException;
 import io.serve4j.Serve4j;
 import io.serve4j.ServingClient;
 import io.serve4j.Tensor;
 import io.serve4j.TensorSpec;
+import io.serve4j.UnsupportedCapabilityException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -94,15 +94,15 @@ class ElementTypesTest {
 
   @ParameterizedTest
   @CsvSource({"UINT32, 12", "UINT16, 4", "UINT64, 13"})
-  void deploy_whenAnInputIsUnsignedWide_throwsModelLoadNamingTheType(String type, int code)
-      throws Exception {
+  void deploy_whenAnInputIsUnsignedWide_throwsUnsupportedCapabilityNamingTheType(
+      String type, int code) throws Exception {
     Path file = Files.write(dir.resolve(type + ".onnx"), OnnxModels.identity(code, "3", "3"));
     assertThatThrownBy(
             () ->
                 client
                     .deploy(EndpointSpec.of(type.toLowerCase(Locale.ROOT), Model.onnx("u", file)))
                     .await())
-        .isInstanceOf(ModelLoadException.class)
+        .isInstanceOf(UnsupportedCapabilityException.class)
         .hasMessageContaining(type)
         .hasMessageContaining(file.toString());
   }

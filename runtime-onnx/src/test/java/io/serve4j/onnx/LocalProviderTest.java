@@ -130,12 +130,12 @@ class LocalProviderTest {
   }
 
   @Test
-  void deploy_whenFileMissing_throwsModelLoadWithThePathAndOnnxRuntimesMessage() {
+  void deploy_whenFileMissing_throwsModelLoadWithThePathAndTheReason() {
     Path missing = dir.resolve("nope.onnx");
     assertThatThrownBy(() -> deploy("missing", Model.onnx("nope", missing)))
         .isInstanceOf(ModelLoadException.class)
         .hasMessageContaining(missing.toString())
-        .hasMessageContaining("ORT_NO_SUCHFILE");
+        .hasMessageContaining("NoSuchFileException");
   }
 
   @Test

@@ -32,6 +32,73 @@ final class OnnxModels {
     return concat(varint(1, 7), string(2, "serve4j-test"), message(7, graph), message(8, opset));
   }
 
+  /**
+   * A Cast from a FLOAT input {@code in} of dimension {@code n} to output {@code out} of another
+   * element type (16 is BFLOAT16).
+   *
+   * @param toType the output's ONNX element type code
+   * @return the model bytes
+   */
+  static byte[] castTo(int toType) {
+    byte[] to = concat(string(1, "to"), varint(3, toType), varint(20, 2));
+    byte[] node =
+        concat(
+            string(1, "in"),
+            string(2, "out"),
+            string(3, "cast"),
+            string(4, "Cast"),
+            message(5, to));
+    return model(
+        concat(
+            message(1, node),
+            string(2, "g"),
+            message(11, valueInfo("in", 1, "n")),
+            message(12, valueInfo("out", toType, "n"))));
+  }
+
+  /**
+   * A model without inputs: an Identity from a FLOAT initializer {@code w} of two elements to
+   * output {@code out}.
+   *
+   * @return the model bytes
+   */
+  static byte[] noInputs() {
+    byte[] raw = new byte[8]; // two float zeros
+    byte[] w = concat(varint(1, 2), varint(2, 1), string(8, "w"), message(9, raw));
+    byte[] node =
+        concat(string(1, "w"), string(2, "out"), string(3, "identity"), string(4, "Identity"));
+    return model(
+        concat(
+            message(1, node),
+            string(2, "g"),
+            message(5, w),
+            message(12, valueInfo("out", 1, "2"))));
+  }
+
+  /**
+   * An Add of two FLOAT inputs {@code a} and {@code b} of independent dynamic dimensions: a request
+   * whose lengths differ (and are not 1) passes serve4j's checks and fails in ONNX Runtime.
+   *
+   * @return the model bytes
+   */
+  static byte[] add() {
+    byte[] node =
+        concat(
+            string(1, "a"), string(1, "b"), string(2, "sum"), string(3, "add"), string(4, "Add"));
+    return model(
+        concat(
+            message(1, node),
+            string(2, "g"),
+            message(11, valueInfo("a", 1, "n")),
+            message(11, valueInfo("b", 1, "m")),
+            message(12, valueInfo("sum", 1, "k"))));
+  }
+
+  private static byte[] model(byte[] graph) {
+    byte[] opset = concat(string(1, ""), varint(2, 13));
+    return concat(varint(1, 7), string(2, "serve4j-test"), message(7, graph), message(8, opset));
+  }
+
   private static byte[] valueInfo(String name, int elemType, String dim) {
     byte[] dimension =
         dim.chars().allMatch(Character::isDigit) ? varint(1, Long.parseLong(dim)) : string(2, dim);

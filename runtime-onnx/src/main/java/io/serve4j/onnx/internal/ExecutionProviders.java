@@ -117,12 +117,28 @@ final class ExecutionProviders {
     others.addAll(available);
     others.removeAll(EnumSet.of(OrtProvider.CPU, OrtProvider.CUDA, OrtProvider.TENSOR_RT));
     String also = others.isEmpty() ? "" : "; also listed but not used by serve4j: " + others;
+    if (accelerator.kind() == DeviceKind.CPU) {
+      // vCPU and memory sizes choose cloud instances; locally they mean nothing, and the default
+      // sizing is not something the user asked for: it is mentioned only when set.
+      return new Choice(
+          "CPU",
+          "CPU chosen: the deployment asks for no GPU"
+              + (accelerator.equals(Accelerator.defaultCpu())
+                  ? ""
+                  : "; its "
+                      + accelerator
+                      + " sizing applies to cloud instances, the local runtime uses this machine")
+              + " (ONNX Runtime lists "
+              + available
+              + ")"
+              + also);
+    }
     if (accelerator.kind() != DeviceKind.GPU) {
       return new Choice(
           "CPU",
           "CPU chosen: the deployment asks for "
               + accelerator
-              + " (ONNX Runtime lists "
+              + ", which ONNX Runtime does not run here (it lists "
               + available
               + ")"
               + also);

@@ -114,7 +114,8 @@ final class LoadedModel implements AutoCloseable {
    * @param session the session; owned from now on
    * @param label what to call it in messages, e.g. "deployment 'blue' of endpoint 'fraud'"
    * @param artifact the artifact, for load errors
-   * @throws ServingException MODEL_LOAD if an input cannot be fed from serve4j tensors
+   * @throws ServingException UNSUPPORTED_CAPABILITY if an input cannot be fed from serve4j tensors,
+   *     the model has no inputs, or none of its outputs can be returned
    */
   LoadedModel(OrtEnvironment env, OrtSession session, String label, String artifact)
       throws OrtException {
@@ -160,6 +161,16 @@ final class LoadedModel implements AutoCloseable {
       TensorInfo ti = (TensorInfo) n.getInfo();
       outs.add(new Output(n.getName(), t, ti.getShape(), ti.getDimensionNames(), inputDims));
       outSpecs.add(new TensorSpec(n.getName(), t, Shape.of(ti.getShape())));
+    }
+    if (ins.isEmpty()) {
+      throw unsupported(
+          artifact, "it has no inputs, and every request carries at least one input tensor");
+    }
+    if (outs.isEmpty()) {
+      throw unsupported(
+          artifact,
+          "none of its outputs is a tensor of a type serve4j can return: "
+              + String.join(", ", skipped));
     }
     this.inputs = ins.toArray(new Input[0]);
     this.outputs = outs.toArray(new Output[0]);
@@ -465,8 +476,12 @@ final class LoadedModel implements AutoCloseable {
     return "LoadedModel[" + label + ", inputs=" + Arrays.toString(inputs) + "]";
   }
 
+  /**
+   * A valid model serve4j cannot serve: UNSUPPORTED_CAPABILITY, not retryable (ONNX Runtime loaded
+   * it; serve4j's request and response types cannot carry it).
+   */
   private static ServingException unsupported(String artifact, String what) {
-    return ServingException.builder(ErrorCategory.MODEL_LOAD)
+    return ServingException.builder(ErrorCategory.UNSUPPORTED_CAPABILITY)
         .providerId(io.serve4j.onnx.LocalProvider.ID)
         .message("model " + artifact + " cannot be served: " + what)
         .build();

@@ -3,6 +3,7 @@ package io.serve4j.onnx.internal;
 import ai.onnxruntime.OnnxModelMetadata;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtLoggingLevel;
 import ai.onnxruntime.OrtProvider;
 import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.OrtSession.SessionOptions;
@@ -24,6 +25,8 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
@@ -53,8 +56,87 @@ final class ModelLoader {
     this.registrar = registrar;
   }
 
-  /** Where a model's bytes are: a file, or bytes read from the class path. */
-  private record Source(String display, Path file, byte[] bytes) {}
+  /** Runs between the hash check and the session's creation; a seam for tests. */
+  private Runnable afterVerification = () -> {};
+
+  /**
+   * Where a model's bytes are: a file (loaded by ONNX Runtime from its path), or bytes in memory
+   * (read from the class path, or from the file when they are hashed).
+   */
+  private record Source(String display, Path file, byte[] bytes) {
+    /** The largest model file read into memory (a Java array's limit; ONNX's protobuf is 2 GB). */
+    static final long MAX_IN_MEMORY = Integer.MAX_VALUE - 8;
+
+    /**
+     * A file source, refused unless it is a regular file (after following links): a named pipe, a
+     * device or a directory would block or fail inside ONNX Runtime.
+     */
+    static Source file(String display, Path file) {
+      BasicFileAttributes a;
+      try {
+        a = Files.readAttributes(file, BasicFileAttributes.class);
+      } catch (IOException e) {
+        throw Errors.modelLoad(display, "read", e);
+      }
+      if (!a.isRegularFile()) {
+        throw Errors.of(
+            ErrorCategory.INVALID_INPUT,
+            "model "
+                + display
+                + " is "
+                + (a.isDirectory()
+                    ? "a directory"
+                    : "not a regular file (a pipe, socket or device)")
+                + "; the local provider loads a regular .onnx file");
+      }
+      return new Source(display, file, null);
+    }
+
+    /** This source with its bytes in memory: a file is read once, here. */
+    Source inMemory() {
+      if (bytes != null) {
+        return this;
+      }
+      try (java.nio.channels.FileChannel ch =
+          java.nio.channels.FileChannel.open(file, StandardOpenOption.READ)) {
+        long size = ch.size();
+        if (size > MAX_IN_MEMORY) {
+          throw Errors.of(
+              ErrorCategory.INVALID_INPUT,
+              "model "
+                  + display
+                  + " is "
+                  + size
+                  + " bytes; a model whose SHA-256 is checked is read into memory and must be"
+                  + " under 2 GB (keep large weights in ONNX external data)");
+        }
+        byte[] b = new byte[(int) size];
+        java.nio.ByteBuffer into = java.nio.ByteBuffer.wrap(b);
+        while (into.hasRemaining()) {
+          if (ch.read(into) < 0) {
+            throw Errors.of(
+                ErrorCategory.MODEL_LOAD, "model " + display + " shrank while it was read");
+          }
+        }
+        if (ch.read(java.nio.ByteBuffer.allocate(1)) >= 0) {
+          throw Errors.of(ErrorCategory.MODEL_LOAD, "model " + display + " grew while it was read");
+        }
+        return new Source(display, file, b);
+      } catch (IOException e) {
+        throw Errors.modelLoad(display, "read", e);
+      }
+    }
+  }
+
+  /**
+   * Sets what runs between the hash check and the session's creation. For tests: a model file
+   * replaced there must not be the one loaded.
+   *
+   * @param hook the hook
+   */
+  void afterVerification(Runnable hook) {
+    this.afterVerification = hook;
+  }
 
   /**
    * Loads one deployment.
@@ -81,10 +163,13 @@ final class ModelLoader {
                         "model '"
                             + model.name()
                             + "' has no artifact; the local provider needs one"));
-    Source source = resolve(artifact);
+    Source source = resolve(artifact, model.name());
     String sha = null;
     if (model.sha256().isPresent() || options.optimizedModelCache().isPresent()) {
-      sha = sha256(source);
+      // Hash and load the same bytes: a file is read once, hashed, and the session is created
+      // from that copy, so that a file replaced after the check cannot be loaded under its hash.
+      source = source.inMemory();
+      sha = HexFormat.of().formatHex(sha256().digest(source.bytes));
       if (model.sha256().isPresent() && !model.sha256().get().equals(sha)) {
         throw ServingException.builder(ErrorCategory.MODEL_LOAD)
             .providerId(LocalProvider.ID)
@@ -101,6 +186,7 @@ final class ModelLoader {
             .build();
       }
     }
+    afterVerification.run();
     String label = "deployment '" + spec.name() + "' of endpoint '" + endpoint + "'";
     Map<String, String> details = new LinkedHashMap<>();
     details.put("artifact", source.display);
@@ -127,10 +213,17 @@ final class ModelLoader {
           pending = cached.resolveSibling(cached.getFileName() + "." + UUID.randomUUID() + ".tmp");
           so.setOptimizedModelFilePath(pending.toString());
         }
-        session =
-            source.file != null
-                ? env.createSession(source.file.toString(), so)
-                : env.createSession(source.bytes, so);
+        if (source.bytes == null) {
+          session = env.createSession(source.file.toString(), so);
+        } else {
+          if (source.file != null && source.file.toAbsolutePath().getParent() != null) {
+            // Loaded from bytes, a model with external data finds it next to the file.
+            so.addConfigEntry(
+                "session.model_external_initializers_file_folder_path",
+                source.file.toAbsolutePath().getParent().toString());
+          }
+          session = env.createSession(source.bytes, so);
+        }
         if (pending != null) {
           details.put("optimizedModelCache", publish(pending, cached));
         }
@@ -227,6 +320,23 @@ final class ModelLoader {
             : SessionOptions.ExecutionMode.SEQUENTIAL);
     so.setCPUArenaAllocator(options.memoryArena());
     so.setMemoryPatternOptimization(options.memoryPattern());
+    so.setSessionLogLevel(ortLogLevel(options.logLevel()));
+  }
+
+  /**
+   * ONNX Runtime's level for a {@link LocalOptions.LogLevel}.
+   *
+   * @param level the level
+   * @return ONNX Runtime's level
+   */
+  static OrtLoggingLevel ortLogLevel(LocalOptions.LogLevel level) {
+    return switch (level) {
+      case VERBOSE -> OrtLoggingLevel.ORT_LOGGING_LEVEL_VERBOSE;
+      case INFO -> OrtLoggingLevel.ORT_LOGGING_LEVEL_INFO;
+      case WARNING -> OrtLoggingLevel.ORT_LOGGING_LEVEL_WARNING;
+      case ERROR -> OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR;
+      case FATAL -> OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL;
+    };
   }
 
   private Path cacheFile(String sha, String provider) {
@@ -272,15 +382,18 @@ final class ModelLoader {
     if (m.getVersion() != 0 && m.getVersion() != Long.MAX_VALUE) {
       details.put("modelVersion", Long.toString(m.getVersion()));
     }
-    m.getCustomMetadata().forEach((k, v) -> details.put("metadata." + k, v));
+    // Sorted: ONNX Runtime and OnnxHeader hand these over in no particular order.
+    new java.util.TreeMap<>(m.getCustomMetadata())
+        .forEach((k, v) -> details.put("metadata." + k, v));
     try {
       OnnxHeader h =
-          source.file != null ? OnnxHeader.read(source.file) : OnnxHeader.read(source.bytes);
+          source.bytes == null ? OnnxHeader.read(source.file) : OnnxHeader.read(source.bytes);
       putIfPresent(details, "producerVersion", h.producerVersion());
       if (h.irVersion() > 0) {
         details.put("irVersion", Long.toString(h.irVersion()));
       }
-      h.opsets().forEach((domain, v) -> details.put("opset." + domain, Long.toString(v)));
+      new java.util.TreeMap<>(h.opsets())
+          .forEach((domain, v) -> details.put("opset." + domain, Long.toString(v)));
     } catch (IOException e) {
       details.put("opset", "unreadable: " + e.getMessage());
     }
@@ -296,14 +409,35 @@ final class ModelLoader {
     }
   }
 
-  private static Source resolve(URI artifact) {
+  private static Source resolve(URI artifact, String modelName) {
     String scheme = artifact.getScheme();
     if (scheme == null) {
-      return new Source(artifact.getPath(), Path.of(artifact.getPath()), null);
+      if (artifact.getPath() == null || artifact.getPath().isEmpty()) {
+        throw Errors.of(
+            ErrorCategory.INVALID_INPUT,
+            "model '" + modelName + "' has an empty artifact path (" + artifact + ")");
+      }
+      return Source.file(artifact.getPath(), Path.of(artifact.getPath()));
     }
     if (scheme.equals("file")) {
-      Path p = Path.of(artifact);
-      return new Source(p.toString(), p, null);
+      Path p;
+      try {
+        p =
+            "localhost".equalsIgnoreCase(artifact.getRawAuthority())
+                ? Path.of(artifact.getPath())
+                : Path.of(artifact);
+      } catch (IllegalArgumentException | java.nio.file.FileSystemNotFoundException e) {
+        throw Errors.of(
+            ErrorCategory.INVALID_INPUT,
+            "model '"
+                + modelName
+                + "' has artifact "
+                + artifact
+                + ", which is not a local file path ("
+                + e.getMessage()
+                + "); use file:///absolute/path or a plain path");
+      }
+      return Source.file(p.toString(), p);
     }
     if (scheme.equals("classpath")) {
       String resource = artifact.getSchemeSpecificPart();
@@ -336,24 +470,11 @@ final class ModelLoader {
             + "); download it first");
   }
 
-  private static String sha256(Source source) {
-    MessageDigest md;
+  private static MessageDigest sha256() {
     try {
-      md = MessageDigest.getInstance("SHA-256");
+      return MessageDigest.getInstance("SHA-256");
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("the JDK has no SHA-256", e);
-    }
-    if (source.bytes != null) {
-      return HexFormat.of().formatHex(md.digest(source.bytes));
-    }
-    try (InputStream in = Files.newInputStream(source.file)) {
-      byte[] buf = new byte[1 << 16];
-      for (int n; (n = in.read(buf)) > 0; ) {
-        md.update(buf, 0, n);
-      }
-      return HexFormat.of().formatHex(md.digest());
-    } catch (IOException e) {
-      throw Errors.modelLoad(source.display, "read", e);
     }
   }
 

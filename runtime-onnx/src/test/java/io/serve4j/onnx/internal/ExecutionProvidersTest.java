@@ -120,6 +120,34 @@ class ExecutionProvidersTest {
     }
   }
 
+  @Test
+  void choose_forTheDefaultCpu_saysNothingOfCloudSizing() {
+    ExecutionProviders.Choice c =
+        ExecutionProviders.choose(
+            options,
+            Accelerator.defaultCpu(),
+            LocalOptions.defaults(),
+            EnumSet.of(OrtProvider.CPU),
+            working());
+    assertThat(c.provider()).isEqualTo("CPU");
+    assertThat(c.diagnostic())
+        .isEqualTo("CPU chosen: the deployment asks for no GPU (ONNX Runtime lists [CPU])")
+        .doesNotContain("vCPU")
+        .doesNotContain("GiB");
+  }
+
+  @Test
+  void choose_forAnExplicitCpuSize_saysItIsForCloudInstances() {
+    ExecutionProviders.Choice c =
+        ExecutionProviders.choose(
+            options,
+            Accelerator.cpu(8, 32),
+            LocalOptions.defaults(),
+            EnumSet.of(OrtProvider.CPU),
+            working());
+    assertThat(c.diagnostic()).contains("cpu(8 vCPU, 32 GiB) sizing applies to cloud instances");
+  }
+
   private ExecutionProviders.Registrar working() {
     return new ExecutionProviders.Registrar() {
       @Override
