@@ -4,7 +4,7 @@ import io.serve4j.Capability;
 import io.serve4j.ErrorCategory;
 import io.serve4j.ProviderOptions;
 import io.serve4j.ServingException;
-import io.serve4j.aws.internal.AwsClient;
+import io.serve4j.aws.internal.AwsProviderClient;
 import io.serve4j.spi.ProviderClient;
 import io.serve4j.spi.ProviderContext;
 import io.serve4j.spi.ServingProvider;
@@ -115,6 +115,6 @@ public final class AwsProvider implements ServingProvider {
 
   @Override
   public ProviderClient open(ProviderOptions options, ProviderContext context) {
-    return new AwsClient((AwsOptions) options, context);
+    return new AwsProviderClient((AwsOptions) options, context);
   }
 }

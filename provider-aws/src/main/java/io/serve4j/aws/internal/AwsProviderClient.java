@@ -112,7 +112,7 @@ import software.amazon.awssdk.services.sts.StsAsyncClient;
  * The {@code aws} provider's hooks on SageMaker. Every call is asynchronous through the SDK's async
  * clients; waits use {@link Polling} with the caller's deadline and cancellation.
  */
-public final class AwsClient implements ProviderClient {
+public final class AwsProviderClient implements ProviderClient {
   static final String ENV_SIGNATURE = "SERVE4J_SIGNATURE";
   static final String ENV_MODEL = "SERVE4J_MODEL";
   static final String ENV_MODEL_VERSION = "SERVE4J_MODEL_VERSION";
@@ -156,10 +156,10 @@ public final class AwsClient implements ProviderClient {
    * @param options the options
    * @param context core's facilities
    */
-  public AwsClient(AwsOptions options, ProviderContext context) {
+  public AwsProviderClient(AwsOptions options, ProviderContext context) {
     this.options = Objects.requireNonNull(options, "options");
     this.context = context;
-    this.region = options.region().orElseGet(AwsClient::defaultRegion);
+    this.region = options.region().orElseGet(AwsProviderClient::defaultRegion);
     this.ownedCredentials =
         options.credentialsProvider().isPresent()
             ? null
@@ -620,7 +620,8 @@ public final class AwsClient implements ProviderClient {
                   + endpoint
                   + "'"));
     }
-    String inferenceId = request.id().filter(AwsClient::isInferenceId).orElse(ctx.requestId());
+    String inferenceId =
+        request.id().filter(AwsProviderClient::isInferenceId).orElse(ctx.requestId());
     Object attributes = request.parameters().get(AwsParameters.CUSTOM_ATTRIBUTES);
     byte[] body;
     String contentType;
@@ -937,7 +938,7 @@ public final class AwsClient implements ProviderClient {
                         options.pollInterval(),
                         ctx,
                         context.scheduler()))
-            .thenApply(AwsClient::toBatch);
+            .thenApply(AwsProviderClient::toBatch);
     result.whenComplete(
         (v, e) -> {
           if (result.isCancelled() || (e != null && ctx.isCancelled())) {
@@ -965,7 +966,7 @@ public final class AwsClient implements ProviderClient {
   @Override
   public CompletableFuture<BatchJobDescription> describeBatchJob(String name, CallContext ctx) {
     // Core retries describeBatchJob: no SDK retries underneath.
-    return describeJobRaw(smOnce, name, ctx).thenApply(AwsClient::toBatch);
+    return describeJobRaw(smOnce, name, ctx).thenApply(AwsProviderClient::toBatch);
   }
 
   private static CompletableFuture<DescribeTransformJobResponse> describeJobRaw(
