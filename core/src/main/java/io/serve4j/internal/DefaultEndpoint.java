@@ -10,6 +10,7 @@ import io.serve4j.InferenceResponse;
 import io.serve4j.ModelSignature;
 import io.serve4j.NotFoundException;
 import io.serve4j.Operation;
+import io.serve4j.OperationKind;
 import io.serve4j.ServingException;
 import io.serve4j.spi.Deadline;
 import java.util.List;
@@ -42,7 +43,7 @@ final class DefaultEndpoint implements Endpoint {
     client.ensureOpen();
     return client
         .call(
-            "describe",
+            OperationKind.DESCRIBE,
             name,
             null,
             Deadline.after(client.config().callTimeout()),
@@ -107,7 +108,7 @@ final class DefaultEndpoint implements Endpoint {
   private CompletableFuture<InferenceResponse> send(InferenceRequest request) {
     Deadline deadline = Deadline.after(request.timeout().orElse(client.config().predictTimeout()));
     return client.call(
-        "predict",
+        OperationKind.PREDICT,
         name,
         request.id().orElse(null),
         deadline,
@@ -132,6 +133,7 @@ final class DefaultEndpoint implements Endpoint {
     Deadline deadline =
         Deadline.after(request.timeout().orElse(client.config().operationTimeout()));
     return client.operation(
+        OperationKind.SUBMIT_INFERENCE,
         "submit inference to " + name,
         name,
         deadline,
@@ -151,7 +153,10 @@ final class DefaultEndpoint implements Endpoint {
     client.forget(name);
     DefaultOperation<EndpointDescription> op =
         client.operation(
-            "update endpoint " + name, name, ctx -> client.provider().updateEndpoint(spec, ctx));
+            OperationKind.UPDATE,
+            "update endpoint " + name,
+            name,
+            ctx -> client.provider().updateEndpoint(spec, ctx));
     return DefaultOperation.map(
         op,
         d -> {
@@ -172,7 +177,8 @@ final class DefaultEndpoint implements Endpoint {
     }
     Map<String, Integer> copy = Map.copyOf(traffic);
     return client.operation(
-        "shiftTraffic on endpoint " + name,
+        OperationKind.SHIFT_TRAFFIC,
+        "shift traffic on endpoint " + name,
         name,
         ctx ->
             client
@@ -196,7 +202,10 @@ final class DefaultEndpoint implements Endpoint {
     client.ensureOpen();
     client.forget(name);
     return client.operation(
-        "delete endpoint " + name, name, ctx -> client.provider().deleteEndpoint(name, ctx));
+        OperationKind.DELETE,
+        "delete endpoint " + name,
+        name,
+        ctx -> client.provider().deleteEndpoint(name, ctx));
   }
 
   @Override

@@ -2,6 +2,7 @@ package io.serve4j.internal;
 
 import io.serve4j.ErrorCategory;
 import io.serve4j.Operation;
+import io.serve4j.OperationKind;
 import io.serve4j.OperationProgress;
 import io.serve4j.ServingException;
 import io.serve4j.spi.CallContext;
@@ -29,6 +30,7 @@ import java.util.function.Function;
  * @param <T> the result
  */
 public final class DefaultOperation<T> implements Operation<T> {
+  private final OperationKind kind;
   private final String description;
   private final String providerId;
   private final CompletableFuture<T> result = new CompletableFuture<>();
@@ -37,7 +39,8 @@ public final class DefaultOperation<T> implements Operation<T> {
   private volatile OperationProgress last;
   private volatile CompletableFuture<?> work;
 
-  private DefaultOperation(String description, String providerId) {
+  private DefaultOperation(OperationKind kind, String description, String providerId) {
+    this.kind = kind;
     this.description = description;
     this.providerId = providerId;
   }
@@ -45,6 +48,7 @@ public final class DefaultOperation<T> implements Operation<T> {
   /**
    * Starts an operation.
    *
+   * @param kind what it does
    * @param description e.g. "deploy endpoint fraud"
    * @param providerId the provider
    * @param deadline when it must be done
@@ -54,12 +58,13 @@ public final class DefaultOperation<T> implements Operation<T> {
    * @return the running operation
    */
   public static <T> DefaultOperation<T> start(
+      OperationKind kind,
       String description,
       String providerId,
       Deadline deadline,
       ScheduledExecutorService scheduler,
       Function<CallContext, CompletableFuture<T>> hook) {
-    DefaultOperation<T> op = new DefaultOperation<>(description, providerId);
+    DefaultOperation<T> op = new DefaultOperation<>(kind, description, providerId);
     CallContext context =
         new CallContext(UUID.randomUUID().toString(), deadline, op.stopped::get, op::report);
     ScheduledFuture<?> timer =
@@ -120,14 +125,16 @@ public final class DefaultOperation<T> implements Operation<T> {
   /**
    * An operation that has already finished.
    *
+   * @param kind what it did
    * @param description description
    * @param providerId provider
    * @param value the result
    * @param <T> the result type
    * @return a done operation
    */
-  public static <T> DefaultOperation<T> completed(String description, String providerId, T value) {
-    DefaultOperation<T> op = new DefaultOperation<>(description, providerId);
+  public static <T> DefaultOperation<T> completed(
+      OperationKind kind, String description, String providerId, T value) {
+    DefaultOperation<T> op = new DefaultOperation<>(kind, description, providerId);
     op.result.complete(value);
     return op;
   }
@@ -142,7 +149,8 @@ public final class DefaultOperation<T> implements Operation<T> {
    * @return the mapped operation
    */
   public static <S, T> DefaultOperation<T> map(DefaultOperation<S> source, Function<S, T> mapper) {
-    DefaultOperation<T> op = new DefaultOperation<>(source.description, source.providerId);
+    DefaultOperation<T> op =
+        new DefaultOperation<>(source.kind, source.description, source.providerId);
     op.work = source.result;
     source.onProgress(op::report);
     source.result.whenComplete(
@@ -179,6 +187,11 @@ public final class DefaultOperation<T> implements Operation<T> {
         // a listener's failure must not break the operation
       }
     }
+  }
+
+  @Override
+  public OperationKind kind() {
+    return kind;
   }
 
   @Override

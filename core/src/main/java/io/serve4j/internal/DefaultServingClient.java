@@ -6,6 +6,7 @@ import io.serve4j.BatchJobDescription;
 import io.serve4j.BatchJobSpec;
 import io.serve4j.CallInfo;
 import io.serve4j.Capability;
+import io.serve4j.CircuitState;
 import io.serve4j.DeploymentDescription;
 import io.serve4j.Endpoint;
 import io.serve4j.EndpointDescription;
@@ -13,6 +14,7 @@ import io.serve4j.EndpointSpec;
 import io.serve4j.ErrorCategory;
 import io.serve4j.ModelSignature;
 import io.serve4j.Operation;
+import io.serve4j.OperationKind;
 import io.serve4j.RetryPolicy;
 import io.serve4j.ServingClient;
 import io.serve4j.ServingException;
@@ -120,6 +122,7 @@ public final class DefaultServingClient implements ServingClient {
     CapabilityCheck.check(providerId, capabilities, spec);
     DefaultOperation<EndpointDescription> op =
         operation(
+            OperationKind.DEPLOY,
             "deploy endpoint " + spec.name(),
             spec.name(),
             ctx -> provider.createEndpoint(spec, ctx));
@@ -145,7 +148,12 @@ public final class DefaultServingClient implements ServingClient {
   @Override
   public CompletableFuture<List<EndpointDescription>> listEndpointsAsync() {
     ensureOpen();
-    return call("list", "", null, Deadline.after(config.callTimeout()), provider::listEndpoints);
+    return call(
+        OperationKind.LIST,
+        "",
+        null,
+        Deadline.after(config.callTimeout()),
+        provider::listEndpoints);
   }
 
   @Override
@@ -153,7 +161,11 @@ public final class DefaultServingClient implements ServingClient {
     ensureOpen();
     CapabilityCheck.require(
         providerId, capabilities, Capability.BATCH_JOBS, "batch job '" + spec.name() + "'");
-    return operation("batch job " + spec.name(), "", ctx -> provider.runBatchJob(spec, ctx));
+    return operation(
+        OperationKind.BATCH_JOB,
+        "batch job " + spec.name(),
+        "",
+        ctx -> provider.runBatchJob(spec, ctx));
   }
 
   @Override
@@ -163,7 +175,7 @@ public final class DefaultServingClient implements ServingClient {
         providerId, capabilities, Capability.BATCH_JOBS, "batch job '" + name + "'");
     return Futures.join(
         call(
-            "describeBatchJob",
+            OperationKind.DESCRIBE_BATCH_JOB,
             "",
             null,
             Deadline.after(config.callTimeout()),
@@ -200,6 +212,7 @@ public final class DefaultServingClient implements ServingClient {
   /**
    * Runs a long-running hook as an operation with the client's operation deadline.
    *
+   * @param kind what it does
    * @param description what it does
    * @param endpoint endpoint name for listeners
    * @param hook the provider call
@@ -207,13 +220,17 @@ public final class DefaultServingClient implements ServingClient {
    * @return the operation
    */
   <T> DefaultOperation<T> operation(
-      String description, String endpoint, Function<CallContext, CompletableFuture<T>> hook) {
-    return operation(description, endpoint, Deadline.after(config.operationTimeout()), hook);
+      OperationKind kind,
+      String description,
+      String endpoint,
+      Function<CallContext, CompletableFuture<T>> hook) {
+    return operation(kind, description, endpoint, Deadline.after(config.operationTimeout()), hook);
   }
 
   /**
    * Runs a long-running hook as an operation with the given deadline.
    *
+   * @param kind what it does
    * @param description what it does
    * @param endpoint endpoint name for listeners
    * @param deadline when the operation must be done
@@ -222,16 +239,16 @@ public final class DefaultServingClient implements ServingClient {
    * @return the operation
    */
   <T> DefaultOperation<T> operation(
+      OperationKind kind,
       String description,
       String endpoint,
       Deadline deadline,
       Function<CallContext, CompletableFuture<T>> hook) {
-    String op = description.split(" ", 2)[0];
-    CallInfo info = new CallInfo(providerId, op, endpoint, null);
+    CallInfo info = new CallInfo(providerId, kind, endpoint, null);
     long start = System.nanoTime();
     fire(l -> l.onStart(info));
     DefaultOperation<T> operation =
-        DefaultOperation.start(description, providerId, deadline, scheduler, hook);
+        DefaultOperation.start(kind, description, providerId, deadline, scheduler, hook);
     operation.future().whenComplete((v, e) -> finish(info, start, e));
     return operation;
   }
@@ -240,7 +257,7 @@ public final class DefaultServingClient implements ServingClient {
    * Runs a short hook with a deadline, retries, the endpoint's circuit breaker (predictions),
    * listeners and typed errors. Cancelling the returned future cancels the provider's.
    *
-   * @param operation name for listeners
+   * @param operation what it does, for listeners
    * @param endpoint endpoint name
    * @param requestId request id, or null to generate one
    * @param deadline the deadline for all attempts together
@@ -249,7 +266,7 @@ public final class DefaultServingClient implements ServingClient {
    * @return the future
    */
   <T> CompletableFuture<T> call(
-      String operation,
+      OperationKind operation,
       String endpoint,
       String requestId,
       Deadline deadline,
@@ -268,7 +285,7 @@ public final class DefaultServingClient implements ServingClient {
       budget = budgets.computeIfAbsent(endpoint, k -> newBudget());
     }
     budget.deposit();
-    CircuitBreaker breaker = operation.equals("predict") ? breaker(endpoint) : null;
+    CircuitBreaker breaker = operation == OperationKind.PREDICT ? breaker(endpoint) : null;
     attempt(1, info, deadline, start, hook, result, current, budget, breaker);
     if (result.isDone() && !result.isCompletedExceptionally()) {
       // Answered on this thread (an in-process provider usually is): no deadline watch and no
@@ -292,7 +309,7 @@ public final class DefaultServingClient implements ServingClient {
                           .providerId(providerId)
                           .requestId(id)
                           .message(
-                              operation
+                              operationName(operation)
                                   + (endpoint.isEmpty() ? "" : " on endpoint '" + endpoint + "'")
                                   + " did not finish before its deadline")
                           .build());
@@ -445,21 +462,27 @@ public final class DefaultServingClient implements ServingClient {
                           l ->
                               l.onCircuitStateChange(
                                   name,
-                                  ev.getStateTransition().getFromState().name(),
-                                  ev.getStateTransition().getToState().name())));
+                                  state(ev.getStateTransition().getFromState()),
+                                  state(ev.getStateTransition().getToState()))));
           return b;
         });
   }
 
   /**
-   * Returns the circuit breaker state of an endpoint.
-   *
-   * @param endpoint the endpoint name
-   * @return e.g. "CLOSED", "OPEN", "HALF_OPEN", or empty without breakers or calls
+   * Maps resilience4j's state to ours. serve4j configures neither forced nor disabled breakers, so
+   * those only appear if someone reached into resilience4j: they map to what callers observe.
    */
-  public java.util.Optional<String> circuitState(String endpoint) {
-    CircuitBreaker b = breakerByEndpoint.get(endpoint);
-    return b == null ? java.util.Optional.empty() : java.util.Optional.of(b.getState().name());
+  static CircuitState state(CircuitBreaker.State s) {
+    return switch (s) {
+      case CLOSED, DISABLED, METRICS_ONLY -> CircuitState.CLOSED;
+      case OPEN, FORCED_OPEN -> CircuitState.OPEN;
+      case HALF_OPEN -> CircuitState.HALF_OPEN;
+    };
+  }
+
+  /** "predict", "describe", "list": how messages name a call. */
+  private static String operationName(OperationKind kind) {
+    return kind.name().toLowerCase(java.util.Locale.ROOT).replace('_', ' ');
   }
 
   private void finish(CallInfo info, long start, Throwable error) {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.serve4j.CallInfo;
+import io.serve4j.CircuitState;
 import io.serve4j.Endpoint;
 import io.serve4j.ErrorCategory;
 import io.serve4j.InferenceRequest;
@@ -36,7 +37,7 @@ class ResilienceMechanicsTest {
         }
 
         @Override
-        public void onCircuitStateChange(String endpoint, String from, String to) {
+        public void onCircuitStateChange(String endpoint, CircuitState from, CircuitState to) {
           events.add("breaker " + from + "->" + to);
         }
       };

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.serve4j.CircuitState;
 import io.serve4j.Endpoint;
 import io.serve4j.InferenceRequest;
 import io.serve4j.InferenceResponse;
@@ -226,7 +227,7 @@ public abstract class FaultInjectionContract {
     ServingListener l =
         new ServingListener() {
           @Override
-          public void onCircuitStateChange(String endpoint, String from, String to) {
+          public void onCircuitStateChange(String endpoint, CircuitState from, CircuitState to) {
             transitions.add(from + "->" + to);
           }
         };
