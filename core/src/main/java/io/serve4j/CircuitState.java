@@ -1,7 +1,7 @@
 package io.serve4j;
 
 /**
- * The state of an endpoint's circuit breaker (see {@link Serve4j.Builder}), as {@link
+ * The state of an endpoint's circuit breaker (see {@link CircuitBreakerPolicy}), as {@link
  * ServingListener#onCircuitStateChange} reports it.
  */
 public enum CircuitState {

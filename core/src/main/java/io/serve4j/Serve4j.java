@@ -1,6 +1,5 @@
 package io.serve4j;
 
-import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.serve4j.internal.ClientConfig;
 import io.serve4j.internal.DefaultServingClient;
 import io.serve4j.internal.ProviderRegistry;
@@ -103,7 +102,7 @@ public final class Serve4j {
     private long maxRequestBytes = 64L * 1024 * 1024;
     private ScheduledExecutorService scheduler;
     private RetryPolicy retryPolicy = RetryPolicy.defaults();
-    private CircuitBreakerConfig circuitBreaker;
+    private CircuitBreakerPolicy circuitBreaker;
 
     private Builder() {}
 
@@ -120,17 +119,17 @@ public final class Serve4j {
     }
 
     /**
-     * Puts a circuit breaker (resilience4j) in front of each endpoint's predictions; none by
-     * default. While a breaker is open, predictions fail at once with a non-retryable {@link
-     * UnavailableException}, and listeners hear every state change. {@link
-     * io.serve4j.resilience.CircuitBreakers#defaults()} counts only the service's failures that say
-     * the endpoint is unwell (unavailable, timeout, throttled, internal).
+     * Puts a circuit breaker in front of each endpoint's predictions; none by default. While a
+     * breaker is open, predictions fail at once with a non-retryable {@link UnavailableException},
+     * and listeners hear every state change. {@link CircuitBreakerPolicy#defaults()} counts only
+     * the service's failures that say the endpoint is unwell (unavailable, timeout, throttled,
+     * internal).
      *
-     * @param config the breaker settings, or null for none
+     * @param policy the breaker settings, or null for none
      * @return this builder
      */
-    public Builder circuitBreaker(CircuitBreakerConfig config) {
-      this.circuitBreaker = config;
+    public Builder circuitBreaker(CircuitBreakerPolicy policy) {
+      this.circuitBreaker = policy;
       return this;
     }
 

@@ -1,6 +1,6 @@
 package io.serve4j.internal;
 
-import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
+import io.serve4j.CircuitBreakerPolicy;
 import io.serve4j.RetryPolicy;
 import io.serve4j.ServingListener;
 import java.time.Duration;
@@ -24,7 +24,7 @@ public record ClientConfig(
     Duration callTimeout,
     long maxRequestBytes,
     RetryPolicy retryPolicy,
-    CircuitBreakerConfig circuitBreaker) {
+    CircuitBreakerPolicy circuitBreaker) {
   /** Copies the listeners. */
   public ClientConfig {
     listeners = List.copyOf(listeners);

@@ -76,7 +76,9 @@ public final class DefaultServingClient implements ServingClient {
     this.scheduler = scheduler;
     this.ownsScheduler = ownsScheduler;
     this.breakers =
-        config.circuitBreaker() == null ? null : CircuitBreakerRegistry.of(config.circuitBreaker());
+        config.circuitBreaker() == null
+            ? null
+            : CircuitBreakerRegistry.of(CircuitBreakerConfigs.of(config.circuitBreaker()));
   }
 
   @Override

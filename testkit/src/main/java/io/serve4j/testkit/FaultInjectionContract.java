@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.serve4j.CircuitBreakerPolicy;
 import io.serve4j.CircuitState;
 import io.serve4j.Endpoint;
 import io.serve4j.InferenceRequest;
@@ -15,7 +16,6 @@ import io.serve4j.ServingException;
 import io.serve4j.ServingListener;
 import io.serve4j.TimeoutException;
 import io.serve4j.UnavailableException;
-import io.serve4j.resilience.CircuitBreakers;
 import io.serve4j.resilience.FailoverEndpoint;
 import java.time.Duration;
 import java.util.List;
@@ -232,11 +232,11 @@ public abstract class FaultInjectionContract {
           }
         };
     var breaker =
-        CircuitBreakers.builder()
+        CircuitBreakerPolicy.builder()
             .slidingWindowSize(4)
             .minimumNumberOfCalls(4)
-            .waitDurationInOpenState(Duration.ofMillis(500))
-            .permittedNumberOfCallsInHalfOpenState(1)
+            .waitInOpenState(Duration.ofMillis(500))
+            .permittedCallsInHalfOpenState(1)
             .build();
     try (ServingClient c =
         fixture.newClient(
