@@ -1,20 +1,15 @@
 package io.serve4j;
 
 import io.serve4j.internal.ClientConfig;
-import io.serve4j.internal.DefaultServingClient;
 import io.serve4j.internal.ProviderRegistry;
-import io.serve4j.spi.ProviderClient;
-import io.serve4j.spi.ProviderContext;
+import io.serve4j.internal.ServingClients;
 import io.serve4j.spi.ServingProvider;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The entry point: a {@link ServingClient} for one provider, found by id or URI through {@link
@@ -270,40 +265,16 @@ public final class Serve4j {
         o = uri != null ? p.optionsFrom(uri) : p.defaultOptions();
       }
       ProviderRegistry.checkOptions(p, o);
-      boolean owns = scheduler == null;
-      ScheduledExecutorService s = owns ? newScheduler(p.id()) : scheduler;
-      try {
-        ProviderClient pc = p.open(o, new ProviderContext(s));
-        ClientConfig config =
-            new ClientConfig(
-                listeners,
-                predictTimeout,
-                operationTimeout,
-                callTimeout,
-                maxRequestBytes,
-                retryPolicy,
-                circuitBreaker);
-        return new DefaultServingClient(p.id(), p.capabilities(), pc, config, s, owns);
-      } catch (RuntimeException e) {
-        if (owns) {
-          s.shutdownNow();
-        }
-        throw e;
-      }
-    }
-
-    private static ScheduledExecutorService newScheduler(String id) {
-      AtomicInteger n = new AtomicInteger();
-      ScheduledThreadPoolExecutor s =
-          new ScheduledThreadPoolExecutor(
-              2,
-              r -> {
-                Thread t = new Thread(r, "serve4j-" + id + "-" + n.incrementAndGet());
-                t.setDaemon(true);
-                return t;
-              });
-      s.setRemoveOnCancelPolicy(true);
-      return Executors.unconfigurableScheduledExecutorService(s);
+      ClientConfig config =
+          new ClientConfig(
+              listeners,
+              predictTimeout,
+              operationTimeout,
+              callTimeout,
+              maxRequestBytes,
+              retryPolicy,
+              circuitBreaker);
+      return ServingClients.open(p, o, config, scheduler);
     }
 
     private static Duration requirePositive(Duration d) {

@@ -3,6 +3,7 @@ package io.serve4j;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
+import java.lang.reflect.Constructor;
 import java.lang.reflect.Executable;
 import java.lang.reflect.Field;
 import java.lang.reflect.Method;
@@ -88,5 +89,24 @@ class ApiSurfaceTest {
     }
     leaks.removeAll(ALLOWED);
     assertThat(leaks).isEmpty();
+  }
+
+  @Test
+  void templateClasses_areNotPublic_norTheirHooks() throws Exception {
+    for (String name :
+        List.of(
+            "io.serve4j.internal.DefaultServingClient", "io.serve4j.internal.DefaultOperation")) {
+      Class<?> template = Class.forName(name);
+      assertThat(Modifier.isPublic(template.getModifiers())).as(name).isFalse();
+      for (Constructor<?> k : template.getDeclaredConstructors()) {
+        assertThat(Modifier.isPublic(k.getModifiers())).as(k.toString()).isFalse();
+      }
+      for (Method m : template.getDeclaredMethods()) {
+        if (List.of("provider", "fire", "config", "scheduler", "start", "map", "completed")
+            .contains(m.getName())) {
+          assertThat(Modifier.isPublic(m.getModifiers())).as(m.toString()).isFalse();
+        }
+      }
+    }
   }
 }

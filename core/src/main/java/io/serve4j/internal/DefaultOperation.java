@@ -29,7 +29,7 @@ import java.util.function.Function;
  *
  * @param <T> the result
  */
-public final class DefaultOperation<T> implements Operation<T> {
+final class DefaultOperation<T> implements Operation<T> {
   private final OperationKind kind;
   private final String description;
   private final String providerId;
@@ -57,7 +57,7 @@ public final class DefaultOperation<T> implements Operation<T> {
    * @param <T> the result
    * @return the running operation
    */
-  public static <T> DefaultOperation<T> start(
+  static <T> DefaultOperation<T> start(
       OperationKind kind,
       String description,
       String providerId,
@@ -132,7 +132,7 @@ public final class DefaultOperation<T> implements Operation<T> {
    * @param <T> the result type
    * @return a done operation
    */
-  public static <T> DefaultOperation<T> completed(
+  static <T> DefaultOperation<T> completed(
       OperationKind kind, String description, String providerId, T value) {
     DefaultOperation<T> op = new DefaultOperation<>(kind, description, providerId);
     op.result.complete(value);
@@ -148,7 +148,7 @@ public final class DefaultOperation<T> implements Operation<T> {
    * @param <T> mapped result
    * @return the mapped operation
    */
-  public static <S, T> DefaultOperation<T> map(DefaultOperation<S> source, Function<S, T> mapper) {
+  static <S, T> DefaultOperation<T> map(DefaultOperation<S> source, Function<S, T> mapper) {
     DefaultOperation<T> op =
         new DefaultOperation<>(source.kind, source.description, source.providerId);
     op.work = source.result;

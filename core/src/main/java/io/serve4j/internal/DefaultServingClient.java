@@ -37,9 +37,10 @@ import java.util.function.Function;
 
 /**
  * Core's template around a {@link ProviderClient}: the open check, capability checks, deadlines,
- * listeners, error typing and the signature cache live here once for every provider.
+ * listeners, error typing and the signature cache live here once for every provider. Not public:
+ * {@link ServingClients#open} creates it, users see a {@link ServingClient}.
  */
-public final class DefaultServingClient implements ServingClient {
+final class DefaultServingClient implements ServingClient {
   private final String providerId;
   private final Set<Capability> capabilities;
   private final ProviderClient provider;
@@ -62,7 +63,7 @@ public final class DefaultServingClient implements ServingClient {
    * @param scheduler the scheduler shared with the provider
    * @param ownsScheduler whether close() shuts the scheduler down
    */
-  public DefaultServingClient(
+  DefaultServingClient(
       String providerId,
       Set<Capability> capabilities,
       ProviderClient provider,
@@ -96,7 +97,7 @@ public final class DefaultServingClient implements ServingClient {
    *
    * @return the config
    */
-  public ClientConfig config() {
+  ClientConfig config() {
     return config;
   }
 
@@ -105,7 +106,7 @@ public final class DefaultServingClient implements ServingClient {
    *
    * @return the provider client
    */
-  public ProviderClient provider() {
+  ProviderClient provider() {
     return provider;
   }
 
@@ -114,7 +115,7 @@ public final class DefaultServingClient implements ServingClient {
    *
    * @return the scheduler
    */
-  public ScheduledExecutorService scheduler() {
+  ScheduledExecutorService scheduler() {
     return scheduler;
   }
 
@@ -502,7 +503,7 @@ public final class DefaultServingClient implements ServingClient {
    *
    * @param event the callback
    */
-  public void fire(java.util.function.Consumer<ServingListener> event) {
+  void fire(java.util.function.Consumer<ServingListener> event) {
     for (ServingListener l : config.listeners()) {
       try {
         event.accept(l);
