@@ -119,7 +119,9 @@ public abstract sealed class ServingException extends RuntimeException
   }
 
   /**
-   * Returns the request id (ours or the service's).
+   * Returns the request id: the service's own, if it named one (quote it to the cloud's support),
+   * else the id of the call or operation that failed, as listeners saw it in {@link
+   * CallInfo#requestId()}.
    *
    * @return the request id, if known
    */

@@ -10,7 +10,6 @@ import io.serve4j.spi.Deadline;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
-import java.util.UUID;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -33,14 +32,17 @@ final class DefaultOperation<T> implements Operation<T> {
   private final OperationKind kind;
   private final String description;
   private final String providerId;
+  private final String requestId;
   private final CompletableFuture<T> result = new CompletableFuture<>();
   private final AtomicBoolean stopped = new AtomicBoolean();
   private final List<Consumer<OperationProgress>> listeners = new CopyOnWriteArrayList<>();
   private volatile OperationProgress last;
   private volatile CompletableFuture<?> work;
 
-  private DefaultOperation(OperationKind kind, String description, String providerId) {
+  private DefaultOperation(
+      OperationKind kind, String description, String providerId, String requestId) {
     this.kind = kind;
+    this.requestId = requestId;
     this.description = description;
     this.providerId = providerId;
   }
@@ -51,6 +53,7 @@ final class DefaultOperation<T> implements Operation<T> {
    * @param kind what it does
    * @param description e.g. "deploy endpoint fraud"
    * @param providerId the provider
+   * @param requestId the operation's request id, from {@link RequestIds}
    * @param deadline when it must be done
    * @param scheduler for the deadline timer
    * @param hook the work, given a context wired to this operation
@@ -61,12 +64,12 @@ final class DefaultOperation<T> implements Operation<T> {
       OperationKind kind,
       String description,
       String providerId,
+      String requestId,
       Deadline deadline,
       ScheduledExecutorService scheduler,
       Function<CallContext, CompletableFuture<T>> hook) {
-    DefaultOperation<T> op = new DefaultOperation<>(kind, description, providerId);
-    CallContext context =
-        new CallContext(UUID.randomUUID().toString(), deadline, op.stopped::get, op::report);
+    DefaultOperation<T> op = new DefaultOperation<>(kind, description, providerId, requestId);
+    CallContext context = new CallContext(requestId, deadline, op.stopped::get, op::report);
     ScheduledFuture<?> timer =
         deadline.isFinite()
             ? scheduler.schedule(
@@ -108,15 +111,25 @@ final class DefaultOperation<T> implements Operation<T> {
           } else if (cancelled) {
             op.result.cancel(false);
           } else {
-            op.result.completeExceptionally(Futures.toServing(error, providerId));
+            op.result.completeExceptionally(op.withRequestId(Futures.toServing(error, providerId)));
           }
         });
     return op;
   }
 
+  private ServingException withRequestId(ServingException se) {
+    if (requestId == null || se.requestId().isPresent()) {
+      return se;
+    }
+    ServingException withId = se.toBuilder().requestId(requestId).build();
+    withId.setStackTrace(se.getStackTrace());
+    return withId;
+  }
+
   private ServingException timeoutError(Throwable cause) {
     return ServingException.builder(ErrorCategory.TIMEOUT)
         .providerId(providerId)
+        .requestId(requestId)
         .message(description + " did not finish before its deadline")
         .cause(cause)
         .build();
@@ -134,7 +147,7 @@ final class DefaultOperation<T> implements Operation<T> {
    */
   static <T> DefaultOperation<T> completed(
       OperationKind kind, String description, String providerId, T value) {
-    DefaultOperation<T> op = new DefaultOperation<>(kind, description, providerId);
+    DefaultOperation<T> op = new DefaultOperation<>(kind, description, providerId, null);
     op.result.complete(value);
     return op;
   }
@@ -150,7 +163,8 @@ final class DefaultOperation<T> implements Operation<T> {
    */
   static <S, T> DefaultOperation<T> map(DefaultOperation<S> source, Function<S, T> mapper) {
     DefaultOperation<T> op =
-        new DefaultOperation<>(source.kind, source.description, source.providerId);
+        new DefaultOperation<>(
+            source.kind, source.description, source.providerId, source.requestId);
     op.work = source.result;
     source.onProgress(op::report);
     source.result.whenComplete(
@@ -211,6 +225,7 @@ final class DefaultOperation<T> implements Operation<T> {
     } catch (java.util.concurrent.TimeoutException e) {
       throw ServingException.builder(ErrorCategory.TIMEOUT)
           .providerId(providerId)
+          .requestId(requestId)
           .message(
               description
                   + " did not finish within "

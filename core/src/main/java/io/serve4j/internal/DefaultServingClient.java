@@ -247,11 +247,12 @@ final class DefaultServingClient implements ServingClient {
       String endpoint,
       Deadline deadline,
       Function<CallContext, CompletableFuture<T>> hook) {
-    CallInfo info = new CallInfo(providerId, kind, endpoint, null);
+    String id = RequestIds.next();
+    CallInfo info = new CallInfo(providerId, kind, endpoint, id);
     long start = System.nanoTime();
     fire(l -> l.onStart(info));
     DefaultOperation<T> operation =
-        DefaultOperation.start(kind, description, providerId, deadline, scheduler, hook);
+        DefaultOperation.start(kind, description, providerId, id, deadline, scheduler, hook);
     operation.future().whenComplete((v, e) -> finish(info, start, e));
     return operation;
   }

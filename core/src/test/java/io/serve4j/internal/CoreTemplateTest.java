@@ -347,6 +347,45 @@ class CoreTemplateTest {
   }
 
   @Test
+  void requestIds_oneScheme_forCallsAndOperations_seenByProviderListenersAndErrors() {
+    java.util.regex.Pattern uuid4 =
+        java.util.regex.Pattern.compile(
+            "[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}");
+    List<CallInfo> starts = new CopyOnWriteArrayList<>();
+    ServingListener l =
+        new ServingListener() {
+          @Override
+          public void onStart(CallInfo call) {
+            starts.add(call);
+          }
+        };
+    try (ServingClient c =
+        Serve4j.builder()
+            .provider(provider)
+            .listener(l)
+            .operationTimeout(Duration.ofMillis(200))
+            .build()) {
+      Operation<?> op = c.deploy(EndpointSpec.of("e", MODEL));
+      String providerSaw = provider.lastContext.get().requestId();
+      assertThat(starts).hasSize(1);
+      assertThat(starts.get(0).requestId()).matches(uuid4).isEqualTo(providerSaw);
+      assertThatThrownBy(op::await)
+          .isInstanceOfSatisfying(
+              TimeoutException.class, t -> assertThat(t.requestId()).contains(providerSaw));
+
+      c.endpoint("e")
+          .predictAsync(InferenceRequest.of(Tensor.ofFloats("x", new long[] {1}, new float[] {1})));
+      CallInfo predict = starts.get(starts.size() - 1);
+      assertThat(predict.operation()).isEqualTo(OperationKind.PREDICT);
+      assertThat(predict.requestId())
+          .matches(uuid4)
+          .isEqualTo(provider.lastContext.get().requestId())
+          .isNotEqualTo(providerSaw);
+    }
+    assertThat(CallContext.of(io.serve4j.spi.Deadline.none()).requestId()).matches(uuid4);
+  }
+
+  @Test
   void predict_onMissingEndpoint_isNotFoundFromFirstDescribe() {
     try (ServingClient c = client(Serve4j.builder())) {
       InferenceRequest r =
