@@ -23,6 +23,9 @@ import java.util.Set;
  * nor asynchronous inference or streaming.
  */
 public final class GcpProvider implements ServingProvider {
+  /** The provider id and URI scheme. */
+  public static final String ID = "gcp";
+
   private static final Set<Capability> CAPABILITIES =
       Set.copyOf(
           EnumSet.of(
@@ -39,7 +42,7 @@ public final class GcpProvider implements ServingProvider {
 
   @Override
   public String id() {
-    return GcpOptions.PROVIDER_ID;
+    return GcpProvider.ID;
   }
 
   @Override

@@ -78,6 +78,7 @@ import io.serve4j.ServingException;
 import io.serve4j.Tensor;
 import io.serve4j.TensorSpec;
 import io.serve4j.gcp.GcpOptions;
+import io.serve4j.gcp.GcpProvider;
 import io.serve4j.protocol.OipJson;
 import io.serve4j.spi.CallContext;
 import io.serve4j.spi.Polling;
@@ -310,7 +311,7 @@ public final class GcpClient implements ProviderClient {
         () -> {
           if (mirror != null) {
             throw ServingException.builder(ErrorCategory.UNSUPPORTED_CAPABILITY)
-                .providerId(GcpOptions.PROVIDER_ID)
+                .providerId(GcpProvider.ID)
                 .message("Vertex AI has no shadow traffic (SHADOW)")
                 .build();
           }
@@ -413,7 +414,7 @@ public final class GcpClient implements ProviderClient {
         () -> {
           if (request.targetDeployment().isPresent()) {
             throw ServingException.builder(ErrorCategory.UNSUPPORTED_CAPABILITY)
-                .providerId(GcpOptions.PROVIDER_ID)
+                .providerId(GcpProvider.ID)
                 .message(
                     "Vertex AI routes predictions by the endpoint's traffic split; it cannot pin"
                         + " a request to deployment '"
@@ -738,7 +739,7 @@ public final class GcpClient implements ProviderClient {
                                 () ->
                                     ServingException.builder(ErrorCategory.NOT_FOUND)
                                         .fromService()
-                                        .providerId(GcpOptions.PROVIDER_ID)
+                                        .providerId(GcpProvider.ID)
                                         .message("no batch prediction job named '" + name + "'")
                                         .build())));
   }
@@ -872,7 +873,7 @@ public final class GcpClient implements ProviderClient {
 
   private static AcceleratorResolution resolve(io.serve4j.Accelerator a, String what) {
     try {
-      return AcceleratorCatalog.standard().resolve(GcpOptions.PROVIDER_ID, a);
+      return AcceleratorCatalog.standard().resolve(GcpProvider.ID, a);
     } catch (ServingException e) {
       throw e.toBuilder().message(what + ": " + e.getMessage()).build();
     }
@@ -887,7 +888,7 @@ public final class GcpClient implements ProviderClient {
         type = AcceleratorType.valueOf(hw.acceleratorType().get());
       } catch (IllegalArgumentException e) {
         throw ServingException.builder(ErrorCategory.UNSUPPORTED_CAPABILITY)
-            .providerId(GcpOptions.PROVIDER_ID)
+            .providerId(GcpProvider.ID)
             .message(
                 "this Vertex AI client does not know accelerator type "
                     + hw.acceleratorType().get())
@@ -1303,7 +1304,7 @@ public final class GcpClient implements ProviderClient {
 
   private static ServingException invalid(String message) {
     return ServingException.builder(ErrorCategory.INVALID_INPUT)
-        .providerId(GcpOptions.PROVIDER_ID)
+        .providerId(GcpProvider.ID)
         .message(message)
         .build();
   }
@@ -1393,7 +1394,7 @@ public final class GcpClient implements ProviderClient {
                   if (ctx.deadline().isExpired()) {
                     out.completeExceptionally(
                         ServingException.builder(ErrorCategory.TIMEOUT)
-                            .providerId(GcpOptions.PROVIDER_ID)
+                            .providerId(GcpProvider.ID)
                             .requestId(ctx.requestId())
                             .message(
                                 what

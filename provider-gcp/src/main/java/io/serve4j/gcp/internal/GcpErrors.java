@@ -9,7 +9,7 @@ import com.google.protobuf.util.Durations;
 import com.google.rpc.QuotaFailure;
 import io.serve4j.ErrorCategory;
 import io.serve4j.ServingException;
-import io.serve4j.gcp.GcpOptions;
+import io.serve4j.gcp.GcpProvider;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.concurrent.CancellationException;
@@ -105,7 +105,7 @@ public final class GcpErrors {
       int code = storage.getCode();
       return ServingException.builder(category(code))
           .fromService()
-          .providerId(GcpOptions.PROVIDER_ID)
+          .providerId(GcpProvider.ID)
           .requestId(requestId)
           .statusCode(code)
           .cause(storage)
@@ -113,7 +113,7 @@ public final class GcpErrors {
           .build();
     }
     return ServingException.builder(ErrorCategory.INTERNAL)
-        .providerId(GcpOptions.PROVIDER_ID)
+        .providerId(GcpProvider.ID)
         .requestId(requestId)
         .cause(t)
         .message("unexpected failure: " + t)
@@ -149,7 +149,7 @@ public final class GcpErrors {
     ServingException.Builder b =
         ServingException.builder(category)
             .fromService()
-            .providerId(GcpOptions.PROVIDER_ID)
+            .providerId(GcpProvider.ID)
             .requestId(serviceRequestId != null ? serviceRequestId : requestId)
             .cause(api)
             .retryAfter(retryAfter)

@@ -11,6 +11,7 @@ import io.serve4j.Model;
 import io.serve4j.ModelFormat;
 import io.serve4j.ServingException;
 import io.serve4j.gcp.GcpOptions;
+import io.serve4j.gcp.GcpProvider;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
@@ -76,7 +77,7 @@ final class Staging implements AutoCloseable {
     }
     if (!scheme.equals("file") && !scheme.equals("classpath")) {
       throw ServingException.builder(ErrorCategory.INVALID_INPUT)
-          .providerId(GcpOptions.PROVIDER_ID)
+          .providerId(GcpProvider.ID)
           .message(
               "Vertex AI reads artifacts from gs://; serve4j stages file: and classpath: artifacts,"
                   + " but not "
@@ -125,7 +126,7 @@ final class Staging implements AutoCloseable {
       }
     } catch (IOException e) {
       throw ServingException.builder(ErrorCategory.MODEL_LOAD)
-          .providerId(GcpOptions.PROVIDER_ID)
+          .providerId(GcpProvider.ID)
           .cause(e)
           .message("could not stage " + artifact + " of model '" + model.name() + "': " + e)
           .build();
@@ -134,7 +135,7 @@ final class Staging implements AutoCloseable {
     if (model.sha256().isPresent() && !model.sha256().get().equals(digest)) {
       storage().delete(BlobId.of(bucket, object));
       throw ServingException.builder(ErrorCategory.MODEL_LOAD)
-          .providerId(GcpOptions.PROVIDER_ID)
+          .providerId(GcpProvider.ID)
           .message(
               "artifact "
                   + artifact
@@ -182,7 +183,7 @@ final class Staging implements AutoCloseable {
         .orElseThrow(
             () ->
                 ServingException.builder(ErrorCategory.INVALID_INPUT)
-                    .providerId(GcpOptions.PROVIDER_ID)
+                    .providerId(GcpProvider.ID)
                     .message(
                         "model '"
                             + model.name()
@@ -199,7 +200,7 @@ final class Staging implements AutoCloseable {
           b.setCredentials(options.credentialsProvider().get().getCredentials());
         } catch (IOException e) {
           throw ServingException.builder(ErrorCategory.UNAUTHENTICATED)
-              .providerId(GcpOptions.PROVIDER_ID)
+              .providerId(GcpProvider.ID)
               .cause(e)
               .message("could not obtain Google credentials for Cloud Storage: " + e.getMessage())
               .build();

@@ -6,7 +6,7 @@ import io.serve4j.ErrorCategory;
 import io.serve4j.ModelSignature;
 import io.serve4j.ServingException;
 import io.serve4j.TensorSpec;
-import io.serve4j.gcp.GcpOptions;
+import io.serve4j.gcp.GcpProvider;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
@@ -58,7 +58,7 @@ public final class TritonRepository {
     boolean batched = batching != null;
     if (batched && signature != null && !signature.isBatchable()) {
       throw ServingException.builder(ErrorCategory.INVALID_INPUT)
-          .providerId(GcpOptions.PROVIDER_ID)
+          .providerId(GcpProvider.ID)
           .message(
               "dynamic batching of model '"
                   + modelName
