@@ -19,6 +19,13 @@ import java.util.function.Consumer;
  */
 public interface Operation<T> {
   /**
+   * Returns what the operation does, for metrics and logs; {@link #description()} is for people.
+   *
+   * @return the kind; {@link OperationKind#isLongRunning()} is true
+   */
+  OperationKind kind();
+
+  /**
    * Returns a short description, e.g. "deploy endpoint fraud".
    *
    * @return the description

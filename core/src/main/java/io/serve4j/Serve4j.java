@@ -1,22 +1,16 @@
 package io.serve4j;
 
-import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.serve4j.internal.ClientConfig;
-import io.serve4j.internal.DefaultServingClient;
 import io.serve4j.internal.ProviderRegistry;
+import io.serve4j.internal.ServingClients;
 import io.serve4j.spi.HardwareOfferings;
-import io.serve4j.spi.ProviderContext;
-import io.serve4j.spi.ProviderSession;
 import io.serve4j.spi.ServingProvider;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The entry point: a {@link ServingClient} for one provider, found by id or URI through {@link
@@ -138,7 +132,7 @@ public final class Serve4j {
     private long maxResponseBytes = ClientConfig.DEFAULT_MAX_RESPONSE_BYTES;
     private ScheduledExecutorService scheduler;
     private RetryPolicy retryPolicy = RetryPolicy.defaults();
-    private CircuitBreakerConfig circuitBreaker;
+    private CircuitBreakerPolicy circuitBreaker;
 
     private Builder() {}
 
@@ -155,17 +149,17 @@ public final class Serve4j {
     }
 
     /**
-     * Puts a circuit breaker (resilience4j) in front of each endpoint's predictions; none by
-     * default. While a breaker is open, predictions fail at once with a non-retryable {@link
-     * UnavailableException}, and listeners hear every state change. {@link
-     * io.serve4j.resilience.CircuitBreakers#defaults()} counts only the service's failures that say
-     * the endpoint is unwell (unavailable, timeout, throttled, internal).
+     * Puts a circuit breaker in front of each endpoint's predictions; none by default. While a
+     * breaker is open, predictions fail at once with a non-retryable {@link UnavailableException},
+     * and listeners hear every state change. {@link CircuitBreakerPolicy#defaults()} counts only
+     * the service's failures that say the endpoint is unwell (unavailable, timeout, throttled,
+     * internal).
      *
-     * @param config the breaker settings, or null for none
+     * @param policy the breaker settings, or null for none
      * @return this builder
      */
-    public Builder circuitBreaker(CircuitBreakerConfig config) {
-      this.circuitBreaker = config;
+    public Builder circuitBreaker(CircuitBreakerPolicy policy) {
+      this.circuitBreaker = policy;
       return this;
     }
 
@@ -325,41 +319,17 @@ public final class Serve4j {
         o = uri != null ? p.optionsFrom(uri) : p.defaultOptions();
       }
       ProviderRegistry.checkOptions(p, o);
-      boolean owns = scheduler == null;
-      ScheduledExecutorService s = owns ? newScheduler(p.id()) : scheduler;
-      try {
-        ProviderSession session = p.open(o, new ProviderContext(s));
-        ClientConfig config =
-            new ClientConfig(
-                listeners,
-                predictTimeout,
-                operationTimeout,
-                callTimeout,
-                maxRequestBytes,
-                maxResponseBytes,
-                retryPolicy,
-                circuitBreaker);
-        return new DefaultServingClient(p, session, config, s, owns);
-      } catch (RuntimeException e) {
-        if (owns) {
-          s.shutdownNow();
-        }
-        throw e;
-      }
-    }
-
-    private static ScheduledExecutorService newScheduler(String id) {
-      AtomicInteger n = new AtomicInteger();
-      ScheduledThreadPoolExecutor s =
-          new ScheduledThreadPoolExecutor(
-              2,
-              r -> {
-                Thread t = new Thread(r, "serve4j-" + id + "-" + n.incrementAndGet());
-                t.setDaemon(true);
-                return t;
-              });
-      s.setRemoveOnCancelPolicy(true);
-      return Executors.unconfigurableScheduledExecutorService(s);
+      ClientConfig config =
+          new ClientConfig(
+              listeners,
+              predictTimeout,
+              operationTimeout,
+              callTimeout,
+              maxRequestBytes,
+              maxResponseBytes,
+              retryPolicy,
+              circuitBreaker);
+      return ServingClients.open(p, o, config, scheduler);
     }
 
     private static Duration requirePositive(Duration d) {

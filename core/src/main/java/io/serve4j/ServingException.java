@@ -14,6 +14,10 @@ import java.util.OptionalInt;
  * The provider id, request id, HTTP / gRPC status and retry-after travel with it where known.
  * Messages never contain secrets.
  *
+ * <p>The hierarchy is sealed: the category decides the subclass, so {@code catch (NotFoundException
+ * e)} and {@code e.category() == NOT_FOUND} always agree. Create instances with {@link
+ * #builder(ErrorCategory)}; there is no other way to make one.
+ *
  * <pre>{@code
  * try {
  *   endpoint.predict(request);
@@ -24,7 +28,20 @@ import java.util.OptionalInt;
  * }
  * }</pre>
  */
-public class ServingException extends RuntimeException {
+public abstract sealed class ServingException extends RuntimeException
+    permits InvalidInputException,
+        NotFoundException,
+        ConflictException,
+        UnauthenticatedException,
+        PermissionDeniedException,
+        QuotaExceededException,
+        ThrottledException,
+        UnavailableException,
+        TimeoutException,
+        UnsupportedCapabilityException,
+        ModelLoadException,
+        ModelErrorException,
+        InternalException {
   private static final long serialVersionUID = 1L;
 
   /** Where a failure happened. */
@@ -43,12 +60,8 @@ public class ServingException extends RuntimeException {
   private final Integer statusCode;
   private final Duration retryAfter;
 
-  /**
-   * Creates an exception from a builder; use {@link #builder(ErrorCategory)}.
-   *
-   * @param b the builder
-   */
-  protected ServingException(Builder b) {
+  // Only the permitted subclasses (this package) call it; users go through builder().
+  ServingException(Builder b) {
     super(b.message, b.cause);
     this.category = b.category;
     this.origin = b.origin;
@@ -106,7 +119,9 @@ public class ServingException extends RuntimeException {
   }
 
   /**
-   * Returns the request id (ours or the service's).
+   * Returns the request id: the service's own, if it named one (quote it to the cloud's support),
+   * else the id of the call or operation that failed, as listeners saw it in {@link
+   * CallInfo#requestId()}.
    *
    * @return the request id, if known
    */

@@ -54,8 +54,8 @@ public interface ServingListener {
    * An endpoint's circuit breaker changed state.
    *
    * @param endpoint the endpoint
-   * @param from previous state, e.g. "CLOSED"
-   * @param to new state, e.g. "OPEN"
+   * @param from previous state
+   * @param to new state
    */
-  default void onCircuitStateChange(String endpoint, String from, String to) {}
+  default void onCircuitStateChange(String endpoint, CircuitState from, CircuitState to) {}
 }

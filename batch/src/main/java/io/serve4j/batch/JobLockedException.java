@@ -1,6 +1,7 @@
 package io.serve4j.batch;
 
 import io.serve4j.ErrorCategory;
+import io.serve4j.ConflictException;
 import io.serve4j.ServingException;
 
 /**
@@ -9,10 +10,10 @@ import io.serve4j.ServingException;
  * ErrorCategory#CONFLICT}; not retryable by the scorer (wait for the other run to end, or stop it,
  * then run again: the job resumes from its checkpoint).
  *
- * <p>This is the one {@code CONFLICT} failure that is not a {@link io.serve4j.ConflictException},
- * so that callers (the command line's exit code 13) can tell it from an existing file.
+ * <p>A {@link ConflictException} of its own type, so that callers (the command line's exit code 13)
+ * can tell it from an existing file.
  */
-public final class JobLockedException extends ServingException {
+public final class JobLockedException extends ConflictException {
   private static final long serialVersionUID = 1L;
 
   /**

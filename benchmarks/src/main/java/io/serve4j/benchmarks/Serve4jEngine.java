@@ -11,7 +11,7 @@ import io.serve4j.Serve4j;
 import io.serve4j.ServingClient;
 import io.serve4j.Shape;
 import io.serve4j.Tensor;
-import io.serve4j.onnx.LocalOptions;
+import io.serve4j.local.LocalOptions;
 import java.time.Duration;
 
 /**

@@ -9,7 +9,7 @@ import io.serve4j.Model;
 import io.serve4j.Serve4j;
 import io.serve4j.ServingClient;
 import io.serve4j.Tensor;
-import io.serve4j.onnx.LocalOptions;
+import io.serve4j.local.LocalOptions;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;

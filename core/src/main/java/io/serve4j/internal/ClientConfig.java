@@ -1,6 +1,6 @@
 package io.serve4j.internal;
 
-import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
+import io.serve4j.CircuitBreakerPolicy;
 import io.serve4j.RetryPolicy;
 import io.serve4j.ServingListener;
 import java.time.Duration;
@@ -26,7 +26,7 @@ public record ClientConfig(
     long maxRequestBytes,
     long maxResponseBytes,
     RetryPolicy retryPolicy,
-    CircuitBreakerConfig circuitBreaker) {
+    CircuitBreakerPolicy circuitBreaker) {
   /** The default of {@link #maxResponseBytes}: 64 MiB, as for requests. */
   public static final long DEFAULT_MAX_RESPONSE_BYTES = 64L * 1024 * 1024;
 
@@ -53,7 +53,7 @@ public record ClientConfig(
       Duration callTimeout,
       long maxRequestBytes,
       RetryPolicy retryPolicy,
-      CircuitBreakerConfig circuitBreaker) {
+      CircuitBreakerPolicy circuitBreaker) {
     this(
         listeners,
         predictTimeout,

@@ -9,6 +9,7 @@ import io.serve4j.InferenceRequest;
 import io.serve4j.InferenceResponse;
 import io.serve4j.NotFoundException;
 import io.serve4j.Operation;
+import io.serve4j.OperationKind;
 import io.serve4j.ServingException;
 import io.serve4j.spi.Deadline;
 import java.util.Map;
@@ -40,7 +41,7 @@ final class DefaultEndpoint implements Endpoint {
     client.ensureOpen();
     return client
         .call(
-            "describe",
+            OperationKind.DESCRIBE,
             name,
             null,
             Deadline.after(client.config().callTimeout()),
@@ -108,7 +109,7 @@ final class DefaultEndpoint implements Endpoint {
     Deadline deadline = Deadline.after(request.timeout().orElse(client.config().predictTimeout()));
     CompletableFuture<InferenceResponse> sent =
         client.call(
-            "predict",
+            OperationKind.PREDICT,
             name,
             request.id().orElse(null),
             deadline,
@@ -180,6 +181,7 @@ final class DefaultEndpoint implements Endpoint {
     Deadline deadline =
         Deadline.after(request.timeout().orElse(client.config().operationTimeout()));
     return client.operation(
+        OperationKind.SUBMIT_INFERENCE,
         "submit inference to " + name,
         name,
         deadline,
@@ -209,6 +211,7 @@ final class DefaultEndpoint implements Endpoint {
     client.forget(name);
     DefaultOperation<EndpointDescription> op =
         client.operation(
+            OperationKind.UPDATE,
             "update endpoint " + name,
             name,
             ctx -> client.session().lifecycle().updateEndpoint(spec, ctx));
@@ -234,7 +237,8 @@ final class DefaultEndpoint implements Endpoint {
     client.forget(name);
     DefaultOperation<EndpointDescription> op =
         client.operation(
-            "shiftTraffic on endpoint " + name,
+            OperationKind.SHIFT_TRAFFIC,
+            "shift traffic on endpoint " + name,
             name,
             ctx ->
                 Futures.thenComposeCancellable(
@@ -263,6 +267,7 @@ final class DefaultEndpoint implements Endpoint {
     client.ensureOpen();
     client.forget(name);
     return client.operation(
+        OperationKind.DELETE,
         "delete endpoint " + name,
         name,
         ctx -> client.session().lifecycle().deleteEndpoint(name, ctx));

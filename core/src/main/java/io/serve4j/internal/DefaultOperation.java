@@ -2,6 +2,7 @@ package io.serve4j.internal;
 
 import io.serve4j.ErrorCategory;
 import io.serve4j.Operation;
+import io.serve4j.OperationKind;
 import io.serve4j.OperationProgress;
 import io.serve4j.ServingException;
 import io.serve4j.spi.CallContext;
@@ -9,7 +10,6 @@ import io.serve4j.spi.Deadline;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
-import java.util.UUID;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -28,16 +28,21 @@ import java.util.function.Function;
  *
  * @param <T> the result
  */
-public final class DefaultOperation<T> implements Operation<T> {
+final class DefaultOperation<T> implements Operation<T> {
+  private final OperationKind kind;
   private final String description;
   private final String providerId;
+  private final String requestId;
   private final CompletableFuture<T> result = new CompletableFuture<>();
   private final AtomicBoolean stopped = new AtomicBoolean();
   private final List<Consumer<OperationProgress>> listeners = new CopyOnWriteArrayList<>();
   private volatile OperationProgress last;
   private volatile CompletableFuture<?> work;
 
-  private DefaultOperation(String description, String providerId) {
+  private DefaultOperation(
+      OperationKind kind, String description, String providerId, String requestId) {
+    this.kind = kind;
+    this.requestId = requestId;
     this.description = description;
     this.providerId = providerId;
   }
@@ -45,23 +50,26 @@ public final class DefaultOperation<T> implements Operation<T> {
   /**
    * Starts an operation.
    *
+   * @param kind what it does
    * @param description e.g. "deploy endpoint fraud"
    * @param providerId the provider
+   * @param requestId the operation's request id, from {@link RequestIds}
    * @param deadline when it must be done
    * @param scheduler for the deadline timer
    * @param hook the work, given a context wired to this operation
    * @param <T> the result
    * @return the running operation
    */
-  public static <T> DefaultOperation<T> start(
+  static <T> DefaultOperation<T> start(
+      OperationKind kind,
       String description,
       String providerId,
+      String requestId,
       Deadline deadline,
       ScheduledExecutorService scheduler,
       Function<CallContext, CompletableFuture<T>> hook) {
-    DefaultOperation<T> op = new DefaultOperation<>(description, providerId);
-    CallContext context =
-        new CallContext(UUID.randomUUID().toString(), deadline, op.stopped::get, op::report);
+    DefaultOperation<T> op = new DefaultOperation<>(kind, description, providerId, requestId);
+    CallContext context = new CallContext(requestId, deadline, op.stopped::get, op::report);
     ScheduledFuture<?> timer =
         deadline.isFinite()
             ? scheduler.schedule(
@@ -103,15 +111,25 @@ public final class DefaultOperation<T> implements Operation<T> {
           } else if (cancelled) {
             op.result.cancel(false);
           } else {
-            op.result.completeExceptionally(Futures.toServing(error, providerId));
+            op.result.completeExceptionally(op.withRequestId(Futures.toServing(error, providerId)));
           }
         });
     return op;
   }
 
+  private ServingException withRequestId(ServingException se) {
+    if (requestId == null || se.requestId().isPresent()) {
+      return se;
+    }
+    ServingException withId = se.toBuilder().requestId(requestId).build();
+    withId.setStackTrace(se.getStackTrace());
+    return withId;
+  }
+
   private ServingException timeoutError(Throwable cause) {
     return ServingException.builder(ErrorCategory.TIMEOUT)
         .providerId(providerId)
+        .requestId(requestId)
         .message(description + " did not finish before its deadline")
         .cause(cause)
         .build();
@@ -120,14 +138,16 @@ public final class DefaultOperation<T> implements Operation<T> {
   /**
    * An operation that has already finished.
    *
+   * @param kind what it did
    * @param description description
    * @param providerId provider
    * @param value the result
    * @param <T> the result type
    * @return a done operation
    */
-  public static <T> DefaultOperation<T> completed(String description, String providerId, T value) {
-    DefaultOperation<T> op = new DefaultOperation<>(description, providerId);
+  static <T> DefaultOperation<T> completed(
+      OperationKind kind, String description, String providerId, T value) {
+    DefaultOperation<T> op = new DefaultOperation<>(kind, description, providerId, null);
     op.result.complete(value);
     return op;
   }
@@ -141,8 +161,10 @@ public final class DefaultOperation<T> implements Operation<T> {
    * @param <T> mapped result
    * @return the mapped operation
    */
-  public static <S, T> DefaultOperation<T> map(DefaultOperation<S> source, Function<S, T> mapper) {
-    DefaultOperation<T> op = new DefaultOperation<>(source.description, source.providerId);
+  static <S, T> DefaultOperation<T> map(DefaultOperation<S> source, Function<S, T> mapper) {
+    DefaultOperation<T> op =
+        new DefaultOperation<>(
+            source.kind, source.description, source.providerId, source.requestId);
     op.work = source.result;
     source.onProgress(op::report);
     source.result.whenComplete(
@@ -182,6 +204,11 @@ public final class DefaultOperation<T> implements Operation<T> {
   }
 
   @Override
+  public OperationKind kind() {
+    return kind;
+  }
+
+  @Override
   public String description() {
     return description;
   }
@@ -198,6 +225,7 @@ public final class DefaultOperation<T> implements Operation<T> {
     } catch (java.util.concurrent.TimeoutException e) {
       throw ServingException.builder(ErrorCategory.TIMEOUT)
           .providerId(providerId)
+          .requestId(requestId)
           .message(
               description
                   + " did not finish within "

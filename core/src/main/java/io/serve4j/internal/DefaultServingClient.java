@@ -6,6 +6,7 @@ import io.serve4j.BatchJobDescription;
 import io.serve4j.BatchJobSpec;
 import io.serve4j.CallInfo;
 import io.serve4j.Capability;
+import io.serve4j.CircuitState;
 import io.serve4j.DeploymentDescription;
 import io.serve4j.Endpoint;
 import io.serve4j.EndpointDescription;
@@ -13,6 +14,7 @@ import io.serve4j.EndpointSpec;
 import io.serve4j.ErrorCategory;
 import io.serve4j.ModelSignature;
 import io.serve4j.Operation;
+import io.serve4j.OperationKind;
 import io.serve4j.RetryPolicy;
 import io.serve4j.ServingClient;
 import io.serve4j.ServingException;
@@ -39,9 +41,10 @@ import java.util.function.Function;
 /**
  * Core's template around a {@link ProviderSession}: the open check, capability checks, deadlines,
  * retries, listeners, error mapping and cancellation (through {@link Wire}) and the
- * endpoint-description cache live here once for every provider.
+ * endpoint-description cache live here once for every provider. Not public: {@link
+ * ServingClients#open} creates it, users see a {@link ServingClient}.
  */
-public final class DefaultServingClient implements ServingClient {
+final class DefaultServingClient implements ServingClient {
   private final String providerId;
   private final Set<Capability> capabilities;
   private final ProviderSession session;
@@ -64,7 +67,7 @@ public final class DefaultServingClient implements ServingClient {
    * @param scheduler the scheduler shared with the provider
    * @param ownsScheduler whether close() shuts the scheduler down
    */
-  public DefaultServingClient(
+  DefaultServingClient(
       ServingProvider provider,
       ProviderSession session,
       ClientConfig config,
@@ -78,7 +81,9 @@ public final class DefaultServingClient implements ServingClient {
     this.scheduler = scheduler;
     this.ownsScheduler = ownsScheduler;
     this.breakers =
-        config.circuitBreaker() == null ? null : CircuitBreakerRegistry.of(config.circuitBreaker());
+        config.circuitBreaker() == null
+            ? null
+            : CircuitBreakerRegistry.of(CircuitBreakerConfigs.of(config.circuitBreaker()));
   }
 
   @Override
@@ -96,7 +101,7 @@ public final class DefaultServingClient implements ServingClient {
    *
    * @return the config
    */
-  public ClientConfig config() {
+  ClientConfig config() {
     return config;
   }
 
@@ -114,7 +119,7 @@ public final class DefaultServingClient implements ServingClient {
    *
    * @return the scheduler
    */
-  public ScheduledExecutorService scheduler() {
+  ScheduledExecutorService scheduler() {
     return scheduler;
   }
 
@@ -124,6 +129,7 @@ public final class DefaultServingClient implements ServingClient {
     CapabilityCheck.check(providerId, capabilities, spec);
     DefaultOperation<EndpointDescription> op =
         operation(
+            OperationKind.DEPLOY,
             "deploy endpoint " + spec.name(),
             spec.name(),
             ctx -> session.lifecycle().createEndpoint(spec, ctx));
@@ -150,7 +156,11 @@ public final class DefaultServingClient implements ServingClient {
   public CompletableFuture<List<EndpointDescription>> listEndpointsAsync() {
     ensureOpen();
     return call(
-        "list", "", null, Deadline.after(config.callTimeout()), session.lifecycle()::listEndpoints);
+        OperationKind.LIST,
+        "",
+        null,
+        Deadline.after(config.callTimeout()),
+        session.lifecycle()::listEndpoints);
   }
 
   @Override
@@ -158,7 +168,11 @@ public final class DefaultServingClient implements ServingClient {
     ensureOpen();
     CapabilityCheck.require(
         providerId, capabilities, Capability.BATCH_JOBS, "batch job '" + spec.name() + "'");
-    return operation("batch job " + spec.name(), "", ctx -> batchJobs().runBatchJob(spec, ctx));
+    return operation(
+        OperationKind.BATCH_JOB,
+        "batch job " + spec.name(),
+        "",
+        ctx -> batchJobs().runBatchJob(spec, ctx));
   }
 
   @Override
@@ -168,7 +182,7 @@ public final class DefaultServingClient implements ServingClient {
         providerId, capabilities, Capability.BATCH_JOBS, "batch job '" + name + "'");
     return Futures.join(
         call(
-            "describeBatchJob",
+            OperationKind.DESCRIBE_BATCH_JOB,
             "",
             null,
             Deadline.after(config.callTimeout()),
@@ -216,6 +230,7 @@ public final class DefaultServingClient implements ServingClient {
   /**
    * Runs a long-running hook as an operation with the client's operation deadline.
    *
+   * @param kind what it does
    * @param description what it does
    * @param endpoint endpoint name for listeners
    * @param hook the provider call
@@ -223,13 +238,17 @@ public final class DefaultServingClient implements ServingClient {
    * @return the operation
    */
   <T> DefaultOperation<T> operation(
-      String description, String endpoint, Function<CallContext, CompletableFuture<T>> hook) {
-    return operation(description, endpoint, Deadline.after(config.operationTimeout()), hook);
+      OperationKind kind,
+      String description,
+      String endpoint,
+      Function<CallContext, CompletableFuture<T>> hook) {
+    return operation(kind, description, endpoint, Deadline.after(config.operationTimeout()), hook);
   }
 
   /**
    * Runs a long-running hook as an operation with the given deadline.
    *
+   * @param kind what it does
    * @param description what it does
    * @param endpoint endpoint name for listeners
    * @param deadline when the operation must be done
@@ -238,18 +257,21 @@ public final class DefaultServingClient implements ServingClient {
    * @return the operation
    */
   <T> DefaultOperation<T> operation(
+      OperationKind kind,
       String description,
       String endpoint,
       Deadline deadline,
       Function<CallContext, CompletableFuture<T>> hook) {
-    String op = description.split(" ", 2)[0];
-    CallInfo info = new CallInfo(providerId, op, endpoint, null);
+    String id = RequestIds.next();
+    CallInfo info = new CallInfo(providerId, kind, endpoint, id);
     long start = System.nanoTime();
     fire(l -> l.onStart(info));
     DefaultOperation<T> operation =
         DefaultOperation.start(
+            kind,
             description,
             providerId,
+            id,
             deadline,
             scheduler,
             ctx -> wire.call(description, () -> hook.apply(ctx)));
@@ -261,7 +283,7 @@ public final class DefaultServingClient implements ServingClient {
    * Runs a short hook with a deadline, retries, the endpoint's circuit breaker (predictions),
    * listeners and typed errors. Cancelling the returned future cancels the provider's.
    *
-   * @param operation name for listeners
+   * @param operation what it does, for listeners
    * @param endpoint endpoint name
    * @param requestId request id, or null to generate one
    * @param deadline the deadline for all attempts together
@@ -270,7 +292,7 @@ public final class DefaultServingClient implements ServingClient {
    * @return the future
    */
   <T> CompletableFuture<T> call(
-      String operation,
+      OperationKind operation,
       String endpoint,
       String requestId,
       Deadline deadline,
@@ -289,7 +311,7 @@ public final class DefaultServingClient implements ServingClient {
       budget = budgets.computeIfAbsent(endpoint, k -> newBudget());
     }
     budget.deposit();
-    CircuitBreaker breaker = operation.equals("predict") ? breaker(endpoint) : null;
+    CircuitBreaker breaker = operation == OperationKind.PREDICT ? breaker(endpoint) : null;
     attempt(1, info, deadline, start, hook, result, current, budget, breaker);
     if (result.isDone() && !result.isCompletedExceptionally()) {
       // Answered on this thread (an in-process provider usually is): no deadline watch and no
@@ -313,7 +335,7 @@ public final class DefaultServingClient implements ServingClient {
                           .providerId(providerId)
                           .requestId(id)
                           .message(
-                              operation
+                              operationName(operation)
                                   + (endpoint.isEmpty() ? "" : " on endpoint '" + endpoint + "'")
                                   + " did not finish before its deadline")
                           .build());
@@ -430,9 +452,8 @@ public final class DefaultServingClient implements ServingClient {
   }
 
   private static String what(CallInfo info) {
-    return info.endpoint().isEmpty()
-        ? info.operation()
-        : info.operation() + " on endpoint '" + info.endpoint() + "'";
+    String kind = info.operation().name().toLowerCase(java.util.Locale.ROOT).replace('_', ' ');
+    return info.endpoint().isEmpty() ? kind : kind + " on endpoint '" + info.endpoint() + "'";
   }
 
   private static void cancel(CompletableFuture<?> f) {
@@ -473,21 +494,27 @@ public final class DefaultServingClient implements ServingClient {
                           l ->
                               l.onCircuitStateChange(
                                   name,
-                                  ev.getStateTransition().getFromState().name(),
-                                  ev.getStateTransition().getToState().name())));
+                                  state(ev.getStateTransition().getFromState()),
+                                  state(ev.getStateTransition().getToState()))));
           return b;
         });
   }
 
   /**
-   * Returns the circuit breaker state of an endpoint.
-   *
-   * @param endpoint the endpoint name
-   * @return e.g. "CLOSED", "OPEN", "HALF_OPEN", or empty without breakers or calls
+   * Maps resilience4j's state to ours. serve4j configures neither forced nor disabled breakers, so
+   * those only appear if someone reached into resilience4j: they map to what callers observe.
    */
-  public java.util.Optional<String> circuitState(String endpoint) {
-    CircuitBreaker b = breakerByEndpoint.get(endpoint);
-    return b == null ? java.util.Optional.empty() : java.util.Optional.of(b.getState().name());
+  static CircuitState state(CircuitBreaker.State s) {
+    return switch (s) {
+      case CLOSED, DISABLED, METRICS_ONLY -> CircuitState.CLOSED;
+      case OPEN, FORCED_OPEN -> CircuitState.OPEN;
+      case HALF_OPEN -> CircuitState.HALF_OPEN;
+    };
+  }
+
+  /** "predict", "describe", "list": how messages name a call. */
+  private static String operationName(OperationKind kind) {
+    return kind.name().toLowerCase(java.util.Locale.ROOT).replace('_', ' ');
   }
 
   private void finish(CallInfo info, long start, Throwable error) {
@@ -505,7 +532,7 @@ public final class DefaultServingClient implements ServingClient {
    *
    * @param event the callback
    */
-  public void fire(java.util.function.Consumer<ServingListener> event) {
+  void fire(java.util.function.Consumer<ServingListener> event) {
     for (ServingListener l : config.listeners()) {
       try {
         event.accept(l);

@@ -57,13 +57,14 @@ public final class CallContext {
   }
 
   /**
-   * A context with a deadline and nothing else, for tests and internal calls.
+   * A context with a deadline and nothing else, for tests and internal calls; its request id comes
+   * from the same scheme as every call's.
    *
    * @param deadline the deadline
    * @return the context
    */
   public static CallContext of(Deadline deadline) {
-    return new CallContext(java.util.UUID.randomUUID().toString(), deadline, () -> false, p -> {});
+    return new CallContext(io.serve4j.internal.RequestIds.next(), deadline, () -> false, p -> {});
   }
 
   /**

@@ -16,6 +16,7 @@ import io.serve4j.Mirror;
 import io.serve4j.Model;
 import io.serve4j.NotFoundException;
 import io.serve4j.Operation;
+import io.serve4j.OperationKind;
 import io.serve4j.ProviderOptions;
 import io.serve4j.Serve4j;
 import io.serve4j.ServingClient;
@@ -182,7 +183,7 @@ class CoreTemplateTest {
       assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(3));
       assertThat(provider.lastFuture.get().isCancelled()).isTrue();
       assertThat(provider.lastContext.get().isCancelled()).isTrue();
-      assertThat(events).contains("start predict", "error predict TIMEOUT");
+      assertThat(events).contains("start PREDICT", "error PREDICT TIMEOUT");
     }
   }
 
@@ -306,6 +307,83 @@ class CoreTemplateTest {
       assertThat(other.cancel()).isTrue();
       assertThat(ctx.isCancelled()).isTrue();
     }
+  }
+
+  @Test
+  void operations_carryTheirKind_toCallersAndListeners_whateverTheDescriptionSays() {
+    provider.capabilities = Set.of(Capability.ASYNC_INFERENCE, Capability.TRAFFIC_SPLIT);
+    try (ServingClient c = client(Serve4j.builder())) {
+      var e = c.endpoint("e");
+      List<Operation<?>> ops =
+          List.of(
+              c.deploy(EndpointSpec.of("e", MODEL)),
+              e.update(EndpointSpec.of("e", MODEL)),
+              e.shiftTraffic(Map.of("a", 100)),
+              e.submit(InferenceRequest.of(Tensor.ofFloats("x", new long[] {1}, new float[] {1}))),
+              e.delete());
+      assertThat(ops)
+          .extracting(Operation::kind)
+          .containsExactly(
+              OperationKind.DEPLOY,
+              OperationKind.UPDATE,
+              OperationKind.SHIFT_TRAFFIC,
+              OperationKind.SUBMIT_INFERENCE,
+              OperationKind.DELETE);
+      assertThat(ops).allMatch(op -> op.kind().isLongRunning());
+      e.describe();
+      c.listEndpoints();
+      ops.forEach(Operation::cancel);
+    }
+    // The first word of "shift traffic on endpoint e" or "submit inference to e" is no kind.
+    assertThat(events)
+        .contains(
+            "start DEPLOY",
+            "start UPDATE",
+            "start SHIFT_TRAFFIC",
+            "start SUBMIT_INFERENCE",
+            "start DELETE",
+            "success DESCRIBE",
+            "success LIST");
+    assertThat(OperationKind.PREDICT.isLongRunning()).isFalse();
+  }
+
+  @Test
+  void requestIds_oneScheme_forCallsAndOperations_seenByProviderListenersAndErrors() {
+    java.util.regex.Pattern uuid4 =
+        java.util.regex.Pattern.compile(
+            "[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}");
+    List<CallInfo> starts = new CopyOnWriteArrayList<>();
+    ServingListener l =
+        new ServingListener() {
+          @Override
+          public void onStart(CallInfo call) {
+            starts.add(call);
+          }
+        };
+    try (ServingClient c =
+        Serve4j.builder()
+            .provider(provider)
+            .listener(l)
+            .operationTimeout(Duration.ofMillis(200))
+            .build()) {
+      Operation<?> op = c.deploy(EndpointSpec.of("e", MODEL));
+      String providerSaw = provider.lastContext.get().requestId();
+      assertThat(starts).hasSize(1);
+      assertThat(starts.get(0).requestId()).matches(uuid4).isEqualTo(providerSaw);
+      assertThatThrownBy(op::await)
+          .isInstanceOfSatisfying(
+              TimeoutException.class, t -> assertThat(t.requestId()).contains(providerSaw));
+
+      c.endpoint("e")
+          .predictAsync(InferenceRequest.of(Tensor.ofFloats("x", new long[] {1}, new float[] {1})));
+      CallInfo predict = starts.get(starts.size() - 1);
+      assertThat(predict.operation()).isEqualTo(OperationKind.PREDICT);
+      assertThat(predict.requestId())
+          .matches(uuid4)
+          .isEqualTo(provider.lastContext.get().requestId())
+          .isNotEqualTo(providerSaw);
+    }
+    assertThat(CallContext.of(io.serve4j.spi.Deadline.none()).requestId()).matches(uuid4);
   }
 
   @Test

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.serve4j.CallInfo;
+import io.serve4j.CircuitBreakerPolicy;
+import io.serve4j.CircuitState;
 import io.serve4j.Endpoint;
 import io.serve4j.ErrorCategory;
 import io.serve4j.InferenceRequest;
@@ -36,7 +38,7 @@ class ResilienceMechanicsTest {
         }
 
         @Override
-        public void onCircuitStateChange(String endpoint, String from, String to) {
+        public void onCircuitStateChange(String endpoint, CircuitState from, CircuitState to) {
           events.add("breaker " + from + "->" + to);
         }
       };
@@ -144,11 +146,11 @@ class ResilienceMechanicsTest {
       p.script.add(() -> ScriptedProvider.error(ErrorCategory.UNAVAILABLE, null));
     }
     var config =
-        CircuitBreakers.builder()
+        CircuitBreakerPolicy.builder()
             .slidingWindowSize(4)
             .minimumNumberOfCalls(4)
-            .waitDurationInOpenState(Duration.ofMillis(300))
-            .permittedNumberOfCallsInHalfOpenState(1)
+            .waitInOpenState(Duration.ofMillis(300))
+            .permittedCallsInHalfOpenState(1)
             .build();
     try (ServingClient c =
         client(p, Serve4j.builder().retryPolicy(RetryPolicy.none()).circuitBreaker(config))) {
@@ -174,7 +176,8 @@ class ResilienceMechanicsTest {
     for (int i = 0; i < 10; i++) {
       p.script.add(() -> ScriptedProvider.error(ErrorCategory.INVALID_INPUT, null));
     }
-    var config = CircuitBreakers.builder().slidingWindowSize(4).minimumNumberOfCalls(4).build();
+    var config =
+        CircuitBreakerPolicy.builder().slidingWindowSize(4).minimumNumberOfCalls(4).build();
     try (ServingClient c = client(p, Serve4j.builder().circuitBreaker(config))) {
       for (int i = 0; i < 10; i++) {
         assertThatThrownBy(() -> c.endpoint("e").predict(REQUEST))
@@ -182,6 +185,39 @@ class ResilienceMechanicsTest {
       }
     }
     assertThat(events).noneMatch(s -> s.startsWith("breaker"));
+  }
+
+  @Test
+  void circuitBreaker_countsOnlyThePolicysCategories_andHonoursItsThreshold() {
+    ScriptedProvider p = new ScriptedProvider("s");
+    // 1 model error in a window of 2 is 50%: below a 60% threshold, and 100% once counted.
+    p.script.add(() -> ScriptedProvider.error(ErrorCategory.MODEL_ERROR, null));
+    p.script.add(() -> null);
+    p.script.add(() -> ScriptedProvider.error(ErrorCategory.MODEL_ERROR, null));
+    p.script.add(() -> ScriptedProvider.error(ErrorCategory.MODEL_ERROR, null));
+    CircuitBreakerPolicy policy =
+        CircuitBreakerPolicy.builder()
+            .slidingWindowSize(2)
+            .minimumNumberOfCalls(2)
+            .failureRateThreshold(60)
+            .failureCategories(java.util.Set.of(ErrorCategory.MODEL_ERROR))
+            .waitInOpenState(Duration.ofMinutes(1))
+            .build();
+    try (ServingClient c =
+        client(p, Serve4j.builder().retryPolicy(RetryPolicy.none()).circuitBreaker(policy))) {
+      Endpoint e = c.endpoint("e");
+      assertThatThrownBy(() -> e.predict(REQUEST)).isInstanceOf(ServingException.class);
+      e.predict(REQUEST);
+      assertThat(events).noneMatch(s -> s.startsWith("breaker")); // 50% < 60%
+      assertThatThrownBy(() -> e.predict(REQUEST)).isInstanceOf(ServingException.class);
+      assertThatThrownBy(() -> e.predict(REQUEST)).isInstanceOf(ServingException.class);
+      assertThat(events).containsExactly("breaker CLOSED->OPEN");
+      int before = p.attempts.size();
+      assertThatThrownBy(() -> e.predict(REQUEST))
+          .isInstanceOf(UnavailableException.class)
+          .hasMessageContaining("circuit breaker");
+      assertThat(p.attempts).hasSize(before);
+    }
   }
 
   @Test

@@ -118,8 +118,9 @@ final class ScriptedProvider implements ServingProvider, ProviderOptions {
         CompletableFuture<InferenceResponse> f = new CompletableFuture<>();
         Runnable answerIt =
             () -> {
-              if (next != null) {
-                f.completeExceptionally(next.get());
+              ServingException failure = next == null ? null : next.get();
+              if (failure != null) { // a script step of null answers normally
+                f.completeExceptionally(failure);
               } else {
                 f.complete(
                     InferenceResponse.builder()

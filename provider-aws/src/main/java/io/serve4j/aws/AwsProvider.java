@@ -5,9 +5,9 @@ import io.serve4j.ErrorCategory;
 import io.serve4j.HardwareOffering;
 import io.serve4j.ProviderOptions;
 import io.serve4j.ServingException;
-import io.serve4j.aws.internal.AwsClient;
 import io.serve4j.aws.internal.AwsErrors;
 import io.serve4j.aws.internal.AwsOfferings;
+import io.serve4j.aws.internal.AwsProviderClient;
 import io.serve4j.spi.ErrorMapper;
 import io.serve4j.spi.ProviderContext;
 import io.serve4j.spi.ProviderSession;
@@ -136,7 +136,7 @@ public final class AwsProvider implements ServingProvider {
 
   @Override
   public ProviderSession open(ProviderOptions options, ProviderContext context) {
-    AwsClient c = new AwsClient((AwsOptions) options, context);
+    AwsProviderClient c = new AwsProviderClient((AwsOptions) options, context);
     return ProviderSession.of(c, c, c, c, c::close);
   }
 }

@@ -12,7 +12,7 @@ import io.serve4j.Serve4j;
 import io.serve4j.ServingClient;
 import io.serve4j.ServingException;
 import io.serve4j.ThrottledException;
-import io.serve4j.aws.internal.AwsClient;
+import io.serve4j.aws.internal.AwsProviderClient;
 import io.serve4j.spi.CallContext;
 import io.serve4j.spi.Deadline;
 import io.serve4j.spi.ProviderContext;
@@ -163,7 +163,7 @@ class AwsRetriesAndDeadlinesTest {
   // ---------------------------------------------------------------- the deadline reaches the SDK
 
   private <T> void assertSdkTimesOut(Duration deadline, Duration bound, HookCall<T> call) {
-    try (AwsClient aws = new AwsClient(options, new ProviderContext(scheduler))) {
+    try (AwsProviderClient aws = new AwsProviderClient(options, new ProviderContext(scheduler))) {
       long start = System.nanoTime();
       CompletableFuture<T> f = call.run(aws, CallContext.of(Deadline.after(deadline)));
       assertThatThrownBy(f::join)
@@ -219,6 +219,6 @@ class AwsRetriesAndDeadlinesTest {
 
   @FunctionalInterface
   private interface HookCall<T> {
-    CompletableFuture<T> run(AwsClient aws, CallContext ctx);
+    CompletableFuture<T> run(AwsProviderClient aws, CallContext ctx);
   }
 }

@@ -28,8 +28,6 @@ import java.util.regex.Pattern;
  * <p>Immutable and thread-safe. {@link #toString()} never prints credentials.
  */
 public final class GcpOptions implements ProviderOptions {
-  /** The provider id. */
-  public static final String PROVIDER_ID = "gcp";
 
   /** The default location, {@code us-central1}. */
   public static final String DEFAULT_LOCATION = "us-central1";
@@ -103,7 +101,7 @@ public final class GcpOptions implements ProviderOptions {
    * @throws io.serve4j.InvalidInputException if the URI is not of that form
    */
   public static GcpOptions fromUri(URI uri) {
-    if (!PROVIDER_ID.equals(uri.getScheme())) {
+    if (!GcpProvider.ID.equals(uri.getScheme())) {
       throw invalid("not a gcp: URI: " + uri);
     }
     Builder b = builder();
@@ -173,7 +171,7 @@ public final class GcpOptions implements ProviderOptions {
 
   @Override
   public String providerId() {
-    return PROVIDER_ID;
+    return GcpProvider.ID;
   }
 
   /**
@@ -338,7 +336,7 @@ public final class GcpOptions implements ProviderOptions {
 
   private static ServingException invalid(String message) {
     return ServingException.builder(ErrorCategory.INVALID_INPUT)
-        .providerId(PROVIDER_ID)
+        .providerId(GcpProvider.ID)
         .message(message)
         .build();
   }

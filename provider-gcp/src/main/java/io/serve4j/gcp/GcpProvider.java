@@ -28,6 +28,9 @@ import java.util.Set;
  * nor asynchronous inference or streaming.
  */
 public final class GcpProvider implements ServingProvider {
+  /** The provider id and URI scheme. */
+  public static final String ID = "gcp";
+
   private static final Set<Capability> CAPABILITIES =
       Set.copyOf(
           EnumSet.of(
@@ -44,7 +47,7 @@ public final class GcpProvider implements ServingProvider {
 
   @Override
   public String id() {
-    return GcpOptions.PROVIDER_ID;
+    return GcpProvider.ID;
   }
 
   @Override

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.serve4j.CircuitBreakerPolicy;
+import io.serve4j.CircuitState;
 import io.serve4j.Endpoint;
 import io.serve4j.EndpointDescription;
 import io.serve4j.EndpointSpec;
@@ -17,7 +19,6 @@ import io.serve4j.ServingException;
 import io.serve4j.ServingListener;
 import io.serve4j.TimeoutException;
 import io.serve4j.UnavailableException;
-import io.serve4j.resilience.CircuitBreakers;
 import io.serve4j.resilience.FailoverEndpoint;
 import io.serve4j.spi.CallContext;
 import io.serve4j.spi.Deadline;
@@ -245,16 +246,16 @@ public abstract class FaultInjectionContract {
     ServingListener l =
         new ServingListener() {
           @Override
-          public void onCircuitStateChange(String endpoint, String from, String to) {
+          public void onCircuitStateChange(String endpoint, CircuitState from, CircuitState to) {
             transitions.add(from + "->" + to);
           }
         };
     var breaker =
-        CircuitBreakers.builder()
+        CircuitBreakerPolicy.builder()
             .slidingWindowSize(4)
             .minimumNumberOfCalls(4)
-            .waitDurationInOpenState(Duration.ofMillis(500))
-            .permittedNumberOfCallsInHalfOpenState(1)
+            .waitInOpenState(Duration.ofMillis(500))
+            .permittedCallsInHalfOpenState(1)
             .build();
     try (ServingClient c =
         fixture.newClient(

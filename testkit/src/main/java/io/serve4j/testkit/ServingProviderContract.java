@@ -122,6 +122,30 @@ public abstract class ServingProviderContract {
     }
   }
 
+  // ---------------------------------------------------------------- naming
+
+  @Test
+  void provider_oneName_idConstantPackageAndClassAgree() throws Exception {
+    String id = client.providerId();
+    io.serve4j.spi.ServingProvider provider =
+        java.util.ServiceLoader.load(io.serve4j.spi.ServingProvider.class).stream()
+            .map(java.util.ServiceLoader.Provider::get)
+            .filter(p -> p.id().equals(id))
+            .findFirst()
+            .orElseThrow(() -> new AssertionError("no ServiceLoader entry for " + id));
+    // One name per provider: id "aws" -> io.serve4j.aws.AwsProvider.ID, "local" ->
+    // io.serve4j.local.LocalProvider.ID (whatever the Maven module is called).
+    String capitalised = Character.toUpperCase(id.charAt(0)) + id.substring(1);
+    assertThat(provider.getClass().getSimpleName()).isEqualTo(capitalised + "Provider");
+    assertThat(provider.getClass().getPackageName()).endsWith("." + id);
+    java.lang.reflect.Field constant = provider.getClass().getField("ID");
+    assertThat(java.lang.reflect.Modifier.isStatic(constant.getModifiers())).isTrue();
+    assertThat(constant.get(null)).isEqualTo(id);
+    assertThat(java.util.Arrays.stream(provider.optionsType().getFields()).map(f -> f.getName()))
+        .as("the options type names no second provider id constant")
+        .doesNotContain("ID", "PROVIDER_ID");
+  }
+
   // ---------------------------------------------------------------- lifecycle
 
   @Test

@@ -1,12 +1,12 @@
 package io.serve4j.examples.resilience;
 
+import io.serve4j.CircuitBreakerPolicy;
 import io.serve4j.Endpoint;
 import io.serve4j.InferenceRequest;
 import io.serve4j.InferenceResponse;
 import io.serve4j.RetryPolicy;
 import io.serve4j.Serve4j;
 import io.serve4j.ServingClient;
-import io.serve4j.resilience.CircuitBreakers;
 import io.serve4j.resilience.FailoverEndpoint;
 import io.serve4j.resilience.ShadowEndpoint;
 import java.time.Duration;
@@ -46,7 +46,7 @@ public final class CloudToLocalFailover {
         .provider(providerId)
         .predictTimeout(Duration.ofSeconds(2))
         .retryPolicy(RetryPolicy.builder().maxAttempts(3).build())
-        .circuitBreaker(CircuitBreakers.defaults())
+        .circuitBreaker(CircuitBreakerPolicy.defaults())
         .build();
   }
 

@@ -77,6 +77,7 @@ import io.serve4j.ServingException;
 import io.serve4j.Tensor;
 import io.serve4j.TensorSpec;
 import io.serve4j.gcp.GcpOptions;
+import io.serve4j.gcp.GcpProvider;
 import io.serve4j.protocol.OipJson;
 import io.serve4j.spi.BatchJobs;
 import io.serve4j.spi.CallContext;
@@ -308,7 +309,7 @@ public final class GcpClient implements EndpointLifecycle, Inference, BatchJobs,
         () -> {
           if (mirror != null) {
             throw ServingException.builder(ErrorCategory.UNSUPPORTED_CAPABILITY)
-                .providerId(GcpOptions.PROVIDER_ID)
+                .providerId(GcpProvider.ID)
                 .message("Vertex AI has no shadow traffic (SHADOW)")
                 .build();
           }
@@ -412,7 +413,7 @@ public final class GcpClient implements EndpointLifecycle, Inference, BatchJobs,
         () -> {
           if (request.targetDeployment().isPresent()) {
             throw ServingException.builder(ErrorCategory.UNSUPPORTED_CAPABILITY)
-                .providerId(GcpOptions.PROVIDER_ID)
+                .providerId(GcpProvider.ID)
                 .message(
                     "Vertex AI routes predictions by the endpoint's traffic split; it cannot pin"
                         + " a request to deployment '"
@@ -730,7 +731,7 @@ public final class GcpClient implements EndpointLifecycle, Inference, BatchJobs,
                                 () ->
                                     ServingException.builder(ErrorCategory.NOT_FOUND)
                                         .fromService()
-                                        .providerId(GcpOptions.PROVIDER_ID)
+                                        .providerId(GcpProvider.ID)
                                         .message("no batch prediction job named '" + name + "'")
                                         .build())));
   }
@@ -879,7 +880,7 @@ public final class GcpClient implements EndpointLifecycle, Inference, BatchJobs,
         type = AcceleratorType.valueOf(hw.acceleratorType().get());
       } catch (IllegalArgumentException e) {
         throw ServingException.builder(ErrorCategory.UNSUPPORTED_CAPABILITY)
-            .providerId(GcpOptions.PROVIDER_ID)
+            .providerId(GcpProvider.ID)
             .message(
                 "this Vertex AI client does not know accelerator type "
                     + hw.acceleratorType().get())
@@ -1292,7 +1293,7 @@ public final class GcpClient implements EndpointLifecycle, Inference, BatchJobs,
 
   private static ServingException invalid(String message) {
     return ServingException.builder(ErrorCategory.INVALID_INPUT)
-        .providerId(GcpOptions.PROVIDER_ID)
+        .providerId(GcpProvider.ID)
         .message(message)
         .build();
   }
@@ -1382,7 +1383,7 @@ public final class GcpClient implements EndpointLifecycle, Inference, BatchJobs,
                   if (ctx.deadline().isExpired()) {
                     out.completeExceptionally(
                         ServingException.builder(ErrorCategory.TIMEOUT)
-                            .providerId(GcpOptions.PROVIDER_ID)
+                            .providerId(GcpProvider.ID)
                             .requestId(ctx.requestId())
                             .message(
                                 what

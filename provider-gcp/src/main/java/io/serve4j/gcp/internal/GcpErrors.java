@@ -9,7 +9,7 @@ import com.google.protobuf.util.Durations;
 import com.google.rpc.QuotaFailure;
 import io.serve4j.ErrorCategory;
 import io.serve4j.ServingException;
-import io.serve4j.gcp.GcpOptions;
+import io.serve4j.gcp.GcpProvider;
 import io.serve4j.spi.Redactor;
 import io.serve4j.spi.StatusCategories;
 import io.serve4j.spi.Wire;
@@ -23,7 +23,7 @@ import java.util.concurrent.CancellationException;
  */
 public final class GcpErrors {
   /** Core's guard with this provider's mapper. */
-  static final Wire WIRE = Wire.of(GcpOptions.PROVIDER_ID, GcpErrors::mapper);
+  static final Wire WIRE = Wire.of(GcpProvider.ID, GcpErrors::mapper);
 
   private GcpErrors() {}
 
@@ -107,7 +107,7 @@ public final class GcpErrors {
       int code = storage.getCode();
       return ServingException.builder(category(code))
           .fromService()
-          .providerId(GcpOptions.PROVIDER_ID)
+          .providerId(GcpProvider.ID)
           .requestId(requestId)
           .statusCode(code)
           .cause(storage)
@@ -115,7 +115,7 @@ public final class GcpErrors {
           .build();
     }
     return ServingException.builder(ErrorCategory.INTERNAL)
-        .providerId(GcpOptions.PROVIDER_ID)
+        .providerId(GcpProvider.ID)
         .requestId(requestId)
         .cause(t)
         .message("unexpected failure: " + Redactor.redact(String.valueOf(t)))
@@ -151,7 +151,7 @@ public final class GcpErrors {
     ServingException.Builder b =
         ServingException.builder(category)
             .fromService()
-            .providerId(GcpOptions.PROVIDER_ID)
+            .providerId(GcpProvider.ID)
             .requestId(serviceRequestId != null ? serviceRequestId : requestId)
             .cause(api)
             .retryAfter(retryAfter)

@@ -1,5 +1,6 @@
 package io.serve4j.gcp.internal;
 
+import io.serve4j.gcp.GcpProvider;
 import io.serve4j.Accelerator;
 import io.serve4j.AcceleratorResolution;
 import io.serve4j.HardwareOffering;
@@ -35,6 +36,6 @@ public final class GcpOfferings {
    * @throws io.serve4j.UnsupportedCapabilityException if no row fits, listing the alternatives
    */
   public static AcceleratorResolution resolve(Accelerator accelerator) {
-    return HardwareOfferings.resolve(GcpOptions.PROVIDER_ID, ROWS, accelerator);
+    return HardwareOfferings.resolve(GcpProvider.ID, ROWS, accelerator);
   }
 }

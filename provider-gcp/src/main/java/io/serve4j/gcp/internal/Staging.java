@@ -11,6 +11,7 @@ import io.serve4j.Model;
 import io.serve4j.ModelFormat;
 import io.serve4j.ServingException;
 import io.serve4j.gcp.GcpOptions;
+import io.serve4j.gcp.GcpProvider;
 import io.serve4j.spi.formats.TritonRepository;
 import java.io.IOException;
 import java.io.InputStream;
@@ -77,7 +78,7 @@ final class Staging implements AutoCloseable {
     }
     if (!scheme.equals("file") && !scheme.equals("classpath")) {
       throw ServingException.builder(ErrorCategory.INVALID_INPUT)
-          .providerId(GcpOptions.PROVIDER_ID)
+          .providerId(GcpProvider.ID)
           .message(
               "Vertex AI reads artifacts from gs://; serve4j stages file: and classpath: artifacts,"
                   + " but not "
@@ -127,7 +128,7 @@ final class Staging implements AutoCloseable {
       }
     } catch (IOException e) {
       throw ServingException.builder(ErrorCategory.MODEL_LOAD)
-          .providerId(GcpOptions.PROVIDER_ID)
+          .providerId(GcpProvider.ID)
           .cause(e)
           .message("could not stage " + artifact + " of model '" + model.name() + "': " + e)
           .build();
@@ -136,7 +137,7 @@ final class Staging implements AutoCloseable {
     if (model.sha256().isPresent() && !model.sha256().get().equals(digest)) {
       storage().delete(BlobId.of(bucket, object));
       throw ServingException.builder(ErrorCategory.MODEL_LOAD)
-          .providerId(GcpOptions.PROVIDER_ID)
+          .providerId(GcpProvider.ID)
           .message(
               "artifact "
                   + artifact
@@ -184,7 +185,7 @@ final class Staging implements AutoCloseable {
         .orElseThrow(
             () ->
                 ServingException.builder(ErrorCategory.INVALID_INPUT)
-                    .providerId(GcpOptions.PROVIDER_ID)
+                    .providerId(GcpProvider.ID)
                     .message(
                         "model '"
                             + model.name()
@@ -201,7 +202,7 @@ final class Staging implements AutoCloseable {
           b.setCredentials(options.credentialsProvider().get().getCredentials());
         } catch (IOException e) {
           throw ServingException.builder(ErrorCategory.UNAUTHENTICATED)
-              .providerId(GcpOptions.PROVIDER_ID)
+              .providerId(GcpProvider.ID)
               .cause(e)
               .message("could not obtain Google credentials for Cloud Storage: " + e.getMessage())
               .build();

@@ -16,6 +16,7 @@ import com.google.cloud.aiplatform.v1.PredictionServiceSettings;
 import io.serve4j.ErrorCategory;
 import io.serve4j.ServingException;
 import io.serve4j.gcp.GcpOptions;
+import io.serve4j.gcp.GcpProvider;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.Set;
@@ -83,7 +84,7 @@ final class VertexClients implements AutoCloseable {
       closeQuietly(m);
       closeQuietly(p);
       throw ServingException.builder(ErrorCategory.UNAUTHENTICATED)
-          .providerId(GcpOptions.PROVIDER_ID)
+          .providerId(GcpProvider.ID)
           .cause(ex)
           .message(
               "could not open the Vertex AI clients for "

@@ -1,0 +1,489 @@
+package io.serve4j.local.internal;
+
+import ai.onnxruntime.NodeInfo;
+import ai.onnxruntime.OnnxJavaType;
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OnnxValue;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import ai.onnxruntime.TensorInfo;
+import io.serve4j.DataType;
+import io.serve4j.ErrorCategory;
+import io.serve4j.InferenceRequest;
+import io.serve4j.ModelSignature;
+import io.serve4j.ServingException;
+import io.serve4j.Shape;
+import io.serve4j.Tensor;
+import io.serve4j.TensorSpec;
+import io.serve4j.spi.Deadline;
+import java.lang.reflect.Array;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * One ONNX Runtime session and everything the run path needs, resolved once at load time: input
+ * names and element types, output shapes where they can be known before the run.
+ *
+ * <p>Runs are thread-safe (ONNX Runtime allows concurrent {@code run} on one session). Inputs are
+ * handed to ONNX Runtime over the tensors' direct buffers without copying. Outputs whose shape is
+ * known before the run (fixed in the model, or named after a dimension of an input, like {@code
+ * batch} or {@code sequence}) are pre-allocated in a direct buffer that ONNX Runtime writes into;
+ * other outputs are copied once out of ONNX Runtime's memory. Every native object is closed on
+ * every path.
+ */
+final class LoadedModel implements AutoCloseable {
+  private final OrtEnvironment env;
+  private final OrtSession session;
+  private final String label;
+  private final ModelSignature signature;
+  private final Input[] inputs;
+  private final Output[] outputs;
+  private final Map<String, Output> outputsByName;
+  private final List<String> skippedOutputs;
+  private final Set<String> allOutputNames;
+  private final Set<String> unpinnableOutputNames;
+  private volatile boolean pinning = true;
+
+  private record Input(String name, DataType type, OnnxJavaType bufferType) {}
+
+  /** An output and how to know its shape before the run. */
+  private static final class Output {
+    final String name;
+    final DataType type;
+    final OnnxJavaType pinType;
+    final long[] dims;
+    final int[] fromInput;
+    final int[] fromAxis;
+    final boolean pinnable;
+
+    Output(
+        String name, DataType type, long[] dims, String[] dimNames, Map<String, int[]> inputDims) {
+      this.name = name;
+      this.type = type;
+      this.dims = dims;
+      this.fromInput = new int[dims.length];
+      this.fromAxis = new int[dims.length];
+      boolean known = true;
+      for (int a = 0; a < dims.length; a++) {
+        fromInput[a] = -1;
+        if (dims[a] < 0) {
+          int[] source =
+              dimNames != null && a < dimNames.length && !dimNames[a].isEmpty()
+                  ? inputDims.get(dimNames[a])
+                  : null;
+          if (source == null) {
+            known = false;
+          } else {
+            fromInput[a] = source[0];
+            fromAxis[a] = source[1];
+          }
+        }
+      }
+      this.pinType = TypeMapping.bufferType(type);
+      this.pinnable = known && pinType != null;
+    }
+
+    long[] shapeFor(Tensor[] in) {
+      long[] s = dims.clone();
+      for (int a = 0; a < s.length; a++) {
+        if (fromInput[a] >= 0) {
+          Shape inShape = in[fromInput[a]].shape();
+          if (fromAxis[a] >= inShape.rank()) {
+            return null;
+          }
+          s[a] = inShape.dim(fromAxis[a]);
+        }
+      }
+      return s;
+    }
+  }
+
+  /**
+   * Reads the session's inputs and outputs.
+   *
+   * @param env the environment
+   * @param session the session; owned from now on
+   * @param label what to call it in messages, e.g. "deployment 'blue' of endpoint 'fraud'"
+   * @param artifact the artifact, for load errors
+   * @throws ServingException UNSUPPORTED_CAPABILITY if an input cannot be fed from serve4j tensors,
+   *     the model has no inputs, or none of its outputs can be returned
+   */
+  LoadedModel(OrtEnvironment env, OrtSession session, String label, String artifact)
+      throws OrtException {
+    this.env = env;
+    this.session = session;
+    this.label = label;
+    List<TensorSpec> inSpecs = new ArrayList<>();
+    List<Input> ins = new ArrayList<>();
+    Map<String, int[]> inputDims = new HashMap<>();
+    for (NodeInfo n : session.getInputInfo().values()) {
+      if (!(n.getInfo() instanceof TensorInfo ti)) {
+        throw unsupported(artifact, "input '" + n.getName() + "' is " + n.getInfo());
+      }
+      DataType t = TypeMapping.dataType(ti.onnxType);
+      OnnxJavaType bt = t == null ? null : TypeMapping.bufferType(t);
+      if (t == null || (bt == null && t != DataType.BYTES)) {
+        throw unsupported(
+            artifact,
+            "input '"
+                + n.getName()
+                + "' has element type "
+                + ti.onnxType
+                + ", which ONNX Runtime's Java API cannot feed from a serve4j tensor");
+      }
+      String[] names = ti.getDimensionNames();
+      for (int a = 0; a < names.length; a++) {
+        if (!names[a].isEmpty()) {
+          inputDims.putIfAbsent(names[a], new int[] {ins.size(), a});
+        }
+      }
+      ins.add(new Input(n.getName(), t, bt));
+      inSpecs.add(new TensorSpec(n.getName(), t, Shape.of(ti.getShape())));
+    }
+    List<TensorSpec> outSpecs = new ArrayList<>();
+    List<Output> outs = new ArrayList<>();
+    List<String> skipped = new ArrayList<>();
+    for (NodeInfo n : session.getOutputInfo().values()) {
+      DataType t = n.getInfo() instanceof TensorInfo ti ? TypeMapping.dataType(ti.onnxType) : null;
+      if (t == null) {
+        skipped.add(n.getName() + " (" + n.getInfo() + ")");
+        continue;
+      }
+      TensorInfo ti = (TensorInfo) n.getInfo();
+      outs.add(new Output(n.getName(), t, ti.getShape(), ti.getDimensionNames(), inputDims));
+      outSpecs.add(new TensorSpec(n.getName(), t, Shape.of(ti.getShape())));
+    }
+    if (ins.isEmpty()) {
+      throw unsupported(
+          artifact, "it has no inputs, and every request carries at least one input tensor");
+    }
+    if (outs.isEmpty()) {
+      throw unsupported(
+          artifact,
+          "none of its outputs is a tensor of a type serve4j can return: "
+              + String.join(", ", skipped));
+    }
+    this.inputs = ins.toArray(new Input[0]);
+    this.outputs = outs.toArray(new Output[0]);
+    Map<String, Output> byName = new HashMap<>();
+    for (Output o : outputs) {
+      byName.put(o.name, o);
+    }
+    this.outputsByName = byName;
+    Set<String> all = new HashSet<>();
+    Set<String> unpinnable = new HashSet<>();
+    for (Output o : outputs) {
+      all.add(o.name);
+      if (!o.pinnable) {
+        unpinnable.add(o.name);
+      }
+    }
+    this.allOutputNames = Set.copyOf(all);
+    this.unpinnableOutputNames = Set.copyOf(unpinnable);
+    this.skippedOutputs = List.copyOf(skipped);
+    this.signature = new ModelSignature(inSpecs, outSpecs);
+  }
+
+  /**
+   * Returns the signature read from the model.
+   *
+   * @return inputs and tensor outputs, -1 for dynamic dimensions
+   */
+  ModelSignature signature() {
+    return signature;
+  }
+
+  /**
+   * Returns the outputs that are not tensors (sequences, maps) and are never returned.
+   *
+   * @return names with their ONNX Runtime type
+   */
+  List<String> skippedOutputs() {
+    return skippedOutputs;
+  }
+
+  /**
+   * Returns the session, for metadata.
+   *
+   * @return the session
+   */
+  OrtSession session() {
+    return session;
+  }
+
+  /**
+   * Runs the model.
+   *
+   * @param request a request validated against {@link #signature()}
+   * @param deadline when ONNX Runtime must be told to stop
+   * @return the outputs asked for (all tensor outputs by default), in the model's order
+   * @throws ServingException TIMEOUT at the deadline, MODEL_ERROR if ONNX Runtime fails
+   */
+  List<Tensor> run(InferenceRequest request, Deadline deadline) {
+    Tensor[] in = new Tensor[inputs.length];
+    List<Tensor> given = request.inputs();
+    for (int i = 0; i < inputs.length; i++) {
+      in[i] = find(given, inputs[i].name);
+    }
+    Output[] wanted = wanted(request.outputs());
+    boolean pin = pinning;
+    try {
+      return runOnce(in, wanted, pin, deadline);
+    } catch (PinnedRunFailed e) {
+      // A pre-allocated output did not have the shape ONNX Runtime produced: the model's
+      // declared shapes are not to be trusted. Run without pre-allocation from now on.
+      pinning = false;
+      try {
+        return runOnce(in, wanted, false, deadline);
+      } catch (PinnedRunFailed impossible) {
+        throw impossible.error;
+      }
+    }
+  }
+
+  private Output[] wanted(List<String> names) {
+    if (names.isEmpty()) {
+      return outputs;
+    }
+    Output[] w = new Output[names.size()];
+    for (int j = 0; j < w.length; j++) {
+      w[j] = outputsByName.get(names.get(j));
+      if (w[j] == null) {
+        throw Errors.of(
+            ErrorCategory.INVALID_INPUT,
+            label + " has no tensor output '" + names.get(j) + "'; it has " + signature.outputs());
+      }
+    }
+    return w;
+  }
+
+  private static Tensor find(List<Tensor> given, String name) {
+    for (int i = 0, n = given.size(); i < n; i++) {
+      Tensor t = given.get(i);
+      if (t.name().equals(name)) {
+        return t;
+      }
+    }
+    throw Errors.of(ErrorCategory.INVALID_INPUT, "the request lacks input '" + name + "'");
+  }
+
+  /** Thrown when a run with pre-allocated outputs failed, so that it can be retried without. */
+  private static final class PinnedRunFailed extends Exception {
+    private static final long serialVersionUID = 1L;
+    final transient ServingException error;
+
+    PinnedRunFailed(ServingException error) {
+      super(null, null, false, false);
+      this.error = error;
+    }
+  }
+
+  private List<Tensor> runOnce(Tensor[] in, Output[] wanted, boolean pin, Deadline deadline)
+      throws PinnedRunFailed {
+    OnnxTensor[] created = new OnnxTensor[in.length];
+    OnnxTensor[] pinnedTensors = new OnnxTensor[wanted.length];
+    ByteBuffer[] pinnedBuffers = new ByteBuffer[wanted.length];
+    long[][] pinnedShapes = new long[wanted.length][];
+    boolean anyPinned = false;
+    RunGuard guard = null;
+    OrtSession.Result result = null;
+    try {
+      Map<String, OnnxTensor> feed = new HashMap<>(in.length * 2);
+      for (int i = 0; i < in.length; i++) {
+        created[i] = toOnnx(in[i], inputs[i]);
+        feed.put(inputs[i].name, created[i]);
+      }
+      Map<String, OnnxTensor> pinned = Collections.emptyMap();
+      // With every output wanted, the set ONNX Runtime allocates is known at load time; it is
+      // copied only if an output that should have been pre-allocated could not be.
+      boolean everyOutput = wanted == outputs;
+      Set<String> requested =
+          everyOutput
+              ? (pin ? unpinnableOutputNames : allOutputNames)
+              : new HashSet<>(wanted.length * 2);
+      boolean shared = everyOutput;
+      for (int j = 0; j < wanted.length; j++) {
+        Output o = wanted[j];
+        long[] shape = pin && o.pinnable ? o.shapeFor(in) : null;
+        long bytes = shape == null ? 0 : byteCount(shape, o.type);
+        if (bytes > 0 && bytes <= Integer.MAX_VALUE) {
+          ByteBuffer b = ByteBuffer.allocateDirect((int) bytes).order(ByteOrder.LITTLE_ENDIAN);
+          pinnedTensors[j] = OnnxTensor.createTensor(env, b, shape, o.pinType);
+          pinnedBuffers[j] = b;
+          pinnedShapes[j] = shape;
+          if (!anyPinned) {
+            pinned = new HashMap<>(wanted.length * 2);
+            anyPinned = true;
+          }
+          pinned.put(o.name, pinnedTensors[j]);
+        } else if (!shared || (pin && o.pinnable)) {
+          if (shared) {
+            requested = new HashSet<>(requested);
+            shared = false;
+          }
+          requested.add(o.name);
+        }
+      }
+      guard = RunGuard.start(deadline);
+      result = session.run(feed, requested, pinned, guard.options());
+      List<Tensor> out = new ArrayList<>(wanted.length);
+      for (int j = 0; j < wanted.length; j++) {
+        Output o = wanted[j];
+        if (pinnedBuffers[j] != null) {
+          out.add(Tensor.wrap(o.name, o.type, Shape.of(pinnedShapes[j]), pinnedBuffers[j]));
+        } else {
+          OnnxValue v =
+              result
+                  .get(o.name)
+                  .orElseThrow(() -> new IllegalStateException("no output " + o.name));
+          out.add(copyOut(o, (OnnxTensor) v));
+        }
+      }
+      return out;
+    } catch (OrtException | RuntimeException e) {
+      if (e instanceof ServingException se) {
+        throw se;
+      }
+      if (guard != null && guard.terminated()) {
+        throw Errors.timeout("run of " + label, e);
+      }
+      ServingException error = Errors.modelError(label, e);
+      if (anyPinned && e instanceof OrtException) {
+        throw new PinnedRunFailed(error);
+      }
+      throw error;
+    } finally {
+      if (result != null) {
+        result.close();
+      }
+      for (OnnxTensor t : pinnedTensors) {
+        if (t != null) {
+          t.close();
+        }
+      }
+      for (OnnxTensor t : created) {
+        if (t != null) {
+          t.close();
+        }
+      }
+      if (guard != null) {
+        guard.close();
+      }
+    }
+  }
+
+  private OnnxTensor toOnnx(Tensor t, Input spec) throws OrtException {
+    long[] shape = t.shape().toArray();
+    if (spec.type == DataType.BYTES) {
+      return OnnxTensor.createTensor(env, t.asStrings().toArray(new String[0]), shape);
+    }
+    ByteBuffer data = t.buffer();
+    if (!data.isDirect()) {
+      // ONNX Runtime takes a heap ByteBuffer only as a typed view (it fails casting it otherwise),
+      // and would copy it anyway: copy once into a direct buffer here.
+      ByteBuffer direct =
+          ByteBuffer.allocateDirect(data.remaining()).order(ByteOrder.LITTLE_ENDIAN);
+      direct.put(data).flip();
+      data = direct;
+    }
+    return OnnxTensor.createTensor(env, data, shape, spec.bufferType);
+  }
+
+  private static long byteCount(long[] shape, DataType type) {
+    if (!type.isFixedWidth()) {
+      return 0;
+    }
+    long n = type.byteSize();
+    for (long d : shape) {
+      if (d < 0) {
+        return 0;
+      }
+      n = Math.multiplyExact(n, d);
+    }
+    return n;
+  }
+
+  private static Tensor copyOut(Output o, OnnxTensor t) throws OrtException {
+    long[] shape = t.getInfo().getShape();
+    if (o.type == DataType.BYTES) {
+      List<String> flat = new ArrayList<>();
+      flatten(t.getValue(), flat);
+      return Tensor.ofStrings(o.name, shape, flat);
+    }
+    // getByteBuffer copies once out of ONNX Runtime's memory, in native (little-endian) order.
+    return Tensor.wrap(o.name, o.type, Shape.of(shape), t.getByteBuffer());
+  }
+
+  private static void flatten(Object value, List<String> into) {
+    if (value instanceof String s) {
+      into.add(s);
+    } else if (value != null && value.getClass().isArray()) {
+      for (int i = 0, n = Array.getLength(value); i < n; i++) {
+        flatten(Array.get(value, i), into);
+      }
+    }
+  }
+
+  /**
+   * Makes zero-filled inputs (dynamic dimensions set to 1) for warm-up runs.
+   *
+   * @return a request
+   */
+  InferenceRequest warmUpRequest() {
+    InferenceRequest.Builder b = InferenceRequest.builder();
+    for (TensorSpec s : signature.inputs()) {
+      long[] dims = s.shape().toArray();
+      for (int a = 0; a < dims.length; a++) {
+        if (dims[a] < 0) {
+          dims[a] = 1;
+        }
+      }
+      int count = (int) Shape.of(dims).elementCount();
+      if (s.dataType() == DataType.BYTES) {
+        b.input(Tensor.ofStrings(s.name(), dims, Collections.nCopies(count, "")));
+      } else {
+        b.input(
+            Tensor.of(
+                s.name(),
+                s.dataType(),
+                Shape.of(dims),
+                ByteBuffer.allocate(count * s.dataType().byteSize())));
+      }
+    }
+    return b.build();
+  }
+
+  @Override
+  public void close() {
+    try {
+      session.close();
+    } catch (OrtException ignored) {
+      // nothing more can be done; the native session is gone or going
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "LoadedModel[" + label + ", inputs=" + Arrays.toString(inputs) + "]";
+  }
+
+  /**
+   * A valid model serve4j cannot serve: UNSUPPORTED_CAPABILITY, not retryable (ONNX Runtime loaded
+   * it; serve4j's request and response types cannot carry it).
+   */
+  private static ServingException unsupported(String artifact, String what) {
+    return ServingException.builder(ErrorCategory.UNSUPPORTED_CAPABILITY)
+        .providerId(io.serve4j.local.LocalProvider.ID)
+        .message("model " + artifact + " cannot be served: " + what)
+        .build();
+  }
+}

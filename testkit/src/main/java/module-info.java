@@ -1,0 +1,22 @@
+/**
+ * The provider contract suites ({@code io.serve4j.testkit}) and the in-memory reference provider
+ * ({@code io.serve4j.testkit.memory}, id {@code memory}).
+ */
+module io.serve4j.testkit {
+  requires transitive io.serve4j;
+  requires transitive org.junit.jupiter.api;
+  requires transitive org.junit.jupiter.params;
+  requires transitive org.assertj.core;
+
+  exports io.serve4j.testkit;
+  exports io.serve4j.testkit.memory;
+
+  // JUnit runs the contracts' test methods reflectively.
+  opens io.serve4j.testkit to
+      org.junit.platform.commons;
+
+  uses io.serve4j.spi.ServingProvider;
+
+  provides io.serve4j.spi.ServingProvider with
+      io.serve4j.testkit.memory.MemoryProvider;
+}
