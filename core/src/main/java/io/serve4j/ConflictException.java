@@ -6,8 +6,8 @@ package io.serve4j;
  *
  * <p>The one category open to refinement outside core ({@code non-sealed}): a module may name a
  * conflict of its own that callers must tell apart, as {@code io.serve4j.batch.JobLockedException}
- * (another run holds a batch job's lock) does. Such a subclass is still a {@code
- * ConflictException} with category {@code CONFLICT}.
+ * (another run holds a batch job's lock) does. Such a subclass is still a {@code ConflictException}
+ * with category {@code CONFLICT}.
  */
 public non-sealed class ConflictException extends ServingException {
   private static final long serialVersionUID = 1L;

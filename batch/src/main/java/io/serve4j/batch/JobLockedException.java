@@ -1,7 +1,7 @@
 package io.serve4j.batch;
 
-import io.serve4j.ErrorCategory;
 import io.serve4j.ConflictException;
+import io.serve4j.ErrorCategory;
 import io.serve4j.ServingException;
 
 /**

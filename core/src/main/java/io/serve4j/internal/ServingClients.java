@@ -2,8 +2,8 @@ package io.serve4j.internal;
 
 import io.serve4j.ProviderOptions;
 import io.serve4j.ServingClient;
-import io.serve4j.spi.ProviderSession;
 import io.serve4j.spi.ProviderContext;
+import io.serve4j.spi.ProviderSession;
 import io.serve4j.spi.ServingProvider;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;

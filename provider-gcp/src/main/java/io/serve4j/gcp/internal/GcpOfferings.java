@@ -1,10 +1,9 @@
 package io.serve4j.gcp.internal;
 
-import io.serve4j.gcp.GcpProvider;
 import io.serve4j.Accelerator;
 import io.serve4j.AcceleratorResolution;
 import io.serve4j.HardwareOffering;
-import io.serve4j.gcp.GcpOptions;
+import io.serve4j.gcp.GcpProvider;
 import io.serve4j.spi.HardwareOfferings;
 import java.util.List;
 
