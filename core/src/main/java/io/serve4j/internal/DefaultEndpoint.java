@@ -39,7 +39,9 @@ final class DefaultEndpoint implements Endpoint {
 
   @Override
   public CompletableFuture<EndpointDescription> describeAsync() {
-    client.ensureOpen();
+    if (client.isClosed()) {
+      return CompletableFuture.failedFuture(client.closedError());
+    }
     return client
         .call(
             "describe",
@@ -61,7 +63,9 @@ final class DefaultEndpoint implements Endpoint {
 
   @Override
   public CompletableFuture<InferenceResponse> predictAsync(InferenceRequest request) {
-    client.ensureOpen();
+    if (client.isClosed()) {
+      return CompletableFuture.failedFuture(client.closedError());
+    }
     try {
       check(request);
     } catch (RuntimeException e) {

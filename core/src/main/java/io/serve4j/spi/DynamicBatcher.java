@@ -50,9 +50,41 @@ public final class DynamicBatcher implements AutoCloseable {
      * Runs the request.
      *
      * @param request a request whose inputs may hold several callers' rows
+     * @param callers the deadline of the run and a hook to stop it once its callers have gone
      * @return the response, whose outputs have as many rows as the inputs
      */
-    InferenceResponse run(InferenceRequest request);
+    InferenceResponse run(InferenceRequest request, Callers callers);
+  }
+
+  /**
+   * What a {@link Runner} needs to know about the callers of one run: by when the last of them
+   * needs its answer, and when all of them have gone (cancelled, timed out or the batcher closed),
+   * so that a run nobody waits for any more can be stopped.
+   *
+   * <pre>{@code
+   * (request, callers) -> {
+   *   RunOptions options = new RunOptions();
+   *   callers.onAllGone(() -> options.setTerminate(true));
+   *   return run(request, callers.deadline(), options);
+   * }
+   * }</pre>
+   */
+  public interface Callers {
+    /**
+     * Returns the latest deadline among the run's callers: after it nobody needs the answer.
+     *
+     * @return the deadline
+     */
+    Deadline deadline();
+
+    /**
+     * Runs {@code stop} once every caller of the run has gone (cancelled, timed out or closed), at
+     * once if they already have. It may run on another thread while the run is in progress and must
+     * be short and not block; it never runs after the run has returned.
+     *
+     * @param stop what stops the run, e.g. setting ONNX Runtime's terminate flag
+     */
+    void onAllGone(Runnable stop);
   }
 
   private static final class Pending {
@@ -126,7 +158,8 @@ public final class DynamicBatcher implements AutoCloseable {
       }
       rows = t.shape().dim(0);
     }
-    Pending p = new Pending(request, context, rows < 0 ? Long.MAX_VALUE : rows);
+    // No inputs, or no rows: nothing to share a run with; it runs alone, at once.
+    Pending p = new Pending(request, context, rows <= 0 ? Long.MAX_VALUE : rows);
     int n;
     do {
       n = queuedRequests.get();
@@ -253,8 +286,11 @@ public final class DynamicBatcher implements AutoCloseable {
       }
       try {
         run(batch);
-      } catch (RuntimeException e) {
-        // run() completes every future; this is a last guard so the loop never dies.
+      } catch (RuntimeException | Error e) {
+        // run() completes every future; this is a last guard so that no caller waits out its
+        // deadline and the loop never dies.
+        ServingException se = e instanceof RuntimeException r ? typed(r) : internal(e);
+        batch.forEach(p -> p.result.completeExceptionally(se));
       }
     }
   }
@@ -342,15 +378,62 @@ public final class DynamicBatcher implements AutoCloseable {
     return true;
   }
 
-  private void run(List<Pending> batch) {
-    if (batch.size() == 1) {
-      Pending p = batch.get(0);
-      complete(p, () -> runner.run(p.request));
+  /**
+   * Runs a gathered batch and completes every future in it, whatever happens. Callers that have
+   * gone while the batch gathered are left out; if the merged run fails (concatenation or the
+   * model), each caller still waiting runs alone, so that one bad request fails alone.
+   */
+  private void run(List<Pending> gathered) {
+    List<Pending> batch = new ArrayList<>(gathered.size());
+    for (Pending p : gathered) {
+      if (alive(p)) {
+        batch.add(p);
+      }
+    }
+    if (batch.size() <= 1) {
+      if (!batch.isEmpty()) {
+        runAlone(batch.get(0));
+      }
       return;
     }
+    Run run = new Run(batch);
+    InferenceResponse response;
+    try {
+      response = runner.run(merge(batch), run);
+    } catch (RuntimeException e) {
+      run.finish();
+      for (Pending p : batch) {
+        runAlone(p);
+      }
+      return;
+    }
+    run.finish();
+    try {
+      split(batch, response);
+    } catch (RuntimeException e) {
+      ServingException se = typed(e);
+      batch.forEach(p -> p.result.completeExceptionally(se));
+    }
+  }
+
+  private void runAlone(Pending p) {
+    if (!alive(p)) {
+      return;
+    }
+    Run run = new Run(List.of(p));
+    try {
+      InferenceResponse r = runner.run(p.request, run);
+      run.finish();
+      p.result.complete(r);
+    } catch (RuntimeException e) {
+      run.finish();
+      p.result.completeExceptionally(typed(e));
+    }
+  }
+
+  private static InferenceRequest merge(List<Pending> batch) {
     InferenceRequest first = batch.get(0).request;
-    InferenceRequest.Builder merged = first.toBuilder().id(null);
-    List<Tensor> inputs = new ArrayList<>();
+    List<Tensor> inputs = new ArrayList<>(first.inputs().size());
     for (Tensor t : first.inputs()) {
       List<Tensor> parts = new ArrayList<>(batch.size());
       for (Pending p : batch) {
@@ -358,36 +441,30 @@ public final class DynamicBatcher implements AutoCloseable {
       }
       inputs.add(Tensor.concatRows(t.name(), parts));
     }
-    InferenceResponse response;
-    try {
-      response = runner.run(merged.inputs(inputs).build());
-    } catch (RuntimeException e) {
-      ServingException se =
-          e instanceof ServingException s
-              ? s
-              : error(ErrorCategory.MODEL_ERROR, "batch of '" + name + "' failed: " + e);
-      batch.forEach(p -> p.result.completeExceptionally(se));
-      return;
+    return first.toBuilder().id(null).inputs(inputs).build();
+  }
+
+  private void split(List<Pending> batch, InferenceResponse response) {
+    long total = 0;
+    for (Pending p : batch) {
+      total += p.rows;
     }
-    long total = batch.stream().mapToLong(p -> p.rows).sum();
     for (Tensor out : response.outputs()) {
       if (out.shape().rank() == 0 || out.shape().dim(0) != total) {
-        ServingException se =
-            error(
-                ErrorCategory.MODEL_ERROR,
-                "output '"
-                    + out.name()
-                    + "' of '"
-                    + name
-                    + "' has shape "
-                    + out.shape()
-                    + ", not "
-                    + total
-                    + " rows; the model cannot be batched along its first dimension");
-        batch.forEach(p -> p.result.completeExceptionally(se));
-        return;
+        throw error(
+            ErrorCategory.MODEL_ERROR,
+            "output '"
+                + out.name()
+                + "' of '"
+                + name
+                + "' has shape "
+                + out.shape()
+                + ", not "
+                + total
+                + " rows; the model cannot be batched along its first dimension");
       }
     }
+    List<InferenceResponse> answers = new ArrayList<>(batch.size());
     long offset = 0;
     for (Pending p : batch) {
       long from = offset;
@@ -397,17 +474,101 @@ public final class DynamicBatcher implements AutoCloseable {
       for (Tensor out : response.outputs()) {
         outs.add(out.sliceRows(from, to));
       }
-      p.result.complete(mine.outputs(outs).build());
+      answers.add(mine.outputs(outs).build());
       offset = to;
+    }
+    // Completed only once every answer is cut out: a failure above fails every caller alike.
+    for (int i = 0; i < answers.size(); i++) {
+      batch.get(i).result.complete(answers.get(i));
     }
   }
 
-  private void complete(Pending p, java.util.function.Supplier<InferenceResponse> call) {
-    try {
-      p.result.complete(call.get());
-    } catch (RuntimeException e) {
-      p.result.completeExceptionally(e);
+  private ServingException typed(RuntimeException e) {
+    if (e instanceof ServingException se) {
+      return se;
     }
+    return ServingException.builder(ErrorCategory.MODEL_ERROR)
+        .message("batch of '" + name + "' failed: " + e)
+        .cause(e)
+        .build();
+  }
+
+  /** The callers of one run, for {@link Runner}: their latest deadline and whether all left. */
+  private static final class Run implements Callers {
+    private final List<Pending> members;
+    private final Deadline deadline;
+    private final AtomicInteger present;
+    private List<Runnable> stops; // guarded by this
+    private boolean finished; // guarded by this
+    private boolean gone; // guarded by this
+
+    Run(List<Pending> members) {
+      this.members = members;
+      Deadline latest = members.get(0).context.deadline();
+      for (int i = 1; i < members.size(); i++) {
+        latest = latest.later(members.get(i).context.deadline());
+      }
+      this.deadline = latest;
+      this.present = new AtomicInteger(members.size());
+    }
+
+    @Override
+    public Deadline deadline() {
+      return deadline;
+    }
+
+    @Override
+    public void onAllGone(Runnable stop) {
+      boolean watch;
+      synchronized (this) {
+        if (finished) {
+          return;
+        }
+        if (gone) {
+          stop.run();
+          return;
+        }
+        watch = stops == null;
+        if (watch) {
+          stops = new ArrayList<>(1);
+        }
+        stops.add(stop);
+      }
+      if (watch) {
+        // A caller has gone once its future is done: cancelled, timed out or failed by close.
+        for (Pending p : members) {
+          p.result.whenComplete((r, e) -> left());
+        }
+      }
+    }
+
+    private void left() {
+      if (present.decrementAndGet() == 0) {
+        synchronized (this) {
+          if (!finished && !gone) {
+            gone = true;
+            for (Runnable stop : stops) {
+              try {
+                stop.run();
+              } catch (RuntimeException ignored) {
+                // the run ends on its own
+              }
+            }
+          }
+        }
+      }
+    }
+
+    synchronized void finish() {
+      finished = true;
+    }
+  }
+
+  private ServingException internal(Throwable e) {
+    return ServingException.builder(ErrorCategory.INTERNAL)
+        .message("batch of '" + name + "' failed: " + e)
+        .cause(e)
+        .build();
   }
 
   private static ServingException error(ErrorCategory category, String message) {

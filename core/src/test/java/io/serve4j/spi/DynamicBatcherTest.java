@@ -2,12 +2,15 @@ package io.serve4j.spi;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assumptions.assumeThatCode;
 
 import io.serve4j.BatchingPolicy;
+import io.serve4j.ErrorCategory;
 import io.serve4j.InferenceRequest;
 import io.serve4j.InferenceResponse;
 import io.serve4j.InvalidInputException;
 import io.serve4j.ModelErrorException;
+import io.serve4j.ServingException;
 import io.serve4j.Tensor;
 import io.serve4j.ThrottledException;
 import io.serve4j.TimeoutException;
@@ -53,7 +56,7 @@ class DynamicBatcherTest {
   @Test
   void concurrentRequests_areBatched_andEachGetsItsOwnRows() throws Exception {
     BatchingPolicy policy = BatchingPolicy.of(16, Duration.ofMillis(100));
-    try (DynamicBatcher b = new DynamicBatcher("t", policy, this::affine)) {
+    try (DynamicBatcher b = new DynamicBatcher("t", policy, (r, c) -> affine(r))) {
       List<CompletableFuture<InferenceResponse>> fs = new ArrayList<>();
       for (int i = 0; i < 8; i++) {
         fs.add(b.submit(rows(1 + i % 3, i * 100f), ctx(Duration.ofSeconds(10))));
@@ -80,7 +83,7 @@ class DynamicBatcherTest {
           new DynamicBatcher(
               "t",
               policy,
-              r -> {
+              (r, c) -> {
                 most.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
                 try {
                   release.await(10, TimeUnit.SECONDS);
@@ -131,7 +134,7 @@ class DynamicBatcherTest {
         new DynamicBatcher(
             "t",
             policy,
-            r -> {
+            (r, c) -> {
               running.countDown();
               try {
                 release.await();
@@ -164,7 +167,7 @@ class DynamicBatcherTest {
         new DynamicBatcher(
             "t",
             policy,
-            r -> {
+            (r, c) -> {
               running.countDown();
               try {
                 release.await();
@@ -197,7 +200,7 @@ class DynamicBatcherTest {
   @Test
   void incompatibleShapes_areNotMerged() throws Exception {
     BatchingPolicy policy = BatchingPolicy.of(16, Duration.ofMillis(50));
-    try (DynamicBatcher b = new DynamicBatcher("t", policy, this::affine)) {
+    try (DynamicBatcher b = new DynamicBatcher("t", policy, (r, c) -> affine(r))) {
       CompletableFuture<InferenceResponse> a = b.submit(rows(2, 0), ctx(Duration.ofSeconds(10)));
       CompletableFuture<InferenceResponse> c =
           b.submit(
@@ -212,7 +215,7 @@ class DynamicBatcherTest {
   void outputWithoutBatchDimension_failsEveryCallerTyped() throws Exception {
     BatchingPolicy policy = BatchingPolicy.of(16, Duration.ofMillis(100));
     DynamicBatcher.Runner scalar =
-        r ->
+        (r, c) ->
             InferenceResponse.builder()
                 .output(Tensor.ofFloats("s", new long[] {1}, new float[] {1}))
                 .build();
@@ -236,7 +239,7 @@ class DynamicBatcherTest {
         new DynamicBatcher(
             "t",
             policy,
-            r -> {
+            (r, c) -> {
               try {
                 never.await();
               } catch (InterruptedException e) {
@@ -249,5 +252,173 @@ class DynamicBatcherTest {
     b.close();
     assertThat(queued).isCompletedExceptionally();
     assertThat(b.submit(rows(1, 2), ctx(Duration.ofSeconds(1)))).isCompletedExceptionally();
+  }
+
+  // ---------------------------------------------------------------- hangs (issue 13, 14-17)
+
+  @Test
+  void zeroRowRequest_isAnsweredAtOnce_withoutOtherTraffic() throws Exception {
+    // A 5 s queue delay and no other request: a zero-row request must not wait for either.
+    BatchingPolicy policy = BatchingPolicy.of(16, Duration.ofSeconds(5));
+    try (DynamicBatcher b = new DynamicBatcher("t", policy, (r, c) -> affine(r))) {
+      CompletableFuture<InferenceResponse> empty =
+          b.submit(
+              InferenceRequest.of(Tensor.ofFloats("x", new long[] {0, 3}, new float[0])),
+              ctx(Duration.ofSeconds(30)));
+      assertThat(empty.get(1, TimeUnit.SECONDS).output("y").shape().toArray())
+          .containsExactly(0, 3);
+    }
+  }
+
+  private static boolean poisoned(InferenceRequest r) {
+    for (float v : r.input("x").orElseThrow().asFloats()) {
+      if (Float.isNaN(v)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  @Test
+  void batchRunFailure_failsOnlyTheBadRequest_andAtOnce() throws Exception {
+    // Two rows fill the batch at once; the model fails on any batch holding a NaN.
+    BatchingPolicy policy = BatchingPolicy.of(2, Duration.ofSeconds(5));
+    DynamicBatcher.Runner model =
+        (r, c) -> {
+          if (poisoned(r)) {
+            throw ServingException.builder(ErrorCategory.MODEL_ERROR).message("NaN").build();
+          }
+          return affine(r);
+        };
+    try (DynamicBatcher b = new DynamicBatcher("t", policy, model)) {
+      CompletableFuture<InferenceResponse> good = b.submit(rows(1, 0), ctx(Duration.ofSeconds(30)));
+      CompletableFuture<InferenceResponse> bad =
+          b.submit(
+              InferenceRequest.of(
+                  Tensor.ofFloats("x", new long[] {1, 3}, new float[] {1, Float.NaN, 2})),
+              ctx(Duration.ofSeconds(30)));
+      assertThat(good.get(2, TimeUnit.SECONDS).output("y").asFloats()).containsExactly(-1, 1, 3);
+      assertThatThrownBy(() -> bad.get(2, TimeUnit.SECONDS))
+          .hasCauseInstanceOf(ModelErrorException.class)
+          .hasMessageContaining("NaN");
+      assertThat(batchRows).as("the good request ran in the batch, then alone").contains(1L);
+    }
+  }
+
+  @Test
+  void untypedRunnerFailure_failsEveryCallerTyped_atOnce() throws Exception {
+    BatchingPolicy policy = BatchingPolicy.of(2, Duration.ofSeconds(5));
+    DynamicBatcher.Runner broken =
+        (r, c) -> {
+          throw new IllegalStateException("boom");
+        };
+    try (DynamicBatcher b = new DynamicBatcher("t", policy, broken)) {
+      CompletableFuture<InferenceResponse> x = b.submit(rows(1, 0), ctx(Duration.ofSeconds(30)));
+      CompletableFuture<InferenceResponse> y = b.submit(rows(1, 1), ctx(Duration.ofSeconds(30)));
+      for (CompletableFuture<InferenceResponse> f : List.of(x, y)) {
+        assertThatThrownBy(() -> f.get(2, TimeUnit.SECONDS))
+            .hasCauseInstanceOf(ModelErrorException.class)
+            .hasMessageContaining("boom");
+      }
+    }
+  }
+
+  @Test
+  void concatenationFailure_failsOnlyTheRequestThatCannotJoin_andAtOnce() throws Exception {
+    // A tensor whose byte size overflows: concatenating it with another one fails. (Once Tensor
+    // refuses such shapes at creation, the request can no longer reach a batcher.)
+    long[] huge = {1, 1L << 62};
+    assumeThatCode(() -> Tensor.ofFloats("x", huge, new float[0])).doesNotThrowAnyException();
+    BatchingPolicy policy = BatchingPolicy.of(16, Duration.ofMillis(500));
+    DynamicBatcher.Runner model =
+        (r, c) -> {
+          Tensor x = r.input("x").orElseThrow();
+          if (x.shape().dim(1) != 3) {
+            throw new IllegalStateException("bad shape " + x.shape());
+          }
+          return affine(r);
+        };
+    try (DynamicBatcher b = new DynamicBatcher("t", policy, model)) {
+      CompletableFuture<InferenceResponse> a =
+          b.submit(
+              InferenceRequest.of(Tensor.ofFloats("x", huge, new float[0])),
+              ctx(Duration.ofSeconds(30)));
+      CompletableFuture<InferenceResponse> c =
+          b.submit(
+              InferenceRequest.of(Tensor.ofFloats("x", huge, new float[0])),
+              ctx(Duration.ofSeconds(30)));
+      for (CompletableFuture<InferenceResponse> f : List.of(a, c)) {
+        assertThatThrownBy(() -> f.get(3, TimeUnit.SECONDS))
+            .hasCauseInstanceOf(ModelErrorException.class);
+      }
+    }
+  }
+
+  @Test
+  void requestThatExpiredWhileItsBatchGathered_isNotRun() throws Exception {
+    // The batch waits up to 1 s for more rows; its only request expires after 200 ms.
+    BatchingPolicy policy = BatchingPolicy.of(16, Duration.ofSeconds(1));
+    try (DynamicBatcher b = new DynamicBatcher("t", policy, (r, c) -> affine(r))) {
+      CompletableFuture<InferenceResponse> x = b.submit(rows(1, 0), ctx(Duration.ofMillis(200)));
+      assertThatThrownBy(() -> x.get(5, TimeUnit.SECONDS))
+          .hasCauseInstanceOf(TimeoutException.class);
+      assertThat(batchRows).as("nothing ran for a caller that had gone").isEmpty();
+    }
+  }
+
+  @Test
+  void runWhoseCallersAllLeft_isStopped_andTheNextRequestRunsAtOnce() throws Exception {
+    CountDownLatch running = new CountDownLatch(1);
+    CountDownLatch stopped = new CountDownLatch(1);
+    List<Deadline> runDeadlines = new CopyOnWriteArrayList<>();
+    BatchingPolicy policy = new BatchingPolicy(4, Duration.ZERO, List.of(), 8);
+    DynamicBatcher.Runner model =
+        (r, c) -> {
+          runDeadlines.add(c.deadline());
+          if (r.input("x").orElseThrow().asFloats()[0] == 0) {
+            // A long run that only a stop ends (as ONNX Runtime's terminate flag does).
+            c.onAllGone(stopped::countDown);
+            running.countDown();
+            try {
+              if (!stopped.await(30, TimeUnit.SECONDS)) {
+                throw new IllegalStateException("never stopped");
+              }
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+            }
+            throw ServingException.builder(ErrorCategory.TIMEOUT).message("terminated").build();
+          }
+          return affine(r);
+        };
+    try (DynamicBatcher b = new DynamicBatcher("t", policy, model)) {
+      CompletableFuture<InferenceResponse> slow = b.submit(rows(1, 0), ctx(Duration.ofSeconds(30)));
+      assertThat(running.await(5, TimeUnit.SECONDS)).isTrue();
+      slow.cancel(false);
+      assertThat(stopped.await(5, TimeUnit.SECONDS)).as("the run was told to stop").isTrue();
+      CompletableFuture<InferenceResponse> next = b.submit(rows(1, 1), ctx(Duration.ofSeconds(30)));
+      assertThat(next.get(5, TimeUnit.SECONDS).output("y").asFloats())
+          .containsExactly(affine(rows(1, 1)).output("y").asFloats());
+    }
+  }
+
+  @Test
+  void runDeadline_isTheLatestOfItsCallers() throws Exception {
+    List<Duration> remaining = new CopyOnWriteArrayList<>();
+    BatchingPolicy policy = BatchingPolicy.of(2, Duration.ofSeconds(5));
+    try (DynamicBatcher b =
+        new DynamicBatcher(
+            "t",
+            policy,
+            (r, c) -> {
+              remaining.add(c.deadline().remaining());
+              return affine(r);
+            })) {
+      CompletableFuture<InferenceResponse> x = b.submit(rows(1, 0), ctx(Duration.ofSeconds(10)));
+      CompletableFuture<InferenceResponse> y = b.submit(rows(1, 1), ctx(Duration.ofSeconds(100)));
+      x.get(5, TimeUnit.SECONDS);
+      y.get(5, TimeUnit.SECONDS);
+      assertThat(remaining).hasSize(1);
+      assertThat(remaining.get(0)).isGreaterThan(Duration.ofSeconds(50));
+    }
   }
 }

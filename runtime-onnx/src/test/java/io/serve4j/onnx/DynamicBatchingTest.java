@@ -13,11 +13,14 @@ import io.serve4j.InvalidInputException;
 import io.serve4j.Serve4j;
 import io.serve4j.ServingClient;
 import io.serve4j.Tensor;
+import io.serve4j.TimeoutException;
 import io.serve4j.testkit.ContractModels;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -163,6 +166,55 @@ class DynamicBatchingTest {
         .name("mlp")
         .artifact("classpath:models/mlp-dynamic-batch.onnx")
         .build();
+  }
+
+  /** 16 sentences of 400 tokens: a run of a second or more on two cores. */
+  private InferenceRequest slowBatch() {
+    try (MiniLm long512 = new MiniLm(512)) {
+      String text = String.join(" ", Collections.nCopies(400, "serving"));
+      return long512.request(Collections.nCopies(16, text));
+    }
+  }
+
+  /** Waits for the batched run to end as a failed (terminated) run; a finished one never does. */
+  private void awaitFailedRun(long before) throws InterruptedException {
+    long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (stats.failedRuns() == before && System.nanoTime() < until) {
+      Thread.sleep(5);
+    }
+    assertThat(stats.failedRuns()).as("the run was stopped").isEqualTo(before + 1);
+  }
+
+  @Test
+  void batchedRun_pastItsCallersDeadline_isTerminated_andTheEndpointKeepsServing()
+      throws Exception {
+    long before = stats.failedRuns();
+    InferenceRequest slow = slowBatch().toBuilder().timeout(Duration.ofMillis(50)).build();
+    assertThatThrownBy(() -> batched.predict(slow)).isInstanceOf(TimeoutException.class);
+    awaitFailedRun(before);
+    InferenceRequest ok = padded(minilm.request(List.of("still here")));
+    assertThat(batched.predict(ok).output("last_hidden_state").shape().dim(0)).isEqualTo(1);
+  }
+
+  @Test
+  void batchedRun_whoseCallerCancelled_isTerminated() throws Exception {
+    long before = stats.failedRuns();
+    CompletableFuture<InferenceResponse> f = batched.predictAsync(slowBatch());
+    f.cancel(true);
+    awaitFailedRun(before);
+  }
+
+  @Test
+  void zeroRowRequest_onBatchedEndpoint_isAnsweredWithoutWaitingForTraffic() {
+    InferenceRequest one = padded(minilm.request(List.of("nothing")));
+    InferenceRequest.Builder b = InferenceRequest.builder().timeout(Duration.ofSeconds(30));
+    for (Tensor t : one.inputs()) {
+      b.input(Tensor.ofLongs(t.name(), new long[] {0, SEQ}, new long[0]));
+    }
+    long start = System.nanoTime();
+    InferenceResponse r = batched.predict(b.build());
+    assertThat(r.output("last_hidden_state").shape().dim(0)).isZero();
+    assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(10));
   }
 
   @Test

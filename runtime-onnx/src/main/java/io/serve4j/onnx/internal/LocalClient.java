@@ -271,16 +271,26 @@ public final class LocalClient implements ProviderClient {
           d.release();
           throw e;
         }
-        return batched.handle(
+        CompletableFuture<InferenceResponse> answer =
+            batched.handle(
+                (r, e) -> {
+                  served.release();
+                  if (e != null) {
+                    throw e instanceof java.util.concurrent.CompletionException ce
+                        ? ce
+                        : new java.util.concurrent.CompletionException(e);
+                  }
+                  return response(served, request, r.outputs());
+                });
+        // Core cancels the answer at the deadline, on cancel and on close: the batcher then
+        // leaves the request out of its batch, or stops a run that nobody waits for any more.
+        answer.whenComplete(
             (r, e) -> {
-              served.release();
-              if (e != null) {
-                throw e instanceof java.util.concurrent.CompletionException ce
-                    ? ce
-                    : new java.util.concurrent.CompletionException(e);
+              if (answer.isCancelled()) {
+                batched.cancel(false);
               }
-              return response(served, request, r.outputs());
             });
+        return answer;
       }
       List<Tensor> outputs;
       try {
@@ -380,7 +390,12 @@ public final class LocalClient implements ProviderClient {
       loaderThreads.execute(work);
     } catch (RejectedExecutionException e) {
       onRejected.run();
-      result.completeExceptionally(new IllegalStateException("the local serving client is closed"));
+      result.completeExceptionally(
+          ServingException.builder(ErrorCategory.UNAVAILABLE)
+              .providerId(LocalProvider.ID)
+              .retryable(false)
+              .message("the local serving client is closed")
+              .build());
     }
   }
 

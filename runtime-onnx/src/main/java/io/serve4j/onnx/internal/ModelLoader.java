@@ -361,9 +361,17 @@ final class ModelLoader {
     return new DynamicBatcher(
         endpoint + "/" + spec.name(),
         spec.batching().get(),
-        batch -> {
+        (batch, callers) -> {
           counters.runs.increment();
-          return InferenceResponse.builder().outputs(loaded.run(batch, Deadline.none())).build();
+          // Stopped at the last caller's deadline, or as soon as every caller has gone.
+          try {
+            return InferenceResponse.builder()
+                .outputs(loaded.run(batch, callers.deadline(), callers::onAllGone))
+                .build();
+          } catch (RuntimeException e) {
+            counters.failedRuns.increment();
+            throw e;
+          }
         });
   }
 }

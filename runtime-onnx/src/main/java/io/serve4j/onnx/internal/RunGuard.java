@@ -42,7 +42,10 @@ final class RunGuard implements Runnable, AutoCloseable {
     return options;
   }
 
-  /** Sets the terminate flag (the deadline passed); ONNX Runtime stops the run soon after. */
+  /**
+   * Sets the terminate flag (the deadline passed, or nobody waits for the run any more); ONNX
+   * Runtime stops the run soon after. Does nothing once the guard is closed.
+   */
   @Override
   public synchronized void run() {
     if (!closed) {
@@ -56,7 +59,7 @@ final class RunGuard implements Runnable, AutoCloseable {
   }
 
   /**
-   * Returns whether the deadline passed during the run.
+   * Returns whether the run was told to terminate (its deadline passed or its callers left).
    *
    * @return true if the run was told to terminate
    */
