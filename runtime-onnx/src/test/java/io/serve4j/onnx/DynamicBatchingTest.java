@@ -205,6 +205,39 @@ class DynamicBatchingTest {
   }
 
   @Test
+  void close_failsRunningAndQueuedRequests_atOnce_withClientClosed() throws Exception {
+    // Retries on (the default): the batcher's own "closed" error is retryable, and its retry used
+    // to be scheduled on the executor close() shut down, ending as a TimeoutException at 60 s.
+    ServingClient own = Serve4j.client(LocalOptions.builder().isolated(true).build());
+    Endpoint e =
+        own.deploy(
+                EndpointSpec.builder()
+                    .name("closing")
+                    .deployment(
+                        DeploymentSpec.builder()
+                            .name("default")
+                            .model(MiniLm.model())
+                            .batching(BatchingPolicy.of(16, Duration.ofMillis(50)))
+                            .build())
+                    .build())
+            .await();
+    InferenceRequest small = padded(minilm.request(List.of("queued")));
+    e.predict(small); // learns the signature
+    CompletableFuture<InferenceResponse> running = e.predictAsync(slowBatch());
+    CompletableFuture<InferenceResponse> queued = e.predictAsync(small);
+    own.close();
+    for (CompletableFuture<InferenceResponse> f : List.of(running, queued)) {
+      assertThat(f)
+          .failsWithin(Duration.ofSeconds(10))
+          .withThrowableOfType(java.util.concurrent.ExecutionException.class)
+          .havingCause()
+          .isInstanceOfSatisfying(
+              io.serve4j.UnavailableException.class, x -> assertThat(x.retryable()).isFalse())
+          .withMessageContaining("is closed");
+    }
+  }
+
+  @Test
   void zeroRowRequest_onBatchedEndpoint_isAnsweredWithoutWaitingForTraffic() {
     InferenceRequest one = padded(minilm.request(List.of("nothing")));
     InferenceRequest.Builder b = InferenceRequest.builder().timeout(Duration.ofSeconds(30));
