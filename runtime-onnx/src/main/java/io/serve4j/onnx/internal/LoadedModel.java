@@ -218,22 +218,6 @@ final class LoadedModel implements AutoCloseable {
    * @throws ServingException TIMEOUT at the deadline, MODEL_ERROR if ONNX Runtime fails
    */
   List<Tensor> run(InferenceRequest request, Deadline deadline) {
-    return run(request, deadline, null);
-  }
-
-  /**
-   * Runs the model, stoppable before its deadline.
-   *
-   * @param request a request validated against {@link #signature()}
-   * @param deadline when ONNX Runtime must be told to stop
-   * @param onStop given each run's terminate action, to call when nobody waits for the run any more
-   *     (e.g. {@code DynamicBatcher.Callers::onAllGone}); null for none
-   * @return the outputs asked for (all tensor outputs by default), in the model's order
-   * @throws ServingException TIMEOUT at the deadline or when stopped, MODEL_ERROR if ONNX Runtime
-   *     fails
-   */
-  List<Tensor> run(
-      InferenceRequest request, Deadline deadline, java.util.function.Consumer<Runnable> onStop) {
     Tensor[] in = new Tensor[inputs.length];
     List<Tensor> given = request.inputs();
     for (int i = 0; i < inputs.length; i++) {
@@ -242,13 +226,13 @@ final class LoadedModel implements AutoCloseable {
     Output[] wanted = wanted(request.outputs());
     boolean pin = pinning;
     try {
-      return runOnce(in, wanted, pin, deadline, onStop);
+      return runOnce(in, wanted, pin, deadline);
     } catch (PinnedRunFailed e) {
       // A pre-allocated output did not have the shape ONNX Runtime produced: the model's
       // declared shapes are not to be trusted. Run without pre-allocation from now on.
       pinning = false;
       try {
-        return runOnce(in, wanted, false, deadline, onStop);
+        return runOnce(in, wanted, false, deadline);
       } catch (PinnedRunFailed impossible) {
         throw impossible.error;
       }
@@ -292,12 +276,7 @@ final class LoadedModel implements AutoCloseable {
     }
   }
 
-  private List<Tensor> runOnce(
-      Tensor[] in,
-      Output[] wanted,
-      boolean pin,
-      Deadline deadline,
-      java.util.function.Consumer<Runnable> onStop)
+  private List<Tensor> runOnce(Tensor[] in, Output[] wanted, boolean pin, Deadline deadline)
       throws PinnedRunFailed {
     OnnxTensor[] created = new OnnxTensor[in.length];
     OnnxTensor[] pinnedTensors = new OnnxTensor[wanted.length];
@@ -344,9 +323,6 @@ final class LoadedModel implements AutoCloseable {
         }
       }
       guard = RunGuard.start(deadline);
-      if (onStop != null) {
-        onStop.accept(guard);
-      }
       result = session.run(feed, requested, pinned, guard.options());
       List<Tensor> out = new ArrayList<>(wanted.length);
       for (int j = 0; j < wanted.length; j++) {

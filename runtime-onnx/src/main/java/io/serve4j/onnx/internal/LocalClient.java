@@ -263,7 +263,9 @@ public final class LocalClient implements ProviderClient {
       }
       Deployment served = d;
       if (d.batcher() != null) {
-        // Dynamic batching: the batcher's thread runs the batch; the reference is held until then.
+        // Dynamic batching: this thread runs the request at once if an instance is free, else
+        // waits for the batch that carries it (run by this thread or another caller's); the
+        // future is complete on return. The reference is held until then.
         CompletableFuture<InferenceResponse> batched;
         try {
           batched = d.batcher().submit(request, ctx);
@@ -271,26 +273,16 @@ public final class LocalClient implements ProviderClient {
           d.release();
           throw e;
         }
-        CompletableFuture<InferenceResponse> answer =
-            batched.handle(
-                (r, e) -> {
-                  served.release();
-                  if (e != null) {
-                    throw e instanceof java.util.concurrent.CompletionException ce
-                        ? ce
-                        : new java.util.concurrent.CompletionException(e);
-                  }
-                  return response(served, request, r.outputs());
-                });
-        // Core cancels the answer at the deadline, on cancel and on close: the batcher then
-        // leaves the request out of its batch, or stops a run that nobody waits for any more.
-        answer.whenComplete(
+        return batched.handle(
             (r, e) -> {
-              if (answer.isCancelled()) {
-                batched.cancel(false);
+              served.release();
+              if (e != null) {
+                throw e instanceof java.util.concurrent.CompletionException ce
+                    ? ce
+                    : new java.util.concurrent.CompletionException(e);
               }
+              return response(served, request, r.outputs());
             });
-        return answer;
       }
       List<Tensor> outputs;
       try {

@@ -361,13 +361,11 @@ final class ModelLoader {
     return new DynamicBatcher(
         endpoint + "/" + spec.name(),
         spec.batching().get(),
-        (batch, callers) -> {
+        (batch, deadline) -> {
           counters.runs.increment();
-          // Stopped at the last caller's deadline, or as soon as every caller has gone.
+          // Stopped at the last caller's deadline: after it nobody waits for the answer.
           try {
-            return InferenceResponse.builder()
-                .outputs(loaded.run(batch, callers.deadline(), callers::onAllGone))
-                .build();
+            return InferenceResponse.builder().outputs(loaded.run(batch, deadline)).build();
           } catch (RuntimeException e) {
             counters.failedRuns.increment();
             throw e;

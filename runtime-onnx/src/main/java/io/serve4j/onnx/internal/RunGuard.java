@@ -42,10 +42,7 @@ final class RunGuard implements Runnable, AutoCloseable {
     return options;
   }
 
-  /**
-   * Sets the terminate flag (the deadline passed, or nobody waits for the run any more); ONNX
-   * Runtime stops the run soon after. Does nothing once the guard is closed.
-   */
+  /** Sets the terminate flag (the deadline passed); ONNX Runtime stops the run soon after. */
   @Override
   public synchronized void run() {
     if (!closed) {
@@ -59,7 +56,7 @@ final class RunGuard implements Runnable, AutoCloseable {
   }
 
   /**
-   * Returns whether the run was told to terminate (its deadline passed or its callers left).
+   * Returns whether the deadline passed during the run.
    *
    * @return true if the run was told to terminate
    */
