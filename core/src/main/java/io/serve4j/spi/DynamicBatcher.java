@@ -212,6 +212,7 @@ public final class DynamicBatcher implements AutoCloseable {
               } else {
                 p.result.completeExceptionally(d.timeoutError("queued prediction"));
               }
+              leave(p);
               return;
             }
             continue;
@@ -230,6 +231,16 @@ public final class DynamicBatcher implements AutoCloseable {
       if (interrupted) {
         Thread.currentThread().interrupt();
       }
+    }
+  }
+
+  /** Takes a request that left while queued out of the queue, so it no longer counts. */
+  private void leave(Pending p) {
+    lock.lock();
+    try {
+      queue.remove(p);
+    } finally {
+      lock.unlock();
     }
   }
 

@@ -232,6 +232,25 @@ class DynamicBatcherTest {
   }
 
   @Test
+  void requestThatLeftAtItsDeadline_noLongerCountsAgainstTheQueueBound() throws Exception {
+    Gate gate = new Gate((r, d) -> affine(r));
+    BatchingPolicy policy = new BatchingPolicy(1, Duration.ZERO, List.of(), 1);
+    try (DynamicBatcher b = new DynamicBatcher("t", policy, gate)) {
+      CompletableFuture<InferenceResponse> busy = gate.occupy(b);
+      CompletableFuture<InferenceResponse> leaving =
+          call(b, rows(1, 1), ctx(Duration.ofMillis(100)));
+      assertThatThrownBy(() -> leaving.get(5, TimeUnit.SECONDS))
+          .hasCauseInstanceOf(TimeoutException.class);
+      CompletableFuture<InferenceResponse> next = call(b, rows(1, 2), ctx(Duration.ofSeconds(10)));
+      awaitQueued(b, 1);
+      gate.release.countDown();
+      busy.get(5, TimeUnit.SECONDS);
+      assertThat(next.get(5, TimeUnit.SECONDS).output("y").asFloats())
+          .containsExactly(expected(rows(1, 2)));
+    }
+  }
+
+  @Test
   void expiredAndCancelledRequests_leaveTheQueueWithoutRunning() throws Exception {
     Gate gate = new Gate((r, d) -> affine(r));
     BatchingPolicy policy = new BatchingPolicy(1, Duration.ZERO, List.of(), 8);
