@@ -16,8 +16,14 @@ import java.util.Objects;
  * instance, keep {@code maxBatchSize} at or below the expected concurrency divided by the
  * instances, or the first batch takes every waiting request and the others idle.
  *
+ * <p>The local runtime runs a request that finds an instance free at once, alone, on its caller's
+ * thread; requests queue only while every instance is busy, and the next batch takes what queued.
+ * There {@code maxQueueDelay} is used only under load and only with preferred sizes: a batch
+ * gathered from the queue waits at most that long (since its oldest request arrived) to reach a
+ * preferred size. Triton-based cloud deployments apply it as {@code max_queue_delay_microseconds}.
+ *
  * @param maxBatchSize largest batch (rows) to run at once
- * @param maxQueueDelay how long a request may wait for others to join its batch
+ * @param maxQueueDelay how long a queued request may wait for others to join its batch
  * @param preferredBatchSizes batch sizes to prefer when enough requests are queued
  * @param maxQueueSize most requests that may wait; beyond it a request fails with {@link
  *     ThrottledException}

@@ -16,8 +16,10 @@ import java.util.concurrent.CompletableFuture;
  * }</pre>
  *
  * <p>Clients are thread-safe. {@link #close()} releases what the client created (native sessions,
- * HTTP clients it built) and never a vendor client or executor the caller passed in; after close,
- * every call throws {@link IllegalStateException}.
+ * HTTP clients it built) and never a vendor client or executor the caller passed in. After close,
+ * every call fails with a non-retryable {@link UnavailableException} saying the client is closed
+ * (thrown, or for {@code *Async} methods as the failed future), and so does every call or operation
+ * still running when close() is called: it fails at once, also if it was waiting for a retry.
  */
 public interface ServingClient extends AutoCloseable {
   /**
@@ -83,7 +85,12 @@ public interface ServingClient extends AutoCloseable {
    */
   BatchJobDescription describeBatchJob(String name);
 
-  /** Closes the client; idempotent. */
+  /**
+   * Closes the client; idempotent. Calls and operations still running fail at once with a
+   * non-retryable {@link UnavailableException} ("... is closed"), and their provider work is
+   * cancelled; a prediction an in-process runtime is computing on the caller's own thread finishes
+   * first.
+   */
   @Override
   void close();
 }

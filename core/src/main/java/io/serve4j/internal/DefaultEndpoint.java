@@ -38,7 +38,9 @@ final class DefaultEndpoint implements Endpoint {
 
   @Override
   public CompletableFuture<EndpointDescription> describeAsync() {
-    client.ensureOpen();
+    if (client.isClosed()) {
+      return CompletableFuture.failedFuture(client.closedError());
+    }
     return client
         .call(
             OperationKind.DESCRIBE,
@@ -60,7 +62,9 @@ final class DefaultEndpoint implements Endpoint {
 
   @Override
   public CompletableFuture<InferenceResponse> predictAsync(InferenceRequest request) {
-    client.ensureOpen();
+    if (client.isClosed()) {
+      return CompletableFuture.failedFuture(client.closedError());
+    }
     try {
       check(request);
     } catch (RuntimeException e) {

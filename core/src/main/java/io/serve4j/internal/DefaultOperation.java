@@ -266,6 +266,21 @@ final class DefaultOperation<T> implements Operation<T> {
     return copy;
   }
 
+  /**
+   * Fails the operation with {@code error} (the client closed) and cancels its work.
+   *
+   * @param error the failure
+   */
+  void abort(ServingException error) {
+    stopped.set(true);
+    if (result.completeExceptionally(error)) {
+      CompletableFuture<?> w = work;
+      if (w != null) {
+        w.cancel(true);
+      }
+    }
+  }
+
   @Override
   public boolean cancel() {
     stopped.set(true);

@@ -32,6 +32,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -54,6 +55,10 @@ final class DefaultServingClient implements ServingClient {
   private final boolean ownsScheduler;
   private final AtomicBoolean closed = new AtomicBoolean();
   private final Map<String, Known> known = new ConcurrentHashMap<>();
+  // Calls and operations not answered yet (those answered on the caller's thread never enter):
+  // close() fails them at once instead of leaving them to wait for a scheduler it shut down.
+  private final Set<CompletableFuture<?>> inFlight = ConcurrentHashMap.newKeySet();
+  private final Set<DefaultOperation<?>> operationsInFlight = ConcurrentHashMap.newKeySet();
   private final Map<String, RetryBudget> budgets = new ConcurrentHashMap<>();
   private final Map<String, CircuitBreaker> breakerByEndpoint = new ConcurrentHashMap<>();
   private final CircuitBreakerRegistry breakers;
@@ -154,7 +159,9 @@ final class DefaultServingClient implements ServingClient {
 
   @Override
   public CompletableFuture<List<EndpointDescription>> listEndpointsAsync() {
-    ensureOpen();
+    if (closed.get()) {
+      return CompletableFuture.failedFuture(closedError());
+    }
     return call(
         OperationKind.LIST,
         "",
@@ -190,10 +197,21 @@ final class DefaultServingClient implements ServingClient {
         providerId);
   }
 
+  /**
+   * Closes the client: calls and operations still running fail at once with a non-retryable {@link
+   * io.serve4j.UnavailableException} saying the client is closed (their provider work is
+   * cancelled), then the provider and the scheduler this client owns are closed.
+   */
   @Override
   public void close() {
     if (closed.compareAndSet(false, true)) {
       try {
+        for (CompletableFuture<?> f : inFlight) {
+          f.completeExceptionally(closedError());
+        }
+        for (DefaultOperation<?> op : operationsInFlight) {
+          op.abort(closedError());
+        }
         session.close();
       } finally {
         if (ownsScheduler) {
@@ -223,8 +241,31 @@ final class DefaultServingClient implements ServingClient {
 
   void ensureOpen() {
     if (closed.get()) {
-      throw new IllegalStateException("serving client '" + providerId + "' is closed");
+      throw closedError();
     }
+  }
+
+  /**
+   * Returns whether {@link #close()} has been called.
+   *
+   * @return true once closed
+   */
+  boolean isClosed() {
+    return closed.get();
+  }
+
+  /**
+   * The error of a call made, or still running, after {@link #close()}: {@link
+   * ErrorCategory#UNAVAILABLE}, not retryable (the same client will never answer).
+   *
+   * @return the error
+   */
+  ServingException closedError() {
+    return ServingException.builder(ErrorCategory.UNAVAILABLE)
+        .providerId(providerId)
+        .retryable(false)
+        .message("serving client '" + providerId + "' is closed")
+        .build();
   }
 
   /**
@@ -275,7 +316,18 @@ final class DefaultServingClient implements ServingClient {
             deadline,
             scheduler,
             ctx -> wire.call(description, () -> hook.apply(ctx)));
-    operation.future().whenComplete((v, e) -> finish(info, start, e));
+    operationsInFlight.add(operation);
+    operation
+        .future()
+        .whenComplete(
+            (v, e) -> {
+              operationsInFlight.remove(operation);
+              finish(info, start, e);
+            });
+    if (closed.get()) {
+      // Raced with close(), which may not have seen it.
+      operation.abort(closedError());
+    }
     return operation;
   }
 
@@ -343,12 +395,14 @@ final class DefaultServingClient implements ServingClient {
             : null;
     // Listeners hear the outcome before the caller does.
     CompletableFuture<T> visible = new CompletableFuture<>();
+    inFlight.add(result);
     result.whenComplete(
         (v, e) -> {
+          inFlight.remove(result);
           if (watch != null) {
             watch.cancel();
           }
-          if (result.isCancelled()) {
+          if (result.isCancelled() || closed.get()) {
             cancel(current.get());
           }
           finish(info, start, e);
@@ -364,6 +418,10 @@ final class DefaultServingClient implements ServingClient {
             result.cancel(false);
           }
         });
+    if (closed.get()) {
+      // Raced with close(), which may not have seen it.
+      result.completeExceptionally(closedError());
+    }
     return visible;
   }
 
@@ -435,15 +493,26 @@ final class DefaultServingClient implements ServingClient {
           }
           Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
           RetryPolicy policy = config.retryPolicy();
+          if (closed.get()) {
+            // No retry after close: the scheduler that would run it is shut down.
+            result.completeExceptionally(closedError());
+            return;
+          }
           if (!result.isDone() && policy.allowsRetry(se, n, elapsed)) {
             Duration wait = policy.backoff(se, n);
             if (wait.compareTo(deadline.remaining()) < 0 && budget.tryWithdraw()) {
               fire(l -> l.onRetry(info, n, se, wait));
-              scheduler.schedule(
-                  () ->
-                      attempt(n + 1, info, deadline, start, hook, result, current, budget, breaker),
-                  wait.toNanos(),
-                  TimeUnit.NANOSECONDS);
+              try {
+                scheduler.schedule(
+                    () ->
+                        attempt(
+                            n + 1, info, deadline, start, hook, result, current, budget, breaker),
+                    wait.toNanos(),
+                    TimeUnit.NANOSECONDS);
+              } catch (RejectedExecutionException rejected) {
+                // The scheduler was shut down (by close(), or the caller's own): no retry can run.
+                result.completeExceptionally(closed.get() ? closedError() : se);
+              }
               return;
             }
           }

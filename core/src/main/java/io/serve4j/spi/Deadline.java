@@ -89,6 +89,22 @@ public final class Deadline {
   }
 
   /**
+   * Returns the later of this and another deadline.
+   *
+   * @param other another deadline
+   * @return the later one; {@link #none()} if either is
+   */
+  Deadline later(Deadline other) {
+    if (!isFinite()) {
+      return this;
+    }
+    if (!other.isFinite()) {
+      return other;
+    }
+    return other.nanos - nanos > 0 ? other : this;
+  }
+
+  /**
    * Runs {@code action} once when this deadline passes, unless the returned watch is cancelled
    * first. Cheap enough for every call: nothing is scheduled per call and no thread is woken unless
    * this deadline is earlier than every other one watched. The action runs on a shared daemon

@@ -6,88 +6,106 @@ import io.serve4j.InferenceRequest;
 import io.serve4j.InferenceResponse;
 import io.serve4j.ServingException;
 import io.serve4j.Tensor;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
+import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * Server-side dynamic batching for in-process runtimes: requests that arrive within {@link
- * BatchingPolicy#maxQueueDelay()} of each other are concatenated along their first dimension, run
- * once, and the outputs split back to their callers.
+ * Server-side dynamic batching for in-process runtimes, run on the callers' own threads: a request
+ * that finds a free instance runs at once on its caller's thread, alone (as Triton does with no
+ * queue delay); requests queue only while every one of {@link BatchingPolicy#instances()} instances
+ * is busy, and the caller that frees an instance hands it to the oldest waiting caller, which runs
+ * the next batch for everyone queued (up to {@link BatchingPolicy#maxBatchSize()} rows): no request
+ * pays a hand-off to a batcher thread, and an idle batcher costs one uncontended lock.
  *
  * <pre>{@code
- * DynamicBatcher batcher = new DynamicBatcher("relu", policy, batch -> session.run(batch));
- * CompletableFuture<InferenceResponse> r = batcher.submit(request, context);
+ * DynamicBatcher batcher =
+ *     new DynamicBatcher("relu", policy, (batch, deadline) -> session.run(batch, deadline));
+ * CompletableFuture<InferenceResponse> r = batcher.submit(request, context); // done on return
  * }</pre>
  *
- * <p>The queue is bounded ({@link BatchingPolicy#maxQueueSize()} requests): when it is full a
- * request fails at once with a retryable {@link io.serve4j.ThrottledException}, never taking
- * unbounded memory. A request whose deadline passes or that is cancelled while queued is completed
- * with a TimeoutException or cancelled and left out of its batch. Requests join a batch only with
- * requests of the same inputs (names, types, trailing dimensions) and requested outputs; a request
- * with more rows than the maximum batch runs alone. {@link BatchingPolicy#instances()} daemon
- * threads form and run the batches: one gathers the next batch (in arrival order) while the others
- * run theirs, so up to that many batches run at once on a runtime that allows concurrent runs.
- * {@link #close()} stops them and fails what is still queued.
+ * <p>{@link #submit} therefore blocks its caller until the answer is there (or its deadline
+ * passes); the future it returns is complete. Queued requests are concatenated along their first
+ * dimension with requests of the same inputs (names, types, trailing dimensions), requested outputs
+ * and parameters, run once, and the outputs split back. A request with more rows than the maximum
+ * batch, or with no rows, runs alone. {@link BatchingPolicy#maxQueueDelay()} is used only under
+ * load and only with {@link BatchingPolicy#preferredBatchSizes()}: a batch gathered from the queue
+ * waits at most that long since its oldest request arrived for more requests to reach a preferred
+ * size; a request at a free instance never waits for it.
  *
- * <p>Arrivals do not wake the gatherer one by one: while it gathers a batch it sleeps until enough
- * rows are queued to fill it (or a preferred size) or the oldest request has waited {@link
- * BatchingPolicy#maxQueueDelay()}, so a batch of 32 costs one wake-up, not 32. With a zero delay it
- * takes whatever queued while the previous batch ran.
+ * <p>The queue is bounded ({@link BatchingPolicy#maxQueueSize()} requests): when it is full a
+ * request fails at once with a retryable {@link io.serve4j.ThrottledException}. A request whose
+ * deadline passes or that is cancelled while queued fails with a TimeoutException or is cancelled
+ * and left out of its batch; a run is given the latest deadline of its callers, after which nobody
+ * waits for it. If a merged run fails, each of its callers still waiting runs alone, so that one
+ * bad request fails alone. {@link #close()} fails what is still queued at once.
  */
 public final class DynamicBatcher implements AutoCloseable {
-  /** Runs one (batched) request on the runtime; called on the batcher's thread. */
+  /** Runs one (batched) request on the runtime; called on a caller's thread. */
   @FunctionalInterface
   public interface Runner {
     /**
      * Runs the request.
      *
      * @param request a request whose inputs may hold several callers' rows
+     * @param deadline the latest deadline among the run's callers: after it nobody waits for the
+     *     answer, so the run should stop (e.g. ONNX Runtime's terminate flag)
      * @return the response, whose outputs have as many rows as the inputs
      */
-    InferenceResponse run(InferenceRequest request);
+    InferenceResponse run(InferenceRequest request, Deadline deadline);
   }
+
+  // Pending.state: what its caller's thread is doing.
+  private static final int ACTIVE = 0; // holding an instance (or about to)
+  private static final int WAITING = 1; // parked: may be handed an instance
+  private static final int HANDED = 2; // handed an instance, not yet awake
+  private static final int GONE = 3; // left (deadline, interrupt); never handed anything
+
+  private static final AtomicIntegerFieldUpdater<Pending> STATE =
+      AtomicIntegerFieldUpdater.newUpdater(Pending.class, "state");
 
   private static final class Pending {
     final InferenceRequest request;
     final CallContext context;
     final CompletableFuture<InferenceResponse> result;
     final long rows;
+    final long arrived;
+    final Thread caller;
+    volatile int state;
+    // Queued while every instance was busy (only such batches wait to fill a preferred size).
+    boolean queuedBusy;
 
     Pending(InferenceRequest request, CallContext context, long rows) {
       this.request = request;
       this.context = context;
       this.rows = rows;
       this.result = new CompletableFuture<>();
+      this.arrived = System.nanoTime();
+      this.caller = Thread.currentThread();
     }
   }
 
   private final String name;
   private final BatchingPolicy policy;
   private final Runner runner;
-  private final ConcurrentLinkedQueue<Pending> queue = new ConcurrentLinkedQueue<>();
-  private final AtomicInteger queuedRequests = new AtomicInteger();
-  private final AtomicLong queuedRows = new AtomicLong();
-  // The worker sleeps until queuedRows reaches this; Long.MAX_VALUE while it is not sleeping.
-  private volatile long wakeAtRows = Long.MAX_VALUE;
-  private final Thread[] workers;
-  // The worker that gathers the next batch; only it sleeps on arrivals. Guarded by gathering.
-  private volatile Thread gatherer;
-  private final ReentrantLock gathering = new ReentrantLock();
-  private final AtomicBoolean closed = new AtomicBoolean();
-  private Pending carried;
+  private final ReentrantLock lock = new ReentrantLock();
+  private final Condition arrivals = lock.newCondition();
+  private final ArrayDeque<Pending> queue = new ArrayDeque<>(); // guarded by lock
+  private int free; // instances nobody holds; guarded by lock
+  private int gatherersWaiting; // guarded by lock
+  private volatile boolean closed; // written under lock
 
   /**
-   * Starts a batcher with its worker thread.
+   * Creates a batcher; it starts no thread.
    *
-   * @param name used in the thread name and messages (e.g. the deployment)
+   * @param name used in messages (e.g. the deployment)
    * @param policy the batching policy
    * @param runner what runs a batch
    */
@@ -95,28 +113,19 @@ public final class DynamicBatcher implements AutoCloseable {
     this.name = Objects.requireNonNull(name, "name");
     this.policy = Objects.requireNonNull(policy, "policy");
     this.runner = Objects.requireNonNull(runner, "runner");
-    int n = policy.instances();
-    this.workers = new Thread[n];
-    for (int i = 0; i < n; i++) {
-      workers[i] = new Thread(this::loop, "serve4j-batcher-" + name + (n > 1 ? "-" + i : ""));
-      workers[i].setDaemon(true);
-      workers[i].start();
-    }
+    this.free = policy.instances();
   }
 
   /**
-   * Queues a request.
+   * Runs a request: at once on this thread if an instance is free, else in the next batch once one
+   * frees (run by this thread or by another caller's).
    *
    * @param request a request whose inputs all have a first (batch) dimension
    * @param context its deadline and cancellation
-   * @return the caller's own response, rows split back out of the batch
+   * @return the caller's own response, rows split back out of the batch; complete on return
    */
   public CompletableFuture<InferenceResponse> submit(
       InferenceRequest request, CallContext context) {
-    if (closed.get()) {
-      return CompletableFuture.failedFuture(
-          error(ErrorCategory.UNAVAILABLE, "batcher of '" + name + "' is closed"));
-    }
     long rows = -1;
     for (Tensor t : request.inputs()) {
       if (t.shape().rank() == 0 || (rows >= 0 && t.shape().dim(0) != rows)) {
@@ -126,23 +135,140 @@ public final class DynamicBatcher implements AutoCloseable {
       }
       rows = t.shape().dim(0);
     }
-    Pending p = new Pending(request, context, rows < 0 ? Long.MAX_VALUE : rows);
-    int n;
-    do {
-      n = queuedRequests.get();
-      if (n >= policy.maxQueueSize()) {
+    // No inputs, or no rows: nothing to share a run with; it runs alone.
+    Pending p = new Pending(request, context, rows <= 0 ? Long.MAX_VALUE : rows);
+    boolean holding;
+    lock.lock();
+    try {
+      if (closed) {
+        return CompletableFuture.failedFuture(
+            error(ErrorCategory.UNAVAILABLE, "batcher of '" + name + "' is closed"));
+      }
+      if (queue.size() >= policy.maxQueueSize()) {
         return throttled();
       }
-    } while (!queuedRequests.compareAndSet(n, n + 1));
-    queue.add(p);
-    if (queuedRows.addAndGet(Math.min(p.rows, policy.maxBatchSize())) >= wakeAtRows) {
-      LockSupport.unpark(gatherer);
+      queue.addLast(p);
+      holding = free > 0;
+      if (holding) {
+        free--;
+      } else {
+        p.queuedBusy = true;
+        p.state = WAITING;
+        if (gatherersWaiting > 0) {
+          arrivals.signalAll();
+        }
+      }
+    } finally {
+      lock.unlock();
     }
-    if (closed.get()) {
-      // Raced with close(): make sure the request is not stranded.
-      failQueued();
-    }
+    serve(p, holding);
     return p.result;
+  }
+
+  /**
+   * Until {@code p} is answered: holds an instance and runs batches from the queue, or waits for
+   * the answer or for an instance handed over.
+   */
+  private void serve(Pending p, boolean holding) {
+    boolean interrupted = false;
+    try {
+      while (true) {
+        if (holding) {
+          try {
+            while (!p.result.isDone()) {
+              List<Pending> batch = gather();
+              if (batch == null) {
+                // Ours is in a batch another instance runs; wait for it below.
+                p.state = WAITING;
+                break;
+              }
+              runGuarded(batch);
+            }
+          } finally {
+            release();
+          }
+          holding = false;
+        }
+        // Wait for the answer, or for an instance handed over.
+        while (true) {
+          int s = p.state;
+          if (s == HANDED) {
+            p.state = ACTIVE;
+            holding = true;
+            break;
+          }
+          if (p.result.isDone() || s == ACTIVE) {
+            // Answered: leave, unless an instance is being handed over right now.
+            if (s == ACTIVE || STATE.compareAndSet(p, WAITING, GONE)) {
+              return;
+            }
+            continue;
+          }
+          Deadline d = p.context.deadline();
+          if (d.isExpired() || interrupted) {
+            if (STATE.compareAndSet(p, WAITING, GONE)) {
+              if (interrupted) {
+                p.result.cancel(false);
+              } else {
+                p.result.completeExceptionally(d.timeoutError("queued prediction"));
+              }
+              leave(p);
+              return;
+            }
+            continue;
+          }
+          if (d.isFinite()) {
+            LockSupport.parkNanos(this, d.remaining().toNanos());
+          } else {
+            LockSupport.park(this);
+          }
+          if (Thread.interrupted()) {
+            interrupted = true;
+          }
+        }
+      }
+    } finally {
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  /** Takes a request that left while queued out of the queue, so it no longer counts. */
+  private void leave(Pending p) {
+    lock.lock();
+    try {
+      queue.remove(p);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Hands the instance this thread holds to the oldest waiting caller, or frees it. */
+  private void release() {
+    Pending next = null;
+    lock.lock();
+    try {
+      for (Iterator<Pending> it = queue.iterator(); it.hasNext(); ) {
+        Pending q = it.next();
+        if (q.result.isDone()) {
+          it.remove(); // cancelled, timed out or closed while queued
+          continue;
+        }
+        if (STATE.compareAndSet(q, WAITING, HANDED)) {
+          next = q;
+          break;
+        }
+      }
+      if (next == null) {
+        free++;
+      }
+    } finally {
+      lock.unlock();
+    }
+    if (next != null) {
+      LockSupport.unpark(next.caller);
+    }
   }
 
   private CompletableFuture<InferenceResponse> throttled() {
@@ -163,145 +289,90 @@ public final class DynamicBatcher implements AutoCloseable {
    * @return the queue length
    */
   public int queued() {
-    return queuedRequests.get();
+    lock.lock();
+    try {
+      return queue.size();
+    } finally {
+      lock.unlock();
+    }
   }
 
+  /** Fails what is still queued at once; runs in progress finish. Later submits fail. */
   @Override
   public void close() {
-    if (closed.compareAndSet(false, true)) {
-      try {
-        for (Thread w : workers) {
-          LockSupport.unpark(w);
-          w.join(5_000);
-        }
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-      if (carried != null) {
-        carried.result.completeExceptionally(closedError());
-      }
-      failQueued();
-    }
-  }
-
-  private void failQueued() {
-    for (Pending p; (p = poll()) != null; ) {
-      p.result.completeExceptionally(closedError());
-    }
-  }
-
-  private ServingException closedError() {
-    return error(ErrorCategory.UNAVAILABLE, "batcher of '" + name + "' closed");
-  }
-
-  private Pending poll() {
-    Pending p = queue.poll();
-    if (p != null) {
-      queuedRequests.decrementAndGet();
-      queuedRows.addAndGet(-Math.min(p.rows, policy.maxBatchSize()));
-    }
-    return p;
-  }
-
-  /**
-   * Sleeps until at least {@code rows} rows are queued, the time is up or the batcher closes.
-   *
-   * @param rows rows to wait for
-   * @param nanos the longest sleep; 0 or less to sleep without a limit
-   */
-  private void await(long rows, long nanos) {
-    wakeAtRows = rows;
-    // Checked after publishing wakeAtRows: an arrival either sees it and unparks us (the permit
-    // makes the park return at once) or was counted before this check.
-    if (queuedRows.get() < rows && !closed.get()) {
-      if (nanos > 0) {
-        LockSupport.parkNanos(this, nanos);
-      } else {
-        LockSupport.park(this);
-      }
-    }
-    wakeAtRows = Long.MAX_VALUE;
-  }
-
-  private long target(long rows) {
-    long target = policy.maxBatchSize();
-    for (int p : policy.preferredBatchSizes()) {
-      if (p > rows && p < target) {
-        target = p;
-      }
-    }
-    return target;
-  }
-
-  private void loop() {
-    long maxDelayNanos = policy.maxQueueDelay().toNanos();
-    while (!closed.get()) {
-      List<Pending> batch;
-      gathering.lock();
-      try {
-        gatherer = Thread.currentThread();
-        batch = gather(maxDelayNanos);
-      } finally {
-        gathering.unlock();
-      }
-      if (batch == null) {
-        continue;
-      }
-      if (closed.get()) {
-        batch.forEach(p -> p.result.completeExceptionally(closedError()));
+    List<Pending> stranded;
+    lock.lock();
+    try {
+      if (closed) {
         return;
       }
-      try {
-        run(batch);
-      } catch (RuntimeException e) {
-        // run() completes every future; this is a last guard so the loop never dies.
-      }
+      closed = true;
+      stranded = new ArrayList<>(queue);
+      queue.clear();
+      arrivals.signalAll();
+    } finally {
+      lock.unlock();
     }
-  }
-
-  /** Gathers one batch; null if there was nothing to run. Called holding {@code gathering}. */
-  private List<Pending> gather(long maxDelayNanos) {
-    Pending first = carried;
-    carried = null;
-    if (first == null) {
-      first = poll();
-      if (first == null) {
-        await(1, 0);
-        return null;
-      }
+    ServingException e = error(ErrorCategory.UNAVAILABLE, "batcher of '" + name + "' closed");
+    for (Pending p : stranded) {
+      p.result.completeExceptionally(e);
+      LockSupport.unpark(p.caller);
     }
-    if (!alive(first)) {
-      return null;
-    }
-    List<Pending> batch = new ArrayList<>();
-    batch.add(first);
-    long rows = first.rows;
-    long until = System.nanoTime() + maxDelayNanos;
-    while (rows < policy.maxBatchSize() && !preferred(rows) && !closed.get()) {
-      Pending next = poll();
-      if (next == null) {
-        long wait = until - System.nanoTime();
-        if (wait <= 0) {
-          break;
-        }
-        await(target(rows) - rows, wait);
-        continue;
-      }
-      if (!alive(next)) {
-        continue;
-      }
-      if (!compatible(first, next) || rows + next.rows > policy.maxBatchSize()) {
-        carried = next;
-        break;
-      }
-      batch.add(next);
-      rows += next.rows;
-    }
-    return batch;
   }
 
   private boolean preferred(long rows) {
     return policy.preferredBatchSizes().contains((int) Math.min(rows, Integer.MAX_VALUE));
+  }
+
+  /** Takes the next batch from the queue, in arrival order; null if nothing is left to run. */
+  private List<Pending> gather() {
+    lock.lock();
+    try {
+      Pending first;
+      while ((first = queue.pollFirst()) != null && !alive(first)) {
+        // gone while queued
+      }
+      if (first == null) {
+        return null;
+      }
+      List<Pending> batch = new ArrayList<>();
+      batch.add(first);
+      long rows = first.rows;
+      long until = first.arrived + policy.maxQueueDelay().toNanos();
+      while (rows < policy.maxBatchSize() && !preferred(rows)) {
+        Pending next = queue.peekFirst();
+        if (next == null) {
+          // Under load only: wait (at most the queue delay) for rows to reach a preferred size.
+          long wait = until - System.nanoTime();
+          if (!first.queuedBusy || policy.preferredBatchSizes().isEmpty() || closed || wait <= 0) {
+            break;
+          }
+          gatherersWaiting++;
+          try {
+            arrivals.awaitNanos(wait);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            break;
+          } finally {
+            gatherersWaiting--;
+          }
+          continue;
+        }
+        if (!alive(next)) {
+          queue.pollFirst();
+          continue;
+        }
+        if (!compatible(first, next) || rows + next.rows > policy.maxBatchSize()) {
+          break;
+        }
+        queue.pollFirst();
+        batch.add(next);
+        rows += next.rows;
+      }
+      return batch;
+    } finally {
+      lock.unlock();
+    }
   }
 
   private static boolean alive(Pending p) {
@@ -310,10 +381,12 @@ public final class DynamicBatcher implements AutoCloseable {
     }
     if (p.context.isCancelled()) {
       p.result.cancel(false);
+      LockSupport.unpark(p.caller);
       return false;
     }
     if (p.context.deadline().isExpired()) {
       p.result.completeExceptionally(p.context.deadline().timeoutError("queued prediction"));
+      LockSupport.unpark(p.caller);
       return false;
     }
     return true;
@@ -342,15 +415,71 @@ public final class DynamicBatcher implements AutoCloseable {
     return true;
   }
 
-  private void run(List<Pending> batch) {
-    if (batch.size() == 1) {
-      Pending p = batch.get(0);
-      complete(p, () -> runner.run(p.request));
+  /** Runs a batch; whatever happens every future in it is complete and its caller woken after. */
+  private void runGuarded(List<Pending> batch) {
+    try {
+      run(batch);
+    } catch (RuntimeException | Error e) {
+      ServingException se = e instanceof RuntimeException r ? typed(r) : internal(e);
+      batch.forEach(p -> p.result.completeExceptionally(se));
+    } finally {
+      for (Pending p : batch) {
+        if (p.caller != Thread.currentThread()) {
+          LockSupport.unpark(p.caller);
+        }
+      }
+    }
+  }
+
+  /**
+   * Runs a gathered batch and completes every future in it, whatever happens. Callers that have
+   * gone while the batch gathered are left out; if the merged run fails (concatenation or the
+   * model), each caller still waiting runs alone, so that one bad request fails alone.
+   */
+  private void run(List<Pending> gathered) {
+    List<Pending> batch = new ArrayList<>(gathered.size());
+    for (Pending p : gathered) {
+      if (alive(p)) {
+        batch.add(p);
+      }
+    }
+    if (batch.size() <= 1) {
+      if (!batch.isEmpty()) {
+        runAlone(batch.get(0));
+      }
       return;
     }
+    InferenceResponse response;
+    try {
+      response = runner.run(merge(batch), latest(batch));
+    } catch (RuntimeException e) {
+      for (Pending p : batch) {
+        runAlone(p);
+      }
+      return;
+    }
+    try {
+      split(batch, response);
+    } catch (RuntimeException e) {
+      ServingException se = typed(e);
+      batch.forEach(p -> p.result.completeExceptionally(se));
+    }
+  }
+
+  private void runAlone(Pending p) {
+    if (!alive(p)) {
+      return;
+    }
+    try {
+      p.result.complete(runner.run(p.request, p.context.deadline()));
+    } catch (RuntimeException e) {
+      p.result.completeExceptionally(typed(e));
+    }
+  }
+
+  private static InferenceRequest merge(List<Pending> batch) {
     InferenceRequest first = batch.get(0).request;
-    InferenceRequest.Builder merged = first.toBuilder().id(null);
-    List<Tensor> inputs = new ArrayList<>();
+    List<Tensor> inputs = new ArrayList<>(first.inputs().size());
     for (Tensor t : first.inputs()) {
       List<Tensor> parts = new ArrayList<>(batch.size());
       for (Pending p : batch) {
@@ -358,36 +487,30 @@ public final class DynamicBatcher implements AutoCloseable {
       }
       inputs.add(Tensor.concatRows(t.name(), parts));
     }
-    InferenceResponse response;
-    try {
-      response = runner.run(merged.inputs(inputs).build());
-    } catch (RuntimeException e) {
-      ServingException se =
-          e instanceof ServingException s
-              ? s
-              : error(ErrorCategory.MODEL_ERROR, "batch of '" + name + "' failed: " + e);
-      batch.forEach(p -> p.result.completeExceptionally(se));
-      return;
+    return first.toBuilder().id(null).inputs(inputs).build();
+  }
+
+  private void split(List<Pending> batch, InferenceResponse response) {
+    long total = 0;
+    for (Pending p : batch) {
+      total += p.rows;
     }
-    long total = batch.stream().mapToLong(p -> p.rows).sum();
     for (Tensor out : response.outputs()) {
       if (out.shape().rank() == 0 || out.shape().dim(0) != total) {
-        ServingException se =
-            error(
-                ErrorCategory.MODEL_ERROR,
-                "output '"
-                    + out.name()
-                    + "' of '"
-                    + name
-                    + "' has shape "
-                    + out.shape()
-                    + ", not "
-                    + total
-                    + " rows; the model cannot be batched along its first dimension");
-        batch.forEach(p -> p.result.completeExceptionally(se));
-        return;
+        throw error(
+            ErrorCategory.MODEL_ERROR,
+            "output '"
+                + out.name()
+                + "' of '"
+                + name
+                + "' has shape "
+                + out.shape()
+                + ", not "
+                + total
+                + " rows; the model cannot be batched along its first dimension");
       }
     }
+    List<InferenceResponse> answers = new ArrayList<>(batch.size());
     long offset = 0;
     for (Pending p : batch) {
       long from = offset;
@@ -397,17 +520,39 @@ public final class DynamicBatcher implements AutoCloseable {
       for (Tensor out : response.outputs()) {
         outs.add(out.sliceRows(from, to));
       }
-      p.result.complete(mine.outputs(outs).build());
+      answers.add(mine.outputs(outs).build());
       offset = to;
+    }
+    // Completed only once every answer is cut out: a failure above fails every caller alike.
+    for (int i = 0; i < answers.size(); i++) {
+      batch.get(i).result.complete(answers.get(i));
     }
   }
 
-  private void complete(Pending p, java.util.function.Supplier<InferenceResponse> call) {
-    try {
-      p.result.complete(call.get());
-    } catch (RuntimeException e) {
-      p.result.completeExceptionally(e);
+  private ServingException typed(RuntimeException e) {
+    if (e instanceof ServingException se) {
+      return se;
     }
+    return ServingException.builder(ErrorCategory.MODEL_ERROR)
+        .message("batch of '" + name + "' failed: " + e)
+        .cause(e)
+        .build();
+  }
+
+  /** The latest deadline among a run's callers: after it nobody waits for the answer. */
+  private static Deadline latest(List<Pending> members) {
+    Deadline latest = members.get(0).context.deadline();
+    for (int i = 1; i < members.size(); i++) {
+      latest = latest.later(members.get(i).context.deadline());
+    }
+    return latest;
+  }
+
+  private ServingException internal(Throwable e) {
+    return ServingException.builder(ErrorCategory.INTERNAL)
+        .message("batch of '" + name + "' failed: " + e)
+        .cause(e)
+        .build();
   }
 
   private static ServingException error(ErrorCategory category, String message) {

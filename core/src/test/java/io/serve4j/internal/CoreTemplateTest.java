@@ -24,6 +24,7 @@ import io.serve4j.ServingException;
 import io.serve4j.ServingListener;
 import io.serve4j.Tensor;
 import io.serve4j.TimeoutException;
+import io.serve4j.UnavailableException;
 import io.serve4j.UnsupportedCapabilityException;
 import io.serve4j.spi.CallContext;
 import io.serve4j.spi.ProviderContext;
@@ -54,6 +55,11 @@ class CoreTemplateTest {
     final AtomicReference<CallContext> lastContext = new AtomicReference<>();
     final AtomicReference<CompletableFuture<?>> lastFuture = new AtomicReference<>();
     volatile Set<Capability> capabilities = Set.of();
+    // Like a runtime whose queue fails on close: pending calls fail retryable UNAVAILABLE.
+    volatile boolean failPendingOnClose;
+    // Predictions fail at once with a retryable UNAVAILABLE.
+    volatile boolean predictUnavailable;
+    final List<CompletableFuture<?>> pendingFutures = new CopyOnWriteArrayList<>();
 
     @Override
     public String providerId() {
@@ -87,6 +93,7 @@ class CoreTemplateTest {
           lastContext.set(c);
           CompletableFuture<T> f = new CompletableFuture<>();
           lastFuture.set(f);
+          pendingFutures.add(f);
           return f;
         }
 
@@ -131,6 +138,14 @@ class CoreTemplateTest {
         @Override
         public CompletableFuture<InferenceResponse> predict(
             String e, EndpointDescription known, InferenceRequest r, CallContext c) {
+          if (predictUnavailable) {
+            lastContext.set(c);
+            return CompletableFuture.failedFuture(
+                ServingException.builder(io.serve4j.ErrorCategory.UNAVAILABLE)
+                    .fromService()
+                    .message("try again")
+                    .build());
+          }
           return pending(c);
         }
 
@@ -141,7 +156,16 @@ class CoreTemplateTest {
         }
 
         @Override
-        public void close() {}
+        public void close() {
+          if (failPendingOnClose) {
+            for (CompletableFuture<?> f : pendingFutures) {
+              f.completeExceptionally(
+                  ServingException.builder(io.serve4j.ErrorCategory.UNAVAILABLE)
+                      .message("queue closed")
+                      .build());
+            }
+          }
+        }
       };
     }
   }
@@ -196,6 +220,88 @@ class CoreTemplateTest {
       f.cancel(true);
       assertThat(provider.lastFuture.get().isCancelled()).isTrue();
     }
+  }
+
+  private static final InferenceRequest ONE =
+      InferenceRequest.of(Tensor.ofFloats("x", new long[] {1}, new float[] {1}));
+
+  private static void assertClientClosed(CompletableFuture<?> f) {
+    // Fails at once, not after the 60 s timeout, and not as a TimeoutException.
+    assertThat(f)
+        .failsWithin(Duration.ofSeconds(5))
+        .withThrowableOfType(java.util.concurrent.ExecutionException.class)
+        .havingCause()
+        .isInstanceOfSatisfying(
+            UnavailableException.class, e -> assertThat(e.retryable()).isFalse())
+        .withMessageContaining("serving client 'pending' is closed");
+  }
+
+  @Test
+  void close_failsACallWhoseProviderFailsRetryablyOnClose_atOnceAndTyped() {
+    provider.failPendingOnClose = true;
+    ServingClient c = client(Serve4j.builder().predictTimeout(Duration.ofSeconds(60)));
+    CompletableFuture<InferenceResponse> f = c.endpoint("e").predictAsync(ONE);
+    c.close();
+    assertClientClosed(f);
+    assertThat(events)
+        .contains("error predict UNAVAILABLE")
+        .doesNotContain("error predict TIMEOUT");
+  }
+
+  @Test
+  void close_failsACallRunningAtTheProvider_andCancelsIt() {
+    ServingClient c = client(Serve4j.builder().predictTimeout(Duration.ofSeconds(60)));
+    CompletableFuture<InferenceResponse> f = c.endpoint("e").predictAsync(ONE);
+    c.close();
+    assertClientClosed(f);
+    assertThat(provider.lastFuture.get().isCancelled()).isTrue();
+    assertThat(provider.lastContext.get().isCancelled()).isTrue();
+  }
+
+  @Test
+  void close_failsACallWaitingForARetry_atOnceAndTyped() {
+    provider.predictUnavailable = true;
+    ServingClient c =
+        client(
+            Serve4j.builder()
+                .predictTimeout(Duration.ofSeconds(60))
+                .retryPolicy(
+                    io.serve4j.RetryPolicy.builder()
+                        .maxAttempts(5)
+                        .initialBackoff(Duration.ofSeconds(20))
+                        .maxBackoff(Duration.ofSeconds(20))
+                        .build()));
+    CompletableFuture<InferenceResponse> f = c.endpoint("e").predictAsync(ONE);
+    assertThat(f).isNotDone(); // waiting 20 s for its second attempt
+    c.close();
+    assertClientClosed(f);
+  }
+
+  @Test
+  void close_failsARunningOperation_atOnceAndTyped() {
+    ServingClient c = client(Serve4j.builder().operationTimeout(Duration.ofSeconds(60)));
+    Operation<?> op = c.deploy(EndpointSpec.of("e", MODEL));
+    c.close();
+    assertClientClosed(op.future());
+    assertThat(provider.lastContext.get().isCancelled()).isTrue();
+    assertThat(provider.lastFuture.get().isCancelled()).isTrue();
+  }
+
+  @Test
+  void useAfterClose_isATypedNonRetryableError_thrownOrAsTheFailedFuture() {
+    ServingClient c = client(Serve4j.builder());
+    var e = c.endpoint("e");
+    c.close();
+    assertThatThrownBy(() -> e.predict(ONE))
+        .isInstanceOfSatisfying(
+            UnavailableException.class, x -> assertThat(x.retryable()).isFalse())
+        .hasMessageContaining("is closed");
+    assertClientClosed(e.predictAsync(ONE));
+    assertClientClosed(e.describeAsync());
+    assertClientClosed(c.listEndpointsAsync());
+    assertThatThrownBy(() -> c.deploy(EndpointSpec.of("f", MODEL)))
+        .isInstanceOf(UnavailableException.class);
+    assertThatThrownBy(() -> c.endpoint("f")).isInstanceOf(UnavailableException.class);
   }
 
   @Test

@@ -2,15 +2,19 @@ package io.serve4j.spi;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assumptions.assumeThatCode;
 
 import io.serve4j.BatchingPolicy;
+import io.serve4j.ErrorCategory;
 import io.serve4j.InferenceRequest;
 import io.serve4j.InferenceResponse;
 import io.serve4j.InvalidInputException;
 import io.serve4j.ModelErrorException;
+import io.serve4j.ServingException;
 import io.serve4j.Tensor;
 import io.serve4j.ThrottledException;
 import io.serve4j.TimeoutException;
+import io.serve4j.UnavailableException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,24 +22,44 @@ import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 class DynamicBatcherTest {
   private final List<Long> batchRows = new CopyOnWriteArrayList<>();
+  private final List<String> runThreads = new CopyOnWriteArrayList<>();
+  private final ExecutorService callers = Executors.newCachedThreadPool();
+
+  @AfterEach
+  void stopCallers() {
+    callers.shutdownNow();
+  }
 
   /** y = 2x + row index within the batch would break splitting; y = 2x - 1 must not. */
   private InferenceResponse affine(InferenceRequest r) {
     Tensor x = r.input("x").orElseThrow();
     batchRows.add(x.shape().dim(0));
+    runThreads.add(Thread.currentThread().getName());
     float[] v = x.asFloats();
     float[] y = new float[v.length];
     for (int i = 0; i < v.length; i++) {
       y[i] = 2 * v[i] - 1;
     }
     return InferenceResponse.builder().output(Tensor.ofFloats("y", x.shape().toArray(), y)).build();
+  }
+
+  private float[] expected(InferenceRequest r) {
+    float[] v = r.input("x").orElseThrow().asFloats();
+    float[] y = new float[v.length];
+    for (int i = 0; i < v.length; i++) {
+      y[i] = 2 * v[i] - 1;
+    }
+    return y;
   }
 
   private static InferenceRequest rows(int n, float base) {
@@ -50,22 +74,87 @@ class DynamicBatcherTest {
     return CallContext.of(Deadline.after(timeout));
   }
 
+  /** Submits from another thread (submit blocks its caller until answered). */
+  private CompletableFuture<InferenceResponse> call(
+      DynamicBatcher b, InferenceRequest r, CallContext c) {
+    return CompletableFuture.supplyAsync(() -> b.submit(r, c), callers).thenCompose(f -> f);
+  }
+
+  private static void awaitQueued(DynamicBatcher b, int n) throws InterruptedException {
+    long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+    while (b.queued() < n && System.nanoTime() < until) {
+      Thread.sleep(1);
+    }
+    assertThat(b.queued()).as("requests queued").isEqualTo(n);
+  }
+
+  /** A runner whose first run blocks until released, keeping its instance busy. */
+  private final class Gate implements DynamicBatcher.Runner {
+    final CountDownLatch running = new CountDownLatch(1);
+    final CountDownLatch release = new CountDownLatch(1);
+    final AtomicBoolean first = new AtomicBoolean(true);
+    final DynamicBatcher.Runner then;
+
+    Gate(DynamicBatcher.Runner then) {
+      this.then = then;
+    }
+
+    @Override
+    public InferenceResponse run(InferenceRequest r, Deadline d) {
+      if (first.getAndSet(false)) {
+        running.countDown();
+        try {
+          release.await(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+      return then.run(r, d);
+    }
+
+    /** Occupies the only instance with a request of its own; returns its answer. */
+    CompletableFuture<InferenceResponse> occupy(DynamicBatcher b) throws InterruptedException {
+      CompletableFuture<InferenceResponse> f = call(b, rows(1, -100), ctx(Duration.ofSeconds(30)));
+      assertThat(running.await(5, TimeUnit.SECONDS)).isTrue();
+      return f;
+    }
+  }
+
   @Test
-  void concurrentRequests_areBatched_andEachGetsItsOwnRows() throws Exception {
-    BatchingPolicy policy = BatchingPolicy.of(16, Duration.ofMillis(100));
-    try (DynamicBatcher b = new DynamicBatcher("t", policy, this::affine)) {
+  void loneRequest_runsAtOnceOnTheCallersThread_withoutWaitingForTheQueueDelay() throws Exception {
+    // A 5 s queue delay: a request that finds the instance free must not wait for it.
+    BatchingPolicy policy = new BatchingPolicy(16, Duration.ofSeconds(5), List.of(4, 8), 64);
+    try (DynamicBatcher b = new DynamicBatcher("t", policy, (r, d) -> affine(r))) {
+      long start = System.nanoTime();
+      CompletableFuture<InferenceResponse> f = b.submit(rows(1, 0), ctx(Duration.ofSeconds(30)));
+      assertThat(f).isDone();
+      assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(1));
+      assertThat(f.join().output("y").asFloats()).containsExactly(expected(rows(1, 0)));
+      assertThat(runThreads).containsExactly(Thread.currentThread().getName());
+    }
+  }
+
+  @Test
+  void requestsQueuedWhileTheInstanceIsBusy_runAsOneBatch_andEachGetsItsOwnRows() throws Exception {
+    Gate gate = new Gate((r, d) -> affine(r));
+    BatchingPolicy policy = BatchingPolicy.of(16, Duration.ofSeconds(5));
+    try (DynamicBatcher b = new DynamicBatcher("t", policy, gate)) {
+      CompletableFuture<InferenceResponse> busy = gate.occupy(b);
       List<CompletableFuture<InferenceResponse>> fs = new ArrayList<>();
       for (int i = 0; i < 8; i++) {
-        fs.add(b.submit(rows(1 + i % 3, i * 100f), ctx(Duration.ofSeconds(10))));
+        fs.add(call(b, rows(1 + i % 3, i * 100f), ctx(Duration.ofSeconds(30))));
+        awaitQueued(b, i + 1); // in this order
       }
+      gate.release.countDown();
+      busy.get(5, TimeUnit.SECONDS);
       for (int i = 0; i < 8; i++) {
-        InferenceRequest alone = rows(1 + i % 3, i * 100f);
-        float[] expected = affine(alone).output("y").asFloats();
-        assertThat(fs.get(i).get(10, TimeUnit.SECONDS).output("y").asFloats())
-            .containsExactly(expected);
+        assertThat(fs.get(i).get(5, TimeUnit.SECONDS).output("y").asFloats())
+            .containsExactly(expected(rows(1 + i % 3, i * 100f)));
       }
+      // 1+2+3+1+2+3+1+2 = 15 rows, in one run after the first, on a caller's thread.
+      assertThat(batchRows).containsExactly(1L, 15L);
+      assertThat(runThreads).noneMatch(t -> t.startsWith("serve4j-batcher"));
     }
-    assertThat(batchRows.stream().anyMatch(r -> r > 3)).as("some batch merged requests").isTrue();
   }
 
   @Test
@@ -80,7 +169,7 @@ class DynamicBatcherTest {
           new DynamicBatcher(
               "t",
               policy,
-              r -> {
+              (r, d) -> {
                 most.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
                 try {
                   release.await(10, TimeUnit.SECONDS);
@@ -92,19 +181,17 @@ class DynamicBatcherTest {
               })) {
         List<CompletableFuture<InferenceResponse>> fs = new ArrayList<>();
         for (int i = 0; i < 8; i++) {
-          fs.add(b.submit(rows(1, i), ctx(Duration.ofSeconds(10))));
+          fs.add(call(b, rows(1, i), ctx(Duration.ofSeconds(10))));
         }
-        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
-        while (most.get() < instances && System.nanoTime() < until) {
-          Thread.sleep(5);
-        }
-        Thread.sleep(100); // a third batch would have started by now if it could
+        // Every instance runs one request; the others wait in the queue for an instance.
+        awaitQueued(b, 8 - instances);
         assertThat(most).as("batches in flight with %d instance(s)", instances).hasValue(instances);
         release.countDown();
         for (int i = 0; i < 8; i++) {
           assertThat(fs.get(i).get(10, TimeUnit.SECONDS).output("y").asFloats())
-              .containsExactly(affine(rows(1, i)).output("y").asFloats());
+              .containsExactly(expected(rows(1, i)));
         }
+        assertThat(most).hasValue(instances);
       }
     }
   }
@@ -124,102 +211,112 @@ class DynamicBatcherTest {
 
   @Test
   void fullQueue_failsFastWithThrottled() throws Exception {
-    CountDownLatch release = new CountDownLatch(1);
-    CountDownLatch running = new CountDownLatch(1);
+    Gate gate = new Gate((r, d) -> affine(r));
     BatchingPolicy policy = new BatchingPolicy(1, Duration.ZERO, List.of(), 2);
-    try (DynamicBatcher b =
-        new DynamicBatcher(
-            "t",
-            policy,
-            r -> {
-              running.countDown();
-              try {
-                release.await();
-              } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-              }
-              return affine(r);
-            })) {
-      CompletableFuture<InferenceResponse> first =
-          b.submit(rows(1, 0), ctx(Duration.ofSeconds(10)));
-      assertThat(running.await(5, TimeUnit.SECONDS)).isTrue();
-      b.submit(rows(1, 1), ctx(Duration.ofSeconds(10)));
-      b.submit(rows(1, 2), ctx(Duration.ofSeconds(10)));
+    try (DynamicBatcher b = new DynamicBatcher("t", policy, gate)) {
+      CompletableFuture<InferenceResponse> busy = gate.occupy(b);
+      CompletableFuture<InferenceResponse> q1 = call(b, rows(1, 1), ctx(Duration.ofSeconds(10)));
+      CompletableFuture<InferenceResponse> q2 = call(b, rows(1, 2), ctx(Duration.ofSeconds(10)));
+      awaitQueued(b, 2);
       CompletableFuture<InferenceResponse> rejected =
           b.submit(rows(1, 3), ctx(Duration.ofSeconds(10)));
       assertThatThrownBy(rejected::join)
           .hasCauseInstanceOf(ThrottledException.class)
           .hasMessageContaining("queue of 't' is full");
-      release.countDown();
-      assertThat(first.get(5, TimeUnit.SECONDS).output("y").asFloats()).containsExactly(-1, 1, 3);
+      gate.release.countDown();
+      assertThat(busy.get(5, TimeUnit.SECONDS).output("y").asFloats())
+          .containsExactly(expected(rows(1, -100)));
+      q1.get(5, TimeUnit.SECONDS);
+      q2.get(5, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
+  void requestThatLeftAtItsDeadline_noLongerCountsAgainstTheQueueBound() throws Exception {
+    Gate gate = new Gate((r, d) -> affine(r));
+    BatchingPolicy policy = new BatchingPolicy(1, Duration.ZERO, List.of(), 1);
+    try (DynamicBatcher b = new DynamicBatcher("t", policy, gate)) {
+      CompletableFuture<InferenceResponse> busy = gate.occupy(b);
+      CompletableFuture<InferenceResponse> leaving =
+          call(b, rows(1, 1), ctx(Duration.ofMillis(100)));
+      assertThatThrownBy(() -> leaving.get(5, TimeUnit.SECONDS))
+          .hasCauseInstanceOf(TimeoutException.class);
+      CompletableFuture<InferenceResponse> next = call(b, rows(1, 2), ctx(Duration.ofSeconds(10)));
+      awaitQueued(b, 1);
+      gate.release.countDown();
+      busy.get(5, TimeUnit.SECONDS);
+      assertThat(next.get(5, TimeUnit.SECONDS).output("y").asFloats())
+          .containsExactly(expected(rows(1, 2)));
     }
   }
 
   @Test
   void expiredAndCancelledRequests_leaveTheQueueWithoutRunning() throws Exception {
-    CountDownLatch release = new CountDownLatch(1);
-    CountDownLatch running = new CountDownLatch(1);
+    Gate gate = new Gate((r, d) -> affine(r));
     BatchingPolicy policy = new BatchingPolicy(1, Duration.ZERO, List.of(), 8);
-    try (DynamicBatcher b =
-        new DynamicBatcher(
-            "t",
-            policy,
-            r -> {
-              running.countDown();
-              try {
-                release.await();
-              } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-              }
-              return affine(r);
-            })) {
-      b.submit(rows(1, 0), ctx(Duration.ofSeconds(10)));
-      assertThat(running.await(5, TimeUnit.SECONDS)).isTrue();
+    try (DynamicBatcher b = new DynamicBatcher("t", policy, gate)) {
+      CompletableFuture<InferenceResponse> busy = gate.occupy(b);
       CompletableFuture<InferenceResponse> expiring =
-          b.submit(rows(1, 1), ctx(Duration.ofMillis(1)));
+          call(b, rows(1, 1), ctx(Duration.ofMillis(200)));
       AtomicBoolean cancelled = new AtomicBoolean();
       CompletableFuture<InferenceResponse> dropped =
-          b.submit(
+          call(
+              b,
               rows(1, 2),
               new CallContext(
                   "c", Deadline.after(Duration.ofSeconds(10)), cancelled::get, p -> {}));
+      awaitQueued(b, 2);
       cancelled.set(true);
-      Thread.sleep(20);
-      release.countDown();
+      // The expiring caller leaves at its own deadline, with the instance still busy.
       assertThatThrownBy(() -> expiring.get(5, TimeUnit.SECONDS))
           .hasCauseInstanceOf(TimeoutException.class);
+      gate.release.countDown();
+      busy.get(5, TimeUnit.SECONDS);
       assertThatThrownBy(() -> dropped.get(5, TimeUnit.SECONDS))
-          .isInstanceOf(CancellationException.class);
+          .hasCauseInstanceOf(CancellationException.class);
       assertThat(batchRows).containsExactly(1L);
     }
   }
 
   @Test
   void incompatibleShapes_areNotMerged() throws Exception {
+    Gate gate = new Gate((r, d) -> affine(r));
     BatchingPolicy policy = BatchingPolicy.of(16, Duration.ofMillis(50));
-    try (DynamicBatcher b = new DynamicBatcher("t", policy, this::affine)) {
-      CompletableFuture<InferenceResponse> a = b.submit(rows(2, 0), ctx(Duration.ofSeconds(10)));
+    try (DynamicBatcher b = new DynamicBatcher("t", policy, gate)) {
+      CompletableFuture<InferenceResponse> busy = gate.occupy(b);
+      CompletableFuture<InferenceResponse> a = call(b, rows(2, 0), ctx(Duration.ofSeconds(10)));
+      awaitQueued(b, 1);
       CompletableFuture<InferenceResponse> c =
-          b.submit(
+          call(
+              b,
               InferenceRequest.of(Tensor.ofFloats("x", new long[] {1, 2}, new float[] {5, 6})),
               ctx(Duration.ofSeconds(10)));
+      awaitQueued(b, 2);
+      gate.release.countDown();
+      busy.get(5, TimeUnit.SECONDS);
       assertThat(a.get(5, TimeUnit.SECONDS).output("y").shape().toArray()).containsExactly(2, 3);
       assertThat(c.get(5, TimeUnit.SECONDS).output("y").asFloats()).containsExactly(9, 11);
+      assertThat(batchRows).containsExactly(1L, 2L, 1L);
     }
   }
 
   @Test
   void outputWithoutBatchDimension_failsEveryCallerTyped() throws Exception {
+    Gate gate =
+        new Gate(
+            (r, d) ->
+                InferenceResponse.builder()
+                    .output(Tensor.ofFloats("s", new long[] {1}, new float[] {1}))
+                    .build());
     BatchingPolicy policy = BatchingPolicy.of(16, Duration.ofMillis(100));
-    DynamicBatcher.Runner scalar =
-        r ->
-            InferenceResponse.builder()
-                .output(Tensor.ofFloats("s", new long[] {1}, new float[] {1}))
-                .build();
-    try (DynamicBatcher b = new DynamicBatcher("t", policy, scalar)) {
-      CompletableFuture<InferenceResponse> x = b.submit(rows(1, 0), ctx(Duration.ofSeconds(10)));
-      CompletableFuture<InferenceResponse> y = b.submit(rows(1, 1), ctx(Duration.ofSeconds(10)));
-      // Submitted back to back within the 100 ms window, the two share one batch of 2 rows.
+    try (DynamicBatcher b = new DynamicBatcher("t", policy, gate)) {
+      CompletableFuture<InferenceResponse> busy = gate.occupy(b);
+      CompletableFuture<InferenceResponse> x = call(b, rows(1, 0), ctx(Duration.ofSeconds(10)));
+      CompletableFuture<InferenceResponse> y = call(b, rows(1, 1), ctx(Duration.ofSeconds(10)));
+      awaitQueued(b, 2);
+      gate.release.countDown();
+      busy.get(5, TimeUnit.SECONDS);
+      // The two share one batch of 2 rows, whose output has 1.
       for (CompletableFuture<InferenceResponse> f : List.of(x, y)) {
         assertThatThrownBy(() -> f.get(5, TimeUnit.SECONDS))
             .hasCauseInstanceOf(ModelErrorException.class)
@@ -229,25 +326,240 @@ class DynamicBatcherTest {
   }
 
   @Test
-  void close_failsWhatIsStillQueued() {
-    CountDownLatch never = new CountDownLatch(1);
+  void close_failsWhatIsStillQueued_atOnce() throws Exception {
+    Gate gate = new Gate((r, d) -> affine(r));
     BatchingPolicy policy = new BatchingPolicy(1, Duration.ZERO, List.of(), 8);
-    DynamicBatcher b =
-        new DynamicBatcher(
-            "t",
-            policy,
-            r -> {
-              try {
-                never.await();
-              } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+    DynamicBatcher b = new DynamicBatcher("t", policy, gate);
+    CompletableFuture<InferenceResponse> busy = gate.occupy(b);
+    CompletableFuture<InferenceResponse> queued = call(b, rows(1, 1), ctx(Duration.ofSeconds(30)));
+    awaitQueued(b, 1);
+    b.close();
+    assertThatThrownBy(() -> queued.get(5, TimeUnit.SECONDS))
+        .hasCauseInstanceOf(UnavailableException.class)
+        .hasMessageContaining("closed");
+    assertThat(b.submit(rows(1, 2), ctx(Duration.ofSeconds(1)))).isCompletedExceptionally();
+    gate.release.countDown();
+    busy.get(5, TimeUnit.SECONDS); // a run in progress finishes
+  }
+
+  // ---------------------------------------------------------------- hangs (issue 13, 14-17)
+
+  @Test
+  void zeroRowRequest_isAnsweredAtOnce_withoutOtherTraffic() throws Exception {
+    BatchingPolicy policy = BatchingPolicy.of(16, Duration.ofSeconds(5));
+    try (DynamicBatcher b = new DynamicBatcher("t", policy, (r, d) -> affine(r))) {
+      CompletableFuture<InferenceResponse> empty =
+          call(
+              b,
+              InferenceRequest.of(Tensor.ofFloats("x", new long[] {0, 3}, new float[0])),
+              ctx(Duration.ofSeconds(30)));
+      assertThat(empty.get(1, TimeUnit.SECONDS).output("y").shape().toArray())
+          .containsExactly(0, 3);
+    }
+  }
+
+  @Test
+  void zeroRowRequest_queuedBehindABusyInstance_runsAlone_andDoesNotHoldUpTheBatch()
+      throws Exception {
+    Gate gate = new Gate((r, d) -> affine(r));
+    BatchingPolicy policy = new BatchingPolicy(16, Duration.ofSeconds(5), List.of(8), 64);
+    try (DynamicBatcher b = new DynamicBatcher("t", policy, gate)) {
+      CompletableFuture<InferenceResponse> busy = gate.occupy(b);
+      CompletableFuture<InferenceResponse> empty =
+          call(
+              b,
+              InferenceRequest.of(Tensor.ofFloats("x", new long[] {0, 3}, new float[0])),
+              ctx(Duration.ofSeconds(30)));
+      awaitQueued(b, 1);
+      gate.release.countDown();
+      busy.get(5, TimeUnit.SECONDS);
+      assertThat(empty.get(2, TimeUnit.SECONDS).output("y").shape().toArray())
+          .containsExactly(0, 3);
+    }
+  }
+
+  private static boolean poisoned(InferenceRequest r) {
+    for (float v : r.input("x").orElseThrow().asFloats()) {
+      if (Float.isNaN(v)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  @Test
+  void batchRunFailure_failsOnlyTheBadRequest_andAtOnce() throws Exception {
+    Gate gate =
+        new Gate(
+            (r, d) -> {
+              if (poisoned(r)) {
+                throw ServingException.builder(ErrorCategory.MODEL_ERROR).message("NaN").build();
               }
               return affine(r);
             });
-    b.submit(rows(1, 0), ctx(Duration.ofSeconds(10)));
-    CompletableFuture<InferenceResponse> queued = b.submit(rows(1, 1), ctx(Duration.ofSeconds(10)));
-    b.close();
-    assertThat(queued).isCompletedExceptionally();
-    assertThat(b.submit(rows(1, 2), ctx(Duration.ofSeconds(1)))).isCompletedExceptionally();
+    BatchingPolicy policy = BatchingPolicy.of(2, Duration.ofSeconds(5));
+    try (DynamicBatcher b = new DynamicBatcher("t", policy, gate)) {
+      CompletableFuture<InferenceResponse> busy = gate.occupy(b);
+      CompletableFuture<InferenceResponse> good = call(b, rows(1, 0), ctx(Duration.ofSeconds(30)));
+      awaitQueued(b, 1);
+      CompletableFuture<InferenceResponse> bad =
+          call(
+              b,
+              InferenceRequest.of(
+                  Tensor.ofFloats("x", new long[] {1, 3}, new float[] {1, Float.NaN, 2})),
+              ctx(Duration.ofSeconds(30)));
+      awaitQueued(b, 2);
+      gate.release.countDown();
+      busy.get(5, TimeUnit.SECONDS);
+      assertThat(good.get(2, TimeUnit.SECONDS).output("y").asFloats()).containsExactly(-1, 1, 3);
+      assertThatThrownBy(() -> bad.get(2, TimeUnit.SECONDS))
+          .hasCauseInstanceOf(ModelErrorException.class)
+          .hasMessageContaining("NaN");
+    }
+  }
+
+  @Test
+  void untypedRunnerFailure_failsEveryCallerTyped_atOnce() throws Exception {
+    Gate gate =
+        new Gate(
+            (r, d) -> {
+              throw new IllegalStateException("boom");
+            });
+    BatchingPolicy policy = BatchingPolicy.of(2, Duration.ofSeconds(5));
+    try (DynamicBatcher b = new DynamicBatcher("t", policy, gate)) {
+      CompletableFuture<InferenceResponse> busy = gate.occupy(b);
+      CompletableFuture<InferenceResponse> x = call(b, rows(1, 0), ctx(Duration.ofSeconds(30)));
+      CompletableFuture<InferenceResponse> y = call(b, rows(1, 1), ctx(Duration.ofSeconds(30)));
+      awaitQueued(b, 2);
+      gate.release.countDown();
+      for (CompletableFuture<InferenceResponse> f : List.of(busy, x, y)) {
+        assertThatThrownBy(() -> f.get(2, TimeUnit.SECONDS))
+            .hasCauseInstanceOf(ModelErrorException.class)
+            .hasMessageContaining("boom");
+      }
+    }
+  }
+
+  @Test
+  void concatenationFailure_failsOnlyTheRequestThatCannotJoin_andAtOnce() throws Exception {
+    // A tensor whose byte size overflows: concatenating it with another one fails. (Once Tensor
+    // refuses such shapes at creation, the request can no longer reach a batcher.)
+    long[] huge = {1, 1L << 62};
+    assumeThatCode(() -> Tensor.ofFloats("x", huge, new float[0])).doesNotThrowAnyException();
+    Gate gate =
+        new Gate(
+            (r, d) -> {
+              Tensor x = r.input("x").orElseThrow();
+              if (x.shape().dim(1) != 3) {
+                throw new IllegalStateException("bad shape " + x.shape());
+              }
+              return affine(r);
+            });
+    BatchingPolicy policy = BatchingPolicy.of(16, Duration.ofMillis(500));
+    try (DynamicBatcher b = new DynamicBatcher("t", policy, gate)) {
+      CompletableFuture<InferenceResponse> busy = gate.occupy(b);
+      List<CompletableFuture<InferenceResponse>> fs = new ArrayList<>();
+      for (int i = 0; i < 2; i++) {
+        fs.add(
+            call(
+                b,
+                InferenceRequest.of(Tensor.ofFloats("x", huge, new float[0])),
+                ctx(Duration.ofSeconds(30))));
+      }
+      awaitQueued(b, 2);
+      gate.release.countDown();
+      busy.get(5, TimeUnit.SECONDS);
+      for (CompletableFuture<InferenceResponse> f : fs) {
+        assertThatThrownBy(() -> f.get(3, TimeUnit.SECONDS))
+            .hasCauseInstanceOf(ModelErrorException.class);
+      }
+    }
+  }
+
+  @Test
+  void requestThatExpiredWhileItsBatchGathered_isNotRun() throws Exception {
+    // Under load, a batch waits up to 1 s to reach the preferred size 4; x expires meanwhile.
+    Gate gate = new Gate((r, d) -> affine(r));
+    BatchingPolicy policy = new BatchingPolicy(16, Duration.ofSeconds(1), List.of(4), 64);
+    try (DynamicBatcher b = new DynamicBatcher("t", policy, gate)) {
+      CompletableFuture<InferenceResponse> busy = gate.occupy(b);
+      CompletableFuture<InferenceResponse> x = call(b, rows(1, 0), ctx(Duration.ofMillis(400)));
+      awaitQueued(b, 1);
+      CompletableFuture<InferenceResponse> y = call(b, rows(1, 1), ctx(Duration.ofSeconds(30)));
+      awaitQueued(b, 2);
+      gate.release.countDown();
+      busy.get(5, TimeUnit.SECONDS);
+      assertThat(y.get(5, TimeUnit.SECONDS).output("y").asFloats())
+          .containsExactly(expected(rows(1, 1)));
+      assertThatThrownBy(() -> x.get(5, TimeUnit.SECONDS))
+          .hasCauseInstanceOf(TimeoutException.class);
+      assertThat(batchRows).as("x's row never ran").containsExactly(1L, 1L);
+    }
+  }
+
+  @Test
+  void preferredSize_underLoad_isFilledWithoutWaitingOutTheDelay() throws Exception {
+    Gate gate = new Gate((r, d) -> affine(r));
+    BatchingPolicy policy = new BatchingPolicy(16, Duration.ofSeconds(5), List.of(3), 64);
+    try (DynamicBatcher b = new DynamicBatcher("t", policy, gate)) {
+      CompletableFuture<InferenceResponse> busy = gate.occupy(b);
+      List<CompletableFuture<InferenceResponse>> fs = new ArrayList<>();
+      fs.add(call(b, rows(1, 0), ctx(Duration.ofSeconds(30))));
+      awaitQueued(b, 1);
+      gate.release.countDown();
+      busy.get(5, TimeUnit.SECONDS);
+      // The batch of 1 now waits for the preferred 3 rows: two more arrive and it runs at once.
+      fs.add(call(b, rows(1, 1), ctx(Duration.ofSeconds(30))));
+      fs.add(call(b, rows(1, 2), ctx(Duration.ofSeconds(30))));
+      for (int i = 0; i < 3; i++) {
+        assertThat(fs.get(i).get(3, TimeUnit.SECONDS).output("y").asFloats())
+            .containsExactly(expected(rows(1, i)));
+      }
+      assertThat(batchRows).containsExactly(1L, 3L);
+    }
+  }
+
+  @Test
+  void runDeadline_isTheLatestOfItsCallers() throws Exception {
+    List<Duration> remaining = new CopyOnWriteArrayList<>();
+    Gate gate =
+        new Gate(
+            (r, d) -> {
+              remaining.add(d.remaining());
+              return affine(r);
+            });
+    BatchingPolicy policy = BatchingPolicy.of(2, Duration.ofSeconds(5));
+    try (DynamicBatcher b = new DynamicBatcher("t", policy, gate)) {
+      CompletableFuture<InferenceResponse> busy = gate.occupy(b);
+      CompletableFuture<InferenceResponse> x = call(b, rows(1, 0), ctx(Duration.ofSeconds(10)));
+      CompletableFuture<InferenceResponse> y = call(b, rows(1, 1), ctx(Duration.ofSeconds(100)));
+      awaitQueued(b, 2);
+      gate.release.countDown();
+      busy.get(5, TimeUnit.SECONDS);
+      x.get(5, TimeUnit.SECONDS);
+      y.get(5, TimeUnit.SECONDS);
+      assertThat(remaining).hasSize(2);
+      assertThat(remaining.get(1)).isGreaterThan(Duration.ofSeconds(50));
+    }
+  }
+
+  @Test
+  void manyCallers_getExactlyTheirOwnRows_andTheBatcherEndsIdle() throws Exception {
+    BatchingPolicy policy =
+        new BatchingPolicy(8, Duration.ofMillis(2), List.of(4), 1024).withInstances(2);
+    try (DynamicBatcher b = new DynamicBatcher("t", policy, (r, d) -> affine(r))) {
+      List<CompletableFuture<InferenceResponse>> fs = new ArrayList<>();
+      for (int i = 0; i < 200; i++) {
+        fs.add(call(b, rows(1 + i % 4, i), ctx(Duration.ofSeconds(30))));
+      }
+      for (int i = 0; i < 200; i++) {
+        assertThat(fs.get(i).get(20, TimeUnit.SECONDS).output("y").asFloats())
+            .containsExactly(expected(rows(1 + i % 4, i)));
+      }
+      assertThat(b.queued()).isZero();
+      // Both instances are free again: two lone requests run at once on their callers' threads.
+      b.submit(rows(1, 0), ctx(Duration.ofSeconds(1))).join();
+      assertThat(runThreads.get(runThreads.size() - 1)).isEqualTo(Thread.currentThread().getName());
+    }
   }
 }

@@ -13,11 +13,17 @@ import io.serve4j.InvalidInputException;
 import io.serve4j.Serve4j;
 import io.serve4j.ServingClient;
 import io.serve4j.Tensor;
+import io.serve4j.TimeoutException;
 import io.serve4j.testkit.ContractModels;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -95,32 +101,56 @@ class DynamicBatchingTest {
       }
       requests.add(InferenceRequest.of(Tensor.ofFloats("x", new long[] {rows, 4}, x)));
     }
-    long runsBefore = stats.runs();
-    List<CompletableFuture<InferenceResponse>> futures = new ArrayList<>();
-    for (InferenceRequest r : requests) {
-      futures.add(mlpBatched.predictAsync(r));
+    // Requests batch only while the instance is busy: send them from 24 threads at once, in
+    // rounds until one round shared a run (a round of microsecond runs may not overlap).
+    boolean merged = false;
+    for (int round = 0; round < 50 && !merged; round++) {
+      long runsBefore = stats.runs();
+      List<InferenceResponse> got = concurrently(mlpBatched, requests);
+      merged = stats.runs() - runsBefore < requests.size();
+      for (int i = 0; i < requests.size(); i++) {
+        float[] want = mlpSingle.predict(requests.get(i)).output("y").asFloats();
+        Tensor y = got.get(i).output("y");
+        assertThat(y.shape().toArray()).containsExactly(1 + i % 3, 2);
+        assertThat(maxAbsDiff(want, y.asFloats())).as("request %d", i).isLessThanOrEqualTo(1e-6);
+      }
     }
-    List<InferenceResponse> got = futures.stream().map(CompletableFuture::join).toList();
-    long batchedRuns = stats.runs() - runsBefore;
-    for (int i = 0; i < requests.size(); i++) {
-      float[] want = mlpSingle.predict(requests.get(i)).output("y").asFloats();
-      Tensor y = got.get(i).output("y");
-      assertThat(y.shape().toArray()).containsExactly(1 + i % 3, 2);
-      assertThat(maxAbsDiff(want, y.asFloats())).as("request %d", i).isLessThanOrEqualTo(1e-6);
+    assertThat(merged).as("some requests ran in a shared batch").isTrue();
+  }
+
+  /** Predicts each request on its own thread, all released at once; answers in order. */
+  private static List<InferenceResponse> concurrently(
+      Endpoint endpoint, List<InferenceRequest> requests) {
+    ExecutorService pool = Executors.newFixedThreadPool(requests.size());
+    try {
+      CountDownLatch start = new CountDownLatch(1);
+      List<CompletableFuture<InferenceResponse>> futures = new ArrayList<>();
+      for (InferenceRequest r : requests) {
+        futures.add(
+            CompletableFuture.supplyAsync(
+                () -> {
+                  try {
+                    start.await();
+                  } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                  }
+                  return endpoint.predict(r);
+                },
+                pool));
+      }
+      start.countDown();
+      return futures.stream().map(CompletableFuture::join).toList();
+    } finally {
+      pool.shutdownNow();
     }
-    assertThat(batchedRuns).as("24 requests ran in fewer batches").isLessThan(24);
   }
 
   @Test
   void quantizedMiniLm_identicalRows_matchUnbatchedWithin1e6() {
     InferenceRequest r = padded(minilm.request(List.of(SENTENCES.get(0))));
     float[] want = single.predict(r).output("last_hidden_state").asFloats();
-    List<CompletableFuture<InferenceResponse>> futures = new ArrayList<>();
-    for (int i = 0; i < 8; i++) {
-      futures.add(batched.predictAsync(r));
-    }
-    for (CompletableFuture<InferenceResponse> f : futures) {
-      float[] have = f.join().output("last_hidden_state").asFloats();
+    for (InferenceResponse got : concurrently(batched, Collections.nCopies(8, r))) {
+      float[] have = got.output("last_hidden_state").asFloats();
       assertThat(maxAbsDiff(want, have)).isLessThanOrEqualTo(1e-6);
     }
   }
@@ -137,14 +167,11 @@ class DynamicBatchingTest {
     for (String s : SENTENCES) {
       requests.add(padded(minilm.request(List.of(s))));
     }
-    List<CompletableFuture<InferenceResponse>> futures = new ArrayList<>();
-    for (InferenceRequest r : requests) {
-      futures.add(batched.predictAsync(r));
-    }
+    List<InferenceResponse> got = concurrently(batched, requests);
     for (int i = 0; i < requests.size(); i++) {
       InferenceRequest r = requests.get(i);
       float[] want = MiniLm.embeddings(r, single.predict(r))[0];
-      float[] have = MiniLm.embeddings(r, futures.get(i).join())[0];
+      float[] have = MiniLm.embeddings(r, got.get(i))[0];
       assertThat(MiniLm.cosine(want, have)).as("sentence %d", i).isGreaterThan(0.95);
     }
   }
@@ -163,6 +190,102 @@ class DynamicBatchingTest {
         .name("mlp")
         .artifact("classpath:models/mlp-dynamic-batch.onnx")
         .build();
+  }
+
+  /** 16 sentences of 400 tokens: a run of a second or more on two cores. */
+  private InferenceRequest slowBatch() {
+    try (MiniLm long512 = new MiniLm(512)) {
+      String text = String.join(" ", Collections.nCopies(400, "serving"));
+      return long512.request(Collections.nCopies(16, text));
+    }
+  }
+
+  /** Waits for the batched run to end as a failed (terminated) run; a finished one never does. */
+  private void awaitFailedRun(long before) throws InterruptedException {
+    long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (stats.failedRuns() == before && System.nanoTime() < until) {
+      Thread.sleep(5);
+    }
+    assertThat(stats.failedRuns()).as("the run was stopped").isEqualTo(before + 1);
+  }
+
+  @Test
+  void batchedRun_pastItsCallersDeadline_isTerminated_andTheEndpointKeepsServing()
+      throws Exception {
+    long before = stats.failedRuns();
+    InferenceRequest slow = slowBatch().toBuilder().timeout(Duration.ofMillis(50)).build();
+    assertThatThrownBy(() -> batched.predict(slow)).isInstanceOf(TimeoutException.class);
+    awaitFailedRun(before);
+    InferenceRequest ok = padded(minilm.request(List.of("still here")));
+    assertThat(batched.predict(ok).output("last_hidden_state").shape().dim(0)).isEqualTo(1);
+  }
+
+  @Test
+  void close_failsAQueuedRequest_atOnce_withClientClosed() throws Exception {
+    // Retries on (the default): the batcher's own "closed" error is retryable, and its retry used
+    // to be scheduled on the executor close() shut down, ending as a TimeoutException at 60 s.
+    LocalStatistics own = new LocalStatistics();
+    ServingClient closing =
+        Serve4j.client(LocalOptions.builder().isolated(true).statistics(own).build());
+    Endpoint e =
+        closing
+            .deploy(
+                EndpointSpec.builder()
+                    .name("closing")
+                    .deployment(
+                        DeploymentSpec.builder()
+                            .name("default")
+                            .model(MiniLm.model())
+                            .batching(BatchingPolicy.of(16, Duration.ofMillis(50)))
+                            .build())
+                    .build())
+            .await();
+    InferenceRequest small = padded(minilm.request(List.of("queued")));
+    e.predict(small); // learns the signature
+    long runs = own.runs();
+    ExecutorService pool = Executors.newFixedThreadPool(2);
+    try {
+      CompletableFuture<InferenceResponse> running =
+          CompletableFuture.supplyAsync(() -> e.predict(slowBatch()), pool);
+      long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      while (own.runs() == runs && System.nanoTime() < until) {
+        Thread.sleep(1);
+      }
+      // The instance is busy with the slow batch: this one queues (or, if close wins the race,
+      // is refused as closed: the same error).
+      CompletableFuture<InferenceResponse> queued =
+          CompletableFuture.supplyAsync(() -> e.predict(small), pool);
+      Thread.sleep(200);
+      closing.close();
+      assertThat(queued)
+          .failsWithin(Duration.ofSeconds(10))
+          .withThrowableOfType(java.util.concurrent.ExecutionException.class)
+          .havingCause()
+          .isInstanceOfSatisfying(
+              io.serve4j.UnavailableException.class, x -> assertThat(x.retryable()).isFalse())
+          .withMessageContaining("is closed");
+      // The run in progress on its caller's thread finishes (or is refused as closed).
+      try {
+        running.get(30, TimeUnit.SECONDS);
+      } catch (java.util.concurrent.ExecutionException x) {
+        assertThat(x).hasCauseInstanceOf(io.serve4j.UnavailableException.class);
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  @Test
+  void zeroRowRequest_onBatchedEndpoint_isAnsweredWithoutWaitingForTraffic() {
+    InferenceRequest one = padded(minilm.request(List.of("nothing")));
+    InferenceRequest.Builder b = InferenceRequest.builder().timeout(Duration.ofSeconds(30));
+    for (Tensor t : one.inputs()) {
+      b.input(Tensor.ofLongs(t.name(), new long[] {0, SEQ}, new long[0]));
+    }
+    long start = System.nanoTime();
+    InferenceResponse r = batched.predict(b.build());
+    assertThat(r.output("last_hidden_state").shape().dim(0)).isZero();
+    assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(10));
   }
 
   @Test

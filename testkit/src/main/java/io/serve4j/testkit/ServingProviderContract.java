@@ -29,6 +29,7 @@ import io.serve4j.Serve4j;
 import io.serve4j.ServingClient;
 import io.serve4j.Tensor;
 import io.serve4j.TimeoutException;
+import io.serve4j.UnavailableException;
 import io.serve4j.UnsupportedCapabilityException;
 import java.net.URI;
 import java.time.Duration;
@@ -40,6 +41,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -374,8 +376,13 @@ public abstract class ServingProviderContract {
     ServingClient c = fixture.newClient(Serve4j.builder());
     c.close();
     c.close();
-    assertThatThrownBy(() -> c.endpoint("x")).isInstanceOf(IllegalStateException.class);
-    assertThatThrownBy(c::listEndpoints).isInstanceOf(IllegalStateException.class);
+    for (ThrowingCallable call :
+        List.<ThrowingCallable>of(() -> c.endpoint("x"), c::listEndpoints)) {
+      assertThatThrownBy(call)
+          .isInstanceOfSatisfying(
+              UnavailableException.class, e -> assertThat(e.retryable()).isFalse())
+          .hasMessageContaining("is closed");
+    }
   }
 
   @Test
@@ -384,7 +391,13 @@ public abstract class ServingProviderContract {
     Endpoint e = c.endpoint("anything");
     c.close();
     assertThatThrownBy(() -> e.predict(ContractModels.reluRequest(1, 2)))
-        .isInstanceOf(IllegalStateException.class);
+        .isInstanceOfSatisfying(
+            UnavailableException.class, x -> assertThat(x.retryable()).isFalse())
+        .hasMessageContaining("is closed");
+    assertThat(e.predictAsync(ContractModels.reluRequest(1, 2)))
+        .failsWithin(Duration.ofSeconds(5))
+        .withThrowableOfType(java.util.concurrent.ExecutionException.class)
+        .withCauseInstanceOf(UnavailableException.class);
   }
 
   // ---------------------------------------------------------------- capabilities

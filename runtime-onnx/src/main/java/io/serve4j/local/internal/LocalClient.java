@@ -264,7 +264,9 @@ public final class LocalClient implements EndpointLifecycle, Inference, AutoClos
       }
       Deployment served = d;
       if (d.batcher() != null) {
-        // Dynamic batching: the batcher's thread runs the batch; the reference is held until then.
+        // Dynamic batching: this thread runs the request at once if an instance is free, else
+        // waits for the batch that carries it (run by this thread or another caller's); the
+        // future is complete on return. The reference is held until then.
         CompletableFuture<InferenceResponse> batched;
         try {
           batched = d.batcher().submit(request, ctx);
@@ -381,7 +383,12 @@ public final class LocalClient implements EndpointLifecycle, Inference, AutoClos
       loaderThreads.execute(work);
     } catch (RejectedExecutionException e) {
       onRejected.run();
-      result.completeExceptionally(new IllegalStateException("the local serving client is closed"));
+      result.completeExceptionally(
+          ServingException.builder(ErrorCategory.UNAVAILABLE)
+              .providerId(LocalProvider.ID)
+              .retryable(false)
+              .message("the local serving client is closed")
+              .build());
     }
   }
 

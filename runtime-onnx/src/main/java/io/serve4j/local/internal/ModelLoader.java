@@ -482,9 +482,15 @@ final class ModelLoader {
     return new DynamicBatcher(
         endpoint + "/" + spec.name(),
         spec.batching().get(),
-        batch -> {
+        (batch, deadline) -> {
           counters.runs.increment();
-          return InferenceResponse.builder().outputs(loaded.run(batch, Deadline.none())).build();
+          // Stopped at the last caller's deadline: after it nobody waits for the answer.
+          try {
+            return InferenceResponse.builder().outputs(loaded.run(batch, deadline)).build();
+          } catch (RuntimeException e) {
+            counters.failedRuns.increment();
+            throw e;
+          }
         });
   }
 }
