@@ -32,6 +32,12 @@ public final class InferenceResponse {
     this.outputs = List.copyOf(b.outputs);
     this.payload = b.payload;
     this.parameters = Map.copyOf(b.parameters);
+    if (!parameters.isEmpty()) { // on the hot path: an empty map's iterator still allocates
+      checkParameters(parameters);
+    }
+  }
+
+  private static void checkParameters(Map<String, Object> parameters) {
     for (Object v : parameters.values()) {
       if (!(v instanceof String || v instanceof Number || v instanceof Boolean)) {
         throw ServingException.builder(ErrorCategory.INVALID_INPUT)
