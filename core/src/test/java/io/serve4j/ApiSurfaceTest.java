@@ -53,12 +53,15 @@ class ApiSurfaceTest {
   /**
    * Known exceptions, with their reason. {@code io.serve4j.protocol} is the Open Inference Protocol
    * codec the cloud providers build their bodies with; it speaks Jackson trees, so core's module
-   * descriptor requires jackson-databind transitively.
+   * descriptor requires jackson-databind transitively. {@code io.serve4j.spi.formats.SignatureJson}
+   * is the SPI helper providers store signatures with, in their own Jackson bodies.
    */
   private static final List<String> ALLOWED =
       List.of(
           "io.serve4j.protocol.OipJson#tensor: com.fasterxml.jackson.databind.node.ObjectNode",
-          "io.serve4j.protocol.OipJson#readTensor: com.fasterxml.jackson.databind.JsonNode");
+          "io.serve4j.protocol.OipJson#readTensor: com.fasterxml.jackson.databind.JsonNode",
+          "io.serve4j.spi.formats.SignatureJson#read: com.fasterxml.jackson.databind.JsonNode",
+          "io.serve4j.spi.formats.SignatureJson#toNode: com.fasterxml.jackson.databind.node.ObjectNode");
 
   @Test
   void exportedSignatures_nameOnlyJdkAndServe4jTypes() throws Exception {

@@ -21,7 +21,11 @@ class CoreModuleTest {
         .allMatch(e -> !e.isQualified())
         .extracting(ModuleDescriptor.Exports::source)
         .containsExactlyInAnyOrder(
-            "io.serve4j", "io.serve4j.spi", "io.serve4j.protocol", "io.serve4j.resilience");
+            "io.serve4j",
+            "io.serve4j.spi",
+            "io.serve4j.spi.formats",
+            "io.serve4j.protocol",
+            "io.serve4j.resilience");
     assertThat(d.uses()).containsExactly("io.serve4j.spi.ServingProvider");
     // resilience4j implements the circuit breaker but is not handed on to users' modules.
     assertThat(d.requires())

@@ -244,7 +244,7 @@ class CoreTemplateTest {
     c.close();
     assertClientClosed(f);
     assertThat(events)
-        .contains("error predict UNAVAILABLE")
+        .contains("error PREDICT UNAVAILABLE")
         .doesNotContain("error predict TIMEOUT");
   }
 
