@@ -6,8 +6,9 @@ import org.apache.spark.util.LongAccumulator;
 /**
  * The rows scored and failed by a scoring, as Spark accumulators (shown in the Spark UI as {@code
  * serve4j.scored} and {@code serve4j.failed}). Read them after an action on the scored Dataset.
- * Like every accumulator updated in a transformation, a task that is retried or run speculatively
- * counts again; the job's log has each task attempt's own counts.
+ * Spark merges the counts of successful task attempts only, so a failed and retried task counts
+ * once; like every accumulator updated in a transformation, a partition computed again (a lost
+ * cached block, a re-run stage) counts again. The job's log has each task attempt's own counts.
  *
  * <pre>{@code
  * ScoringCounters counters = ScoringCounters.register(spark.sparkContext());
