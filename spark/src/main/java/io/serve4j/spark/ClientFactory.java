@@ -5,9 +5,9 @@ import java.io.Serializable;
 
 /**
  * Creates the {@link ServingClient} an executor scores through, when a provider URI is not enough
- * (an endpoint override, a credentials provider, a retry policy of your own). It is serialized
- * into every task, so capture only serializable values; it runs once per executor JVM, and
- * factories whose serialized forms are equal share one client.
+ * (an endpoint override, a credentials provider, a retry policy of your own). It is serialized into
+ * every task, so capture only serializable values; it runs once per executor JVM, and factories
+ * whose serialized forms are equal share one client.
  *
  * <pre>{@code
  * ClientFactory aws = () -> Serve4j.builder()

@@ -9,8 +9,8 @@ import java.util.Optional;
 /**
  * Which columns of a row make one input tensor of a model. Each row gives one slice of the tensor
  * (its first dimension is the batch): the values of the columns in order, where a numeric or
- * boolean column gives one value, an array column (nested arrays flattened) or an ML {@code
- * Vector} gives its elements, and a string column gives one {@link DataType#BYTES} element.
+ * boolean column gives one value, an array column (nested arrays flattened) or an ML {@code Vector}
+ * gives its elements, and a string column gives one {@link DataType#BYTES} element.
  *
  * <pre>{@code
  * InputMapping.of("x", "f1", "f2", "f3")          // three numeric columns -> x[N, 3]

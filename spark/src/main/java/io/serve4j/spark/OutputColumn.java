@@ -5,9 +5,9 @@ import java.io.Serializable;
 import java.util.Objects;
 
 /**
- * Which model output becomes which column. A row's slice of the output tensor (everything after
- * the batch dimension, flattened) becomes an array column, or with {@link Kind#SCALAR} a scalar
- * column (the slice must then have exactly one element).
+ * Which model output becomes which column. A row's slice of the output tensor (everything after the
+ * batch dimension, flattened) becomes an array column, or with {@link Kind#SCALAR} a scalar column
+ * (the slice must then have exactly one element).
  *
  * <p>Spark types: FP32 and FP16 give float, FP64 double, INT8 to INT32 and UINT8/UINT16 int, INT64
  * and UINT32 long, BOOL boolean, BYTES string. The element type comes from the model's signature,

@@ -325,8 +325,8 @@ public final class ScoringSpec implements Serializable {
     }
 
     /**
-     * Ships an ONNX model file to the executors and deploys it on each one's client (by default
-     * the {@code local} ONNX Runtime).
+     * Ships an ONNX model file to the executors and deploys it on each one's client (by default the
+     * {@code local} ONNX Runtime).
      *
      * @param file the model, readable on the driver
      * @return this builder

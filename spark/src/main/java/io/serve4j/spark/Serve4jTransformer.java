@@ -24,8 +24,8 @@ import org.apache.spark.sql.types.StructType;
 
 /**
  * A Spark ML {@link Transformer} that scores through a serve4j endpoint, so it fits a {@code
- * Pipeline}; its params are saved and loaded with the pipeline ({@code DefaultParamsWritable}).
- * It builds a {@link ScoringSpec} and calls {@link Serve4jSpark#score(Dataset, ScoringSpec)}.
+ * Pipeline}; its params are saved and loaded with the pipeline ({@code DefaultParamsWritable}). It
+ * builds a {@link ScoringSpec} and calls {@link Serve4jSpark#score(Dataset, ScoringSpec)}.
  *
  * <pre>{@code
  * Serve4jTransformer scorer = new Serve4jTransformer()
@@ -402,8 +402,7 @@ public final class Serve4jTransformer extends Transformer implements DefaultPara
     if (colon < 0) {
       return new InputMapping(left, cols, null);
     }
-    return new InputMapping(
-        left.substring(0, colon), cols, type(left.substring(colon + 1), s));
+    return new InputMapping(left.substring(0, colon), cols, type(left.substring(colon + 1), s));
   }
 
   static OutputColumn parseOutput(String s) {
@@ -432,7 +431,12 @@ public final class Serve4jTransformer extends Transformer implements DefaultPara
       return DataType.valueOf(name.toUpperCase(Locale.ROOT));
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException(
-          "unknown element type '" + name + "' in '" + in + "'; known: " + Arrays.toString(DataType.values()),
+          "unknown element type '"
+              + name
+              + "' in '"
+              + in
+              + "'; known: "
+              + Arrays.toString(DataType.values()),
           e);
     }
   }

@@ -10,7 +10,6 @@ import io.serve4j.InferenceRequest;
 import io.serve4j.InferenceResponse;
 import io.serve4j.RetryPolicy;
 import io.serve4j.Serve4j;
-import io.serve4j.ServingClient;
 import io.serve4j.Tensor;
 import io.serve4j.aws.AwsOptions;
 import io.serve4j.protocol.OipJson;

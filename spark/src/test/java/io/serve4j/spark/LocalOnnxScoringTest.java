@@ -40,7 +40,8 @@ class LocalOnnxScoringTest {
     return spark
         .range(0, n, 1, partitions)
         .withColumn(
-            "features", expr("transform(sequence(0, " + (IN - 1) + "), i -> cast(sin(id + i) AS float))"));
+            "features",
+            expr("transform(sequence(0, " + (IN - 1) + "), i -> cast(sin(id + i) AS float))"));
   }
 
   static void assertMatchesReference(List<Row> rows) {
@@ -100,7 +101,8 @@ class LocalOnnxScoringTest {
     assertThat(rows).hasSize(2_000);
     assertMatchesReference(rows);
     assertThat(Serve4jTransformer.parseOutput("y=score:scalar:FP64"))
-        .isEqualTo(new OutputColumn("y", "score", OutputColumn.Kind.SCALAR, io.serve4j.DataType.FP64));
+        .isEqualTo(
+            new OutputColumn("y", "score", OutputColumn.Kind.SCALAR, io.serve4j.DataType.FP64));
   }
 
   @Test

@@ -95,9 +95,7 @@ class MemoryScoringTest {
       y[r * 2] = s;
       y[r * 2 + 1] = 2 * v[r * 4];
     }
-    return InferenceResponse.builder()
-        .output(Tensor.ofFloats("y", new long[] {n, 2}, y))
-        .build();
+    return InferenceResponse.builder().output(Tensor.ofFloats("y", new long[] {n, 2}, y)).build();
   }
 
   static ServingClient statsClient() {
@@ -148,8 +146,7 @@ class MemoryScoringTest {
       assertThat(errors.count()).isEqualTo(1_000);
       assertThat(
               errors
-                  .filter(
-                      "id % 100 = 7 AND y IS NULL AND serve4j_error.category = 'INVALID_INPUT'")
+                  .filter("id % 100 = 7 AND y IS NULL AND serve4j_error.category = 'INVALID_INPUT'")
                   .count())
           .isEqualTo(1_000);
       Row nullRow = errors.filter("id = 7").first();
@@ -175,8 +172,9 @@ class MemoryScoringTest {
             .filter("id % 100 != 7")
             .withColumn(
                 "features",
-                expr("CASE WHEN id IN (13, 500) THEN array(cast(id AS float), 0f, 0f, 13f)"
-                    + " ELSE features END"));
+                expr(
+                    "CASE WHEN id IN (13, 500) THEN array(cast(id AS float), 0f, 0f, 13f)"
+                        + " ELSE features END"));
     List<Row> out = Serve4jSpark.score(df, statsSpec().build()).collectAsList();
     assertThat(out).hasSize(990);
     for (Row r : out) {
@@ -258,8 +256,7 @@ class MemoryScoringTest {
     ScoringCounters counters = ScoringCounters.register(spark.sparkContext());
     Dataset<Row> scored = Serve4jSpark.score(df, spec, counters);
     List<Row> retried =
-        sorted(
-            scored.mapPartitions(new FailOnce(), Encoders.row(scored.schema())).collectAsList());
+        sorted(scored.mapPartitions(new FailOnce(), Encoders.row(scored.schema())).collectAsList());
     assertThat(retried).hasSize(20_000);
     assertThat(retried).isEqualTo(clean);
     assertThat(FailOnce.FAILURES.get() - failuresBefore).isEqualTo(1); // it did fail once
@@ -298,14 +295,16 @@ class MemoryScoringTest {
     List<Row> data =
         List.of(
             RowFactory.create(1, 1.5, 10L, Vectors.dense(0.25, 0.5, 0.75), "héllo"),
-            RowFactory.create(2, -2.0, 20L, Vectors.sparse(3, new int[] {1}, new double[] {9}), "b"),
+            RowFactory.create(
+                2, -2.0, 20L, Vectors.sparse(3, new int[] {1}, new double[] {9}), "b"),
             RowFactory.create(3, 0.0, 30L, Vectors.dense(1, 2, 3), null));
     Dataset<Row> df = spark.createDataFrame(data, schema).repartition(1);
     // the memory provider's identity predictor echoes each input; the model has no signature
     ClientFactory echo =
         () -> {
           ServingClient c = Serve4j.client("memory");
-          c.deploy(EndpointSpec.of("echo", Model.builder().name("echo").artifact("file:/e").build()))
+          c.deploy(
+                  EndpointSpec.of("echo", Model.builder().name("echo").artifact("file:/e").build()))
               .await();
           return c;
         };
@@ -320,8 +319,7 @@ class MemoryScoringTest {
             .output(OutputColumn.array("v", "v_out").withType(DataType.FP64))
             .output(OutputColumn.scalar("s", "s_out").withType(DataType.BYTES))
             .build();
-    List<Row> out =
-        Serve4jSpark.score(df, spec).orderBy("id").collectAsList();
+    List<Row> out = Serve4jSpark.score(df, spec).orderBy("id").collectAsList();
     assertThat(out.get(0).getList(5)).containsExactly(1.5f, 10f);
     assertThat(out.get(0).getList(6)).containsExactly(0.25, 0.5, 0.75);
     assertThat(out.get(0).getString(7)).isEqualTo("héllo");
@@ -339,16 +337,10 @@ class MemoryScoringTest {
   void score_whenAColumnIsMissingOrTheWrongKind_failsOnTheDriverWithInvalidInput() {
     Dataset<Row> df = rows(10, 1);
     assertThatThrownBy(
-            () ->
-                Serve4jSpark.score(
-                    df,
-                    statsSpec().input(InputMapping.of("x", "nope")).build()))
+            () -> Serve4jSpark.score(df, statsSpec().input(InputMapping.of("x", "nope")).build()))
         .isInstanceOf(io.serve4j.InvalidInputException.class)
         .hasMessageContaining("'nope'");
-    assertThatThrownBy(
-            () ->
-                Serve4jSpark.score(
-                    df.withColumn("y", expr("1")), statsSpec().build()))
+    assertThatThrownBy(() -> Serve4jSpark.score(df.withColumn("y", expr("1")), statsSpec().build()))
         .isInstanceOf(io.serve4j.InvalidInputException.class)
         .hasMessageContaining("output column 'y' is already a column");
     assertThatThrownBy(

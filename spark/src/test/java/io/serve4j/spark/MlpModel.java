@@ -18,7 +18,8 @@ import java.nio.file.Path;
  *   -> y FP32[N, out]
  * </pre>
  *
- * Copied from the cli module's tests. Weights are deterministic ({@code sin}), opset 13, IR version 7.
+ * Copied from the cli module's tests. Weights are deterministic ({@code sin}), opset 13, IR version
+ * 7.
  */
 public final class MlpModel {
   private MlpModel() {}

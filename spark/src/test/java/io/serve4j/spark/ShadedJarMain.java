@@ -23,7 +23,8 @@ public final class ShadedJarMain {
    * @throws Exception on failure
    */
   public static void main(String[] args) throws Exception {
-    Path mlp = MlpModel.write(Files.createDirectories(Path.of(args[0])).resolve("mlp.onnx"), 4, 8, 2);
+    Path mlp =
+        MlpModel.write(Files.createDirectories(Path.of(args[0])).resolve("mlp.onnx"), 4, 8, 2);
     SparkSession spark =
         SparkSession.builder()
             .master("local[2]")
@@ -42,7 +43,7 @@ public final class ShadedJarMain {
           Serve4jSpark.score(
                   spark
                       .range(0, 1000, 1, 2)
-                      .withColumn("a", expr("cast(id AS float) / 1000"))
+                      .withColumn("a", expr("cast(id / 1000.0 AS float)"))
                       .withColumn("b", expr("cast(1 AS float)"))
                       .withColumn("c", expr("cast(-0.5 AS float)"))
                       .withColumn("d", expr("cast(id % 7 AS float)")),

@@ -101,7 +101,10 @@ public final class SparkThroughputHarness {
               .range(0, rows, 1, slots * 4)
               .withColumn(
                   "features",
-                  expr("transform(sequence(0, " + (IN - 1) + "), i -> cast(sin(id * 0.001 + i) AS float))"))
+                  expr(
+                      "transform(sequence(0, "
+                          + (IN - 1)
+                          + "), i -> cast(sin(id * 0.001D + i) AS float))"))
               .cache();
       df.count();
       ScoringSpec spec =
@@ -115,11 +118,17 @@ public final class SparkThroughputHarness {
       spark.sparkContext().addFile(model.toString());
       StructType plainSchema =
           df.schema().add("y", DataTypes.createArrayType(DataTypes.FloatType, false));
+      if (Boolean.getBoolean("plain.errorColumn")) {
+        plainSchema =
+            plainSchema.add("serve4j_error", io.serve4j.spark.internal.ScoringPlan.ERROR_TYPE);
+      }
+      StructType plainOut = plainSchema;
       Runnable serve4j =
           () -> Serve4jSpark.score(df, spec).write().format("noop").mode("overwrite").save();
       Runnable plain =
           () ->
-              df.mapPartitions(new PlainOrt(model.getFileName().toString(), batch), Encoders.row(plainSchema))
+              df.mapPartitions(
+                      new PlainOrt(model.getFileName().toString(), batch), Encoders.row(plainOut))
                   .write()
                   .format("noop")
                   .mode("overwrite")
@@ -156,6 +165,7 @@ public final class SparkThroughputHarness {
   static final class PlainOrt implements MapPartitionsFunction<Row, Row> {
     private static final long serialVersionUID = 1L;
     private static OrtSession session;
+    private static final boolean ERROR_COLUMN = Boolean.getBoolean("plain.errorColumn");
     private final String file;
     private final int batch;
 
@@ -222,7 +232,10 @@ public final class SparkThroughputHarness {
             ready = new Row[n];
             for (int k = 0; k < n; k++) {
               Row r = pending.get(k);
-              ready[k] = RowFactory.create(r.get(0), r.get(1), y[k]);
+              ready[k] =
+                  ERROR_COLUMN
+                      ? RowFactory.create(r.get(0), r.get(1), y[k], null)
+                      : RowFactory.create(r.get(0), r.get(1), y[k]);
             }
             at = 0;
           } catch (OrtException e) {

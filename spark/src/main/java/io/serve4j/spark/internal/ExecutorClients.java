@@ -1,5 +1,6 @@
 package io.serve4j.spark.internal;
 
+import io.serve4j.ConflictException;
 import io.serve4j.DeploymentDescription;
 import io.serve4j.Endpoint;
 import io.serve4j.EndpointSpec;
@@ -92,10 +93,16 @@ public final class ExecutorClients {
           throw Errors.invalid("the model file " + modelFile + " is not readable on this executor");
         }
         ModelFiles.verify(modelFile, modelSha256);
-        String name = "spark-" + modelSha256.substring(0, 16);
-        Model model =
-            Model.onnx(name, modelFile).toBuilder().sha256(modelSha256).build();
-        endpoint = client.deploy(EndpointSpec.of(name, model)).await();
+        String name =
+            "spark-" + modelSha256.substring(0, 16) + (local ? "-t" + intraOpThreads : "");
+        Model model = Model.onnx(name, modelFile).toBuilder().sha256(modelSha256).build();
+        try {
+          endpoint = client.deploy(EndpointSpec.of(name, model)).await();
+        } catch (ConflictException e) {
+          // the local runtime's endpoints are per JVM: another client of this JVM deployed the
+          // same bytes (the name holds their SHA-256) with the same threads
+          endpoint = client.endpoint(name);
+        }
         LOG.info(
             "serve4j-spark: deployed model {} (SHA-256 {}) on provider {} with {} intra-op thread(s)",
             modelFile.getFileName(),

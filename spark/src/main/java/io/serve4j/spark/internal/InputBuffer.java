@@ -12,9 +12,9 @@ import java.util.List;
 import org.apache.spark.ml.linalg.Vector;
 
 /**
- * The values of one input tensor for the rows of a micro-batch, gathered row by row: a row's
- * values are appended, checked, and rolled back if the row turns out to be bad, so that a bad row
- * never reaches the concatenated tensor.
+ * The values of one input tensor for the rows of a micro-batch, gathered row by row: a row's values
+ * are appended, checked, and rolled back if the row turns out to be bad, so that a bad row never
+ * reaches the concatenated tensor.
  */
 abstract class InputBuffer {
   final String name;
@@ -49,10 +49,7 @@ abstract class InputBuffer {
       throw new BadRow("a null value");
     }
     if (v instanceof scala.collection.Seq<?> seq) {
-      int n = seq.length();
-      for (int i = 0; i < n; i++) {
-        append(seq.apply(i));
-      }
+      appendAll(seq);
     } else if (v instanceof Vector vec) {
       if (type == DataType.BYTES || type == DataType.BOOL) {
         throw new BadRow("a vector for a " + type + " input");
@@ -85,6 +82,30 @@ abstract class InputBuffer {
     } else {
       throw new BadRow("a value of type " + v.getClass().getSimpleName());
     }
+  }
+
+  /** Appends an array column's elements; subclasses read the common element types directly. */
+  void appendAll(scala.collection.Seq<?> seq) {
+    int n = seq.length();
+    for (int i = 0; i < n; i++) {
+      append(seq.apply(i));
+    }
+  }
+
+  /** The elements of an array column, without copying when Spark gave a reference array. */
+  static Object[] elements(scala.collection.Seq<?> seq) {
+    if (seq instanceof scala.collection.mutable.ArraySeq.ofRef<?> r) {
+      return (Object[]) r.array();
+    }
+    if (seq instanceof scala.collection.immutable.ArraySeq.ofRef<?> r) {
+      return (Object[]) r.unsafeArray();
+    }
+    int n = seq.length();
+    Object[] out = new Object[n];
+    for (int i = 0; i < n; i++) {
+      out[i] = seq.apply(i);
+    }
+    return out;
   }
 
   void number(Number n) {
@@ -142,6 +163,21 @@ abstract class InputBuffer {
       put((float) d);
     }
 
+    @Override
+    void appendAll(scala.collection.Seq<?> seq) {
+      Object[] e = elements(seq);
+      if (a.length - n < e.length) {
+        a = Arrays.copyOf(a, Math.max(a.length * 2, n + e.length));
+      }
+      for (Object o : e) {
+        if (o instanceof Float f) {
+          put(f); // still checks the capacity: a nested array may have taken it
+        } else {
+          append(o); // another number type, a nested array, or a bad value
+        }
+      }
+    }
+
     private void put(float f) {
       if (n == a.length) {
         a = Arrays.copyOf(a, n * 2);
@@ -188,6 +224,21 @@ abstract class InputBuffer {
     }
 
     @Override
+    void appendAll(scala.collection.Seq<?> seq) {
+      Object[] e = elements(seq);
+      if (a.length - n < e.length) {
+        a = Arrays.copyOf(a, Math.max(a.length * 2, n + e.length));
+      }
+      for (Object o : e) {
+        if (o instanceof Double d) {
+          number(d.doubleValue());
+        } else {
+          append(o);
+        }
+      }
+    }
+
+    @Override
     void number(double d) {
       if (n == a.length) {
         a = Arrays.copyOf(a, n * 2);
@@ -221,6 +272,22 @@ abstract class InputBuffer {
     @Override
     void truncate(int mark) {
       n = mark;
+    }
+
+    @Override
+    void appendAll(scala.collection.Seq<?> seq) {
+      Object[] e = elements(seq);
+      if (a.length - n < e.length) {
+        a = Arrays.copyOf(a, Math.max(a.length * 2, n + e.length));
+      }
+      boolean wide = type == DataType.INT64;
+      for (Object o : e) {
+        if (wide && o instanceof Long l && n < a.length) {
+          a[n++] = l;
+        } else {
+          append(o); // range-checked, nested, or bad
+        }
+      }
     }
 
     @Override

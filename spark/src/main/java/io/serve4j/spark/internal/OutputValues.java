@@ -54,8 +54,7 @@ final class OutputValues {
       case BYTES -> {
         List<String> a = t.asStrings();
         for (int r = 0; r < n; r++) {
-          rows[r] =
-              scalar ? a.get(r) : a.subList(r * per, (r + 1) * per).toArray(String[]::new);
+          rows[r] = scalar ? a.get(r) : a.subList(r * per, (r + 1) * per).toArray(String[]::new);
         }
       }
       default -> throw Errors.unsupported("output type " + out.type() + " is not supported");

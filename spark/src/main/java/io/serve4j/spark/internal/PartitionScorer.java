@@ -164,9 +164,7 @@ public final class PartitionScorer implements Iterator<Row> {
       } catch (InputBuffer.BadRow e) {
         rollback(marks);
         errors[n] =
-            ServingException.builder(ErrorCategory.INVALID_INPUT)
-                .message(e.getMessage())
-                .build();
+            ServingException.builder(ErrorCategory.INVALID_INPUT).message(e.getMessage()).build();
       }
       rows[n++] = r;
       rowIndex++;
@@ -236,10 +234,6 @@ public final class PartitionScorer implements Iterator<Row> {
     for (int d = 0; d < sig.length; d++) {
       if (sig[d] < 0) {
         if (dynamic >= 0) {
-          // more than one free dimension: only a flat row fits unambiguously
-          if (sig.length == 1) {
-            break;
-          }
           throw new InputBuffer.BadRow(
               count
                   + " values for input '"
@@ -257,7 +251,12 @@ public final class PartitionScorer implements Iterator<Row> {
     if (dynamic >= 0) {
       if (known == 0 || count % known != 0 || count == 0) {
         throw new InputBuffer.BadRow(
-            count + " values where input '" + input.tensor() + "' takes " + shape(sig) + " per row");
+            count
+                + " values where input '"
+                + input.tensor()
+                + "' takes "
+                + shape(sig)
+                + " per row");
       }
       out[dynamic] = count / known;
     } else if (known != count) {

@@ -231,8 +231,7 @@ public final class ScoringPlan implements Serializable {
           "the error column '" + spec.errorColumn() + "' is already a column of the input");
     }
     fields.add(new StructField(spec.errorColumn(), ERROR_TYPE, true, Metadata.empty()));
-    boolean batching =
-        spec.batchSize() > 1 && (signature == null || signature.isBatchable());
+    boolean batching = spec.batchSize() > 1 && (signature == null || signature.isBatchable());
     return new ScoringPlan(
         spec,
         clientKey(spec),
@@ -289,7 +288,8 @@ public final class ScoringPlan implements Serializable {
     return t;
   }
 
-  private static void checkColumnType(String tensor, String col, org.apache.spark.sql.types.DataType t) {
+  private static void checkColumnType(
+      String tensor, String col, org.apache.spark.sql.types.DataType t) {
     org.apache.spark.sql.types.DataType leaf = t;
     while (leaf instanceof ArrayType a) {
       leaf = a.elementType();

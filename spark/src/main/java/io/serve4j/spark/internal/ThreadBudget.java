@@ -34,7 +34,8 @@ public final class ThreadBudget {
       return Math.max(1, cores / Math.max(1, slots));
     }
     cores = executorCores > 0 ? Math.min(executorCores, processors) : processors;
-    int slots = Math.max(1, (executorCores > 0 ? executorCores : processors) / Math.max(1, taskCpus));
+    int slots =
+        Math.max(1, (executorCores > 0 ? executorCores : processors) / Math.max(1, taskCpus));
     return Math.max(1, cores / slots);
   }
 }

@@ -71,7 +71,8 @@ public final class MiniLmCsvExample {
    * @param tokenizer its tokenizer.json
    * @return {@code text, embedding (array<float>, unit length), serve4j_error}
    */
-  public static Dataset<Row> embed(SparkSession spark, Dataset<Row> df, Path model, Path tokenizer) {
+  public static Dataset<Row> embed(
+      SparkSession spark, Dataset<Row> df, Path model, Path tokenizer) {
     spark.sparkContext().addFile(tokenizer.toString());
     String tokenizerFile = tokenizer.getFileName().toString();
     StructType tokens =
@@ -100,19 +101,20 @@ public final class MiniLmCsvExample {
             .add("embedding", DataTypes.createArrayType(DataTypes.FloatType, false))
             .add("serve4j_error", scored.schema().apply("serve4j_error").dataType());
     return scored.mapPartitions(
-        (Iterator<Row> rows) -> new Iterator<Row>() {
-          @Override
-          public boolean hasNext() {
-            return rows.hasNext();
-          }
+        (Iterator<Row> rows) ->
+            new Iterator<Row>() {
+              @Override
+              public boolean hasNext() {
+                return rows.hasNext();
+              }
 
-          @Override
-          public Row next() {
-            Row r = rows.next();
-            float[] e = r.isNullAt(4) ? null : pool(r.getList(4), r.getList(2));
-            return RowFactory.create(r.getString(0), e, r.get(5));
-          }
-        },
+              @Override
+              public Row next() {
+                Row r = rows.next();
+                float[] e = r.isNullAt(4) ? null : pool(r.getList(4), r.getList(2));
+                return RowFactory.create(r.getString(0), e, r.get(5));
+              }
+            },
         Encoders.row(out));
   }
 
