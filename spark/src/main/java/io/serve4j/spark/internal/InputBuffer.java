@@ -75,12 +75,52 @@ abstract class InputBuffer {
       string(s);
     } else if (v instanceof byte[] bytes && type == DataType.BYTES) {
       bytes(bytes);
+    } else if (v.getClass().isArray()) {
+      appendArray(v); // rows built in Java (a fused mapPartitions before this one) may hold arrays
     } else if (v instanceof java.util.List<?> list) {
       for (Object o : list) {
         append(o);
       }
     } else {
       throw new BadRow("a value of type " + v.getClass().getSimpleName());
+    }
+  }
+
+  private void appendArray(Object v) {
+    if (v instanceof float[] a) {
+      for (float x : a) {
+        number((double) x);
+      }
+    } else if (v instanceof double[] a) {
+      for (double x : a) {
+        number(x);
+      }
+    } else if (v instanceof long[] a) {
+      for (long x : a) {
+        number(Long.valueOf(x));
+      }
+    } else if (v instanceof int[] a) {
+      for (int x : a) {
+        number(Long.valueOf(x));
+      }
+    } else if (v instanceof short[] a) {
+      for (short x : a) {
+        number(Long.valueOf(x));
+      }
+    } else if (v instanceof byte[] a) {
+      for (byte x : a) {
+        number(Long.valueOf(x));
+      }
+    } else if (v instanceof boolean[] a) {
+      for (boolean x : a) {
+        bool(x);
+      }
+    } else if (v instanceof Object[] a) {
+      for (Object x : a) {
+        append(x);
+      }
+    } else {
+      throw new BadRow("an array of " + v.getClass().getComponentType().getSimpleName());
     }
   }
 

@@ -48,6 +48,7 @@ public final class PartitionScorer implements Iterator<Row> {
   private final int window;
   private final ArrayDeque<Batch> pending = new ArrayDeque<>();
   private Row carry;
+  private final long[][] scratchDims;
   private Row[] ready = new Row[0];
   private int readyAt;
   private long rowIndex;
@@ -91,6 +92,7 @@ public final class PartitionScorer implements Iterator<Row> {
     for (int i = 0; i < buffers.length; i++) {
       buffers[i] = InputBuffer.of(plan.inputs[i].tensor(), plan.inputs[i].type());
     }
+    this.scratchDims = new long[buffers.length][];
     this.batchSize = plan.batching ? plan.spec.batchSize() : 1;
     this.window = Math.max(1, plan.spec.maxInFlight());
   }
@@ -155,7 +157,7 @@ public final class PartitionScorer implements Iterator<Row> {
       try {
         long[][] d = append(r);
         if (dims == null) {
-          dims = d;
+          dims = d.clone();
         } else if (!Arrays.deepEquals(dims, d)) {
           rollback(marks);
           carry = r; // a different row shape starts the next batch
@@ -200,9 +202,9 @@ public final class PartitionScorer implements Iterator<Row> {
     }
   }
 
-  /** Appends a row's values to every input; returns each input's row dims. */
+  /** Appends a row's values to every input; returns each input's row dims (a reused array). */
   private long[][] append(Row r) {
-    long[][] dims = new long[buffers.length][];
+    long[][] dims = scratchDims;
     for (int i = 0; i < buffers.length; i++) {
       ScoringPlan.Input input = plan.inputs[i];
       int mark = buffers[i].size();
@@ -246,6 +248,9 @@ public final class PartitionScorer implements Iterator<Row> {
       } else {
         known *= sig[d];
       }
+    }
+    if (dynamic < 0 && known == count) {
+      return sig; // fixed: shared, never written
     }
     long[] out = sig.clone();
     if (dynamic >= 0) {
