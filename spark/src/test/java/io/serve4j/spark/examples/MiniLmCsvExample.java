@@ -13,7 +13,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.Iterator;
-import java.util.List;
 import java.util.Map;
 import org.apache.spark.SparkFiles;
 import org.apache.spark.sql.Dataset;
@@ -111,7 +110,7 @@ public final class MiniLmCsvExample {
               @Override
               public Row next() {
                 Row r = rows.next();
-                float[] e = r.isNullAt(4) ? null : pool(r.getList(4), r.getList(2));
+                float[] e = r.isNullAt(4) ? null : pool(floats(r.get(4)), longs(r.get(2)));
                 return RowFactory.create(r.getString(0), e, r.get(5));
               }
             },
@@ -152,15 +151,41 @@ public final class MiniLmCsvExample {
     };
   }
 
+  // Spark hands a mapPartitions the previous one's rows as they were built when it fuses the two
+  // (Java arrays), else as Seqs: accept both.
+  private static float[] floats(Object o) {
+    if (o instanceof float[] a) {
+      return a;
+    }
+    scala.collection.Seq<?> s = (scala.collection.Seq<?>) o;
+    float[] a = new float[s.length()];
+    for (int i = 0; i < a.length; i++) {
+      a[i] = (Float) s.apply(i);
+    }
+    return a;
+  }
+
+  private static long[] longs(Object o) {
+    if (o instanceof long[] a) {
+      return a;
+    }
+    scala.collection.Seq<?> s = (scala.collection.Seq<?>) o;
+    long[] a = new long[s.length()];
+    for (int i = 0; i < a.length; i++) {
+      a[i] = (Long) s.apply(i);
+    }
+    return a;
+  }
+
   /** Mean of the token vectors under the attention mask, scaled to unit length. */
-  static float[] pool(List<Float> hidden, List<Long> mask) {
+  static float[] pool(float[] hidden, long[] mask) {
     float[] v = new float[DIM];
     int n = 0;
-    for (int t = 0; t < mask.size(); t++) {
-      if (mask.get(t) == 1L) {
+    for (int t = 0; t < mask.length; t++) {
+      if (mask[t] == 1L) {
         n++;
         for (int d = 0; d < DIM; d++) {
-          v[d] += hidden.get(t * DIM + d);
+          v[d] += hidden[t * DIM + d];
         }
       }
     }
