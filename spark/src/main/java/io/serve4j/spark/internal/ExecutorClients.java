@@ -9,7 +9,7 @@ import io.serve4j.ModelSignature;
 import io.serve4j.RetryPolicy;
 import io.serve4j.Serve4j;
 import io.serve4j.ServingClient;
-import io.serve4j.onnx.LocalOptions;
+import io.serve4j.local.LocalOptions;
 import io.serve4j.spark.ScoringSpec;
 import java.net.URI;
 import java.nio.file.Files;
