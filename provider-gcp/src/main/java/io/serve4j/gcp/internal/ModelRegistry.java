@@ -4,6 +4,8 @@ import static io.serve4j.gcp.internal.VertexCalls.callContext;
 import static io.serve4j.gcp.internal.VertexCalls.unary;
 import static io.serve4j.gcp.internal.VertexNames.invalid;
 
+import com.google.cloud.aiplatform.v1.DeleteModelRequest;
+import com.google.cloud.aiplatform.v1.DeleteModelVersionRequest;
 import com.google.cloud.aiplatform.v1.EnvVar;
 import com.google.cloud.aiplatform.v1.GetModelRequest;
 import com.google.cloud.aiplatform.v1.ModelContainerSpec;
@@ -53,12 +55,24 @@ final class ModelRegistry implements AutoCloseable {
   }
 
   /**
-   * Makes sure the model version exists in the Model Registry: {@code MODEL_ID@ALIAS} is looked up,
-   * and uploaded (as a new version of {@code MODEL_ID} when that model exists) if missing.
+   * A model version in the registry.
    *
-   * @return the model resource name with its version, {@code .../models/ID@VERSION}
+   * @param ref {@code .../models/ID@VERSION}
+   * @param uploaded whether this operation uploaded it
+   * @param newModel whether the upload created the model (not just a version of it)
    */
-  CompletableFuture<String> ensure(DeploymentSpec d, CallContext ctx) {
+  record Ensured(String ref, boolean uploaded, boolean newModel) {}
+
+  /**
+   * Makes sure the model version exists in the Model Registry: {@code MODEL_ID@ALIAS} is looked up,
+   * and uploaded (as a new version of {@code MODEL_ID} when that model exists) if missing; an
+   * upload is undone if the operation fails or is cancelled later, and not started if it was
+   * cancelled already.
+   *
+   * @return the model version
+   */
+  CompletableFuture<Ensured> ensure(DeploymentSpec d, Rollback rollback) {
+    CallContext ctx = rollback.context();
     Model model = d.model();
     String id = VertexNames.modelId(model.name());
     String alias = VertexNames.versionAlias(model, d.batching().orElse(null));
@@ -70,7 +84,7 @@ final class ModelRegistry implements AutoCloseable {
                 .futureCall(
                     GetModelRequest.newBuilder().setName(base + "@" + alias).build(),
                     callContext(ctx)))
-        .thenApply(m -> Optional.of(base + "@" + m.getVersionId()))
+        .thenApply(m -> Optional.of(new Ensured(base + "@" + m.getVersionId(), false, false)))
         .exceptionally(
             e -> {
               if (GcpErrors.map(e, ctx.requestId()) instanceof NotFoundException) {
@@ -82,11 +96,77 @@ final class ModelRegistry implements AutoCloseable {
             found ->
                 found.isPresent()
                     ? CompletableFuture.completedFuture(found.get())
-                    : upload(d, id, alias, base, ctx));
+                    : upload(d, id, alias, base, rollback));
   }
 
-  private CompletableFuture<String> upload(
-      DeploymentSpec d, String id, String alias, String base, CallContext ctx) {
+  /**
+   * Deletes a model version this session uploaded: the whole model if the upload created it.
+   *
+   * @param m the version
+   * @param ctx the call context
+   * @return done
+   */
+  CompletableFuture<?> discard(Ensured m, CallContext ctx) {
+    String ref = m.ref();
+    String base = ref.substring(0, ref.indexOf('@'));
+    return m.newModel()
+        ? operations.await(
+            vertex
+                .models
+                .deleteModelOperationCallable()
+                .futureCall(DeleteModelRequest.newBuilder().setName(base).build()),
+            ctx,
+            "delete model " + base)
+        : operations.await(
+            vertex
+                .models
+                .deleteModelVersionOperationCallable()
+                .futureCall(DeleteModelVersionRequest.newBuilder().setName(ref).build()),
+            ctx,
+            "delete model version " + ref);
+  }
+
+  /**
+   * Deletes a serve4j-managed model version no longer deployed (after its endpoint is deleted): the
+   * version, or the whole model when it is the model's only (default) version. Vertex AI refuses
+   * while the version is deployed elsewhere; then it stays. Failures are ignored.
+   *
+   * @param ref {@code .../models/ID@VERSION}
+   * @param ctx the call context
+   * @return done
+   */
+  CompletableFuture<Void> release(String ref, CallContext ctx) {
+    if (ref.indexOf('@') < 0) {
+      return CompletableFuture.completedFuture(null);
+    }
+    return unary(
+            vertex
+                .models
+                .getModelCallable()
+                .futureCall(GetModelRequest.newBuilder().setName(ref).build(), callContext(ctx)))
+        .thenCompose(
+            m ->
+                "true".equals(m.getLabelsMap().get(VertexNames.MANAGED_LABEL))
+                    ? discard(new Ensured(ref, true, false), ctx)
+                        .exceptionally(e -> null)
+                        .thenCompose(
+                            x ->
+                                unary(
+                                        vertex
+                                            .models
+                                            .getModelCallable()
+                                            .futureCall(
+                                                GetModelRequest.newBuilder().setName(ref).build(),
+                                                callContext(ctx)))
+                                    .thenCompose(
+                                        still -> discard(new Ensured(ref, true, true), ctx)))
+                    : CompletableFuture.completedFuture(null))
+        .handle((x, e) -> null);
+  }
+
+  private CompletableFuture<Ensured> upload(
+      DeploymentSpec d, String id, String alias, String base, Rollback rollback) {
+    CallContext ctx = rollback.context();
     Model model = d.model();
     CompletableFuture<Boolean> baseExists =
         unary(
@@ -106,6 +186,7 @@ final class ModelRegistry implements AutoCloseable {
     String tritonName = model.name();
     return baseExists.thenCompose(
         exists -> {
+          rollback.check();
           ctx.progress("staging model " + model.name() + ":" + model.version(), -1);
           return CompletableFuture.supplyAsync(
                   () ->
@@ -131,6 +212,7 @@ final class ModelRegistry implements AutoCloseable {
                     } else {
                       req.setModelId(id);
                     }
+                    rollback.check();
                     ctx.progress("uploading model " + model.name() + " to Vertex AI", -1);
                     return operations.await(
                         vertex.models.uploadModelOperationCallable().futureCall(req.build()),
@@ -142,7 +224,9 @@ final class ModelRegistry implements AutoCloseable {
                     String name = r.getModel();
                     int at = name.indexOf('@');
                     String plain = at < 0 ? name : name.substring(0, at);
-                    return plain + "@" + r.getModelVersionId();
+                    Ensured up = new Ensured(plain + "@" + r.getModelVersionId(), true, !exists);
+                    rollback.onFailureLast(c -> discard(up, c));
+                    return up;
                   });
         });
   }

@@ -77,39 +77,66 @@ final class VertexBatchJobs implements BatchJobs {
                   .model(spec.model())
                   .accelerator(spec.accelerator())
                   .build();
-          return models
-              .ensure(asDeployment, ctx)
-              .thenCompose(
-                  modelRef -> {
-                    BatchPredictionJob.Builder job =
-                        BatchPredictionJob.newBuilder()
-                            .setDisplayName(spec.name())
-                            .setModel(modelRef)
-                            .setInputConfig(input)
-                            .setOutputConfig(output)
-                            .putLabels(VertexNames.MANAGED_LABEL, "true")
-                            .setDedicatedResources(
-                                BatchDedicatedResources.newBuilder()
-                                    .setMachineSpec(
-                                        DeploymentPlans.machineSpec(hw, spec.accelerator().kind()))
-                                    .setStartingReplicaCount(spec.instances())
-                                    .setMaxReplicaCount(spec.instances()));
-                    options.serviceAccount().ifPresent(job::setServiceAccount);
-                    ctx.progress("submitting batch prediction job " + spec.name(), -1);
-                    return unary(
-                        vertex
-                            .jobs
-                            .createBatchPredictionJobCallable()
-                            .futureCall(
-                                CreateBatchPredictionJobRequest.newBuilder()
-                                    .setParent(names.parent())
-                                    .setBatchPredictionJob(job)
-                                    .build(),
-                                callContext(ctx)));
-                  })
-              .thenCompose(created -> awaitJob(created.getName(), ctx))
-              .thenApply(VertexBatchJobs::describeJob);
+          Rollback rollback = new Rollback(ctx);
+          CallContext steady = rollback.context();
+          return rollback.run(
+              () ->
+                  models
+                      .ensure(asDeployment, rollback)
+                      .thenCompose(
+                          model -> {
+                            rollback.check();
+                            BatchPredictionJob.Builder job =
+                                BatchPredictionJob.newBuilder()
+                                    .setDisplayName(spec.name())
+                                    .setModel(model.ref())
+                                    .setInputConfig(input)
+                                    .setOutputConfig(output)
+                                    .putLabels(VertexNames.MANAGED_LABEL, "true")
+                                    .setDedicatedResources(
+                                        BatchDedicatedResources.newBuilder()
+                                            .setMachineSpec(
+                                                DeploymentPlans.machineSpec(
+                                                    hw, spec.accelerator().kind()))
+                                            .setStartingReplicaCount(spec.instances())
+                                            .setMaxReplicaCount(spec.instances()));
+                            options.serviceAccount().ifPresent(job::setServiceAccount);
+                            ctx.progress("submitting batch prediction job " + spec.name(), -1);
+                            return unary(
+                                    vertex
+                                        .jobs
+                                        .createBatchPredictionJobCallable()
+                                        .futureCall(
+                                            CreateBatchPredictionJobRequest.newBuilder()
+                                                .setParent(names.parent())
+                                                .setBatchPredictionJob(job)
+                                                .build(),
+                                            callContext(steady)))
+                                .thenCompose(
+                                    created -> {
+                                      rollback.onFailure(c -> cancel(created.getName(), c));
+                                      rollback.check();
+                                      return awaitJob(created.getName(), ctx);
+                                    })
+                                // The model version uploaded for this job is not kept after it.
+                                .thenCompose(
+                                    done ->
+                                        model.uploaded()
+                                            ? models.discard(model, steady).handle((x, e) -> done)
+                                            : CompletableFuture.completedFuture(done));
+                          })
+                      .thenApply(VertexBatchJobs::describeJob));
         });
+  }
+
+  private CompletableFuture<?> cancel(String job, CallContext ctx) {
+    return unary(
+        vertex
+            .jobs
+            .cancelBatchPredictionJobCallable()
+            .futureCall(
+                CancelBatchPredictionJobRequest.newBuilder().setName(job).build(),
+                callContext(ctx)));
   }
 
   private CompletableFuture<BatchPredictionJob> awaitJob(String name, CallContext ctx) {
