@@ -28,13 +28,11 @@ import io.serve4j.spi.BatchJobs;
 import io.serve4j.spi.CallContext;
 import io.serve4j.spi.Polling;
 import io.serve4j.spi.ProviderContext;
-import io.serve4j.spi.Wire;
 import java.net.URI;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -140,34 +138,20 @@ final class VertexBatchJobs implements BatchJobs {
   }
 
   private CompletableFuture<BatchPredictionJob> awaitJob(String name, CallContext ctx) {
-    CompletableFuture<BatchPredictionJob> wait =
-        Polling.until(
-            () ->
-                unary(
-                    vertex
-                        .jobs
-                        .getBatchPredictionJobCallable()
-                        .futureCall(
-                            GetBatchPredictionJobRequest.newBuilder().setName(name).build(),
-                            callContext(ctx))),
-            j -> describeJob(j).status().isTerminal(),
-            j -> "batch prediction job " + name + " is " + j.getState(),
-            options.pollInterval(),
-            ctx,
-            context.scheduler());
-    wait.whenComplete(
-        (j, e) -> {
-          // The caller cancelled (not a deadline): stop the remote job too.
-          if (e != null
-              && Wire.unwrap(e) instanceof CancellationException
-              && !ctx.deadline().isExpired()) {
-            vertex
-                .jobs
-                .cancelBatchPredictionJobCallable()
-                .futureCall(CancelBatchPredictionJobRequest.newBuilder().setName(name).build());
-          }
-        });
-    return wait;
+    return Polling.until(
+        () ->
+            unary(
+                vertex
+                    .jobs
+                    .getBatchPredictionJobCallable()
+                    .futureCall(
+                        GetBatchPredictionJobRequest.newBuilder().setName(name).build(),
+                        callContext(ctx))),
+        j -> describeJob(j).status().isTerminal(),
+        j -> "batch prediction job " + name + " is " + j.getState(),
+        options.pollInterval(),
+        ctx,
+        context.scheduler());
   }
 
   @Override
