@@ -3,9 +3,9 @@ package io.serve4j.gcp;
 import io.serve4j.Capability;
 import io.serve4j.HardwareOffering;
 import io.serve4j.ProviderOptions;
-import io.serve4j.gcp.internal.GcpClient;
 import io.serve4j.gcp.internal.GcpErrors;
 import io.serve4j.gcp.internal.GcpOfferings;
+import io.serve4j.gcp.internal.VertexParts;
 import io.serve4j.spi.ErrorMapper;
 import io.serve4j.spi.ProviderContext;
 import io.serve4j.spi.ProviderSession;
@@ -88,7 +88,8 @@ public final class GcpProvider implements ServingProvider {
 
   @Override
   public ProviderSession open(ProviderOptions options, ProviderContext context) {
-    GcpClient c = GcpClient.open((GcpOptions) options, context);
-    return ProviderSession.of(c, c, c, null, c::close);
+    VertexParts parts = VertexParts.open((GcpOptions) options, context);
+    return ProviderSession.of(
+        parts.lifecycle(), parts.inference(), parts.batchJobs(), null, parts::close);
   }
 }

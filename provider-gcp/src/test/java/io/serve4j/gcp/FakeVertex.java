@@ -11,6 +11,8 @@ import com.google.cloud.aiplatform.v1.CreateBatchPredictionJobRequest;
 import com.google.cloud.aiplatform.v1.CreateEndpointOperationMetadata;
 import com.google.cloud.aiplatform.v1.CreateEndpointRequest;
 import com.google.cloud.aiplatform.v1.DeleteEndpointRequest;
+import com.google.cloud.aiplatform.v1.DeleteModelRequest;
+import com.google.cloud.aiplatform.v1.DeleteModelVersionRequest;
 import com.google.cloud.aiplatform.v1.DeleteOperationMetadata;
 import com.google.cloud.aiplatform.v1.DeployModelOperationMetadata;
 import com.google.cloud.aiplatform.v1.DeployModelRequest;
@@ -68,6 +70,7 @@ import io.serve4j.InferenceResponse;
 import io.serve4j.protocol.OipJson;
 import io.serve4j.testkit.Fault;
 import io.serve4j.testkit.FaultFixture;
+import io.serve4j.testkit.WireCalls;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
@@ -75,10 +78,14 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Deque;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Executors;
@@ -135,11 +142,63 @@ final class FakeVertex implements AutoCloseable, FaultFixture.CallFaults {
   private final AtomicInteger ids = new AtomicInteger(1000);
   private volatile Function<InferenceRequest, InferenceResponse> oip;
 
-  final Svc endpointService = new Svc("google.cloud.aiplatform.v1.EndpointService");
-  final Svc modelService = new Svc("google.cloud.aiplatform.v1.ModelService");
-  final Svc predictionService = new Svc("google.cloud.aiplatform.v1.PredictionService");
-  final Svc jobService = new Svc("google.cloud.aiplatform.v1.JobService");
-  final Svc operationsService = new Svc("google.longrunning.Operations");
+  /** The control-plane call log and gate of {@code LifecycleSafetyContract}. */
+  final WireCalls wireCalls = new WireCalls();
+
+  final Svc endpointService = new Svc("google.cloud.aiplatform.v1.EndpointService", wireCalls);
+  final Svc modelService = new Svc("google.cloud.aiplatform.v1.ModelService", wireCalls);
+  final Svc predictionService = new Svc("google.cloud.aiplatform.v1.PredictionService", null);
+  final Svc jobService = new Svc("google.cloud.aiplatform.v1.JobService", wireCalls);
+  final Svc operationsService = new Svc("google.longrunning.Operations", wireCalls);
+
+  /**
+   * Everything the service holds, with the settings a failed or cancelled operation must not
+   * change: endpoints (traffic by deployment, manifest), deployed models (model, replicas,
+   * autoscaling), model versions, and running batch jobs.
+   */
+  Set<String> resources() {
+    synchronized (lock) {
+      Set<String> out = new TreeSet<>();
+      endpoints.forEach(
+          (n, e) -> {
+            Map<String, String> idToName = new HashMap<>();
+            e.getDeployedModelsList().forEach(m -> idToName.put(m.getId(), m.getDisplayName()));
+            Map<String, Integer> traffic = new TreeMap<>();
+            e.getTrafficSplitMap().forEach((id, pct) -> traffic.put(idToName.get(id), pct));
+            out.add("endpoint:" + n + " traffic=" + traffic + " manifest=" + e.getDescription());
+            e.getDeployedModelsList()
+                .forEach(
+                    m ->
+                        out.add(
+                            "deployed-model:"
+                                + n
+                                + "/"
+                                + m.getDisplayName()
+                                + " model="
+                                + m.getModel()
+                                + " resources="
+                                + m.getDedicatedResources().toString().replace('\n', ' ')));
+          });
+      models.forEach(
+          (n, versions) ->
+              versions.forEach(
+                  v ->
+                      out.add(
+                          "model:"
+                              + n
+                              + "@"
+                              + v.getVersionId()
+                              + " "
+                              + v.getVersionAliasesList())));
+      jobs.values().stream()
+          .filter(
+              j ->
+                  j.getState() == JobState.JOB_STATE_PENDING
+                      || j.getState() == JobState.JOB_STATE_RUNNING)
+          .forEach(j -> out.add("batch-job:" + j.getDisplayName()));
+      return out;
+    }
+  }
 
   FakeVertex(
       Duration operationLatency, int jobPolls, Function<InferenceRequest, InferenceResponse> oip) {
@@ -305,6 +364,16 @@ final class FakeVertex implements AutoCloseable, FaultFixture.CallFaults {
         UploadModelRequest.getDefaultInstance(),
         Operation.getDefaultInstance(),
         this::uploadModel);
+    modelService.unary(
+        "DeleteModel",
+        DeleteModelRequest.getDefaultInstance(),
+        Operation.getDefaultInstance(),
+        this::deleteModel);
+    modelService.unary(
+        "DeleteModelVersion",
+        DeleteModelVersionRequest.getDefaultInstance(),
+        Operation.getDefaultInstance(),
+        this::deleteModelVersion);
     modelService.unary(
         "GetModel",
         GetModelRequest.getDefaultInstance(),
@@ -577,6 +646,53 @@ final class FakeVertex implements AutoCloseable, FaultFixture.CallFaults {
                 .setModel(name)
                 .setModelVersionId(version)
                 .build();
+          });
+    }
+  }
+
+  private boolean deployed(String base, String version) {
+    return endpoints.values().stream()
+        .flatMap(e -> e.getDeployedModelsList().stream())
+        .anyMatch(
+            m ->
+                m.getModel().startsWith(base + "@")
+                    && (version == null || m.getModel().equals(base + "@" + version)));
+  }
+
+  /** Deletes a model with all its versions; refused while any version is deployed. */
+  private Operation deleteModel(DeleteModelRequest r) {
+    synchronized (lock) {
+      findModel(r.getName());
+      if (deployed(r.getName(), null)) {
+        throw Status.FAILED_PRECONDITION
+            .withDescription("Model " + r.getName() + " is deployed")
+            .asRuntimeException();
+      }
+      return start(
+          DeleteOperationMetadata.getDefaultInstance(),
+          () -> {
+            models.remove(r.getName());
+            return Empty.getDefaultInstance();
+          });
+    }
+  }
+
+  /** Deletes one version; refused for the only (default) version and while it is deployed. */
+  private Operation deleteModelVersion(DeleteModelVersionRequest r) {
+    synchronized (lock) {
+      Model m = findModel(r.getName());
+      String base = r.getName().substring(0, r.getName().indexOf('@'));
+      List<Model> versions = models.get(base);
+      if (versions.size() == 1 || deployed(base, m.getVersionId())) {
+        throw Status.FAILED_PRECONDITION
+            .withDescription("cannot delete version " + r.getName())
+            .asRuntimeException();
+      }
+      return start(
+          DeleteOperationMetadata.getDefaultInstance(),
+          () -> {
+            versions.removeIf(v -> v.getVersionId().equals(m.getVersionId()));
+            return Empty.getDefaultInstance();
           });
     }
   }
@@ -991,7 +1107,10 @@ final class FakeVertex implements AutoCloseable, FaultFixture.CallFaults {
     private final Deque<Exception> failures = new ArrayDeque<>();
     private final Map<String, Optional<Duration>> deadlines = new ConcurrentHashMap<>();
 
-    Svc(String service) {
+    private final WireCalls wire;
+
+    Svc(String service, WireCalls wire) {
+      this.wire = wire;
       this.service = service;
       this.definition = ServerServiceDefinition.builder(service);
     }
@@ -1030,6 +1149,18 @@ final class FakeVertex implements AutoCloseable, FaultFixture.CallFaults {
           ServerCalls.asyncUnaryCall(
               (q, observer) -> {
                 requests.add((AbstractMessage) q);
+                Fault fault = wire == null ? null : wire.arrive(method);
+                if (fault != null) {
+                  Status status =
+                      switch (fault.kind()) {
+                        case THROTTLE ->
+                            Status.RESOURCE_EXHAUSTED.withDescription("Quota exceeded");
+                        case UNAVAILABLE -> Status.UNAVAILABLE.withDescription("unavailable");
+                        default -> Status.INTERNAL.withDescription("Internal error");
+                      };
+                  observer.onError(status.asRuntimeException());
+                  return;
+                }
                 io.grpc.Deadline deadline = io.grpc.Context.current().getDeadline();
                 deadlines.put(
                     method,

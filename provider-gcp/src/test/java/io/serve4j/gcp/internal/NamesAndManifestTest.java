@@ -17,16 +17,16 @@ import org.junit.jupiter.api.Test;
 class NamesAndManifestTest {
   @Test
   void endpointId_lowerCasesAndGuardsLeadingDigit() {
-    assertThat(GcpClient.endpointId("Fraud-V2")).isEqualTo("fraud-v2");
-    assertThat(GcpClient.endpointId("2024-model")).isEqualTo("e-2024-model");
-    assertThatThrownBy(() -> GcpClient.endpointId("trailing-"))
+    assertThat(VertexNames.endpointId("Fraud-V2")).isEqualTo("fraud-v2");
+    assertThat(VertexNames.endpointId("2024-model")).isEqualTo("e-2024-model");
+    assertThatThrownBy(() -> VertexNames.endpointId("trailing-"))
         .isInstanceOf(InvalidInputException.class);
   }
 
   @Test
   void modelIdAndAlias_fitVertexRules() {
-    assertThat(GcpClient.modelId("MiniLM.v2")).isEqualTo("minilm-v2");
-    assertThat(GcpClient.modelId("3d-net")).isEqualTo("m-3d-net");
+    assertThat(VertexNames.modelId("MiniLM.v2")).isEqualTo("minilm-v2");
+    assertThat(VertexNames.modelId("3d-net")).isEqualTo("m-3d-net");
     Model m =
         Model.builder()
             .name("x")
@@ -34,8 +34,9 @@ class NamesAndManifestTest {
             .format(ModelFormat.ONNX)
             .artifact("gs://b/x/")
             .build();
-    assertThat(GcpClient.versionAlias(m, null)).isEqualTo("v2-1");
-    assertThat(GcpClient.versionAlias(m, BatchingPolicy.of(4, Duration.ZERO))).startsWith("v2-1-b");
+    assertThat(VertexNames.versionAlias(m, null)).isEqualTo("v2-1");
+    assertThat(VertexNames.versionAlias(m, BatchingPolicy.of(4, Duration.ZERO)))
+        .startsWith("v2-1-b");
   }
 
   @Test

@@ -1,0 +1,135 @@
+package io.serve4j.gcp.internal;
+
+import static io.serve4j.gcp.internal.VertexCalls.callContext;
+import static io.serve4j.gcp.internal.VertexCalls.unary;
+
+import com.google.api.HttpBody;
+import com.google.cloud.aiplatform.v1.PredictResponse;
+import com.google.cloud.aiplatform.v1.RawPredictRequest;
+import com.google.protobuf.ByteString;
+import io.serve4j.EndpointDescription;
+import io.serve4j.ErrorCategory;
+import io.serve4j.InferenceRequest;
+import io.serve4j.InferenceResponse;
+import io.serve4j.Payload;
+import io.serve4j.ServingException;
+import io.serve4j.TensorSpec;
+import io.serve4j.gcp.GcpProvider;
+import io.serve4j.protocol.OipJson;
+import io.serve4j.spi.CallContext;
+import io.serve4j.spi.Inference;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Real-time inference on Vertex AI: raw payloads and Open Inference Protocol JSON go through {@code
+ * RawPredict}; prebuilt containers get {@code Predict} with instances ({@link InstancesCodec}).
+ */
+final class VertexPredictions implements Inference {
+  private final VertexClients vertex;
+  private final VertexNames names;
+  private final EndpointDescriptions descriptions;
+
+  VertexPredictions(VertexClients vertex, VertexNames names, EndpointDescriptions descriptions) {
+    this.vertex = vertex;
+    this.names = names;
+    this.descriptions = descriptions;
+  }
+
+  @Override
+  public CompletableFuture<InferenceResponse> predict(
+      String endpoint, EndpointDescription known, InferenceRequest request, CallContext ctx) {
+    return GcpErrors.WIRE.call(
+        "predict",
+        () -> {
+          if (request.targetDeployment().isPresent()) {
+            throw ServingException.builder(ErrorCategory.UNSUPPORTED_CAPABILITY)
+                .providerId(GcpProvider.ID)
+                .message(
+                    "Vertex AI routes predictions by the endpoint's traffic split; it cannot pin"
+                        + " a request to deployment '"
+                        + request.targetDeployment().get()
+                        + "'")
+                .build();
+          }
+          String resource = names.endpointName(endpoint);
+          // Core hands over its cached description; only if core could not describe is it read.
+          CompletableFuture<EndpointDescription> described =
+              known != null
+                  ? CompletableFuture.completedFuture(known)
+                  : descriptions.read(resource, ctx).thenApply(descriptions::describe);
+          return described.thenCompose(d -> send(resource, d, request, ctx));
+        });
+  }
+
+  private CompletableFuture<InferenceResponse> send(
+      String resource, EndpointDescription endpoint, InferenceRequest request, CallContext ctx) {
+    if (request.payload().isPresent()) {
+      Payload p = request.payload().get();
+      return rawPredict(resource, p.bytes(), p.contentType(), ctx)
+          .thenApply(
+              body ->
+                  InferenceResponse.builder()
+                      .id(request.id().orElse(null))
+                      .payload(
+                          Payload.of(
+                              body.getData().toByteArray(),
+                              body.getContentType().isEmpty()
+                                  ? "application/octet-stream"
+                                  : body.getContentType()))
+                      .build());
+    }
+    if (Manifest.PREDICT.equals(endpoint.details().get("protocol"))) {
+      return predictInstances(resource, endpoint, request, ctx);
+    }
+    return rawPredict(resource, OipJson.writeRequest(request), "application/json", ctx)
+        .thenApply(
+            body -> {
+              InferenceResponse r = OipJson.readResponse(body.getData().toByteArray());
+              if (!request.outputs().isEmpty()) {
+                r =
+                    r.toBuilder()
+                        .outputs(
+                            r.outputs().stream()
+                                .filter(t -> request.outputs().contains(t.name()))
+                                .toList())
+                        .build();
+              }
+              return r.id().isEmpty() && request.id().isPresent()
+                  ? r.toBuilder().id(request.id().get()).build()
+                  : r;
+            });
+  }
+
+  private CompletableFuture<HttpBody> rawPredict(
+      String resource, byte[] body, String contentType, CallContext ctx) {
+    return unary(
+        vertex
+            .predictions
+            .rawPredictCallable()
+            .futureCall(
+                RawPredictRequest.newBuilder()
+                    .setEndpoint(resource)
+                    .setHttpBody(
+                        HttpBody.newBuilder()
+                            .setContentType(contentType)
+                            .setData(ByteString.copyFrom(body)))
+                    .build(),
+                callContext(ctx)));
+  }
+
+  private CompletableFuture<InferenceResponse> predictInstances(
+      String resource, EndpointDescription endpoint, InferenceRequest request, CallContext ctx) {
+    TensorSpec out =
+        endpoint.deployments().stream()
+            .flatMap(d -> d.signature().stream())
+            .flatMap(s -> s.outputs().stream())
+            .findFirst()
+            .orElse(null);
+    return unary(
+            vertex
+                .predictions
+                .predictCallable()
+                .futureCall(InstancesCodec.encode(resource, request), callContext(ctx)))
+        .thenApply((PredictResponse r) -> InstancesCodec.decode(r, out, request));
+  }
+}
