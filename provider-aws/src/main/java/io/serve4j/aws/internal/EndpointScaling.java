@@ -1,5 +1,6 @@
 package io.serve4j.aws.internal;
 
+import static io.serve4j.aws.internal.AwsCalls.checkCancelled;
 import static io.serve4j.aws.internal.AwsCalls.timeout;
 
 import io.serve4j.ScalingMetric;
@@ -67,28 +68,29 @@ final class EndpointScaling {
                                           .maxCapacity(s.maxInstances())
                                           .overrideConfiguration(timeout(ctx)))))
               .thenCompose(
-                  x ->
-                      AwsErrors.WIRE.call(
-                          "PutScalingPolicy " + resource,
-                          () ->
-                              scaling.putScalingPolicy(
-                                  r ->
-                                      r.policyName(
-                                              "serve4j-" + v.variantName() + "-target-tracking")
-                                          .serviceNamespace(ServiceNamespace.SAGEMAKER)
-                                          .resourceId(resource)
-                                          .scalableDimension(
-                                              ScalableDimension
-                                                  .SAGEMAKER_VARIANT_DESIRED_INSTANCE_COUNT)
-                                          .policyType(PolicyType.TARGET_TRACKING_SCALING)
-                                          .targetTrackingScalingPolicyConfiguration(
-                                              tracking(
-                                                  plan.spec().name(),
-                                                  v.variantName(),
-                                                  s.metric().orElseThrow(),
-                                                  s.target(),
-                                                  plan.spec().asyncInference().isPresent()))
-                                          .overrideConfiguration(timeout(ctx)))))
+                  x -> {
+                    checkCancelled(ctx);
+                    return AwsErrors.WIRE.call(
+                        "PutScalingPolicy " + resource,
+                        () ->
+                            scaling.putScalingPolicy(
+                                r ->
+                                    r.policyName("serve4j-" + v.variantName() + "-target-tracking")
+                                        .serviceNamespace(ServiceNamespace.SAGEMAKER)
+                                        .resourceId(resource)
+                                        .scalableDimension(
+                                            ScalableDimension
+                                                .SAGEMAKER_VARIANT_DESIRED_INSTANCE_COUNT)
+                                        .policyType(PolicyType.TARGET_TRACKING_SCALING)
+                                        .targetTrackingScalingPolicyConfiguration(
+                                            tracking(
+                                                plan.spec().name(),
+                                                v.variantName(),
+                                                s.metric().orElseThrow(),
+                                                s.target(),
+                                                plan.spec().asyncInference().isPresent()))
+                                        .overrideConfiguration(timeout(ctx))));
+                  })
               .thenApply(x -> null);
     }
     return chain;

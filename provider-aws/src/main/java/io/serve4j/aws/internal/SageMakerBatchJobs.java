@@ -1,5 +1,6 @@
 package io.serve4j.aws.internal;
 
+import static io.serve4j.aws.internal.AwsCalls.checkCancelled;
 import static io.serve4j.aws.internal.AwsCalls.timeout;
 
 import io.serve4j.Accelerator;
@@ -16,6 +17,7 @@ import java.net.URI;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
 import software.amazon.awssdk.services.sagemaker.SageMakerAsyncClient;
 import software.amazon.awssdk.services.sagemaker.model.BatchStrategy;
 import software.amazon.awssdk.services.sagemaker.model.DescribeTransformJobResponse;
@@ -77,53 +79,72 @@ public final class SageMakerBatchJobs implements BatchJobs {
                 : "application/octet-stream";
     boolean lines = spec.splitType() == BatchJobSpec.SplitType.LINE;
     Accelerator acc = spec.accelerator() != null ? spec.accelerator() : Accelerator.defaultCpu();
-    CompletableFuture<BatchJobDescription> result =
+    AtomicBoolean madeModel = new AtomicBoolean();
+    AtomicBoolean madeJob = new AtomicBoolean();
+    CompletableFuture<BatchJobDescription> run =
         staging
             .stage(spec.model(), null, acc.kind(), ctx)
             .thenCompose(
-                data -> models.createModel(modelName, spec.model(), image, data, role, ctx))
+                data -> {
+                  checkCancelled(ctx);
+                  return models
+                      .createModel(modelName, spec.model(), image, data, role, ctx)
+                      .thenApply(
+                          x -> {
+                            madeModel.set(true);
+                            return x;
+                          });
+                })
             .thenCompose(
-                x ->
-                    AwsErrors.WIRE.call(
-                        "CreateTransformJob " + job,
-                        () ->
-                            sm.createTransformJob(
-                                r ->
-                                    r.transformJobName(job)
-                                        .modelName(modelName)
-                                        .batchStrategy(
-                                            lines
-                                                ? BatchStrategy.MULTI_RECORD
-                                                : BatchStrategy.SINGLE_RECORD)
-                                        .transformInput(
-                                            in ->
-                                                in.contentType(contentType)
-                                                    .splitType(
-                                                        lines ? SplitType.LINE : SplitType.NONE)
-                                                    .dataSource(
-                                                        ds ->
-                                                            ds.s3DataSource(
-                                                                s3ds ->
-                                                                    s3ds.s3DataType(
-                                                                            S3DataType.S3_PREFIX)
-                                                                        .s3Uri(
-                                                                            spec.input()
-                                                                                .toString()))))
-                                        .transformOutput(
-                                            out -> {
-                                              out.s3OutputPath(spec.output().toString())
-                                                  .accept(contentType);
-                                              if (lines) {
-                                                out.assembleWith("Line");
-                                              }
-                                              options.kmsKeyId().ifPresent(out::kmsKeyId);
-                                            })
-                                        .transformResources(
-                                            res ->
-                                                res.instanceType(instanceType)
-                                                    .instanceCount(spec.instances()))
-                                        .tags(clients.tags(Map.of()))
-                                        .overrideConfiguration(timeout(ctx)))))
+                x -> {
+                  checkCancelled(ctx);
+                  return AwsErrors.WIRE.call(
+                      "CreateTransformJob " + job,
+                      () ->
+                          sm.createTransformJob(
+                              r ->
+                                  r.transformJobName(job)
+                                      .modelName(modelName)
+                                      .batchStrategy(
+                                          lines
+                                              ? BatchStrategy.MULTI_RECORD
+                                              : BatchStrategy.SINGLE_RECORD)
+                                      .transformInput(
+                                          in ->
+                                              in.contentType(contentType)
+                                                  .splitType(
+                                                      lines ? SplitType.LINE : SplitType.NONE)
+                                                  .dataSource(
+                                                      ds ->
+                                                          ds.s3DataSource(
+                                                              s3ds ->
+                                                                  s3ds.s3DataType(
+                                                                          S3DataType.S3_PREFIX)
+                                                                      .s3Uri(
+                                                                          spec.input()
+                                                                              .toString()))))
+                                      .transformOutput(
+                                          out -> {
+                                            out.s3OutputPath(spec.output().toString())
+                                                .accept(contentType);
+                                            if (lines) {
+                                              out.assembleWith("Line");
+                                            }
+                                            options.kmsKeyId().ifPresent(out::kmsKeyId);
+                                          })
+                                      .transformResources(
+                                          res ->
+                                              res.instanceType(instanceType)
+                                                  .instanceCount(spec.instances()))
+                                      .tags(clients.tags(Map.of()))
+                                      .overrideConfiguration(timeout(ctx))));
+                })
+            .thenCompose(
+                x -> {
+                  madeJob.set(true);
+                  checkCancelled(ctx);
+                  return CompletableFuture.completedFuture(x);
+                })
             .thenCompose(
                 x ->
                     Polling.until(
@@ -134,28 +155,60 @@ public final class SageMakerBatchJobs implements BatchJobs {
                         ctx,
                         context.scheduler()))
             .thenApply(SageMakerBatchJobs::toBatch);
-    result.whenComplete(
-        (v, e) -> {
-          if (result.isCancelled() || (e != null && ctx.isCancelled())) {
-            AwsErrors.WIRE.call(
-                "StopTransformJob " + job,
-                () ->
-                    sm.stopTransformJob(
-                        r ->
-                            r.transformJobName(job)
-                                .overrideConfiguration(AwsCalls.cleanupTimeout())));
-          }
-          if (v != null || e != null) {
-            AwsErrors.WIRE.call(
-                "DeleteModel " + modelName,
-                () ->
-                    sm.deleteModel(
-                        r ->
-                            r.modelName(modelName)
-                                .overrideConfiguration(AwsCalls.cleanupTimeout())));
-          }
-        });
-    return result;
+    // The operation ends only after its clean-up: a job that did not end by itself (cancelled,
+    // failed, out of time) is stopped and waited on, and the model it ran goes.
+    return run.handle(
+            (v, e) ->
+                cleanUp(job, modelName, e != null && madeJob.get(), madeModel.get())
+                    .handle(
+                        (x, ce) -> {
+                          if (e != null) {
+                            throw AwsErrors.map("CreateTransformJob " + job, e);
+                          }
+                          return v;
+                        }))
+        .thenCompose(f -> f);
+  }
+
+  /**
+   * Stops a job (and waits until it has stopped) and deletes its model, with the clean-up budget;
+   * best effort.
+   */
+  private CompletableFuture<Void> cleanUp(
+      String job, String modelName, boolean stopJob, boolean deleteModel) {
+    CallContext c = AwsCalls.cleanupContext();
+    CompletableFuture<Void> stopped = CompletableFuture.completedFuture(null);
+    if (stopJob) {
+      stopped =
+          AwsErrors.WIRE
+              .call(
+                  "StopTransformJob " + job,
+                  () ->
+                      sm.stopTransformJob(
+                          r -> r.transformJobName(job).overrideConfiguration(timeout(c))))
+              .thenCompose(
+                  x ->
+                      Polling.until(
+                          () -> describeJobRaw(sm, job, c),
+                          j -> isTerminal(j.transformJobStatus()),
+                          j -> "transform job " + job + " is " + j.transformJobStatusAsString(),
+                          options.pollInterval(),
+                          c,
+                          context.scheduler()))
+              .handle((x, e) -> null);
+    }
+    if (!deleteModel) {
+      return stopped;
+    }
+    return stopped
+        .thenCompose(
+            x ->
+                AwsErrors.WIRE.call(
+                    "DeleteModel " + modelName,
+                    () ->
+                        sm.deleteModel(
+                            r -> r.modelName(modelName).overrideConfiguration(timeout(c)))))
+        .handle((x, e) -> null);
   }
 
   @Override

@@ -17,7 +17,9 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import software.amazon.awssdk.services.sagemaker.SageMakerAsyncClient;
+import software.amazon.awssdk.services.sagemaker.model.DescribeEndpointConfigResponse;
 import software.amazon.awssdk.services.sagemaker.model.DesiredWeightAndCapacity;
 import software.amazon.awssdk.services.sagemaker.model.ProductionVariant;
 
@@ -109,13 +111,41 @@ public final class SageMakerEndpoints implements EndpointLifecycle {
                   }
                   return (Void) null;
                 });
+    // Once the endpoint exists, a failure or cancel deletes it with its config and models.
     return created
-        .thenCompose(x -> descriptions.awaitStable(name, ctx))
-        .thenCompose(d -> descriptions.requireInService(d, plan.configName()))
-        .thenCompose(x -> scaling.register(plan, ctx))
+        .thenCompose(
+            x ->
+                descriptions
+                    .awaitStable(name, ctx)
+                    .thenCompose(d -> descriptions.requireInService(d, plan.configName()))
+                    .thenCompose(
+                        y -> {
+                          checkCancelled(ctx);
+                          return scaling.register(plan, ctx);
+                        })
+                    .handle(
+                        (y, e) -> {
+                          if (e == null) {
+                            return CompletableFuture.<Void>completedFuture(null);
+                          }
+                          return deleteCreated(plan, madeModels)
+                              .handle(
+                                  (r, re) -> {
+                                    throw AwsErrors.map("CreateEndpoint " + name, e);
+                                  });
+                        })
+                    .thenCompose(f -> f.thenApply(y -> (Void) null)))
         .thenCompose(x -> descriptions.describeInOperation(name, ctx));
   }
 
+  /**
+   * Updates an endpoint to a new config. The steps are ordered so that a failure or cancel at any
+   * point leaves the endpoint as it was: the new models and config are created first; the scaling
+   * of the current variants is read, then deregistered (SageMaker updates autoscaled variants only
+   * once deregistered); then UpdateEndpoint. If anything fails or the caller cancels, {@link
+   * #rollBack} puts the endpoint back on its old config, restores its scaling with its policies and
+   * deletes what the update created. Only a successful update deletes the old config and models.
+   */
   @Override
   public CompletableFuture<EndpointDescription> updateEndpoint(EndpointSpec spec, CallContext ctx) {
     EndpointPlan plan;
@@ -125,62 +155,187 @@ public final class SageMakerEndpoints implements EndpointLifecycle {
       return CompletableFuture.failedFuture(e);
     }
     String name = spec.name();
-    List<String> madeModels = new ArrayList<>();
     return descriptions
         .describeRaw(name, ctx)
         .thenCompose(
             current ->
                 descriptions
                     .describeConfig(current.endpointConfigName(), ctx)
-                    .thenCompose(
-                        oldConfig ->
-                            models
-                                .createModels(plan, madeModels, ctx)
-                                .thenCompose(x -> configs.create(plan, ctx))
-                                .whenComplete(
-                                    (x, e) -> {
-                                      if (e != null) {
-                                        configs.cleanUp(null, madeModels);
-                                      }
-                                    })
-                                // SageMaker updates autoscaled variants only once deregistered.
-                                .thenCompose(
-                                    x ->
-                                        scaling.deregister(
-                                            name,
-                                            EndpointDescriptions.variantNames(oldConfig),
-                                            ctx))
-                                .thenCompose(
-                                    x -> {
-                                      ctx.progress("updating endpoint " + name, 0.3);
-                                      return AwsErrors.WIRE.call(
-                                          "UpdateEndpoint " + name,
-                                          () ->
-                                              sm.updateEndpoint(
-                                                  r -> {
-                                                    r.endpointName(name)
-                                                        .endpointConfigName(plan.configName())
-                                                        .overrideConfiguration(timeout(ctx));
-                                                    options
-                                                        .updatePolicy()
-                                                        .ifPresent(
-                                                            p ->
-                                                                r.deploymentConfig(
-                                                                    EndpointConfigs.deployment(p)));
-                                                  }));
-                                    })
-                                .thenCompose(x -> descriptions.awaitStable(name, ctx))
-                                .thenCompose(
-                                    d -> descriptions.requireInService(d, plan.configName()))
-                                .thenCompose(x -> scaling.register(plan, ctx))
-                                .thenApply(
-                                    x -> {
-                                      configs.cleanUp(
-                                          oldConfig.endpointConfigName(),
-                                          EndpointDescriptions.modelNames(oldConfig));
-                                      return x;
-                                    })))
+                    .thenCompose(oldConfig -> update(plan, oldConfig, ctx)))
         .thenCompose(x -> descriptions.describeInOperation(name, ctx));
+  }
+
+  private CompletableFuture<Void> update(
+      EndpointPlan plan, DescribeEndpointConfigResponse oldConfig, CallContext ctx) {
+    String name = plan.spec().name();
+    List<String> madeModels = new ArrayList<>();
+    AtomicBoolean madeConfig = new AtomicBoolean();
+    AtomicReference<EndpointScaling.Saved> deregistered = new AtomicReference<>();
+    AtomicBoolean sentUpdate = new AtomicBoolean();
+    CompletableFuture<Void> done =
+        models
+            .createModels(plan, madeModels, ctx)
+            .thenCompose(x -> configs.create(plan, ctx))
+            .thenCompose(
+                x -> {
+                  madeConfig.set(true);
+                  checkCancelled(ctx);
+                  return scaling.find(
+                      name, EndpointDescriptions.variantNames(oldConfig), true, ctx);
+                })
+            .thenCompose(
+                saved -> {
+                  checkCancelled(ctx);
+                  deregistered.set(saved);
+                  return scaling.deregister(saved, ctx);
+                })
+            .thenCompose(
+                x -> {
+                  checkCancelled(ctx);
+                  ctx.progress("updating endpoint " + name, 0.3);
+                  sentUpdate.set(true);
+                  return updateTo(name, plan.configName(), true, ctx);
+                })
+            .thenCompose(x -> descriptions.awaitStable(name, ctx))
+            .thenCompose(d -> descriptions.requireInService(d, plan.configName()))
+            .thenCompose(
+                x -> {
+                  checkCancelled(ctx);
+                  return scaling.register(plan, ctx);
+                });
+    return done.handle(
+            (x, e) -> {
+              if (e == null) {
+                configs.cleanUp(
+                    oldConfig.endpointConfigName(), EndpointDescriptions.modelNames(oldConfig));
+                return CompletableFuture.<Void>completedFuture(null);
+              }
+              EndpointScaling.Saved saved = deregistered.get();
+              return rollBack(
+                      plan,
+                      oldConfig.endpointConfigName(),
+                      sentUpdate.get(),
+                      saved,
+                      madeConfig.get(),
+                      madeModels)
+                  .handle(
+                      (r, re) -> {
+                        throw AwsErrors.map("UpdateEndpoint " + name, e);
+                      });
+            })
+        .thenCompose(f -> f.thenApply(x -> (Void) null));
+  }
+
+  /**
+   * Undoes a failed or cancelled update with the clean-up budget (not the caller's deadline, which
+   * may be what failed): once the endpoint settles, puts it back on its old config if it runs the
+   * new one, restores the scaling deregistered before the update, and deletes the new config and
+   * models unless the endpoint still uses them. Best effort: a step that fails leaves the rest.
+   */
+  private CompletableFuture<Void> rollBack(
+      EndpointPlan plan,
+      String oldConfig,
+      boolean sentUpdate,
+      EndpointScaling.Saved saved,
+      boolean madeConfig,
+      List<String> madeModels) {
+    String name = plan.spec().name();
+    CallContext c = AwsCalls.cleanupContext();
+    CompletableFuture<Boolean> offNewConfig =
+        !sentUpdate
+            ? CompletableFuture.completedFuture(true)
+            : descriptions
+                .awaitStable(name, c)
+                .thenCompose(
+                    d -> {
+                      if (!plan.configName().equals(d.endpointConfigName())) {
+                        return CompletableFuture.completedFuture(true);
+                      }
+                      List<String> variants =
+                          plan.variants().stream()
+                              .filter(v -> !v.shadow())
+                              .map(EndpointPlan.Variant::variantName)
+                              .toList();
+                      return scaling
+                          .deregister(name, variants, c)
+                          .thenCompose(x -> updateTo(name, oldConfig, false, c))
+                          .thenCompose(x -> descriptions.awaitStable(name, c))
+                          .thenApply(a -> !plan.configName().equals(a.endpointConfigName()));
+                    })
+                .exceptionally(e -> false);
+    return offNewConfig.thenCompose(
+        off ->
+            (saved == null
+                    ? CompletableFuture.<Void>completedFuture(null)
+                    : scaling.restore(saved, c))
+                .handle((x, e) -> (Void) null)
+                .thenCompose(
+                    x -> {
+                      if (!off) {
+                        return CompletableFuture.completedFuture(null);
+                      }
+                      List<String> made;
+                      synchronized (madeModels) {
+                        made = List.copyOf(madeModels);
+                      }
+                      return configs.deleteQuietly(madeConfig ? plan.configName() : null, made, c);
+                    }));
+  }
+
+  /**
+   * Deletes an endpoint a failed or cancelled deploy created, once it settles, with its scaling,
+   * config and models, within the clean-up budget.
+   */
+  private CompletableFuture<Void> deleteCreated(EndpointPlan plan, List<String> madeModels) {
+    String name = plan.spec().name();
+    CallContext c = AwsCalls.cleanupContext();
+    List<String> variants =
+        plan.variants().stream()
+            .filter(v -> !v.shadow())
+            .map(EndpointPlan.Variant::variantName)
+            .toList();
+    return descriptions
+        .awaitStable(name, c)
+        .handle((d, e) -> (Void) null)
+        .thenCompose(x -> scaling.deregister(name, variants, c))
+        .handle((x, e) -> (Void) null)
+        .thenCompose(
+            x ->
+                AwsErrors.WIRE.call(
+                    "DeleteEndpoint " + name,
+                    () ->
+                        sm.deleteEndpoint(
+                            r -> r.endpointName(name).overrideConfiguration(timeout(c)))))
+        .thenCompose(x -> descriptions.awaitGone(name, c))
+        .thenCompose(
+            x -> {
+              List<String> made;
+              synchronized (madeModels) {
+                made = List.copyOf(madeModels);
+              }
+              return configs.deleteQuietly(plan.configName(), made, c);
+            });
+  }
+
+  /** UpdateEndpoint to a config, with the update policy of the options on the way forward. */
+  private CompletableFuture<Void> updateTo(
+      String name, String config, boolean forward, CallContext ctx) {
+    return AwsErrors.WIRE
+        .call(
+            "UpdateEndpoint " + name,
+            () ->
+                sm.updateEndpoint(
+                    r -> {
+                      r.endpointName(name)
+                          .endpointConfigName(config)
+                          .overrideConfiguration(timeout(ctx));
+                      if (forward) {
+                        options
+                            .updatePolicy()
+                            .ifPresent(p -> r.deploymentConfig(EndpointConfigs.deployment(p)));
+                      }
+                    }))
+        .thenApply(x -> null);
   }
 
   @Override
