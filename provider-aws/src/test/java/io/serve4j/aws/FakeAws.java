@@ -128,8 +128,8 @@ final class FakeAws implements AutoCloseable, FaultFixture.CallFaults {
 
   /**
    * A control-plane call the fake refuses: a fault injected through {@link #wireCalls()} is
-   * answered to that call's SDK retries too (the SDK's default strategy makes at most 3 attempts),
-   * as when SageMaker refuses a call for good; any other call ends the refusal.
+   * answered to that call's SDK retries too (up to 9 of them; the SDK's default makes at most 3
+   * retries), as when SageMaker refuses a call for good; any other call ends the refusal.
    */
   private volatile String refusing;
 
@@ -387,7 +387,7 @@ final class FakeAws implements AutoCloseable, FaultFixture.CallFaults {
     } else if (f != null) {
       refusing = operation;
       refusal = f;
-      refusalsLeft.set(2);
+      refusalsLeft.set(9);
     } else {
       refusing = null;
     }
