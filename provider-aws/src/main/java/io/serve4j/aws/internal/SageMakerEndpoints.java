@@ -111,7 +111,7 @@ public final class SageMakerEndpoints implements EndpointLifecycle {
                   }
                   return (Void) null;
                 });
-    // Once the endpoint exists, a failure or cancel deletes it with its config and models.
+    // Once the endpoint exists, a cancel deletes it with its config and models.
     return created
         .thenCompose(
             x ->
@@ -127,6 +127,11 @@ public final class SageMakerEndpoints implements EndpointLifecycle {
                         (y, e) -> {
                           if (e == null) {
                             return CompletableFuture.<Void>completedFuture(null);
+                          }
+                          if (!ctx.isCancelled()) {
+                            // A failed endpoint stays, so its FailureReason can be described.
+                            return CompletableFuture.<Void>failedFuture(
+                                AwsErrors.map("CreateEndpoint " + name, e));
                           }
                           return deleteCreated(plan, madeModels)
                               .handle(
