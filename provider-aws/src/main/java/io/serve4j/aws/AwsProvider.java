@@ -5,9 +5,14 @@ import io.serve4j.ErrorCategory;
 import io.serve4j.HardwareOffering;
 import io.serve4j.ProviderOptions;
 import io.serve4j.ServingException;
+import io.serve4j.aws.internal.AwsClients;
 import io.serve4j.aws.internal.AwsErrors;
 import io.serve4j.aws.internal.AwsOfferings;
-import io.serve4j.aws.internal.AwsProviderClient;
+import io.serve4j.aws.internal.SageMakerAsyncInvocations;
+import io.serve4j.aws.internal.SageMakerBatchJobs;
+import io.serve4j.aws.internal.SageMakerEndpoints;
+import io.serve4j.aws.internal.SageMakerInvocations;
+import io.serve4j.aws.internal.SageMakerModels;
 import io.serve4j.spi.ErrorMapper;
 import io.serve4j.spi.ProviderContext;
 import io.serve4j.spi.ProviderSession;
@@ -136,7 +141,13 @@ public final class AwsProvider implements ServingProvider {
 
   @Override
   public ProviderSession open(ProviderOptions options, ProviderContext context) {
-    AwsProviderClient c = new AwsProviderClient((AwsOptions) options, context);
-    return ProviderSession.of(c, c, c, c, c::close);
+    AwsClients clients = new AwsClients((AwsOptions) options, context);
+    SageMakerModels models = new SageMakerModels(clients);
+    return ProviderSession.of(
+        new SageMakerEndpoints(clients, models),
+        new SageMakerInvocations(clients),
+        new SageMakerBatchJobs(clients, models),
+        new SageMakerAsyncInvocations(clients),
+        clients::close);
   }
 }

@@ -19,11 +19,14 @@ import io.serve4j.Scaling;
 import io.serve4j.ScalingMetric;
 import io.serve4j.Serve4j;
 import io.serve4j.ServingClient;
+import io.serve4j.ServingException;
 import io.serve4j.testkit.ContractModels;
+import io.serve4j.testkit.Fault;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -220,6 +223,51 @@ class AwsLifecycleTest {
       assertThat(fake.scalableTargetIds()).isEmpty();
       assertThatThrownBy(endpoint::describe).isInstanceOf(NotFoundException.class);
       assertThat(aws.listEndpoints()).isEmpty();
+    }
+  }
+
+  @Test
+  void update_whenSageMakerRefusesUpdateEndpoint_keepsTheAutoscalingAndDeletesWhatItCreated() {
+    try (ServingClient aws = Serve4j.client(AwsContractTest.options(fake).build())) {
+      Endpoint endpoint =
+          aws.deploy(
+                  EndpointSpec.builder()
+                      .name("fraud")
+                      .deployment(
+                          DeploymentSpec.builder()
+                              .name("blue")
+                              .model(ContractModels.reluOnClasspath())
+                              .scaling(
+                                  Scaling.autoscale(
+                                      1, 4, ScalingMetric.INVOCATIONS_PER_INSTANCE, 70))
+                              .build())
+                      .build())
+              .await();
+      Set<String> models = fake.modelNames();
+      Set<String> configs = fake.configNames();
+      JsonNode policy = fake.policy("endpoint/fraud/variant/blue", "serve4j-blue-target-tracking");
+      assertThat(policy).isNotNull();
+
+      fake.wireCalls().fail("UpdateEndpoint", Fault.of(Fault.Kind.SERVER_ERROR));
+      EndpointSpec v2 =
+          EndpointSpec.builder()
+              .name("fraud")
+              .deployment(
+                  DeploymentSpec.builder()
+                      .name("blue")
+                      .model(ContractModels.reluOnClasspath().toBuilder().version("2").build())
+                      .scaling(Scaling.autoscale(1, 2, ScalingMetric.INVOCATIONS_PER_INSTANCE, 50))
+                      .build())
+              .build();
+      assertThatThrownBy(() -> endpoint.update(v2).await()).isInstanceOf(ServingException.class);
+
+      assertThat(fake.scalableTargetIds()).containsExactly("endpoint/fraud/variant/blue");
+      assertThat(fake.policy("endpoint/fraud/variant/blue", "serve4j-blue-target-tracking"))
+          .isEqualTo(policy);
+      assertThat(fake.modelNames()).isEqualTo(models);
+      assertThat(fake.configNames()).isEqualTo(configs);
+      assertThat(endpoint.describe().status()).isEqualTo(EndpointStatus.IN_SERVICE);
+      endpoint.delete().await();
     }
   }
 

@@ -12,10 +12,10 @@ import io.serve4j.Serve4j;
 import io.serve4j.ServingClient;
 import io.serve4j.ServingException;
 import io.serve4j.ThrottledException;
-import io.serve4j.aws.internal.AwsProviderClient;
 import io.serve4j.spi.CallContext;
 import io.serve4j.spi.Deadline;
 import io.serve4j.spi.ProviderContext;
+import io.serve4j.spi.ProviderSession;
 import io.serve4j.testkit.ContractModels;
 import io.serve4j.testkit.Fault;
 import java.time.Duration;
@@ -163,7 +163,7 @@ class AwsRetriesAndDeadlinesTest {
   // ---------------------------------------------------------------- the deadline reaches the SDK
 
   private <T> void assertSdkTimesOut(Duration deadline, Duration bound, HookCall<T> call) {
-    try (AwsProviderClient aws = new AwsProviderClient(options, new ProviderContext(scheduler))) {
+    try (ProviderSession aws = new AwsProvider().open(options, new ProviderContext(scheduler))) {
       long start = System.nanoTime();
       CompletableFuture<T> f = call.run(aws, CallContext.of(Deadline.after(deadline)));
       assertThatThrownBy(f::join)
@@ -184,7 +184,7 @@ class AwsRetriesAndDeadlinesTest {
     assertSdkTimesOut(
         Duration.ofMillis(400),
         Duration.ofMillis(2000),
-        (aws, ctx) -> aws.describeEndpoint("relu", ctx));
+        (aws, ctx) -> aws.lifecycle().describeEndpoint("relu", ctx));
   }
 
   @Test
@@ -193,7 +193,7 @@ class AwsRetriesAndDeadlinesTest {
     assertSdkTimesOut(
         Duration.ofMillis(400),
         Duration.ofMillis(2000),
-        (aws, ctx) -> aws.predict("relu", null, ContractModels.reluRequest(1, 2), ctx));
+        (aws, ctx) -> aws.inference().predict("relu", null, ContractModels.reluRequest(1, 2), ctx));
   }
 
   @Test
@@ -209,7 +209,7 @@ class AwsRetriesAndDeadlinesTest {
     assertSdkTimesOut(
         Duration.ofMillis(1500),
         Duration.ofMillis(3500),
-        (aws, ctx) -> aws.createEndpoint(spec, ctx));
+        (aws, ctx) -> aws.lifecycle().createEndpoint(spec, ctx));
     assertThat(fake.calls(c -> "PUT".equals(c.method()))).isNotEmpty();
     assertThat(
             fake.calls("SageMaker.CreateEndpoint").stream()
@@ -219,6 +219,6 @@ class AwsRetriesAndDeadlinesTest {
 
   @FunctionalInterface
   private interface HookCall<T> {
-    CompletableFuture<T> run(AwsProviderClient aws, CallContext ctx);
+    CompletableFuture<T> run(ProviderSession aws, CallContext ctx);
   }
 }

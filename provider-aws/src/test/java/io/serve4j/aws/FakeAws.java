@@ -11,6 +11,7 @@ import io.serve4j.protocol.OipJson;
 import io.serve4j.testkit.ContractModels;
 import io.serve4j.testkit.Fault;
 import io.serve4j.testkit.FaultFixture;
+import io.serve4j.testkit.WireCalls;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -26,6 +27,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -122,6 +124,18 @@ final class FakeAws implements AutoCloseable, FaultFixture.CallFaults {
   private final Map<Fault.Call, AtomicLong> callRequests = new ConcurrentHashMap<>();
   private final Map<Fault.Call, ConcurrentLinkedQueue<Fault>> callFaults =
       new ConcurrentHashMap<>();
+  private final WireCalls wire = new WireCalls();
+
+  /**
+   * A control-plane call the fake refuses: a fault injected through {@link #wireCalls()} is
+   * answered to that call's SDK retries too (up to 9 of them; the SDK's default makes at most 3
+   * retries), as when SageMaker refuses a call for good; any other call ends the refusal.
+   */
+  private volatile String refusing;
+
+  private volatile Fault refusal;
+  private final java.util.concurrent.atomic.AtomicInteger refusalsLeft =
+      new java.util.concurrent.atomic.AtomicInteger();
 
   FakeAws() {
     try {
@@ -328,6 +342,7 @@ final class FakeAws implements AutoCloseable, FaultFixture.CallFaults {
       String query = ex.getRequestURI().getRawQuery();
       Call call = new Call(ex.getRequestMethod(), path, query, target, headers, body);
       calls.add(call);
+      wireFault(operationOf(call));
       delay(operationOf(call));
       callFault(operationOf(call));
       if (target != null && target.startsWith("SageMaker.")) {
@@ -355,6 +370,90 @@ final class FakeAws implements AutoCloseable, FaultFixture.CallFaults {
     } finally {
       ex.close();
     }
+  }
+
+  /** The log and gate of control-plane calls, for LifecycleSafetyContract. */
+  WireCalls wireCalls() {
+    return wire;
+  }
+
+  private void wireFault(String operation) {
+    if (operation.equals("InvokeEndpoint")) {
+      return;
+    }
+    Fault f = wire.arrive(operation);
+    if (f == null && operation.equals(refusing) && refusalsLeft.getAndDecrement() > 0) {
+      f = refusal;
+    } else if (f != null) {
+      refusing = operation;
+      refusal = f;
+      refusalsLeft.set(9);
+    } else {
+      refusing = null;
+    }
+    if (f == null) {
+      return;
+    }
+    switch (f.kind()) {
+      case THROTTLE -> throw new AwsError(400, "ThrottlingException", "Rate exceeded");
+      case UNAVAILABLE -> throw new AwsError(503, "ServiceUnavailable", "Service Unavailable");
+      default -> throw new AwsError(500, "InternalFailure", "An internal failure occurred.");
+    }
+  }
+
+  /**
+   * Everything the fake holds, as strings with the settings a failed or cancelled operation must
+   * not change: models, endpoint configs, endpoints (config, status, weights), scalable targets and
+   * policies, S3 objects, and running transform jobs.
+   */
+  Set<String> resources() {
+    Set<String> out = new TreeSet<>();
+    models.forEach(
+        (n, m) ->
+            out.add(
+                "model:"
+                    + n
+                    + " "
+                    + m.at("/PrimaryContainer/Image").asText()
+                    + " "
+                    + m.at("/PrimaryContainer/Environment")));
+    configs.forEach((n, c) -> out.add("endpoint-config:" + n + " " + variants(c)));
+    endpoints.forEach(
+        (n, e) -> {
+          synchronized (e) {
+            out.add(
+                "endpoint:"
+                    + n
+                    + " config="
+                    + e.config
+                    + " pending="
+                    + e.pendingConfig
+                    + " "
+                    + e.status
+                    + " "
+                    + new TreeMap<>(e.weights));
+          }
+        });
+    scalableTargets.forEach(
+        (id, t) ->
+            out.add(
+                "scalable-target:"
+                    + id
+                    + " min="
+                    + t.path("MinCapacity").asInt()
+                    + " max="
+                    + t.path("MaxCapacity").asInt()));
+    policies.forEach((k, p) -> out.add("scaling-policy:" + k + " " + p));
+    objects.keySet().forEach(k -> out.add("s3:" + k));
+    jobs.forEach(
+        (n, j) -> {
+          synchronized (j) {
+            if (j.status.equals("InProgress") || j.status.equals("Stopping")) {
+              out.add("transform-job:" + n + " " + j.status);
+            }
+          }
+        });
+    return out;
   }
 
   private static String operationOf(Call call) {
@@ -747,6 +846,21 @@ final class FakeAws implements AutoCloseable, FaultFixture.CallFaults {
                 ObjectNode o = ((ObjectNode) t).deepCopy();
                 o.put("CreationTime", now());
                 o.put("RoleARN", "arn:aws:iam::" + ACCOUNT + ":role/aws-service-role");
+                list.add(o);
+              }
+            });
+      }
+      case "DescribeScalingPolicies" -> {
+        String id = in.get("ResourceId").asText();
+        ArrayNode list = out.putArray("ScalingPolicies");
+        policies.forEach(
+            (k, p) -> {
+              if (k.startsWith(id + "|")) {
+                ObjectNode o = ((ObjectNode) p).deepCopy();
+                o.put(
+                    "PolicyARN",
+                    "arn:aws:autoscaling:us-east-1:" + ACCOUNT + ":scalingPolicy:" + id);
+                o.put("CreationTime", now());
                 list.add(o);
               }
             });

@@ -3,6 +3,7 @@ package io.serve4j.aws.internal;
 import io.serve4j.spi.CallContext;
 import io.serve4j.spi.Deadline;
 import java.time.Duration;
+import java.util.concurrent.CancellationException;
 import software.amazon.awssdk.awscore.AwsRequestOverrideConfiguration;
 
 /** Deadlines of AWS SDK calls: the caller's, or the clean-up budget. */
@@ -48,5 +49,18 @@ final class AwsCalls {
    */
   static CallContext cleanupContext() {
     return CallContext.of(Deadline.after(CLEANUP_TIMEOUT));
+  }
+
+  /**
+   * Throws if the caller cancelled: called between the steps of an operation, so nothing is created
+   * after a cancel.
+   *
+   * @param ctx the call's context
+   * @throws CancellationException if cancelled
+   */
+  static void checkCancelled(CallContext ctx) {
+    if (ctx.isCancelled()) {
+      throw new CancellationException("cancelled by the caller");
+    }
   }
 }
