@@ -223,7 +223,11 @@ final class DefaultServingClient implements ServingClient {
 
   void ensureOpen() {
     if (closed.get()) {
-      throw new IllegalStateException("serving client '" + providerId + "' is closed");
+      // A typed error like every other refusal: catch (ServingException) covers it.
+      throw ServingException.builder(ErrorCategory.INVALID_INPUT)
+          .providerId(providerId)
+          .message("serving client '" + providerId + "' is closed")
+          .build();
     }
   }
 

@@ -27,6 +27,7 @@ import io.serve4j.Scaling;
 import io.serve4j.ScalingMetric;
 import io.serve4j.Serve4j;
 import io.serve4j.ServingClient;
+import io.serve4j.ServingException;
 import io.serve4j.Tensor;
 import io.serve4j.TimeoutException;
 import io.serve4j.UnsupportedCapabilityException;
@@ -374,8 +375,8 @@ public abstract class ServingProviderContract {
     ServingClient c = fixture.newClient(Serve4j.builder());
     c.close();
     c.close();
-    assertThatThrownBy(() -> c.endpoint("x")).isInstanceOf(IllegalStateException.class);
-    assertThatThrownBy(c::listEndpoints).isInstanceOf(IllegalStateException.class);
+    assertThatThrownBy(() -> c.endpoint("x")).isInstanceOf(ServingException.class);
+    assertThatThrownBy(c::listEndpoints).isInstanceOf(ServingException.class);
   }
 
   @Test
@@ -384,7 +385,7 @@ public abstract class ServingProviderContract {
     Endpoint e = c.endpoint("anything");
     c.close();
     assertThatThrownBy(() -> e.predict(ContractModels.reluRequest(1, 2)))
-        .isInstanceOf(IllegalStateException.class);
+        .isInstanceOf(ServingException.class);
   }
 
   // ---------------------------------------------------------------- capabilities
