@@ -67,61 +67,89 @@ public final class BatchEndpoints implements BatchJobs {
           String deployment = "serve4j";
           String endpointPath = BATCH + "/" + endpoint;
           String computeId = ws.arm.workspaceId() + "/computes/" + compute;
-          return ws.location()
-              .thenCompose(
-                  loc ->
-                      ws.models
-                          .register(spec.model(), ctx)
-                          .thenCompose(
-                              registered ->
-                                  ws.arm
-                                      .putAndWait(
-                                          endpointPath,
-                                          Bodies.batchEndpoint(loc, null),
-                                          ctx,
-                                          "batch endpoint '" + endpoint + "'",
-                                          ErrorCategory.INTERNAL)
-                                      .thenCompose(
-                                          x ->
-                                              ws.arm.putAndWait(
-                                                  endpointPath + "/deployments/" + deployment,
-                                                  Bodies.batchDeployment(
-                                                      loc,
-                                                      spec,
-                                                      registered,
-                                                      computeId,
-                                                      ws.options.environment().orElse(null)),
-                                                  ctx,
-                                                  "batch deployment of '" + endpoint + "'",
-                                                  ErrorCategory.MODEL_LOAD))
-                                      .thenCompose(
-                                          x ->
-                                              ws.arm.putAndWait(
-                                                  endpointPath,
-                                                  Bodies.batchEndpoint(loc, deployment),
-                                                  ctx,
-                                                  "batch endpoint '" + endpoint + "'",
-                                                  ErrorCategory.INTERNAL))))
-              .thenCompose(
-                  e -> {
-                    String uri = e.path("properties").path("scoringUri").asText();
-                    ctx.progress("invoking batch endpoint " + endpoint, -1);
-                    CompletableFuture<String> invoked =
-                        ws.aadScoring
-                            .send(HttpMethod.POST, uri, Bodies.batchInvocation(spec))
-                            .thenApply(r -> jobName(r.json()));
-                    // A separate stage, so that it runs even if the caller cancelled meanwhile:
-                    // a job started after cancellation is cancelled at once.
-                    invoked.thenAccept(
-                        job -> {
-                          batchJobs.put(spec.name(), job);
-                          if (ctx.isCancelled()) {
-                            cancelJob(job);
-                          }
-                        });
-                    return invoked.thenCompose(job -> waitForJob(spec, job, ctx));
-                  });
+          return UndoLog.run(
+              ctx,
+              undo ->
+                  ws.location()
+                      .thenCompose(
+                          loc ->
+                              ws.models
+                                  .register(spec.model(), ctx)
+                                  .thenCompose(
+                                      registered -> {
+                                        undo.add(
+                                            () ->
+                                                ws.arm.deleteAndWait(
+                                                    endpointPath,
+                                                    UndoLog.context(),
+                                                    "undo: delete batch endpoint '"
+                                                        + endpoint
+                                                        + "'"));
+                                        return ws.arm
+                                            .putAndWait(
+                                                endpointPath,
+                                                Bodies.batchEndpoint(loc, null),
+                                                ctx,
+                                                "batch endpoint '" + endpoint + "'",
+                                                ErrorCategory.INTERNAL)
+                                            .thenCompose(
+                                                x ->
+                                                    ws.arm.putAndWait(
+                                                        endpointPath + "/deployments/" + deployment,
+                                                        Bodies.batchDeployment(
+                                                            loc,
+                                                            spec,
+                                                            registered,
+                                                            computeId,
+                                                            ws.options.environment().orElse(null)),
+                                                        ctx,
+                                                        "batch deployment of '" + endpoint + "'",
+                                                        ErrorCategory.MODEL_LOAD))
+                                            .thenCompose(
+                                                x ->
+                                                    ws.arm.putAndWait(
+                                                        endpointPath,
+                                                        Bodies.batchEndpoint(loc, deployment),
+                                                        ctx,
+                                                        "batch endpoint '" + endpoint + "'",
+                                                        ErrorCategory.INTERNAL));
+                                      }))
+                      .thenCompose(e -> invoke(spec, e, endpoint, ctx))
+                      .thenCompose(
+                          done ->
+                              // The job ended: its batch endpoint is deleted, not left behind.
+                              ws.arm
+                                  .deleteAndWait(
+                                      endpointPath,
+                                      UndoLog.context(),
+                                      "delete batch endpoint '" + endpoint + "'")
+                                  .thenApply(x -> done)));
         });
+  }
+
+  /** Starts the job on the batch endpoint and waits for it; a job started after a cancel stops. */
+  private CompletableFuture<BatchJobDescription> invoke(
+      BatchJobSpec spec, JsonNode batchEndpoint, String endpoint, CallContext ctx) {
+    if (ctx.isCancelled()) {
+      return CompletableFuture.failedFuture(
+          new CancellationException("batch job '" + spec.name() + "' was cancelled"));
+    }
+    String uri = batchEndpoint.path("properties").path("scoringUri").asText();
+    ctx.progress("invoking batch endpoint " + endpoint, -1);
+    CompletableFuture<String> invoked =
+        ws.aadScoring
+            .send(HttpMethod.POST, uri, Bodies.batchInvocation(spec))
+            .thenApply(r -> jobName(r.json()));
+    // A separate stage, so that it runs even if the caller cancelled meanwhile:
+    // a job started after cancellation is cancelled at once.
+    invoked.thenAccept(
+        job -> {
+          batchJobs.put(spec.name(), job);
+          if (ctx.isCancelled()) {
+            cancelJob(job);
+          }
+        });
+    return invoked.thenCompose(job -> waitForJob(spec, job, ctx));
   }
 
   private static String jobName(JsonNode job) {

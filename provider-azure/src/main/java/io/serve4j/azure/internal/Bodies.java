@@ -322,20 +322,58 @@ final class Bodies {
     return m;
   }
 
-  static Map<String, String> strings(JsonNode node) {
-    Map<String, String> m = new LinkedHashMap<>();
-    for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
-      Map.Entry<String, JsonNode> e = it.next();
-      m.put(e.getKey(), e.getValue().asText());
-    }
-    return m;
-  }
-
   static int targetPercent(Scaling s) {
     ScalingMetric m = s.metric().orElse(null);
     if (m == ScalingMetric.CPU_UTILIZATION || m == ScalingMetric.GPU_UTILIZATION) {
       return (int) Math.max(1, Math.min(100, Math.round(s.target())));
     }
     return 70;
+  }
+
+  /**
+   * A resource as read (GET), made a body that puts it back as it was: without what the service
+   * sets itself ({@code id}, {@code name}, {@code type}, {@code systemData}, the provisioning state
+   * and the scoring URIs).
+   *
+   * @param resource the resource as read
+   * @return the body
+   */
+  static ObjectNode restorable(JsonNode resource) {
+    ObjectNode body = resource.deepCopy();
+    body.remove(List.of("id", "name", "type", "systemData"));
+    if (body.path("properties") instanceof ObjectNode p) {
+      p.remove(List.of("provisioningState", "scoringUri", "swaggerUri"));
+    }
+    if (body.path("identity") instanceof ObjectNode identity) {
+      identity.remove(List.of("principalId", "tenantId"));
+      if (identity.path("userAssignedIdentities") instanceof ObjectNode users) {
+        users.fieldNames().forEachRemaining(k -> users.putObject(k));
+      }
+    }
+    return body;
+  }
+
+  /**
+   * {@code OnlineEndpoints_CreateOrUpdate} that changes only the traffic and mirror share of an
+   * endpoint as read: everything else it holds (identity, publicNetworkAccess, description,
+   * properties, tags, kind, sku, and what serve4j does not know) is sent back unchanged.
+   *
+   * @param current the endpoint as read (GET)
+   * @param traffic the new traffic
+   * @param mirror the new mirror share, or null for none
+   * @return the body
+   */
+  static ObjectNode withTraffic(JsonNode current, Map<String, Integer> traffic, Mirror mirror) {
+    ObjectNode body = restorable(current);
+    ObjectNode p =
+        body.path("properties") instanceof ObjectNode props ? props : body.putObject("properties");
+    ObjectNode tr = p.putObject("traffic");
+    traffic.forEach(tr::put);
+    if (mirror != null) {
+      p.putObject("mirrorTraffic").put(mirror.deployment(), mirror.percent());
+    } else {
+      p.remove("mirrorTraffic");
+    }
+    return body;
   }
 }

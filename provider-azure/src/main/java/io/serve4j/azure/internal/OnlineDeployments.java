@@ -12,8 +12,7 @@ import io.serve4j.ServingException;
 import io.serve4j.azure.AzureProvider;
 import io.serve4j.spi.CallContext;
 import io.serve4j.spi.Wire;
-import java.util.ArrayList;
-import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -54,19 +53,46 @@ final class OnlineDeployments {
   }
 
   /**
-   * Creates or updates every deployment of the spec, in parallel.
+   * Creates or updates the deployments of the spec one after the other (so that after a failure or
+   * a cancel no further one is sent), recording in {@code undo}, before each, how to put it back: a
+   * new one is deleted, an existing one is put back as it was.
    *
    * @param spec the endpoint spec
    * @param loc the Azure region
+   * @param existing the endpoint's deployments as they were, by name
+   * @param undo where to record the undos
    * @param ctx the call
    * @return done when all are provisioned
    */
-  CompletableFuture<Void> putAll(EndpointSpec spec, String loc, CallContext ctx) {
-    List<CompletableFuture<JsonNode>> all = new ArrayList<>();
+  CompletableFuture<Void> putAll(
+      EndpointSpec spec,
+      String loc,
+      Map<String, JsonNode> existing,
+      UndoLog undo,
+      CallContext ctx) {
+    CompletableFuture<Void> chain = CompletableFuture.completedFuture(null);
     for (DeploymentSpec d : spec.deployments()) {
-      all.add(put(spec.name(), d, loc, ctx));
+      JsonNode was = existing.get(d.name());
+      String path = ONLINE + "/" + spec.name() + "/deployments/" + d.name();
+      String what = "deployment '" + d.name() + "' of endpoint '" + spec.name() + "'";
+      chain =
+          chain.thenCompose(
+              x -> {
+                undo.add(
+                    was == null
+                        ? () ->
+                            ws.arm.deleteAndWait(path, UndoLog.context(), "undo: delete " + what)
+                        : () ->
+                            ws.arm.putAndWait(
+                                path,
+                                Bodies.restorable(was),
+                                UndoLog.context(),
+                                "undo: put back " + what,
+                                ErrorCategory.INTERNAL));
+                return put(spec.name(), d, loc, ctx).thenApply(r -> null);
+              });
     }
-    return CompletableFuture.allOf(all.toArray(new CompletableFuture<?>[0]));
+    return chain;
   }
 
   private CompletableFuture<JsonNode> put(
