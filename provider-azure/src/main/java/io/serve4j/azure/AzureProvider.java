@@ -6,8 +6,11 @@ import io.serve4j.HardwareOffering;
 import io.serve4j.ProviderOptions;
 import io.serve4j.ServingException;
 import io.serve4j.azure.internal.AzureErrors;
-import io.serve4j.azure.internal.AzureMlClient;
 import io.serve4j.azure.internal.AzureOfferings;
+import io.serve4j.azure.internal.BatchEndpoints;
+import io.serve4j.azure.internal.OnlineEndpoints;
+import io.serve4j.azure.internal.Scoring;
+import io.serve4j.azure.internal.Workspace;
 import io.serve4j.spi.ErrorMapper;
 import io.serve4j.spi.ProviderContext;
 import io.serve4j.spi.ProviderSession;
@@ -136,7 +139,12 @@ public final class AzureProvider implements ServingProvider {
 
   @Override
   public ProviderSession open(ProviderOptions options, ProviderContext context) {
-    AzureMlClient c = new AzureMlClient((AzureOptions) options, context);
-    return ProviderSession.of(c, c, c, null, c::close);
+    Workspace workspace = new Workspace((AzureOptions) options, context);
+    return ProviderSession.of(
+        new OnlineEndpoints(workspace),
+        new Scoring(workspace),
+        new BatchEndpoints(workspace),
+        null,
+        workspace::close);
   }
 }

@@ -10,6 +10,7 @@ import io.serve4j.spi.Deadline;
 import io.serve4j.spi.Polling;
 import java.time.Duration;
 import java.util.Locale;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledExecutorService;
 
@@ -121,7 +122,7 @@ final class Arm {
 
   /**
    * PUT a resource and wait until its long-running operation ends; completes with the resource as
-   * it then is.
+   * it then is. Not sent if the caller already cancelled.
    *
    * @param relative the resource
    * @param body the body
@@ -132,6 +133,9 @@ final class Arm {
    */
   CompletableFuture<JsonNode> putAndWait(
       String relative, Object body, CallContext ctx, String what, ErrorCategory failure) {
+    if (ctx.isCancelled()) {
+      return CompletableFuture.failedFuture(new CancellationException(what + " was cancelled"));
+    }
     Arm a = within(ctx.deadline());
     return a.rest
         .send(HttpMethod.PUT, url(relative), body)
@@ -140,7 +144,7 @@ final class Arm {
   }
 
   /**
-   * DELETE a resource and wait until it is gone.
+   * DELETE a resource and wait until it is gone; not sent if the caller already cancelled.
    *
    * @param relative the resource
    * @param ctx deadline, cancellation, progress
@@ -148,6 +152,9 @@ final class Arm {
    * @return completes when deleted
    */
   CompletableFuture<Void> deleteAndWait(String relative, CallContext ctx, String what) {
+    if (ctx.isCancelled()) {
+      return CompletableFuture.failedFuture(new CancellationException(what + " was cancelled"));
+    }
     Arm a = within(ctx.deadline());
     // The DELETE itself is one wire attempt; the polls that follow keep azure-core's retries.
     return a.restOnce

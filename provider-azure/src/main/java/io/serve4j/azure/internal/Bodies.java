@@ -12,10 +12,12 @@ import io.serve4j.EndpointStatus;
 import io.serve4j.Mirror;
 import io.serve4j.Model;
 import io.serve4j.Scaling;
+import io.serve4j.ScalingMetric;
 import io.serve4j.azure.AzureOptions;
 import io.serve4j.azure.ScoringAuthMode;
 import io.serve4j.spi.formats.SignatureJson;
 import java.net.URI;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -26,6 +28,11 @@ import java.util.Map;
  * 2025-12-01) and the mapping of its resources back to serve4j descriptions.
  */
 final class Bodies {
+  static final String P_MODEL = "serve4j.model";
+  static final String P_VERSION = "serve4j.modelVersion";
+  static final String P_SIGNATURE = "serve4j.signature";
+  static final String P_TRITON = "serve4j.tritonModel";
+
   private Bodies() {}
 
   /** {@code OnlineEndpoints_CreateOrUpdate}. */
@@ -80,7 +87,7 @@ final class Bodies {
       scale.put("scaleType", "TargetUtilization");
       scale.put("minInstances", scaling.minInstances());
       scale.put("maxInstances", scaling.maxInstances());
-      scale.put("targetUtilizationPercentage", AzureMlClient.targetPercent(scaling));
+      scale.put("targetUtilizationPercentage", targetPercent(scaling));
       scale.put("pollingInterval", "PT1M");
     } else {
       scale.put("scaleType", "Default");
@@ -92,13 +99,13 @@ final class Bodies {
     d.model().environment().forEach(env::put);
     ObjectNode props = p.putObject("properties");
     Model m = d.model();
-    props.put(AzureMlClient.P_MODEL, m.name());
-    props.put(AzureMlClient.P_VERSION, m.version());
+    props.put(P_MODEL, m.name());
+    props.put(P_VERSION, m.version());
     props.put("serve4j.accelerator", d.accelerator().toString());
     if (model.triton()) {
-      props.put(AzureMlClient.P_TRITON, model.tritonName());
+      props.put(P_TRITON, model.tritonName());
     }
-    m.signature().ifPresent(sig -> props.put(AzureMlClient.P_SIGNATURE, SignatureJson.write(sig)));
+    m.signature().ifPresent(sig -> props.put(P_SIGNATURE, SignatureJson.write(sig)));
     return root;
   }
 
@@ -119,7 +126,7 @@ final class Bodies {
     EndpointDescription.Builder b =
         EndpointDescription.builder()
             .name(endpoint.path("name").asText())
-            .traffic(AzureMlClient.ints(p.path("traffic")));
+            .traffic(ints(p.path("traffic")));
     boolean anyFailed = false;
     boolean anyBusy = false;
     for (JsonNode d : deployments) {
@@ -129,8 +136,8 @@ final class Bodies {
       anyFailed |= ds == EndpointStatus.FAILED;
       anyBusy |= ds == EndpointStatus.CREATING || ds == EndpointStatus.UPDATING;
       String modelId = dp.path("model").asText("");
-      String modelName = props.path(AzureMlClient.P_MODEL).asText(modelPart(modelId, "models"));
-      String version = props.path(AzureMlClient.P_VERSION).asText(modelPart(modelId, "versions"));
+      String modelName = props.path(P_MODEL).asText(modelPart(modelId, "models"));
+      String version = props.path(P_VERSION).asText(modelPart(modelId, "versions"));
       b.deployment(
           DeploymentDescription.builder()
               .name(d.path("name").asText())
@@ -139,15 +146,11 @@ final class Bodies {
               .status(ds)
               .instances(d.path("sku").path("capacity").asInt(1))
               .instanceType(dp.path("instanceType").asText(null))
-              .signature(
-                  SignatureJson.read(props.path(AzureMlClient.P_SIGNATURE).asText(null))
-                      .orElse(null))
+              .signature(SignatureJson.read(props.path(P_SIGNATURE).asText(null)).orElse(null))
               .detail("model", modelId.isEmpty() ? null : modelId)
               .detail("provisioningState", dp.path("provisioningState").asText(null))
               .detail("scaleType", dp.path("scaleSettings").path("scaleType").asText(null))
-              .detail(
-                  AzureMlClient.TRITON_DETAIL,
-                  emptyToNull(props.path(AzureMlClient.P_TRITON).asText("")))
+              .detail(Scoring.TRITON_DETAIL, emptyToNull(props.path(P_TRITON).asText("")))
               .build());
     }
     if (status == EndpointStatus.IN_SERVICE && anyFailed) {
@@ -156,7 +159,7 @@ final class Bodies {
       status = EndpointStatus.UPDATING;
     }
     b.status(status);
-    Map<String, Integer> mirror = AzureMlClient.ints(p.path("mirrorTraffic"));
+    Map<String, Integer> mirror = ints(p.path("mirrorTraffic"));
     mirror.entrySet().stream()
         .filter(e -> e.getValue() > 0)
         .findFirst()
@@ -308,5 +311,69 @@ final class Bodies {
       out = u.isEmpty() ? null : URI.create(u);
     }
     return new BatchJobDescription(name, status, out, failure, details);
+  }
+
+  static Map<String, Integer> ints(JsonNode node) {
+    Map<String, Integer> m = new LinkedHashMap<>();
+    for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
+      Map.Entry<String, JsonNode> e = it.next();
+      m.put(e.getKey(), e.getValue().asInt());
+    }
+    return m;
+  }
+
+  static int targetPercent(Scaling s) {
+    ScalingMetric m = s.metric().orElse(null);
+    if (m == ScalingMetric.CPU_UTILIZATION || m == ScalingMetric.GPU_UTILIZATION) {
+      return (int) Math.max(1, Math.min(100, Math.round(s.target())));
+    }
+    return 70;
+  }
+
+  /**
+   * A resource as read (GET), made a body that puts it back as it was: without what the service
+   * sets itself ({@code id}, {@code name}, {@code type}, {@code systemData}, the provisioning state
+   * and the scoring URIs).
+   *
+   * @param resource the resource as read
+   * @return the body
+   */
+  static ObjectNode restorable(JsonNode resource) {
+    ObjectNode body = resource.deepCopy();
+    body.remove(List.of("id", "name", "type", "systemData"));
+    if (body.path("properties") instanceof ObjectNode p) {
+      p.remove(List.of("provisioningState", "scoringUri", "swaggerUri"));
+    }
+    if (body.path("identity") instanceof ObjectNode identity) {
+      identity.remove(List.of("principalId", "tenantId"));
+      if (identity.path("userAssignedIdentities") instanceof ObjectNode users) {
+        users.fieldNames().forEachRemaining(k -> users.putObject(k));
+      }
+    }
+    return body;
+  }
+
+  /**
+   * {@code OnlineEndpoints_CreateOrUpdate} that changes only the traffic and mirror share of an
+   * endpoint as read: everything else it holds (identity, publicNetworkAccess, description,
+   * properties, tags, kind, sku, and what serve4j does not know) is sent back unchanged.
+   *
+   * @param current the endpoint as read (GET)
+   * @param traffic the new traffic
+   * @param mirror the new mirror share, or null for none
+   * @return the body
+   */
+  static ObjectNode withTraffic(JsonNode current, Map<String, Integer> traffic, Mirror mirror) {
+    ObjectNode body = restorable(current);
+    ObjectNode p =
+        body.path("properties") instanceof ObjectNode props ? props : body.putObject("properties");
+    ObjectNode tr = p.putObject("traffic");
+    traffic.forEach(tr::put);
+    if (mirror != null) {
+      p.putObject("mirrorTraffic").put(mirror.deployment(), mirror.percent());
+    } else {
+      p.remove("mirrorTraffic");
+    }
+    return body;
   }
 }

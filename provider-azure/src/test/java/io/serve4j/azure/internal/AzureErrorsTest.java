@@ -93,7 +93,7 @@ class AzureErrorsTest {
     var requested =
         new com.azure.core.http.policy.HttpLogOptions()
             .setLogLevel(com.azure.core.http.policy.HttpLogDetailLevel.BODY_AND_HEADERS);
-    var used = AzureMlClient.logOptions(requested);
+    var used = Workspace.logOptions(requested);
     assertThat(used.getLogLevel().shouldLogBody()).isFalse();
     assertThat(used.getLogLevel().shouldLogHeaders()).isTrue();
     assertThat(used.getAllowedHeaderNames()).doesNotContain("Authorization");

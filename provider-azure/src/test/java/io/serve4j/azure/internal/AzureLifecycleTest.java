@@ -172,6 +172,7 @@ class AzureLifecycleTest {
     assertScoringCallsCarriedTokenAndPin();
     assertBatchBodiesMatchTheExamples();
     wm.verify(1, deleteRequestedFor(urlPathEqualTo(EP_PATH)));
+    wm.verify(1, deleteRequestedFor(urlPathEqualTo(BATCH_PATH)));
     wm.verify(0, postRequestedFor(urlPathEqualTo(WS + "/jobs/batchjob-1/cancel")));
     assertThat(credential.armRequests.get()).isPositive();
   }
@@ -558,6 +559,12 @@ class AzureLifecycleTest {
                     200,
                     batchEndpoint(
                         Examples.response("Workspace/BatchEndpoint/get.json", 200), "Succeeded"))));
+    // Once the job ended, its batch endpoint is deleted (with its deployment): nothing left behind.
+    wm.stubFor(
+        arm(delete(urlPathEqualTo(BATCH_PATH)))
+            .willReturn(aResponse().withStatus(202).withHeader("Location", op("batch-ep-delete"))));
+    wm.stubFor(
+        arm(get(urlPathEqualTo("/ops/batch-ep-delete"))).willReturn(aResponse().withStatus(200)));
     String dep = BATCH_PATH + "/deployments/serve4j";
     ObjectNode depBody = Examples.response("Workspace/BatchDeployment/createOrUpdate.json", 201);
     wm.stubFor(

@@ -14,7 +14,6 @@ import io.serve4j.DeviceType;
 import io.serve4j.Endpoint;
 import io.serve4j.EndpointDescription;
 import io.serve4j.EndpointSpec;
-import io.serve4j.EndpointStatus;
 import io.serve4j.ErrorCategory;
 import io.serve4j.InferenceRequest;
 import io.serve4j.InferenceResponse;
@@ -78,7 +77,7 @@ class AzureProviderBehaviourTest {
   }
 
   @Test
-  void deploy_whenTheDeploymentFails_throwsModelLoadWithTheContainerLogs() {
+  void deploy_whenTheDeploymentFails_throwsModelLoadWithTheContainerLogs_andDeletesTheEndpoint() {
     fake.failDeployments = true;
     String name = name();
     try (ServingClient client = client(b -> b)) {
@@ -89,10 +88,10 @@ class AzureProviderBehaviourTest {
               e -> assertThat(e.category()).isEqualTo(ErrorCategory.MODEL_LOAD))
           .hasMessageContaining("ResourceOperationFailure")
           .hasMessageContaining("Traceback: model.onnx failed to load");
-      EndpointDescription d = client.endpoint(name).describe();
-      assertThat(d.status()).isEqualTo(EndpointStatus.FAILED);
-      assertThat(d.failureReason())
-          .hasValueSatisfying(r -> assertThat(r).contains("default").contains("Traceback"));
+      // A failed deploy leaves nothing behind: the endpoint it created is deleted again.
+      assertThatThrownBy(() -> client.endpoint(name).describe())
+          .isInstanceOf(io.serve4j.NotFoundException.class);
+      assertThat(fake.endpoints).doesNotContainKey(name);
     } finally {
       fake.failDeployments = false;
     }
@@ -318,7 +317,8 @@ class AzureProviderBehaviourTest {
           .isEqualTo(URI.create("azureml://datastores/workspaceblobstore/paths/out/"));
       assertThat(client.describeBatchJob("nightly-scoring").status())
           .isEqualTo(BatchJobStatus.SUCCEEDED);
-      assertThat(fake.batchEndpoints).containsKey("nightly-scoring");
+      // The job's batch endpoint (and its deployment) is deleted once the job ended: no leak.
+      assertThat(fake.batchEndpoints).doesNotContainKey("nightly-scoring");
     }
   }
 

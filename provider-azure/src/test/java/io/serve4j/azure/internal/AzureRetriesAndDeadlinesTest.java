@@ -177,7 +177,8 @@ class AzureRetriesAndDeadlinesTest {
   @Test
   void slowAnswer_theProviderAloneEndsTheCallAtItsDeadline() throws Exception {
     ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
-    AzureMlClient client = new AzureMlClient(options, new ProviderContext(scheduler));
+    Workspace workspace = new Workspace(options, new ProviderContext(scheduler));
+    Scoring client = new Scoring(workspace);
     try {
       client
           .predict("relu", null, ContractModels.reluRequest(1, 1), CallContext.of(Deadline.none()))
@@ -205,7 +206,7 @@ class AzureRetriesAndDeadlinesTest {
       assertThat(Duration.ofNanos(System.nanoTime() - start))
           .isBetween(Duration.ofMillis(450), Duration.ofMillis(2500));
     } finally {
-      client.close();
+      workspace.close();
       scheduler.shutdownNow();
     }
   }

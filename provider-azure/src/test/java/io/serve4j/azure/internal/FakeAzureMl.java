@@ -20,6 +20,7 @@ import io.serve4j.protocol.OipJson;
 import io.serve4j.testkit.ContractModels;
 import io.serve4j.testkit.Fault;
 import io.serve4j.testkit.FaultFixture;
+import io.serve4j.testkit.WireCalls;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -72,12 +73,16 @@ final class FakeAzureMl implements AutoCloseable, FaultFixture.CallFaults {
   final Map<Fault.Call, AtomicLong> callRequests = new ConcurrentHashMap<>();
   final Map<Fault.Call, ConcurrentLinkedQueue<Fault>> callFaults = new ConcurrentHashMap<>();
 
+  /** Every control-plane call by a stable name, for LifecycleSafetyContract (pause, fail). */
+  final WireCalls wireCalls = new WireCalls();
+
   static final class Endpoint {
     volatile ObjectNode resource;
     final Map<String, ObjectNode> deployments = new ConcurrentHashMap<>();
   }
 
   static final class Op {
+    volatile String label = "";
     final long readyAt;
     final Runnable onDone;
     volatile boolean failed;
@@ -192,9 +197,16 @@ final class FakeAzureMl implements AutoCloseable, FaultFixture.CallFaults {
       return score(r, path).build();
     }
     if (path.startsWith("/batch/")) {
+      if (wireCalls.arrive("POST batchInvoke") != null) {
+        return error(500, "InternalServerError", "injected").build();
+      }
       return invokeBatch(r, path).build();
     }
     if (r.getHeader("x-ms-blob-type") != null) {
+      Fault blobFault = wireCalls.arrive(method + " blob");
+      if (blobFault != null) {
+        return error(500, "InternalServerError", "injected").build();
+      }
       if (!method.equals("PUT") || !"Bearer blob-token".equals(r.getHeader("Authorization"))) {
         return aResponse().withStatus(403).withBody("blob upload refused").build();
       }
@@ -209,7 +221,13 @@ final class FakeAzureMl implements AutoCloseable, FaultFixture.CallFaults {
       return error(400, "MissingApiVersionParameter", "api-version is required").build();
     }
     if (path.startsWith("/operations/")) {
-      return operation(path.substring("/operations/".length())).build();
+      String opId = path.substring("/operations/".length());
+      Op polled = operations.get(opId);
+      Fault opFault = wireCalls.arrive("GET operation of " + (polled == null ? "?" : polled.label));
+      if (opFault != null) {
+        return injected(opFault).build();
+      }
+      return operation(opId).build();
     }
     String ws =
         "/subscriptions/"
@@ -223,20 +241,94 @@ final class FakeAzureMl implements AutoCloseable, FaultFixture.CallFaults {
     }
     String rest = path.substring(ws.length());
     String[] p = rest.isEmpty() ? new String[0] : rest.substring(1).split("/");
+    String call = callName(method, p);
+    Fault armFault = wireCalls.arrive(call);
+    if (armFault != null) {
+      return injected(armFault).build();
+    }
+    ResponseDefinition answer = route(method, p, r, rest).build();
+    var async = answer.getHeaders().getHeader("Azure-AsyncOperation");
+    var location = answer.getHeaders().getHeader("Location");
+    String op =
+        async.isPresent()
+            ? async.firstValue()
+            : location.isPresent() ? location.firstValue() : null;
+    if (op != null && op.contains("/operations/")) {
+      String id = op.substring(op.indexOf("/operations/") + "/operations/".length());
+      id = id.contains("?") ? id.substring(0, id.indexOf('?')) : id;
+      Op created = operations.get(id);
+      if (created != null) {
+        created.label = call;
+      }
+    }
+    return answer;
+  }
+
+  /**
+   * The stable name of a control-plane call: verb and resource kind, and for a PUT whether it
+   * creates the resource or updates one that exists.
+   */
+  private String callName(String method, String[] p) {
+    if (p.length == 0) {
+      return method + " workspace";
+    }
+    String kind =
+        switch (p[0]) {
+          case "onlineEndpoints" ->
+              p.length == 1
+                  ? "onlineEndpoints"
+                  : p.length == 2
+                      ? "onlineEndpoint"
+                      : p.length == 3 ? p[2] : p.length == 4 ? "onlineDeployment" : p[4];
+          case "batchEndpoints" -> p.length <= 2 ? "batchEndpoint" : "batchDeployment";
+          case "models" -> "model";
+          case "environments" -> "environment";
+          case "jobs" -> p.length == 3 ? "cancelJob" : "job";
+          default -> p[0];
+        };
+    if (!method.equals("PUT")) {
+      return method + " " + kind;
+    }
+    boolean exists =
+        switch (kind) {
+          case "onlineEndpoint" -> endpoints.containsKey(p[1]);
+          case "onlineDeployment" ->
+              endpoints.containsKey(p[1]) && endpoints.get(p[1]).deployments.containsKey(p[3]);
+          case "batchEndpoint" -> batchEndpoints.containsKey(p[1]);
+          case "batchDeployment" ->
+              batchEndpoints.containsKey(p[1])
+                  && batchEndpoints.get(p[1]).deployments.containsKey(p[3]);
+          default -> false;
+        };
+    return "PUT " + kind + (exists ? " (update)" : " (create)");
+  }
+
+  /** An injected fault as ARM answers it. */
+  private static ResponseDefinitionBuilder injected(Fault fault) {
+    return switch (fault.kind()) {
+      case THROTTLE ->
+          error(429, "TooManyRequests", "throttled")
+              .withHeader("Retry-After", String.valueOf(fault.duration().toSeconds()));
+      case UNAVAILABLE -> error(503, "ServiceUnavailable", "injected");
+      default -> error(500, "InternalServerError", "injected");
+    };
+  }
+
+  private ResponseDefinitionBuilder route(String method, String[] p, Request r, String rest) {
     if (p.length == 0) {
       ObjectNode w = JSON.createObjectNode();
       w.put("name", WS);
       w.put("location", "westeurope");
-      return json(200, w).build();
+      return json(200, w);
     }
     return switch (p[0]) {
-      case "datastores" -> datastores().build();
-      case "models" -> model(method, p, r).build();
-      case "environments" -> environment(method, p, r).build();
-      case "onlineEndpoints" -> online(method, p, r).build();
-      case "batchEndpoints" -> batch(method, p, r).build();
-      case "jobs" -> job(method, p).build();
-      default -> error(404, "ResourceNotFound", rest).build();
+      case "datastores" -> datastores();
+      case "models" -> model(method, p, r);
+      case "environments" -> environment(method, p, r);
+      case "onlineEndpoints" -> online(method, p, r);
+      case "batchEndpoints" -> batch(method, p, r);
+      case "jobs" -> job(method, p);
+      default -> error(404, "ResourceNotFound", rest);
     };
   }
 
@@ -534,6 +626,15 @@ final class FakeAzureMl implements AutoCloseable, FaultFixture.CallFaults {
       if (method.equals("GET")) {
         return e == null ? notFound("batchEndpoints", name) : json(200, e.resource);
       }
+      if (method.equals("DELETE")) {
+        if (e == null) {
+          return aResponse().withStatus(204);
+        }
+        state(e.resource, "Deleting");
+        String id = newOp(() -> batchEndpoints.remove(name));
+        operations.get(id).location = true;
+        return aResponse().withStatus(202).withHeader("Location", opUrl(id));
+      }
       ObjectNode body = body(r);
       body.put("name", name);
       ((ObjectNode) body.path("properties")).put("scoringUri", base() + "/batch/" + name + "/jobs");
@@ -550,6 +651,14 @@ final class FakeAzureMl implements AutoCloseable, FaultFixture.CallFaults {
     if (method.equals("GET")) {
       ObjectNode d = e.deployments.get(p[3]);
       return d == null ? notFound("deployments", p[3]) : json(200, d);
+    }
+    if (method.equals("DELETE")) {
+      if (e.deployments.get(p[3]) == null) {
+        return aResponse().withStatus(204);
+      }
+      String id = newOp(() -> e.deployments.remove(p[3]));
+      operations.get(id).location = true;
+      return aResponse().withStatus(202).withHeader("Location", opUrl(id));
     }
     ObjectNode body = body(r);
     body.put("name", p[3]);
@@ -680,6 +789,53 @@ final class FakeAzureMl implements AutoCloseable, FaultFixture.CallFaults {
     err.put("code", code);
     err.put("message", message);
     return json(status, root);
+  }
+
+  /**
+   * Everything the fake holds, one canonical line each (keys sorted, provisioning state left out):
+   * model versions, environments, blobs, online and batch endpoints and their deployments with
+   * every setting, and batch jobs still running.
+   */
+  java.util.Set<String> resources() {
+    java.util.Set<String> all = new java.util.TreeSet<>();
+    models.forEach((k, v) -> all.add("model:" + k + " " + canonical(v)));
+    environments.forEach((k, v) -> all.add("environment:" + k + " " + canonical(v)));
+    blobs.forEach((k, v) -> all.add("blob:" + k + " " + v.length + " bytes"));
+    endpoints.forEach(
+        (k, e) -> {
+          all.add("onlineEndpoint:" + k + " " + canonical(e.resource));
+          e.deployments.forEach(
+              (dn, d) -> all.add("onlineDeployment:" + k + "/" + dn + " " + canonical(d)));
+        });
+    batchEndpoints.forEach(
+        (k, e) -> {
+          all.add("batchEndpoint:" + k + " " + canonical(e.resource));
+          e.deployments.forEach(
+              (dn, d) -> all.add("batchDeployment:" + k + "/" + dn + " " + canonical(d)));
+        });
+    long now = System.nanoTime();
+    jobs.forEach(
+        (k, j) -> {
+          if (!j.cancelled && now < j.doneAt) {
+            all.add("job:" + k + " running");
+          }
+        });
+    return all;
+  }
+
+  private static String canonical(JsonNode node) {
+    ObjectNode copy = node.deepCopy();
+    if (copy.path("properties") instanceof ObjectNode props) {
+      props.remove("provisioningState");
+    }
+    try {
+      Object plain = JSON.convertValue(copy, Object.class);
+      return JSON.writer()
+          .with(com.fasterxml.jackson.databind.SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS)
+          .writeValueAsString(plain);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   Optional<ObjectNode> deployment(String endpoint, String deployment) {
