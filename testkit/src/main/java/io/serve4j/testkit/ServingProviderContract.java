@@ -27,7 +27,6 @@ import io.serve4j.Scaling;
 import io.serve4j.ScalingMetric;
 import io.serve4j.Serve4j;
 import io.serve4j.ServingClient;
-import io.serve4j.ServingException;
 import io.serve4j.Tensor;
 import io.serve4j.TimeoutException;
 import io.serve4j.UnavailableException;
