@@ -123,23 +123,24 @@ public final class SageMakerEndpoints implements EndpointLifecycle {
                           checkCancelled(ctx);
                           return scaling.register(plan, ctx);
                         })
+                    .thenApply(y -> (EndpointDescription) null)
                     .handle(
-                        (y, e) -> {
+                        (d, e) -> {
                           if (e == null) {
-                            return CompletableFuture.<Void>completedFuture(null);
+                            return CompletableFuture.completedFuture(d);
                           }
                           if (!ctx.isCancelled()) {
                             // A failed endpoint stays, so its FailureReason can be described.
-                            return CompletableFuture.<Void>failedFuture(
+                            return CompletableFuture.<EndpointDescription>failedFuture(
                                 AwsErrors.map("CreateEndpoint " + name, e));
                           }
                           return deleteCreated(plan, madeModels)
-                              .handle(
+                              .<EndpointDescription>handle(
                                   (r, re) -> {
                                     throw AwsErrors.map("CreateEndpoint " + name, e);
                                   });
                         })
-                    .thenCompose(f -> f.thenApply(y -> (Void) null)))
+                    .thenCompose(f -> f))
         .thenCompose(x -> descriptions.describeInOperation(name, ctx));
   }
 
@@ -166,18 +167,17 @@ public final class SageMakerEndpoints implements EndpointLifecycle {
             current ->
                 descriptions
                     .describeConfig(current.endpointConfigName(), ctx)
-                    .thenCompose(oldConfig -> update(plan, oldConfig, ctx)))
-        .thenCompose(x -> descriptions.describeInOperation(name, ctx));
+                    .thenCompose(oldConfig -> update(plan, oldConfig, ctx)));
   }
 
-  private CompletableFuture<Void> update(
+  private CompletableFuture<EndpointDescription> update(
       EndpointPlan plan, DescribeEndpointConfigResponse oldConfig, CallContext ctx) {
     String name = plan.spec().name();
     List<String> madeModels = new ArrayList<>();
     AtomicBoolean madeConfig = new AtomicBoolean();
     AtomicReference<EndpointScaling.Saved> deregistered = new AtomicReference<>();
     AtomicBoolean sentUpdate = new AtomicBoolean();
-    CompletableFuture<Void> done =
+    CompletableFuture<EndpointDescription> done =
         models
             .createModels(plan, madeModels, ctx)
             .thenCompose(x -> configs.create(plan, ctx))
@@ -207,13 +207,24 @@ public final class SageMakerEndpoints implements EndpointLifecycle {
                 x -> {
                   checkCancelled(ctx);
                   return scaling.register(plan, ctx);
+                })
+            .thenCompose(x -> descriptions.describeInOperation(name, ctx))
+            .thenApply(
+                d -> {
+                  // The last check: a cancel up to here (scaling, description) is rolled back.
+                  checkCancelled(ctx);
+                  return d;
                 });
     return done.handle(
-            (x, e) -> {
+            (d, e) -> {
               if (e == null) {
-                configs.cleanUp(
-                    oldConfig.endpointConfigName(), EndpointDescriptions.modelNames(oldConfig));
-                return CompletableFuture.<Void>completedFuture(null);
+                // Committed: the old config and models go, within the operation, best effort.
+                return configs
+                    .deleteQuietly(
+                        oldConfig.endpointConfigName(),
+                        EndpointDescriptions.modelNames(oldConfig),
+                        AwsCalls.cleanupContext())
+                    .handle((r, re) -> d);
               }
               EndpointScaling.Saved saved = deregistered.get();
               return rollBack(
@@ -223,12 +234,12 @@ public final class SageMakerEndpoints implements EndpointLifecycle {
                       saved,
                       madeConfig.get(),
                       madeModels)
-                  .handle(
+                  .<EndpointDescription>handle(
                       (r, re) -> {
                         throw AwsErrors.map("UpdateEndpoint " + name, e);
                       });
             })
-        .thenCompose(f -> f.thenApply(x -> (Void) null));
+        .thenCompose(f -> f);
   }
 
   /**

@@ -11,7 +11,6 @@ import io.serve4j.Model;
 import io.serve4j.ModelFormat;
 import io.serve4j.aws.AwsOptions;
 import io.serve4j.spi.CallContext;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -87,18 +86,25 @@ public final class SageMakerModels {
   }
 
   CompletableFuture<Void> createModels(EndpointPlan plan, List<String> made, CallContext ctx) {
-    List<CompletableFuture<Void>> all = new ArrayList<>();
     ctx.progress("staging models of " + plan.spec().name(), 0.05);
-    // Deployments of the same model with the same packaging share one upload.
+    // One variant after the other, with a cancel check before each call that creates something:
+    // a cancel stops the next upload or CreateModel, so nothing is created after it and
+    // everything created is in `made`. Deployments of the same model with the same packaging
+    // share one upload.
     Map<List<Object>, CompletableFuture<Optional<String>>> staged = new LinkedHashMap<>();
+    CompletableFuture<Void> chain = CompletableFuture.completedFuture(null);
     for (EndpointPlan.Variant v : plan.variants()) {
       DeploymentSpec d = v.deployment();
       DeviceKind kind = d.accelerator().kind() == DeviceKind.GPU ? DeviceKind.GPU : DeviceKind.CPU;
-      all.add(
-          staged
-              .computeIfAbsent(
-                  Arrays.asList(d.model(), d.batching().orElse(null), kind),
-                  k -> staging.stage(d.model(), d.batching().orElse(null), kind, ctx))
+      chain =
+          chain
+              .thenCompose(
+                  x -> {
+                    checkCancelled(ctx);
+                    return staged.computeIfAbsent(
+                        Arrays.asList(d.model(), d.batching().orElse(null), kind),
+                        k -> staging.stage(d.model(), d.batching().orElse(null), kind, ctx));
+                  })
               .thenCompose(
                   data -> {
                     checkCancelled(ctx);
@@ -110,9 +116,9 @@ public final class SageMakerModels {
                       made.add(v.modelName());
                     }
                     return null;
-                  }));
+                  });
     }
-    return CompletableFuture.allOf(all.toArray(CompletableFuture[]::new));
+    return chain;
   }
 
   CompletableFuture<Void> createModel(
