@@ -36,13 +36,6 @@ class AwsLifecycleSafetyTest extends LifecycleSafetyContract {
           "the model archive is staged content-addressed and stays in the bucket, so after the"
               + " contract's probe deploy no later deploy uploads it again: the step cannot be"
               + " reached",
-          "cancellingADeploy_atAnyStep_leavesNothing_andCreatesNothingAfter / DescribeEndpointConfig",
-          "KNOWN DEFECT, not fixed: a cancel during the deploy's final description (endpoint"
-              + " already InService) leaves the endpoint; checking the cancel after that"
-              + " description broke the cancel-at-CreateEndpoint case (cause not found in time)",
-          "cancellingADeploy_atAnyStep_leavesNothing_andCreatesNothingAfter / DescribeModel",
-          "KNOWN DEFECT, not fixed: same as DescribeEndpointConfig (cancel during the deploy's"
-              + " final description leaves the endpoint)",
           "cancellingAnUpdate_atAnyStep_leavesTheEndpointAsItWas / S3 PUT",
           "the model archive is staged content-addressed and stays in the bucket, so after the"
               + " contract's probe update no later update uploads it again: the step cannot be"

@@ -111,9 +111,11 @@ public final class SageMakerEndpoints implements EndpointLifecycle {
                   }
                   return (Void) null;
                 });
-    // Once the endpoint exists, a cancel deletes it with its config and models.
-    return created
-        .thenCompose(
+    // Once the endpoint exists, a cancel deletes it with its config and models. The work is
+    // returned through one more stage: cancelling the returned future must not complete the stage
+    // that runs the clean-up before it ran (a cancelled dependent never runs its function).
+    CompletableFuture<EndpointDescription> work =
+        created.thenCompose(
             x ->
                 descriptions
                     .awaitStable(name, ctx)
@@ -123,7 +125,13 @@ public final class SageMakerEndpoints implements EndpointLifecycle {
                           checkCancelled(ctx);
                           return scaling.register(plan, ctx);
                         })
-                    .thenApply(y -> (EndpointDescription) null)
+                    // The description is part of the deploy: a cancel up to its end is undone.
+                    .thenCompose(y -> descriptions.describeInOperation(name, ctx))
+                    .thenApply(
+                        d -> {
+                          checkCancelled(ctx);
+                          return d;
+                        })
                     .handle(
                         (d, e) -> {
                           if (e == null) {
@@ -140,8 +148,8 @@ public final class SageMakerEndpoints implements EndpointLifecycle {
                                     throw AwsErrors.map("CreateEndpoint " + name, e);
                                   });
                         })
-                    .thenCompose(f -> f))
-        .thenCompose(x -> descriptions.describeInOperation(name, ctx));
+                    .thenCompose(f -> f));
+    return work.thenApply(d -> d);
   }
 
   /**
