@@ -36,6 +36,7 @@ public final class Model {
   private final URI artifact;
   private final ModelFormat format;
   private final String image;
+  private final ContainerSpec container;
   private final ModelSignature signature;
   private final Map<String, String> environment;
   private final Map<String, String> tags;
@@ -69,6 +70,7 @@ public final class Model {
           .message("model '" + name + "' is a CUSTOM_CONTAINER and needs an image")
           .build();
     }
+    this.container = b.container;
     this.signature = b.signature;
     this.environment = Map.copyOf(b.environment);
     this.tags = Map.copyOf(b.tags);
@@ -141,6 +143,7 @@ public final class Model {
     b.artifact = artifact;
     b.format = format;
     b.image = image;
+    b.container = container;
     b.signature = signature;
     b.environment.putAll(environment);
     b.tags.putAll(tags);
@@ -194,6 +197,16 @@ public final class Model {
   }
 
   /**
+   * Returns how the serving container is run and reached (port, routes, command), if the caller
+   * said.
+   *
+   * @return the container spec
+   */
+  public Optional<ContainerSpec> container() {
+    return Optional.ofNullable(container);
+  }
+
+  /**
    * Returns the declared signature; providers that can read it from the model do so when absent.
    *
    * @return the signature, if declared
@@ -238,6 +251,7 @@ public final class Model {
         && Objects.equals(artifact, m.artifact)
         && format == m.format
         && Objects.equals(image, m.image)
+        && Objects.equals(container, m.container)
         && Objects.equals(signature, m.signature)
         && environment.equals(m.environment)
         && tags.equals(m.tags)
@@ -259,6 +273,7 @@ public final class Model {
         + format
         + (artifact != null ? ", artifact=" + artifact : "")
         + (image != null ? ", image=" + image : "")
+        + (container != null ? ", container=" + container : "")
         + (environment.isEmpty() ? "" : ", environmentKeys=" + environment.keySet())
         + "]";
   }
@@ -270,6 +285,7 @@ public final class Model {
     private URI artifact;
     private ModelFormat format = ModelFormat.ONNX;
     private String image;
+    private ContainerSpec container;
     private ModelSignature signature;
     private final Map<String, String> environment = new LinkedHashMap<>();
     private final Map<String, String> tags = new LinkedHashMap<>();
@@ -339,6 +355,17 @@ public final class Model {
      */
     public Builder image(String image) {
       this.image = image;
+      return this;
+    }
+
+    /**
+     * Says how the serving container is run and reached: port, routes, command and arguments.
+     *
+     * @param container the container spec
+     * @return this builder
+     */
+    public Builder container(ContainerSpec container) {
+      this.container = container;
       return this;
     }
 
