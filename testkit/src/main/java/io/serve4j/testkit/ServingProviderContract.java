@@ -455,6 +455,49 @@ public abstract class ServingProviderContract {
   }
 
   @Test
+  void streaming_withoutCapability_isRefusedTypedBeforeAnyCall() throws Exception {
+    assumeTrue(
+        !client.capabilities().contains(Capability.STREAMING),
+        "provider has STREAMING; its StreamingContract covers it");
+    String name = newName();
+    long before = fixture.predictionsReceived();
+    assertThatThrownBy(() -> client.endpoint(name).stream(ContractModels.reluRequest(1, 2)))
+        .isInstanceOf(UnsupportedCapabilityException.class)
+        .hasMessageContaining(Capability.STREAMING.name());
+    java.util.concurrent.CompletableFuture<Throwable> signalled =
+        new java.util.concurrent.CompletableFuture<>();
+    client
+        .endpoint(name)
+        .streamAsync(ContractModels.reluRequest(1, 2))
+        .subscribe(
+            new java.util.concurrent.Flow.Subscriber<>() {
+              @Override
+              public void onSubscribe(java.util.concurrent.Flow.Subscription s) {
+                s.request(1);
+              }
+
+              @Override
+              public void onNext(io.serve4j.InferenceResponse item) {
+                signalled.completeExceptionally(new AssertionError("a chunk: " + item));
+              }
+
+              @Override
+              public void onError(Throwable t) {
+                signalled.complete(t);
+              }
+
+              @Override
+              public void onComplete() {
+                signalled.completeExceptionally(new AssertionError("completed"));
+              }
+            });
+    assertThat(signalled.get(10, java.util.concurrent.TimeUnit.SECONDS))
+        .isInstanceOf(UnsupportedCapabilityException.class)
+        .hasMessageContaining(Capability.STREAMING.name());
+    assertThat(fixture.predictionsReceived()).isEqualTo(before);
+  }
+
+  @Test
   void asyncInference_withoutCapability_isRefusedTypedBeforeAnyCall() {
     assumeTrue(
         !client.capabilities().contains(Capability.ASYNC_INFERENCE),
