@@ -110,6 +110,7 @@ class AzureLifecycleTest {
             .options(
                 TestSupport.options(URI.create(base), credential, TestSupport.insecureHttpClient())
                     .scoringAuthMode(ScoringAuthMode.AML_TOKEN)
+                    .environment(TestSupport.BATCH_ENV)
                     .build())
             .operationTimeout(Duration.ofSeconds(60))
             .build()) {
@@ -305,6 +306,12 @@ class AzureLifecycleTest {
     assertThat(dep.at("/properties/model/assetId").asText())
         .isEqualTo(WS + "/models/relu/versions/1");
     assertThat(dep.at("/properties/resources/instanceCount").asInt()).isEqualTo(2);
+    // An ONNX model runs in batch only with a scoring script and an environment (issue 16, 7).
+    assertThat(dep.at("/properties/codeConfiguration/codeId").asText())
+        .isEqualTo(TestSupport.BATCH_CODE);
+    assertThat(dep.at("/properties/codeConfiguration/scoringScript").asText())
+        .isEqualTo(TestSupport.BATCH_SCRIPT);
+    assertThat(dep.at("/properties/environmentId").asText()).isEqualTo(TestSupport.BATCH_ENV);
 
     LoggedRequest invoke = only("POST", "/batch/score");
     assertThat(invoke.getHeader("Authorization")).isEqualTo("Bearer " + FakeAzureMl.ML_TOKEN);
