@@ -249,10 +249,7 @@ final class Autoscale {
       return CompletableFuture.failedFuture(
           new CancellationException("autoscale setting " + name + " was cancelled"));
     }
-    return ws.arm
-        .within(ctx.deadline())
-        .send(HttpMethod.PUT, url(name), body)
-        .thenApply(r -> null);
+    return ws.arm.within(ctx.deadline()).send(HttpMethod.PUT, url(name), body).thenApply(r -> null);
   }
 
   /**

@@ -14,11 +14,11 @@ import java.util.regex.Pattern;
 
 /**
  * Bring-your-own containers: a model's own image becomes an Azure ML environment version whose
- * {@code inferenceConfig} (EnvironmentVersion in the 2025-12-01 spec: {@code livenessRoute},
- * {@code readinessRoute}, {@code scoringRoute}, each a {@code Route} of {@code path} and {@code
- * port}) comes from the model's {@link ContainerSpec}. Azure ML documents no default routes for a
- * custom image, so the port, predict route and health route are required; Azure ML has no
- * entrypoint override for an online deployment, so a command or arguments are refused.
+ * {@code inferenceConfig} (EnvironmentVersion in the 2025-12-01 spec: {@code livenessRoute}, {@code
+ * readinessRoute}, {@code scoringRoute}, each a {@code Route} of {@code path} and {@code port})
+ * comes from the model's {@link ContainerSpec}. Azure ML documents no default routes for a custom
+ * image, so the port, predict route and health route are required; Azure ML has no entrypoint
+ * override for an online deployment, so a command or arguments are refused.
  */
 final class Containers {
   /** The spec's pattern of {@code Route.path}: at least one letter, digit or '_'. */
@@ -45,7 +45,10 @@ final class Containers {
       }
       return;
     }
-    if (c == null || c.port().isEmpty() || c.predictRoute().isEmpty() || c.healthRoute().isEmpty()) {
+    if (c == null
+        || c.port().isEmpty()
+        || c.predictRoute().isEmpty()
+        || c.healthRoute().isEmpty()) {
       throw invalid(
           "model '"
               + m.name()
@@ -105,8 +108,8 @@ final class Containers {
   }
 
   /**
-   * The environment version: the model's version and a digest of the body. Environment versions
-   * are immutable ({@code image} and {@code inferenceConfig} are create-only), so another image or
+   * The environment version: the model's version and a digest of the body. Environment versions are
+   * immutable ({@code image} and {@code inferenceConfig} are create-only), so another image or
    * other routes make another version rather than an update Azure would refuse.
    *
    * @param m the model

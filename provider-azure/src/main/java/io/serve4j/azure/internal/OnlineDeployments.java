@@ -80,22 +80,24 @@ final class OnlineDeployments {
       String path = ONLINE + "/" + spec.name() + "/deployments/" + d.name();
       String what = "deployment '" + d.name() + "' of endpoint '" + spec.name() + "'";
       chain =
-          chain.thenCompose(
-              x -> {
-                undo.add(
-                    was == null
-                        ? () ->
-                            ws.arm.deleteAndWait(path, UndoLog.context(), "undo: delete " + what)
-                        : () ->
-                            ws.arm.putAndWait(
-                                path,
-                                Bodies.restorable(was),
-                                UndoLog.context(),
-                                "undo: put back " + what,
-                                ErrorCategory.INTERNAL));
-                return put(spec.name(), d, loc, ctx).thenApply(r -> null);
-              })
-          .thenCompose(x -> autoscale.apply(spec.name(), d, loc, was != null, undo, ctx));
+          chain
+              .thenCompose(
+                  x -> {
+                    undo.add(
+                        was == null
+                            ? () ->
+                                ws.arm.deleteAndWait(
+                                    path, UndoLog.context(), "undo: delete " + what)
+                            : () ->
+                                ws.arm.putAndWait(
+                                    path,
+                                    Bodies.restorable(was),
+                                    UndoLog.context(),
+                                    "undo: put back " + what,
+                                    ErrorCategory.INTERNAL));
+                    return put(spec.name(), d, loc, ctx).thenApply(r -> null);
+                  })
+              .thenCompose(x -> autoscale.apply(spec.name(), d, loc, was != null, undo, ctx));
     }
     return chain;
   }

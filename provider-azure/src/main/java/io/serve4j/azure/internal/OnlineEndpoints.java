@@ -190,7 +190,8 @@ public final class OnlineEndpoints implements EndpointLifecycle {
             ws.armOnce
                 .within(ctx.deadline())
                 .get(ONLINE + "/" + endpoint)
-                .thenCompose(r -> descriptions.listDeployments(endpoint, ws.arm.within(ctx.deadline())))
+                .thenCompose(
+                    r -> descriptions.listDeployments(endpoint, ws.arm.within(ctx.deadline())))
                 .thenCompose(
                     deps ->
                         delete(endpoint, ctx)

@@ -7,9 +7,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.serve4j.Accelerator;
 import io.serve4j.BatchJobDescription;
-import io.serve4j.ContainerSpec;
 import io.serve4j.BatchJobSpec;
 import io.serve4j.BatchJobStatus;
+import io.serve4j.ContainerSpec;
 import io.serve4j.DeploymentSpec;
 import io.serve4j.DeviceType;
 import io.serve4j.Endpoint;
@@ -23,8 +23,6 @@ import io.serve4j.Model;
 import io.serve4j.ModelFormat;
 import io.serve4j.Operation;
 import io.serve4j.Payload;
-import io.serve4j.Scaling;
-import io.serve4j.ScalingMetric;
 import io.serve4j.Serve4j;
 import io.serve4j.ServingClient;
 import io.serve4j.ServingException;
@@ -239,7 +237,11 @@ class AzureProviderBehaviourTest {
             .artifact("https://example.blob.core.windows.net/models/churn.pkl")
             .image("mcr.microsoft.com/azureml/sklearn-1.5:latest")
             .container(
-                ContainerSpec.builder().port(5001).predictRoute("/score").healthRoute("/health").build())
+                ContainerSpec.builder()
+                    .port(5001)
+                    .predictRoute("/score")
+                    .healthRoute("/health")
+                    .build())
             .environment("WORKERS", "2")
             .build();
     try (ServingClient client = client(b -> b)) {
@@ -253,7 +255,8 @@ class AzureProviderBehaviourTest {
     var dep = fake.deployment(name, "default").orElseThrow();
     String environmentId = dep.at("/properties/environmentId").asText();
     assertThat(environmentId)
-        .containsPattern("/workspaces/my-aml-workspace/environments/serve4j-churn/versions/3-[0-9a-f]{8}$");
+        .containsPattern(
+            "/workspaces/my-aml-workspace/environments/serve4j-churn/versions/3-[0-9a-f]{8}$");
     String version = environmentId.substring(environmentId.lastIndexOf('/') + 1);
     assertThat(fake.environments.get("serve4j-churn:" + version).at("/properties/image").asText())
         .isEqualTo("mcr.microsoft.com/azureml/sklearn-1.5:latest");

@@ -67,6 +67,7 @@ final class FakeAzureMl implements AutoCloseable, FaultFixture.CallFaults {
 
   /** Azure Monitor autoscale settings of the resource group, by name. */
   final Map<String, ObjectNode> autoscaleSettings = new ConcurrentHashMap<>();
+
   final Map<String, Job> jobs = new ConcurrentHashMap<>();
   final Map<String, Op> operations = new ConcurrentHashMap<>();
   volatile boolean failDeployments;
@@ -403,10 +404,10 @@ final class FakeAzureMl implements AutoCloseable, FaultFixture.CallFaults {
           "RequestsPerMinute");
 
   /**
-   * {@code Microsoft.Insights/autoscalesettings/{name}} (api-version 2022-10-01): PUT (201 new,
-   * 200 replaced) checks that the target is an existing online deployment of this workspace and
-   * that every rule names a deployment metric on that deployment; GET; DELETE (200, or 204 when
-   * there is none). Failed on demand by name ({@code PUT autoscaleSetting (create)}, ...).
+   * {@code Microsoft.Insights/autoscalesettings/{name}} (api-version 2022-10-01): PUT (201 new, 200
+   * replaced) checks that the target is an existing online deployment of this workspace and that
+   * every rule names a deployment metric on that deployment; GET; DELETE (200, or 204 when there is
+   * none). Failed on demand by name ({@code PUT autoscaleSetting (create)}, ...).
    */
   private ResponseDefinitionBuilder autoscale(String method, String rest, String url, Request r) {
     if (!("Bearer " + ARM_TOKEN).equals(r.getHeader("Authorization"))) {
