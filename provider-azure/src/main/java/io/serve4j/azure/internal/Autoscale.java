@@ -260,6 +260,10 @@ final class Autoscale {
    * @return done when gone
    */
   CompletableFuture<Void> delete(String name, CallContext ctx) {
+    if (ctx.isCancelled()) {
+      return CompletableFuture.failedFuture(
+          new CancellationException("delete of autoscale setting " + name + " was cancelled"));
+    }
     return ws.arm
         .within(ctx.deadline())
         .send(HttpMethod.DELETE, url(name), null)

@@ -81,8 +81,8 @@ final class Bodies {
     if (environmentId != null) {
       p.put("environmentId", environmentId);
     }
-    // Managed deployments scale by an Azure Monitor autoscale setting (Autoscale), never by
-    // TargetUtilization, which Azure documents for Kubernetes deployments only.
+    // Managed deployments scale by an Azure Monitor autoscale setting (Autoscale), the route Azure
+    // ML documents for them; TargetUtilization is the spec's default for Kubernetes deployments.
     p.putObject("scaleSettings").put("scaleType", "Default");
     ObjectNode rs = p.putObject("requestSettings");
     rs.put("requestTimeout", options.requestTimeout().toString());

@@ -277,6 +277,13 @@ class AzureContainerAndBatchTest {
   }
 
   @Test
+  void batchCode_isKeptByToBuilder() {
+    AzureOptions o = TestSupport.options(fake.base(), credential, http).build().toBuilder().build();
+    assertThat(o.batchCodeId()).contains(TestSupport.BATCH_CODE);
+    assertThat(o.batchScoringScript()).contains(TestSupport.BATCH_SCRIPT);
+  }
+
+  @Test
   void batchCode_needsBothTheCodeAssetAndTheScript() {
     assertThatThrownBy(
             () ->
