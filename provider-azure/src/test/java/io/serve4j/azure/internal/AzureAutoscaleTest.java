@@ -296,6 +296,39 @@ class AzureAutoscaleTest {
   }
 
   @Test
+  void deploy_cancelledWhileTheAutoscaleSettingIsBeingPut_leavesNothing() throws Exception {
+    String name = name();
+    Set<String> was = workspace();
+    int from = fake.wireCalls.size();
+    io.serve4j.testkit.WireCalls.Pause pause =
+        fake.wireCalls.pauseNext("PUT autoscaleSetting (create)");
+    try (ServingClient client = client(b -> b)) {
+      io.serve4j.Operation<?> op =
+          client.deploy(
+              spec(
+                  name,
+                  Scaling.autoscale(1, 3, ScalingMetric.CPU_UTILIZATION, 70),
+                  Accelerator.defaultCpu()));
+      assertThat(pause.awaitReached(Duration.ofSeconds(20))).isTrue();
+      op.cancel();
+      pause.release();
+      assertThatThrownBy(() -> op.await(Duration.ofSeconds(30)))
+          .isInstanceOf(java.util.concurrent.CancellationException.class);
+      // The setting the held PUT made once released is undone with the endpoint (by the client,
+      // which stays open meanwhile).
+      long end = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+      while (!workspace().equals(was) && System.nanoTime() < end) {
+        Thread.sleep(50);
+      }
+    } finally {
+      fake.wireCalls.reset();
+      pause.release();
+    }
+    assertThat(settingsOf(name)).isEmpty();
+    assertThat(workspace()).as("calls %s", fake.wireCalls.since(from)).isEqualTo(was);
+  }
+
+  @Test
   void update_thatFailsAfterChangingTheSetting_putsTheSettingBackAsItWas() {
     String name = name();
     try (ServingClient client = client(b -> b.maxRetries(0))) {
