@@ -26,7 +26,8 @@ import java.util.concurrent.CompletableFuture;
  *
  * <ul>
  *   <li>{@link ScalingMetric#CPU_UTILIZATION} → {@code CpuUtilizationPercentage};
- *   <li>{@link ScalingMetric#GPU_UTILIZATION} → {@code GpuUtilizationPercentage} (GPU SKUs only);
+ *   <li>{@link ScalingMetric#GPU_UTILIZATION} → {@code GpuUtilizationPercentage} (refused on CPU
+ *       SKUs);
  *   <li>{@link ScalingMetric#INVOCATIONS_PER_INSTANCE} → {@code RequestsPerMinute} ("the number of
  *       requests sent to online deployment within a minute") with {@code dividePerInstance}, so the
  *       threshold is per instance per minute as the portable metric says.
@@ -66,7 +67,7 @@ final class Autoscale {
               + d.name()
               + "' scales on GPU utilisation but runs on "
               + d.accelerator()
-              + ": Azure reports GpuUtilizationPercentage only for GPU SKUs");
+              + ": GpuUtilizationPercentage has no GPU to measure there");
     }
     if (percent(m) && s.target() > 100) {
       throw invalid(
