@@ -100,6 +100,19 @@ class LocalMultiModelTest {
   }
 
   @Test
+  void aModelInSteadyUseSurvivesAStreamOfOneOffRequests() throws Exception {
+    start(2, "hot.onnx", "a.onnx", "b.onnx", "c.onnx", "d.onnx");
+    predict("hot.onnx", 1f);
+    predict("hot.onnx", 1f);
+    for (String oneOff : List.of("a.onnx", "b.onnx", "c.onnx", "d.onnx")) {
+      predict(oneOff, 1f); // plain LRU would unload hot here, hot being the least recent
+    }
+    long loads = stats.multiModelLoads();
+    predict("hot.onnx", 1f);
+    assertThat(stats.multiModelLoads()).as("hot stayed loaded").isEqualTo(loads);
+  }
+
+  @Test
   void concurrentFirstRequestsLoadAModelOnce() throws Exception {
     start(4, "a.onnx");
     ExecutorService pool = Executors.newFixedThreadPool(16);

@@ -9,7 +9,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -25,7 +24,28 @@ import java.util.concurrent.TimeUnit;
  * reference count), never under it. Concurrent first requests for one model load it once.
  */
 final class ModelRepository {
-  private record Member(Deployment deployment, long bytes) {}
+  /**
+   * A loaded model; {@code uses} counts its requests since it was loaded (guarded by the
+   * repository).
+   */
+  private static final class Member {
+    final Deployment deployment;
+    final long bytes;
+    int uses = 1;
+
+    Member(Deployment deployment, long bytes) {
+      this.deployment = deployment;
+      this.bytes = bytes;
+    }
+
+    Deployment deployment() {
+      return deployment;
+    }
+
+    long bytes() {
+      return bytes;
+    }
+  }
 
   private final String endpoint;
   private final DeploymentSpec spec;
@@ -83,6 +103,7 @@ final class ModelRepository {
           if (m.deployment().acquire()) {
             if (!waited) {
               counters.multiModelHits.increment();
+              m.uses++;
             }
             return m.deployment();
           }
@@ -158,12 +179,25 @@ final class ModelRepository {
     }
   }
 
-  /** Unloads least recently used models until {@code bytes} more fit. Holds this. */
+  /**
+   * Unloads models until {@code bytes} more fit. Holds this. The victim is the least recently used
+   * model that was asked for only once since it was loaded (a one-off request does not push out a
+   * model in steady use), else the least recently used (segmented LRU, as in SLRU / 2Q caches).
+   */
   private void makeRoom(long bytes) {
-    Iterator<Map.Entry<String, Member>> eldest = loaded.entrySet().iterator();
-    while (loadedBytes + bytes > budget && eldest.hasNext()) {
-      Member m = eldest.next().getValue();
-      eldest.remove();
+    while (loadedBytes + bytes > budget && !loaded.isEmpty()) {
+      Map.Entry<String, Member> victim = null;
+      for (Map.Entry<String, Member> e : loaded.entrySet()) {
+        if (e.getValue().uses <= 1) {
+          victim = e;
+          break;
+        }
+      }
+      if (victim == null) {
+        victim = loaded.entrySet().iterator().next();
+      }
+      Member m = victim.getValue();
+      loaded.remove(victim.getKey());
       loadedBytes -= m.bytes();
       m.deployment().retire();
       counters.multiModelEvictions.increment();
