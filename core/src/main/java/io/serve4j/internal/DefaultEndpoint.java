@@ -231,6 +231,13 @@ final class DefaultEndpoint implements Endpoint {
 
   private void check(InferenceRequest request) {
     RequestValidator.checkSize(request, client.config().maxRequestBytes(), name);
+    if (request.targetModel().isPresent()) {
+      CapabilityCheck.require(
+          client.providerId(),
+          client.capabilities(),
+          Capability.MULTI_MODEL,
+          "a request for model '" + request.targetModel().get() + "' on endpoint '" + name + "'");
+    }
     if (request.payload().isPresent()) {
       CapabilityCheck.require(
           client.providerId(),

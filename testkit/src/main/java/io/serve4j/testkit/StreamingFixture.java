@@ -52,6 +52,18 @@ public interface StreamingFixture extends AutoCloseable {
   void failNextOpen(String endpoint);
 
   /**
+   * Whether the caller's demand reaches the producer itself (a gRPC server stream with flow
+   * control, an in-process iterator). Over HTTP/1.1 only TCP's window holds a producer back, so a
+   * few small chunks are produced whatever the caller asked for; the caller still receives no more
+   * than it asked for.
+   *
+   * @return true if the producer follows demand chunk by chunk
+   */
+  default boolean producerFollowsDemand() {
+    return true;
+  }
+
+  /**
    * Returns the category an in-stream error event of this cloud maps to.
    *
    * @return the category, usually {@link ErrorCategory#MODEL_ERROR}
