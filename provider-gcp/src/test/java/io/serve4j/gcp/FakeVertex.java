@@ -113,6 +113,12 @@ import java.util.function.Supplier;
  * under the call (the in-process server is shut down and a new one started on the same address).
  */
 final class FakeVertex implements AutoCloseable, FaultFixture.CallFaults {
+  /**
+   * NVIDIA's Triton image as a user would push it to Artifact Registry (what tests deploy with).
+   */
+  static final String TRITON_IMAGE =
+      "us-docker.pkg.dev/test-project/serving/tritonserver:24.08-py3";
+
   private final Duration operationLatency;
   private final int jobPolls;
 

@@ -39,6 +39,7 @@ class GcpLifecycleSafetyTest extends LifecycleSafetyContract {
                     .transportChannelProvider(vertex.channelProvider())
                     .storage(storage)
                     .stagingBucket("staging")
+                    .tritonImage(FakeVertex.TRITON_IMAGE)
                     .pollInterval(Duration.ofMillis(30))
                     .build())
             .build();

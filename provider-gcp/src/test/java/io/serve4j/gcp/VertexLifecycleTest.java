@@ -101,7 +101,7 @@ class VertexLifecycleTest {
                 .storage(storage)
                 .stagingBucket("staging")
                 .serviceAccount("serving@test-project.iam.gserviceaccount.com")
-                .tritonImage("us-docker.pkg.dev/test-project/serving/tritonserver:24.08-py3")
+                .tritonImage(FakeVertex.TRITON_IMAGE)
                 .pollInterval(Duration.ofMillis(40))
                 .build())
         .build();
@@ -133,7 +133,7 @@ class VertexLifecycleTest {
     assertThat(upload.getModel().getVersionAliasesList()).containsExactly("v1");
     assertThat(upload.getModel().getArtifactUri()).isEqualTo("gs://staging/serve4j/relu/v1/");
     assertThat(upload.getModel().getContainerSpec().getImageUri())
-        .isEqualTo("us-docker.pkg.dev/test-project/serving/tritonserver:24.08-py3");
+        .isEqualTo(FakeVertex.TRITON_IMAGE);
     assertThat(upload.getModel().getContainerSpec().getPredictRoute())
         .isEqualTo("/v2/models/relu/infer");
     assertThat(upload.getModel().getContainerSpec().getHealthRoute()).isEqualTo("/v2/health/ready");
@@ -507,6 +507,7 @@ class VertexLifecycleTest {
                     .credentialsProvider(NoCredentialsProvider.create())
                     .transportChannelProvider(vertex.channelProvider())
                     .storage(storage)
+                    .tritonImage(FakeVertex.TRITON_IMAGE)
                     .pollInterval(Duration.ofMillis(40))
                     .build())
             .build()) {

@@ -140,6 +140,11 @@ final class EndpointDescriptions {
               .detail("deployedModelId", m.getId())
               .detail("model", m.getModel())
               .detail("maxReplicas", String.valueOf(r.getMaxReplicaCount()))
+              .detail(
+                  "predictHttpUri",
+                  m.getPrivateEndpoints().getPredictHttpUri().isEmpty()
+                      ? null
+                      : m.getPrivateEndpoints().getPredictHttpUri())
               .build());
     }
     return b.build();

@@ -63,6 +63,23 @@ final class VertexPredictions implements Inference {
 
   private CompletableFuture<InferenceResponse> send(
       String resource, EndpointDescription endpoint, InferenceRequest request, CallContext ctx) {
+    String network = endpoint.details().get("network");
+    if (network != null) {
+      // https://cloud.google.com/vertex-ai/docs/predictions/using-private-endpoints
+      throw ServingException.builder(ErrorCategory.UNSUPPORTED_CAPABILITY)
+          .providerId(GcpProvider.ID)
+          .message(
+              "endpoint '"
+                  + endpoint.name()
+                  + "' is a private services access endpoint on "
+                  + network
+                  + ": Vertex AI answers it only over HTTP from inside that VPC, at the deployed"
+                  + " model's privateEndpoints.predictHttpUri (the deployment's 'predictHttpUri'"
+                  + " detail), not through the public prediction API this provider calls."
+                  + " Call that URI from inside the network, or deploy without"
+                  + " GcpOptions.network")
+          .build();
+    }
     if (request.payload().isPresent()) {
       Payload p = request.payload().get();
       return rawPredict(resource, p.bytes(), p.contentType(), ctx)
