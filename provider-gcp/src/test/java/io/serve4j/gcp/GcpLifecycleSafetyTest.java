@@ -69,7 +69,7 @@ class GcpLifecycleSafetyTest extends LifecycleSafetyContract {
         return Optional.of(
             BatchJobSpec.builder()
                 .name(name)
-                .model(reluModel())
+                .model(FakeVertex.sklearnModel())
                 .input(URI.create("gs://in/rows.jsonl"))
                 .output(URI.create("gs://out/" + name))
                 .build());
