@@ -320,6 +320,13 @@ final class FakeVertex implements AutoCloseable, FaultFixture.CallFaults {
     };
   }
 
+  /** Changes an endpoint as the console or another tool would (state set outside serve4j). */
+  void changeEndpoint(String name, java.util.function.UnaryOperator<Endpoint.Builder> change) {
+    synchronized (lock) {
+      endpoints.put(name, change.apply(endpoints.get(name)));
+    }
+  }
+
   /** Returns the deployed models of an endpoint as the service holds them. */
   Endpoint endpoint(String name) {
     synchronized (lock) {

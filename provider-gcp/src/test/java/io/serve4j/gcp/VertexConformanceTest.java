@@ -603,6 +603,27 @@ class VertexConformanceTest {
     assertThat(vertex.endpointService.getRequests()).hasSize(before);
   }
 
+  /**
+   * https://cloud.google.com/vertex-ai/docs/predictions/private-service-connect: a PSC endpoint
+   * (made outside serve4j) answers through a forwarding rule in the VPC, not the public API.
+   */
+  @Test
+  void privateServiceConnectEndpoint_predictionIsRefusedTyped() {
+    client().deploy(on("psc", ContractModels.reluOnClasspath(), Accelerator.defaultCpu())).await();
+    vertex.changeEndpoint(
+        "projects/test-project/locations/us-central1/endpoints/psc",
+        e ->
+            e.setPrivateServiceConnectConfig(
+                com.google.cloud.aiplatform.v1.PrivateServiceConnectConfig.newBuilder()
+                    .setEnablePrivateServiceConnect(true)
+                    .addProjectAllowlist("test-project")));
+    Endpoint fresh = client().endpoint("psc");
+    assertThatThrownBy(() -> fresh.predict(ContractModels.reluRequest(1f, 2f)))
+        .isInstanceOf(UnsupportedCapabilityException.class)
+        .hasMessageContaining("Private Service Connect");
+    assertThat(vertex.predictionService.getRequests()).isEmpty();
+  }
+
   /** Defect 7: Vertex AI routes by traffic split only (README: use a dedicated endpoint). */
   @Test
   void targetDeployment_isRefusedTypedBeforeAnyPrediction() {

@@ -106,7 +106,12 @@ final class EndpointDescriptions {
             .detail(
                 "dedicatedEndpointDns",
                 e.getDedicatedEndpointDns().isEmpty() ? null : e.getDedicatedEndpointDns())
-            .detail("network", e.getNetwork().isEmpty() ? null : e.getNetwork());
+            .detail("network", e.getNetwork().isEmpty() ? null : e.getNetwork())
+            .detail(
+                "privateServiceConnect",
+                e.getPrivateServiceConnectConfig().getEnablePrivateServiceConnect()
+                    ? "true"
+                    : null);
     Map<String, Integer> traffic = new LinkedHashMap<>();
     e.getTrafficSplitMap()
         .forEach(

@@ -63,6 +63,19 @@ final class VertexPredictions implements Inference {
 
   private CompletableFuture<InferenceResponse> send(
       String resource, EndpointDescription endpoint, InferenceRequest request, CallContext ctx) {
+    if ("true".equals(endpoint.details().get("privateServiceConnect"))) {
+      // https://cloud.google.com/vertex-ai/docs/predictions/private-service-connect
+      throw ServingException.builder(ErrorCategory.UNSUPPORTED_CAPABILITY)
+          .providerId(GcpProvider.ID)
+          .message(
+              "endpoint '"
+                  + endpoint.name()
+                  + "' is a Private Service Connect endpoint: Vertex AI answers it through the"
+                  + " forwarding rule in your VPC (gRPC calls also need the"
+                  + " x-vertex-ai-endpoint-id header), not through the public prediction API"
+                  + " this provider calls. Call it from inside that network")
+          .build();
+    }
     String network = endpoint.details().get("network");
     if (network != null) {
       // https://cloud.google.com/vertex-ai/docs/predictions/using-private-endpoints
