@@ -278,6 +278,53 @@ final class FakeAws implements AutoCloseable, FaultFixture.CallFaults {
     }
   }
 
+  /** An answer that is not what an AWS service sends: a proxy's error page, an empty body. */
+  record RawAnswer(int status, String contentType, String body, String requestId) {}
+
+  private final Map<String, ConcurrentLinkedQueue<RawAnswer>> rawAnswers =
+      new ConcurrentHashMap<>();
+
+  /**
+   * Answers the next {@code times} calls of {@code operation} (as {@link #delay} names them) with
+   * exactly this status, content type and body, and an {@code x-amzn-RequestId} only if {@code
+   * answer.requestId()} is not null.
+   */
+  void answerRaw(String operation, int times, RawAnswer answer) {
+    ConcurrentLinkedQueue<RawAnswer> q = new ConcurrentLinkedQueue<>();
+    for (int i = 0; i < times; i++) {
+      q.add(answer);
+    }
+    rawAnswers.put(operation, q);
+  }
+
+  void clearRawAnswers() {
+    rawAnswers.clear();
+  }
+
+  private boolean rawAnswer(HttpExchange ex, String operation) throws IOException {
+    ConcurrentLinkedQueue<RawAnswer> q = rawAnswers.get(operation);
+    RawAnswer a = q == null ? null : q.poll();
+    if (a == null) {
+      return false;
+    }
+    if (a.contentType() != null) {
+      ex.getResponseHeaders().add("Content-Type", a.contentType());
+    }
+    if (a.requestId() != null) {
+      ex.getResponseHeaders().add("x-amzn-RequestId", a.requestId());
+      ex.getResponseHeaders().add("x-amz-request-id", a.requestId());
+      ex.getResponseHeaders().add("x-amz-id-2", a.requestId() + "-extended");
+    }
+    byte[] body = a.body() == null ? new byte[0] : a.body().getBytes(StandardCharsets.UTF_8);
+    if (body.length == 0 || "HEAD".equals(ex.getRequestMethod())) {
+      ex.sendResponseHeaders(a.status(), -1);
+    } else {
+      ex.sendResponseHeaders(a.status(), body.length);
+      ex.getResponseBody().write(body);
+    }
+    return true;
+  }
+
   List<Call> calls() {
     return List.copyOf(calls);
   }
@@ -342,6 +389,9 @@ final class FakeAws implements AutoCloseable, FaultFixture.CallFaults {
       String query = ex.getRequestURI().getRawQuery();
       Call call = new Call(ex.getRequestMethod(), path, query, target, headers, body);
       calls.add(call);
+      if (rawAnswer(ex, operationOf(call))) {
+        return;
+      }
       wireFault(operationOf(call));
       delay(operationOf(call));
       callFault(operationOf(call));
