@@ -163,6 +163,12 @@ final class FakeAws implements AutoCloseable, FaultFixture.CallFaults {
     return this;
   }
 
+  /** How many DescribeEndpoint calls an endpoint answers Creating / Updating at least. */
+  FakeAws minPolls(int n) {
+    this.minPolls = n;
+    return this;
+  }
+
   Duration deployTime() {
     return deployTime;
   }

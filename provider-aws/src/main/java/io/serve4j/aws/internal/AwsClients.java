@@ -104,6 +104,12 @@ public final class AwsClients implements AutoCloseable {
     this.s3 =
         configure(S3AsyncClient.builder(), AwsService.S3, credentials, http)
             .forcePathStyle(options.s3PathStyle())
+            .overrideConfiguration(
+                c -> {
+                  if (!options.s3ExpectContinue()) {
+                    c.addExecutionInterceptor(new NoExpectContinue());
+                  }
+                })
             .build();
     this.sts = configure(StsAsyncClient.builder(), AwsService.STS, credentials, http).build();
     AtomicInteger n = new AtomicInteger();
