@@ -1196,6 +1196,9 @@ final class FakeAws implements AutoCloseable, FaultFixture.CallFaults {
     String bucket = slash < 0 ? path : path.substring(0, slash);
     String key = slash < 0 ? "" : path.substring(slash + 1);
     Map<String, String> q = query(call.query());
+    if (key.isEmpty() && bucketLevel(ex, call, bucket, q)) {
+      return;
+    }
     if (!buckets.contains(bucket)) {
       s3Error(ex, 404, "NoSuchBucket", "The specified bucket does not exist");
       return;
@@ -1278,6 +1281,90 @@ final class FakeAws implements AutoCloseable, FaultFixture.CallFaults {
       }
       default -> s3Error(ex, 405, "MethodNotAllowed", call.method());
     }
+  }
+
+  /**
+   * The bucket-level S3 calls: HeadBucket, CreateBucket (its LocationConstraint kept), DeleteBucket
+   * (of an empty bucket), PutPublicAccessBlock and PutBucketEncryption (their XML bodies kept).
+   * Each can be failed with {@link #failS3}.
+   *
+   * @return true if the call was one of them and has been answered
+   */
+  private boolean bucketLevel(HttpExchange ex, Call call, String bucket, Map<String, String> q)
+      throws IOException {
+    String op =
+        switch (call.method()) {
+          case "HEAD" -> q.isEmpty() ? "HeadBucket" : null;
+          case "PUT" ->
+              q.isEmpty()
+                  ? "CreateBucket"
+                  : q.containsKey("publicAccessBlock")
+                      ? "PutPublicAccessBlock"
+                      : q.containsKey("encryption") ? "PutBucketEncryption" : null;
+          case "DELETE" -> q.isEmpty() ? "DeleteBucket" : null;
+          default -> null;
+        };
+    if (op == null) {
+      return false;
+    }
+    String[] failure = s3Failures.remove(op);
+    if (failure != null) {
+      s3Error(ex, Integer.parseInt(failure[0]), failure[1], failure[2]);
+      return true;
+    }
+    String body = new String(call.body(), StandardCharsets.UTF_8);
+    switch (op) {
+      case "HeadBucket" -> send(ex, buckets.contains(bucket) ? 200 : 404, null, null, null);
+      case "CreateBucket" -> {
+        if (!buckets.add(bucket)) {
+          s3Error(
+              ex,
+              409,
+              "BucketAlreadyOwnedByYou",
+              "Your previous request to create the named bucket succeeded and you already own it.");
+          return true;
+        }
+        bucketSettings.put(bucket + " CreateBucket", body);
+        send(ex, 200, null, null, null);
+      }
+      case "DeleteBucket" -> {
+        if (!buckets.contains(bucket)) {
+          s3Error(ex, 404, "NoSuchBucket", "The specified bucket does not exist");
+        } else if (objects.keySet().stream().anyMatch(k -> k.startsWith(bucket + "/"))) {
+          s3Error(ex, 409, "BucketNotEmpty", "The bucket you tried to delete is not empty");
+        } else {
+          buckets.remove(bucket);
+          bucketSettings.keySet().removeIf(k -> k.startsWith(bucket + " "));
+          send(ex, 204, null, null, null);
+        }
+      }
+      default -> {
+        if (!buckets.contains(bucket)) {
+          s3Error(ex, 404, "NoSuchBucket", "The specified bucket does not exist");
+          return true;
+        }
+        bucketSettings.put(bucket + " " + op, body);
+        send(ex, 200, null, null, null);
+      }
+    }
+    return true;
+  }
+
+  private final Map<String, String[]> s3Failures = new ConcurrentHashMap<>();
+  private final Map<String, String> bucketSettings = new ConcurrentHashMap<>();
+
+  /** Fails the next bucket-level call {@code operation} (e.g. "PutBucketEncryption") once. */
+  void failS3(String operation, int status, String code, String message) {
+    s3Failures.put(operation, new String[] {String.valueOf(status), code, message});
+  }
+
+  /** The body a bucket-level call left on a bucket ("CreateBucket", "PutPublicAccessBlock", ...). */
+  String bucketSetting(String bucket, String operation) {
+    return bucketSettings.get(bucket + " " + operation);
+  }
+
+  boolean hasBucket(String bucket) {
+    return buckets.contains(bucket);
   }
 
   /** The parts a multipart upload was split into, for tests. */

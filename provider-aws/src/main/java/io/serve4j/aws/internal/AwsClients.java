@@ -190,6 +190,10 @@ public final class AwsClients implements AutoCloseable {
                   () -> sts.getCallerIdentity(r -> r.overrideConfiguration(timeout(ctx))))
               .thenApply(id -> "sagemaker-" + region.id() + "-" + id.account());
     }
+    if (options.createStagingBucket()) {
+      StagingBucket creator = new StagingBucket(s3, options, region);
+      b = b.thenCompose(name -> creator.ensure(name, ctx));
+    }
     bucket = b;
     return b;
   }
