@@ -137,7 +137,27 @@ final class FakeAws implements AutoCloseable, FaultFixture.CallFaults {
   private final java.util.concurrent.atomic.AtomicInteger refusalsLeft =
       new java.util.concurrent.atomic.AtomicInteger();
 
+  /**
+   * Every request is checked against AWS's published service models ({@link RequestConformance});
+   * a request that does not conform is refused with a 400 naming the violation, and {@link #close}
+   * fails the test with every violation seen.
+   */
+  private static volatile RequestConformance conformance;
+
+  private final List<String> violations = new CopyOnWriteArrayList<>();
+  private final AtomicLong checked = new AtomicLong();
+
+  private static RequestConformance conformance() {
+    RequestConformance c = conformance;
+    if (c == null) {
+      c = new RequestConformance(ServiceModels.all());
+      conformance = c;
+    }
+    return c;
+  }
+
   FakeAws() {
+    conformance(); // fails here, with how to install them, if the models are missing
     try {
       server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
     } catch (IOException e) {
@@ -375,11 +395,41 @@ final class FakeAws implements AutoCloseable, FaultFixture.CallFaults {
     return models.get(name);
   }
 
+  /** The model violations seen so far, removed from what {@link #close} reports. */
+  List<String> takeViolations() {
+    List<String> out = List.copyOf(violations);
+    violations.removeAll(out);
+    return out;
+  }
+
+  /** How many requests this fake checked against the service models. */
+  long requestsChecked() {
+    return checked.get();
+  }
+
+  /**
+   * Stops the fake.
+   *
+   * @throws AssertionError if a request it received did not conform to AWS's service models
+   */
   @Override
   public void close() {
     server.stop(0);
     executor.shutdownNow();
     queue.shutdownNow();
+    System.out.println(
+        "FakeAws: "
+            + checked.get()
+            + " requests checked against AWS's service models ("
+            + RequestConformance.CHECKED.get()
+            + " in this JVM), "
+            + violations.size()
+            + " violations");
+    if (!violations.isEmpty()) {
+      throw new AssertionError(
+          "requests that do not conform to AWS's service models:\n  "
+              + String.join("\n  ", new TreeSet<>(violations)));
+    }
   }
 
   // ---------------------------------------------------------------- dispatch
@@ -395,6 +445,15 @@ final class FakeAws implements AutoCloseable, FaultFixture.CallFaults {
       String query = ex.getRequestURI().getRawQuery();
       Call call = new Call(ex.getRequestMethod(), path, query, target, headers, body);
       calls.add(call);
+      RequestConformance.Result checkedCall = conformance().check(call);
+      checked.incrementAndGet();
+      if (!checkedCall.violations().isEmpty()) {
+        violations.addAll(checkedCall.violations());
+        throw new AwsError(
+            400,
+            "ValidationException",
+            "request does not conform to the AWS service model: " + checkedCall.violations());
+      }
       if (rawAnswer(ex, operationOf(call))) {
         return;
       }
