@@ -395,6 +395,27 @@ final class FakeAws implements AutoCloseable, FaultFixture.CallFaults {
     return models.get(name);
   }
 
+  /**
+   * Writes what the JVM's fakes checked so far, by operation, to {@code
+   * target/service-model-checks.txt} (rewritten at each close).
+   */
+  private static void writeConformanceReport() {
+    StringBuilder b =
+        new StringBuilder("requests checked against AWS's service models: ")
+            .append(RequestConformance.CHECKED.get())
+            .append('\n');
+    new TreeMap<>(RequestConformance.BY_OPERATION)
+        .forEach((op, n) -> b.append(n.get()).append('\t').append(op).append('\n'));
+    try {
+      java.nio.file.Path dir = java.nio.file.Path.of("target");
+      if (java.nio.file.Files.isDirectory(dir)) {
+        java.nio.file.Files.writeString(dir.resolve("service-model-checks.txt"), b);
+      }
+    } catch (IOException e) {
+      // the report is informative only
+    }
+  }
+
   /** The model violations seen so far, removed from what {@link #close} reports. */
   List<String> takeViolations() {
     List<String> out = List.copyOf(violations);
@@ -425,6 +446,7 @@ final class FakeAws implements AutoCloseable, FaultFixture.CallFaults {
             + " in this JVM), "
             + violations.size()
             + " violations");
+    writeConformanceReport();
     if (!violations.isEmpty()) {
       throw new AssertionError(
           "requests that do not conform to AWS's service models:\n  "
