@@ -22,9 +22,9 @@ import java.net.URISyntaxException;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.EnumMap;
-import java.util.Map;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import software.amazon.awssdk.regions.Region;
 
@@ -109,9 +109,9 @@ public final class AwsProvider implements ServingProvider {
    *   <li>{@code role}: the SageMaker execution role ARN;
    *   <li>{@code bucket}, {@code prefix}: the staging bucket and key prefix;
    *   <li>{@code endpoint}: one endpoint for every service (an emulator such as LocalStack, {@code
-   *       endpoint=http://localhost:4566}); {@code endpoint.<service>} for one service, the
-   *       service one of {@code sagemaker}, {@code sagemaker-runtime}, {@code
-   *       application-autoscaling}, {@code s3}, {@code sts} (wins over {@code endpoint});
+   *       endpoint=http://localhost:4566}); {@code endpoint.<service>} for one service, the service
+   *       one of {@code sagemaker}, {@code sagemaker-runtime}, {@code application-autoscaling},
+   *       {@code s3}, {@code sts} (wins over {@code endpoint});
    *   <li>{@code pathStyle}: {@code true} to address S3 path-style ({@code host/bucket/key});
    *   <li>{@code expectContinue}: {@code false} to leave {@code Expect: 100-continue} off S3
    *       uploads ({@link AwsOptions#s3ExpectContinue()});
@@ -186,8 +186,7 @@ public final class AwsProvider implements ServingProvider {
   private static URI endpoint(URI uri, String key, String value) {
     try {
       URI e = new URI(value);
-      if (("http".equals(e.getScheme()) || "https".equals(e.getScheme()))
-          && e.getHost() != null) {
+      if (("http".equals(e.getScheme()) || "https".equals(e.getScheme())) && e.getHost() != null) {
         return e;
       }
     } catch (URISyntaxException bad) {

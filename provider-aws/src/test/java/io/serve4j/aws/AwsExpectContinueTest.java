@@ -49,7 +49,9 @@ class AwsExpectContinueTest {
   void staging_withTheSdkDefaultExpectContinue_neverCompletesTheUpload() {
     try (ServingClient aws = client(true, Duration.ofSeconds(4))) {
       assertThatThrownBy(
-              () -> aws.deploy(EndpointSpec.of("c-default", ContractModels.reluOnClasspath())).await())
+              () ->
+                  aws.deploy(EndpointSpec.of("c-default", ContractModels.reluOnClasspath()))
+                      .await())
           .isInstanceOf(ServingException.class);
     }
     assertThat(s3.requests()).anyMatch(r -> r.startsWith("PUT /models/") && r.contains("Expect"));
@@ -64,7 +66,8 @@ class AwsExpectContinueTest {
     assertThat(s3.requests())
         .filteredOn(r -> r.startsWith("PUT "))
         .hasSize(1)
-        .allSatisfy(r -> assertThat(r).startsWith("PUT /models/serve4j/relu/").doesNotContain("Expect"));
+        .allSatisfy(
+            r -> assertThat(r).startsWith("PUT /models/serve4j/relu/").doesNotContain("Expect"));
     assertThat(fake.modelNames()).hasSize(1);
   }
 }

@@ -47,8 +47,7 @@ class AwsStagingBucketTest {
   }
 
   private long calls(String method, String path, String query) {
-    return fake
-        .calls(
+    return fake.calls(
             c ->
                 c.target() == null
                     && c.method().equals(method)
@@ -83,8 +82,10 @@ class AwsStagingBucketTest {
       aws.deploy(EndpointSpec.of("b-again", freshRelu())).await();
     }
     assertThat(fake.hasBucket(DEFAULT_BUCKET)).isTrue();
-    assertThat(fake.calls(c -> c.target() == null && c.path().equals("/")
-            && c.method().equals("POST"))).hasSize(1); // GetCallerIdentity, once per client
+    assertThat(
+            fake.calls(
+                c -> c.target() == null && c.path().equals("/") && c.method().equals("POST")))
+        .hasSize(1); // GetCallerIdentity, once per client
     assertThat(fake.bucketSetting(DEFAULT_BUCKET, "CreateBucket"))
         .contains("<LocationConstraint>eu-west-1</LocationConstraint>");
     assertThat(fake.bucketSetting(DEFAULT_BUCKET, "PutPublicAccessBlock"))
@@ -118,7 +119,10 @@ class AwsStagingBucketTest {
   void deploy_whenTheNewBucketCannotBeEncrypted_deletesItAndFailsTyped() {
     fake.failS3("PutBucketEncryption", 403, "AccessDenied", "Access Denied");
     AwsOptions.Builder options =
-        AwsContractTest.options(fake).stagingBucket("fresh").kmsKeyId(KEY).createStagingBucket(true);
+        AwsContractTest.options(fake)
+            .stagingBucket("fresh")
+            .kmsKeyId(KEY)
+            .createStagingBucket(true);
     try (ServingClient aws = client(options)) {
       assertThatThrownBy(() -> aws.deploy(EndpointSpec.of("b-denied", freshRelu())).await())
           .isInstanceOf(PermissionDeniedException.class)

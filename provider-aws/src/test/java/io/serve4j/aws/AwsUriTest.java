@@ -46,7 +46,8 @@ class AwsUriTest {
                 + "&pathStyle=true&bucket=models"
                 + "&role=arn:aws:iam::123456789012:role/SageMakerRole");
     try (ServingClient aws = Serve4j.client(uri)) {
-      Endpoint e = aws.deploy(EndpointSpec.of("uri-test", ContractModels.reluOnClasspath())).await();
+      Endpoint e =
+          aws.deploy(EndpointSpec.of("uri-test", ContractModels.reluOnClasspath())).await();
       assertThat(e.predict(ContractModels.reluRequest(-1, 3)).output("y").asFloats())
           .containsExactly(0f, 3f);
     }

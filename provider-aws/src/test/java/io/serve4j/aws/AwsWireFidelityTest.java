@@ -74,7 +74,8 @@ class AwsWireFidelityTest {
             "<html><head><title>502 Bad Gateway</title></head><body>nginx</body></html>",
             null));
     String n = name();
-    assertThatThrownBy(() -> aws.deploy(EndpointSpec.of(n, ContractModels.reluOnClasspath())).await())
+    assertThatThrownBy(
+            () -> aws.deploy(EndpointSpec.of(n, ContractModels.reluOnClasspath())).await())
         .isInstanceOfSatisfying(
             ServingException.class,
             e -> {

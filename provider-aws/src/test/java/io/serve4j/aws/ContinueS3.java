@@ -19,12 +19,12 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
 /**
- * A tiny S3-compatible server on a raw socket that answers {@code Expect: 100-continue} the way
- * the servers of aws-sdk-java-v2 issue 1969 do: an interim {@code 100 CONTINUE} with headers
- * ({@code Date}, {@code Connection: keep-alive}), written only once the body has arrived and
- * followed at once by the final {@code 200 OK} with {@code Connection: close}. The SDK's Netty
- * client never completes such a PutObject (it waits until its read timeout). Serves HeadObject (404
- * until put) and PutObject of path-style keys.
+ * A tiny S3-compatible server on a raw socket that answers {@code Expect: 100-continue} the way the
+ * servers of aws-sdk-java-v2 issue 1969 do: an interim {@code 100 CONTINUE} with headers ({@code
+ * Date}, {@code Connection: keep-alive}), written only once the body has arrived and followed at
+ * once by the final {@code 200 OK} with {@code Connection: close}. The SDK's Netty client never
+ * completes such a PutObject (it waits until its read timeout). Serves HeadObject (404 until put)
+ * and PutObject of path-style keys.
  */
 final class ContinueS3 implements AutoCloseable {
   private final ServerSocket socket;
@@ -80,7 +80,8 @@ final class ContinueS3 implements AutoCloseable {
         Map<String, String> headers = new TreeMap<>();
         for (String h = line(in); h != null && !h.isEmpty(); h = line(in)) {
           int colon = h.indexOf(':');
-          headers.put(h.substring(0, colon).trim().toLowerCase(Locale.ROOT), h.substring(colon + 1).trim());
+          headers.put(
+              h.substring(0, colon).trim().toLowerCase(Locale.ROOT), h.substring(colon + 1).trim());
         }
         String expect = headers.get("expect");
         requests.add(requestLine + (expect == null ? "" : " [Expect: " + expect + "]"));

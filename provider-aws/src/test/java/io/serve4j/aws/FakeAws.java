@@ -138,8 +138,8 @@ final class FakeAws implements AutoCloseable, FaultFixture.CallFaults {
       new java.util.concurrent.atomic.AtomicInteger();
 
   /**
-   * Every request is checked against AWS's published service models ({@link RequestConformance});
-   * a request that does not conform is refused with a 400 naming the violation, and {@link #close}
+   * Every request is checked against AWS's published service models ({@link RequestConformance}); a
+   * request that does not conform is refused with a 400 naming the violation, and {@link #close}
    * fails the test with every violation seen.
    */
   private static volatile RequestConformance conformance;
@@ -1439,7 +1439,9 @@ final class FakeAws implements AutoCloseable, FaultFixture.CallFaults {
     s3Failures.put(operation, new String[] {String.valueOf(status), code, message});
   }
 
-  /** The body a bucket-level call left on a bucket ("CreateBucket", "PutPublicAccessBlock", ...). */
+  /**
+   * The body a bucket-level call left on a bucket ("CreateBucket", "PutPublicAccessBlock", ...).
+   */
   String bucketSetting(String bucket, String operation) {
     return bucketSettings.get(bucket + " " + operation);
   }

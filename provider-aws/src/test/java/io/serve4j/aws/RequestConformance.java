@@ -29,11 +29,11 @@ import org.w3c.dom.Node;
 
 /**
  * Checks one request that reached {@link FakeAws} against AWS's published service models ({@link
- * ServiceModels}): the operation is known; against the current model, every member sent is a
- * member of the operation's input (JSON bodies, S3 and SageMaker Runtime headers and query
- * parameters, S3 XML bodies, STS query parameters) and every required member is there; against the
- * older botocore model, each constraint it states for a member it knows (enum, pattern, length,
- * list and map size, numeric range). Thread-safe.
+ * ServiceModels}): the operation is known; against the current model, every member sent is a member
+ * of the operation's input (JSON bodies, S3 and SageMaker Runtime headers and query parameters, S3
+ * XML bodies, STS query parameters) and every required member is there; against the older botocore
+ * model, each constraint it states for a member it knows (enum, pattern, length, list and map size,
+ * numeric range). Thread-safe.
  */
 final class RequestConformance {
   /** Requests checked in this JVM, for the report. */
@@ -121,7 +121,8 @@ final class RequestConformance {
       out.add("unknown operation " + name + " of " + s.name());
       return op;
     }
-    String contentType = "application/x-amz-json-" + s.current().at("/metadata/jsonVersion").asText();
+    String contentType =
+        "application/x-amz-json-" + s.current().at("/metadata/jsonVersion").asText();
     if (!contentType.equals(call.header("Content-Type"))) {
       out.add("Content-Type " + call.header("Content-Type") + ", the model says " + contentType);
     }
@@ -140,7 +141,8 @@ final class RequestConformance {
    * Checks a JSON value against its shape in the current model ({@code cur}) and in the older one
    * ({@code old}, null where the older model does not know the member).
    */
-  private void value(Service s, String path, JsonNode v, JsonNode cur, JsonNode old, List<String> out) {
+  private void value(
+      Service s, String path, JsonNode v, JsonNode cur, JsonNode old, List<String> out) {
     String where = path.isEmpty() ? "input" : path;
     String type = type(cur);
     switch (type) {
@@ -399,7 +401,8 @@ final class RequestConformance {
     Map<String, String> headers = new LinkedHashMap<>(call.headers());
     Set<String> present = new java.util.HashSet<>();
     String payload = input.path("payload").asText(null);
-    for (Iterator<Map.Entry<String, JsonNode>> it = input.path("members").fields(); it.hasNext(); ) {
+    for (Iterator<Map.Entry<String, JsonNode>> it = input.path("members").fields();
+        it.hasNext(); ) {
       Map.Entry<String, JsonNode> e = it.next();
       JsonNode m = resolve(s.current(), e.getValue());
       JsonNode om =
@@ -468,8 +471,12 @@ final class RequestConformance {
           String algorithm = h.substring("x-amz-checksum-".length()).toUpperCase(Locale.ROOT);
           String member = checksum.path("requestAlgorithmMember").asText("ChecksumAlgorithm");
           JsonNode om = old == null ? null : old.path("members").get(member);
-          scalar("checksum header " + h, algorithm, JSON.createObjectNode(),
-              om == null ? null : resolve(s.older(), om), out);
+          scalar(
+              "checksum header " + h,
+              algorithm,
+              JSON.createObjectNode(),
+              om == null ? null : resolve(s.older(), om),
+              out);
         }
       }
       String trailer = call.header("x-amz-trailer");
@@ -485,8 +492,11 @@ final class RequestConformance {
     }
   }
 
-  /** A member sent as text (URI label, query parameter, header) against its type and constraints. */
-  private static void scalar(String where, String value, JsonNode cur, JsonNode old, List<String> out) {
+  /**
+   * A member sent as text (URI label, query parameter, header) against its type and constraints.
+   */
+  private static void scalar(
+      String where, String value, JsonNode cur, JsonNode old, List<String> out) {
     switch (type(cur)) {
       case "integer", "long" -> {
         try {
@@ -508,7 +518,8 @@ final class RequestConformance {
   }
 
   /** An S3 XML payload: the root, each element a member, required members, leaf constraints. */
-  private void xml(Service s, String member, JsonNode cur, JsonNode old, byte[] body, List<String> out) {
+  private void xml(
+      Service s, String member, JsonNode cur, JsonNode old, byte[] body, List<String> out) {
     Element root;
     try {
       DocumentBuilderFactory f = DocumentBuilderFactory.newInstance();
@@ -521,13 +532,15 @@ final class RequestConformance {
     }
     String expected = cur.path("locationName").asText(member);
     if (!expected.equals(root.getLocalName())) {
-      out.add(member + ": XML root <" + root.getLocalName() + ">, the model says <" + expected + ">");
+      out.add(
+          member + ": XML root <" + root.getLocalName() + ">, the model says <" + expected + ">");
       return;
     }
     element(s, expected, root, cur, old, out);
   }
 
-  private void element(Service s, String path, Element e, JsonNode cur, JsonNode old, List<String> out) {
+  private void element(
+      Service s, String path, Element e, JsonNode cur, JsonNode old, List<String> out) {
     String type = type(cur);
     if (!type.equals("structure")) {
       scalar(path, e.getTextContent(), cur, old, out);
@@ -541,7 +554,8 @@ final class RequestConformance {
       String name = child.getLocalName();
       String memberName = null;
       JsonNode m = null;
-      for (Iterator<Map.Entry<String, JsonNode>> it = cur.path("members").fields(); it.hasNext(); ) {
+      for (Iterator<Map.Entry<String, JsonNode>> it = cur.path("members").fields();
+          it.hasNext(); ) {
         Map.Entry<String, JsonNode> me = it.next();
         JsonNode r = resolve(s.current(), me.getValue());
         if (r.path("locationName").asText(me.getKey()).equals(name)) {
@@ -600,7 +614,8 @@ final class RequestConformance {
     JsonNode old = s.olderInput(action);
     Set<String> present = new java.util.HashSet<>();
     for (Map.Entry<String, String> p : form.entrySet()) {
-      String top = p.getKey().contains(".") ? p.getKey().substring(0, p.getKey().indexOf('.')) : p.getKey();
+      String top =
+          p.getKey().contains(".") ? p.getKey().substring(0, p.getKey().indexOf('.')) : p.getKey();
       JsonNode m = input.path("members").get(top);
       if (m == null) {
         out.add("unknown parameter " + p.getKey());
@@ -609,7 +624,12 @@ final class RequestConformance {
       present.add(top);
       if (!p.getKey().contains(".")) {
         JsonNode om = old == null ? null : old.path("members").get(top);
-        scalar(top, p.getValue(), resolve(s.current(), m), om == null ? null : resolve(s.older(), om), out);
+        scalar(
+            top,
+            p.getValue(),
+            resolve(s.current(), m),
+            om == null ? null : resolve(s.older(), om),
+            out);
       }
     }
     for (JsonNode r : input.path("required")) {

@@ -80,7 +80,8 @@ class ServiceModelConformanceTest {
         .anyMatch(s -> s.contains("sagemaker CreateModel: unknown member Colour"))
         .anyMatch(s -> s.contains("ModelName = '_bad' does not match the model's pattern"))
         .anyMatch(s -> s.contains("EndpointConfigName length 64 is above the model's max 63"))
-        .anyMatch(s -> s.contains("InstanceType = 'ml.nope.large' is not one of the model's values"))
+        .anyMatch(
+            s -> s.contains("InstanceType = 'ml.nope.large' is not one of the model's values"))
         .anyMatch(s -> s.contains("InitialInstanceCount 0 is below the model's min 1"))
         .anyMatch(s -> s.contains("Content-Type application/json, the model says"));
   }
@@ -118,7 +119,10 @@ class ServiceModelConformanceTest {
     assertThat(send("PATCH", "/models/k", null, null, null)).isEqualTo(400);
     List<String> v = fake.takeViolations();
     assertThat(v)
-        .anyMatch(s -> s.equals("sagemaker-runtime InvokeEndpoint: unknown header x-amzn-sagemaker-colour"))
+        .anyMatch(
+            s ->
+                s.equals(
+                    "sagemaker-runtime InvokeEndpoint: unknown header x-amzn-sagemaker-colour"))
         .anyMatch(s -> s.startsWith("s3 PutBucketEncryption: the operation requires a checksum"))
         .anyMatch(s -> s.contains("SSEAlgorithm = 'rot13' is not one of the model's values"))
         .anyMatch(
@@ -131,8 +135,7 @@ class ServiceModelConformanceTest {
   }
 
   @Test
-  void queryRequests_unknownActionWrongVersionAndUnknownParameter_areViolations()
-      throws Exception {
+  void queryRequests_unknownActionWrongVersionAndUnknownParameter_areViolations() throws Exception {
     String form = "application/x-www-form-urlencoded";
     assertThat(send("POST", "/", null, form, "Action=GetCallerIdentity&Version=2011-06-15"))
         .isEqualTo(200);
@@ -170,7 +173,8 @@ class ServiceModelConformanceTest {
   @Test
   void missingModels_failWithHowToInstallThem() {
     assertThatThrownBy(
-            () -> ServiceModels.load(Path.of("/nonexistent/botocore"), Path.of("/nonexistent/apis")))
+            () ->
+                ServiceModels.load(Path.of("/nonexistent/botocore"), Path.of("/nonexistent/apis")))
         .isInstanceOf(IllegalStateException.class)
         .hasMessageContaining("is missing")
         .hasMessageContaining("apt-get install -y python3-botocore")

@@ -121,9 +121,9 @@ public final class AwsErrors {
   }
 
   /**
-   * What is known of a service failure that carries no AWS error message (an HTML page from a proxy,
-   * an empty body, an interim {@code 100 Continue} taken as the answer): the HTTP status, the error
-   * code if any, what the body was, and the AWS request ids.
+   * What is known of a service failure that carries no AWS error message (an HTML page from a
+   * proxy, an empty body, an interim {@code 100 Continue} taken as the answer): the HTTP status,
+   * the error code if any, what the body was, and the AWS request ids.
    *
    * @param e the failure
    * @param details its AWS error details, or null

@@ -23,9 +23,9 @@ import software.amazon.awssdk.services.s3.model.ServerSideEncryptionRule;
  * Creates the staging bucket when {@link AwsOptions#createStagingBucket()} asks for it: {@code
  * HeadBucket}; if missing, {@code CreateBucket} in the client's region, {@code
  * PutPublicAccessBlock} (all four blocks on) and, with a KMS key, {@code PutBucketEncryption}
- * (SSE-KMS with that key, S3 Bucket Key on). If a setting cannot be applied, the bucket just created
- * is deleted again, so a failure leaves no bucket without its protections. A bucket that exists
- * (or that another caller creates meanwhile) is used as it is.
+ * (SSE-KMS with that key, S3 Bucket Key on). If a setting cannot be applied, the bucket just
+ * created is deleted again, so a failure leaves no bucket without its protections. A bucket that
+ * exists (or that another caller creates meanwhile) is used as it is.
  */
 final class StagingBucket {
   private final S3AsyncClient s3;
@@ -131,8 +131,8 @@ final class StagingBucket {
                                                                 .kmsMasterKeyID(
                                                                     options.kmsKeyId().get())
                                                                 .build())
-                                                    .bucketKeyEnabled(true)
-                                                    .build())
+                                                        .bucketKeyEnabled(true)
+                                                        .build())
                                                 .build())
                                         .overrideConfiguration(timeout(ctx)))));
     return encrypted
@@ -148,7 +148,9 @@ final class StagingBucket {
                       "DeleteBucket " + bucket,
                       () ->
                           s3.deleteBucket(
-                              d -> d.bucket(bucket).overrideConfiguration(AwsCalls.cleanupTimeout())))
+                              d ->
+                                  d.bucket(bucket)
+                                      .overrideConfiguration(AwsCalls.cleanupTimeout())))
                   .<String>handle(
                       (d, de) -> {
                         if (de != null) {
