@@ -145,4 +145,26 @@ class AwsStagingBucketTest {
     assertThat(calls("PUT", "/models", null)).isZero();
     assertThat(fake.bucketSetting("models", "PutBucketEncryption")).isNull();
   }
+
+  @Test
+  void deploy_withCreateStagingBucket_whenAnotherAccountHoldsTheDefaultName_refusesToStage() {
+    fake.foreignBucket(DEFAULT_BUCKET);
+    AwsOptions.Builder options =
+        AwsContractTest.options(fake)
+            .region(Region.EU_WEST_1)
+            .stagingBucket(null)
+            .createStagingBucket(true);
+    try (ServingClient aws = client(options)) {
+      assertThatThrownBy(() -> aws.deploy(EndpointSpec.of("b-foreign", freshRelu())).await())
+          .isInstanceOf(PermissionDeniedException.class)
+          .hasMessageContaining("staging bucket " + DEFAULT_BUCKET + " exists but is not owned by")
+          .hasMessageContaining(FakeAws.ACCOUNT);
+    }
+    assertThat(fake.calls(c -> "HEAD".equals(c.method()) && c.path().equals("/" + DEFAULT_BUCKET)))
+        .singleElement()
+        .satisfies(
+            c -> assertThat(c.header("x-amz-expected-bucket-owner")).isEqualTo(FakeAws.ACCOUNT));
+    assertThat(fake.objectKeys()).isEmpty();
+    assertThat(fake.modelNames()).isEmpty();
+  }
 }

@@ -1394,6 +1394,20 @@ final class FakeAws implements AutoCloseable, FaultFixture.CallFaults {
       return true;
     }
     String body = new String(call.body(), StandardCharsets.UTF_8);
+    String expectedOwner = call.header("x-amz-expected-bucket-owner");
+    if (foreignBuckets.contains(bucket)) {
+      // another account's bucket: its owner is not the expected one, and it cannot be created
+      if (op.equals("CreateBucket")) {
+        s3Error(ex, 409, "BucketAlreadyExists", "The requested bucket name is not available.");
+      } else {
+        s3Error(ex, 403, "AccessDenied", "Access Denied");
+      }
+      return true;
+    }
+    if (expectedOwner != null && !expectedOwner.equals(ACCOUNT) && buckets.contains(bucket)) {
+      s3Error(ex, 403, "AccessDenied", "Access Denied");
+      return true;
+    }
     switch (op) {
       case "HeadBucket" -> send(ex, buckets.contains(bucket) ? 200 : 404, null, null, null);
       case "CreateBucket" -> {
@@ -1432,6 +1446,14 @@ final class FakeAws implements AutoCloseable, FaultFixture.CallFaults {
   }
 
   private final Map<String, String[]> s3Failures = new ConcurrentHashMap<>();
+  private final Set<String> foreignBuckets = ConcurrentHashMap.newKeySet();
+
+  /** Makes a bucket exist that another AWS account owns. */
+  FakeAws foreignBucket(String name) {
+    foreignBuckets.add(name);
+    return this;
+  }
+
   private final Map<String, String> bucketSettings = new ConcurrentHashMap<>();
 
   /** Fails the next bucket-level call {@code operation} (e.g. "PutBucketEncryption") once. */

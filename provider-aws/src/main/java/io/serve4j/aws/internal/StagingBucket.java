@@ -42,28 +42,52 @@ final class StagingBucket {
    * Makes sure the bucket exists.
    *
    * @param bucket the bucket name
+   * @param owner the account that must own it (SageMaker's default bucket name is predictable:
+   *     another account may hold it), or null when the caller named the bucket
    * @param ctx the caller's context: its deadline bounds each call
    * @return the bucket name once it exists
    */
-  CompletableFuture<String> ensure(String bucket, CallContext ctx) {
+  CompletableFuture<String> ensure(String bucket, String owner, CallContext ctx) {
+    String what = "HeadBucket " + bucket;
     return AwsErrors.WIRE
         .call(
-            "HeadBucket " + bucket,
-            () -> s3.headBucket(r -> r.bucket(bucket).overrideConfiguration(timeout(ctx))))
+            what,
+            () ->
+                s3.headBucket(
+                    r ->
+                        r.bucket(bucket)
+                            .expectedBucketOwner(owner)
+                            .overrideConfiguration(timeout(ctx))))
         .<CompletableFuture<String>>handle(
             (r, e) -> {
               if (e == null) {
                 return CompletableFuture.completedFuture(bucket);
               }
               if (!AwsErrors.isNotFound(e)) {
-                throw AwsErrors.map("HeadBucket " + bucket, e);
+                RuntimeException failure = AwsErrors.map(what, e);
+                if (owner != null
+                    && failure instanceof ServingException se
+                    && se.category() == ErrorCategory.PERMISSION_DENIED) {
+                  throw se.toBuilder()
+                      .message(
+                          "staging bucket "
+                              + bucket
+                              + " exists but is not owned by account "
+                              + owner
+                              + " (or this caller may not read it): nothing is staged to it; set"
+                              + " AwsOptions.stagingBucket to a bucket of yours ("
+                              + se.getMessage()
+                              + ")")
+                      .build();
+                }
+                throw failure;
               }
-              return create(bucket, ctx);
+              return create(bucket, owner, ctx);
             })
         .thenCompose(f -> f);
   }
 
-  private CompletableFuture<String> create(String bucket, CallContext ctx) {
+  private CompletableFuture<String> create(String bucket, String owner, CallContext ctx) {
     AwsCalls.checkCancelled(ctx);
     CreateBucketRequest.Builder create =
         CreateBucketRequest.builder().bucket(bucket).overrideConfiguration(timeout(ctx));
@@ -80,7 +104,7 @@ final class StagingBucket {
         .<CompletableFuture<String>>handle(
             (r, e) -> {
               if (e == null) {
-                return configure(bucket, ctx);
+                return configure(bucket, owner, ctx);
               }
               if (Wire.unwrap(e) instanceof ServingException se
                   && se.category() == ErrorCategory.CONFLICT
@@ -93,7 +117,7 @@ final class StagingBucket {
         .thenCompose(f -> f);
   }
 
-  private CompletableFuture<String> configure(String bucket, CallContext ctx) {
+  private CompletableFuture<String> configure(String bucket, String owner, CallContext ctx) {
     CompletableFuture<?> blocked =
         AwsErrors.WIRE.call(
             "PutPublicAccessBlock " + bucket,
@@ -101,6 +125,7 @@ final class StagingBucket {
                 s3.putPublicAccessBlock(
                     r ->
                         r.bucket(bucket)
+                            .expectedBucketOwner(owner)
                             .publicAccessBlockConfiguration(
                                 PublicAccessBlockConfiguration.builder()
                                     .blockPublicAcls(true)
@@ -120,6 +145,7 @@ final class StagingBucket {
                             s3.putBucketEncryption(
                                 r ->
                                     r.bucket(bucket)
+                                        .expectedBucketOwner(owner)
                                         .serverSideEncryptionConfiguration(
                                             ServerSideEncryptionConfiguration.builder()
                                                 .rules(
