@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.serve4j.EndpointSpec;
 import io.serve4j.Serve4j;
 import io.serve4j.ServingClient;
-import io.serve4j.ServingException;
+import io.serve4j.TimeoutException;
 import io.serve4j.testkit.ContractModels;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterEach;
@@ -52,7 +52,7 @@ class AwsExpectContinueTest {
               () ->
                   aws.deploy(EndpointSpec.of("c-default", ContractModels.reluOnClasspath()))
                       .await())
-          .isInstanceOf(ServingException.class);
+          .isInstanceOf(TimeoutException.class);
     }
     assertThat(s3.requests()).anyMatch(r -> r.startsWith("PUT /models/") && r.contains("Expect"));
     assertThat(fake.modelNames()).isEmpty();
