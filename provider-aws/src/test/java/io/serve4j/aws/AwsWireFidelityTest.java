@@ -111,4 +111,29 @@ class AwsWireFidelityTest {
                   .doesNotContain("null");
             });
   }
+
+  @Test
+  void deploy_whenAProxyAnswersTheStagingPutWithAnHtml503_saysSoNeverNull() {
+    fake.answerRaw(
+        "S3 PUT",
+        10,
+        new FakeAws.RawAnswer(
+            503,
+            "text/html; charset=utf-8",
+            "<!DOCTYPE html><html><body>down</body></html>",
+            null));
+    String n = name();
+    assertThatThrownBy(() -> aws.deploy(EndpointSpec.of(n, freshRelu())).await())
+        .isInstanceOfSatisfying(
+            ServingException.class,
+            e -> {
+              assertThat(e.category()).isEqualTo(ErrorCategory.UNAVAILABLE);
+              assertThat(e.statusCode()).hasValue(503);
+              assertThat(e.getMessage())
+                  .contains("staging s3://models/")
+                  .contains("HTTP 503")
+                  .contains("non-AWS response body (an HTML page")
+                  .doesNotContain("null");
+            });
+  }
 }

@@ -8,6 +8,7 @@ import io.serve4j.spi.StatusCategories;
 import io.serve4j.spi.Wire;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Optional;
@@ -17,6 +18,7 @@ import software.amazon.awssdk.core.exception.ApiCallAttemptTimeoutException;
 import software.amazon.awssdk.core.exception.ApiCallTimeoutException;
 import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.core.exception.SdkServiceException;
+import software.amazon.awssdk.http.SdkHttpResponse;
 import software.amazon.awssdk.services.sagemakerruntime.model.ModelErrorException;
 
 /**
@@ -152,25 +154,37 @@ public final class AwsErrors {
     return b.toString();
   }
 
+  /**
+   * What the body of an answer without an AWS message was. The SDK keeps the raw body for some
+   * protocols only (not for S3's), so the headers speak when it did not.
+   */
   private static String body(AwsErrorDetails details) {
     byte[] raw =
         details == null || details.rawResponse() == null
-            ? new byte[0]
-            : details.rawResponse().asByteArrayUnsafe();
-    String contentType =
-        details == null || details.sdkHttpResponse() == null
             ? null
-            : details.sdkHttpResponse().firstMatchingHeader("Content-Type").orElse(null);
-    if (raw.length == 0) {
+            : details.rawResponse().asByteArrayUnsafe();
+    SdkHttpResponse http = details == null ? null : details.sdkHttpResponse();
+    String contentType =
+        http == null ? null : http.firstMatchingHeader("Content-Type").orElse(null);
+    String length = http == null ? null : http.firstMatchingHeader("Content-Length").orElse(null);
+    if (raw != null && raw.length > 0) {
+      String head =
+          new String(raw, 0, Math.min(raw.length, 512), StandardCharsets.UTF_8)
+              .toLowerCase(Locale.ROOT);
+      boolean html = head.contains("<html") || head.contains("<!doctype html");
+      return nonAws(html ? "an HTML page" : raw.length + " bytes", contentType);
+    }
+    if ("0".equals(length) || (contentType == null && length == null)) {
       return "empty response body";
     }
-    String head =
-        new String(raw, 0, Math.min(raw.length, 512), java.nio.charset.StandardCharsets.UTF_8)
-            .toLowerCase(Locale.ROOT);
-    String kind =
-        head.contains("<html") || head.contains("<!doctype html")
-            ? "an HTML page"
-            : raw.length + " bytes";
+    boolean html = contentType != null && contentType.toLowerCase(Locale.ROOT).contains("html");
+    return nonAws(
+        (html ? "an HTML page" : "not an AWS error")
+            + (length != null ? ", " + length + " bytes" : ""),
+        contentType);
+  }
+
+  private static String nonAws(String kind, String contentType) {
     return "non-AWS response body ("
         + kind
         + (contentType != null ? ", content type " + contentType : "")
