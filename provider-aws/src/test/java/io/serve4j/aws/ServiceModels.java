@@ -30,11 +30,12 @@ final class ServiceModels {
           + BOTOCORE_DEFAULT
           + ") and `npm install --prefix /opt/serve4j/aws-sdk-js aws-sdk@2.1693.0` (models under "
           + SDK_JS_DEFAULT
-          + "), or point -D"
+          + "), or point Maven at copies with -Daws.models.botocore=<botocore/data dir> and"
+          + " -Daws.models.sdkjs=<aws-sdk/apis dir> (the tests' system properties "
           + BOTOCORE_PROPERTY
-          + "=<botocore/data dir> and -D"
+          + " and "
           + SDK_JS_PROPERTY
-          + "=<aws-sdk/apis dir> at copies";
+          + ")";
 
   /** One service: its current model (SDK for JavaScript) and its older botocore model. */
   record Service(String name, JsonNode current, JsonNode older) {
