@@ -23,10 +23,10 @@ import java.util.zip.GZIPInputStream;
 final class ServiceModels {
   static final String BOTOCORE_PROPERTY = "serve4j.aws.models.botocore";
   static final String SDK_JS_PROPERTY = "serve4j.aws.models.sdkjs";
-  static final String BOTOCORE_DEFAULT = "/usr/lib/python3/dist-packages/botocore/data";
-  static final String SDK_JS_DEFAULT = "/opt/serve4j/aws-sdk-js/node_modules/aws-sdk/apis";
+  static final String BOTOCORE_DEFAULT = "src/test/resources/aws-service-models/botocore";
+  static final String SDK_JS_DEFAULT = "src/test/resources/aws-service-models/sdkjs";
   static final String HOW_TO_INSTALL =
-      "install them as .ci/run does: `apt-get install -y python3-botocore` (botocore models under "
+      "they are copied under src/test/resources/aws-service-models; or install them: `apt-get install -y python3-botocore` (botocore models under "
           + BOTOCORE_DEFAULT
           + ") and `npm install --prefix /opt/serve4j/aws-sdk-js aws-sdk@2.1693.0` (models under "
           + SDK_JS_DEFAULT
