@@ -37,6 +37,8 @@ public final class AwsOptions implements ProviderOptions {
   private final String stagingPrefix;
   private final Map<AwsService, URI> endpointOverrides;
   private final boolean s3PathStyle;
+  private final boolean s3ExpectContinue;
+  private final boolean createStagingBucket;
   private final SdkAsyncHttpClient httpClient;
   private final String kmsKeyId;
   private final AwsVpcConfig vpcConfig;
@@ -56,6 +58,8 @@ public final class AwsOptions implements ProviderOptions {
     this.stagingPrefix = b.stagingPrefix;
     this.endpointOverrides = Map.copyOf(b.endpointOverrides);
     this.s3PathStyle = b.s3PathStyle;
+    this.s3ExpectContinue = b.s3ExpectContinue;
+    this.createStagingBucket = b.createStagingBucket;
     this.httpClient = b.httpClient;
     this.kmsKeyId = b.kmsKeyId;
     this.vpcConfig = b.vpcConfig;
@@ -94,6 +98,8 @@ public final class AwsOptions implements ProviderOptions {
     b.stagingPrefix = stagingPrefix;
     b.endpointOverrides.putAll(endpointOverrides);
     b.s3PathStyle = s3PathStyle;
+    b.s3ExpectContinue = s3ExpectContinue;
+    b.createStagingBucket = createStagingBucket;
     b.httpClient = httpClient;
     b.kmsKeyId = kmsKeyId;
     b.vpcConfig = vpcConfig;
@@ -173,6 +179,33 @@ public final class AwsOptions implements ProviderOptions {
    */
   public boolean s3PathStyle() {
     return s3PathStyle;
+  }
+
+  /**
+   * Returns whether S3 uploads ({@code PutObject}, {@code UploadPart}) send {@code Expect:
+   * 100-continue}, as the SDK does by default. Some S3-compatible servers, or proxies in front of
+   * them, answer the interim {@code 100 Continue} in a way the SDK's Netty client does not read
+   * (only after the body, or as if it were the final answer: aws-sdk-java-v2 issue 1969), and the
+   * upload hangs until the read timeout or fails with {@code Status Code: 100}; turn it off for
+   * those. AWS S3 itself handles either.
+   *
+   * @return true to send the header; default true
+   */
+  public boolean s3ExpectContinue() {
+    return s3ExpectContinue;
+  }
+
+  /**
+   * Returns whether a missing staging bucket is created on first use: SageMaker's default {@code
+   * sagemaker-<region>-<account id>} or the configured {@link #stagingBucket()}, in the client's
+   * region, with all public access blocked and, if {@link #kmsKeyId()} is set, SSE-KMS default
+   * encryption with that key. When off, staging to a missing bucket fails with {@link
+   * io.serve4j.NotFoundException}.
+   *
+   * @return true to create it; default false
+   */
+  public boolean createStagingBucket() {
+    return createStagingBucket;
   }
 
   /**
@@ -283,6 +316,12 @@ public final class AwsOptions implements ProviderOptions {
         + stagingPrefix
         + ", endpointOverrides="
         + endpointOverrides
+        + ", s3PathStyle="
+        + s3PathStyle
+        + ", s3ExpectContinue="
+        + s3ExpectContinue
+        + ", createStagingBucket="
+        + createStagingBucket
         + ", kmsKeyId="
         + (kmsKeyId == null ? null : "(set)")
         + ", vpc="
@@ -305,6 +344,8 @@ public final class AwsOptions implements ProviderOptions {
     private String stagingPrefix = "serve4j";
     private final Map<AwsService, URI> endpointOverrides = new EnumMap<>(AwsService.class);
     private boolean s3PathStyle;
+    private boolean s3ExpectContinue = true;
+    private boolean createStagingBucket;
     private SdkAsyncHttpClient httpClient;
     private String kmsKeyId;
     private AwsVpcConfig vpcConfig;
@@ -407,6 +448,29 @@ public final class AwsOptions implements ProviderOptions {
      */
     public Builder s3PathStyle(boolean pathStyle) {
       this.s3PathStyle = pathStyle;
+      return this;
+    }
+
+    /**
+     * Sends or leaves out {@code Expect: 100-continue} on S3 uploads; see {@link
+     * AwsOptions#s3ExpectContinue()}.
+     *
+     * @param expectContinue false for S3-compatible endpoints that mishandle it; default true
+     * @return this builder
+     */
+    public Builder s3ExpectContinue(boolean expectContinue) {
+      this.s3ExpectContinue = expectContinue;
+      return this;
+    }
+
+    /**
+     * Creates a missing staging bucket on first use; see {@link AwsOptions#createStagingBucket()}.
+     *
+     * @param create true to create it; default false (a missing bucket is a NotFoundException)
+     * @return this builder
+     */
+    public Builder createStagingBucket(boolean create) {
+      this.createStagingBucket = create;
       return this;
     }
 

@@ -19,8 +19,13 @@ import io.serve4j.spi.ProviderContext;
 import io.serve4j.spi.ProviderSession;
 import io.serve4j.spi.ServingProvider;
 import java.net.URI;
+import java.net.URISyntaxException;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.util.EnumMap;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import software.amazon.awssdk.regions.Region;
 
@@ -100,12 +105,29 @@ public final class AwsProvider implements ServingProvider {
   }
 
   /**
-   * Reads {@code aws://<region>} with optional query parameters {@code role}, {@code bucket} and
-   * {@code prefix}, e.g. {@code aws://eu-west-1?role=arn:aws:iam::1:role/R&bucket=models}.
+   * Reads {@code aws://<region>} with optional query parameters:
+   *
+   * <ul>
+   *   <li>{@code role}: the SageMaker execution role ARN;
+   *   <li>{@code bucket}, {@code prefix}: the staging bucket and key prefix;
+   *   <li>{@code endpoint}: one endpoint for every service (an emulator such as LocalStack, {@code
+   *       endpoint=http://localhost:4566}); {@code endpoint.<service>} for one service, the service
+   *       one of {@code sagemaker}, {@code sagemaker-runtime}, {@code application-autoscaling},
+   *       {@code s3}, {@code sts} (wins over {@code endpoint});
+   *   <li>{@code pathStyle}: {@code true} to address S3 path-style ({@code host/bucket/key});
+   *   <li>{@code expectContinue}: {@code false} to leave {@code Expect: 100-continue} off S3
+   *       uploads ({@link AwsOptions#s3ExpectContinue()});
+   *   <li>{@code createBucket}: {@code true} to create a missing staging bucket ({@link
+   *       AwsOptions#createStagingBucket()}).
+   * </ul>
+   *
+   * <p>e.g. {@code aws://eu-west-1?role=arn:aws:iam::1:role/R&bucket=models} or {@code
+   * aws://us-east-1?endpoint=http://localhost:4566&pathStyle=true&createBucket=true}. Credentials
+   * are never read from the URI: they come from the SDK's default chain.
    *
    * @param uri the URI
    * @return the options
-   * @throws io.serve4j.InvalidInputException if a parameter is unknown
+   * @throws io.serve4j.InvalidInputException if a parameter is unknown or its value is not valid
    */
   @Override
   public ProviderOptions optionsFrom(URI uri) {
@@ -114,26 +136,83 @@ public final class AwsProvider implements ServingProvider {
     if (host != null && !host.isEmpty()) {
       b.region(Region.of(host));
     }
-    String query = uri.getQuery();
+    String query = uri.getRawQuery();
+    Map<AwsService, URI> perService = new EnumMap<>(AwsService.class);
     if (query != null && !query.isEmpty()) {
       for (String pair : query.split("&")) {
         int eq = pair.indexOf('=');
-        String key = eq < 0 ? pair : pair.substring(0, eq);
-        String value = eq < 0 ? "" : pair.substring(eq + 1);
+        String key = decode(eq < 0 ? pair : pair.substring(0, eq));
+        String value = eq < 0 ? "" : decode(pair.substring(eq + 1));
         switch (key) {
           case "role" -> b.executionRoleArn(value);
           case "bucket" -> b.stagingBucket(value);
           case "prefix" -> b.stagingPrefix(value);
-          default ->
-              throw ServingException.builder(ErrorCategory.INVALID_INPUT)
-                  .providerId(ID)
-                  .message(
-                      "unknown parameter '" + key + "' in " + uri + "; known: role, bucket, prefix")
-                  .build();
+          case "endpoint" -> b.endpointOverride(endpoint(uri, key, value));
+          case "pathStyle" -> b.s3PathStyle(bool(uri, key, value));
+          case "expectContinue" -> b.s3ExpectContinue(bool(uri, key, value));
+          case "createBucket" -> b.createStagingBucket(bool(uri, key, value));
+          default -> {
+            AwsService service = key.startsWith("endpoint.") ? SERVICES.get(key) : null;
+            if (service == null) {
+              throw invalid(
+                  "unknown parameter '"
+                      + key
+                      + "' in "
+                      + uri
+                      + "; known: role, bucket, prefix, endpoint, endpoint.<"
+                      + String.join("|", SERVICES.keySet()).replace("endpoint.", "")
+                      + ">, pathStyle, expectContinue, createBucket");
+            }
+            perService.put(service, endpoint(uri, key, value));
+          }
         }
       }
     }
+    perService.forEach(b::endpointOverride);
     return b.build();
+  }
+
+  private static final Map<String, AwsService> SERVICES =
+      Map.of(
+          "endpoint.sagemaker", AwsService.SAGEMAKER,
+          "endpoint.sagemaker-runtime", AwsService.SAGEMAKER_RUNTIME,
+          "endpoint.application-autoscaling", AwsService.APPLICATION_AUTO_SCALING,
+          "endpoint.s3", AwsService.S3,
+          "endpoint.sts", AwsService.STS);
+
+  /** Percent-decoding only: a '+' stays a '+' (IAM names may hold one). */
+  private static String decode(String s) {
+    return URLDecoder.decode(s.replace("+", "%2B"), StandardCharsets.UTF_8);
+  }
+
+  private static URI endpoint(URI uri, String key, String value) {
+    try {
+      URI e = new URI(value);
+      if (("http".equals(e.getScheme()) || "https".equals(e.getScheme())) && e.getHost() != null) {
+        return e;
+      }
+    } catch (URISyntaxException bad) {
+      // reported below
+    }
+    throw invalid(
+        "parameter '" + key + "' in " + uri + " must be an http:// or https:// URI, was " + value);
+  }
+
+  private static boolean bool(URI uri, String key, String value) {
+    return switch (value) {
+      case "true" -> true;
+      case "false" -> false;
+      default ->
+          throw invalid(
+              "parameter '" + key + "' in " + uri + " must be true or false, was '" + value + "'");
+    };
+  }
+
+  private static ServingException invalid(String message) {
+    return ServingException.builder(ErrorCategory.INVALID_INPUT)
+        .providerId(ID)
+        .message(message)
+        .build();
   }
 
   @Override

@@ -53,6 +53,8 @@ class AwsOptionsTest {
             .stagingPrefix("p")
             .endpointOverride(AwsService.S3, URI.create("http://localhost:1"))
             .s3PathStyle(true)
+            .s3ExpectContinue(false)
+            .createStagingBucket(true)
             .kmsKeyId("k")
             .vpcConfig(new AwsVpcConfig(List.of("sg-1"), List.of("subnet-1")))
             .tag("team", "risk")
@@ -116,5 +118,68 @@ class AwsOptionsTest {
   void pollInterval_mustBePositive() {
     assertThatThrownBy(() -> AwsOptions.builder().pollInterval(Duration.ZERO))
         .isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
+  void optionsFrom_readsEndpointPathStyleExpectContinueAndCreateBucket() {
+    AwsOptions o =
+        (AwsOptions)
+            new AwsProvider()
+                .optionsFrom(
+                    URI.create(
+                        "aws://us-east-1?endpoint=http://localhost:4566&pathStyle=true"
+                            + "&expectContinue=false&createBucket=true"
+                            + "&role=arn:aws:iam::1:role/a+b"));
+    assertThat(o.endpointOverrides())
+        .hasSize(AwsService.values().length)
+        .allSatisfy((s, u) -> assertThat(u).isEqualTo(URI.create("http://localhost:4566")));
+    assertThat(o.s3PathStyle()).isTrue();
+    assertThat(o.s3ExpectContinue()).isFalse();
+    assertThat(o.createStagingBucket()).isTrue();
+    assertThat(o.executionRoleArn()).contains("arn:aws:iam::1:role/a+b");
+  }
+
+  @Test
+  void optionsFrom_perServiceEndpointWinsOverTheCommonOneInAnyOrder() {
+    AwsOptions o =
+        (AwsOptions)
+            new AwsProvider()
+                .optionsFrom(
+                    URI.create(
+                        "aws://us-east-1?endpoint.s3=https://s3.local:9000"
+                            + "&endpoint=http://localhost:4566"
+                            + "&endpoint.sagemaker-runtime=http://runtime.local%3A8080"));
+    assertThat(o.endpointOverrides())
+        .containsEntry(AwsService.S3, URI.create("https://s3.local:9000"))
+        .containsEntry(AwsService.SAGEMAKER_RUNTIME, URI.create("http://runtime.local:8080"))
+        .containsEntry(AwsService.SAGEMAKER, URI.create("http://localhost:4566"))
+        .containsEntry(AwsService.STS, URI.create("http://localhost:4566"));
+  }
+
+  @Test
+  void optionsFrom_defaultsLeaveExpectContinueOnAndBucketCreationOff() {
+    AwsOptions o = (AwsOptions) new AwsProvider().optionsFrom(URI.create("aws://us-east-1"));
+    assertThat(o.s3ExpectContinue()).isTrue();
+    assertThat(o.createStagingBucket()).isFalse();
+    assertThat(o.s3PathStyle()).isFalse();
+    assertThat(o.endpointOverrides()).isEmpty();
+  }
+
+  @Test
+  void optionsFrom_invalidValuesAndUnknownServices_throwInvalidInputNamingTheParameter() {
+    for (String bad :
+        List.of(
+            "endpoint=localhost:4566",
+            "endpoint=ftp://h",
+            "pathStyle=yes",
+            "createBucket=",
+            "expectContinue=1",
+            "endpoint.ec2=http://h:1")) {
+      String key = bad.substring(0, bad.indexOf('='));
+      assertThatThrownBy(() -> new AwsProvider().optionsFrom(URI.create("aws://us-east-1?" + bad)))
+          .as(bad)
+          .isInstanceOf(InvalidInputException.class)
+          .hasMessageContaining("'" + key + "'");
+    }
   }
 }

@@ -146,7 +146,27 @@ final class FakeAws implements AutoCloseable, FaultFixture.CallFaults {
   private final java.util.concurrent.atomic.AtomicInteger refusalsLeft =
       new java.util.concurrent.atomic.AtomicInteger();
 
+  /**
+   * Every request is checked against AWS's published service models ({@link RequestConformance}); a
+   * request that does not conform is refused with a 400 naming the violation, and {@link #close}
+   * fails the test with every violation seen.
+   */
+  private static volatile RequestConformance conformance;
+
+  private final List<String> violations = new CopyOnWriteArrayList<>();
+  private final AtomicLong checked = new AtomicLong();
+
+  private static RequestConformance conformance() {
+    RequestConformance c = conformance;
+    if (c == null) {
+      c = new RequestConformance(ServiceModels.all());
+      conformance = c;
+    }
+    return c;
+  }
+
   FakeAws() {
+    conformance(); // fails here, with how to install them, if the models are missing
     try {
       server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
     } catch (IOException e) {
@@ -169,6 +189,12 @@ final class FakeAws implements AutoCloseable, FaultFixture.CallFaults {
 
   FakeAws deployTime(Duration d) {
     this.deployTime = d;
+    return this;
+  }
+
+  /** How many DescribeEndpoint calls an endpoint answers Creating / Updating at least. */
+  FakeAws minPolls(int n) {
+    this.minPolls = n;
     return this;
   }
 
@@ -287,6 +313,53 @@ final class FakeAws implements AutoCloseable, FaultFixture.CallFaults {
     }
   }
 
+  /** An answer that is not what an AWS service sends: a proxy's error page, an empty body. */
+  record RawAnswer(int status, String contentType, String body, String requestId) {}
+
+  private final Map<String, ConcurrentLinkedQueue<RawAnswer>> rawAnswers =
+      new ConcurrentHashMap<>();
+
+  /**
+   * Answers the next {@code times} calls of {@code operation} (as {@link #delay} names them) with
+   * exactly this status, content type and body, and an {@code x-amzn-RequestId} only if {@code
+   * answer.requestId()} is not null.
+   */
+  void answerRaw(String operation, int times, RawAnswer answer) {
+    ConcurrentLinkedQueue<RawAnswer> q = new ConcurrentLinkedQueue<>();
+    for (int i = 0; i < times; i++) {
+      q.add(answer);
+    }
+    rawAnswers.put(operation, q);
+  }
+
+  void clearRawAnswers() {
+    rawAnswers.clear();
+  }
+
+  private boolean rawAnswer(HttpExchange ex, String operation) throws IOException {
+    ConcurrentLinkedQueue<RawAnswer> q = rawAnswers.get(operation);
+    RawAnswer a = q == null ? null : q.poll();
+    if (a == null) {
+      return false;
+    }
+    if (a.contentType() != null) {
+      ex.getResponseHeaders().add("Content-Type", a.contentType());
+    }
+    if (a.requestId() != null) {
+      ex.getResponseHeaders().add("x-amzn-RequestId", a.requestId());
+      ex.getResponseHeaders().add("x-amz-request-id", a.requestId());
+      ex.getResponseHeaders().add("x-amz-id-2", a.requestId() + "-extended");
+    }
+    byte[] body = a.body() == null ? new byte[0] : a.body().getBytes(StandardCharsets.UTF_8);
+    if (body.length == 0 || "HEAD".equals(ex.getRequestMethod())) {
+      ex.sendResponseHeaders(a.status(), -1);
+    } else {
+      ex.sendResponseHeaders(a.status(), body.length);
+      ex.getResponseBody().write(body);
+    }
+    return true;
+  }
+
   List<Call> calls() {
     return List.copyOf(calls);
   }
@@ -331,11 +404,63 @@ final class FakeAws implements AutoCloseable, FaultFixture.CallFaults {
     return models.get(name);
   }
 
+  /**
+   * Writes what the JVM's fakes checked so far, by operation, to {@code
+   * target/service-model-checks.txt} (rewritten at each close).
+   */
+  private static void writeConformanceReport() {
+    StringBuilder b =
+        new StringBuilder("requests checked against AWS's service models: ")
+            .append(RequestConformance.CHECKED.get())
+            .append('\n');
+    new TreeMap<>(RequestConformance.BY_OPERATION)
+        .forEach((op, n) -> b.append(n.get()).append('\t').append(op).append('\n'));
+    try {
+      java.nio.file.Path dir = java.nio.file.Path.of("target");
+      if (java.nio.file.Files.isDirectory(dir)) {
+        java.nio.file.Files.writeString(dir.resolve("service-model-checks.txt"), b);
+      }
+    } catch (IOException e) {
+      // the report is informative only
+    }
+  }
+
+  /** The model violations seen so far, removed from what {@link #close} reports. */
+  List<String> takeViolations() {
+    List<String> out = List.copyOf(violations);
+    violations.removeAll(out);
+    return out;
+  }
+
+  /** How many requests this fake checked against the service models. */
+  long requestsChecked() {
+    return checked.get();
+  }
+
+  /**
+   * Stops the fake.
+   *
+   * @throws AssertionError if a request it received did not conform to AWS's service models
+   */
   @Override
   public void close() {
     server.stop(0);
     executor.shutdownNow();
     queue.shutdownNow();
+    System.out.println(
+        "FakeAws: "
+            + checked.get()
+            + " requests checked against AWS's service models ("
+            + RequestConformance.CHECKED.get()
+            + " in this JVM), "
+            + violations.size()
+            + " violations");
+    writeConformanceReport();
+    if (!violations.isEmpty()) {
+      throw new AssertionError(
+          "requests that do not conform to AWS's service models:\n  "
+              + String.join("\n  ", new TreeSet<>(violations)));
+    }
   }
 
   // ---------------------------------------------------------------- dispatch
@@ -351,6 +476,18 @@ final class FakeAws implements AutoCloseable, FaultFixture.CallFaults {
       String query = ex.getRequestURI().getRawQuery();
       Call call = new Call(ex.getRequestMethod(), path, query, target, headers, body);
       calls.add(call);
+      RequestConformance.Result checkedCall = conformance().check(call);
+      checked.incrementAndGet();
+      if (!checkedCall.violations().isEmpty()) {
+        violations.addAll(checkedCall.violations());
+        throw new AwsError(
+            400,
+            "ValidationException",
+            "request does not conform to the AWS service model: " + checkedCall.violations());
+      }
+      if (rawAnswer(ex, operationOf(call))) {
+        return;
+      }
       wireFault(operationOf(call));
       delay(operationOf(call));
       callFault(operationOf(call));
@@ -1249,6 +1386,9 @@ final class FakeAws implements AutoCloseable, FaultFixture.CallFaults {
     String bucket = slash < 0 ? path : path.substring(0, slash);
     String key = slash < 0 ? "" : path.substring(slash + 1);
     Map<String, String> q = query(call.query());
+    if (key.isEmpty() && bucketLevel(ex, call, bucket, q)) {
+      return;
+    }
     if (!buckets.contains(bucket)) {
       s3Error(ex, 404, "NoSuchBucket", "The specified bucket does not exist");
       return;
@@ -1331,6 +1471,114 @@ final class FakeAws implements AutoCloseable, FaultFixture.CallFaults {
       }
       default -> s3Error(ex, 405, "MethodNotAllowed", call.method());
     }
+  }
+
+  /**
+   * The bucket-level S3 calls: HeadBucket, CreateBucket (its LocationConstraint kept), DeleteBucket
+   * (of an empty bucket), PutPublicAccessBlock and PutBucketEncryption (their XML bodies kept).
+   * Each can be failed with {@link #failS3}.
+   *
+   * @return true if the call was one of them and has been answered
+   */
+  private boolean bucketLevel(HttpExchange ex, Call call, String bucket, Map<String, String> q)
+      throws IOException {
+    String op =
+        switch (call.method()) {
+          case "HEAD" -> q.isEmpty() ? "HeadBucket" : null;
+          case "PUT" ->
+              q.isEmpty()
+                  ? "CreateBucket"
+                  : q.containsKey("publicAccessBlock")
+                      ? "PutPublicAccessBlock"
+                      : q.containsKey("encryption") ? "PutBucketEncryption" : null;
+          case "DELETE" -> q.isEmpty() ? "DeleteBucket" : null;
+          default -> null;
+        };
+    if (op == null) {
+      return false;
+    }
+    String[] failure = s3Failures.remove(op);
+    if (failure != null) {
+      s3Error(ex, Integer.parseInt(failure[0]), failure[1], failure[2]);
+      return true;
+    }
+    String body = new String(call.body(), StandardCharsets.UTF_8);
+    String expectedOwner = call.header("x-amz-expected-bucket-owner");
+    if (foreignBuckets.contains(bucket)) {
+      // another account's bucket: its owner is not the expected one, and it cannot be created
+      if (op.equals("CreateBucket")) {
+        s3Error(ex, 409, "BucketAlreadyExists", "The requested bucket name is not available.");
+      } else {
+        s3Error(ex, 403, "AccessDenied", "Access Denied");
+      }
+      return true;
+    }
+    if (expectedOwner != null && !expectedOwner.equals(ACCOUNT) && buckets.contains(bucket)) {
+      s3Error(ex, 403, "AccessDenied", "Access Denied");
+      return true;
+    }
+    switch (op) {
+      case "HeadBucket" -> send(ex, buckets.contains(bucket) ? 200 : 404, null, null, null);
+      case "CreateBucket" -> {
+        if (!buckets.add(bucket)) {
+          s3Error(
+              ex,
+              409,
+              "BucketAlreadyOwnedByYou",
+              "Your previous request to create the named bucket succeeded and you already own it.");
+          return true;
+        }
+        bucketSettings.put(bucket + " CreateBucket", body);
+        send(ex, 200, null, null, null);
+      }
+      case "DeleteBucket" -> {
+        if (!buckets.contains(bucket)) {
+          s3Error(ex, 404, "NoSuchBucket", "The specified bucket does not exist");
+        } else if (objects.keySet().stream().anyMatch(k -> k.startsWith(bucket + "/"))) {
+          s3Error(ex, 409, "BucketNotEmpty", "The bucket you tried to delete is not empty");
+        } else {
+          buckets.remove(bucket);
+          bucketSettings.keySet().removeIf(k -> k.startsWith(bucket + " "));
+          send(ex, 204, null, null, null);
+        }
+      }
+      default -> {
+        if (!buckets.contains(bucket)) {
+          s3Error(ex, 404, "NoSuchBucket", "The specified bucket does not exist");
+          return true;
+        }
+        bucketSettings.put(bucket + " " + op, body);
+        send(ex, 200, null, null, null);
+      }
+    }
+    return true;
+  }
+
+  private final Map<String, String[]> s3Failures = new ConcurrentHashMap<>();
+  private final Set<String> foreignBuckets = ConcurrentHashMap.newKeySet();
+
+  /** Makes a bucket exist that another AWS account owns. */
+  FakeAws foreignBucket(String name) {
+    foreignBuckets.add(name);
+    return this;
+  }
+
+  private final Map<String, String> bucketSettings = new ConcurrentHashMap<>();
+
+  /** Fails the next bucket-level call {@code operation} (e.g. "PutBucketEncryption") once. */
+  void failS3(String operation, int status, String code, String message) {
+    s3Failures.put(operation, new String[] {String.valueOf(status), code, message});
+  }
+
+  /**
+   * The body a bucket-level call left on a bucket ("CreateBucket", "PutPublicAccessBlock", ...).
+   */
+  String bucketSetting(String bucket, String operation) {
+    return bucketSettings.get(bucket + " " + operation);
+  }
+
+  boolean hasBucket(String bucket) {
+    return buckets.contains(bucket);
   }
 
   /** The parts a multipart upload was split into, for tests. */

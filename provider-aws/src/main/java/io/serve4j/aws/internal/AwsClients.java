@@ -104,6 +104,12 @@ public final class AwsClients implements AutoCloseable {
     this.s3 =
         configure(S3AsyncClient.builder(), AwsService.S3, credentials, http)
             .forcePathStyle(options.s3PathStyle())
+            .overrideConfiguration(
+                c -> {
+                  if (!options.s3ExpectContinue()) {
+                    c.addExecutionInterceptor(new NoExpectContinue());
+                  }
+                })
             .build();
     this.sts = configure(StsAsyncClient.builder(), AwsService.STS, credentials, http).build();
     AtomicInteger n = new AtomicInteger();
@@ -174,15 +180,25 @@ public final class AwsClients implements AutoCloseable {
     if (b != null && !b.isCompletedExceptionally()) {
       return b;
     }
+    // The bucket, and its owner when serve4j derived the name from the caller's account.
+    CompletableFuture<String[]> named;
     if (options.stagingBucket().isPresent()) {
-      b = CompletableFuture.completedFuture(options.stagingBucket().get());
+      named = CompletableFuture.completedFuture(new String[] {options.stagingBucket().get(), null});
     } else {
-      b =
+      named =
           AwsErrors.WIRE
               .call(
                   "GetCallerIdentity",
                   () -> sts.getCallerIdentity(r -> r.overrideConfiguration(timeout(ctx))))
-              .thenApply(id -> "sagemaker-" + region.id() + "-" + id.account());
+              .thenApply(
+                  id ->
+                      new String[] {"sagemaker-" + region.id() + "-" + id.account(), id.account()});
+    }
+    if (options.createStagingBucket()) {
+      StagingBucket creator = new StagingBucket(s3, options, region);
+      b = named.thenCompose(n -> creator.ensure(n[0], n[1], ctx));
+    } else {
+      b = named.thenApply(n -> n[0]);
     }
     bucket = b;
     return b;

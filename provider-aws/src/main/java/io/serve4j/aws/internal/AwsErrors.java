@@ -8,6 +8,7 @@ import io.serve4j.spi.StatusCategories;
 import io.serve4j.spi.Wire;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Optional;
@@ -17,6 +18,7 @@ import software.amazon.awssdk.core.exception.ApiCallAttemptTimeoutException;
 import software.amazon.awssdk.core.exception.ApiCallTimeoutException;
 import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.core.exception.SdkServiceException;
+import software.amazon.awssdk.http.SdkHttpResponse;
 import software.amazon.awssdk.services.sagemakerruntime.model.ModelErrorException;
 
 /**
@@ -53,16 +55,23 @@ public final class AwsErrors {
       return service(what, ase);
     }
     if (t instanceof SdkServiceException sse) {
-      return base(categoryOf(null, sse.statusCode(), sse.getMessage()), what, sse.getMessage(), sse)
-          .fromService()
-          .statusCode(sse.statusCode())
-          .build();
+      ServingException.Builder b =
+          base(categoryOf(null, sse.statusCode(), null), what, unexplained(sse, null), sse)
+              .fromService()
+              .statusCode(sse.statusCode());
+      if (sse.requestId() != null) {
+        b.requestId(sse.requestId());
+      }
+      return b.build();
     }
     if (t instanceof ApiCallTimeoutException || t instanceof ApiCallAttemptTimeoutException) {
       return base(ErrorCategory.TIMEOUT, what, "timed out before AWS answered", t).build();
     }
     if (t instanceof SdkClientException sce) {
-      String m = String.valueOf(sce.getMessage());
+      String m =
+          sce.getMessage() != null
+              ? sce.getMessage()
+              : sce.getCause() != null ? sce.getCause().toString() : "SDK client error";
       ErrorCategory c =
           m.contains("Unable to load credentials") || m.contains("credentials")
               ? ErrorCategory.UNAUTHENTICATED
@@ -80,9 +89,12 @@ public final class AwsErrors {
   private static ServingException service(String what, AwsServiceException e) {
     AwsErrorDetails details = e.awsErrorDetails();
     String code = details != null ? details.errorCode() : null;
-    String message = details != null ? details.errorMessage() : e.getMessage();
+    String message = details != null ? details.errorMessage() : null;
     ErrorCategory category = categoryOf(code, e.statusCode(), message);
-    String text = (code != null ? code + ": " : "") + message;
+    String text =
+        message == null || message.isBlank()
+            ? unexplained(e, details)
+            : (code != null ? code + ": " : "") + message;
     if (e instanceof ModelErrorException me) {
       category = ErrorCategory.MODEL_ERROR;
       text =
@@ -108,6 +120,75 @@ public final class AwsErrors {
       b.retryable(true);
     }
     return b.build();
+  }
+
+  /**
+   * What is known of a service failure that carries no AWS error message (an HTML page from a
+   * proxy, an empty body, an interim {@code 100 Continue} taken as the answer): the HTTP status,
+   * the error code if any, what the body was, and the AWS request ids.
+   *
+   * @param e the failure
+   * @param details its AWS error details, or null
+   * @return the text, never containing "null"
+   */
+  static String unexplained(SdkServiceException e, AwsErrorDetails details) {
+    StringBuilder b = new StringBuilder("HTTP ").append(e.statusCode());
+    if (details != null && details.errorCode() != null && !details.errorCode().isBlank()) {
+      b.append(", error code ").append(details.errorCode());
+    }
+    b.append(", no AWS error message: ").append(body(details));
+    if (e.statusCode() == 100) {
+      b.append(
+          "; an interim 100 Continue was taken as the answer, as some S3-compatible endpoints"
+              + " send it (see AwsOptions.s3ExpectContinue)");
+    }
+    if (e.requestId() != null) {
+      b.append("; request id ").append(e.requestId());
+    }
+    if (e.extendedRequestId() != null) {
+      b.append(", extended request id ").append(e.extendedRequestId());
+    }
+    if (e.requestId() == null && e.extendedRequestId() == null) {
+      b.append("; no AWS request id (the answer may not come from AWS)");
+    }
+    return b.toString();
+  }
+
+  /**
+   * What the body of an answer without an AWS message was. The SDK keeps the raw body for some
+   * protocols only (not for S3's), so the headers speak when it did not.
+   */
+  private static String body(AwsErrorDetails details) {
+    byte[] raw =
+        details == null || details.rawResponse() == null
+            ? null
+            : details.rawResponse().asByteArrayUnsafe();
+    SdkHttpResponse http = details == null ? null : details.sdkHttpResponse();
+    String contentType =
+        http == null ? null : http.firstMatchingHeader("Content-Type").orElse(null);
+    String length = http == null ? null : http.firstMatchingHeader("Content-Length").orElse(null);
+    if (raw != null && raw.length > 0) {
+      String head =
+          new String(raw, 0, Math.min(raw.length, 512), StandardCharsets.UTF_8)
+              .toLowerCase(Locale.ROOT);
+      boolean html = head.contains("<html") || head.contains("<!doctype html");
+      return nonAws(html ? "an HTML page" : raw.length + " bytes", contentType);
+    }
+    if ("0".equals(length) || (contentType == null && length == null)) {
+      return "empty response body";
+    }
+    boolean html = contentType != null && contentType.toLowerCase(Locale.ROOT).contains("html");
+    return nonAws(
+        (html ? "an HTML page" : "not an AWS error")
+            + (length != null ? ", " + length + " bytes" : ""),
+        contentType);
+  }
+
+  private static String nonAws(String kind, String contentType) {
+    return "non-AWS response body ("
+        + kind
+        + (contentType != null ? ", content type " + contentType : "")
+        + ")";
   }
 
   /**

@@ -305,4 +305,37 @@ class AwsErrorsTest {
     ServingException original = AwsErrors.clientError(ErrorCategory.INVALID_INPUT, "bad");
     assertThat(AwsErrors.map("x", new CompletionException(original))).isSameAs(original);
   }
+
+  @Test
+  void map_s3Status100WithoutAwsMessage_namesTheInterimContinueAndTheOption() {
+    // aws-sdk-java-v2 issue 1969: "S3Exception: null (Service: S3, Status Code: 100, ...)"
+    S3Exception s3 =
+        (S3Exception)
+            S3Exception.builder()
+                .statusCode(100)
+                .awsErrorDetails(
+                    AwsErrorDetails.builder()
+                        .serviceName("S3")
+                        .sdkHttpResponse(SdkHttpResponse.builder().statusCode(100).build())
+                        .build())
+                .build();
+    ServingException e = (ServingException) AwsErrors.map("staging s3://b/k", s3);
+    assertThat(e.getMessage())
+        .startsWith("staging s3://b/k failed: HTTP 100")
+        .contains("empty response body")
+        .contains("100 Continue")
+        .contains("AwsOptions.s3ExpectContinue")
+        .doesNotContain("null");
+    assertThat(e.statusCode()).hasValue(100);
+  }
+
+  @Test
+  void map_sdkClientExceptionWithoutMessage_neverSaysNull() {
+    ServingException e =
+        (ServingException)
+            AwsErrors.map(
+                "CreateModel m",
+                SdkClientException.builder().cause(new java.io.IOException("reset")).build());
+    assertThat(e.getMessage()).contains("CreateModel m failed:").doesNotContain("null");
+  }
 }
