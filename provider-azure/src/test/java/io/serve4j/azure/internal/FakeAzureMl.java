@@ -67,6 +67,13 @@ final class FakeAzureMl implements AutoCloseable, FaultFixture.CallFaults {
   final Map<String, Job> jobs = new ConcurrentHashMap<>();
   final Map<String, Op> operations = new ConcurrentHashMap<>();
   volatile boolean failDeployments;
+
+  /**
+   * The {@code Retry-After} (seconds) ARM sends with a PUT that starts an operation and with each
+   * of that operation's polls while it is in progress; null: none on the PUT, 0 on polls.
+   */
+  volatile String putRetryAfter;
+
   volatile String primaryKey = FIRST_KEY;
   volatile Duration jobLatency;
   final ConcurrentLinkedQueue<Fault> faults = new ConcurrentLinkedQueue<>();
@@ -88,6 +95,7 @@ final class FakeAzureMl implements AutoCloseable, FaultFixture.CallFaults {
     volatile boolean failed;
     volatile boolean done;
     volatile boolean location;
+    volatile String retryAfter = "0";
 
     Op(long readyAt, Runnable onDone) {
       this.readyAt = readyAt;
@@ -259,6 +267,11 @@ final class FakeAzureMl implements AutoCloseable, FaultFixture.CallFaults {
       Op created = operations.get(id);
       if (created != null) {
         created.label = call;
+        String after = putRetryAfter;
+        if (after != null && method.equals("PUT")) {
+          created.retryAfter = after;
+          return ResponseDefinitionBuilder.like(answer).withHeader("Retry-After", after).build();
+        }
       }
     }
     return answer;
@@ -731,7 +744,7 @@ final class FakeAzureMl implements AutoCloseable, FaultFixture.CallFaults {
     ObjectNode status = JSON.createObjectNode();
     if (System.nanoTime() < op.readyAt) {
       status.put("status", "InProgress");
-      return json(op.location ? 202 : 200, status).withHeader("Retry-After", "0");
+      return json(op.location ? 202 : 200, status).withHeader("Retry-After", op.retryAfter);
     }
     synchronized (op) {
       if (!op.done) {
