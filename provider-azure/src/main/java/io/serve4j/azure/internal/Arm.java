@@ -182,7 +182,12 @@ final class Arm {
           .thenCompose(
               x ->
                   Polling.until(
-                      () -> poll(asyncOp, r -> isTerminal(r.json().path("status").asText()), ctx, what),
+                      () ->
+                          poll(
+                              asyncOp,
+                              r -> isTerminal(r.json().path("status").asText()),
+                              ctx,
+                              what),
                       r -> isTerminal(r.json().path("status").asText()),
                       r -> what + ": " + r.json().path("status").asText("InProgress"),
                       pollInterval,

@@ -80,11 +80,13 @@ class AzureLifecycleTest {
   private static final List<String> DEPLOYMENTS = List.of("blue", "green", "shadow");
 
   private WireMockServer wm;
+  private SpecConformance conformance;
   private String base;
 
   @BeforeEach
   void start() {
     wm = new WireMockServer(options().httpDisabled(true).dynamicHttpsPort());
+    conformance = new SpecConformance().attach(wm);
     wm.start();
     base = "https://localhost:" + wm.httpsPort();
   }
@@ -92,6 +94,7 @@ class AzureLifecycleTest {
   @AfterEach
   void stop() {
     wm.stop();
+    conformance.assertClean();
   }
 
   @Test

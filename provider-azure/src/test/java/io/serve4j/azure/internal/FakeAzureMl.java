@@ -26,6 +26,7 @@ import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
@@ -79,6 +80,9 @@ final class FakeAzureMl implements AutoCloseable, FaultFixture.CallFaults {
   final ConcurrentLinkedQueue<Fault> faults = new ConcurrentLinkedQueue<>();
   final Map<Fault.Call, AtomicLong> callRequests = new ConcurrentHashMap<>();
   final Map<Fault.Call, ConcurrentLinkedQueue<Fault>> callFaults = new ConcurrentHashMap<>();
+
+  /** Azure ML's contract, checked on every request this fake receives. */
+  final SpecConformance conformance = new SpecConformance();
 
   /** Every control-plane call by a stable name, for LifecycleSafetyContract (pause, fail). */
   final WireCalls wireCalls = new WireCalls();
@@ -169,9 +173,16 @@ final class FakeAzureMl implements AutoCloseable, FaultFixture.CallFaults {
     return URI.create("https://localhost:" + server.httpsPort());
   }
 
+  /**
+   * Stops the server, then fails if any request it received broke Azure ML's contract.
+   *
+   * @throws AssertionError listing the violations
+   */
   @Override
   public void close() {
     server.stop();
+    System.out.println("[azureml-conformance] " + conformance.counts());
+    conformance.assertClean();
   }
 
   private final class Transformer implements ResponseDefinitionTransformerV2 {
@@ -201,6 +212,11 @@ final class FakeAzureMl implements AutoCloseable, FaultFixture.CallFaults {
     String url = r.getUrl();
     String path = url.contains("?") ? url.substring(0, url.indexOf('?')) : url;
     String method = r.getMethod().getName();
+    List<String> broken = conformance.check(r, method.equals("PUT") ? existing(path) : null);
+    if (!broken.isEmpty()) {
+      // As ARM refuses a body its contract does not allow; the fake's close() fails the test too.
+      return error(400, "InvalidRequestContent", "breaks Azure ML's contract: " + broken).build();
+    }
     if (path.startsWith("/online/")) {
       return score(r, path).build();
     }
@@ -275,6 +291,41 @@ final class FakeAzureMl implements AutoCloseable, FaultFixture.CallFaults {
       }
     }
     return answer;
+  }
+
+  /** The resource a PUT to this path would update, as the fake holds it; null if none. */
+  private JsonNode existing(String path) {
+    String ws =
+        "/subscriptions/"
+            + SUB
+            + "/resourceGroups/"
+            + RG
+            + "/providers/Microsoft.MachineLearningServices/workspaces/"
+            + WS
+            + "/";
+    if (!path.startsWith(ws)) {
+      return null;
+    }
+    String[] p = path.substring(ws.length()).split("/");
+    Map<String, Endpoint> kind =
+        p[0].equals("onlineEndpoints")
+            ? endpoints
+            : p[0].equals("batchEndpoints") ? batchEndpoints : null;
+    if (kind != null && p.length == 2) {
+      Endpoint e = kind.get(p[1]);
+      return e == null ? null : e.resource;
+    }
+    if (kind != null && p.length == 4 && p[2].equals("deployments")) {
+      Endpoint e = kind.get(p[1]);
+      return e == null ? null : e.deployments.get(p[3]);
+    }
+    if (p.length == 4 && p[0].equals("models")) {
+      return models.get(p[1] + ":" + p[3]);
+    }
+    if (p.length == 4 && p[0].equals("environments")) {
+      return environments.get(p[1] + ":" + p[3]);
+    }
+    return null;
   }
 
   /**
