@@ -266,7 +266,7 @@ class AzureLifecycleTest {
       assertThat(body.at("/properties/requestSettings/maxConcurrentRequestsPerInstance").asInt())
           .isEqualTo(1);
       assertThat(body.at("/sku/capacity").asInt()).isEqualTo(1);
-      assertThat(body.at("/properties/properties/serve4j.tritonModel").asText()).isEqualTo("relu");
+      assertThat(body.at("/tags/serve4j.tritonModel").asText()).isEqualTo("relu");
     }
     assertThat(
             json(only("PUT", EP_PATH + "/deployments/blue"))

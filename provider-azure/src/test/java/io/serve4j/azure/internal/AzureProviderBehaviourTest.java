@@ -280,7 +280,7 @@ class AzureProviderBehaviourTest {
     assertThat(dep.at("/properties/environmentId").asText())
         .endsWith("/workspaces/my-aml-workspace/environments/serve4j-churn/versions/3");
     assertThat(dep.at("/properties/environmentVariables/WORKERS").asText()).isEqualTo("2");
-    assertThat(dep.at("/properties/properties/serve4j.tritonModel").isMissingNode()).isTrue();
+    assertThat(dep.at("/tags/serve4j.tritonModel").isMissingNode()).isTrue();
   }
 
   @Test
@@ -305,7 +305,7 @@ class AzureProviderBehaviourTest {
     assertThat(fake.models).hasSize(models);
     var dep = fake.deployment(name, "default").orElseThrow();
     assertThat(dep.at("/properties/model").asText()).isEqualTo("azureml:relu:7");
-    assertThat(dep.at("/properties/properties/serve4j.tritonModel").asText()).isEqualTo("relu");
+    assertThat(dep.at("/tags/serve4j.tritonModel").asText()).isEqualTo("relu");
   }
 
   @Test

@@ -648,7 +648,10 @@ final class FakeAzureMl implements AutoCloseable, FaultFixture.CallFaults {
           .withBody(r.getBody());
     }
     // /online/{endpoint}/v2/models/{model}/infer
-    String triton = d.path("properties").path("properties").path("serve4j.tritonModel").asText();
+    String triton =
+        d.path("tags")
+            .path("serve4j.tritonModel")
+            .asText(d.path("properties").path("properties").path("serve4j.tritonModel").asText());
     if (p.length != 5 || !p[1].equals("v2") || !p[3].equals(triton) || !p[4].equals("infer")) {
       return aResponse().withStatus(404).withBody("no route " + path);
     }
