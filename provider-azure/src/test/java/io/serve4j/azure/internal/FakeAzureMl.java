@@ -181,7 +181,6 @@ final class FakeAzureMl implements AutoCloseable, FaultFixture.CallFaults {
   @Override
   public void close() {
     server.stop();
-    System.out.println("[azureml-conformance] " + conformance.counts());
     conformance.assertClean();
   }
 

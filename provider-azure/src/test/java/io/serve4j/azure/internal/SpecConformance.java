@@ -30,15 +30,6 @@ final class SpecConformance {
   private final List<String> violations = new ArrayList<>();
   private final Map<String, AtomicLong> counts = new ConcurrentHashMap<>();
 
-  static {
-    Runtime.getRuntime()
-        .addShutdownHook(
-            new Thread(
-                () ->
-                    System.out.println(
-                        "[azureml-conformance] all fakes of this JVM: " + new TreeMap<>(TOTALS))));
-  }
-
   /**
    * Checks every request a stub server receives (no state: update rules need the fake).
    *
@@ -116,8 +107,11 @@ final class SpecConformance {
     return m;
   }
 
-  /** Fails with every violation seen, if any. */
+  /** Logs the counts (this fake's, and the JVM's so far), then fails with every violation seen. */
   void assertClean() {
+    Map<String, Long> totals = new TreeMap<>();
+    TOTALS.forEach((k, v) -> totals.put(k, v.get()));
+    System.out.println("[azureml-conformance] this fake: " + counts() + "; JVM so far: " + totals);
     synchronized (violations) {
       if (!violations.isEmpty()) {
         throw new AssertionError(
