@@ -81,23 +81,22 @@ final class BlueGreen {
                   .create(endpoint, standIn, body, ctx)
                   .thenCompose(x -> moveTraffic(endpoint, name, standIn, ctx, undo));
             });
-    return handedOver
-        .thenCompose(x -> deployments.delete(endpoint, name, ctx))
-        .thenCompose(
-            x ->
-                deployments
-                    .create(endpoint, name, body, ctx)
-                    .thenCompose(
-                        created ->
-                            moveTraffic(endpoint, standIn, name, ctx, null)
-                                .thenCompose(y -> deployments.delete(endpoint, standIn, ctx))
-                                .thenApply(y -> created))
-                    .exceptionallyCompose(
-                        e -> CompletableFuture.failedFuture(standInServes(e, what, standIn))));
+    return handedOver.thenCompose(
+        x ->
+            deployments
+                .delete(endpoint, name, ctx)
+                .thenCompose(y -> deployments.create(endpoint, name, body, ctx))
+                .thenCompose(
+                    created ->
+                        moveTraffic(endpoint, standIn, name, ctx, null)
+                            .thenCompose(y -> deployments.delete(endpoint, standIn, ctx))
+                            .thenApply(y -> created))
+                .exceptionallyCompose(
+                    e -> CompletableFuture.failedFuture(stoppedAfterHandOver(e, what, standIn))));
   }
 
-  /** A failure after the old deployment was deleted: its traffic is on the stand-in. */
-  private static Throwable standInServes(Throwable e, String what, String standIn) {
+  /** A failure or cancel after the traffic moved to the stand-in: it stays, serving. */
+  private static Throwable stoppedAfterHandOver(Throwable e, String what, String standIn) {
     ServingException s = AzureErrors.WIRE.typed(what, e);
     if (s == null) {
       return Wire.unwrap(e); // cancelled
@@ -105,11 +104,11 @@ final class BlueGreen {
     return s.toBuilder()
         .message(
             s.getMessage()
-                + " (blue/green: the old "
+                + " (blue/green replacement of "
                 + what
-                + " was replaced; stand-in '"
+                + " stopped after its traffic moved to stand-in '"
                 + standIn
-                + "' serves its traffic)")
+                + "', which is left serving it)")
         .build();
   }
 

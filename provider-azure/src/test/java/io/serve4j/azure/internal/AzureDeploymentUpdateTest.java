@@ -213,6 +213,54 @@ class AzureDeploymentUpdateTest {
   }
 
   @Test
+  void update_cancelledWhileTheReplacementIsMadeReady_leavesTheOldDeploymentWithItsTraffic()
+      throws Exception {
+    String name = name();
+    Endpoint e =
+        client
+            .deploy(spec(name, ContractModels.reluOnClasspath(), Accelerator.defaultCpu()))
+            .await();
+    int before = events(name).size();
+    io.serve4j.testkit.WireCalls.Pause pause =
+        fake.wireCalls.pauseNext("PUT onlineDeployment (create)");
+    io.serve4j.Operation<EndpointDescription> op;
+    try {
+      op =
+          java.util.concurrent.CompletableFuture.supplyAsync(
+                  () ->
+                      e.update(
+                          spec(
+                              name,
+                              ContractModels.reluOnClasspath(),
+                              Accelerator.gpu(DeviceType.NVIDIA_T4, 1))))
+              .get(10, java.util.concurrent.TimeUnit.SECONDS);
+      assertThat(pause.awaitReached(Duration.ofSeconds(10))).isTrue();
+      op.cancel();
+    } finally {
+      fake.wireCalls.reset();
+      pause.release();
+    }
+    io.serve4j.Operation<EndpointDescription> cancelled = op;
+    assertThatThrownBy(() -> cancelled.await(Duration.ofSeconds(20)))
+        .isInstanceOf(java.util.concurrent.CancellationException.class);
+
+    // The undo runs once the steps under way have stopped, after the caller saw the cancel.
+    long until = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+    while (fake.endpoints.get(name).deployments.size() > 1 && System.nanoTime() < until) {
+      Thread.sleep(50);
+    }
+    assertThat(fake.endpoints.get(name).deployments.keySet()).containsExactly("blue");
+    assertThat(blue(name).at("/properties/instanceType").asText()).isEqualTo(CPU_SKU);
+    assertThat(fake.endpoints.get(name).resource.at("/properties/traffic").toString())
+        .isEqualTo("{\"blue\":100}");
+    assertThat(
+            events(name).subList(before, events(name).size()).stream()
+                .map(AzureDeploymentUpdateTest::call))
+        .contains("PUT /deployments/blue-s4j", "DELETE /deployments/blue-s4j")
+        .doesNotContain("DELETE /deployments/blue", "PUT /deployments/blue");
+  }
+
+  @Test
   void standInName_avoidsTakenNames_andStaysShort() {
     assertThat(BlueGreen.standInName("blue", java.util.Set.of())).isEqualTo("blue-s4j");
     assertThat(BlueGreen.standInName("blue", java.util.Set.of("blue-s4j"))).isEqualTo("blue-s4j2");
