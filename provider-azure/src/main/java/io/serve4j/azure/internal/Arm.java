@@ -271,9 +271,26 @@ final class Arm {
     if (ctx.deadline().isFinite() && wait.compareTo(ctx.deadline().remaining()) > 0) {
       wait = ctx.deadline().remaining();
     }
-    return CompletableFuture.runAsync(
-        () -> {},
-        CompletableFuture.delayedExecutor(wait.toNanos(), TimeUnit.NANOSECONDS, scheduler));
+    CompletableFuture<Void> waited = new CompletableFuture<>();
+    sleep(System.nanoTime() + wait.toNanos(), ctx, what, waited);
+    return waited;
+  }
+
+  /** Waits until {@code end}, looking at the caller's cancel at least once a second. */
+  private void sleep(long end, CallContext ctx, String what, CompletableFuture<Void> waited) {
+    if (ctx.isCancelled()) {
+      waited.completeExceptionally(new CancellationException(what + " was cancelled"));
+      return;
+    }
+    long left = end - System.nanoTime();
+    if (left <= 0) {
+      waited.complete(null);
+      return;
+    }
+    scheduler.schedule(
+        () -> sleep(end, ctx, what, waited),
+        Math.min(left, TimeUnit.SECONDS.toNanos(1)),
+        TimeUnit.NANOSECONDS);
   }
 
   /**

@@ -160,6 +160,34 @@ class AzureOperationRulesTest {
   }
 
   @Test
+  void cancel_duringTheWaitBeforeTheFirstPoll_isSeenWithinASecond_andTheUndoRuns()
+      throws Exception {
+    String name = name();
+    fake.putRetryAfter = "30";
+    try (ServingClient client = client(Duration.ofSeconds(120))) {
+      io.serve4j.Operation<io.serve4j.Endpoint> op =
+          client.deploy(EndpointSpec.of(name, ContractModels.reluOnClasspath()));
+      long until = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+      while (!fake.endpoints.containsKey(name) && System.nanoTime() < until) {
+        Thread.sleep(20);
+      }
+      assertThat(fake.endpoints).containsKey(name);
+      long start = System.nanoTime();
+      op.cancel();
+      until = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+      while (fake.endpoints.containsKey(name) && System.nanoTime() < until) {
+        Thread.sleep(20);
+      }
+      assertThat(fake.endpoints)
+          .as("the created endpoint is deleted again")
+          .doesNotContainKey(name);
+      assertThat(Duration.ofNanos(System.nanoTime() - start))
+          .as("not after the 30 s Retry-After")
+          .isLessThan(Duration.ofSeconds(5));
+    }
+  }
+
+  @Test
   void failedDeployment_carriesTheRequestIdOfThePutThatStartedIt_withTheLogTail() {
     String name = name();
     fake.failDeployments = true;
