@@ -90,6 +90,11 @@ class AzureDeploymentUpdateTest {
         .toList();
   }
 
+  private List<ServeEvent> since(String endpoint, int before) {
+    List<ServeEvent> all = events(endpoint);
+    return all.subList(before, all.size());
+  }
+
   private static String call(ServeEvent e) {
     String url = e.getRequest().getUrl();
     String path = url.substring(url.indexOf("/onlineEndpoints/"), url.indexOf('?'));
@@ -150,7 +155,7 @@ class AzureDeploymentUpdateTest {
         .isEqualTo("{\"blue\":100}");
     assertThat(d.deployment("blue").orElseThrow().instanceType()).contains(GPU_SKU);
     List<String> calls =
-        events(name).subList(before, events(name).size()).stream()
+        since(name, before).stream()
             .map(AzureDeploymentUpdateTest::call)
             .filter(c -> !c.startsWith("GET") && !c.startsWith("POST"))
             .toList();
@@ -164,7 +169,7 @@ class AzureDeploymentUpdateTest {
             "PUT ",
             "DELETE /deployments/blue-s4j");
     List<String> trafficPuts =
-        events(name).subList(before, events(name).size()).stream()
+        since(name, before).stream()
             .filter(x -> call(x).equals("PUT "))
             .map(x -> traffic(x.getRequest().getBodyAsString()))
             .toList();
@@ -202,9 +207,7 @@ class AzureDeploymentUpdateTest {
     assertThat(blue(name).path("tags")).isEqualTo(old.path("tags"));
     assertThat(fake.endpoints.get(name).resource.at("/properties/traffic").toString())
         .isEqualTo("{\"blue\":100}");
-    assertThat(
-            events(name).subList(before, events(name).size()).stream()
-                .map(AzureDeploymentUpdateTest::call))
+    assertThat(since(name, before).stream().map(AzureDeploymentUpdateTest::call))
         .as("the old deployment was never touched")
         .doesNotContain("DELETE /deployments/blue", "PUT /deployments/blue");
     fake.failDeployments = false;
@@ -253,9 +256,7 @@ class AzureDeploymentUpdateTest {
     assertThat(blue(name).at("/properties/instanceType").asText()).isEqualTo(CPU_SKU);
     assertThat(fake.endpoints.get(name).resource.at("/properties/traffic").toString())
         .isEqualTo("{\"blue\":100}");
-    assertThat(
-            events(name).subList(before, events(name).size()).stream()
-                .map(AzureDeploymentUpdateTest::call))
+    assertThat(since(name, before).stream().map(AzureDeploymentUpdateTest::call))
         .contains("PUT /deployments/blue-s4j", "DELETE /deployments/blue-s4j")
         .doesNotContain("DELETE /deployments/blue", "PUT /deployments/blue");
   }
