@@ -249,7 +249,11 @@ class AzureDeploymentUpdateTest {
 
     // The undo runs once the steps under way have stopped, after the caller saw the cancel.
     long until = System.nanoTime() + Duration.ofSeconds(15).toNanos();
-    while (fake.endpoints.get(name).deployments.size() > 1 && System.nanoTime() < until) {
+    while (System.nanoTime() < until
+        && !(fake.endpoints.get(name).deployments.size() == 1
+            && since(name, before).stream()
+                .map(AzureDeploymentUpdateTest::call)
+                .anyMatch(c -> c.equals("DELETE /deployments/blue-s4j")))) {
       Thread.sleep(50);
     }
     assertThat(fake.endpoints.get(name).deployments.keySet()).containsExactly("blue");

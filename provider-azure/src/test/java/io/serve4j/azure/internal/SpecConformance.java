@@ -17,8 +17,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * Microsoft.MachineLearningServices} must match an operation of {@code mfe.json}, with its {@code
  * api-version} and a valid body; the workspace GET (an operation of {@code
  * machineLearningServices.json}, not copied) and ARM operation-status URLs must be body-less GETs
- * with the api-version; the data plane (scoring, batch invocation, blob uploads) has no contract
- * here and is only counted.
+ * with the api-version; other resource providers' calls (Azure Monitor autoscale settings) need an
+ * api-version; the data plane (scoring, batch invocation, blob uploads) has no contract here and is
+ * only counted.
  */
 final class SpecConformance {
   /** Counts over every fake of the test JVM, for the build log. */
@@ -69,6 +70,12 @@ final class SpecConformance {
         if (existing != null) {
           count("control plane, update PUT checked for x-ms-mutability");
         }
+      }
+    } else if (path.startsWith("/subscriptions/")) {
+      // e.g. Microsoft.Insights/autoscalesettings: another resource provider's contract
+      count("control plane, another resource provider (contract not copied)");
+      if (!url.contains("api-version=")) {
+        found.add(method + " " + url + ": no api-version");
       }
     } else if (path.startsWith("/operations/") || path.startsWith("/ops/")) {
       count("operation status polls");
