@@ -4,6 +4,7 @@ import com.azure.core.http.HttpMethod;
 import com.azure.core.management.exception.ManagementError;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.serve4j.ErrorCategory;
+import io.serve4j.ServingException;
 import io.serve4j.azure.AzureOptions;
 import io.serve4j.spi.CallContext;
 import io.serve4j.spi.Deadline;
@@ -13,6 +14,8 @@ import java.util.Locale;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 
 /**
  * The Azure ML control plane: resource URLs of one workspace and ARM long-running operations
@@ -196,34 +199,48 @@ final class Arm {
       boolean fetchResult) {
     String asyncOp = initial.header("Azure-AsyncOperation");
     String location = initial.header("Location");
+    // The id of the call that started the operation: what a failed operation's error carries.
+    String requestId = AzureErrors.requestId(initial.headers());
     if (asyncOp != null) {
-      return Polling.until(
-              () -> getUrl(asyncOp),
-              r -> isTerminal(r.json().path("status").asText()),
-              r -> what + ": " + r.json().path("status").asText("InProgress"),
-              pollInterval,
-              r -> AzureErrors.retryAfter(r.headers()),
-              ctx,
-              scheduler)
+      return firstPause(initial, ctx, what)
+          .thenCompose(
+              x ->
+                  Polling.until(
+                      () ->
+                          poll(
+                              asyncOp,
+                              r -> isTerminal(r.json().path("status").asText()),
+                              ctx,
+                              what),
+                      r -> isTerminal(r.json().path("status").asText()),
+                      r -> what + ": " + r.json().path("status").asText("InProgress"),
+                      pollInterval,
+                      r -> AzureErrors.retryAfter(r.headers()),
+                      ctx,
+                      scheduler))
           .thenCompose(
               r -> {
                 String status = r.json().path("status").asText();
                 if (!status.equalsIgnoreCase("Succeeded")) {
+                  String id = requestId != null ? requestId : AzureErrors.requestId(r.headers());
                   throw AzureErrors.operationFailed(
-                      what, status, error(r.json().path("error")), failure);
+                      what, status, error(r.json().path("error")), failure, id);
                 }
                 return fetchResult ? get(relative) : CompletableFuture.completedFuture(null);
               });
     }
     if (location != null && initial.status() == 202) {
-      return Polling.until(
-              () -> getUrl(location),
-              r -> r.status() != 202,
-              r -> what + ": in progress",
-              pollInterval,
-              r -> AzureErrors.retryAfter(r.headers()),
-              ctx,
-              scheduler)
+      return firstPause(initial, ctx, what)
+          .thenCompose(
+              x ->
+                  Polling.until(
+                      () -> poll(location, r -> r.status() != 202, ctx, what),
+                      r -> r.status() != 202,
+                      r -> what + ": in progress",
+                      pollInterval,
+                      r -> AzureErrors.retryAfter(r.headers()),
+                      ctx,
+                      scheduler))
           .thenCompose(r -> fetchResult ? get(relative) : CompletableFuture.completedFuture(null));
     }
     if (!fetchResult) {
@@ -250,10 +267,94 @@ final class Arm {
             r -> {
               String state = provisioningState(r.json());
               if (!state.equalsIgnoreCase("Succeeded")) {
-                throw AzureErrors.operationFailed(what, state, null, failure);
+                String id = requestId != null ? requestId : AzureErrors.requestId(r.headers());
+                throw AzureErrors.operationFailed(what, state, null, failure, id);
               }
               return r;
             });
+  }
+
+  /**
+   * The wait before the first poll of an operation: the {@code Retry-After} of the answer that
+   * started it (Azure documents 10-600 s), at least the poll interval. A status URL is not polled
+   * at once.
+   *
+   * @param initial the answer that started the operation
+   * @param ctx deadline and cancellation
+   * @param what for messages
+   * @return completes when the first poll may be sent; fails at once with the deadline's timeout if
+   *     the service asked to wait past the deadline
+   */
+  private CompletableFuture<Void> firstPause(Rest.Response initial, CallContext ctx, String what) {
+    Duration retryAfter = AzureErrors.retryAfter(initial.headers());
+    if (endsPastDeadline(retryAfter, ctx.deadline())) {
+      return CompletableFuture.failedFuture(tooLate(what, retryAfter, ctx.deadline()));
+    }
+    Duration wait =
+        retryAfter != null && retryAfter.compareTo(pollInterval) > 0 ? retryAfter : pollInterval;
+    if (ctx.deadline().isFinite() && wait.compareTo(ctx.deadline().remaining()) > 0) {
+      wait = ctx.deadline().remaining();
+    }
+    CompletableFuture<Void> waited = new CompletableFuture<>();
+    sleep(System.nanoTime() + wait.toNanos(), ctx, what, waited);
+    return waited;
+  }
+
+  /** Waits until {@code end}, looking at the caller's cancel at least once a second. */
+  private void sleep(long end, CallContext ctx, String what, CompletableFuture<Void> waited) {
+    if (ctx.isCancelled()) {
+      waited.completeExceptionally(new CancellationException(what + " was cancelled"));
+      return;
+    }
+    long left = end - System.nanoTime();
+    if (left <= 0) {
+      waited.complete(null);
+      return;
+    }
+    scheduler.schedule(
+        () -> sleep(end, ctx, what, waited),
+        Math.min(left, TimeUnit.SECONDS.toNanos(1)),
+        TimeUnit.NANOSECONDS);
+  }
+
+  /**
+   * One poll of a status URL; an answer not yet final whose {@code Retry-After} ends past the
+   * caller's deadline fails the wait at once (with the deadline's timeout) instead of sleeping
+   * until the deadline.
+   */
+  private CompletableFuture<Rest.Response> poll(
+      String url, Predicate<Rest.Response> done, CallContext ctx, String what) {
+    return getUrl(url)
+        .thenApply(
+            r -> {
+              if (!done.test(r)) {
+                Duration retryAfter = AzureErrors.retryAfter(r.headers());
+                if (endsPastDeadline(retryAfter, ctx.deadline())) {
+                  throw tooLate(what, retryAfter, ctx.deadline());
+                }
+              }
+              return r;
+            });
+  }
+
+  private static boolean endsPastDeadline(Duration retryAfter, Deadline deadline) {
+    return retryAfter != null
+        && deadline.isFinite()
+        && retryAfter.compareTo(deadline.remaining()) > 0;
+  }
+
+  private static ServingException tooLate(String what, Duration retryAfter, Deadline deadline) {
+    ServingException t = deadline.timeoutError(what);
+    return t.toBuilder()
+        .providerId(io.serve4j.azure.AzureProvider.ID)
+        .message(
+            t.getMessage()
+                + " (Azure asked to poll again in "
+                + retryAfter.toSeconds()
+                + " s, after the "
+                + deadline.remaining().toMillis()
+                + " ms left)")
+        .build();
   }
 
   static String provisioningState(JsonNode resource) {

@@ -153,6 +153,26 @@ public final class AzureErrors {
    */
   public static ServingException operationFailed(
       String what, String status, ManagementError error, ErrorCategory otherwise) {
+    return operationFailed(what, status, error, otherwise, null);
+  }
+
+  /**
+   * Builds the error for a long-running operation that ended Failed or Canceled, with the service's
+   * request id of the call that started it (what Azure support asks for).
+   *
+   * @param what what was being done
+   * @param status the terminal status
+   * @param error the operation's {@code error} object, or null
+   * @param otherwise the category when the code says nothing more specific
+   * @param requestId {@code x-ms-request-id} (or correlation / client request id), or null
+   * @return the typed error
+   */
+  public static ServingException operationFailed(
+      String what,
+      String status,
+      ManagementError error,
+      ErrorCategory otherwise,
+      String requestId) {
     String code = error != null ? error.getCode() : null;
     ErrorCategory category;
     if (isQuota(code) || detailCodes(error).stream().anyMatch(AzureErrors::isQuota)) {
@@ -167,10 +187,12 @@ public final class AzureErrors {
     } else {
       category = otherwise;
     }
-    return ServingException.builder(category)
-        .providerId(AzureProvider.ID)
-        .fromService()
-        .message(
+    ServingException.Builder b =
+        ServingException.builder(category).providerId(AzureProvider.ID).fromService();
+    if (requestId != null) {
+      b.requestId(requestId);
+    }
+    return b.message(
             what
                 + " ended "
                 + status

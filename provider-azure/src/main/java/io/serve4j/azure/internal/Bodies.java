@@ -27,10 +27,16 @@ import java.util.Map;
  * 2025-12-01) and the mapping of its resources back to serve4j descriptions.
  */
 final class Bodies {
+  // serve4j's bookkeeping on a deployment. It changes on update (a new model version, another
+  // accelerator), so it is kept in tags, which "can be added, removed, and updated"; the
+  // deployment's properties dictionary "can be added, but not removed or altered" and gets only
+  // keys that never change: the signature of one model version. Deployments written before kept
+  // these in properties, still read as a fallback.
   static final String P_MODEL = "serve4j.model";
   static final String P_VERSION = "serve4j.modelVersion";
   static final String P_SIGNATURE = "serve4j.signature";
   static final String P_TRITON = "serve4j.tritonModel";
+  static final String P_ACCELERATOR = "serve4j.accelerator";
 
   private Bodies() {}
 
@@ -89,16 +95,123 @@ final class Bodies {
     rs.put("maxConcurrentRequestsPerInstance", options.maxConcurrentRequestsPerInstance());
     ObjectNode env = p.putObject("environmentVariables");
     d.model().environment().forEach(env::put);
-    ObjectNode props = p.putObject("properties");
     Model m = d.model();
-    props.put(P_MODEL, m.name());
-    props.put(P_VERSION, m.version());
-    props.put("serve4j.accelerator", d.accelerator().toString());
+    ObjectNode tags = root.putObject("tags");
+    tags.put(P_MODEL, m.name());
+    tags.put(P_VERSION, m.version());
+    tags.put(P_ACCELERATOR, d.accelerator().toString());
     if (model.triton()) {
-      props.put(P_TRITON, model.tritonName());
+      tags.put(P_TRITON, model.tritonName());
     }
-    m.signature().ifPresent(sig -> props.put(P_SIGNATURE, SignatureJson.write(sig)));
+    ObjectNode props = p.putObject("properties");
+    m.signature()
+        .ifPresent(sig -> props.put(signatureKey(m.name(), m.version()), SignatureJson.write(sig)));
     return root;
+  }
+
+  /** The properties key of one model version's signature: written once, never altered. */
+  static String signatureKey(String model, String version) {
+    return P_SIGNATURE + "." + model + ":" + version;
+  }
+
+  /** A bookkeeping value: from the tags, else (deployments written before) from properties. */
+  private static String bookkeeping(JsonNode deployment, String key, String otherwise) {
+    String tag = deployment.path("tags").path(key).asText("");
+    if (!tag.isEmpty()) {
+      return tag;
+    }
+    return deployment.path("properties").path("properties").path(key).asText(otherwise);
+  }
+
+  /**
+   * The fields of a deployment that Azure ML takes only on create ({@code x-ms-mutability: create,
+   * read} in the 2025-12-01 contract) and that {@code desired} would change.
+   *
+   * @param was the deployment as read
+   * @param desired the body serve4j would send
+   * @return the changed fields, e.g. {@code properties.instanceType: A -> B}; empty if none
+   */
+  static List<String> createOnlyChanges(JsonNode was, JsonNode desired) {
+    List<String> changes = new java.util.ArrayList<>();
+    for (String field :
+        List.of(
+            "/properties/instanceType",
+            "/properties/codeConfiguration/codeId",
+            "/properties/codeConfiguration/scoringScript")) {
+      JsonNode before = was.at(field);
+      JsonNode after = desired.at(field);
+      if (!before.isMissingNode()
+          && !before.isNull()
+          && !after.isMissingNode()
+          && !after.equals(before)) {
+        changes.add(
+            field.substring(1).replace('/', '.')
+                + ": "
+                + before.asText()
+                + " -> "
+                + after.asText());
+      }
+    }
+    return changes;
+  }
+
+  /**
+   * {@code OnlineDeployments_CreateOrUpdate} of a deployment that exists: the deployment as read
+   * with what serve4j sets laid over it. What serve4j does not set stays (identity, kind, probes, a
+   * description it did not write, and fields it does not know); its location stays (create-only);
+   * tags are merged; the properties dictionary only gains keys (Azure ML's contract: entries "can
+   * be added, but not removed or altered"); scale settings and environment variables are serve4j's
+   * and replaced whole.
+   *
+   * @param was the deployment as read (GET)
+   * @param desired the body serve4j would send to create it
+   * @return the body; create-only fields must already be equal ({@link #createOnlyChanges})
+   */
+  static ObjectNode deploymentUpdate(JsonNode was, ObjectNode desired) {
+    ObjectNode body = restorable(was);
+    if (!body.has("location")) {
+      body.set("location", desired.path("location"));
+    }
+    mergeInto(body, "sku", desired.path("sku"));
+    mergeInto(body, "tags", desired.path("tags"));
+    ObjectNode p =
+        body.path("properties") instanceof ObjectNode props ? props : body.putObject("properties");
+    desired
+        .path("properties")
+        .fields()
+        .forEachRemaining(
+            e -> {
+              switch (e.getKey()) {
+                case "properties" -> {
+                  ObjectNode dict =
+                      p.path("properties") instanceof ObjectNode o ? o : p.putObject("properties");
+                  e.getValue()
+                      .fields()
+                      .forEachRemaining(
+                          kv -> {
+                            if (!dict.has(kv.getKey())) {
+                              dict.set(kv.getKey(), kv.getValue());
+                            }
+                          });
+                }
+                case "description" -> {
+                  if (p.path("description").asText("").isEmpty()) {
+                    p.set("description", e.getValue());
+                  }
+                }
+                case "requestSettings" -> mergeInto(p, "requestSettings", e.getValue());
+                default -> p.set(e.getKey(), e.getValue());
+              }
+            });
+    return body;
+  }
+
+  private static void mergeInto(ObjectNode parent, String field, JsonNode add) {
+    if (!add.isObject()) {
+      return;
+    }
+    ObjectNode target = parent.path(field) instanceof ObjectNode o ? o : parent.putObject(field);
+    add.fields().forEachRemaining(e -> target.set(e.getKey(), e.getValue()));
   }
 
   static EndpointStatus status(String provisioningState) {
@@ -124,12 +237,14 @@ final class Bodies {
     for (JsonNode d : deployments) {
       JsonNode dp = d.path("properties");
       JsonNode props = dp.path("properties");
+      String modelId = dp.path("model").asText("");
+      String modelName = bookkeeping(d, P_MODEL, modelPart(modelId, "models"));
+      String version = bookkeeping(d, P_VERSION, modelPart(modelId, "versions"));
+      String signature =
+          props.path(signatureKey(modelName, version)).asText(props.path(P_SIGNATURE).asText(null));
       EndpointStatus ds = status(dp.path("provisioningState").asText("Succeeded"));
       anyFailed |= ds == EndpointStatus.FAILED;
       anyBusy |= ds == EndpointStatus.CREATING || ds == EndpointStatus.UPDATING;
-      String modelId = dp.path("model").asText("");
-      String modelName = props.path(P_MODEL).asText(modelPart(modelId, "models"));
-      String version = props.path(P_VERSION).asText(modelPart(modelId, "versions"));
       b.deployment(
           DeploymentDescription.builder()
               .name(d.path("name").asText())
@@ -138,11 +253,11 @@ final class Bodies {
               .status(ds)
               .instances(d.path("sku").path("capacity").asInt(1))
               .instanceType(dp.path("instanceType").asText(null))
-              .signature(SignatureJson.read(props.path(P_SIGNATURE).asText(null)).orElse(null))
+              .signature(SignatureJson.read(signature).orElse(null))
               .detail("model", modelId.isEmpty() ? null : modelId)
               .detail("provisioningState", dp.path("provisioningState").asText(null))
               .detail("scaleType", dp.path("scaleSettings").path("scaleType").asText(null))
-              .detail(Scoring.TRITON_DETAIL, emptyToNull(props.path(P_TRITON).asText("")))
+              .detail(Scoring.TRITON_DETAIL, emptyToNull(bookkeeping(d, P_TRITON, "")))
               .build());
     }
     if (status == EndpointStatus.IN_SERVICE && anyFailed) {

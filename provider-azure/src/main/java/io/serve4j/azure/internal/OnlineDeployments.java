@@ -12,6 +12,7 @@ import io.serve4j.ServingException;
 import io.serve4j.azure.AzureProvider;
 import io.serve4j.spi.CallContext;
 import io.serve4j.spi.Wire;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
@@ -59,7 +60,10 @@ final class OnlineDeployments {
   /**
    * Creates or updates the deployments of the spec one after the other (so that after a failure or
    * a cancel no further one is sent), recording in {@code undo}, before each, how to put it back: a
-   * new one is deleted, an existing one is put back as it was.
+   * new one is deleted, an existing one is put back as it was. An existing deployment is updated in
+   * place with what serve4j sets laid over it as read ({@link Bodies#deploymentUpdate}); if a field
+   * Azure ML takes only on create would change (the instance type of another accelerator), it is
+   * replaced blue/green instead ({@link BlueGreen}).
    *
    * @param spec the endpoint spec
    * @param loc the Azure region
@@ -77,34 +81,24 @@ final class OnlineDeployments {
     CompletableFuture<Void> chain = CompletableFuture.completedFuture(null);
     for (DeploymentSpec d : spec.deployments()) {
       JsonNode was = existing.get(d.name());
-      String path = ONLINE + "/" + spec.name() + "/deployments/" + d.name();
-      String what = "deployment '" + d.name() + "' of endpoint '" + spec.name() + "'";
       chain =
           chain
-              .thenCompose(
-                  x -> {
-                    undo.add(
-                        was == null
-                            ? () ->
-                                ws.arm.deleteAndWait(
-                                    path, UndoLog.context(), "undo: delete " + what)
-                            : () ->
-                                ws.arm.putAndWait(
-                                    path,
-                                    Bodies.restorable(was),
-                                    UndoLog.context(),
-                                    "undo: put back " + what,
-                                    ErrorCategory.INTERNAL));
-                    return put(spec.name(), d, loc, ctx).thenApply(r -> null);
-                  })
+              .thenCompose(x -> put(spec.name(), d, loc, was, existing, undo, ctx))
               .thenCompose(x -> autoscale.apply(spec.name(), d, loc, was != null, undo, ctx));
     }
     return chain;
   }
 
   private CompletableFuture<JsonNode> put(
-      String endpoint, DeploymentSpec d, String loc, CallContext ctx) {
+      String endpoint,
+      DeploymentSpec d,
+      String loc,
+      JsonNode was,
+      Map<String, JsonNode> existing,
+      UndoLog undo,
+      CallContext ctx) {
     String what = "deployment '" + d.name() + "' of endpoint '" + endpoint + "'";
+    String path = ONLINE + "/" + endpoint + "/deployments/" + d.name();
     String sku = AzureOfferings.resolve(d.accelerator()).sku();
     return ws.models
         .register(d.model(), ctx)
@@ -113,15 +107,66 @@ final class OnlineDeployments {
                 environment(d.model())
                     .thenCompose(
                         env -> {
-                          ctx.progress("creating " + what + " on " + sku, -1);
-                          return ws.arm.putAndWait(
-                              ONLINE + "/" + endpoint + "/deployments/" + d.name(),
-                              Bodies.onlineDeployment(loc, d, sku, registered, env, ws.options),
-                              ctx,
-                              what,
-                              ErrorCategory.MODEL_LOAD);
-                        }))
-        .exceptionallyCompose(e -> withLogs(endpoint, d.name(), e));
+                          ObjectNode body =
+                              Bodies.onlineDeployment(loc, d, sku, registered, env, ws.options);
+                          if (was != null) {
+                            List<String> createOnly = Bodies.createOnlyChanges(was, body);
+                            if (!createOnly.isEmpty()) {
+                              // The replacement keeps what the old one held that serve4j does
+                              // not set.
+                              return new BlueGreen(ws, this)
+                                  .replace(
+                                      endpoint,
+                                      d.name(),
+                                      Bodies.deploymentUpdate(was, body),
+                                      createOnly,
+                                      existing,
+                                      ctx);
+                            }
+                          }
+                          undo.add(
+                              was == null
+                                  ? () ->
+                                      ws.arm.deleteAndWait(
+                                          path, UndoLog.context(), "undo: delete " + what)
+                                  : () ->
+                                      ws.arm.putAndWait(
+                                          path,
+                                          Bodies.restorable(was),
+                                          UndoLog.context(),
+                                          "undo: put back " + what,
+                                          ErrorCategory.INTERNAL));
+                          ctx.progress(
+                              (was == null ? "creating " : "updating ") + what + " on " + sku, -1);
+                          return create(
+                              endpoint,
+                              d.name(),
+                              was == null ? body : Bodies.deploymentUpdate(was, body),
+                              ctx);
+                        }));
+  }
+
+  /**
+   * PUTs a deployment and waits until it is provisioned; a deployment that fails to load fails with
+   * its container logs attached.
+   *
+   * @param endpoint the endpoint name
+   * @param deployment the deployment name
+   * @param body the body
+   * @param ctx the call
+   * @return the deployment as provisioned
+   */
+  CompletableFuture<JsonNode> create(
+      String endpoint, String deployment, ObjectNode body, CallContext ctx) {
+    String what = "deployment '" + deployment + "' of endpoint '" + endpoint + "'";
+    return ws.arm
+        .putAndWait(
+            ONLINE + "/" + endpoint + "/deployments/" + deployment,
+            body,
+            ctx,
+            what,
+            ErrorCategory.MODEL_LOAD)
+        .exceptionallyCompose(e -> withLogs(endpoint, deployment, e));
   }
 
   /**

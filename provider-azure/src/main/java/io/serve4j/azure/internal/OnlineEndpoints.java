@@ -57,6 +57,7 @@ public final class OnlineEndpoints implements EndpointLifecycle {
                 ctx,
                 undo -> {
                   deployments.checkDeployable(spec);
+                  checkMirror(spec.mirror().orElse(null));
                   return ws.exists(ONLINE + "/" + name)
                       .thenCompose(
                           found -> {
@@ -116,6 +117,7 @@ public final class OnlineEndpoints implements EndpointLifecycle {
                 ctx,
                 undo -> {
                   deployments.checkDeployable(spec);
+                  checkMirror(spec.mirror().orElse(null));
                   Arm bounded = ws.arm.within(ctx.deadline());
                   return bounded
                       .get(ONLINE + "/" + name)
@@ -176,9 +178,36 @@ public final class OnlineEndpoints implements EndpointLifecycle {
       String endpoint, Map<String, Integer> traffic, Mirror mirror, CallContext ctx) {
     return AzureErrors.WIRE.call(
         "update traffic of endpoint '" + endpoint + "'",
-        () ->
-            setTraffic(endpoint, traffic, mirror, null, ctx)
-                .thenCompose(x -> descriptions.describe(endpoint, ws.arm.within(ctx.deadline()))));
+        () -> {
+          checkMirror(mirror);
+          return setTraffic(endpoint, traffic, mirror, null, ctx)
+              .thenCompose(x -> descriptions.describe(endpoint, ws.arm.within(ctx.deadline())));
+        });
+  }
+
+  /** Azure ML's largest mirrored share: {@code mirrorTraffic} "values need to sum to utmost 50". */
+  static final int MAX_MIRROR_PERCENT = 50;
+
+  /**
+   * Refuses, before any call, a mirror share Azure ML does not take (its {@code mirrorTraffic}
+   * values sum to at most 50).
+   *
+   * @param mirror the mirror, or null
+   */
+  static void checkMirror(Mirror mirror) {
+    if (mirror != null && mirror.percent() > MAX_MIRROR_PERCENT) {
+      throw ServingException.builder(ErrorCategory.INVALID_INPUT)
+          .providerId(AzureProvider.ID)
+          .message(
+              "Azure ML mirrors at most "
+                  + MAX_MIRROR_PERCENT
+                  + "% of an endpoint's traffic; "
+                  + mirror.percent()
+                  + "% asked for deployment '"
+                  + mirror.deployment()
+                  + "'")
+          .build();
+    }
   }
 
   @Override

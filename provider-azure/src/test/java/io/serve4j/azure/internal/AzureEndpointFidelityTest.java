@@ -24,7 +24,9 @@ import org.junit.jupiter.api.TestInstance;
 /**
  * Issue 16, item 1: changing the traffic of an endpoint serve4j did not create keeps everything
  * else the endpoint holds (a user-assigned identity, {@code publicNetworkAccess: Disabled}, its
- * description, properties, tags, kind, sku and fields serve4j does not know).
+ * description, properties, tags, kind, sku and fields serve4j does not know), and updating its
+ * deployment keeps what the user set on that (items 1-3: tags, description, settings serve4j does
+ * not make; the properties dictionary add-only; another SKU blue/green).
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class AzureEndpointFidelityTest {
@@ -84,11 +86,14 @@ class AzureEndpointFidelityTest {
     ObjectNode blue =
         (ObjectNode)
             JSON.readTree(
-                "{\"name\":\"blue\",\"location\":\"westeurope\",\"sku\":{\"name\":\"Default\","
-                    + "\"capacity\":1},\"properties\":{\"endpointComputeType\":\"Managed\","
-                    + "\"instanceType\":\"Standard_DS3_v2\",\"provisioningState\":\"Succeeded\","
-                    + "\"properties\":{\"serve4j.model\":\"relu\",\"serve4j.modelVersion\":\"1\","
-                    + "\"serve4j.tritonModel\":\"relu\"}}}");
+                ("{'name':'blue','location':'westeurope','sku':{'name':'Default','capacity':1},"
+                        + "'tags':{'team':'risk'},"
+                        + "'properties':{'endpointComputeType':'Managed','description':'hand-made',"
+                        + "'appInsightsEnabled':true,'egressPublicNetworkAccess':'Disabled',"
+                        + "'instanceType':'Standard_DS3_v2','provisioningState':'Succeeded',"
+                        + "'properties':{'owner':'risk-team','serve4j.model':'relu',"
+                        + "'serve4j.modelVersion':'1','serve4j.tritonModel':'relu'}}}")
+                    .replace('\'', '"'));
     e.deployments.put("blue", blue);
     fake.endpoints.put(name, e);
   }
@@ -131,6 +136,18 @@ class AzureEndpointFidelityTest {
                 .build())
         .await();
     assertKeptWhatTheUserSet(name);
+    // Its deployment "blue" was on another SKU: replaced blue/green, with what the user set on it.
+    JsonNode blue = fake.endpoints.get(name).deployments.get("blue");
+    assertThat(blue.at("/properties/instanceType").asText()).isEqualTo("Standard_DS2_v2");
+    assertThat(blue.at("/tags/team").asText()).isEqualTo("risk");
+    assertThat(blue.at("/properties/description").asText()).isEqualTo("hand-made");
+    assertThat(blue.at("/properties/appInsightsEnabled").asBoolean()).isTrue();
+    assertThat(blue.at("/properties/egressPublicNetworkAccess").asText()).isEqualTo("Disabled");
+    assertThat(blue.at("/properties/properties/owner").asText()).isEqualTo("risk-team");
+    assertThat(blue.at("/properties/properties/serve4j.modelVersion").asText())
+        .as("add-only: never altered")
+        .isEqualTo("1");
+    assertThat(fake.endpoints.get(name).deployments).doesNotContainKey("blue-s4j");
 
     endpoint.shiftTraffic(Map.of("blue", 70, "green", 30)).await();
 

@@ -84,11 +84,13 @@ class AzureLifecycleTest {
   private static final List<String> DEPLOYMENTS = List.of("blue", "green", "shadow");
 
   private WireMockServer wm;
+  private SpecConformance conformance;
   private String base;
 
   @BeforeEach
   void start() {
     wm = new WireMockServer(options().httpDisabled(true).dynamicHttpsPort());
+    conformance = new SpecConformance().attach(wm);
     wm.start();
     base = "https://localhost:" + wm.httpsPort();
   }
@@ -96,6 +98,7 @@ class AzureLifecycleTest {
   @AfterEach
   void stop() {
     wm.stop();
+    conformance.assertClean();
   }
 
   @Test
@@ -281,7 +284,7 @@ class AzureLifecycleTest {
       assertThat(body.at("/properties/requestSettings/maxConcurrentRequestsPerInstance").asInt())
           .isEqualTo(1);
       assertThat(body.at("/sku/capacity").asInt()).isEqualTo(1);
-      assertThat(body.at("/properties/properties/serve4j.tritonModel").asText()).isEqualTo("relu");
+      assertThat(body.at("/tags/serve4j.tritonModel").asText()).isEqualTo("relu");
     }
     assertThat(
             json(only("PUT", EP_PATH + "/deployments/blue"))

@@ -261,7 +261,7 @@ class AzureProviderBehaviourTest {
     assertThat(fake.environments.get("serve4j-churn:" + version).at("/properties/image").asText())
         .isEqualTo("mcr.microsoft.com/azureml/sklearn-1.5:latest");
     assertThat(dep.at("/properties/environmentVariables/WORKERS").asText()).isEqualTo("2");
-    assertThat(dep.at("/properties/properties/serve4j.tritonModel").isMissingNode()).isTrue();
+    assertThat(dep.at("/tags/serve4j.tritonModel").isMissingNode()).isTrue();
   }
 
   @Test
@@ -286,7 +286,7 @@ class AzureProviderBehaviourTest {
     assertThat(fake.models).hasSize(models);
     var dep = fake.deployment(name, "default").orElseThrow();
     assertThat(dep.at("/properties/model").asText()).isEqualTo("azureml:relu:7");
-    assertThat(dep.at("/properties/properties/serve4j.tritonModel").asText()).isEqualTo("relu");
+    assertThat(dep.at("/tags/serve4j.tritonModel").asText()).isEqualTo("relu");
   }
 
   @Test

@@ -39,11 +39,13 @@ class AzureThrottlingTest {
   private static final String EP_PATH = WS + "/onlineEndpoints/testEndpointName";
 
   private WireMockServer wm;
+  private SpecConformance conformance;
   private String base;
 
   @BeforeEach
   void start() {
     wm = new WireMockServer(options().httpDisabled(true).dynamicHttpsPort());
+    conformance = new SpecConformance().attach(wm);
     wm.start();
     base = "https://localhost:" + wm.httpsPort();
     ObjectNode endpoint = Examples.response("Workspace/OnlineEndpoint/get.json", 200);
@@ -70,6 +72,7 @@ class AzureThrottlingTest {
   @AfterEach
   void stop() {
     wm.stop();
+    conformance.assertClean();
   }
 
   private ServingClient client(int maxRetries, RetryPolicy core) {

@@ -72,6 +72,9 @@ final class Examples {
       return;
     }
     boolean dictionary = DICTIONARIES.contains(prefix);
+    if (dictionary) {
+      out.add(prefix + ".*"); // user-chosen keys, even where the example has none
+    }
     for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
       Map.Entry<String, JsonNode> e = it.next();
       String key = dictionary ? "*" : e.getKey();

@@ -26,6 +26,7 @@ import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
@@ -71,11 +72,21 @@ final class FakeAzureMl implements AutoCloseable, FaultFixture.CallFaults {
   final Map<String, Job> jobs = new ConcurrentHashMap<>();
   final Map<String, Op> operations = new ConcurrentHashMap<>();
   volatile boolean failDeployments;
+
+  /**
+   * The {@code Retry-After} (seconds) ARM sends with a PUT that starts an operation and with each
+   * of that operation's polls while it is in progress; null: none on the PUT, 0 on polls.
+   */
+  volatile String putRetryAfter;
+
   volatile String primaryKey = FIRST_KEY;
   volatile Duration jobLatency;
   final ConcurrentLinkedQueue<Fault> faults = new ConcurrentLinkedQueue<>();
   final Map<Fault.Call, AtomicLong> callRequests = new ConcurrentHashMap<>();
   final Map<Fault.Call, ConcurrentLinkedQueue<Fault>> callFaults = new ConcurrentHashMap<>();
+
+  /** Azure ML's contract, checked on every request this fake receives. */
+  final SpecConformance conformance = new SpecConformance();
 
   /** Every control-plane call by a stable name, for LifecycleSafetyContract (pause, fail). */
   final WireCalls wireCalls = new WireCalls();
@@ -92,6 +103,7 @@ final class FakeAzureMl implements AutoCloseable, FaultFixture.CallFaults {
     volatile boolean failed;
     volatile boolean done;
     volatile boolean location;
+    volatile String retryAfter = "0";
 
     Op(long readyAt, Runnable onDone) {
       this.readyAt = readyAt;
@@ -165,9 +177,15 @@ final class FakeAzureMl implements AutoCloseable, FaultFixture.CallFaults {
     return URI.create("https://localhost:" + server.httpsPort());
   }
 
+  /**
+   * Stops the server, then fails if any request it received broke Azure ML's contract.
+   *
+   * @throws AssertionError listing the violations
+   */
   @Override
   public void close() {
     server.stop();
+    conformance.assertClean();
   }
 
   private final class Transformer implements ResponseDefinitionTransformerV2 {
@@ -197,6 +215,11 @@ final class FakeAzureMl implements AutoCloseable, FaultFixture.CallFaults {
     String url = r.getUrl();
     String path = url.contains("?") ? url.substring(0, url.indexOf('?')) : url;
     String method = r.getMethod().getName();
+    List<String> broken = conformance.check(r, method.equals("PUT") ? existing(path) : null);
+    if (!broken.isEmpty()) {
+      // As ARM refuses a body its contract does not allow; the fake's close() fails the test too.
+      return error(400, "InvalidRequestContent", "breaks Azure ML's contract: " + broken).build();
+    }
     if (path.startsWith("/online/")) {
       return score(r, path).build();
     }
@@ -268,9 +291,49 @@ final class FakeAzureMl implements AutoCloseable, FaultFixture.CallFaults {
       Op created = operations.get(id);
       if (created != null) {
         created.label = call;
+        String after = putRetryAfter;
+        if (after != null && method.equals("PUT")) {
+          created.retryAfter = after;
+          return ResponseDefinitionBuilder.like(answer).withHeader("Retry-After", after).build();
+        }
       }
     }
     return answer;
+  }
+
+  /** The resource a PUT to this path would update, as the fake holds it; null if none. */
+  private JsonNode existing(String path) {
+    String ws =
+        "/subscriptions/"
+            + SUB
+            + "/resourceGroups/"
+            + RG
+            + "/providers/Microsoft.MachineLearningServices/workspaces/"
+            + WS
+            + "/";
+    if (!path.startsWith(ws)) {
+      return null;
+    }
+    String[] p = path.substring(ws.length()).split("/");
+    Map<String, Endpoint> kind =
+        p[0].equals("onlineEndpoints")
+            ? endpoints
+            : p[0].equals("batchEndpoints") ? batchEndpoints : null;
+    if (kind != null && p.length == 2) {
+      Endpoint e = kind.get(p[1]);
+      return e == null ? null : e.resource;
+    }
+    if (kind != null && p.length == 4 && p[2].equals("deployments")) {
+      Endpoint e = kind.get(p[1]);
+      return e == null ? null : e.deployments.get(p[3]);
+    }
+    if (p.length == 4 && p[0].equals("models")) {
+      return models.get(p[1] + ":" + p[3]);
+    }
+    if (p.length == 4 && p[0].equals("environments")) {
+      return environments.get(p[1] + ":" + p[3]);
+    }
+    return null;
   }
 
   /**
@@ -721,7 +784,10 @@ final class FakeAzureMl implements AutoCloseable, FaultFixture.CallFaults {
           .withBody(r.getBody());
     }
     // /online/{endpoint}/v2/models/{model}/infer
-    String triton = d.path("properties").path("properties").path("serve4j.tritonModel").asText();
+    String triton =
+        d.path("tags")
+            .path("serve4j.tritonModel")
+            .asText(d.path("properties").path("properties").path("serve4j.tritonModel").asText());
     if (p.length != 5 || !p[1].equals("v2") || !p[3].equals(triton) || !p[4].equals("infer")) {
       return aResponse().withStatus(404).withBody("no route " + path);
     }
@@ -868,7 +934,7 @@ final class FakeAzureMl implements AutoCloseable, FaultFixture.CallFaults {
     ObjectNode status = JSON.createObjectNode();
     if (System.nanoTime() < op.readyAt) {
       status.put("status", "InProgress");
-      return json(op.location ? 202 : 200, status).withHeader("Retry-After", "0");
+      return json(op.location ? 202 : 200, status).withHeader("Retry-After", op.retryAfter);
     }
     synchronized (op) {
       if (!op.done) {
