@@ -37,6 +37,7 @@ class GcpStreamingTest extends StreamingContract {
                     .transportChannelProvider(vertex.channelProvider())
                     .storage(storage)
                     .stagingBucket("staging")
+                    .tritonImage(FakeVertex.TRITON_IMAGE)
                     .pollInterval(Duration.ofMillis(10))
                     .build())
             .build();
