@@ -78,6 +78,29 @@ class AzureChunkedStreamTest {
   }
 
   @Test
+  void stream_sseFraming_crlfCommentsMultiLineDataAndEventsSplitAcrossWrites() {
+    fake.scoringUris.put("framing", scoring.scoringUri("framing"));
+    scoring.scriptRawSse(
+        "framing",
+        List.of(
+            ": keep-alive\r\n\r\n",
+            "data: hel",
+            "lo wor",
+            "ld\r\n\r\ndata: multi\r\n",
+            "data: line\r\n\r\nevent: message\ndata:no-space\n\n",
+            "data: [DONE]\n\n"),
+        Duration.ofMillis(20));
+    client.deploy(EndpointSpec.of("framing", ContractModels.reluOnClasspath())).await();
+    List<String> got = new ArrayList<>();
+    try (ResponseStream chunks =
+        client.endpoint("framing").stream(
+            InferenceRequest.of(Payload.ofText("{}", "application/json")))) {
+      chunks.forEach(c -> got.add(c.payload().orElseThrow().asText()));
+    }
+    assertThat(got).containsExactly("hello world", "multi\nline", "no-space");
+  }
+
+  @Test
   void stream_whenScoringRouteAnswers404_isNotFound() {
     fake.scoringUris.put("noscript", scoring.scoringUri("noscript"));
     client.deploy(EndpointSpec.of("noscript", ContractModels.reluOnClasspath())).await();

@@ -27,7 +27,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * FakeAzureMl#scoringUris}.
  */
 final class FakeScoringStream implements AutoCloseable {
-  private record Script(List<String> chunks, Duration gap, int failAfter, boolean sse) {}
+  private record Script(
+      List<String> chunks, Duration gap, int failAfter, boolean sse, boolean raw) {}
 
   private final HttpServer server;
   private final ExecutorService executor = Executors.newCachedThreadPool();
@@ -53,7 +54,13 @@ final class FakeScoringStream implements AutoCloseable {
   }
 
   void script(String endpoint, List<String> chunks, Duration gap, int failAfter, boolean sse) {
-    scripts.put(endpoint, new Script(List.copyOf(chunks), gap, failAfter, sse));
+    scripts.put(endpoint, new Script(List.copyOf(chunks), gap, failAfter, sse, false));
+    produced.put(endpoint, new AtomicInteger());
+  }
+
+  /** Makes the endpoint answer a text/event-stream body written as these slices, as they are. */
+  void scriptRawSse(String endpoint, List<String> slices, Duration gap) {
+    scripts.put(endpoint, new Script(List.copyOf(slices), gap, -1, true, true));
     produced.put(endpoint, new AtomicInteger());
   }
 
@@ -104,11 +111,12 @@ final class FakeScoringStream implements AutoCloseable {
           return;
         }
         String c = script.chunks().get(i);
-        out.write((script.sse() ? "data: " + c + "\n\n" : c).getBytes(StandardCharsets.UTF_8));
+        String text = script.raw() ? c : script.sse() ? "data: " + c + "\n\n" : c;
+        out.write(text.getBytes(StandardCharsets.UTF_8));
         out.flush();
         count.incrementAndGet();
       }
-      if (script.sse()) {
+      if (script.sse() && !script.raw()) {
         out.write(": done\ndata: [DONE]\n\n".getBytes(StandardCharsets.UTF_8));
       }
     } catch (InterruptedException e) {
