@@ -62,7 +62,8 @@ public final class AwsProvider implements ServingProvider {
               Capability.STREAMING,
               Capability.GPU,
               Capability.INFERENTIA,
-              Capability.DYNAMIC_BATCHING));
+              Capability.DYNAMIC_BATCHING,
+              Capability.MULTI_MODEL));
 
   /** Creates the provider; ServiceLoader calls this. */
   public AwsProvider() {}

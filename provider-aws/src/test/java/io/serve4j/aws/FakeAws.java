@@ -1201,6 +1201,10 @@ final class FakeAws implements AutoCloseable, FaultFixture.CallFaults {
         throw new AwsError(400, "ValidationError", "Variant " + variant + " not found.");
       }
     }
+    String targetModel = call.header("X-Amzn-SageMaker-Target-Model");
+    if (targetModel != null) {
+      loadTargetModel(e, variant, targetModel);
+    }
     String contentType = call.header("Content-Type");
     byte[] answer = answer(contentType, call.body());
     ex.getResponseHeaders().add("x-Amzn-Invoked-Production-Variant", variant);
@@ -1209,6 +1213,69 @@ final class FakeAws implements AutoCloseable, FaultFixture.CallFaults {
       ex.getResponseHeaders().add("X-Amzn-SageMaker-Custom-Attributes", "echo:" + attributes);
     }
     send(ex, 200, contentType == null ? "application/octet-stream" : contentType, null, answer);
+  }
+
+  // ---------------------------------------------------------------- multi-model endpoints
+
+  /** Target models each endpoint has loaded (downloaded from its prefix), in load order. */
+  private final Map<String, java.util.List<String>> loadedModels = new ConcurrentHashMap<>();
+
+  /** Puts an S3 object, e.g. one model archive under a multi-model prefix. */
+  FakeAws object(String bucket, String key, byte[] data) {
+    buckets.add(bucket);
+    objects.put(bucket + "/" + key, data);
+    return this;
+  }
+
+  /** The target models an endpoint has loaded, in load order (each once). */
+  java.util.List<String> loadedModels(String endpoint) {
+    return java.util.List.copyOf(loadedModels.getOrDefault(endpoint, java.util.List.of()));
+  }
+
+  /**
+   * TargetModel on InvokeEndpoint: the variant's model must be a MultiModel container (else
+   * SageMaker's 400 "is not a multi-model endpoint and does not support target model header"), and
+   * the object ModelDataUrl + TargetModel must exist; a missing one is answered with the 400
+   * ValidationError "Failed to download model data" users report from SageMaker (the wording is not
+   * in SageMaker's API reference). A model is loaded on its first use.
+   */
+  private void loadTargetModel(Endpoint e, String variant, String target) {
+    JsonNode config = configs.get(e.config);
+    String modelName = null;
+    for (JsonNode v : config == null ? JSON.createArrayNode() : config.path("ProductionVariants")) {
+      if (variant.equals(v.path("VariantName").asText())) {
+        modelName = v.path("ModelName").asText();
+      }
+    }
+    JsonNode container = modelName == null ? null : models.get(modelName).path("PrimaryContainer");
+    if (container == null || !"MultiModel".equals(container.path("Mode").asText())) {
+      throw new AwsError(
+          400,
+          "ValidationError",
+          "Endpoint "
+              + e.name
+              + " is not a multi-model endpoint and does not support target model header.");
+    }
+    String url = container.path("ModelDataUrl").asText();
+    String key = url.substring("s3://".length()) + target;
+    if (!objects.containsKey(key)) {
+      int slash = key.indexOf('/');
+      throw new AwsError(
+          400,
+          "ValidationError",
+          "Failed to download model data(bucket: "
+              + key.substring(0, slash)
+              + ", key: "
+              + key.substring(slash + 1)
+              + "). Please ensure that there is an object located at the URL and that the role"
+              + " passed to CreateModel has permissions to download the model.");
+    }
+    java.util.List<String> loaded =
+        loadedModels.computeIfAbsent(
+            e.name, n -> new java.util.concurrent.CopyOnWriteArrayList<>());
+    if (!loaded.contains(target)) {
+      loaded.add(target);
+    }
   }
 
   private JsonNode asyncConfig(Endpoint e) {

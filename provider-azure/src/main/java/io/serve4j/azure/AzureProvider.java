@@ -10,6 +10,7 @@ import io.serve4j.azure.internal.AzureOfferings;
 import io.serve4j.azure.internal.BatchEndpoints;
 import io.serve4j.azure.internal.OnlineEndpoints;
 import io.serve4j.azure.internal.Scoring;
+import io.serve4j.azure.internal.ScoringStreams;
 import io.serve4j.azure.internal.Workspace;
 import io.serve4j.spi.ErrorMapper;
 import io.serve4j.spi.ProviderContext;
@@ -30,7 +31,8 @@ import java.util.Set;
  *
  * <p>Capabilities: traffic split and mirror traffic ({@code traffic} / {@code mirrorTraffic} on the
  * endpoint), autoscaling by Azure Monitor autoscale settings, GPU SKUs from the accelerator
- * catalog, batch jobs on batch endpoints, raw payloads posted as-is to the scoring URI.
+ * catalog, batch jobs on batch endpoints, raw payloads posted as-is to the scoring URI, streaming
+ * answers (server-sent events or HTTP chunked) from the scoring URI.
  */
 public final class AzureProvider implements ServingProvider {
   /** The provider id and URI scheme. */
@@ -44,7 +46,8 @@ public final class AzureProvider implements ServingProvider {
               Capability.AUTOSCALING,
               Capability.GPU,
               Capability.BATCH_JOBS,
-              Capability.RAW_PAYLOAD));
+              Capability.RAW_PAYLOAD,
+              Capability.STREAMING));
 
   /** Creates the provider; does nothing else. */
   public AzureProvider() {}
@@ -141,10 +144,11 @@ public final class AzureProvider implements ServingProvider {
   public ProviderSession open(ProviderOptions options, ProviderContext context) {
     Workspace workspace = new Workspace((AzureOptions) options, context);
     return ProviderSession.of(
-        new OnlineEndpoints(workspace),
-        new Scoring(workspace),
-        new BatchEndpoints(workspace),
-        null,
-        workspace::close);
+            new OnlineEndpoints(workspace),
+            new Scoring(workspace),
+            new BatchEndpoints(workspace),
+            null,
+            workspace::close)
+        .withStreaming(new ScoringStreams(workspace));
   }
 }

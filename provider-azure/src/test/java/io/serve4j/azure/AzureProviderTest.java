@@ -33,7 +33,8 @@ class AzureProviderTest {
             Capability.AUTOSCALING,
             Capability.GPU,
             Capability.BATCH_JOBS,
-            Capability.RAW_PAYLOAD);
+            Capability.RAW_PAYLOAD,
+            Capability.STREAMING);
   }
 
   @Test

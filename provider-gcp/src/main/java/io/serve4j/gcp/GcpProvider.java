@@ -25,7 +25,8 @@ import java.util.Set;
  * <p>Capabilities: traffic split, autoscaling, NVIDIA GPUs, TPU v5e, batch prediction jobs, raw
  * payloads and Triton dynamic batching. Vertex AI has no shadow traffic, so {@code SHADOW} is not
  * declared and core refuses a mirror with {@code UnsupportedCapabilityException} before any call;
- * nor asynchronous inference or streaming.
+ * nor asynchronous inference. Streaming predictions go through {@code StreamRawPredict} (a gRPC
+ * server stream, the caller's demand carried by gRPC flow control).
  */
 public final class GcpProvider implements ServingProvider {
   /** The provider id and URI scheme. */
@@ -40,7 +41,8 @@ public final class GcpProvider implements ServingProvider {
               Capability.TPU,
               Capability.BATCH_JOBS,
               Capability.RAW_PAYLOAD,
-              Capability.DYNAMIC_BATCHING));
+              Capability.DYNAMIC_BATCHING,
+              Capability.STREAMING));
 
   /** Creates the provider; ServiceLoader calls this. Touches nothing. */
   public GcpProvider() {}
@@ -90,6 +92,7 @@ public final class GcpProvider implements ServingProvider {
   public ProviderSession open(ProviderOptions options, ProviderContext context) {
     VertexParts parts = VertexParts.open((GcpOptions) options, context);
     return ProviderSession.of(
-        parts.lifecycle(), parts.inference(), parts.batchJobs(), null, parts::close);
+            parts.lifecycle(), parts.inference(), parts.batchJobs(), null, parts::close)
+        .withStreaming(parts.streaming());
   }
 }

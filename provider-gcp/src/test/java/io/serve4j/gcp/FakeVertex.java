@@ -160,6 +160,9 @@ final class FakeVertex implements AutoCloseable, FaultFixture.CallFaults {
   private final AtomicInteger ids = new AtomicInteger(1000);
   private volatile Function<InferenceRequest, InferenceResponse> oip;
 
+  /** StreamRawPredict's scripted streams. */
+  final FakeVertexStreams streams = new FakeVertexStreams();
+
   /** The control-plane call log and gate of {@code LifecycleSafetyContract}. */
   final WireCalls wireCalls = new WireCalls();
 
@@ -404,6 +407,11 @@ final class FakeVertex implements AutoCloseable, FaultFixture.CallFaults {
         GetModelRequest.getDefaultInstance(),
         Model.getDefaultInstance(),
         r -> findModel(r.getName()));
+    predictionService.serverStreaming(
+        "StreamRawPredict",
+        com.google.cloud.aiplatform.v1.StreamRawPredictRequest.getDefaultInstance(),
+        HttpBody.getDefaultInstance(),
+        streams::streamRawPredict);
     predictionService.unaryAsync(
         "RawPredict",
         RawPredictRequest.getDefaultInstance(),
@@ -1217,6 +1225,25 @@ final class FakeVertex implements AutoCloseable, FaultFixture.CallFaults {
                           .withCause(e)
                           .asRuntimeException());
                 }
+              }));
+    }
+
+    /** A server-streaming method; the handler sends as the call's flow control allows. */
+    <Q extends Message, S extends Message> void serverStreaming(
+        String method, Q request, S response, BiConsumer<Q, StreamObserver<S>> handler) {
+      MethodDescriptor<Q, S> descriptor =
+          MethodDescriptor.<Q, S>newBuilder()
+              .setType(MethodDescriptor.MethodType.SERVER_STREAMING)
+              .setFullMethodName(MethodDescriptor.generateFullMethodName(service, method))
+              .setRequestMarshaller(ProtoUtils.marshaller(request))
+              .setResponseMarshaller(ProtoUtils.marshaller(response))
+              .build();
+      definition.addMethod(
+          descriptor,
+          ServerCalls.asyncServerStreamingCall(
+              (q, observer) -> {
+                requests.add((AbstractMessage) q);
+                handler.accept(q, observer);
               }));
     }
 

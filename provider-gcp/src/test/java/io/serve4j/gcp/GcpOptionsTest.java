@@ -105,8 +105,9 @@ class GcpOptionsTest {
             .findFirst()
             .orElseThrow();
     assertThat(p.capabilities())
-        .contains(Capability.TRAFFIC_SPLIT, Capability.TPU, Capability.BATCH_JOBS)
-        .doesNotContain(Capability.SHADOW, Capability.ASYNC_INFERENCE, Capability.STREAMING);
+        .contains(
+            Capability.TRAFFIC_SPLIT, Capability.TPU, Capability.BATCH_JOBS, Capability.STREAMING)
+        .doesNotContain(Capability.SHADOW, Capability.ASYNC_INFERENCE);
     assertThat(p.optionsFrom(URI.create("gcp://proj/us-east1"))).isInstanceOf(GcpOptions.class);
   }
 }

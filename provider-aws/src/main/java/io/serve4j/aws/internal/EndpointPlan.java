@@ -66,6 +66,9 @@ record EndpointPlan(
       boolean shadow = d.name().equals(shadowName);
       String instanceType = AwsOfferings.resolve(d.accelerator()).sku();
       String image = models.image(d.model(), d.accelerator());
+      if (d.model().multiModel()) {
+        MultiModels.check(d, image);
+      }
       float weight =
           shadow ? spec.mirror().get().percent() : spec.traffic().getOrDefault(d.name(), 0);
       variants.add(

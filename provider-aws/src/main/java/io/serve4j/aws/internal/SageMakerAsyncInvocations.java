@@ -80,6 +80,16 @@ public final class SageMakerAsyncInvocations implements QueuedInference {
                   + endpoint
                   + "'"));
     }
+    if (request.targetModel().isPresent()) {
+      return CompletableFuture.failedFuture(
+          AwsErrors.clientError(
+              ErrorCategory.UNSUPPORTED_CAPABILITY,
+              "InvokeEndpointAsync has no TargetModel parameter, so an asynchronous request cannot"
+                  + " name a model of a multi-model endpoint; drop targetModel from the request to"
+                  + " endpoint '"
+                  + endpoint
+                  + "'"));
+    }
     String inferenceId =
         request.id().filter(SageMakerAsyncInvocations::isInferenceId).orElse(ctx.requestId());
     Object attributes = request.parameters().get(AwsParameters.CUSTOM_ATTRIBUTES);

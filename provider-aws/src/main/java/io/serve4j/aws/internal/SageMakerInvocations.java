@@ -48,6 +48,7 @@ public final class SageMakerInvocations implements Inference {
       b.customAttributes(String.valueOf(attributes));
     }
     request.targetDeployment().ifPresent(b::targetVariant);
+    request.targetModel().ifPresent(b::targetModel);
     request.id().filter(id -> id.length() <= 64).ifPresent(b::inferenceId);
     InvokeEndpointRequest invoke = b.build();
     CompletableFuture<InferenceResponse> call =
@@ -56,6 +57,6 @@ public final class SageMakerInvocations implements Inference {
                 "InvokeEndpoint on endpoint '" + endpoint + "'",
                 () -> runtime.invokeEndpoint(invoke))
             .thenApply(r -> InvocationCodec.toResponse(request, r));
-    return call;
+    return MultiModels.typed(call, request, endpoint);
   }
 }

@@ -103,7 +103,11 @@ public final class SageMakerModels {
                     checkCancelled(ctx);
                     return staged.computeIfAbsent(
                         Arrays.asList(d.model(), d.batching().orElse(null), kind),
-                        k -> staging.stage(d.model(), d.batching().orElse(null), kind, ctx));
+                        k ->
+                            d.model().multiModel()
+                                ? CompletableFuture.completedFuture(
+                                    Optional.of(MultiModels.prefix(d.model())))
+                                : staging.stage(d.model(), d.batching().orElse(null), kind, ctx));
                   })
               .thenCompose(
                   data -> {
@@ -124,7 +128,7 @@ public final class SageMakerModels {
   CompletableFuture<Void> createModel(
       String name, Model model, String image, Optional<String> data, String role, CallContext ctx) {
     Map<String, String> env = new LinkedHashMap<>(model.environment());
-    if (model.format() == ModelFormat.ONNX) {
+    if (model.format() == ModelFormat.ONNX && !model.multiModel()) {
       env.putIfAbsent(ENV_TRITON_MODEL, ModelArchive.modelName(model.name()));
     }
     env.put(ENV_MODEL, model.name());
@@ -132,6 +136,9 @@ public final class SageMakerModels {
     model.signature().ifPresent(s -> SignatureEnv.put(env, s));
     ContainerDefinition.Builder c = ContainerDefinition.builder().image(image).environment(env);
     data.ifPresent(c::modelDataUrl);
+    if (model.multiModel()) {
+      c.mode(software.amazon.awssdk.services.sagemaker.model.ContainerMode.MULTI_MODEL);
+    }
     Map<String, String> t = new LinkedHashMap<>(model.tags());
     return AwsErrors.WIRE
         .call(

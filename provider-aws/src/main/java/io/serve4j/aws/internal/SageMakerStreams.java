@@ -77,6 +77,16 @@ public final class SageMakerStreams implements StreamingInference {
 
   private static InvokeEndpointWithResponseStreamRequest request(
       String endpoint, InferenceRequest request) {
+    if (request.targetModel().isPresent()) {
+      throw AwsErrors.clientError(
+          ErrorCategory.UNSUPPORTED_CAPABILITY,
+          "InvokeEndpointWithResponseStream has no TargetModel parameter, so a stream cannot name"
+              + " a model of a multi-model endpoint; use predict for model '"
+              + request.targetModel().get()
+              + "' on endpoint '"
+              + endpoint
+              + "'");
+    }
     InvocationCodec.Body body = InvocationCodec.Body.of(request);
     InvokeEndpointWithResponseStreamRequest.Builder b =
         InvokeEndpointWithResponseStreamRequest.builder()

@@ -54,7 +54,10 @@ public final class AzureErrors {
    * @return the typed error
    */
   public static ServingException mapper(String what, Throwable error) {
-    return map(error, what.startsWith("predict") ? Plane.SCORING : Plane.CONTROL, what);
+    return map(
+        error,
+        what.startsWith("predict") || what.startsWith("stream") ? Plane.SCORING : Plane.CONTROL,
+        what);
   }
 
   /** Where a failure happened, which changes what some statuses mean. */

@@ -84,6 +84,11 @@ final class Rest {
     return deadline.isFinite() ? new Rest(pipeline, arm, deadline) : this;
   }
 
+  /** The pipeline itself, for exchanges whose body is read as it arrives (streams). */
+  HttpPipeline pipeline() {
+    return pipeline;
+  }
+
   CompletableFuture<Response> send(HttpMethod method, String url, Object jsonBody) {
     byte[] body;
     try {

@@ -64,6 +64,10 @@ final class FakeAzureMl implements AutoCloseable, FaultFixture.CallFaults {
   final Map<String, ObjectNode> models = new ConcurrentHashMap<>();
   final Map<String, ObjectNode> environments = new ConcurrentHashMap<>();
   final Map<String, Endpoint> endpoints = new ConcurrentHashMap<>();
+
+  /** Scoring URIs handed out instead of the fake's own, by endpoint name (e.g. a stream server). */
+  final Map<String, String> scoringUris = new ConcurrentHashMap<>();
+
   final Map<String, Endpoint> batchEndpoints = new ConcurrentHashMap<>();
 
   /** Azure Monitor autoscale settings of the resource group, by name. */
@@ -703,7 +707,7 @@ final class FakeAzureMl implements AutoCloseable, FaultFixture.CallFaults {
     body.put("id", "/onlineEndpoints/" + name);
     body.put("type", "Microsoft.MachineLearningServices/workspaces/onlineEndpoints");
     ObjectNode props = (ObjectNode) body.path("properties");
-    props.put("scoringUri", base() + "/online/" + name + "/score");
+    props.put("scoringUri", scoringUris.getOrDefault(name, base() + "/online/" + name + "/score"));
     props.put("swaggerUri", base() + "/online/" + name + "/swagger.json");
     state(body, existing == null ? "Creating" : "Updating");
     e.resource = body;

@@ -5,6 +5,7 @@ import io.serve4j.spi.BatchJobs;
 import io.serve4j.spi.EndpointLifecycle;
 import io.serve4j.spi.Inference;
 import io.serve4j.spi.ProviderContext;
+import io.serve4j.spi.StreamingInference;
 
 /**
  * The Vertex AI role parts over one set of gapic clients: {@link #lifecycle()} ({@link
@@ -17,6 +18,7 @@ public final class VertexParts implements AutoCloseable {
   private final VertexEndpoints endpoints;
   private final VertexPredictions predictions;
   private final VertexBatchJobs batchJobs;
+  private final VertexStreams streams;
 
   private VertexParts(GcpOptions options, ProviderContext context, VertexClients vertex) {
     this.vertex = vertex;
@@ -29,6 +31,7 @@ public final class VertexParts implements AutoCloseable {
             vertex, names, operations, descriptions, models, new DeploymentPlans(options), options);
     this.predictions = new VertexPredictions(vertex, names, descriptions);
     this.batchJobs = new VertexBatchJobs(vertex, names, models, options, context);
+    this.streams = new VertexStreams(vertex, names);
   }
 
   /**
@@ -67,6 +70,15 @@ public final class VertexParts implements AutoCloseable {
    */
   public BatchJobs batchJobs() {
     return batchJobs;
+  }
+
+  /**
+   * Returns the streaming inference part ({@code StreamRawPredict}).
+   *
+   * @return the streaming role
+   */
+  public StreamingInference streaming() {
+    return streams;
   }
 
   @Override
