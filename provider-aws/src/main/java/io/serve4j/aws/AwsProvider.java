@@ -134,6 +134,18 @@ public final class AwsProvider implements ServingProvider {
     return b.build();
   }
 
+  /**
+   * Returns true: core reads the signature of a local ONNX file before deploy, so that requests are
+   * validated before sending and the Triton configuration packed into model.tar.gz lists the
+   * tensors.
+   *
+   * @return true
+   */
+  @Override
+  public boolean readsOnnxSignatures() {
+    return true;
+  }
+
   @Override
   public ErrorMapper errorMapper() {
     return AwsErrors::mapper;
