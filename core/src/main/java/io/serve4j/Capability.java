@@ -26,5 +26,10 @@ public enum Capability {
   /** Inferentia chips. */
   INFERENTIA,
   /** Server-side dynamic batching ({@link BatchingPolicy}). */
-  DYNAMIC_BATCHING
+  DYNAMIC_BATCHING,
+  /**
+   * Serverless inference ({@link Scaling#serverless(int, int, int)}): no instances to choose, the
+   * cloud runs copies on demand up to a concurrency limit.
+   */
+  SERVERLESS
 }

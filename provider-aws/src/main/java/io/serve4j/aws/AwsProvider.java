@@ -55,7 +55,8 @@ public final class AwsProvider implements ServingProvider {
               Capability.RAW_PAYLOAD,
               Capability.GPU,
               Capability.INFERENTIA,
-              Capability.DYNAMIC_BATCHING));
+              Capability.DYNAMIC_BATCHING,
+              Capability.SERVERLESS));
 
   /** Creates the provider; ServiceLoader calls this. */
   public AwsProvider() {}

@@ -796,12 +796,17 @@ final class FakeAws implements AutoCloseable, FaultFixture.CallFaults {
     for (JsonNode v : variants) {
       String name = v.get("VariantName").asText();
       float w = e.weights.getOrDefault(name, 1f);
-      out.addObject()
-          .put("VariantName", name)
-          .put("CurrentWeight", w)
-          .put("DesiredWeight", w)
-          .put("CurrentInstanceCount", v.path("InitialInstanceCount").asInt(1))
-          .put("DesiredInstanceCount", v.path("InitialInstanceCount").asInt(1));
+      ObjectNode summary =
+          out.addObject().put("VariantName", name).put("CurrentWeight", w).put("DesiredWeight", w);
+      if (v.has("ServerlessConfig")) {
+        // A serverless variant has no instances (API_ProductionVariantSummary).
+        summary.set("CurrentServerlessConfig", v.get("ServerlessConfig").deepCopy());
+        summary.set("DesiredServerlessConfig", v.get("ServerlessConfig").deepCopy());
+      } else {
+        summary
+            .put("CurrentInstanceCount", v.path("InitialInstanceCount").asInt(1))
+            .put("DesiredInstanceCount", v.path("InitialInstanceCount").asInt(1));
+      }
     }
   }
 

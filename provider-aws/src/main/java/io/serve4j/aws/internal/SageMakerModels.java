@@ -74,6 +74,10 @@ public final class SageMakerModels {
     return options.onnxImage().orElseGet(() -> TritonImages.uri(region.id()));
   }
 
+  AwsOptions options() {
+    return options;
+  }
+
   String role() {
     return options
         .executionRoleArn()
