@@ -294,6 +294,12 @@ final class FakeAws implements AutoCloseable, FaultFixture.CallFaults {
     calls.clear();
   }
 
+  /** Puts an object, as if uploaded by someone else. */
+  FakeAws object(String bucket, String key, byte[] data) {
+    objects.put(bucket + "/" + key, data);
+    return this;
+  }
+
   byte[] object(String bucket, String key) {
     return objects.get(bucket + "/" + key);
   }
@@ -1161,6 +1167,22 @@ final class FakeAws implements AutoCloseable, FaultFixture.CallFaults {
           int n = Integer.parseInt(q.get("partNumber"));
           parts.put(n, call.body());
           ex.getResponseHeaders().add("ETag", "\"part-" + n + "\"");
+        } else if (call.header("x-amz-copy-source") != null) {
+          // CopyObject: x-amz-copy-source is /BUCKET/KEY or BUCKET/KEY, URL-encoded.
+          String source =
+              URLDecoder.decode(call.header("x-amz-copy-source"), StandardCharsets.UTF_8)
+                  .replaceFirst("^/", "");
+          byte[] data = objects.get(source);
+          if (data == null) {
+            s3Error(ex, 404, "NoSuchKey", "The specified key does not exist.");
+            return;
+          }
+          objects.put(id, data);
+          xml(
+              ex,
+              "<CopyObjectResult><LastModified>2026-01-01T00:00:00.000Z</LastModified>"
+                  + "<ETag>\"copy\"</ETag></CopyObjectResult>");
+          return;
         } else {
           objects.put(id, call.body());
           ex.getResponseHeaders()

@@ -135,7 +135,27 @@ public final class SageMakerModels {
     env.put(ENV_MODEL_VERSION, model.version());
     model.signature().ifPresent(s -> SignatureEnv.put(env, s));
     ContainerDefinition.Builder c = ContainerDefinition.builder().image(image).environment(env);
-    data.ifPresent(c::modelDataUrl);
+    data.ifPresent(
+        uri -> {
+          if (uri.endsWith("/")) {
+            // An uncompressed Triton repository under a prefix (S3Staging#repositoryInS3).
+            c.modelDataSource(
+                software.amazon.awssdk.services.sagemaker.model.ModelDataSource.builder()
+                    .s3DataSource(
+                        software.amazon.awssdk.services.sagemaker.model.S3ModelDataSource.builder()
+                            .s3Uri(uri)
+                            .s3DataType(
+                                software.amazon.awssdk.services.sagemaker.model.S3ModelDataType
+                                    .S3_PREFIX)
+                            .compressionType(
+                                software.amazon.awssdk.services.sagemaker.model.ModelCompressionType
+                                    .NONE)
+                            .build())
+                    .build());
+          } else {
+            c.modelDataUrl(uri);
+          }
+        });
     Map<String, String> t = new LinkedHashMap<>(model.tags());
     return AwsErrors.WIRE
         .call(
