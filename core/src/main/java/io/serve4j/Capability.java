@@ -31,5 +31,10 @@ public enum Capability {
    * Many models behind one deployment, loaded on first use, one chosen per request ({@link
    * Model.Builder#multiModel(boolean)}, {@link InferenceRequest.Builder#targetModel(String)}).
    */
-  MULTI_MODEL
+  MULTI_MODEL,
+  /**
+   * Serverless inference ({@link Scaling#serverless(int, int, int)}): no instances to choose, the
+   * cloud runs copies on demand up to a concurrency limit.
+   */
+  SERVERLESS
 }

@@ -65,6 +65,9 @@ public final class CapabilityCheck {
     }
     for (DeploymentSpec d : spec.deployments()) {
       String what = "deployment '" + d.name() + "'";
+      if (d.scaling().isServerless()) {
+        require(providerId, has, Capability.SERVERLESS, what + " (" + d.scaling() + ")");
+      }
       if (d.scaling().isAutoscaling()) {
         require(providerId, has, Capability.AUTOSCALING, what);
       }

@@ -342,15 +342,16 @@ final class DefaultEndpoint implements Endpoint {
   }
 
   @Override
-  public Operation<EndpointDescription> update(EndpointSpec spec) {
+  public Operation<EndpointDescription> update(EndpointSpec requested) {
     client.ensureOpen();
-    if (!spec.name().equals(name)) {
+    if (!requested.name().equals(name)) {
       throw ServingException.builder(ErrorCategory.INVALID_INPUT)
           .providerId(client.providerId())
-          .message("spec is for endpoint '" + spec.name() + "', not '" + name + "'")
+          .message("spec is for endpoint '" + requested.name() + "', not '" + name + "'")
           .build();
     }
-    CapabilityCheck.check(client.providerId(), client.capabilities(), spec);
+    CapabilityCheck.check(client.providerId(), client.capabilities(), requested);
+    EndpointSpec spec = client.resolveSignatures(requested);
     client.forget(name);
     DefaultOperation<EndpointDescription> op =
         client.operation(

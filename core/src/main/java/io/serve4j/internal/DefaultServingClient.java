@@ -48,6 +48,7 @@ import java.util.function.Function;
 final class DefaultServingClient implements ServingClient {
   private final String providerId;
   private final Set<Capability> capabilities;
+  private final boolean readsOnnxSignatures;
   private final ProviderSession session;
   private final Wire wire;
   private final ClientConfig config;
@@ -80,6 +81,7 @@ final class DefaultServingClient implements ServingClient {
       boolean ownsScheduler) {
     this.providerId = provider.id();
     this.capabilities = Set.copyOf(provider.capabilities());
+    this.readsOnnxSignatures = provider.readsOnnxSignatures();
     this.session = session;
     this.wire = Wire.of(providerId, provider.errorMapper());
     this.config = config;
@@ -129,9 +131,10 @@ final class DefaultServingClient implements ServingClient {
   }
 
   @Override
-  public Operation<Endpoint> deploy(EndpointSpec spec) {
+  public Operation<Endpoint> deploy(EndpointSpec requested) {
     ensureOpen();
-    CapabilityCheck.check(providerId, capabilities, spec);
+    CapabilityCheck.check(providerId, capabilities, requested);
+    EndpointSpec spec = resolveSignatures(requested);
     DefaultOperation<EndpointDescription> op =
         operation(
             OperationKind.DEPLOY,
@@ -235,6 +238,17 @@ final class DefaultServingClient implements ServingClient {
                     .providerId(providerId)
                     .message("provider '" + providerId + "' declares batch jobs but has none")
                     .build());
+  }
+
+  /**
+   * Reads the signatures of local ONNX files when the provider asks for it ({@link
+   * ServingProvider#readsOnnxSignatures()}), before any call.
+   *
+   * @param spec the caller's spec
+   * @return the spec the provider is given
+   */
+  EndpointSpec resolveSignatures(EndpointSpec spec) {
+    return readsOnnxSignatures ? SignatureResolution.resolve(providerId, spec) : spec;
   }
 
   // ---------------------------------------------------------------- template

@@ -45,6 +45,23 @@ public interface ServingProvider {
   }
 
   /**
+   * Returns whether core reads the signature of an ONNX model from its local artifact before
+   * deploying to this provider. A provider that configures a server before the model loads (a
+   * cloud's Triton configuration, request validation before sending) says true: then, for every
+   * deployment of an ONNX model whose artifact is a {@code file:} or {@code classpath:} {@code
+   * .onnx} file, core reads the graph's inputs and outputs ({@link
+   * io.serve4j.spi.formats.OnnxSignatures}) and hands the provider a model carrying them when none
+   * was declared, and refuses with an {@link io.serve4j.InvalidInputException}, before any call, a
+   * declared signature that disagrees with the file. A runtime that loads the model itself and
+   * learns its signature there keeps the default, false.
+   *
+   * @return true to have signatures read from local ONNX files; false by default
+   */
+  default boolean readsOnnxSignatures() {
+    return false;
+  }
+
+  /**
    * Returns the type of options this provider takes.
    *
    * @return the options class

@@ -63,7 +63,8 @@ public final class AwsProvider implements ServingProvider {
               Capability.GPU,
               Capability.INFERENTIA,
               Capability.DYNAMIC_BATCHING,
-              Capability.MULTI_MODEL));
+              Capability.MULTI_MODEL,
+              Capability.SERVERLESS));
 
   /** Creates the provider; ServiceLoader calls this. */
   public AwsProvider() {}
@@ -214,6 +215,18 @@ public final class AwsProvider implements ServingProvider {
         .providerId(ID)
         .message(message)
         .build();
+  }
+
+  /**
+   * Returns true: core reads the signature of a local ONNX file before deploy, so that requests are
+   * validated before sending and the Triton configuration packed into model.tar.gz lists the
+   * tensors.
+   *
+   * @return true
+   */
+  @Override
+  public boolean readsOnnxSignatures() {
+    return true;
   }
 
   @Override

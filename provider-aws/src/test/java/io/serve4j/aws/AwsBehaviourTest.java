@@ -548,7 +548,13 @@ class AwsBehaviourTest {
       inputs.add(TensorSpec.of("input_number_" + i, DataType.FP32, 1, 2));
     }
     ModelSignature wide = new ModelSignature(inputs, ContractModels.RELU_SIGNATURE.outputs());
-    Model model = freshRelu().toBuilder().signature(wide).build();
+    // An s3:// file, which core does not read: a local relu.onnx would contradict this signature.
+    fake.object("models", "wide/relu.onnx", ContractModels.reluBytes());
+    Model model =
+        freshRelu().toBuilder()
+            .artifact(java.net.URI.create("s3://models/wide/relu.onnx"))
+            .signature(wide)
+            .build();
     Endpoint e = aws.deploy(EndpointSpec.of(name(), model)).await();
     try (ServingClient fresh = client(options())) {
       assertThat(fresh.endpoint(e.name()).describe().deployments().get(0).signature())

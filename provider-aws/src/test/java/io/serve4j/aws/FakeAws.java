@@ -376,6 +376,12 @@ final class FakeAws implements AutoCloseable, FaultFixture.CallFaults {
     calls.clear();
   }
 
+  /** Puts an object, as if uploaded by someone else. */
+  FakeAws object(String bucket, String key, byte[] data) {
+    objects.put(bucket + "/" + key, data);
+    return this;
+  }
+
   byte[] object(String bucket, String key) {
     return objects.get(bucket + "/" + key);
   }
@@ -948,12 +954,17 @@ final class FakeAws implements AutoCloseable, FaultFixture.CallFaults {
     for (JsonNode v : variants) {
       String name = v.get("VariantName").asText();
       float w = e.weights.getOrDefault(name, 1f);
-      out.addObject()
-          .put("VariantName", name)
-          .put("CurrentWeight", w)
-          .put("DesiredWeight", w)
-          .put("CurrentInstanceCount", v.path("InitialInstanceCount").asInt(1))
-          .put("DesiredInstanceCount", v.path("InitialInstanceCount").asInt(1));
+      ObjectNode summary =
+          out.addObject().put("VariantName", name).put("CurrentWeight", w).put("DesiredWeight", w);
+      if (v.has("ServerlessConfig")) {
+        // A serverless variant has no instances (API_ProductionVariantSummary).
+        summary.set("CurrentServerlessConfig", v.get("ServerlessConfig").deepCopy());
+        summary.set("DesiredServerlessConfig", v.get("ServerlessConfig").deepCopy());
+      } else {
+        summary
+            .put("CurrentInstanceCount", v.path("InitialInstanceCount").asInt(1))
+            .put("DesiredInstanceCount", v.path("InitialInstanceCount").asInt(1));
+      }
     }
   }
 
@@ -1472,6 +1483,22 @@ final class FakeAws implements AutoCloseable, FaultFixture.CallFaults {
           int n = Integer.parseInt(q.get("partNumber"));
           parts.put(n, call.body());
           ex.getResponseHeaders().add("ETag", "\"part-" + n + "\"");
+        } else if (call.header("x-amz-copy-source") != null) {
+          // CopyObject: x-amz-copy-source is /BUCKET/KEY or BUCKET/KEY, URL-encoded.
+          String source =
+              URLDecoder.decode(call.header("x-amz-copy-source"), StandardCharsets.UTF_8)
+                  .replaceFirst("^/", "");
+          byte[] data = objects.get(source);
+          if (data == null) {
+            s3Error(ex, 404, "NoSuchKey", "The specified key does not exist.");
+            return;
+          }
+          objects.put(id, data);
+          xml(
+              ex,
+              "<CopyObjectResult><LastModified>2026-01-01T00:00:00.000Z</LastModified>"
+                  + "<ETag>\"copy\"</ETag></CopyObjectResult>");
+          return;
         } else {
           objects.put(id, call.body());
           ex.getResponseHeaders()

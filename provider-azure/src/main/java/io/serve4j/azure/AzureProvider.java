@@ -135,6 +135,18 @@ public final class AzureProvider implements ServingProvider {
         .build();
   }
 
+  /**
+   * Returns true: core reads the signature of a local ONNX file before deploy, so that requests are
+   * validated before sending and the Triton configuration uploaded beside the model lists the
+   * tensors.
+   *
+   * @return true
+   */
+  @Override
+  public boolean readsOnnxSignatures() {
+    return true;
+  }
+
   @Override
   public ErrorMapper errorMapper() {
     return AzureErrors::mapper;

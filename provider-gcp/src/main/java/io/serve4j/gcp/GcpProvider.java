@@ -83,6 +83,18 @@ public final class GcpProvider implements ServingProvider {
     return GcpOptions.fromUri(uri);
   }
 
+  /**
+   * Returns true: core reads the signature of a local ONNX file before deploy, so that requests are
+   * validated before sending and the Triton configuration staged beside the model lists the
+   * tensors.
+   *
+   * @return true
+   */
+  @Override
+  public boolean readsOnnxSignatures() {
+    return true;
+  }
+
   @Override
   public ErrorMapper errorMapper() {
     return GcpErrors::mapper;

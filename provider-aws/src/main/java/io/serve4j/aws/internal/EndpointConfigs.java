@@ -62,15 +62,18 @@ final class EndpointConfigs {
     List<ProductionVariant> production = new ArrayList<>();
     List<ProductionVariant> shadows = new ArrayList<>();
     for (EndpointPlan.Variant v : plan.variants()) {
-      ProductionVariant pv =
+      ProductionVariant.Builder pv =
           ProductionVariant.builder()
               .variantName(v.variantName())
               .modelName(v.modelName())
-              .instanceType(v.instanceType())
-              .initialInstanceCount(v.deployment().scaling().initialInstances())
-              .initialVariantWeight(v.weight())
-              .build();
-      (v.shadow() ? shadows : production).add(pv);
+              .initialVariantWeight(v.weight());
+      if (v.deployment().scaling().isServerless()) {
+        pv.serverlessConfig(ServerlessConfigs.toConfig(v.deployment().scaling()));
+      } else {
+        pv.instanceType(v.instanceType())
+            .initialInstanceCount(v.deployment().scaling().initialInstances());
+      }
+      (v.shadow() ? shadows : production).add(pv.build());
     }
     return AwsErrors.WIRE
         .call(

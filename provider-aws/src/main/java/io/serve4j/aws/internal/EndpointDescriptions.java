@@ -266,6 +266,16 @@ final class EndpointDescriptions {
       if (v.instanceType() != null) {
         d.instanceType(v.instanceTypeAsString());
       }
+      if (v.serverlessConfig() != null) {
+        d.detail(
+            "serverless",
+            v.serverlessConfig().memorySizeInMB()
+                + " MB, max concurrency "
+                + v.serverlessConfig().maxConcurrency()
+                + (v.serverlessConfig().provisionedConcurrency() != null
+                    ? ", provisioned concurrency " + v.serverlessConfig().provisionedConcurrency()
+                    : ""));
+      }
       if (m != null && m.primaryContainer() != null && m.primaryContainer().image() != null) {
         d.detail("image", m.primaryContainer().image());
       }

@@ -25,7 +25,7 @@ record EndpointPlan(
    * @param deployment the deployment it serves
    * @param variantName the variant's name
    * @param modelName the SageMaker model to create for it
-   * @param instanceType the instance type
+   * @param instanceType the instance type; null for a serverless variant
    * @param image the serving image
    * @param weight the initial weight
    * @param shadow whether it is the shadow variant
@@ -61,10 +61,13 @@ record EndpointPlan(
               + production);
     }
     spec.asyncInference().ifPresent(a -> AsyncInferenceConfigs.check(spec, a));
+    ServerlessConfigs.check(spec, models.options());
     List<Variant> variants = new ArrayList<>();
     for (DeploymentSpec d : spec.deployments()) {
       boolean shadow = d.name().equals(shadowName);
-      String instanceType = AwsOfferings.resolve(d.accelerator()).sku();
+      // A serverless variant has no instance type.
+      String instanceType =
+          d.scaling().isServerless() ? null : AwsOfferings.resolve(d.accelerator()).sku();
       String image = models.image(d.model(), d.accelerator());
       if (d.model().multiModel()) {
         MultiModels.check(d, image);

@@ -41,8 +41,10 @@ import software.amazon.awssdk.services.s3.model.ServerSideEncryption;
 /**
  * Stages model artifacts to S3 as the {@code model.tar.gz} SageMaker loads: ONNX files become a
  * Triton model repository, other local files and directories are archived as they are, {@code
- * s3://} archives are used in place. Large archives are uploaded in parts. Also stages the inputs
- * of asynchronous inferences and reads their results.
+ * s3://} archives are used in place, and an {@code s3://} ONNX file becomes an uncompressed Triton
+ * repository beside it in S3 (its config written, the file copied by S3, never downloaded). Large
+ * archives are uploaded in parts. Also stages the inputs of asynchronous inferences and reads their
+ * results.
  */
 final class S3Staging {
   private static final System.Logger LOG = System.getLogger(S3Staging.class.getName());
@@ -81,13 +83,7 @@ final class S3Staging {
     boolean archive = artifact.getPath() != null && isArchive(artifact.toString());
     if (scheme.equals("s3")) {
       if (model.format() == ModelFormat.ONNX && !archive) {
-        return CompletableFuture.failedFuture(
-            AwsErrors.clientError(
-                ErrorCategory.INVALID_INPUT,
-                "ONNX artifact "
-                    + artifact
-                    + " must be a Triton model.tar.gz to be used from S3; pass a local file or"
-                    + " classpath: URI to let serve4j package it"));
+        return repositoryInS3(model, artifact, batching, device, ctx).thenApply(Optional::of);
       }
       return CompletableFuture.completedFuture(Optional.of(artifact.toString()));
     }
@@ -125,6 +121,95 @@ final class S3Staging {
                               .thenApply(x -> Optional.of("s3://" + b + "/" + key));
                         })
                     .whenComplete((v, e) -> deleteQuietly(packed.file)));
+  }
+
+  /**
+   * An {@code s3://} ONNX file is not downloaded: its Triton repository is laid out uncompressed
+   * beside it in the staging bucket ({@code NAME/config.pbtxt} written, {@code NAME/1/model.onnx}
+   * copied by S3 itself with CopyObject, so up to S3's 5 GB single-copy limit), and the model reads
+   * that prefix ({@code ModelDataSource}, {@code CompressionType: None}). The prefix is
+   * content-addressed by the artifact URI and the configuration.
+   *
+   * @return the prefix, ending in '/'
+   */
+  private CompletableFuture<String> repositoryInS3(
+      Model model, URI artifact, BatchingPolicy batching, DeviceKind device, CallContext ctx) {
+    String sourceBucket = artifact.getHost();
+    String sourceKey = artifact.getPath() == null ? "" : artifact.getPath().replaceFirst("^/", "");
+    if (sourceBucket == null || sourceKey.isEmpty() || sourceKey.endsWith("/")) {
+      return CompletableFuture.failedFuture(
+          AwsErrors.clientError(
+              ErrorCategory.INVALID_INPUT,
+              "ONNX artifact " + artifact + " must name one object: s3://BUCKET/KEY.onnx"));
+    }
+    String name = ModelArchive.modelName(model.name());
+    String config;
+    try {
+      config = TritonRepository.config(name, model.signature().orElse(null), batching, device);
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+    String digest;
+    try {
+      MessageDigest sha = MessageDigest.getInstance("SHA-256");
+      sha.update(artifact.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      sha.update((byte) 0);
+      sha.update(config.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      digest = HexFormat.of().formatHex(sha.digest()).substring(0, 16);
+    } catch (NoSuchAlgorithmException e) {
+      return CompletableFuture.failedFuture(new IllegalStateException(e));
+    }
+    return bucket
+        .apply(ctx)
+        .thenCompose(
+            b -> {
+              String prefix =
+                  options.stagingPrefix()
+                      + "/"
+                      + model.name()
+                      + "/"
+                      + model.version()
+                      + "/"
+                      + digest
+                      + "/";
+              String configKey = prefix + TritonRepository.configPath(name);
+              String modelKey = prefix + TritonRepository.modelPath(name);
+              AwsCalls.checkCancelled(ctx);
+              PutObjectRequest.Builder put =
+                  PutObjectRequest.builder()
+                      .bucket(b)
+                      .key(configKey)
+                      .overrideConfiguration(AwsCalls.timeout(ctx));
+              options
+                  .kmsKeyId()
+                  .ifPresent(
+                      k -> put.serverSideEncryption(ServerSideEncryption.AWS_KMS).ssekmsKeyId(k));
+              return AwsErrors.WIRE
+                  .call(
+                      "staging s3://" + b + "/" + configKey,
+                      () -> s3.putObject(put.build(), AsyncRequestBody.fromString(config)))
+                  .thenCompose(
+                      x -> {
+                        AwsCalls.checkCancelled(ctx);
+                        software.amazon.awssdk.services.s3.model.CopyObjectRequest.Builder copy =
+                            software.amazon.awssdk.services.s3.model.CopyObjectRequest.builder()
+                                .sourceBucket(sourceBucket)
+                                .sourceKey(sourceKey)
+                                .destinationBucket(b)
+                                .destinationKey(modelKey)
+                                .overrideConfiguration(AwsCalls.timeout(ctx));
+                        options
+                            .kmsKeyId()
+                            .ifPresent(
+                                k ->
+                                    copy.serverSideEncryption(ServerSideEncryption.AWS_KMS)
+                                        .ssekmsKeyId(k));
+                        return AwsErrors.WIRE.call(
+                            "CopyObject " + artifact + " to s3://" + b + "/" + modelKey,
+                            () -> s3.copyObject(copy.build()));
+                      })
+                  .thenApply(x -> "s3://" + b + "/" + prefix);
+            });
   }
 
   private record Packed(Path file, String sha256) {}

@@ -74,6 +74,10 @@ public final class SageMakerModels {
     return options.onnxImage().orElseGet(() -> TritonImages.uri(region.id()));
   }
 
+  AwsOptions options() {
+    return options;
+  }
+
   String role() {
     return options
         .executionRoleArn()
@@ -135,10 +139,31 @@ public final class SageMakerModels {
     env.put(ENV_MODEL_VERSION, model.version());
     model.signature().ifPresent(s -> SignatureEnv.put(env, s));
     ContainerDefinition.Builder c = ContainerDefinition.builder().image(image).environment(env);
-    data.ifPresent(c::modelDataUrl);
-    if (model.multiModel()) {
-      c.mode(software.amazon.awssdk.services.sagemaker.model.ContainerMode.MULTI_MODEL);
-    }
+    data.ifPresent(
+        uri -> {
+          if (model.multiModel()) {
+            // A multi-model endpoint: ModelDataUrl is the S3 prefix holding the models.
+            c.modelDataUrl(uri);
+            c.mode(software.amazon.awssdk.services.sagemaker.model.ContainerMode.MULTI_MODEL);
+          } else if (uri.endsWith("/")) {
+            // An uncompressed Triton repository under a prefix (S3Staging#repositoryInS3).
+            c.modelDataSource(
+                software.amazon.awssdk.services.sagemaker.model.ModelDataSource.builder()
+                    .s3DataSource(
+                        software.amazon.awssdk.services.sagemaker.model.S3ModelDataSource.builder()
+                            .s3Uri(uri)
+                            .s3DataType(
+                                software.amazon.awssdk.services.sagemaker.model.S3ModelDataType
+                                    .S3_PREFIX)
+                            .compressionType(
+                                software.amazon.awssdk.services.sagemaker.model.ModelCompressionType
+                                    .NONE)
+                            .build())
+                    .build());
+          } else {
+            c.modelDataUrl(uri);
+          }
+        });
     Map<String, String> t = new LinkedHashMap<>(model.tags());
     return AwsErrors.WIRE
         .call(
