@@ -664,6 +664,9 @@ final class DefaultServingClient implements ServingClient {
         c = l;
       }
       if (c != null && c != l) {
+        if (all.size() == 1) {
+          return List.of(c); // the usual case: one listener, the smallest list
+        }
         if (mine == all) {
           mine = new ArrayList<>(all);
         }
