@@ -17,6 +17,7 @@ module io.serve4j.aws {
   requires software.amazon.awssdk.services.sagemaker;
   requires software.amazon.awssdk.services.sagemakerruntime;
   requires software.amazon.awssdk.services.sts;
+  requires org.reactivestreams;
 
   exports io.serve4j.aws;
 

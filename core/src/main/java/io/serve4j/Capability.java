@@ -26,5 +26,10 @@ public enum Capability {
   /** Inferentia chips. */
   INFERENTIA,
   /** Server-side dynamic batching ({@link BatchingPolicy}). */
-  DYNAMIC_BATCHING
+  DYNAMIC_BATCHING,
+  /**
+   * Many models behind one deployment, loaded on first use, one chosen per request ({@link
+   * Model.Builder#multiModel(boolean)}, {@link InferenceRequest.Builder#targetModel(String)}).
+   */
+  MULTI_MODEL
 }

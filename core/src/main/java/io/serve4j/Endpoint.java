@@ -2,6 +2,7 @@ package io.serve4j;
 
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Flow;
 
 /**
  * A handle on one endpoint of a provider: predict, describe, update, shift traffic, delete.
@@ -57,6 +58,53 @@ public interface Endpoint {
    * @return a future of the response
    */
   CompletableFuture<InferenceResponse> predictAsync(InferenceRequest request);
+
+  /**
+   * Runs one streaming prediction and returns its chunks as they arrive, as a blocking iterator.
+   * Close it to stop early (the provider's stream is cancelled).
+   *
+   * <p>The request's timeout (else the client's predict timeout) bounds the whole stream; core
+   * retries only until the first chunk arrives. Each chunk is an {@link InferenceResponse}: raw
+   * bytes as its payload, or decoded tensors where the container speaks the Open Inference
+   * Protocol.
+   *
+   * @param request the request
+   * @return the chunks
+   * @throws UnsupportedCapabilityException if the provider has no {@link Capability#STREAMING}
+   * @throws InvalidInputException if the request is invalid
+   */
+  default ResponseStream stream(InferenceRequest request) {
+    throw ServingException.builder(ErrorCategory.UNSUPPORTED_CAPABILITY)
+        .message("endpoint '" + name() + "' does not support streaming predictions")
+        .build();
+  }
+
+  /**
+   * Runs one streaming prediction as a {@link Flow.Publisher} of chunks: cold (each subscription is
+   * one call) and honouring demand (the provider is asked for no more than the subscriber
+   * requested); {@code cancel()} stops the provider's stream. Errors, also those raised mid-stream
+   * by the cloud, arrive typed through {@code onError}: {@link UnsupportedCapabilityException} when
+   * the provider cannot stream, {@link TimeoutException} when the deadline passes mid-stream.
+   *
+   * @param request the request
+   * @return a publisher of the response's chunks
+   */
+  default Flow.Publisher<InferenceResponse> streamAsync(InferenceRequest request) {
+    return subscriber -> {
+      subscriber.onSubscribe(
+          new Flow.Subscription() {
+            @Override
+            public void request(long n) {}
+
+            @Override
+            public void cancel() {}
+          });
+      subscriber.onError(
+          ServingException.builder(ErrorCategory.UNSUPPORTED_CAPABILITY)
+              .message("endpoint '" + name() + "' does not support streaming predictions")
+              .build());
+    };
+  }
 
   /**
    * Submits an asynchronous (queued) inference to an asynchronous endpoint (one deployed with

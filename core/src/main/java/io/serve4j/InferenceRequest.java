@@ -32,6 +32,7 @@ public final class InferenceRequest {
   private final Payload payload;
   private final Duration timeout;
   private final String targetDeployment;
+  private final String targetModel;
 
   private InferenceRequest(Builder b) {
     this.id = b.id;
@@ -41,6 +42,10 @@ public final class InferenceRequest {
     this.payload = b.payload;
     this.timeout = b.timeout;
     this.targetDeployment = b.targetDeployment;
+    this.targetModel = b.targetModel;
+    if (targetModel != null) {
+      checkTargetModel(targetModel);
+    }
     if (payload != null && !inputs.isEmpty()) {
       throw invalid("a request has either input tensors or a raw payload, not both");
     }
@@ -62,6 +67,32 @@ public final class InferenceRequest {
       if (!(v instanceof String || v instanceof Number || v instanceof Boolean)) {
         throw invalid("parameter values must be strings, numbers or booleans, got " + v);
       }
+    }
+  }
+
+  /**
+   * A target model names a file under the multi-model deployment's artifact: a relative path of
+   * printable characters, without {@code ..}, a leading '/' or '\\', at most 1,024 characters
+   * (SageMaker's limit for {@code TargetModel}).
+   */
+  private static void checkTargetModel(String target) {
+    String problem = null;
+    if (target.isEmpty() || target.length() > 1024) {
+      problem = "it must have 1 to 1024 characters";
+    } else if (target.startsWith("/") || target.contains("\\") || target.contains("//")) {
+      problem = "it must be a relative path with '/' separators";
+    } else if (!target.chars().allMatch(c -> c > 0x20 && c < 0x7f)) {
+      problem = "it must be printable ASCII without spaces";
+    } else {
+      for (String segment : target.split("/", -1)) {
+        if (segment.isEmpty() || segment.equals(".") || segment.equals("..")) {
+          problem = "it must not have empty, '.' or '..' segments";
+          break;
+        }
+      }
+    }
+    if (problem != null) {
+      throw invalid("target model '" + target + "' is invalid: " + problem);
     }
   }
 
@@ -105,7 +136,12 @@ public final class InferenceRequest {
    */
   public Builder toBuilder() {
     Builder b =
-        builder().id(id).payload(payload).timeout(timeout).targetDeployment(targetDeployment);
+        builder()
+            .id(id)
+            .payload(payload)
+            .timeout(timeout)
+            .targetDeployment(targetDeployment)
+            .targetModel(targetModel);
     b.inputs.addAll(inputs);
     b.outputs.addAll(outputs);
     b.parameters.putAll(parameters);
@@ -191,6 +227,16 @@ public final class InferenceRequest {
     return Optional.ofNullable(targetDeployment);
   }
 
+  /**
+   * Returns the model this request is for on a multi-model deployment: a path relative to the
+   * deployment's artifact, e.g. {@code fraud/v3.onnx}.
+   *
+   * @return the target model, if set
+   */
+  public Optional<String> targetModel() {
+    return Optional.ofNullable(targetModel);
+  }
+
   @Override
   public String toString() {
     return "InferenceRequest[id="
@@ -198,6 +244,7 @@ public final class InferenceRequest {
         + (payload != null ? ", payload=" + payload : ", inputs=" + inputs)
         + (outputs.isEmpty() ? "" : ", outputs=" + outputs)
         + (targetDeployment != null ? ", deployment=" + targetDeployment : "")
+        + (targetModel != null ? ", model=" + targetModel : "")
         + "]";
   }
 
@@ -214,6 +261,7 @@ public final class InferenceRequest {
     private Payload payload;
     private Duration timeout;
     private String targetDeployment;
+    private String targetModel;
 
     private Builder() {}
 
@@ -314,6 +362,18 @@ public final class InferenceRequest {
      */
     public Builder targetDeployment(String deployment) {
       this.targetDeployment = deployment;
+      return this;
+    }
+
+    /**
+     * Chooses the model on a multi-model deployment ({@link Capability#MULTI_MODEL}): a path
+     * relative to the deployment's artifact, e.g. {@code fraud/v3.onnx}; loaded on first use.
+     *
+     * @param model the relative path, or null
+     * @return this builder
+     */
+    public Builder targetModel(String model) {
+      this.targetModel = model;
       return this;
     }
 

@@ -41,6 +41,7 @@ public final class Model {
   private final Map<String, String> environment;
   private final Map<String, String> tags;
   private final String sha256;
+  private final boolean multiModel;
 
   private Model(Builder b) {
     this.name = Objects.requireNonNull(b.name, "name");
@@ -80,6 +81,16 @@ public final class Model {
           .build();
     }
     this.sha256 = b.sha256 == null ? null : b.sha256.toLowerCase(Locale.ROOT);
+    this.multiModel = b.multiModel;
+    if (multiModel && (artifact == null || signature != null || sha256 != null)) {
+      throw ServingException.builder(ErrorCategory.INVALID_INPUT)
+          .message(
+              "multi-model '"
+                  + name
+                  + "' needs an artifact (the directory or prefix holding its models) and no"
+                  + " signature or sha256 (they belong to each model, not to the set)")
+          .build();
+    }
   }
 
   /**
@@ -148,6 +159,7 @@ public final class Model {
     b.environment.putAll(environment);
     b.tags.putAll(tags);
     b.sha256 = sha256;
+    b.multiModel = multiModel;
     return b;
   }
 
@@ -243,9 +255,20 @@ public final class Model {
     return Optional.ofNullable(sha256);
   }
 
+  /**
+   * Whether the artifact is a directory or prefix holding many models of this format, each loaded
+   * on first use and chosen per request with {@link InferenceRequest#targetModel()}.
+   *
+   * @return true for a multi-model deployment
+   */
+  public boolean multiModel() {
+    return multiModel;
+  }
+
   @Override
   public boolean equals(Object o) {
     return o instanceof Model m
+        && multiModel == m.multiModel
         && name.equals(m.name)
         && version.equals(m.version)
         && Objects.equals(artifact, m.artifact)
@@ -272,6 +295,7 @@ public final class Model {
         + ", format="
         + format
         + (artifact != null ? ", artifact=" + artifact : "")
+        + (multiModel ? ", multiModel" : "")
         + (image != null ? ", image=" + image : "")
         + (container != null ? ", container=" + container : "")
         + (environment.isEmpty() ? "" : ", environmentKeys=" + environment.keySet())
@@ -290,6 +314,7 @@ public final class Model {
     private final Map<String, String> environment = new LinkedHashMap<>();
     private final Map<String, String> tags = new LinkedHashMap<>();
     private String sha256;
+    private boolean multiModel;
 
     private Builder() {}
 
@@ -412,6 +437,20 @@ public final class Model {
      */
     public Builder sha256(String sha256) {
       this.sha256 = sha256;
+      return this;
+    }
+
+    /**
+     * Makes this a multi-model: the artifact is a directory ({@code file:///models/}) or prefix
+     * ({@code s3://bucket/models/}) of models of this format, each loaded on first use, unloaded
+     * when memory is short, and chosen per request with {@link
+     * InferenceRequest.Builder#targetModel(String)}. Needs {@link Capability#MULTI_MODEL}.
+     *
+     * @param multiModel whether the artifact holds many models
+     * @return this builder
+     */
+    public Builder multiModel(boolean multiModel) {
+      this.multiModel = multiModel;
       return this;
     }
 

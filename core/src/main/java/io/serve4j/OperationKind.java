@@ -20,6 +20,10 @@ public enum OperationKind {
   SUBMIT_INFERENCE(true),
   /** {@link Endpoint#predict(InferenceRequest)} and its async twin. */
   PREDICT(false),
+  /**
+   * A streaming prediction; as a call it lasts until the first chunk, which is when retries stop.
+   */
+  STREAM(false),
   /** {@link Endpoint#describe()} and its async twin. */
   DESCRIBE(false),
   /** {@link ServingClient#listEndpoints()} and its async twin. */

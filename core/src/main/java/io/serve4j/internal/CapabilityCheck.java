@@ -71,6 +71,9 @@ public final class CapabilityCheck {
       if (d.batching().isPresent()) {
         require(providerId, has, Capability.DYNAMIC_BATCHING, what);
       }
+      if (d.model().multiModel()) {
+        require(providerId, has, Capability.MULTI_MODEL, "multi-model " + what);
+      }
       switch (d.accelerator().kind()) {
         case GPU -> require(providerId, has, Capability.GPU, what);
         case TPU -> require(providerId, has, Capability.TPU, what);

@@ -10,10 +10,14 @@ import io.serve4j.InferenceResponse;
 import io.serve4j.NotFoundException;
 import io.serve4j.Operation;
 import io.serve4j.OperationKind;
+import io.serve4j.ResponseStream;
 import io.serve4j.ServingException;
 import io.serve4j.spi.Deadline;
+import io.serve4j.spi.StreamingInference;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Flow;
 import java.util.stream.Collectors;
 
 /** The {@link Endpoint} handle of {@link DefaultServingClient}. */
@@ -97,8 +101,143 @@ final class DefaultEndpoint implements Endpoint {
         k -> send(request, k == null ? null : k.description()));
   }
 
+  @Override
+  public ResponseStream stream(InferenceRequest request) {
+    client.ensureOpen();
+    check(request);
+    requireStreaming();
+    return ResponseStream.of(streamAsync(request));
+  }
+
+  @Override
+  public Flow.Publisher<InferenceResponse> streamAsync(InferenceRequest request) {
+    Objects.requireNonNull(request, "request");
+    return subscriber -> {
+      Objects.requireNonNull(subscriber, "subscriber");
+      String id = request.id().orElseGet(RequestIds::next);
+      InferenceRequest req =
+          request.id().isPresent() ? request : request.toBuilder().id(id).build();
+      String what = "stream from endpoint '" + name + "'";
+      StreamCall call =
+          new StreamCall(
+              subscriber,
+              t -> client.typed(what, t, id),
+              () ->
+                  ServingException.builder(ErrorCategory.TIMEOUT)
+                      .providerId(client.providerId())
+                      .requestId(id)
+                      .message("the " + what + " did not finish before its deadline")
+                      .build());
+      subscriber.onSubscribe(call);
+      if (client.isClosed()) {
+        call.fail(client.closedError(), false);
+        return;
+      }
+      StreamingInference streaming;
+      try {
+        check(req);
+        streaming = requireStreaming();
+      } catch (RuntimeException e) {
+        call.fail(Futures.toServing(e, client.providerId()), false);
+        return;
+      }
+      DefaultServingClient.Known known = client.known(name);
+      if (known != null) {
+        try {
+          RequestValidator.validate(req, known.signatures(), name);
+        } catch (ServingException e) {
+          call.fail(e, false);
+          return;
+        }
+        open(streaming, req, known.description(), call);
+        return;
+      }
+      CompletableFuture<Void> described =
+          describeAsync()
+              .handle(
+                  (d, e) -> {
+                    if (e != null && Futures.unwrap(e) instanceof NotFoundException nf) {
+                      throw nf;
+                    }
+                    DefaultServingClient.Known k = client.known(name);
+                    if (k != null) {
+                      RequestValidator.validate(req, k.signatures(), name);
+                    }
+                    open(streaming, req, k == null ? null : k.description(), call);
+                    return null;
+                  });
+      call.pending(described);
+      described.whenComplete(
+          (v, e) -> {
+            if (e != null && !described.isCancelled()) {
+              call.fail(Futures.toServing(Futures.unwrap(e), client.providerId()), false);
+            }
+          });
+    };
+  }
+
+  private StreamingInference requireStreaming() {
+    CapabilityCheck.require(
+        client.providerId(),
+        client.capabilities(),
+        Capability.STREAMING,
+        "a streaming prediction on endpoint '" + name + "'");
+    return client
+        .session()
+        .streamingInference()
+        .orElseThrow(
+            () ->
+                ServingException.builder(ErrorCategory.UNSUPPORTED_CAPABILITY)
+                    .providerId(client.providerId())
+                    .message("provider declares streaming but has no streaming part")
+                    .build());
+  }
+
+  /**
+   * The first phase of a stream is an ordinary core call that lasts until the first chunk, so a
+   * stream gets the same retries, circuit breaker and listeners as a prediction; then the winning
+   * attempt's chunks are relayed under the same deadline.
+   */
+  private void open(
+      StreamingInference streaming,
+      InferenceRequest request,
+      EndpointDescription description,
+      StreamCall call) {
+    Deadline deadline = Deadline.after(request.timeout().orElse(client.config().predictTimeout()));
+    CompletableFuture<StreamCall.Attempt> first =
+        client.call(
+            OperationKind.STREAM,
+            name,
+            request.id().orElse(null),
+            deadline,
+            ctx -> {
+              StreamCall.Attempt attempt = call.attempt();
+              streaming.stream(name, description, request, ctx).subscribe(attempt);
+              return attempt.head;
+            });
+    call.pending(first);
+    first.whenComplete(
+        (winner, e) -> {
+          if (e == null) {
+            call.adopt(winner, deadline);
+          } else if (!first.isCancelled()) {
+            if (Futures.unwrap(e) instanceof NotFoundException) {
+              client.forget(name);
+            }
+            call.fail(Futures.toServing(Futures.unwrap(e), client.providerId()), false);
+          }
+        });
+  }
+
   private void check(InferenceRequest request) {
     RequestValidator.checkSize(request, client.config().maxRequestBytes(), name);
+    if (request.targetModel().isPresent()) {
+      CapabilityCheck.require(
+          client.providerId(),
+          client.capabilities(),
+          Capability.MULTI_MODEL,
+          "a request for model '" + request.targetModel().get() + "' on endpoint '" + name + "'");
+    }
     if (request.payload().isPresent()) {
       CapabilityCheck.require(
           client.providerId(),

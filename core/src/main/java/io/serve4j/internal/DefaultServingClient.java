@@ -374,7 +374,10 @@ final class DefaultServingClient implements ServingClient {
       budget = budgets.computeIfAbsent(endpoint, k -> newBudget());
     }
     budget.deposit();
-    CircuitBreaker breaker = operation == OperationKind.PREDICT ? breaker(endpoint) : null;
+    CircuitBreaker breaker =
+        operation == OperationKind.PREDICT || operation == OperationKind.STREAM
+            ? breaker(endpoint)
+            : null;
     attempt(1, listeners, info, deadline, start, hook, result, current, budget, breaker);
     if (result.isDone() && !result.isCompletedExceptionally()) {
       // Answered on this thread (an in-process provider usually is): no deadline watch and no
@@ -553,6 +556,26 @@ final class DefaultServingClient implements ServingClient {
     if (f != null) {
       f.cancel(true);
     }
+  }
+
+  /**
+   * Types an error raised outside a core call (mid-stream) as the provider's mapper would.
+   *
+   * @param what what was being done, for the message
+   * @param error the error
+   * @param requestId the call's request id
+   * @return the typed error
+   */
+  ServingException typed(String what, Throwable error, String requestId) {
+    ServingException se = wire.typed(what, Futures.unwrap(error));
+    if (se == null) {
+      se =
+          ServingException.builder(ErrorCategory.UNAVAILABLE)
+              .providerId(providerId)
+              .message("the " + what + " was cancelled by the provider")
+              .build();
+    }
+    return withRequestId(se, requestId);
   }
 
   private static ServingException withRequestId(ServingException se, String id) {

@@ -84,7 +84,10 @@ public final class RequestValidator {
    */
   public static void validate(
       InferenceRequest request, List<ModelSignature> signatures, String endpoint) {
-    if (signatures.isEmpty() || request.payload().isPresent()) {
+    if (signatures.isEmpty()
+        || request.payload().isPresent()
+        || request.targetModel().isPresent()) {
+      // A multi-model deployment's models each have their own signature: the provider checks it.
       return;
     }
     ServingException first = null;

@@ -45,6 +45,68 @@ public interface ProviderSession extends AutoCloseable {
     return Optional.empty();
   }
 
+  /**
+   * Returns the streaming-inference part; present exactly when the provider declares {@link
+   * io.serve4j.Capability#STREAMING}.
+   *
+   * @return the streaming role, if any
+   */
+  default Optional<StreamingInference> streamingInference() {
+    return Optional.empty();
+  }
+
+  /**
+   * Returns a session that is this one with a streaming-inference part.
+   *
+   * <pre>{@code
+   * return ProviderSession.of(lifecycle, invocation, null, null, clients::close)
+   *     .withStreaming(invocation);
+   * }</pre>
+   *
+   * @param streaming the streaming role
+   * @return a session delegating everything else to this one
+   */
+  default ProviderSession withStreaming(StreamingInference streaming) {
+    java.util.Objects.requireNonNull(streaming, "streaming");
+    ProviderSession self = this;
+    return new ProviderSession() {
+      @Override
+      public EndpointLifecycle lifecycle() {
+        return self.lifecycle();
+      }
+
+      @Override
+      public Inference inference() {
+        return self.inference();
+      }
+
+      @Override
+      public Optional<BatchJobs> batchJobs() {
+        return self.batchJobs();
+      }
+
+      @Override
+      public Optional<QueuedInference> queuedInference() {
+        return self.queuedInference();
+      }
+
+      @Override
+      public Optional<StreamingInference> streamingInference() {
+        return Optional.of(streaming);
+      }
+
+      @Override
+      public void close() {
+        self.close();
+      }
+
+      @Override
+      public String toString() {
+        return self.toString();
+      }
+    };
+  }
+
   /** Releases what the session created; idempotent, throws nothing. */
   @Override
   void close();

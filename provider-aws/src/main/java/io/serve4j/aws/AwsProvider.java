@@ -13,6 +13,7 @@ import io.serve4j.aws.internal.SageMakerBatchJobs;
 import io.serve4j.aws.internal.SageMakerEndpoints;
 import io.serve4j.aws.internal.SageMakerInvocations;
 import io.serve4j.aws.internal.SageMakerModels;
+import io.serve4j.aws.internal.SageMakerStreams;
 import io.serve4j.spi.ErrorMapper;
 import io.serve4j.spi.ProviderContext;
 import io.serve4j.spi.ProviderSession;
@@ -53,6 +54,7 @@ public final class AwsProvider implements ServingProvider {
               Capability.ASYNC_INFERENCE,
               Capability.BATCH_JOBS,
               Capability.RAW_PAYLOAD,
+              Capability.STREAMING,
               Capability.GPU,
               Capability.INFERENTIA,
               Capability.DYNAMIC_BATCHING));
@@ -144,10 +146,11 @@ public final class AwsProvider implements ServingProvider {
     AwsClients clients = new AwsClients((AwsOptions) options, context);
     SageMakerModels models = new SageMakerModels(clients);
     return ProviderSession.of(
-        new SageMakerEndpoints(clients, models),
-        new SageMakerInvocations(clients),
-        new SageMakerBatchJobs(clients, models),
-        new SageMakerAsyncInvocations(clients),
-        clients::close);
+            new SageMakerEndpoints(clients, models),
+            new SageMakerInvocations(clients),
+            new SageMakerBatchJobs(clients, models),
+            new SageMakerAsyncInvocations(clients),
+            clients::close)
+        .withStreaming(new SageMakerStreams(clients));
   }
 }

@@ -107,8 +107,8 @@ class AwsOptionsTest {
       assertThat(c.providerId()).isEqualTo("aws");
       assertThat(c.capabilities())
           .contains(Capability.TRAFFIC_SPLIT, Capability.AUTOSCALING, Capability.BATCH_JOBS)
-          .contains(Capability.ASYNC_INFERENCE)
-          .doesNotContain(Capability.STREAMING, Capability.TPU);
+          .contains(Capability.ASYNC_INFERENCE, Capability.STREAMING)
+          .doesNotContain(Capability.TPU);
     }
   }
 

@@ -35,6 +35,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Predicate;
 import java.util.stream.Collectors;
@@ -100,6 +101,14 @@ final class FakeAws implements AutoCloseable, FaultFixture.CallFaults {
 
   private final HttpServer server;
   private final ExecutorService executor = Executors.newCachedThreadPool();
+
+  /** What InvokeEndpointWithResponseStream streams, per endpoint. */
+  private record StreamScript(
+      java.util.List<String> chunks, Duration gap, int failAfter, AtomicInteger produced) {}
+
+  private final Map<String, StreamScript> streamScripts =
+      new java.util.concurrent.ConcurrentHashMap<>();
+  private final AtomicInteger streamOpenFailures = new AtomicInteger();
   private final java.util.concurrent.ScheduledExecutorService queue =
       Executors.newSingleThreadScheduledExecutor();
   private final List<Call> calls = new CopyOnWriteArrayList<>();
@@ -353,6 +362,8 @@ final class FakeAws implements AutoCloseable, FaultFixture.CallFaults {
         invoke(ex, call, URLDecoder.decode(path.split("/")[2], StandardCharsets.UTF_8));
       } else if (path.matches("/endpoints/[^/]+/async-invocations")) {
         invokeAsync(ex, call, URLDecoder.decode(path.split("/")[2], StandardCharsets.UTF_8));
+      } else if (path.matches("/endpoints/[^/]+/invocations-response-stream")) {
+        invokeStream(ex, URLDecoder.decode(path.split("/")[2], StandardCharsets.UTF_8));
       } else if ("POST".equals(call.method())
           && path.equals("/")
           && new String(body, StandardCharsets.UTF_8).contains("Action=GetCallerIdentity")) {
@@ -378,7 +389,8 @@ final class FakeAws implements AutoCloseable, FaultFixture.CallFaults {
   }
 
   private void wireFault(String operation) {
-    if (operation.equals("InvokeEndpoint")) {
+    if (operation.equals("InvokeEndpoint")
+        || operation.equals("InvokeEndpointWithResponseStream")) {
       return;
     }
     Fault f = wire.arrive(operation);
@@ -465,6 +477,9 @@ final class FakeAws implements AutoCloseable, FaultFixture.CallFaults {
     }
     if (call.path().matches("/endpoints/[^/]+/async-invocations")) {
       return "InvokeEndpointAsync";
+    }
+    if (call.path().matches("/endpoints/[^/]+/invocations-response-stream")) {
+      return "InvokeEndpointWithResponseStream";
     }
     if ("POST".equals(call.method())
         && call.path().equals("/")
@@ -883,6 +898,100 @@ final class FakeAws implements AutoCloseable, FaultFixture.CallFaults {
   }
 
   // ---------------------------------------------------------------- Runtime
+
+  /**
+   * Makes the endpoint's next InvokeEndpointWithResponseStream stream these texts as PayloadPart
+   * events, one every {@code gap}, each written only after the previous one; after {@code
+   * failAfter} of them (if not negative) a ModelStreamError exception event ends the stream.
+   */
+  void streamScript(String endpoint, java.util.List<String> chunks, Duration gap, int failAfter) {
+    streamScripts.put(
+        endpoint,
+        new StreamScript(java.util.List.copyOf(chunks), gap, failAfter, new AtomicInteger()));
+  }
+
+  /** Chunks written by the endpoint's current stream. */
+  int streamed(String endpoint) {
+    StreamScript s = streamScripts.get(endpoint);
+    return s == null ? 0 : s.produced().get();
+  }
+
+  /** Makes the next stream fail before its first event with a 503. */
+  void failNextStreamOpen() {
+    streamOpenFailures.incrementAndGet();
+  }
+
+  /**
+   * InvokeEndpointWithResponseStream: an {@code application/vnd.amazon.eventstream} body of
+   * event-stream messages (prelude, headers, payload, CRCs), encoded with the AWS event-stream
+   * library the SDK decodes them with, written and flushed one by one over chunked HTTP.
+   */
+  private void invokeStream(HttpExchange ex, String name) throws IOException {
+    throttleCheck("InvokeEndpointWithResponseStream");
+    predictions.incrementAndGet();
+    if (!endpoints.containsKey(name)) {
+      throw new AwsError(
+          400, "ValidationError", "Endpoint " + name + " of account " + ACCOUNT + " not found.");
+    }
+    if (streamOpenFailures.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+      throw new AwsError(503, "ServiceUnavailable", "Service Unavailable");
+    }
+    StreamScript script = streamScripts.get(name);
+    if (script == null) {
+      throw new AwsError(
+          400,
+          "ValidationError",
+          "Endpoint " + name + " does not support streaming (fake: no script)");
+    }
+    script.produced().set(0);
+    ex.getResponseHeaders().set("Content-Type", "application/vnd.amazon.eventstream");
+    ex.getResponseHeaders().set("X-Amzn-SageMaker-Content-Type", "text/plain");
+    ex.getResponseHeaders().set("x-Amzn-Invoked-Production-Variant", "blue");
+    ex.getResponseHeaders().set("x-amzn-RequestId", java.util.UUID.randomUUID().toString());
+    ex.sendResponseHeaders(200, 0);
+    java.io.OutputStream out = ex.getResponseBody();
+    try {
+      for (int i = 0; i < script.chunks().size(); i++) {
+        if (script.failAfter() >= 0 && i == script.failAfter()) {
+          Map<String, software.amazon.eventstream.HeaderValue> h = new java.util.LinkedHashMap<>();
+          h.put(":message-type", software.amazon.eventstream.HeaderValue.fromString("exception"));
+          h.put(
+              ":exception-type",
+              software.amazon.eventstream.HeaderValue.fromString("ModelStreamError"));
+          h.put(
+              ":content-type",
+              software.amazon.eventstream.HeaderValue.fromString("application/json"));
+          byte[] payload =
+              ("{\"Message\":\"the model failed after "
+                      + i
+                      + " chunks\",\"ErrorCode\":\"ModelError\"}")
+                  .getBytes(StandardCharsets.UTF_8);
+          out.write(new software.amazon.eventstream.Message(h, payload).toByteBuffer().array());
+          out.flush();
+          return;
+        }
+        Thread.sleep(script.gap().toMillis());
+        Map<String, software.amazon.eventstream.HeaderValue> h = new java.util.LinkedHashMap<>();
+        h.put(":message-type", software.amazon.eventstream.HeaderValue.fromString("event"));
+        h.put(":event-type", software.amazon.eventstream.HeaderValue.fromString("PayloadPart"));
+        h.put(
+            ":content-type",
+            software.amazon.eventstream.HeaderValue.fromString("application/octet-stream"));
+        out.write(
+            new software.amazon.eventstream.Message(
+                    h, script.chunks().get(i).getBytes(StandardCharsets.UTF_8))
+                .toByteBuffer()
+                .array());
+        out.flush();
+        script.produced().incrementAndGet();
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new DropConnection();
+    } catch (IOException clientWentAway) {
+      throw new DropConnection();
+    }
+  }
 
   private void invoke(HttpExchange ex, Call call, String name) throws IOException {
     throttleCheck("InvokeEndpoint");

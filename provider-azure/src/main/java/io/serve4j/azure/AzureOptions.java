@@ -51,6 +51,8 @@ public final class AzureOptions implements ProviderOptions {
   private final Duration retryDelay;
   private final String environment;
   private final String batchCompute;
+  private final String batchCodeId;
+  private final String batchScoringScript;
   private final Duration requestTimeout;
   private final int maxConcurrentRequestsPerInstance;
 
@@ -79,6 +81,11 @@ public final class AzureOptions implements ProviderOptions {
     this.retryDelay = Objects.requireNonNull(b.retryDelay, "retryDelay");
     this.environment = b.environment;
     this.batchCompute = b.batchCompute;
+    if ((b.batchCodeId == null) != (b.batchScoringScript == null)) {
+      throw invalid("batchCode needs both a code asset id and a scoring script");
+    }
+    this.batchCodeId = b.batchCodeId;
+    this.batchScoringScript = b.batchScoringScript;
     this.requestTimeout = Objects.requireNonNull(b.requestTimeout, "requestTimeout");
     if (requestTimeout.isNegative()
         || requestTimeout.isZero()
@@ -122,6 +129,8 @@ public final class AzureOptions implements ProviderOptions {
     b.retryDelay = retryDelay;
     b.environment = environment;
     b.batchCompute = batchCompute;
+    b.batchCodeId = batchCodeId;
+    b.batchScoringScript = batchScoringScript;
     b.requestTimeout = requestTimeout;
     b.maxConcurrentRequestsPerInstance = maxConcurrentRequestsPerInstance;
     return b;
@@ -256,7 +265,7 @@ public final class AzureOptions implements ProviderOptions {
 
   /**
    * Returns the Azure ML environment (ARM id or {@code azureml:name:version}) for models that are
-   * not ONNX and carry no image, if set.
+   * not ONNX and carry no image, and for the scoring script of batch deployments, if set.
    *
    * @return the environment
    */
@@ -271,6 +280,25 @@ public final class AzureOptions implements ProviderOptions {
    */
   public Optional<String> batchCompute() {
     return Optional.ofNullable(batchCompute);
+  }
+
+  /**
+   * Returns the ARM id (or {@code azureml:name:version}) of the code asset that holds the scoring
+   * script of batch deployments, if set; batch jobs need it (see {@link Builder#batchCode}).
+   *
+   * @return the code asset id
+   */
+  public Optional<String> batchCodeId() {
+    return Optional.ofNullable(batchCodeId);
+  }
+
+  /**
+   * Returns the scoring script of batch deployments inside {@link #batchCodeId()}, if set.
+   *
+   * @return the script's path in the code asset, e.g. {@code batch_score.py}
+   */
+  public Optional<String> batchScoringScript() {
+    return Optional.ofNullable(batchScoringScript);
   }
 
   /**
@@ -341,6 +369,8 @@ public final class AzureOptions implements ProviderOptions {
     private Duration retryDelay = Duration.ofMillis(800);
     private String environment;
     private String batchCompute;
+    private String batchCodeId;
+    private String batchScoringScript;
     private Duration requestTimeout = Duration.ofSeconds(60);
     private int maxConcurrentRequestsPerInstance = 1;
 
@@ -510,6 +540,22 @@ public final class AzureOptions implements ProviderOptions {
      */
     public Builder batchCompute(String batchCompute) {
       this.batchCompute = batchCompute;
+      return this;
+    }
+
+    /**
+     * Sets the scoring script of batch deployments, sent as their {@code codeConfiguration}. Azure
+     * ML deploys a model to a batch endpoint without a scoring script only if it is an MLflow
+     * model; serve4j's formats are not, so a batch job needs a script ({@code init()} and {@code
+     * run(mini_batch)}) registered as a code asset, and {@link #environment} for it to run in.
+     *
+     * @param codeId ARM id or {@code azureml:name:version} of the code asset
+     * @param scoringScript the script's path in the code asset, e.g. {@code batch_score.py}
+     * @return this builder
+     */
+    public Builder batchCode(String codeId, String scoringScript) {
+      this.batchCodeId = codeId;
+      this.batchScoringScript = scoringScript;
       return this;
     }
 

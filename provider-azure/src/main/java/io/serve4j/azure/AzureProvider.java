@@ -29,8 +29,8 @@ import java.util.Set;
  * }</pre>
  *
  * <p>Capabilities: traffic split and mirror traffic ({@code traffic} / {@code mirrorTraffic} on the
- * endpoint), target-utilisation autoscaling, GPU SKUs from the accelerator catalog, batch jobs on
- * batch endpoints, raw payloads posted as-is to the scoring URI.
+ * endpoint), autoscaling by Azure Monitor autoscale settings, GPU SKUs from the accelerator
+ * catalog, batch jobs on batch endpoints, raw payloads posted as-is to the scoring URI.
  */
 public final class AzureProvider implements ServingProvider {
   /** The provider id and URI scheme. */

@@ -91,10 +91,10 @@ public final class GcpOptions implements ProviderOptions {
   }
 
   /**
-   * Options from a URI {@code gcp://PROJECT/LOCATION}, with an optional {@code ?bucket=NAME} query
-   * for the staging bucket, e.g. {@code gcp://my-project/europe-west4?bucket=my-models}. The
-   * location defaults to {@value #DEFAULT_LOCATION} and the project to {@code
-   * GOOGLE_CLOUD_PROJECT}.
+   * Options from a URI {@code gcp://PROJECT/LOCATION}, with optional {@code bucket=NAME} (the
+   * staging bucket) and {@code tritonImage=IMAGE} query settings, e.g. {@code
+   * gcp://my-project/europe-west4?bucket=my-models}. The location defaults to {@value
+   * #DEFAULT_LOCATION} and the project to {@code GOOGLE_CLOUD_PROJECT}.
    *
    * @param uri the URI
    * @return the options, with Application Default Credentials
@@ -117,8 +117,10 @@ public final class GcpOptions implements ProviderOptions {
         String[] p = kv.split("=", 2);
         if (p.length == 2 && p[0].equals("bucket")) {
           b.stagingBucket(p[1]);
+        } else if (p.length == 2 && p[0].equals("tritonImage")) {
+          b.tritonImage(p[1]);
         } else {
-          throw invalid("unknown setting '" + kv + "' in " + uri + "; known: bucket");
+          throw invalid("unknown setting '" + kv + "' in " + uri + "; known: bucket, tritonImage");
         }
       }
     }
@@ -128,8 +130,8 @@ public final class GcpOptions implements ProviderOptions {
   /**
    * Options from the environment: {@code GOOGLE_CLOUD_PROJECT} (or {@code CLOUDSDK_CORE_PROJECT}),
    * {@code GOOGLE_CLOUD_REGION} (default {@value #DEFAULT_LOCATION}), {@code
-   * SERVE4J_GCP_STAGING_BUCKET}, and Application Default Credentials. Reads no files and makes no
-   * calls.
+   * SERVE4J_GCP_STAGING_BUCKET}, {@code SERVE4J_GCP_TRITON_IMAGE}, and Application Default
+   * Credentials. Reads no files and makes no calls.
    *
    * @return the options
    * @throws io.serve4j.InvalidInputException if no project is set
@@ -144,6 +146,7 @@ public final class GcpOptions implements ProviderOptions {
         .project(project)
         .location(region == null ? DEFAULT_LOCATION : region)
         .stagingBucket(env("SERVE4J_GCP_STAGING_BUCKET"))
+        .tritonImage(env("SERVE4J_GCP_TRITON_IMAGE"))
         .build();
   }
 
@@ -292,7 +295,10 @@ public final class GcpOptions implements ProviderOptions {
   }
 
   /**
-   * Returns the Triton image override for ONNX models, if set.
+   * Returns the Triton image ONNX models are served with, if set. There is no default: Vertex AI
+   * documents no Triton image of its own (its Triton guide uses NVIDIA's NGC image, which Vertex AI
+   * cannot pull), so deploying an ONNX model without this is refused with an {@code
+   * InvalidInputException} naming it, before any call.
    *
    * @return the image URI
    */
@@ -483,10 +489,12 @@ public final class GcpOptions implements ProviderOptions {
     }
 
     /**
-     * Overrides the Triton image ONNX models are served with (Vertex AI pulls only from Artifact
-     * Registry).
+     * Sets the Triton image ONNX models are served with: NVIDIA's {@code
+     * nvcr.io/nvidia/tritonserver:<tag>-py3} pushed to your Artifact Registry (Vertex AI pulls
+     * serving containers only from Artifact Registry or Container Registry). Required to deploy
+     * ONNX models; no default.
      *
-     * @param image an image URI
+     * @param image e.g. {@code us-docker.pkg.dev/my-project/serving/tritonserver:24.08-py3}
      * @return this builder
      */
     public Builder tritonImage(String image) {

@@ -113,6 +113,24 @@ import java.util.function.Supplier;
  * under the call (the in-process server is shut down and a new one started on the same address).
  */
 final class FakeVertex implements AutoCloseable, FaultFixture.CallFaults {
+  /**
+   * NVIDIA's Triton image as a user would push it to Artifact Registry (what tests deploy with).
+   */
+  static final String TRITON_IMAGE =
+      "us-docker.pkg.dev/test-project/serving/tritonserver:24.08-py3";
+
+  /**
+   * A scikit-learn model on the class path, served by Vertex AI's prebuilt container: what batch
+   * jobs use, since Triton (ONNX) cannot read batch prediction's request bodies.
+   */
+  static io.serve4j.Model sklearnModel() {
+    return io.serve4j.Model.builder()
+        .name("churn")
+        .format(io.serve4j.ModelFormat.SCIKIT_LEARN)
+        .artifact("classpath:models/churn.joblib")
+        .build();
+  }
+
   private final Duration operationLatency;
   private final int jobPolls;
 
@@ -300,6 +318,13 @@ final class FakeVertex implements AutoCloseable, FaultFixture.CallFaults {
             out.onError(Status.INTERNAL.withDescription("cannot inject").asRuntimeException());
       }
     };
+  }
+
+  /** Changes an endpoint as the console or another tool would (state set outside serve4j). */
+  void changeEndpoint(String name, java.util.function.UnaryOperator<Endpoint.Builder> change) {
+    synchronized (lock) {
+      endpoints.put(name, change.apply(endpoints.get(name)));
+    }
   }
 
   /** Returns the deployed models of an endpoint as the service holds them. */
@@ -527,12 +552,19 @@ final class FakeVertex implements AutoCloseable, FaultFixture.CallFaults {
           DeployModelOperationMetadata.getDefaultInstance(),
           () -> {
             Endpoint.Builder e = requireEndpoint(r.getEndpoint());
-            DeployedModel dm =
+            DeployedModel.Builder built =
                 r.getDeployedModel().toBuilder()
                     .setId(String.valueOf(ids.incrementAndGet()))
                     .setModelVersionId(model.getVersionId())
-                    .setCreateTime(now())
-                    .build();
+                    .setCreateTime(now());
+            if (!e.getNetwork().isEmpty()) {
+              // Private services access: the deployed model answers at an HTTP URI in the VPC.
+              built.setPrivateEndpoints(
+                  com.google.cloud.aiplatform.v1.PrivateEndpoints.newBuilder()
+                      .setPredictHttpUri(
+                          "http://10.20.0.2/v1/models/" + built.getId() + ":predict"));
+            }
+            DeployedModel dm = built.build();
             e.addDeployedModels(dm);
             if (r.getTrafficSplitCount() > 0) {
               Map<String, Integer> split = new LinkedHashMap<>();

@@ -34,6 +34,7 @@ class GcpContractTest extends ServingProviderContract {
                     .transportChannelProvider(vertex.channelProvider())
                     .storage(storage)
                     .stagingBucket("staging")
+                    .tritonImage(FakeVertex.TRITON_IMAGE)
                     .pollInterval(Duration.ofMillis(50))
                     .build())
             .build();

@@ -30,6 +30,7 @@ class GcpFaultInjectionTest extends FaultInjectionContract {
             .transportChannelProvider(vertex.channelProvider())
             .storage(storage)
             .stagingBucket("staging")
+            .tritonImage(FakeVertex.TRITON_IMAGE)
             .pollInterval(Duration.ofMillis(20))
             .build();
     return FaultFixture.onFake(

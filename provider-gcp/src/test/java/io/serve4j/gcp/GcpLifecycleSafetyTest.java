@@ -39,6 +39,7 @@ class GcpLifecycleSafetyTest extends LifecycleSafetyContract {
                     .transportChannelProvider(vertex.channelProvider())
                     .storage(storage)
                     .stagingBucket("staging")
+                    .tritonImage(FakeVertex.TRITON_IMAGE)
                     .pollInterval(Duration.ofMillis(30))
                     .build())
             .build();
@@ -68,7 +69,7 @@ class GcpLifecycleSafetyTest extends LifecycleSafetyContract {
         return Optional.of(
             BatchJobSpec.builder()
                 .name(name)
-                .model(reluModel())
+                .model(FakeVertex.sklearnModel())
                 .input(URI.create("gs://in/rows.jsonl"))
                 .output(URI.create("gs://out/" + name))
                 .build());

@@ -36,6 +36,37 @@ class GcpOptionsTest {
   }
 
   @Test
+  void fromUri_readsTheTritonImage() {
+    GcpOptions o =
+        GcpOptions.fromUri(
+            URI.create(
+                "gcp://p/us-central1?bucket=bkt1&tritonImage=us-docker.pkg.dev/p/s/tritonserver:24.08-py3"));
+    assertThat(o.tritonImage()).contains("us-docker.pkg.dev/p/s/tritonserver:24.08-py3");
+    assertThat(o.stagingBucket()).contains("bkt1");
+    assertThat(GcpOptions.fromUri(URI.create("gcp://p")).tritonImage()).isEmpty();
+  }
+
+  @Test
+  void prebuiltImages_comeFromTheMultiRegionRepositoryNearestTheLocation() {
+    assertThat(io.serve4j.gcp.internal.ServingImages.region("europe-west4")).isEqualTo("europe");
+    assertThat(io.serve4j.gcp.internal.ServingImages.region("me-west1")).isEqualTo("europe");
+    assertThat(io.serve4j.gcp.internal.ServingImages.region("asia-northeast1")).isEqualTo("asia");
+    assertThat(io.serve4j.gcp.internal.ServingImages.region("australia-southeast1"))
+        .isEqualTo("asia");
+    assertThat(io.serve4j.gcp.internal.ServingImages.region("us-central1")).isEqualTo("us");
+    assertThat(io.serve4j.gcp.internal.ServingImages.region("northamerica-northeast1"))
+        .isEqualTo("us");
+    // every row names its source page and what that page showed
+    assertThat(io.serve4j.gcp.internal.ServingImages.standard().rows())
+        .allSatisfy(
+            r -> {
+              assertThat(r.source()).startsWith("https://cloud.google.com/vertex-ai/docs/");
+              assertThat(r.checked()).isNotBlank();
+              assertThat(r.image()).doesNotStartWith("nvcr.io");
+            });
+  }
+
+  @Test
   void fromUri_whenMalformed_throwsInvalidInput() {
     assertThatThrownBy(() -> GcpOptions.fromUri(URI.create("gcp://p/us-central1/extra")))
         .isInstanceOf(InvalidInputException.class);

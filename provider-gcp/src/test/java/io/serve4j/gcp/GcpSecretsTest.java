@@ -28,6 +28,7 @@ class GcpSecretsTest {
               .transportChannelProvider(vertex.channelProvider())
               .storage(storage)
               .stagingBucket("staging")
+              .tritonImage(FakeVertex.TRITON_IMAGE)
               .pollInterval(Duration.ofMillis(20))
               .build();
       try (ServingClient client = Serve4j.client(options)) {

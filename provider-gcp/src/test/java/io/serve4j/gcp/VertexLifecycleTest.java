@@ -101,7 +101,7 @@ class VertexLifecycleTest {
                 .storage(storage)
                 .stagingBucket("staging")
                 .serviceAccount("serving@test-project.iam.gserviceaccount.com")
-                .tritonImage("us-docker.pkg.dev/test-project/serving/tritonserver:24.08-py3")
+                .tritonImage(FakeVertex.TRITON_IMAGE)
                 .pollInterval(Duration.ofMillis(40))
                 .build())
         .build();
@@ -133,7 +133,7 @@ class VertexLifecycleTest {
     assertThat(upload.getModel().getVersionAliasesList()).containsExactly("v1");
     assertThat(upload.getModel().getArtifactUri()).isEqualTo("gs://staging/serve4j/relu/v1/");
     assertThat(upload.getModel().getContainerSpec().getImageUri())
-        .isEqualTo("us-docker.pkg.dev/test-project/serving/tritonserver:24.08-py3");
+        .isEqualTo(FakeVertex.TRITON_IMAGE);
     assertThat(upload.getModel().getContainerSpec().getPredictRoute())
         .isEqualTo("/v2/models/relu/infer");
     assertThat(upload.getModel().getContainerSpec().getHealthRoute()).isEqualTo("/v2/health/ready");
@@ -226,7 +226,12 @@ class VertexLifecycleTest {
             .submitBatchJob(
                 BatchJobSpec.builder()
                     .name("nightly")
-                    .model(relu)
+                    .model(
+                        Model.builder()
+                            .name("vision")
+                            .format(ModelFormat.TENSORFLOW_SAVED_MODEL)
+                            .artifact("gs://models/vision/")
+                            .build())
                     .input(URI.create("gs://data/in/records.jsonl"))
                     .output(URI.create("gs://data/out"))
                     .accelerator(Accelerator.gpu(DeviceType.NVIDIA_L4, 1))
@@ -248,7 +253,7 @@ class VertexLifecycleTest {
                 .getGcsDestination()
                 .getOutputUriPrefix())
         .isEqualTo("gs://data/out");
-    assertThat(batch.getBatchPredictionJob().getModel()).isEqualTo(PARENT + "/models/relu@1");
+    assertThat(batch.getBatchPredictionJob().getModel()).isEqualTo(PARENT + "/models/vision@1");
     assertThat(
             batch.getBatchPredictionJob().getDedicatedResources().getMachineSpec().getMachineType())
         .isEqualTo("g2-standard-8");
@@ -277,29 +282,28 @@ class VertexLifecycleTest {
   }
 
   @Test
-  void deploy_tpuV5e_usesTpuMachineTypeWithoutGpuAccelerator() {
-    client
-        .deploy(
-            EndpointSpec.builder()
-                .name("tpu")
-                .deployment(
-                    DeploymentSpec.builder()
-                        .name("v5e")
-                        .model(ContractModels.reluOnClasspath())
-                        .accelerator(Accelerator.of(DeviceType.TPU_V5E, 4))
-                        .build())
-                .build())
-        .await();
-    MachineSpec spec =
-        vertex
-            .endpointService
-            .requests(DeployModelRequest.class)
-            .get(0)
-            .getDeployedModel()
-            .getDedicatedResources()
-            .getMachineSpec();
-    assertThat(spec.getMachineType()).isEqualTo("ct5lp-hightpu-4t");
-    assertThat(spec.getAcceleratorCount()).isZero();
+  void deploy_onnxOnTpu_isRefusedTypedBeforeAnyCall() {
+    // Triton runs on CPUs and NVIDIA GPUs; Vertex AI's TPU serving takes its optimized TensorFlow
+    // runtime, its PyTorch TPU container or a TPU-capable custom container
+    // (https://cloud.google.com/vertex-ai/docs/predictions/use-tpu). Before: ct5lp-hightpu-4t
+    // was deployed with the Triton image.
+    EndpointSpec spec =
+        EndpointSpec.builder()
+            .name("tpu")
+            .deployment(
+                DeploymentSpec.builder()
+                    .name("v5e")
+                    .model(ContractModels.reluOnClasspath())
+                    .accelerator(Accelerator.of(DeviceType.TPU_V5E, 4))
+                    .build())
+            .build();
+    assertThatThrownBy(() -> client.deploy(spec).await())
+        .isInstanceOf(UnsupportedCapabilityException.class)
+        .hasMessageContaining("Triton")
+        .hasMessageContaining("TensorFlow SavedModel")
+        .hasMessageContaining("Model.image");
+    assertThat(vertex.endpointService.getRequests()).isEmpty();
+    assertThat(vertex.modelService.getRequests()).isEmpty();
   }
 
   @Test
@@ -436,7 +440,7 @@ class VertexLifecycleTest {
         client.submitBatchJob(
             BatchJobSpec.builder()
                 .name("long")
-                .model(ContractModels.reluOnClasspath())
+                .model(FakeVertex.sklearnModel())
                 .input(URI.create("bq://test-project.ds.in"))
                 .output(URI.create("bq://test-project"))
                 .build());
@@ -507,6 +511,7 @@ class VertexLifecycleTest {
                     .credentialsProvider(NoCredentialsProvider.create())
                     .transportChannelProvider(vertex.channelProvider())
                     .storage(storage)
+                    .tritonImage(FakeVertex.TRITON_IMAGE)
                     .pollInterval(Duration.ofMillis(40))
                     .build())
             .build()) {

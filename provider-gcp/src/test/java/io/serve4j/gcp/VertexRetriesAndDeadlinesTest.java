@@ -42,6 +42,7 @@ class VertexRetriesAndDeadlinesTest {
             .transportChannelProvider(vertex.channelProvider())
             .storage(LocalStorageHelper.getOptions().getService())
             .stagingBucket("staging")
+            .tritonImage(FakeVertex.TRITON_IMAGE)
             .pollInterval(Duration.ofMillis(10))
             .build();
     try (ServingClient c = Serve4j.client(options)) {

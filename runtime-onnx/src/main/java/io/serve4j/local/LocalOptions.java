@@ -82,6 +82,7 @@ public final class LocalOptions implements ProviderOptions {
   private final boolean memoryPattern;
   private final Path optimizedModelCache;
   private final int warmUpRuns;
+  private final long multiModelMemoryBudgetBytes;
   private final int deviceId;
   private final long gpuMemoryLimitBytes;
   private final GpuFallback gpuFallback;
@@ -98,6 +99,7 @@ public final class LocalOptions implements ProviderOptions {
     this.memoryPattern = b.memoryPattern;
     this.optimizedModelCache = b.optimizedModelCache;
     this.warmUpRuns = b.warmUpRuns;
+    this.multiModelMemoryBudgetBytes = b.multiModelMemoryBudgetBytes;
     this.deviceId = b.deviceId;
     this.gpuMemoryLimitBytes = b.gpuMemoryLimitBytes;
     this.gpuFallback = b.gpuFallback;
@@ -139,6 +141,7 @@ public final class LocalOptions implements ProviderOptions {
     b.memoryPattern = memoryPattern;
     b.optimizedModelCache = optimizedModelCache;
     b.warmUpRuns = warmUpRuns;
+    b.multiModelMemoryBudgetBytes = multiModelMemoryBudgetBytes;
     b.deviceId = deviceId;
     b.gpuMemoryLimitBytes = gpuMemoryLimitBytes;
     b.gpuFallback = gpuFallback;
@@ -246,6 +249,16 @@ public final class LocalOptions implements ProviderOptions {
   }
 
   /**
+   * Returns how many bytes of model files each multi-model deployment keeps loaded at most; the
+   * least recently used models are unloaded to make room.
+   *
+   * @return the budget in bytes
+   */
+  public long multiModelMemoryBudgetBytes() {
+    return multiModelMemoryBudgetBytes;
+  }
+
+  /**
    * Returns the GPU a GPU deployment runs on; default 0.
    *
    * @return the CUDA device id
@@ -314,6 +327,8 @@ public final class LocalOptions implements ProviderOptions {
         + (optimizedModelCache != null ? ", optimizedModelCache=" + optimizedModelCache : "")
         + ", warmUpRuns="
         + warmUpRuns
+        + ", multiModelMemoryBudgetBytes="
+        + multiModelMemoryBudgetBytes
         + ", deviceId="
         + deviceId
         + ", gpuMemoryLimitBytes="
@@ -335,6 +350,7 @@ public final class LocalOptions implements ProviderOptions {
     private boolean memoryPattern = true;
     private Path optimizedModelCache;
     private int warmUpRuns;
+    private long multiModelMemoryBudgetBytes = 1L << 30;
     private int deviceId;
     private long gpuMemoryLimitBytes;
     private GpuFallback gpuFallback = GpuFallback.FALLBACK_TO_CPU;
@@ -441,6 +457,24 @@ public final class LocalOptions implements ProviderOptions {
      */
     public Builder warmUpRuns(int runs) {
       this.warmUpRuns = nonNegative(runs, "warmUpRuns");
+      return this;
+    }
+
+    /**
+     * Sets how many bytes of model files each multi-model deployment ({@link
+     * io.serve4j.Model.Builder#multiModel(boolean)}) keeps loaded; default 1 GiB. A model's size is
+     * its file's size (ONNX Runtime's own use is of that order for most models; measure yours).
+     * When loading one more would pass the budget, the least recently used models are unloaded,
+     * each once its running predictions finish; a model larger than the whole budget is refused.
+     *
+     * @param bytes at least 1
+     * @return this builder
+     */
+    public Builder multiModelMemoryBudgetBytes(long bytes) {
+      if (bytes < 1) {
+        throw new IllegalArgumentException("multiModelMemoryBudgetBytes must be at least 1");
+      }
+      this.multiModelMemoryBudgetBytes = bytes;
       return this;
     }
 

@@ -35,7 +35,8 @@ public final class LocalProvider implements ServingProvider {
               Capability.TRAFFIC_SPLIT,
               Capability.SHADOW,
               Capability.GPU,
-              Capability.DYNAMIC_BATCHING));
+              Capability.DYNAMIC_BATCHING,
+              Capability.MULTI_MODEL));
 
   /** Creates the provider; ServiceLoader calls this. */
   public LocalProvider() {}

@@ -67,6 +67,34 @@ public final class LocalStatistics {
     return counters.warmUpRuns.sum();
   }
 
+  /**
+   * Returns the multi-model requests whose model was already loaded.
+   *
+   * @return the count
+   */
+  public long multiModelHits() {
+    return counters.multiModelHits.sum();
+  }
+
+  /**
+   * Returns the models loaded on first use (or again after being unloaded) by multi-model
+   * deployments.
+   *
+   * @return the count
+   */
+  public long multiModelLoads() {
+    return counters.multiModelLoads.sum();
+  }
+
+  /**
+   * Returns the models unloaded from multi-model deployments to stay within the memory budget.
+   *
+   * @return the count
+   */
+  public long multiModelEvictions() {
+    return counters.multiModelEvictions.sum();
+  }
+
   Counters counters() {
     return counters;
   }

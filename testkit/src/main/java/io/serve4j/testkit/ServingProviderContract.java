@@ -20,6 +20,7 @@ import io.serve4j.InferenceRequest;
 import io.serve4j.InferenceResponse;
 import io.serve4j.InvalidInputException;
 import io.serve4j.Mirror;
+import io.serve4j.Model;
 import io.serve4j.NotFoundException;
 import io.serve4j.Operation;
 import io.serve4j.Payload;
@@ -452,6 +453,72 @@ public abstract class ServingProviderContract {
             .build();
     Endpoint endpoint = deployOrSkip(spec, Capability.GPU);
     assertRelu(endpoint.predict(ContractModels.reluRequest(-9, 9)), -9, 9);
+  }
+
+  @Test
+  void multiModel_withoutCapability_isRefusedTypedBeforeAnyCall() {
+    assumeTrue(
+        !client.capabilities().contains(Capability.MULTI_MODEL),
+        "provider has MULTI_MODEL; its multi-model tests cover it");
+    Model fleet =
+        fixture.reluModel().toBuilder().signature(null).sha256(null).multiModel(true).build();
+    EndpointSpec spec = EndpointSpec.of(newName(), fleet);
+    long before = fixture.predictionsReceived();
+    assertThatThrownBy(() -> client.deploy(spec))
+        .isInstanceOf(UnsupportedCapabilityException.class)
+        .hasMessageContaining(Capability.MULTI_MODEL.name());
+    InferenceRequest targeted =
+        ContractModels.reluRequest(1, 2).toBuilder().targetModel("relu.onnx").build();
+    assertThatThrownBy(() -> client.endpoint(spec.name()).predict(targeted))
+        .isInstanceOf(UnsupportedCapabilityException.class)
+        .hasMessageContaining(Capability.MULTI_MODEL.name());
+    assertThat(fixture.predictionsReceived()).isEqualTo(before);
+    assertThat(client.listEndpoints())
+        .extracting(EndpointDescription::name)
+        .doesNotContain(spec.name());
+  }
+
+  @Test
+  void streaming_withoutCapability_isRefusedTypedBeforeAnyCall() throws Exception {
+    assumeTrue(
+        !client.capabilities().contains(Capability.STREAMING),
+        "provider has STREAMING; its StreamingContract covers it");
+    String name = newName();
+    long before = fixture.predictionsReceived();
+    assertThatThrownBy(() -> client.endpoint(name).stream(ContractModels.reluRequest(1, 2)))
+        .isInstanceOf(UnsupportedCapabilityException.class)
+        .hasMessageContaining(Capability.STREAMING.name());
+    java.util.concurrent.CompletableFuture<Throwable> signalled =
+        new java.util.concurrent.CompletableFuture<>();
+    client
+        .endpoint(name)
+        .streamAsync(ContractModels.reluRequest(1, 2))
+        .subscribe(
+            new java.util.concurrent.Flow.Subscriber<>() {
+              @Override
+              public void onSubscribe(java.util.concurrent.Flow.Subscription s) {
+                s.request(1);
+              }
+
+              @Override
+              public void onNext(io.serve4j.InferenceResponse item) {
+                signalled.completeExceptionally(new AssertionError("a chunk: " + item));
+              }
+
+              @Override
+              public void onError(Throwable t) {
+                signalled.complete(t);
+              }
+
+              @Override
+              public void onComplete() {
+                signalled.completeExceptionally(new AssertionError("completed"));
+              }
+            });
+    assertThat(signalled.get(10, java.util.concurrent.TimeUnit.SECONDS))
+        .isInstanceOf(UnsupportedCapabilityException.class)
+        .hasMessageContaining(Capability.STREAMING.name());
+    assertThat(fixture.predictionsReceived()).isEqualTo(before);
   }
 
   @Test

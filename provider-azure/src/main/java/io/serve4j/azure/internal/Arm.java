@@ -104,6 +104,30 @@ final class Arm {
         + extraQuery;
   }
 
+  /**
+   * URL of a resource of another ARM provider in the workspace's resource group.
+   *
+   * @param providerPath e.g. {@code Microsoft.Insights/autoscalesettings/name}
+   * @param apiVersion that provider's api-version
+   * @return the URL
+   */
+  String resourceGroupUrl(String providerPath, String apiVersion) {
+    String rg = workspaceUrl.substring(0, workspaceUrl.indexOf("/providers/"));
+    return rg + "/providers/" + providerPath + "?api-version=" + apiVersion;
+  }
+
+  /**
+   * One request to an absolute ARM URL (azure-core's retries as this view has them).
+   *
+   * @param method the method
+   * @param url the URL
+   * @param body the JSON body, or null
+   * @return the response
+   */
+  CompletableFuture<Rest.Response> send(HttpMethod method, String url, Object body) {
+    return rest.send(method, url, body);
+  }
+
   CompletableFuture<Rest.Response> get(String relative) {
     return rest.send(HttpMethod.GET, url(relative), null);
   }

@@ -56,6 +56,20 @@ public final class BatchEndpoints implements BatchJobs {
                                       + ": batch deployments run on a compute cluster; set"
                                       + " AzureOptions.batchCompute")
                               .build());
+          if (ws.options.batchCodeId().isEmpty() || ws.options.environment().isEmpty()) {
+            // Azure ML's no-code batch deployment is for MLflow models only; without a scoring
+            // script and an environment the deployment would be created and the job fail later.
+            throw ServingException.builder(ErrorCategory.INVALID_INPUT)
+                .providerId(AzureProvider.ID)
+                .message(
+                    what
+                        + ": Azure ML runs a "
+                        + spec.model().format()
+                        + " model in a batch deployment only with a scoring script (no-code batch"
+                        + " deployment is for MLflow models); set AzureOptions.batchCode(codeId,"
+                        + " scoringScript) and AzureOptions.environment")
+                .build();
+          }
           String input = spec.input().toString();
           if (!input.startsWith("azureml:") && !input.startsWith("https://")) {
             throw ServingException.builder(ErrorCategory.INVALID_INPUT)
@@ -101,7 +115,7 @@ public final class BatchEndpoints implements BatchJobs {
                                                             spec,
                                                             registered,
                                                             computeId,
-                                                            ws.options.environment().orElse(null)),
+                                                            ws.options),
                                                         ctx,
                                                         "batch deployment of '" + endpoint + "'",
                                                         ErrorCategory.MODEL_LOAD))

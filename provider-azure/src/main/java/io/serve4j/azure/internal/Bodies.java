@@ -12,7 +12,6 @@ import io.serve4j.EndpointStatus;
 import io.serve4j.Mirror;
 import io.serve4j.Model;
 import io.serve4j.Scaling;
-import io.serve4j.ScalingMetric;
 import io.serve4j.azure.AzureOptions;
 import io.serve4j.azure.ScoringAuthMode;
 import io.serve4j.spi.formats.SignatureJson;
@@ -82,16 +81,9 @@ final class Bodies {
     if (environmentId != null) {
       p.put("environmentId", environmentId);
     }
-    ObjectNode scale = p.putObject("scaleSettings");
-    if (scaling.isAutoscaling()) {
-      scale.put("scaleType", "TargetUtilization");
-      scale.put("minInstances", scaling.minInstances());
-      scale.put("maxInstances", scaling.maxInstances());
-      scale.put("targetUtilizationPercentage", targetPercent(scaling));
-      scale.put("pollingInterval", "PT1M");
-    } else {
-      scale.put("scaleType", "Default");
-    }
+    // Managed deployments scale by an Azure Monitor autoscale setting (Autoscale), the route Azure
+    // ML documents for them; TargetUtilization is the spec's default for Kubernetes deployments.
+    p.putObject("scaleSettings").put("scaleType", "Default");
     ObjectNode rs = p.putObject("requestSettings");
     rs.put("requestTimeout", options.requestTimeout().toString());
     rs.put("maxConcurrentRequestsPerInstance", options.maxConcurrentRequestsPerInstance());
@@ -230,7 +222,7 @@ final class Bodies {
       BatchJobSpec spec,
       Models.Registered model,
       String computeId,
-      String environmentId) {
+      AzureOptions options) {
     ObjectNode root = Rest.JSON.createObjectNode();
     root.put("location", location);
     ObjectNode p = root.putObject("properties");
@@ -241,9 +233,10 @@ final class Bodies {
       m.put("referenceType", "Id");
       m.put("assetId", model.assetId());
     }
-    if (environmentId != null) {
-      p.put("environmentId", environmentId);
-    }
+    ObjectNode code = p.putObject("codeConfiguration");
+    code.put("codeId", options.batchCodeId().orElseThrow());
+    code.put("scoringScript", options.batchScoringScript().orElseThrow());
+    p.put("environmentId", options.environment().orElseThrow());
     p.putObject("resources").put("instanceCount", spec.instances());
     p.put("maxConcurrencyPerInstance", 1);
     p.put("miniBatchSize", spec.splitType() == BatchJobSpec.SplitType.LINE ? 10 : 1);
@@ -320,14 +313,6 @@ final class Bodies {
       m.put(e.getKey(), e.getValue().asInt());
     }
     return m;
-  }
-
-  static int targetPercent(Scaling s) {
-    ScalingMetric m = s.metric().orElse(null);
-    if (m == ScalingMetric.CPU_UTILIZATION || m == ScalingMetric.GPU_UTILIZATION) {
-      return (int) Math.max(1, Math.min(100, Math.round(s.target())));
-    }
-    return 70;
   }
 
   /**

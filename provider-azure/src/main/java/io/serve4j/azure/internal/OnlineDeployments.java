@@ -23,10 +23,12 @@ import java.util.concurrent.CompletableFuture;
 final class OnlineDeployments {
   private final Workspace ws;
   private final EndpointDescriptions descriptions;
+  private final Autoscale autoscale;
 
   OnlineDeployments(Workspace ws, EndpointDescriptions descriptions) {
     this.ws = ws;
     this.descriptions = descriptions;
+    this.autoscale = new Autoscale(ws);
   }
 
   /**
@@ -37,7 +39,9 @@ final class OnlineDeployments {
   void checkDeployable(EndpointSpec spec) {
     for (DeploymentSpec d : spec.deployments()) {
       AzureOfferings.resolve(d.accelerator());
+      Autoscale.check(d);
       Model m = d.model();
+      Containers.check(m);
       if (!Models.isTriton(m) && m.image().isEmpty() && ws.options.environment().isEmpty()) {
         throw ServingException.builder(ErrorCategory.INVALID_INPUT)
             .providerId(AzureProvider.ID)
@@ -76,21 +80,24 @@ final class OnlineDeployments {
       String path = ONLINE + "/" + spec.name() + "/deployments/" + d.name();
       String what = "deployment '" + d.name() + "' of endpoint '" + spec.name() + "'";
       chain =
-          chain.thenCompose(
-              x -> {
-                undo.add(
-                    was == null
-                        ? () ->
-                            ws.arm.deleteAndWait(path, UndoLog.context(), "undo: delete " + what)
-                        : () ->
-                            ws.arm.putAndWait(
-                                path,
-                                Bodies.restorable(was),
-                                UndoLog.context(),
-                                "undo: put back " + what,
-                                ErrorCategory.INTERNAL));
-                return put(spec.name(), d, loc, ctx).thenApply(r -> null);
-              });
+          chain
+              .thenCompose(
+                  x -> {
+                    undo.add(
+                        was == null
+                            ? () ->
+                                ws.arm.deleteAndWait(
+                                    path, UndoLog.context(), "undo: delete " + what)
+                            : () ->
+                                ws.arm.putAndWait(
+                                    path,
+                                    Bodies.restorable(was),
+                                    UndoLog.context(),
+                                    "undo: put back " + what,
+                                    ErrorCategory.INTERNAL));
+                    return put(spec.name(), d, loc, ctx).thenApply(r -> null);
+                  })
+              .thenCompose(x -> autoscale.apply(spec.name(), d, loc, was != null, undo, ctx));
     }
     return chain;
   }
@@ -118,7 +125,8 @@ final class OnlineDeployments {
   }
 
   /**
-   * Deletes a deployment and waits until it is gone.
+   * Deletes a deployment and waits until it is gone, then the autoscale setting serve4j made for
+   * it, if any.
    *
    * @param endpoint the endpoint name
    * @param deployment the deployment name
@@ -126,10 +134,24 @@ final class OnlineDeployments {
    * @return done when deleted
    */
   CompletableFuture<Void> delete(String endpoint, String deployment, CallContext ctx) {
-    return ws.arm.deleteAndWait(
-        ONLINE + "/" + endpoint + "/deployments/" + deployment,
-        ctx,
-        "delete deployment '" + deployment + "'");
+    return ws.arm
+        .deleteAndWait(
+            ONLINE + "/" + endpoint + "/deployments/" + deployment,
+            ctx,
+            "delete deployment '" + deployment + "'")
+        .thenCompose(x -> deleteAutoscale(endpoint, deployment, ctx));
+  }
+
+  /**
+   * Deletes the autoscale setting serve4j made for a deployment, if there is one.
+   *
+   * @param endpoint the endpoint name
+   * @param deployment the deployment name
+   * @param ctx the call
+   * @return done when gone
+   */
+  CompletableFuture<Void> deleteAutoscale(String endpoint, String deployment, CallContext ctx) {
+    return autoscale.delete(Autoscale.settingName(endpoint, deployment), ctx);
   }
 
   /** Fails with the deployment's error, its container logs appended as a diagnostic. */
@@ -153,7 +175,10 @@ final class OnlineDeployments {
             });
   }
 
-  /** The environment a model runs in: none for Triton, its own image, or the configured one. */
+  /**
+   * The environment a model runs in: none for Triton, its own image (registered as an environment
+   * version with the container's routes as its {@code inferenceConfig}), or the configured one.
+   */
   private CompletableFuture<String> environment(Model model) {
     if (Models.isTriton(model)) {
       return CompletableFuture.completedFuture(null);
@@ -161,12 +186,12 @@ final class OnlineDeployments {
     if (model.image().isEmpty()) {
       return CompletableFuture.completedFuture(ws.options.environment().orElse(null));
     }
-    String relative = "environments/serve4j-" + model.name() + "/versions/" + model.version();
-    ObjectNode body = Rest.JSON.createObjectNode();
-    ObjectNode p = body.putObject("properties");
-    p.put("image", model.image().get());
-    p.put("osType", "Linux");
-    p.put("description", "image of serve4j model " + model.name());
+    ObjectNode body = Containers.environment(model);
+    String relative =
+        "environments/serve4j-"
+            + model.name()
+            + "/versions/"
+            + Containers.environmentVersion(model, body);
     return ws.arm.put(relative, body).thenApply(r -> ws.arm.workspaceId() + "/" + relative);
   }
 }

@@ -190,7 +190,22 @@ public final class OnlineEndpoints implements EndpointLifecycle {
             ws.armOnce
                 .within(ctx.deadline())
                 .get(ONLINE + "/" + endpoint)
-                .thenCompose(r -> delete(endpoint, ctx)));
+                .thenCompose(
+                    r -> descriptions.listDeployments(endpoint, ws.arm.within(ctx.deadline())))
+                .thenCompose(
+                    deps ->
+                        delete(endpoint, ctx)
+                            .thenCompose(
+                                // serve4j deletes the autoscale settings it made for the
+                                // endpoint's deployments once the endpoint is gone.
+                                x ->
+                                    CompletableFuture.allOf(
+                                        deps.stream()
+                                            .map(
+                                                d ->
+                                                    deployments.deleteAutoscale(
+                                                        endpoint, d.path("name").asText(), ctx))
+                                            .toArray(CompletableFuture<?>[]::new)))));
   }
 
   private CompletableFuture<Void> delete(String endpoint, CallContext ctx) {

@@ -35,6 +35,7 @@ class AzureLifecycleSafetyTest extends LifecycleSafetyContract {
                 TestSupport.options(fake.base(), credential, http)
                     .maxRetries(0)
                     .location("westeurope")
+                    .environment(TestSupport.BATCH_ENV)
                     .build())
             .build();
       }

@@ -11,6 +11,7 @@ import static com.github.tomakehurst.wiremock.client.WireMock.post;
 import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.put;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlPathMatching;
 import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options;
 import static com.github.tomakehurst.wiremock.stubbing.Scenario.STARTED;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -68,6 +69,9 @@ class AzureLifecycleTest {
           + "/Microsoft.MachineLearningServices/workspaces/my-aml-workspace";
   private static final String EP = "testEndpointName";
   private static final String EP_PATH = WS + "/onlineEndpoints/" + EP;
+  private static final String AUTOSCALE =
+      "/subscriptions/00000000-1111-2222-3333-444444444444/resourceGroups/test-rg/providers"
+          + "/Microsoft.Insights/autoscalesettings/";
   private static final String BATCH_EP = "score-nightly";
   private static final String BATCH_PATH = WS + "/batchEndpoints/" + BATCH_EP;
   private static final String AML_TOKEN = "aml-SECRET-token-42";
@@ -103,6 +107,10 @@ class AzureLifecycleTest {
     stubDeploymentList();
     stubScoring();
     stubBatch();
+    wm.stubFor(
+        delete(urlPathMatching(AUTOSCALE + ".*"))
+            .withQueryParam("api-version", equalTo("2022-10-01"))
+            .willReturn(aResponse().withStatus(204)));
 
     TestSupport.StaticCredential credential = new TestSupport.StaticCredential();
     try (ServingClient client =
@@ -110,6 +118,7 @@ class AzureLifecycleTest {
             .options(
                 TestSupport.options(URI.create(base), credential, TestSupport.insecureHttpClient())
                     .scoringAuthMode(ScoringAuthMode.AML_TOKEN)
+                    .environment(TestSupport.BATCH_ENV)
                     .build())
             .operationTimeout(Duration.ofSeconds(60))
             .build()) {
@@ -173,6 +182,10 @@ class AzureLifecycleTest {
     assertBatchBodiesMatchTheExamples();
     wm.verify(1, deleteRequestedFor(urlPathEqualTo(EP_PATH)));
     wm.verify(1, deleteRequestedFor(urlPathEqualTo(BATCH_PATH)));
+    // No deployment autoscales here: deleting the endpoint looks for their settings, finds none.
+    for (String d : DEPLOYMENTS) {
+      wm.verify(1, deleteRequestedFor(urlPathEqualTo(AUTOSCALE + "serve4j-" + EP + "-" + d)));
+    }
     wm.verify(0, postRequestedFor(urlPathEqualTo(WS + "/jobs/batchjob-1/cancel")));
     assertThat(credential.armRequests.get()).isPositive();
   }
@@ -189,7 +202,12 @@ class AzureLifecycleTest {
     assertThat(arm)
         .allSatisfy(
             q -> {
-              assertThat(q.queryParameter("api-version").firstValue()).isEqualTo("2025-12-01");
+              // Azure Monitor's autoscale settings speak their own provider's api-version.
+              assertThat(q.queryParameter("api-version").firstValue())
+                  .isEqualTo(
+                      q.getUrl().contains("/providers/Microsoft.Insights/")
+                          ? "2022-10-01"
+                          : "2025-12-01");
               assertThat(q.getHeader("Authorization")).isEqualTo("Bearer static-arm-token");
               assertThat(q.getHeader("x-ms-client-request-id")).isNotBlank();
             });
@@ -305,6 +323,12 @@ class AzureLifecycleTest {
     assertThat(dep.at("/properties/model/assetId").asText())
         .isEqualTo(WS + "/models/relu/versions/1");
     assertThat(dep.at("/properties/resources/instanceCount").asInt()).isEqualTo(2);
+    // An ONNX model runs in batch only with a scoring script and an environment (issue 16, 7).
+    assertThat(dep.at("/properties/codeConfiguration/codeId").asText())
+        .isEqualTo(TestSupport.BATCH_CODE);
+    assertThat(dep.at("/properties/codeConfiguration/scoringScript").asText())
+        .isEqualTo(TestSupport.BATCH_SCRIPT);
+    assertThat(dep.at("/properties/environmentId").asText()).isEqualTo(TestSupport.BATCH_ENV);
 
     LoggedRequest invoke = only("POST", "/batch/score");
     assertThat(invoke.getHeader("Authorization")).isEqualTo("Bearer " + FakeAzureMl.ML_TOKEN);

@@ -9,6 +9,7 @@ import io.serve4j.Accelerator;
 import io.serve4j.BatchJobDescription;
 import io.serve4j.BatchJobSpec;
 import io.serve4j.BatchJobStatus;
+import io.serve4j.ContainerSpec;
 import io.serve4j.DeploymentSpec;
 import io.serve4j.DeviceType;
 import io.serve4j.Endpoint;
@@ -22,8 +23,6 @@ import io.serve4j.Model;
 import io.serve4j.ModelFormat;
 import io.serve4j.Operation;
 import io.serve4j.Payload;
-import io.serve4j.Scaling;
-import io.serve4j.ScalingMetric;
 import io.serve4j.Serve4j;
 import io.serve4j.ServingClient;
 import io.serve4j.ServingException;
@@ -168,33 +167,6 @@ class AzureProviderBehaviourTest {
   }
 
   @Test
-  void deploy_autoscaling_sendsTargetUtilizationScaleSettings() {
-    String name = name();
-    try (ServingClient client = client(b -> b)) {
-      client
-          .deploy(
-              EndpointSpec.builder()
-                  .name(name)
-                  .deployment(
-                      DeploymentSpec.builder()
-                          .name("auto")
-                          .model(ContractModels.reluOnClasspath())
-                          .scaling(Scaling.autoscale(2, 5, ScalingMetric.CPU_UTILIZATION, 65))
-                          .build())
-                  .build())
-          .await();
-      var body = fake.deployment(name, "auto").orElseThrow();
-      assertThat(body.at("/properties/scaleSettings/scaleType").asText())
-          .isEqualTo("TargetUtilization");
-      assertThat(body.at("/properties/scaleSettings/minInstances").asInt()).isEqualTo(2);
-      assertThat(body.at("/properties/scaleSettings/maxInstances").asInt()).isEqualTo(5);
-      assertThat(body.at("/properties/scaleSettings/targetUtilizationPercentage").asInt())
-          .isEqualTo(65);
-      assertThat(body.at("/sku/capacity").asInt()).isEqualTo(2);
-    }
-  }
-
-  @Test
   void update_deletesDeploymentsNoLongerInTheSpec() {
     String name = name();
     Model relu = ContractModels.reluOnClasspath();
@@ -264,6 +236,12 @@ class AzureProviderBehaviourTest {
             .format(ModelFormat.SCIKIT_LEARN)
             .artifact("https://example.blob.core.windows.net/models/churn.pkl")
             .image("mcr.microsoft.com/azureml/sklearn-1.5:latest")
+            .container(
+                ContainerSpec.builder()
+                    .port(5001)
+                    .predictRoute("/score")
+                    .healthRoute("/health")
+                    .build())
             .environment("WORKERS", "2")
             .build();
     try (ServingClient client = client(b -> b)) {
@@ -274,11 +252,14 @@ class AzureProviderBehaviourTest {
         .isEqualTo("custom_model");
     assertThat(fake.models.get("churn:3").at("/properties/modelUri").asText())
         .isEqualTo("https://example.blob.core.windows.net/models/churn.pkl");
-    assertThat(fake.environments.get("serve4j-churn:3").at("/properties/image").asText())
-        .isEqualTo("mcr.microsoft.com/azureml/sklearn-1.5:latest");
     var dep = fake.deployment(name, "default").orElseThrow();
-    assertThat(dep.at("/properties/environmentId").asText())
-        .endsWith("/workspaces/my-aml-workspace/environments/serve4j-churn/versions/3");
+    String environmentId = dep.at("/properties/environmentId").asText();
+    assertThat(environmentId)
+        .containsPattern(
+            "/workspaces/my-aml-workspace/environments/serve4j-churn/versions/3-[0-9a-f]{8}$");
+    String version = environmentId.substring(environmentId.lastIndexOf('/') + 1);
+    assertThat(fake.environments.get("serve4j-churn:" + version).at("/properties/image").asText())
+        .isEqualTo("mcr.microsoft.com/azureml/sklearn-1.5:latest");
     assertThat(dep.at("/properties/environmentVariables/WORKERS").asText()).isEqualTo("2");
     assertThat(dep.at("/properties/properties/serve4j.tritonModel").isMissingNode()).isTrue();
   }
@@ -310,7 +291,7 @@ class AzureProviderBehaviourTest {
 
   @Test
   void batchJob_runsToCompletion_andIsDescribedByItsName() {
-    try (ServingClient client = client(b -> b)) {
+    try (ServingClient client = client(b -> b.environment(TestSupport.BATCH_ENV))) {
       BatchJobDescription d = client.submitBatchJob(batchSpec("nightly-scoring")).await();
       assertThat(d.status()).isEqualTo(BatchJobStatus.SUCCEEDED);
       assertThat(d.output())
@@ -326,7 +307,7 @@ class AzureProviderBehaviourTest {
   void batchJob_cancel_cancelsTheRemoteJob() {
     fake.jobLatency = Duration.ofMinutes(5);
     fake.jobs.clear();
-    try (ServingClient client = client(b -> b)) {
+    try (ServingClient client = client(b -> b.environment(TestSupport.BATCH_ENV))) {
       Operation<BatchJobDescription> op = client.submitBatchJob(batchSpec("cancel-me"));
       waitUntil(Duration.ofSeconds(20), () -> !fake.jobs.isEmpty() && anyRunning());
       op.cancel();

@@ -64,6 +64,10 @@ final class FakeAzureMl implements AutoCloseable, FaultFixture.CallFaults {
   final Map<String, ObjectNode> environments = new ConcurrentHashMap<>();
   final Map<String, Endpoint> endpoints = new ConcurrentHashMap<>();
   final Map<String, Endpoint> batchEndpoints = new ConcurrentHashMap<>();
+
+  /** Azure Monitor autoscale settings of the resource group, by name. */
+  final Map<String, ObjectNode> autoscaleSettings = new ConcurrentHashMap<>();
+
   final Map<String, Job> jobs = new ConcurrentHashMap<>();
   final Map<String, Op> operations = new ConcurrentHashMap<>();
   volatile boolean failDeployments;
@@ -216,6 +220,11 @@ final class FakeAzureMl implements AutoCloseable, FaultFixture.CallFaults {
     }
     if (!("Bearer " + ARM_TOKEN).equals(r.getHeader("Authorization"))) {
       return error(401, "AuthenticationFailed", "no or wrong ARM token").build();
+    }
+    String insights =
+        "/subscriptions/" + SUB + "/resourceGroups/" + RG + "/providers/Microsoft.Insights/";
+    if (path.startsWith(insights)) {
+      return autoscale(method, path.substring(insights.length()), url, r).build();
     }
     if (!url.contains("api-version=2025-12-01")) {
       return error(400, "MissingApiVersionParameter", "api-version is required").build();
@@ -372,6 +381,134 @@ final class FakeAzureMl implements AutoCloseable, FaultFixture.CallFaults {
     ObjectNode body = body(r);
     environments.put(p[1] + ":" + p[3], body);
     return json(201, body);
+  }
+
+  // ---------------------------------------------------------------- Azure Monitor autoscale
+
+  /** Deployment metrics Azure Monitor publishes for online deployments (supported-metrics page). */
+  static final java.util.Set<String> DEPLOYMENT_METRICS =
+      java.util.Set.of(
+          "CpuMemoryUtilizationPercentage",
+          "CpuUtilizationPercentage",
+          "DataCollectionErrorsPerMinute",
+          "DataCollectionEventsPerMinute",
+          "DeploymentCapacity",
+          "DiskUtilization",
+          "GpuEnergyJoules",
+          "GpuMemoryUtilizationPercentage",
+          "GpuUtilizationPercentage",
+          "RequestLatency_P50",
+          "RequestLatency_P90",
+          "RequestLatency_P95",
+          "RequestLatency_P99",
+          "RequestsPerMinute");
+
+  /**
+   * {@code Microsoft.Insights/autoscalesettings/{name}} (api-version 2022-10-01): PUT (201 new, 200
+   * replaced) checks that the target is an existing online deployment of this workspace and that
+   * every rule names a deployment metric on that deployment; GET; DELETE (200, or 204 when there is
+   * none). Failed on demand by name ({@code PUT autoscaleSetting (create)}, ...).
+   */
+  private ResponseDefinitionBuilder autoscale(String method, String rest, String url, Request r) {
+    if (!("Bearer " + ARM_TOKEN).equals(r.getHeader("Authorization"))) {
+      return error(401, "AuthenticationFailed", "no or wrong ARM token");
+    }
+    if (!url.contains("api-version=2022-10-01")) {
+      return error(400, "InvalidApiVersionParameter", "autoscalesettings speak 2022-10-01");
+    }
+    String[] p = rest.split("/");
+    if (p.length != 2 || !p[0].equals("autoscalesettings")) {
+      return error(404, "ResourceNotFound", rest);
+    }
+    String name = p[1];
+    ObjectNode existing = autoscaleSettings.get(name);
+    String call =
+        method
+            + " autoscaleSetting"
+            + (method.equals("PUT") ? (existing != null ? " (update)" : " (create)") : "");
+    Fault fault = wireCalls.arrive(call);
+    if (fault != null) {
+      return injected(fault);
+    }
+    switch (method) {
+      case "GET":
+        return existing == null ? notFound("autoscalesettings", name) : json(200, existing);
+      case "DELETE":
+        return autoscaleSettings.remove(name) == null
+            ? aResponse().withStatus(204)
+            : aResponse().withStatus(200);
+      case "PUT":
+        {
+          ObjectNode body = body(r);
+          String invalid = invalidAutoscale(body);
+          if (invalid != null) {
+            return error(400, "BadRequest", invalid);
+          }
+          body.put("name", name);
+          body.put(
+              "id",
+              "/subscriptions/"
+                  + SUB
+                  + "/resourceGroups/"
+                  + RG
+                  + "/providers/microsoft.insights/autoscalesettings/"
+                  + name);
+          body.put("type", "Microsoft.Insights/autoscaleSettings");
+          autoscaleSettings.put(name, body);
+          return json(existing == null ? 201 : 200, body);
+        }
+      default:
+        return error(405, "MethodNotAllowed", method);
+    }
+  }
+
+  private String invalidAutoscale(JsonNode body) {
+    if (!body.path("location").isTextual()) {
+      return "location is required";
+    }
+    JsonNode props = body.path("properties");
+    String target = props.path("targetResourceUri").asText("");
+    String prefix =
+        "/subscriptions/"
+            + SUB
+            + "/resourceGroups/"
+            + RG
+            + "/providers/Microsoft.MachineLearningServices/workspaces/"
+            + WS
+            + "/onlineEndpoints/";
+    String[] t = target.startsWith(prefix) ? target.substring(prefix.length()).split("/") : null;
+    if (t == null
+        || t.length != 3
+        || !t[1].equals("deployments")
+        || deployment(t[0], t[2]).isEmpty()) {
+      return "targetResourceUri '" + target + "' is not an existing online deployment";
+    }
+    JsonNode profiles = props.path("profiles");
+    if (!profiles.isArray() || profiles.isEmpty() || profiles.size() > 20) {
+      return "properties.profiles must hold 1-20 profiles";
+    }
+    for (JsonNode profile : profiles) {
+      JsonNode c = profile.path("capacity");
+      int min = Integer.parseInt(c.path("minimum").asText("-1"));
+      int max = Integer.parseInt(c.path("maximum").asText("-1"));
+      int def = Integer.parseInt(c.path("default").asText("-1"));
+      if (min < 0 || min > def || def > max) {
+        return "capacity must be minimum <= default <= maximum, was " + c;
+      }
+      for (JsonNode rule : profile.path("rules")) {
+        JsonNode trigger = rule.path("metricTrigger");
+        if (!DEPLOYMENT_METRICS.contains(trigger.path("metricName").asText())) {
+          return "metric '" + trigger.path("metricName").asText() + "' is not a deployment metric";
+        }
+        if (!trigger.path("metricResourceUri").asText().equals(target)) {
+          return "a deployment metric must be read from the deployment itself";
+        }
+        if (!trigger.path("threshold").isNumber()) {
+          return "threshold must be a number";
+        }
+      }
+    }
+    return null;
   }
 
   // ---------------------------------------------------------------- online endpoints
@@ -800,6 +937,7 @@ final class FakeAzureMl implements AutoCloseable, FaultFixture.CallFaults {
     java.util.Set<String> all = new java.util.TreeSet<>();
     models.forEach((k, v) -> all.add("model:" + k + " " + canonical(v)));
     environments.forEach((k, v) -> all.add("environment:" + k + " " + canonical(v)));
+    autoscaleSettings.forEach((k, v) -> all.add("autoscaleSetting:" + k + " " + canonical(v)));
     blobs.forEach((k, v) -> all.add("blob:" + k + " " + v.length + " bytes"));
     endpoints.forEach(
         (k, e) -> {

@@ -68,6 +68,12 @@ final class TestSupport {
     return new NettyAsyncHttpClientBuilder(netty).build();
   }
 
+  /** The code asset (scoring script) and environment batch jobs are given in these tests. */
+  static final String BATCH_CODE = "azureml:onnx-batch-score:1";
+
+  static final String BATCH_SCRIPT = "batch_score.py";
+  static final String BATCH_ENV = "azureml:onnx-batch-env:1";
+
   static AzureOptions.Builder options(URI base, TokenCredential credential, HttpClient http) {
     return AzureOptions.builder()
         .subscriptionId(FakeAzureMl.SUB)
@@ -79,6 +85,7 @@ final class TestSupport {
         .blobEndpoint(URI.create(base + "/fakeaccount"))
         .pollInterval(Duration.ofMillis(50))
         .retryDelay(Duration.ofMillis(20))
-        .batchCompute("cpu-cluster");
+        .batchCompute("cpu-cluster")
+        .batchCode(BATCH_CODE, BATCH_SCRIPT);
   }
 }

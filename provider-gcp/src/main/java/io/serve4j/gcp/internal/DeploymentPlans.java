@@ -38,17 +38,30 @@ final class DeploymentPlans {
           "aiplatform.googleapis.com/prediction/online/request_count");
 
   private final GcpOptions options;
+  private final ServingContainers containers;
 
   DeploymentPlans(GcpOptions options) {
     this.options = options;
+    this.containers = new ServingContainers(options);
   }
 
   /** Resolves hardware and scaling of every deployment; deployment name to deployed model. */
   Map<String, DeployedModel.Builder> plan(EndpointSpec spec) {
     Map<String, DeployedModel.Builder> out = new LinkedHashMap<>();
+    if (options.network().isPresent() && spec.deployments().size() > 1) {
+      // https://cloud.google.com/vertex-ai/docs/predictions/using-private-endpoints
+      throw invalid(
+          "endpoint '"
+              + spec.name()
+              + "': a private services access endpoint (GcpOptions.network) serves one model;"
+              + " Vertex AI splits traffic only on public endpoints. Use one endpoint per"
+              + " deployment");
+    }
     for (DeploymentSpec d : spec.deployments()) {
       String what = "deployment '" + d.name() + "'";
       AcceleratorResolution hw = resolve(d.accelerator(), what);
+      // The container (image, routes, artifact names, TPU fit) is decided now, before any call.
+      containers.containerSpec(d.model(), d.accelerator().kind(), what);
       Scaling s = d.scaling();
       if (s.minInstances() < 1) {
         throw invalid(

@@ -106,7 +106,12 @@ final class EndpointDescriptions {
             .detail(
                 "dedicatedEndpointDns",
                 e.getDedicatedEndpointDns().isEmpty() ? null : e.getDedicatedEndpointDns())
-            .detail("network", e.getNetwork().isEmpty() ? null : e.getNetwork());
+            .detail("network", e.getNetwork().isEmpty() ? null : e.getNetwork())
+            .detail(
+                "privateServiceConnect",
+                e.getPrivateServiceConnectConfig().getEnablePrivateServiceConnect()
+                    ? "true"
+                    : null);
     Map<String, Integer> traffic = new LinkedHashMap<>();
     e.getTrafficSplitMap()
         .forEach(
@@ -140,6 +145,11 @@ final class EndpointDescriptions {
               .detail("deployedModelId", m.getId())
               .detail("model", m.getModel())
               .detail("maxReplicas", String.valueOf(r.getMaxReplicaCount()))
+              .detail(
+                  "predictHttpUri",
+                  m.getPrivateEndpoints().getPredictHttpUri().isEmpty()
+                      ? null
+                      : m.getPrivateEndpoints().getPredictHttpUri())
               .build());
     }
     return b.build();

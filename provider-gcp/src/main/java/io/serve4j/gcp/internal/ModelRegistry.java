@@ -2,18 +2,13 @@ package io.serve4j.gcp.internal;
 
 import static io.serve4j.gcp.internal.VertexCalls.callContext;
 import static io.serve4j.gcp.internal.VertexCalls.unary;
-import static io.serve4j.gcp.internal.VertexNames.invalid;
 
 import com.google.cloud.aiplatform.v1.DeleteModelRequest;
 import com.google.cloud.aiplatform.v1.DeleteModelVersionRequest;
-import com.google.cloud.aiplatform.v1.EnvVar;
 import com.google.cloud.aiplatform.v1.GetModelRequest;
-import com.google.cloud.aiplatform.v1.ModelContainerSpec;
-import com.google.cloud.aiplatform.v1.Port;
 import com.google.cloud.aiplatform.v1.UploadModelRequest;
 import io.serve4j.DeploymentSpec;
 import io.serve4j.Model;
-import io.serve4j.ModelFormat;
 import io.serve4j.NotFoundException;
 import io.serve4j.gcp.GcpOptions;
 import io.serve4j.spi.CallContext;
@@ -35,6 +30,7 @@ final class ModelRegistry implements AutoCloseable {
   private final VertexOperations operations;
   private final GcpOptions options;
   private final Staging staging;
+  private final ServingContainers containers;
   private final ExecutorService stagingPool;
 
   ModelRegistry(
@@ -44,6 +40,7 @@ final class ModelRegistry implements AutoCloseable {
     this.operations = operations;
     this.options = options;
     this.staging = new Staging(options);
+    this.containers = new ServingContainers(options);
     AtomicInteger n = new AtomicInteger();
     this.stagingPool =
         Executors.newCachedThreadPool(
@@ -201,7 +198,11 @@ final class ModelRegistry implements AutoCloseable {
                             .putAllLabels(VertexNames.labels(model.tags()))
                             .putLabels(VertexNames.MANAGED_LABEL, "true")
                             .putLabels("serve4j-version", VertexNames.label(model.version()))
-                            .setContainerSpec(containerSpec(model, d, tritonName));
+                            .setContainerSpec(
+                                containers.containerSpec(
+                                    model,
+                                    d.accelerator().kind(),
+                                    "deployment '" + d.name() + "'"));
                     if (artifactUri != null) {
                       m.setArtifactUri(artifactUri);
                     }
@@ -229,47 +230,6 @@ final class ModelRegistry implements AutoCloseable {
                     return up;
                   });
         });
-  }
-
-  private ModelContainerSpec containerSpec(Model model, DeploymentSpec d, String tritonName) {
-    ModelContainerSpec.Builder c = ModelContainerSpec.newBuilder();
-    model.environment().forEach((k, v) -> c.addEnv(EnvVar.newBuilder().setName(k).setValue(v)));
-    if (model.format() == ModelFormat.ONNX && model.image().isEmpty()) {
-      String image =
-          options
-              .tritonImage()
-              .orElseGet(
-                  () ->
-                      ServingImages.standard()
-                          .find(ModelFormat.ONNX, d.accelerator().kind())
-                          .orElseThrow()
-                          .image());
-      return c.setImageUri(image)
-          .addCommand("tritonserver")
-          .addArgs("--model-repository=$(AIP_STORAGE_URI)")
-          .addArgs("--vertex-ai-default-model=" + tritonName)
-          .setPredictRoute("/v2/models/" + tritonName + "/infer")
-          .setHealthRoute("/v2/health/ready")
-          .addPorts(Port.newBuilder().setContainerPort(8000))
-          .build();
-    }
-    String image =
-        model
-            .image()
-            .or(
-                () ->
-                    ServingImages.standard()
-                        .find(model.format(), d.accelerator().kind())
-                        .map(ServingImages.Row::image))
-            .orElseThrow(
-                () ->
-                    invalid(
-                        "no prebuilt Vertex AI image for "
-                            + model.format()
-                            + " on "
-                            + d.accelerator().kind()
-                            + "; give Model.image(...)"));
-    return c.setImageUri(image).build();
   }
 
   @Override

@@ -23,13 +23,30 @@ public final class ServingImages {
    * One row.
    *
    * @param format the model format
-   * @param device {@code cpu}, {@code gpu} or {@code any}
-   * @param image the image URI
+   * @param device {@code cpu}, {@code gpu} or {@code tpu}
+   * @param image the image URI, with {@code {region}} for the multi-region repository
    * @param protocol {@link Manifest#OIP} or {@link Manifest#PREDICT}
    * @param source where the row was read
+   * @param checked what the source showed when the row was written
    */
   public record Row(
-      ModelFormat format, String device, String image, String protocol, String source) {}
+      ModelFormat format,
+      String device,
+      String image,
+      String protocol,
+      String source,
+      String checked) {
+
+    /**
+     * Returns the image URI for a Vertex AI location.
+     *
+     * @param location e.g. {@code europe-west4}
+     * @return the image in the repository nearest to it
+     */
+    public String imageFor(String location) {
+      return image.replace("{region}", region(location));
+    }
+  }
 
   private final List<Row> rows;
 
@@ -55,7 +72,8 @@ public final class ServingImages {
                   n.path("device").asText(),
                   n.path("image").asText(),
                   n.path("protocol").asText(),
-                  n.path("source").asText()));
+                  n.path("source").asText(),
+                  n.path("checked").asText()));
         }
         s = new ServingImages(rows);
       } catch (IOException e) {
@@ -83,10 +101,28 @@ public final class ServingImages {
    * @return the row, if the table has one
    */
   public Optional<Row> find(ModelFormat format, DeviceKind kind) {
-    String device = kind == DeviceKind.CPU ? "cpu" : "gpu";
+    String device = kind.name().toLowerCase(java.util.Locale.ROOT);
     return rows.stream()
         .filter(r -> r.format() == format)
-        .filter(r -> r.device().equals("any") || r.device().equals(device))
+        .filter(r -> r.device().equals(device))
         .findFirst();
+  }
+
+  /**
+   * The multi-region Artifact Registry repository ({@code us}, {@code europe}, {@code asia}) the
+   * prebuilt images are taken from for a location: the prebuilt containers page lists every image
+   * in the three and says each provides the same image; the nearest is chosen for latency.
+   *
+   * @param location a Vertex AI location
+   * @return {@code us}, {@code europe} or {@code asia}
+   */
+  public static String region(String location) {
+    if (location.startsWith("europe-") || location.startsWith("me-")) {
+      return "europe";
+    }
+    if (location.startsWith("asia-") || location.startsWith("australia-")) {
+      return "asia";
+    }
+    return "us";
   }
 }

@@ -63,7 +63,21 @@ final class Staging implements AutoCloseable {
         return artifact.toString(); // a ready repository or model directory
       }
       if (!onnx) {
-        return artifact.toString().substring(0, artifact.toString().lastIndexOf('/') + 1);
+        String served = model.image().isEmpty() ? servedName(model, "model") : null;
+        String file = path.substring(path.lastIndexOf('/') + 1);
+        if (served == null || served.equals(file)) {
+          return artifact.toString().substring(0, artifact.toString().lastIndexOf('/') + 1);
+        }
+        // The prebuilt container reads one file name: copy the artifact under it.
+        String bucket = requireBucket(model);
+        String root = options.stagingPrefix() + "/" + folder + "/";
+        storage()
+            .copy(
+                Storage.CopyRequest.of(
+                    BlobId.of(artifact.getAuthority(), path.substring(1)),
+                    BlobId.of(bucket, root + served)))
+            .getResult();
+        return "gs://" + bucket + "/" + root;
       }
       String bucket = requireBucket(model);
       String root = options.stagingPrefix() + "/" + folder + "/";
@@ -90,13 +104,130 @@ final class Staging implements AutoCloseable {
     }
     String bucket = requireBucket(model);
     String root = options.stagingPrefix() + "/" + folder + "/";
+    Path dir = localDirectory(artifact);
+    if (dir != null && !onnx) {
+      uploadTree(model, dir, bucket, root);
+      return "gs://" + bucket + "/" + root;
+    }
+    String served = !onnx && model.image().isEmpty() ? servedName(model, "model") : null;
     String object =
-        onnx ? root + TritonRepository.modelPath(tritonName) : root + fileName(artifact);
+        onnx
+            ? root + TritonRepository.modelPath(tritonName)
+            : root + (served != null ? served : fileName(artifact));
     upload(model, artifact, bucket, object);
     if (onnx) {
       writeConfig(bucket, root, tritonName, model, batching);
     }
     return "gs://" + bucket + "/" + root;
+  }
+
+  /**
+   * The file name Vertex AI's prebuilt container reads the model from, for a model served by one
+   * (https://cloud.google.com/vertex-ai/docs/training/exporting-model-artifacts and
+   * https://cloud.google.com/vertex-ai/docs/general/import-model): scikit-learn {@code
+   * model.joblib} / {@code model.pkl}; XGBoost {@code model.bst} / {@code model.joblib} / {@code
+   * model.pkl}; PyTorch a TorchServe archive {@code model.mar}; TensorFlow a SavedModel directory
+   * ({@code saved_model.pb} + {@code variables/}). Null for a directory artifact, used as it is.
+   * Refuses, before any call, an artifact such a container cannot load.
+   *
+   * @param model a model served by a prebuilt container
+   * @param what the deployment, for messages
+   * @return the file name, or null for a directory
+   */
+  static String servedName(Model model, String what) {
+    URI artifact = model.artifact().orElse(null);
+    if (artifact == null) {
+      throw VertexNames.invalid(
+          what
+              + ": Vertex AI's prebuilt "
+              + model.format()
+              + " container loads the model from an artifact; give Model.artifact(...)");
+    }
+    if (isDirectory(artifact)) {
+      if (model.sha256().isPresent()) {
+        throw VertexNames.invalid(
+            what + ": sha256 checks one file; artifact " + artifact + " is a directory");
+      }
+      return null;
+    }
+    String file = fileName(artifact);
+    String ext = file.contains(".") ? file.substring(file.lastIndexOf('.') + 1) : "";
+    ext = ext.toLowerCase(java.util.Locale.ROOT);
+    switch (model.format()) {
+      case SCIKIT_LEARN:
+        if (ext.equals("joblib") || ext.equals("pkl")) {
+          return "model." + ext;
+        }
+        throw VertexNames.invalid(
+            what
+                + ": Vertex AI's scikit-learn container loads model.joblib or model.pkl; artifact "
+                + file
+                + " is neither a .joblib nor a .pkl file");
+      case XGBOOST:
+        if (ext.equals("bst") || ext.equals("joblib") || ext.equals("pkl")) {
+          return "model." + ext;
+        }
+        throw VertexNames.invalid(
+            what
+                + ": Vertex AI's XGBoost container loads model.bst, model.joblib or model.pkl;"
+                + " artifact "
+                + file
+                + " is none of .bst, .joblib, .pkl");
+      case TORCHSCRIPT:
+        if (ext.equals("mar")) {
+          return "model.mar";
+        }
+        throw VertexNames.invalid(
+            what
+                + ": Vertex AI's prebuilt PyTorch container serves a TorchServe archive named"
+                + " model.mar, not "
+                + file
+                + ". Build it with torch-model-archiver --model-name model --serialized-file "
+                + file
+                + " --handler <a handler for your inputs> and give the .mar as the artifact, or"
+                + " give Model.image(...) a container that loads "
+                + file
+                + " (https://cloud.google.com/vertex-ai/docs/training/exporting-model-artifacts)");
+      case TENSORFLOW_SAVED_MODEL:
+        throw VertexNames.invalid(
+            what
+                + ": a TensorFlow SavedModel is a directory (saved_model.pb and variables/); give"
+                + " the directory (gs://.../ or a local directory), not "
+                + file);
+      default:
+        return null;
+    }
+  }
+
+  private static boolean isDirectory(URI artifact) {
+    if ("gs".equals(artifact.getScheme())) {
+      return artifact.getPath() != null && artifact.getPath().endsWith("/");
+    }
+    return localDirectory(artifact) != null;
+  }
+
+  private static Path localDirectory(URI artifact) {
+    String scheme = artifact.getScheme() == null ? "file" : artifact.getScheme();
+    if (!scheme.equals("file")) {
+      return null;
+    }
+    Path p = artifact.getScheme() == null ? Path.of(artifact.getPath()) : Path.of(artifact);
+    return Files.isDirectory(p) ? p : null;
+  }
+
+  private void uploadTree(Model model, Path dir, String bucket, String root) {
+    try (java.util.stream.Stream<Path> files = Files.walk(dir)) {
+      for (Path f : (Iterable<Path>) files.filter(Files::isRegularFile)::iterator) {
+        String rel = dir.relativize(f).toString().replace(java.io.File.separatorChar, '/');
+        upload(model, f.toUri(), bucket, root + rel);
+      }
+    } catch (IOException e) {
+      throw ServingException.builder(ErrorCategory.MODEL_LOAD)
+          .providerId(GcpProvider.ID)
+          .cause(e)
+          .message("could not stage directory " + dir + " of model '" + model.name() + "': " + e)
+          .build();
+    }
   }
 
   private void writeConfig(

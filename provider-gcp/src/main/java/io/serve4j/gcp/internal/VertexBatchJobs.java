@@ -65,8 +65,21 @@ final class VertexBatchJobs implements BatchJobs {
     return GcpErrors.WIRE.call(
         "runBatchJob",
         () -> {
-          AcceleratorResolution hw =
-              DeploymentPlans.resolve(spec.accelerator(), "batch job " + spec.name());
+          String what = "batch job '" + spec.name() + "'";
+          if (ServingContainers.triton(spec.model())) {
+            // https://cloud.google.com/vertex-ai/docs/predictions/get-batch-predictions
+            throw ServingContainers.unsupported(
+                what
+                    + ": Vertex AI batch prediction sends the model's container {\"instances\":"
+                    + " [...]} request bodies; Triton reads Open Inference Protocol bodies"
+                    + " ({\"inputs\": [...]}) only, and the job's instanceConfig (instanceType,"
+                    + " keyField, included/excludedFields) reshapes each instance but not the"
+                    + " body. Score ONNX models with serve4j-batch against a deployed endpoint,"
+                    + " or give Model.image(...) a container that reads instances");
+          }
+          AcceleratorResolution hw = DeploymentPlans.resolve(spec.accelerator(), what);
+          new ServingContainers(options)
+              .containerSpec(spec.model(), spec.accelerator().kind(), what);
           BatchPredictionJob.InputConfig input = batchInput(spec);
           BatchPredictionJob.OutputConfig output = batchOutput(spec);
           DeploymentSpec asDeployment =

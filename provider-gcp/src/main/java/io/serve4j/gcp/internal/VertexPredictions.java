@@ -63,6 +63,36 @@ final class VertexPredictions implements Inference {
 
   private CompletableFuture<InferenceResponse> send(
       String resource, EndpointDescription endpoint, InferenceRequest request, CallContext ctx) {
+    if ("true".equals(endpoint.details().get("privateServiceConnect"))) {
+      // https://cloud.google.com/vertex-ai/docs/predictions/private-service-connect
+      throw ServingException.builder(ErrorCategory.UNSUPPORTED_CAPABILITY)
+          .providerId(GcpProvider.ID)
+          .message(
+              "endpoint '"
+                  + endpoint.name()
+                  + "' is a Private Service Connect endpoint: Vertex AI answers it through the"
+                  + " forwarding rule in your VPC (gRPC calls also need the"
+                  + " x-vertex-ai-endpoint-id header), not through the public prediction API"
+                  + " this provider calls. Call it from inside that network")
+          .build();
+    }
+    String network = endpoint.details().get("network");
+    if (network != null) {
+      // https://cloud.google.com/vertex-ai/docs/predictions/using-private-endpoints
+      throw ServingException.builder(ErrorCategory.UNSUPPORTED_CAPABILITY)
+          .providerId(GcpProvider.ID)
+          .message(
+              "endpoint '"
+                  + endpoint.name()
+                  + "' is a private services access endpoint on "
+                  + network
+                  + ": Vertex AI answers it only over HTTP from inside that VPC, at the deployed"
+                  + " model's privateEndpoints.predictHttpUri (the deployment's 'predictHttpUri'"
+                  + " detail), not through the public prediction API this provider calls."
+                  + " Call that URI from inside the network, or deploy without"
+                  + " GcpOptions.network")
+          .build();
+    }
     if (request.payload().isPresent()) {
       Payload p = request.payload().get();
       return rawPredict(resource, p.bytes(), p.contentType(), ctx)

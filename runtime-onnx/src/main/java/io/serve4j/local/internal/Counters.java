@@ -19,6 +19,15 @@ public final class Counters {
   /** Warm-up runs. */
   public final LongAdder warmUpRuns = new LongAdder();
 
+  /** Multi-model requests whose model was loaded. */
+  public final LongAdder multiModelHits = new LongAdder();
+
+  /** Multi-model requests that had to load their model. */
+  public final LongAdder multiModelLoads = new LongAdder();
+
+  /** Models unloaded from multi-model deployments to stay within the memory budget. */
+  public final LongAdder multiModelEvictions = new LongAdder();
+
   /** Creates counters at zero. */
   public Counters() {}
 }

@@ -16,6 +16,7 @@ final class Deployment {
   private final LoadedModel model;
   private final DeploymentDescription description;
   private final DynamicBatcher batcher;
+  private final ModelRepository repository;
   private final AtomicInteger references = new AtomicInteger(1);
   private final AtomicBoolean retired = new AtomicBoolean();
 
@@ -28,6 +29,25 @@ final class Deployment {
     this.model = model;
     this.description = description;
     this.batcher = batcher;
+    this.repository = null;
+  }
+
+  /** A multi-model deployment: its models are loaded on first use by the repository. */
+  Deployment(DeploymentSpec spec, DeploymentDescription description, ModelRepository repository) {
+    this.spec = spec;
+    this.model = null;
+    this.description = description;
+    this.batcher = null;
+    this.repository = repository;
+  }
+
+  /**
+   * Returns the repository of a multi-model deployment.
+   *
+   * @return the repository, or null for a single-model deployment
+   */
+  ModelRepository repository() {
+    return repository;
   }
 
   /**
@@ -52,6 +72,9 @@ final class Deployment {
   }
 
   DeploymentDescription description() {
+    if (repository != null) {
+      return description.toBuilder().detail("multiModelLoaded", repository.summary()).build();
+    }
     return description;
   }
 
@@ -75,7 +98,11 @@ final class Deployment {
   /** Gives back a run's reference; the last one closes the session. */
   void release() {
     if (references.decrementAndGet() == 0) {
-      model.close();
+      if (repository != null) {
+        repository.close();
+      } else {
+        model.close();
+      }
     }
   }
 

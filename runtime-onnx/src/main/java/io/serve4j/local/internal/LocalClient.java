@@ -259,7 +259,19 @@ public final class LocalClient implements EndpointLifecycle, Inference, AutoClos
         }
         throw error(ErrorCategory.UNAVAILABLE, "endpoint '" + endpoint + "' is changing");
       }
-      if (s.mirrorNow() && s.shadow != d) {
+      if (d.repository() != null || request.targetModel().isPresent()) {
+        Deployment parent = d;
+        try {
+          d = member(parent, request, endpoint, dl);
+        } finally {
+          // The model's own deployment holds its session; the repository may close meanwhile.
+          parent.release();
+        }
+      }
+      if (s.mirrorNow()
+          && s.shadow != d
+          && s.shadow.repository() == null
+          && request.targetModel().isEmpty()) {
         mirror(s.shadow, request);
       }
       Deployment served = d;
@@ -304,11 +316,41 @@ public final class LocalClient implements EndpointLifecycle, Inference, AutoClos
     }
   }
 
+  /** The model a request names on a multi-model deployment, acquired for one run. */
+  private static Deployment member(
+      Deployment parent, InferenceRequest request, String endpoint, Deadline dl) {
+    ModelRepository repository = parent.repository();
+    if (repository == null) {
+      throw error(
+          ErrorCategory.INVALID_INPUT,
+          "deployment '"
+              + parent.name()
+              + "' of endpoint '"
+              + endpoint
+              + "' serves one model; target model '"
+              + request.targetModel().get()
+              + "' is only for multi-model deployments");
+    }
+    if (request.targetModel().isEmpty()) {
+      throw error(
+          ErrorCategory.INVALID_INPUT,
+          "deployment '"
+              + parent.name()
+              + "' of endpoint '"
+              + endpoint
+              + "' hosts many models: name one with InferenceRequest.Builder.targetModel (a path"
+              + " under "
+              + repository.root().toUri()
+              + ")");
+    }
+    return repository.acquire(request.targetModel().get(), dl);
+  }
+
   private static InferenceResponse response(
       Deployment d, InferenceRequest request, List<Tensor> outputs) {
     return InferenceResponse.builder()
         .id(request.id().orElse(null))
-        .modelName(d.spec().model().name())
+        .modelName(request.targetModel().orElse(d.spec().model().name()))
         .modelVersion(d.spec().model().version())
         .deployment(d.name())
         .outputs(outputs)

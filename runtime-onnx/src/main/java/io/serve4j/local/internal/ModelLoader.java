@@ -163,6 +163,9 @@ final class ModelLoader {
                         "model '"
                             + model.name()
                             + "' has no artifact; the local provider needs one"));
+    if (model.multiModel()) {
+      return loadRepository(endpoint, spec, artifact);
+    }
     Source source = resolve(artifact, model.name());
     String sha = null;
     if (model.sha256().isPresent() || options.optimizedModelCache().isPresent()) {
@@ -288,6 +291,57 @@ final class ModelLoader {
     } finally {
       so.close();
     }
+  }
+
+  /**
+   * A multi-model deployment loads nothing now: it checks that its artifact is a local directory
+   * and loads each model on first use.
+   */
+  private Deployment loadRepository(String endpoint, DeploymentSpec spec, URI artifact) {
+    Path root = null;
+    if ("file".equals(artifact.getScheme())) {
+      try {
+        root =
+            "localhost".equalsIgnoreCase(artifact.getRawAuthority())
+                ? Path.of(artifact.getPath())
+                : Path.of(artifact);
+      } catch (IllegalArgumentException | java.nio.file.FileSystemNotFoundException e) {
+        root = null;
+      }
+    } else if (artifact.getScheme() == null && artifact.getPath() != null) {
+      root = Path.of(artifact.getPath());
+    }
+    if (root == null || !Files.isDirectory(root)) {
+      throw Errors.of(
+          ErrorCategory.INVALID_INPUT,
+          "multi-model '"
+              + spec.model().name()
+              + "' needs a local directory of ONNX files as its artifact; "
+              + artifact
+              + " is not one");
+    }
+    Path dir;
+    try {
+      dir = root.toRealPath();
+    } catch (IOException e) {
+      throw Errors.modelLoad(root.toString(), "open the model directory", e);
+    }
+    ModelRepository repository =
+        new ModelRepository(
+            endpoint, spec, dir, options.multiModelMemoryBudgetBytes(), this, counters);
+    DeploymentDescription description =
+        DeploymentDescription.builder()
+            .name(spec.name())
+            .modelName(spec.model().name())
+            .modelVersion(spec.model().version())
+            .status(EndpointStatus.IN_SERVICE)
+            .instances(1)
+            .instanceType("onnxruntime-multi-model")
+            .detail("multiModelRoot", dir.toUri().toString())
+            .detail(
+                "multiModelMemoryBudgetBytes", Long.toString(options.multiModelMemoryBudgetBytes()))
+            .build();
+    return new Deployment(spec, description, repository);
   }
 
   private static void closeQuietly(OrtSession session) {

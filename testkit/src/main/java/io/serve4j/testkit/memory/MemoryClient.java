@@ -17,6 +17,7 @@ import io.serve4j.spi.Polling;
 import io.serve4j.spi.ProviderContext;
 import io.serve4j.spi.QueuedInference;
 import io.serve4j.spi.StatusCategories;
+import io.serve4j.spi.StreamingInference;
 import io.serve4j.testkit.Fault;
 import java.net.URI;
 import java.time.Duration;
@@ -27,13 +28,23 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
 /** The in-memory provider's hooks. */
-final class MemoryClient implements EndpointLifecycle, Inference, QueuedInference, AutoCloseable {
+final class MemoryClient
+    implements EndpointLifecycle, Inference, StreamingInference, QueuedInference, AutoCloseable {
   /** How long a submitted inference waits in the in-memory queue before it runs. */
   private static final long ASYNC_QUEUE_DELAY_MILLIS = 5;
 
   private final MemoryOptions options;
   private final MemoryBackend backend;
   private final ProviderContext context;
+
+  /** Runs streaming predictors: they may block between chunks, so not on the shared scheduler. */
+  private final java.util.concurrent.ExecutorService streams =
+      java.util.concurrent.Executors.newCachedThreadPool(
+          r -> {
+            Thread t = new Thread(r, "serve4j-memory-stream");
+            t.setDaemon(true);
+            return t;
+          });
 
   MemoryClient(MemoryOptions options, MemoryBackend backend, ProviderContext context) {
     this.options = options;
@@ -224,6 +235,32 @@ final class MemoryClient implements EndpointLifecycle, Inference, QueuedInferenc
   }
 
   @Override
+  public java.util.concurrent.Flow.Publisher<InferenceResponse> stream(
+      String endpoint, EndpointDescription known, InferenceRequest request, CallContext ctx) {
+    return new MemoryStream(
+        () -> {
+          MemoryBackend.State s = backend.endpoints.get(endpoint);
+          if (s == null) {
+            throw error(ErrorCategory.NOT_FOUND, "endpoint '" + endpoint + "' does not exist");
+          }
+          if (!s.ready() && !s.updating) {
+            throw error(ErrorCategory.UNAVAILABLE, "endpoint '" + endpoint + "' is still CREATING");
+          }
+          backend.predictions.incrementAndGet();
+          Fault fault = backend.faults.poll();
+          if (fault != null
+              && (fault.kind() == Fault.Kind.THROTTLE
+                  || fault.kind() == Fault.Kind.UNAVAILABLE
+                  || fault.kind() == Fault.Kind.SERVER_ERROR)) {
+            throw injected(fault);
+          }
+          DeploymentSpec d = route(s.spec, request);
+          return options.streamingPredictor().stream(d, request);
+        },
+        streams);
+  }
+
+  @Override
   public CompletableFuture<InferenceResponse> submitInference(
       String endpoint, InferenceRequest request, CallContext ctx) {
     MemoryBackend.State state = backend.endpoints.get(endpoint);
@@ -258,7 +295,8 @@ final class MemoryClient implements EndpointLifecycle, Inference, QueuedInferenc
 
   @Override
   public void close() {
-    // nothing native or remote to release
+    // Cancels nothing by itself: core cancels open streams; this stops the producer threads.
+    streams.shutdownNow();
   }
 
   private InferenceResponse predictNow(String endpoint, InferenceRequest request, CallContext ctx) {

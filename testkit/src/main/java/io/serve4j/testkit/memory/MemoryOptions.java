@@ -21,11 +21,13 @@ import java.util.Objects;
  */
 public final class MemoryOptions implements ProviderOptions {
   private final Predictor predictor;
+  private final StreamingPredictor streamingPredictor;
   private final Duration deployLatency;
   private final MemoryBackend backend;
 
   private MemoryOptions(Builder b) {
     this.predictor = b.predictor;
+    this.streamingPredictor = b.streamingPredictor;
     this.deployLatency = b.deployLatency;
     this.backend = b.backend;
   }
@@ -51,6 +53,20 @@ public final class MemoryOptions implements ProviderOptions {
   @Override
   public String providerId() {
     return MemoryProvider.ID;
+  }
+
+  /**
+   * Returns the streaming predictor; by default a stream of one chunk, the {@link #predictor()}'s
+   * response.
+   *
+   * @return the streaming predictor
+   */
+  public StreamingPredictor streamingPredictor() {
+    if (streamingPredictor != null) {
+      return streamingPredictor;
+    }
+    Predictor p = predictor;
+    return (deployment, request) -> java.util.List.of(p.predict(deployment, request)).iterator();
   }
 
   /**
@@ -112,6 +128,7 @@ public final class MemoryOptions implements ProviderOptions {
   /** Builds {@link MemoryOptions}. Not thread-safe. */
   public static final class Builder {
     private Predictor predictor = identity();
+    private StreamingPredictor streamingPredictor;
     private Duration deployLatency = Duration.ZERO;
     private MemoryBackend backend;
 
@@ -125,6 +142,17 @@ public final class MemoryOptions implements ProviderOptions {
      */
     public Builder predictor(Predictor predictor) {
       this.predictor = Objects.requireNonNull(predictor);
+      return this;
+    }
+
+    /**
+     * Sets what streaming predictions yield.
+     *
+     * @param streamingPredictor a function from a request to its chunks
+     * @return this builder
+     */
+    public Builder streamingPredictor(StreamingPredictor streamingPredictor) {
+      this.streamingPredictor = Objects.requireNonNull(streamingPredictor);
       return this;
     }
 

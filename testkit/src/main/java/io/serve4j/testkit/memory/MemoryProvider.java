@@ -30,6 +30,7 @@ public final class MemoryProvider implements ServingProvider {
               Capability.AUTOSCALING,
               Capability.ASYNC_INFERENCE,
               Capability.RAW_PAYLOAD,
+              Capability.STREAMING,
               Capability.GPU,
               Capability.TPU,
               Capability.INFERENTIA));
@@ -62,6 +63,6 @@ public final class MemoryProvider implements ServingProvider {
     MemoryOptions o = (MemoryOptions) options;
     MemoryClient c =
         new MemoryClient(o, o.backend() != null ? o.backend() : new MemoryBackend(), context);
-    return ProviderSession.of(c, c, null, c, c::close);
+    return ProviderSession.of(c, c, null, c, c::close).withStreaming(c);
   }
 }
