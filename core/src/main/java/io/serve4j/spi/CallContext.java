@@ -1,5 +1,6 @@
 package io.serve4j.spi;
 
+import io.serve4j.BatchRun;
 import io.serve4j.OperationProgress;
 import java.time.Instant;
 import java.util.Objects;
@@ -17,6 +18,7 @@ public final class CallContext {
   private final BooleanSupplier cancelled;
   private final Consumer<OperationProgress> progress;
   private final boolean retriedByCore;
+  private final CallObserver observer;
 
   /**
    * Creates a context.
@@ -49,7 +51,29 @@ public final class CallContext {
       BooleanSupplier cancelled,
       Consumer<OperationProgress> progress,
       boolean retriedByCore) {
+    this(requestId, deadline, cancelled, progress, retriedByCore, CallObserver.NONE);
+  }
+
+  /**
+   * Creates a context.
+   *
+   * @param requestId the request id
+   * @param deadline when the call must finish
+   * @param cancelled true once the caller cancelled
+   * @param progress where progress goes
+   * @param retriedByCore whether core retries this call (see {@link #retriedByCore()})
+   * @param observer what core's listeners hear of the call while it runs ({@link #batched}, {@link
+   *     #enter})
+   */
+  public CallContext(
+      String requestId,
+      Deadline deadline,
+      BooleanSupplier cancelled,
+      Consumer<OperationProgress> progress,
+      boolean retriedByCore,
+      CallObserver observer) {
     this.retriedByCore = retriedByCore;
+    this.observer = Objects.requireNonNull(observer, "observer");
     this.requestId = Objects.requireNonNull(requestId, "requestId");
     this.deadline = Objects.requireNonNull(deadline, "deadline");
     this.cancelled = Objects.requireNonNull(cancelled, "cancelled");
@@ -114,5 +138,63 @@ public final class CallContext {
    */
   public void progress(String message, double fraction) {
     progress.accept(new OperationProgress(message, fraction, Instant.now()));
+  }
+
+  /**
+   * Reports how a dynamic batcher ran this call's request; core hands it to the client's listeners
+   * ({@link io.serve4j.ServingListener#onBatch}). {@link DynamicBatcher} calls it; a provider with
+   * its own batching may too. Never throws.
+   *
+   * @param run the run's size, queue time and compute time
+   */
+  public void batched(BatchRun run) {
+    if (observer == CallObserver.NONE) {
+      return;
+    }
+    try {
+      observer.batched(run);
+    } catch (RuntimeException ignored) {
+      // observers must not break calls
+    }
+  }
+
+  /**
+   * Returns whether {@link #batched} reports reach anyone, so that a batcher need not build them
+   * when they do not.
+   *
+   * @return false when the reports go nowhere
+   */
+  public boolean observesBatches() {
+    return observer != CallObserver.NONE;
+  }
+
+  /**
+   * Makes the call's observation current on this thread again: re-enters every listener's {@link
+   * io.serve4j.ServingListener#onAttempt} scope (a tracer's span). Core enters them around the
+   * provider's hook on the calling thread; a provider whose call goes on, on another thread (an
+   * SDK's callback thread after an asynchronous step), enters them there before it calls its SDK
+   * again, so that the SDK's spans stay children of the call:
+   *
+   * <pre>{@code
+   * return keys(ctx).thenCompose(key -> {
+   *   try (ServingListener.Scope s = ctx.enter()) {
+   *     return sdk.score(key, request); // the SDK reads the current context here
+   *   }
+   * });
+   * }</pre>
+   *
+   * Never throws; close it on the same thread.
+   *
+   * @return the scope to close
+   */
+  public io.serve4j.ServingListener.Scope enter() {
+    if (observer == CallObserver.NONE) {
+      return io.serve4j.ServingListener.Scope.NOOP;
+    }
+    try {
+      return observer.enter();
+    } catch (RuntimeException e) {
+      return io.serve4j.ServingListener.Scope.NOOP;
+    }
   }
 }
