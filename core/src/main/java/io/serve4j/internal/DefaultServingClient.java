@@ -12,6 +12,7 @@ import io.serve4j.Endpoint;
 import io.serve4j.EndpointDescription;
 import io.serve4j.EndpointSpec;
 import io.serve4j.ErrorCategory;
+import io.serve4j.InferenceResponse;
 import io.serve4j.ModelSignature;
 import io.serve4j.Operation;
 import io.serve4j.OperationKind;
@@ -37,7 +38,9 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * Core's template around a {@link ProviderSession}: the open check, capability checks, deadlines,
@@ -306,7 +309,8 @@ final class DefaultServingClient implements ServingClient {
     String id = RequestIds.next();
     CallInfo info = new CallInfo(providerId, kind, endpoint, id);
     long start = System.nanoTime();
-    fire(l -> l.onStart(info));
+    List<ServingListener> listeners = forCall(info);
+    fire(listeners, l -> l.onStart(info));
     DefaultOperation<T> operation =
         DefaultOperation.start(
             kind,
@@ -315,14 +319,15 @@ final class DefaultServingClient implements ServingClient {
             id,
             deadline,
             scheduler,
-            ctx -> wire.call(description, () -> hook.apply(ctx)));
+            ctx ->
+                inScopes(listeners, info, 1, () -> wire.call(description, () -> hook.apply(ctx))));
     operationsInFlight.add(operation);
     operation
         .future()
         .whenComplete(
             (v, e) -> {
               operationsInFlight.remove(operation);
-              finish(info, start, e);
+              finish(listeners, info, start, v, e);
             });
     if (closed.get()) {
       // Raced with close(), which may not have seen it.
@@ -352,9 +357,12 @@ final class DefaultServingClient implements ServingClient {
     String id = requestId != null ? requestId : RequestIds.next();
     CallInfo info = new CallInfo(providerId, operation, endpoint, id);
     long start = System.nanoTime();
-    boolean listened = !config.listeners().isEmpty();
+    List<ServingListener> listeners = config.listeners();
+    boolean listened = !listeners.isEmpty();
     if (listened) {
-      fire(l -> l.onStart(info));
+      listeners = forCall(info);
+      List<ServingListener> started = listeners;
+      fire(started, l -> l.onStart(info));
     }
     CompletableFuture<T> result = new CompletableFuture<>();
     AtomicReference<CompletableFuture<?>> current = new AtomicReference<>();
@@ -364,12 +372,12 @@ final class DefaultServingClient implements ServingClient {
     }
     budget.deposit();
     CircuitBreaker breaker = operation == OperationKind.PREDICT ? breaker(endpoint) : null;
-    attempt(1, info, deadline, start, hook, result, current, budget, breaker);
+    attempt(1, listeners, info, deadline, start, hook, result, current, budget, breaker);
     if (result.isDone() && !result.isCompletedExceptionally()) {
       // Answered on this thread (an in-process provider usually is): no deadline watch and no
       // forwarding future are needed, and listeners still hear it before the caller does.
       if (listened) {
-        finish(info, start, null);
+        finish(listeners, info, start, result.getNow(null), null);
       }
       return result;
     }
@@ -395,6 +403,7 @@ final class DefaultServingClient implements ServingClient {
             : null;
     // Listeners hear the outcome before the caller does.
     CompletableFuture<T> visible = new CompletableFuture<>();
+    List<ServingListener> finishing = listeners;
     inFlight.add(result);
     result.whenComplete(
         (v, e) -> {
@@ -405,7 +414,7 @@ final class DefaultServingClient implements ServingClient {
           if (result.isCancelled() || closed.get()) {
             cancel(current.get());
           }
-          finish(info, start, e);
+          finish(finishing, info, start, v, e);
           if (e == null) {
             visible.complete(v);
           } else {
@@ -427,6 +436,7 @@ final class DefaultServingClient implements ServingClient {
 
   private <T> void attempt(
       int n,
+      List<ServingListener> listeners,
       CallInfo info,
       Deadline deadline,
       long start,
@@ -455,8 +465,20 @@ final class DefaultServingClient implements ServingClient {
     }
     long attemptStart = breaker != null ? breaker.getCurrentTimestamp() : 0;
     // Core retries these calls: the context tells the provider to make one wire attempt.
-    CallContext ctx = new CallContext(info.requestId(), deadline, result::isDone, p -> {}, true);
-    CompletableFuture<T> work = wire.call(what(info), () -> hook.apply(ctx));
+    CallContext ctx =
+        new CallContext(
+            info.requestId(),
+            deadline,
+            result::isDone,
+            p -> {},
+            true,
+            listeners.isEmpty()
+                ? CallContext.NO_BATCHES
+                : run -> fire(listeners, l -> l.onBatch(info, run)));
+    CompletableFuture<T> work =
+        listeners.isEmpty()
+            ? wire.call(what(info), () -> hook.apply(ctx))
+            : inScopes(listeners, info, n, () -> wire.call(what(info), () -> hook.apply(ctx)));
     current.set(work);
     if (result.isDone()) {
       cancel(work);
@@ -501,12 +523,13 @@ final class DefaultServingClient implements ServingClient {
           if (!result.isDone() && policy.allowsRetry(se, n, elapsed)) {
             Duration wait = policy.backoff(se, n);
             if (wait.compareTo(deadline.remaining()) < 0 && budget.tryWithdraw()) {
-              fire(l -> l.onRetry(info, n, se, wait));
+              fire(listeners, l -> l.onRetry(info, n, se, wait));
               try {
                 scheduler.schedule(
                     () ->
                         attempt(
-                            n + 1, info, deadline, start, hook, result, current, budget, breaker),
+                            n + 1, listeners, info, deadline, start, hook, result, current, budget,
+                            breaker),
                     wait.toNanos(),
                     TimeUnit.NANOSECONDS);
               } catch (RejectedExecutionException rejected) {
@@ -562,6 +585,7 @@ final class DefaultServingClient implements ServingClient {
                       fire(
                           l ->
                               l.onCircuitStateChange(
+                                  providerId,
                                   name,
                                   state(ev.getStateTransition().getFromState()),
                                   state(ev.getStateTransition().getToState()))));
@@ -586,28 +610,109 @@ final class DefaultServingClient implements ServingClient {
     return kind.name().toLowerCase(java.util.Locale.ROOT).replace('_', ' ');
   }
 
-  private void finish(CallInfo info, long start, Throwable error) {
+  private void finish(
+      List<ServingListener> listeners, CallInfo info, long start, Object value, Throwable error) {
+    if (listeners.isEmpty()) {
+      return;
+    }
     Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
     if (error == null) {
-      fire(l -> l.onSuccess(info, elapsed));
+      if (value instanceof InferenceResponse r) {
+        fire(listeners, l -> l.onResponse(info, r));
+      }
+      fire(listeners, l -> l.onSuccess(info, elapsed));
     } else if (!(Futures.unwrap(error) instanceof java.util.concurrent.CancellationException)) {
       ServingException se = Futures.toServing(error, providerId);
-      fire(l -> l.onError(info, se, elapsed));
+      fire(listeners, l -> l.onError(info, se, elapsed));
     }
   }
 
   /**
-   * Calls every listener, ignoring their failures.
+   * Calls every listener of the client, ignoring their failures.
    *
    * @param event the callback
    */
-  void fire(java.util.function.Consumer<ServingListener> event) {
-    for (ServingListener l : config.listeners()) {
+  void fire(Consumer<ServingListener> event) {
+    fire(config.listeners(), event);
+  }
+
+  /** Calls every listener given (the client's, or one call's), ignoring their failures. */
+  private static void fire(List<ServingListener> listeners, Consumer<ServingListener> event) {
+    for (int i = 0; i < listeners.size(); i++) {
       try {
-        event.accept(l);
+        event.accept(listeners.get(i));
       } catch (RuntimeException ignored) {
         // listeners must not break calls
       }
+    }
+  }
+
+  /**
+   * The listeners of one call: each client listener's {@link ServingListener#forCall}; the client's
+   * own list (no allocation) when every one keeps the call's events itself.
+   */
+  private List<ServingListener> forCall(CallInfo info) {
+    List<ServingListener> all = config.listeners();
+    List<ServingListener> mine = all;
+    for (int i = 0; i < all.size(); i++) {
+      ServingListener l = all.get(i);
+      ServingListener c;
+      try {
+        c = l.forCall(info);
+      } catch (RuntimeException e) {
+        c = l;
+      }
+      if (c != null && c != l) {
+        if (mine == all) {
+          mine = new ArrayList<>(all);
+        }
+        mine.set(i, c);
+      }
+    }
+    return mine;
+  }
+
+  /**
+   * Runs one attempt's provider hook inside every listener's {@link ServingListener#onAttempt}
+   * scope (closed in reverse order on this thread when the hook returns).
+   */
+  private static <T> T inScopes(
+      List<ServingListener> listeners, CallInfo info, int attempt, Supplier<T> work) {
+    if (listeners.size() == 1) {
+      ServingListener.Scope scope = open(listeners.get(0), info, attempt);
+      try {
+        return work.get();
+      } finally {
+        close(scope);
+      }
+    }
+    ServingListener.Scope[] scopes = new ServingListener.Scope[listeners.size()];
+    for (int i = 0; i < scopes.length; i++) {
+      scopes[i] = open(listeners.get(i), info, attempt);
+    }
+    try {
+      return work.get();
+    } finally {
+      for (int i = scopes.length - 1; i >= 0; i--) {
+        close(scopes[i]);
+      }
+    }
+  }
+
+  private static ServingListener.Scope open(ServingListener l, CallInfo info, int attempt) {
+    try {
+      ServingListener.Scope s = l.onAttempt(info, attempt);
+      return s == null ? ServingListener.Scope.NOOP : s;
+    } catch (RuntimeException e) {
+      return ServingListener.Scope.NOOP;
+    }
+  }
+
+  private static void close(ServingListener.Scope scope) {
+    try {
+      scope.close();
+    } catch (RuntimeException ignored) {
+      // listeners must not break calls
     }
   }
 

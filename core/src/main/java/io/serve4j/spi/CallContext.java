@@ -1,5 +1,6 @@
 package io.serve4j.spi;
 
+import io.serve4j.BatchRun;
 import io.serve4j.OperationProgress;
 import java.time.Instant;
 import java.util.Objects;
@@ -17,6 +18,10 @@ public final class CallContext {
   private final BooleanSupplier cancelled;
   private final Consumer<OperationProgress> progress;
   private final boolean retriedByCore;
+  private final Consumer<BatchRun> batches;
+
+  /** The batch sink of a context nobody observes: {@link #batched} reports go nowhere. */
+  public static final Consumer<BatchRun> NO_BATCHES = b -> {};
 
   /**
    * Creates a context.
@@ -49,7 +54,28 @@ public final class CallContext {
       BooleanSupplier cancelled,
       Consumer<OperationProgress> progress,
       boolean retriedByCore) {
+    this(requestId, deadline, cancelled, progress, retriedByCore, NO_BATCHES);
+  }
+
+  /**
+   * Creates a context.
+   *
+   * @param requestId the request id
+   * @param deadline when the call must finish
+   * @param cancelled true once the caller cancelled
+   * @param progress where progress goes
+   * @param retriedByCore whether core retries this call (see {@link #retriedByCore()})
+   * @param batches where {@link #batched(BatchRun)} reports go (core hands them to listeners)
+   */
+  public CallContext(
+      String requestId,
+      Deadline deadline,
+      BooleanSupplier cancelled,
+      Consumer<OperationProgress> progress,
+      boolean retriedByCore,
+      Consumer<BatchRun> batches) {
     this.retriedByCore = retriedByCore;
+    this.batches = Objects.requireNonNull(batches, "batches");
     this.requestId = Objects.requireNonNull(requestId, "requestId");
     this.deadline = Objects.requireNonNull(deadline, "deadline");
     this.cancelled = Objects.requireNonNull(cancelled, "cancelled");
@@ -114,5 +140,33 @@ public final class CallContext {
    */
   public void progress(String message, double fraction) {
     progress.accept(new OperationProgress(message, fraction, Instant.now()));
+  }
+
+  /**
+   * Reports how a dynamic batcher ran this call's request; core hands it to the client's listeners
+   * ({@link io.serve4j.ServingListener#onBatch}). {@link DynamicBatcher} calls it; a provider with
+   * its own batching may too. Never throws.
+   *
+   * @param run the run's size, queue time and compute time
+   */
+  public void batched(BatchRun run) {
+    if (batches == NO_BATCHES) {
+      return;
+    }
+    try {
+      batches.accept(run);
+    } catch (RuntimeException ignored) {
+      // observers must not break calls
+    }
+  }
+
+  /**
+   * Returns whether {@link #batched} reports reach anyone, so that a batcher need not build them
+   * when they do not.
+   *
+   * @return false when the reports go nowhere
+   */
+  public boolean observesBatches() {
+    return batches != NO_BATCHES;
   }
 }

@@ -1,11 +1,13 @@
 package io.serve4j.spi;
 
+import io.serve4j.BatchRun;
 import io.serve4j.BatchingPolicy;
 import io.serve4j.ErrorCategory;
 import io.serve4j.InferenceRequest;
 import io.serve4j.InferenceResponse;
 import io.serve4j.ServingException;
 import io.serve4j.Tensor;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -46,6 +48,10 @@ import java.util.concurrent.locks.ReentrantLock;
  * and left out of its batch; a run is given the latest deadline of its callers, after which nobody
  * waits for it. If a merged run fails, each of its callers still waiting runs alone, so that one
  * bad request fails alone. {@link #close()} fails what is still queued at once.
+ *
+ * <p>Each request's run is reported to its {@link CallContext#batched} (core hands it to the
+ * client's listeners as {@link io.serve4j.ServingListener#onBatch}): the run's size, the request's
+ * time queued (arrival to run start) and the run's compute time, before the request's outcome.
  */
 public final class DynamicBatcher implements AutoCloseable {
   /** Runs one (batched) request on the runtime; called on a caller's thread. */
@@ -450,13 +456,25 @@ public final class DynamicBatcher implements AutoCloseable {
       return;
     }
     InferenceResponse response;
+    long started;
+    long computed;
     try {
-      response = runner.run(merge(batch), latest(batch));
+      InferenceRequest merged = merge(batch);
+      started = System.nanoTime();
+      response = runner.run(merged, latest(batch));
+      computed = System.nanoTime();
     } catch (RuntimeException e) {
       for (Pending p : batch) {
         runAlone(p);
       }
       return;
+    }
+    long rows = 0;
+    for (Pending p : batch) {
+      rows += p.rows;
+    }
+    for (Pending p : batch) {
+      report(p, batch.size(), rows, started, computed);
     }
     try {
       split(batch, response);
@@ -470,10 +488,26 @@ public final class DynamicBatcher implements AutoCloseable {
     if (!alive(p)) {
       return;
     }
+    long started = System.nanoTime();
     try {
-      p.result.complete(runner.run(p.request, p.context.deadline()));
+      InferenceResponse r = runner.run(p.request, p.context.deadline());
+      report(p, 1, p.rows == Long.MAX_VALUE ? 1 : p.rows, started, System.nanoTime());
+      p.result.complete(r);
     } catch (RuntimeException e) {
+      report(p, 1, p.rows == Long.MAX_VALUE ? 1 : p.rows, started, System.nanoTime());
       p.result.completeExceptionally(typed(e));
+    }
+  }
+
+  /** Tells the call's observers how its request ran (before its outcome), if anyone listens. */
+  private static void report(Pending p, int requests, long rows, long started, long computed) {
+    if (p.context.observesBatches()) {
+      p.context.batched(
+          new BatchRun(
+              requests,
+              rows,
+              Duration.ofNanos(Math.max(0, started - p.arrived)),
+              Duration.ofNanos(computed - started)));
     }
   }
 
