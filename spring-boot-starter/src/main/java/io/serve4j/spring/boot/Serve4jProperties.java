@@ -37,6 +37,27 @@ public class Serve4jProperties {
   /** Actuator health checks of the clients and their endpoints. */
   private Health health = new Health();
 
+  /** Metrics and observations, when serve4j-micrometer is on the class path. */
+  private Metrics metrics = new Metrics();
+
+  /**
+   * Returns the metrics settings.
+   *
+   * @return the settings
+   */
+  public Metrics getMetrics() {
+    return metrics;
+  }
+
+  /**
+   * Sets the metrics settings.
+   *
+   * @param metrics the settings
+   */
+  public void setMetrics(Metrics metrics) {
+    this.metrics = metrics;
+  }
+
   /**
    * Returns the named clients.
    *
@@ -684,6 +705,58 @@ public class Serve4jProperties {
      */
     public void setCacheTtl(Duration cacheTtl) {
       this.cacheTtl = cacheTtl;
+    }
+  }
+
+  /**
+   * {@code serve4j.metrics.*}: the serve4j-micrometer listener Boot wires to its registries.
+   * Percentiles and histograms are Boot's own {@code management.metrics.distribution.*} settings
+   * (e.g. {@code management.metrics.distribution.percentiles-histogram.serve4j.call=true}).
+   */
+  public static class Metrics {
+    /** Whether every client's calls are recorded in the application's MeterRegistry. */
+    private boolean enabled = true;
+
+    /**
+     * Whether each call is also an Observation in the application's ObservationRegistry (a span
+     * with Micrometer Tracing).
+     */
+    private boolean observations = true;
+
+    /**
+     * Returns whether meters are recorded.
+     *
+     * @return true by default
+     */
+    public boolean isEnabled() {
+      return enabled;
+    }
+
+    /**
+     * Sets whether meters are recorded.
+     *
+     * @param enabled false for no serve4j meters
+     */
+    public void setEnabled(boolean enabled) {
+      this.enabled = enabled;
+    }
+
+    /**
+     * Returns whether calls are observed.
+     *
+     * @return true by default
+     */
+    public boolean isObservations() {
+      return observations;
+    }
+
+    /**
+     * Sets whether calls are observed.
+     *
+     * @param observations false for meters only
+     */
+    public void setObservations(boolean observations) {
+      this.observations = observations;
     }
   }
 }
