@@ -19,7 +19,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.beans.factory.annotation.Qualifier;
-import org.springframework.boot.autoconfigure.SpringBootApplication;
+import org.springframework.boot.SpringBootConfiguration;
+import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.context.annotation.Import;
@@ -44,7 +45,8 @@ import org.springframework.context.annotation.Import;
       "management.endpoint.health.show-details=always"
     })
 class BootApplicationTest {
-  @SpringBootApplication
+  @SpringBootConfiguration
+  @EnableAutoConfiguration
   @Import(FakeCloud.class)
   static class App {}
 
