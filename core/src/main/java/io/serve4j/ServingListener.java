@@ -96,7 +96,9 @@ public interface ServingListener {
    * counted from 1; the start of a long-running operation, attempt 1), on the thread that calls it.
    * The scope returned is closed on the same thread as soon as the provider's hook returns, which
    * may be before its answer arrives. A tracer makes its span current here, so that the vendor
-   * SDK's own spans (and any context its interceptors read) become children of the call.
+   * SDK's own spans (and any context its interceptors read) become children of the call. A provider
+   * whose call goes on, on another thread, re-enters the scope there with {@link
+   * io.serve4j.spi.CallContext#enter()}, which calls this again for the same attempt.
    *
    * @param call what is called
    * @param attempt the attempt, from 1

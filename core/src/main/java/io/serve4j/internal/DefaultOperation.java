@@ -6,6 +6,7 @@ import io.serve4j.OperationKind;
 import io.serve4j.OperationProgress;
 import io.serve4j.ServingException;
 import io.serve4j.spi.CallContext;
+import io.serve4j.spi.CallObserver;
 import io.serve4j.spi.Deadline;
 import java.time.Duration;
 import java.util.List;
@@ -68,8 +69,36 @@ final class DefaultOperation<T> implements Operation<T> {
       Deadline deadline,
       ScheduledExecutorService scheduler,
       Function<CallContext, CompletableFuture<T>> hook) {
+    return start(
+        kind, description, providerId, requestId, deadline, scheduler, CallObserver.NONE, hook);
+  }
+
+  /**
+   * Starts an operation whose provider can reach the listeners of the call.
+   *
+   * @param kind what it does
+   * @param description e.g. "deploy endpoint fraud"
+   * @param providerId the provider
+   * @param requestId the operation's request id, from {@link RequestIds}
+   * @param deadline when it must be done
+   * @param scheduler for the deadline timer
+   * @param observer what the listeners hear through the context
+   * @param hook the work, given a context wired to this operation
+   * @param <T> the result
+   * @return the running operation
+   */
+  static <T> DefaultOperation<T> start(
+      OperationKind kind,
+      String description,
+      String providerId,
+      String requestId,
+      Deadline deadline,
+      ScheduledExecutorService scheduler,
+      CallObserver observer,
+      Function<CallContext, CompletableFuture<T>> hook) {
     DefaultOperation<T> op = new DefaultOperation<>(kind, description, providerId, requestId);
-    CallContext context = new CallContext(requestId, deadline, op.stopped::get, op::report);
+    CallContext context =
+        new CallContext(requestId, deadline, op.stopped::get, op::report, false, observer);
     ScheduledFuture<?> timer =
         deadline.isFinite()
             ? scheduler.schedule(

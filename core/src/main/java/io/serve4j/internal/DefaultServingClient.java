@@ -4,6 +4,7 @@ import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import io.serve4j.BatchJobDescription;
 import io.serve4j.BatchJobSpec;
+import io.serve4j.BatchRun;
 import io.serve4j.CallInfo;
 import io.serve4j.Capability;
 import io.serve4j.CircuitState;
@@ -22,6 +23,7 @@ import io.serve4j.ServingException;
 import io.serve4j.ServingListener;
 import io.serve4j.spi.BatchJobs;
 import io.serve4j.spi.CallContext;
+import io.serve4j.spi.CallObserver;
 import io.serve4j.spi.Deadline;
 import io.serve4j.spi.ProviderSession;
 import io.serve4j.spi.ServingProvider;
@@ -319,6 +321,7 @@ final class DefaultServingClient implements ServingClient {
             id,
             deadline,
             scheduler,
+            listeners.isEmpty() ? CallObserver.NONE : observer(listeners, info, 1),
             ctx ->
                 inScopes(listeners, info, 1, () -> wire.call(description, () -> hook.apply(ctx))));
     operationsInFlight.add(operation);
@@ -472,9 +475,7 @@ final class DefaultServingClient implements ServingClient {
             result::isDone,
             p -> {},
             true,
-            listeners.isEmpty()
-                ? CallContext.NO_BATCHES
-                : run -> fire(listeners, l -> l.onBatch(info, run)));
+            listeners.isEmpty() ? CallObserver.NONE : observer(listeners, info, n));
     CompletableFuture<T> work =
         listeners.isEmpty()
             ? wire.call(what(info), () -> hook.apply(ctx))
@@ -670,6 +671,33 @@ final class DefaultServingClient implements ServingClient {
       }
     }
     return mine;
+  }
+
+  /** What a provider reports of a running call, handed to the call's listeners. */
+  private static CallObserver observer(
+      List<ServingListener> listeners, CallInfo info, int attempt) {
+    return new CallObserver() {
+      @Override
+      public void batched(BatchRun run) {
+        fire(listeners, l -> l.onBatch(info, run));
+      }
+
+      @Override
+      public ServingListener.Scope enter() {
+        if (listeners.size() == 1) {
+          return open(listeners.get(0), info, attempt);
+        }
+        ServingListener.Scope[] scopes = new ServingListener.Scope[listeners.size()];
+        for (int i = 0; i < scopes.length; i++) {
+          scopes[i] = open(listeners.get(i), info, attempt);
+        }
+        return () -> {
+          for (int i = scopes.length - 1; i >= 0; i--) {
+            DefaultServingClient.close(scopes[i]);
+          }
+        };
+      }
+    };
   }
 
   /**

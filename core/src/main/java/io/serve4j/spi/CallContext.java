@@ -18,10 +18,7 @@ public final class CallContext {
   private final BooleanSupplier cancelled;
   private final Consumer<OperationProgress> progress;
   private final boolean retriedByCore;
-  private final Consumer<BatchRun> batches;
-
-  /** The batch sink of a context nobody observes: {@link #batched} reports go nowhere. */
-  public static final Consumer<BatchRun> NO_BATCHES = b -> {};
+  private final CallObserver observer;
 
   /**
    * Creates a context.
@@ -54,7 +51,7 @@ public final class CallContext {
       BooleanSupplier cancelled,
       Consumer<OperationProgress> progress,
       boolean retriedByCore) {
-    this(requestId, deadline, cancelled, progress, retriedByCore, NO_BATCHES);
+    this(requestId, deadline, cancelled, progress, retriedByCore, CallObserver.NONE);
   }
 
   /**
@@ -65,7 +62,8 @@ public final class CallContext {
    * @param cancelled true once the caller cancelled
    * @param progress where progress goes
    * @param retriedByCore whether core retries this call (see {@link #retriedByCore()})
-   * @param batches where {@link #batched(BatchRun)} reports go (core hands them to listeners)
+   * @param observer what core's listeners hear of the call while it runs ({@link #batched}, {@link
+   *     #enter})
    */
   public CallContext(
       String requestId,
@@ -73,9 +71,9 @@ public final class CallContext {
       BooleanSupplier cancelled,
       Consumer<OperationProgress> progress,
       boolean retriedByCore,
-      Consumer<BatchRun> batches) {
+      CallObserver observer) {
     this.retriedByCore = retriedByCore;
-    this.batches = Objects.requireNonNull(batches, "batches");
+    this.observer = Objects.requireNonNull(observer, "observer");
     this.requestId = Objects.requireNonNull(requestId, "requestId");
     this.deadline = Objects.requireNonNull(deadline, "deadline");
     this.cancelled = Objects.requireNonNull(cancelled, "cancelled");
@@ -150,11 +148,11 @@ public final class CallContext {
    * @param run the run's size, queue time and compute time
    */
   public void batched(BatchRun run) {
-    if (batches == NO_BATCHES) {
+    if (observer == CallObserver.NONE) {
       return;
     }
     try {
-      batches.accept(run);
+      observer.batched(run);
     } catch (RuntimeException ignored) {
       // observers must not break calls
     }
@@ -167,6 +165,36 @@ public final class CallContext {
    * @return false when the reports go nowhere
    */
   public boolean observesBatches() {
-    return batches != NO_BATCHES;
+    return observer != CallObserver.NONE;
+  }
+
+  /**
+   * Makes the call's observation current on this thread again: re-enters every listener's {@link
+   * io.serve4j.ServingListener#onAttempt} scope (a tracer's span). Core enters them around the
+   * provider's hook on the calling thread; a provider whose call goes on, on another thread (an
+   * SDK's callback thread after an asynchronous step), enters them there before it calls its SDK
+   * again, so that the SDK's spans stay children of the call:
+   *
+   * <pre>{@code
+   * return keys(ctx).thenCompose(key -> {
+   *   try (ServingListener.Scope s = ctx.enter()) {
+   *     return sdk.score(key, request); // the SDK reads the current context here
+   *   }
+   * });
+   * }</pre>
+   *
+   * Never throws; close it on the same thread.
+   *
+   * @return the scope to close
+   */
+  public io.serve4j.ServingListener.Scope enter() {
+    if (observer == CallObserver.NONE) {
+      return io.serve4j.ServingListener.Scope.NOOP;
+    }
+    try {
+      return observer.enter();
+    } catch (RuntimeException e) {
+      return io.serve4j.ServingListener.Scope.NOOP;
+    }
   }
 }

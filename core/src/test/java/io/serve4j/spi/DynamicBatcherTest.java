@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assumptions.assumeThatCode;
 
+import io.serve4j.BatchRun;
 import io.serve4j.BatchingPolicy;
 import io.serve4j.ErrorCategory;
 import io.serve4j.InferenceRequest;
@@ -155,6 +156,80 @@ class DynamicBatcherTest {
       assertThat(batchRows).containsExactly(1L, 15L);
       assertThat(runThreads).noneMatch(t -> t.startsWith("serve4j-batcher"));
     }
+  }
+
+  /** A context whose batch reports are kept, as core's listeners would receive them. */
+  private static CallContext observed(List<BatchRun> runs) {
+    return new CallContext(
+        "id",
+        Deadline.after(Duration.ofSeconds(30)),
+        () -> false,
+        p -> {},
+        true,
+        new CallObserver() {
+          @Override
+          public void batched(BatchRun run) {
+            runs.add(run);
+          }
+        });
+  }
+
+  @Test
+  void batchedRun_isReportedToEachCallersContext_withSizeQueueAndComputeTime() throws Exception {
+    Gate gate =
+        new Gate(
+            (r, d) -> {
+              try {
+                Thread.sleep(20); // a measurable compute time
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+              return affine(r);
+            });
+    BatchingPolicy policy = BatchingPolicy.of(16, Duration.ofSeconds(5));
+    List<List<BatchRun>> reports = new ArrayList<>();
+    try (DynamicBatcher b = new DynamicBatcher("t", policy, gate)) {
+      CompletableFuture<InferenceResponse> busy = gate.occupy(b);
+      List<CompletableFuture<InferenceResponse>> fs = new ArrayList<>();
+      for (int i = 0; i < 3; i++) {
+        List<BatchRun> mine = new CopyOnWriteArrayList<>();
+        reports.add(mine);
+        fs.add(call(b, rows(1 + i, i), observed(mine)));
+        awaitQueued(b, i + 1);
+      }
+      Thread.sleep(30); // queued at least this long
+      gate.release.countDown();
+      busy.get(5, TimeUnit.SECONDS);
+      for (CompletableFuture<InferenceResponse> f : fs) {
+        f.get(5, TimeUnit.SECONDS);
+      }
+    }
+    for (List<BatchRun> mine : reports) {
+      assertThat(mine).hasSize(1);
+      BatchRun run = mine.get(0);
+      assertThat(run.requests()).isEqualTo(3);
+      assertThat(run.rows()).isEqualTo(6); // 1 + 2 + 3
+      assertThat(run.queueTime()).isGreaterThanOrEqualTo(Duration.ofMillis(30));
+      assertThat(run.computeTime()).isGreaterThanOrEqualTo(Duration.ofMillis(15));
+    }
+  }
+
+  @Test
+  void loneRun_isReportedAsABatchOfOne_withNoQueueTime() {
+    List<BatchRun> runs = new CopyOnWriteArrayList<>();
+    try (DynamicBatcher b =
+        new DynamicBatcher(
+            "t", BatchingPolicy.of(16, Duration.ofSeconds(5)), (r, d) -> affine(r))) {
+      b.submit(rows(2, 0), observed(runs)).join();
+    }
+    assertThat(runs)
+        .singleElement()
+        .satisfies(
+            run -> {
+              assertThat(run.requests()).isEqualTo(1);
+              assertThat(run.rows()).isEqualTo(2);
+              assertThat(run.queueTime()).isLessThan(Duration.ofMillis(500));
+            });
   }
 
   @Test

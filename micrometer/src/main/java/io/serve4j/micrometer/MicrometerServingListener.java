@@ -229,6 +229,9 @@ public final class MicrometerServingListener implements ServingListener {
     Observation observation = null;
     if (observations != null) {
       ServingObservationContext context = new ServingObservationContext(call);
+      // Named from the start (the convention names it again at stop), so that a tracing handler's
+      // span and any event carry the name while the call runs.
+      context.setContextualName(convention.getContextualName(context));
       observation = Observation.createNotStarted(null, convention, () -> context, observations);
     }
     return new Call(meters, observation);

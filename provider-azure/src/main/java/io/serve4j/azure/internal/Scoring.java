@@ -9,6 +9,7 @@ import io.serve4j.InferenceRequest;
 import io.serve4j.InferenceResponse;
 import io.serve4j.Payload;
 import io.serve4j.ServingException;
+import io.serve4j.ServingListener;
 import io.serve4j.azure.AzureProvider;
 import io.serve4j.azure.ScoringAuthMode;
 import io.serve4j.protocol.OipJson;
@@ -106,7 +107,12 @@ public final class Scoring implements Inference {
                             if (mapped.isCancelled()) {
                               throw new CancellationException(what + " was cancelled");
                             }
-                            var scored = score(info, deployment, header, request, ctx, wire);
+                            // After fetching the key this runs on azure-core's thread: the call's
+                            // observation (a tracer's span) is made current again for the POST.
+                            CompletableFuture<InferenceResponse> scored;
+                            try (ServingListener.Scope observed = ctx.enter()) {
+                              scored = score(info, deployment, header, request, ctx, wire);
+                            }
                             if (mapped.isCancelled()) {
                               wire.get().cancel(true); // cancelled while the POST was starting
                             }

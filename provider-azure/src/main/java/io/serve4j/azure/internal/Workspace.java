@@ -10,6 +10,7 @@ import com.azure.core.http.policy.HttpLogDetailLevel;
 import com.azure.core.http.policy.HttpLogOptions;
 import com.azure.core.http.policy.HttpLoggingPolicy;
 import com.azure.core.http.policy.HttpPipelinePolicy;
+import com.azure.core.http.policy.HttpPolicyProviders;
 import com.azure.core.http.policy.RequestIdPolicy;
 import com.azure.core.http.policy.RetryOptions;
 import com.azure.core.http.policy.RetryPolicy;
@@ -91,6 +92,10 @@ public final class Workspace implements AutoCloseable {
     List<HttpPipelinePolicy> policies = new ArrayList<>();
     policies.add(new UserAgentPolicy("serve4j-azure"));
     policies.add(new RequestIdPolicy());
+    // As azure-core's own client builders do: policies from the class path (and, after the retry
+    // policy, azure-core's InstrumentationPolicy, which traces each HTTP exchange when a tracing
+    // plugin such as azure-core-tracing-opentelemetry is present, as a child of the current span).
+    HttpPolicyProviders.addBeforeRetryPolicies(policies);
     Duration max = options.retryDelay().multipliedBy(16);
     policies.add(
         new RetryPolicy(
@@ -99,6 +104,7 @@ public final class Workspace implements AutoCloseable {
                     .setMaxRetries(maxRetries)
                     .setBaseDelay(options.retryDelay())
                     .setMaxDelay(max))));
+    HttpPolicyProviders.addAfterRetryPolicies(policies);
     if (credential != null) {
       policies.add(new BearerTokenAuthenticationPolicy(credential, scope));
     }
