@@ -27,7 +27,6 @@ import org.springframework.core.type.AnnotatedTypeMetadata;
  */
 @AutoConfiguration(after = Serve4jAutoConfiguration.class)
 @ConditionalOnClass({ServingClient.class, HealthIndicator.class})
-@ConditionalOnEnabledHealthIndicator("serve4j")
 @Conditional(Serve4jHealthAutoConfiguration.OnClients.class)
 public class Serve4jHealthAutoConfiguration {
   /** Created by Spring. */
@@ -41,6 +40,9 @@ public class Serve4jHealthAutoConfiguration {
    * @return the composite of the clients' checks
    */
   @Bean
+  // On the method, not the class: its condition class is in spring-boot-health, which may be absent
+  // (the class-level @ConditionalOnClass is checked first).
+  @ConditionalOnEnabledHealthIndicator("serve4j")
   @ConditionalOnMissingBean(name = "serve4jHealthContributor")
   public CompositeHealthContributor serve4jHealthContributor(
       Serve4jProperties properties, BeanFactory beanFactory) {

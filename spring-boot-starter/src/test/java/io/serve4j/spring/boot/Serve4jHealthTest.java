@@ -15,6 +15,7 @@ import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.HealthContributor;
 import org.springframework.boot.health.contributor.HealthIndicator;
 import org.springframework.boot.health.contributor.Status;
+import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.assertj.AssertableApplicationContext;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 
@@ -198,6 +199,17 @@ class Serve4jHealthTest {
     runner
         .withPropertyValues("management.health.serve4j.enabled=false")
         .run(ctx -> assertThat(ctx).doesNotHaveBean("serve4jHealthContributor"));
+  }
+
+  @Test
+  void withoutBootsHealthSupport_clientsStillWork_andNoContributor() {
+    runner
+        .withClassLoader(new FilteredClassLoader("org.springframework.boot.health"))
+        .run(
+            ctx -> {
+              assertThat(ctx).hasNotFailed().doesNotHaveBean("serve4jHealthContributor");
+              assertThat(ctx.getBean("cloud", ServingClient.class).listEndpoints()).hasSize(1);
+            });
   }
 
   @Test

@@ -71,6 +71,22 @@ class Serve4jMetricsTest {
   }
 
   @Test
+  void withoutMicrometerCore_clientsStillWork() {
+    new ApplicationContextRunner()
+        .withConfiguration(
+            AutoConfigurations.of(
+                Serve4jAutoConfiguration.class, Serve4jMetricsAutoConfiguration.class))
+        .withUserConfiguration(FakeCloud.class)
+        .withPropertyValues("serve4j.clients.cloud.uri=memory:")
+        .withClassLoader(new FilteredClassLoader("io.micrometer.core", "io.serve4j.micrometer"))
+        .run(
+            ctx -> {
+              assertThat(ctx).hasNotFailed();
+              predict(ctx);
+            });
+  }
+
+  @Test
   void withoutMeterRegistry_noListener() {
     new ApplicationContextRunner()
         .withConfiguration(
