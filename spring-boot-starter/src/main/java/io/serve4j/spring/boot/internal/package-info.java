@@ -1,0 +1,2 @@
+/** The starter's plumbing; not for applications. */
+package io.serve4j.spring.boot.internal;
