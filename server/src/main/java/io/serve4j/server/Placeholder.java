@@ -1,0 +1,1 @@
+package io.serve4j.server;
