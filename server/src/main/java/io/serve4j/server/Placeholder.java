@@ -1,1 +1,0 @@
-package io.serve4j.server;
