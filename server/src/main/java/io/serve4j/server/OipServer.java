@@ -45,6 +45,7 @@ import java.util.OptionalInt;
  * <p>Thread-safe. The server owns its threads; they are not daemon threads.
  */
 public final class OipServer implements AutoCloseable {
+  private final Models models;
   private final Rest rest;
   private final Grpc grpc;
   private final Inflight inflight;
@@ -53,7 +54,8 @@ public final class OipServer implements AutoCloseable {
   private boolean closed;
 
   private OipServer(Builder b) {
-    Models models = new Models(b.endpoints, b.listener);
+    Models models = new Models(b.endpoints, b.listener, b.workerThreads);
+    this.models = models;
     this.inflight = new Inflight();
     this.drainTimeout = b.drainTimeout;
     Rest r = null;
@@ -67,6 +69,7 @@ public final class OipServer implements AutoCloseable {
       if (r != null) {
         r.stop(Duration.ZERO, inflight);
       }
+      models.shutdown();
       throw e;
     }
     this.rest = r;
@@ -147,6 +150,7 @@ public final class OipServer implements AutoCloseable {
       if (grpc != null) {
         grpc.stop(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
       }
+      models.shutdown();
     } finally {
       synchronized (lock) {
         lock.notifyAll();
@@ -175,6 +179,7 @@ public final class OipServer implements AutoCloseable {
     private int grpcPort = -1;
     private long maxRequestBytes = 64L << 20;
     private int ioThreads = 0;
+    private int workerThreads = 64;
     private Duration drainTimeout = Duration.ofSeconds(30);
     private ServingListener listener;
 
@@ -260,6 +265,22 @@ public final class OipServer implements AutoCloseable {
         throw invalid("ioThreads must be 0 or more, not " + threads);
       }
       this.ioThreads = threads;
+      return this;
+    }
+
+    /**
+     * Sets the number of threads that call the endpoints. The local runtime computes on the calling
+     * thread and its dynamic batcher gathers concurrent callers into one batch, so this bounds the
+     * requests computed or batched at once; more wait in a queue (their deadline runs). Default 64.
+     *
+     * @param threads 1 or more
+     * @return this builder
+     */
+    public Builder workerThreads(int threads) {
+      if (threads < 1) {
+        throw invalid("workerThreads must be 1 or more, not " + threads);
+      }
+      this.workerThreads = threads;
       return this;
     }
 

@@ -53,6 +53,8 @@ public final class Grpc {
         NettyServerBuilder.forAddress(new InetSocketAddress(host, port))
             .maxInboundMessageSize((int) maxRequestBytes)
             .addService(new Service(models, inflight))
+            // Handlers never block on inference (Models hands it to its workers).
+            .directExecutor()
             .build();
     try {
       s.start();
@@ -192,6 +194,7 @@ public final class Grpc {
         return;
       }
       try {
+        models.require(request.getModelName(), request.getModelVersion());
         Deadline deadline = Context.current().getDeadline();
         Duration timeout = null;
         if (deadline != null) {

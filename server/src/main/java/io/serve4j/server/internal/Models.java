@@ -21,6 +21,15 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /** The served models by name: metadata, readiness and inference, shared by REST and gRPC. */
 public final class Models {
@@ -29,16 +38,49 @@ public final class Models {
 
   private final Map<String, Served> models = new LinkedHashMap<>();
   private final ServingListener listener;
+  private final ExecutorService workers;
+  private final ScheduledExecutorService scheduler;
 
   /**
    * Creates the table.
    *
    * @param endpoints model name to endpoint
    * @param listener observes every inference, or null
+   * @param workerThreads threads that call the endpoints
    */
-  public Models(Map<String, Endpoint> endpoints, ServingListener listener) {
+  public Models(Map<String, Endpoint> endpoints, ServingListener listener, int workerThreads) {
     endpoints.forEach((name, e) -> models.put(name, new Served(name, e)));
     this.listener = listener;
+    AtomicInteger n = new AtomicInteger();
+    this.workers =
+        new ThreadPoolExecutor(
+            workerThreads,
+            workerThreads,
+            60,
+            TimeUnit.SECONDS,
+            new LinkedBlockingQueue<>(),
+            r -> {
+              Thread t = new Thread(r, "serve4j-oip-worker-" + n.incrementAndGet());
+              t.setDaemon(true);
+              return t;
+            });
+    ((ThreadPoolExecutor) workers).allowCoreThreadTimeOut(true);
+    ScheduledThreadPoolExecutor timers =
+        new ScheduledThreadPoolExecutor(
+            1,
+            r -> {
+              Thread t = new Thread(r, "serve4j-oip-deadlines");
+              t.setDaemon(true);
+              return t;
+            });
+    timers.setRemoveOnCancelPolicy(true);
+    this.scheduler = timers;
+  }
+
+  /** Stops the worker threads (after the drain: nothing is in flight). */
+  public void shutdown() {
+    workers.shutdownNow();
+    scheduler.shutdownNow();
   }
 
   /**
@@ -111,8 +153,8 @@ public final class Models {
     } catch (ServingException e) {
       return CompletableFuture.failedFuture(e);
     }
-    InferenceRequest req = timeout == null ? request : request.toBuilder().timeout(timeout).build();
-    String id = req.id().orElse(null);
+    long start = System.nanoTime();
+    String id = request.id().orElse(null);
     CallInfo call =
         listener == null
             ? null
@@ -121,21 +163,43 @@ public final class Models {
                 OperationKind.PREDICT,
                 name,
                 id != null ? id : UUID.randomUUID().toString());
-    long start = System.nanoTime();
     if (call != null) {
       safely(() -> listener.onStart(call));
     }
-    CompletableFuture<InferenceResponse> f;
-    try {
-      f = m.endpoint.predictAsync(req);
-    } catch (RuntimeException e) {
-      f = CompletableFuture.failedFuture(e);
+    CompletableFuture<InferenceResponse> result = new CompletableFuture<>();
+    ScheduledFuture<?> timer = null;
+    if (timeout != null) {
+      timer =
+          scheduler.schedule(
+              () ->
+                  result.completeExceptionally(
+                      Errors.of(
+                          ErrorCategory.TIMEOUT,
+                          "model '"
+                              + name
+                              + "' did not answer within the request's "
+                              + timeout.toMillis()
+                              + " ms")),
+              timeout.toNanos(),
+              TimeUnit.NANOSECONDS);
     }
-    return f.handle(
-        (r, t) -> {
-          Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
+    try {
+      // Endpoints may compute on the calling thread (the local runtime does, and its dynamic
+      // batcher parks callers until their batch is done): never on an I/O thread.
+      workers.execute(() -> run(m, request, timeout, start, result));
+    } catch (RejectedExecutionException e) {
+      result.completeExceptionally(
+          Errors.of(ErrorCategory.UNAVAILABLE, "the server is shutting down"));
+    }
+    ScheduledFuture<?> t = timer;
+    return result.handle(
+        (r, e) -> {
           if (t != null) {
-            ServingException se = Errors.typed(t);
+            t.cancel(false);
+          }
+          Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
+          if (e != null) {
+            ServingException se = Errors.typed(e);
             if (call != null) {
               safely(() -> listener.onError(call, se, elapsed));
             }
@@ -156,12 +220,66 @@ public final class Models {
         });
   }
 
+  private static void run(
+      Served m,
+      InferenceRequest request,
+      Duration timeout,
+      long start,
+      CompletableFuture<InferenceResponse> result) {
+    if (result.isDone()) {
+      return; // timed out while queued
+    }
+    InferenceRequest req = request;
+    if (timeout != null) {
+      long left = timeout.toNanos() - (System.nanoTime() - start);
+      if (left <= 0) {
+        result.completeExceptionally(
+            Errors.of(ErrorCategory.TIMEOUT, "the request's deadline passed while it was queued"));
+        return;
+      }
+      req = request.toBuilder().timeout(Duration.ofNanos(left)).build();
+    }
+    CompletableFuture<InferenceResponse> f;
+    try {
+      f = m.endpoint.predictAsync(req);
+    } catch (RuntimeException e) {
+      f = CompletableFuture.failedFuture(e);
+    }
+    CompletableFuture<InferenceResponse> sent = f;
+    sent.whenComplete(
+        (r, e) -> {
+          if (e != null) {
+            result.completeExceptionally(e);
+          } else {
+            result.complete(r);
+          }
+        });
+    // a timeout of ours cancels the endpoint's call
+    result.whenComplete(
+        (r, e) -> {
+          if (!sent.isDone()) {
+            sent.cancel(true);
+          }
+        });
+  }
+
   private static void safely(Runnable r) {
     try {
       r.run();
     } catch (RuntimeException ignored) {
       // a throwing listener is ignored (ServingListener's contract)
     }
+  }
+
+  /**
+   * Checks that a model (and version) is served, before a request body is read.
+   *
+   * @param name model name
+   * @param version version, or null/empty
+   * @throws ServingException NOT_FOUND if not
+   */
+  public void require(String name, String version) {
+    served(name, version);
   }
 
   private Served served(String name, String version) {

@@ -188,6 +188,7 @@ final class RestHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     BinaryTensors.Parsed parsed;
     Duration timeout;
     try {
+      models.require(model, version);
       timeout = timeout(req.headers().get(TIMEOUT_HEADER));
       byte[] body = ByteBufUtil.getBytes(req.content());
       String headerLength = req.headers().get(BinaryTensors.HEADER_LENGTH);
