@@ -39,6 +39,7 @@ public final class Models {
   private final Map<String, Served> models = new LinkedHashMap<>();
   private final ServingListener listener;
   private final ExecutorService workers;
+  private final boolean inline;
   private final ScheduledExecutorService scheduler;
 
   /**
@@ -46,16 +47,18 @@ public final class Models {
    *
    * @param endpoints model name to endpoint
    * @param listener observes every inference, or null
-   * @param workerThreads threads that call the endpoints
+   * @param workerThreads threads that call the endpoints; 0 to call them on the I/O thread
    */
   public Models(Map<String, Endpoint> endpoints, ServingListener listener, int workerThreads) {
     endpoints.forEach((name, e) -> models.put(name, new Served(name, e)));
     this.listener = listener;
     AtomicInteger n = new AtomicInteger();
+    this.inline = workerThreads == 0;
+    int threads = Math.max(1, workerThreads);
     this.workers =
         new ThreadPoolExecutor(
-            workerThreads,
-            workerThreads,
+            threads,
+            threads,
             60,
             TimeUnit.SECONDS,
             new LinkedBlockingQueue<>(),
@@ -185,8 +188,12 @@ public final class Models {
     }
     try {
       // Endpoints may compute on the calling thread (the local runtime does, and its dynamic
-      // batcher parks callers until their batch is done): never on an I/O thread.
-      workers.execute(() -> run(m, request, timeout, start, result));
+      // batcher parks callers until their batch is done): on an I/O thread only if asked.
+      if (inline) {
+        run(m, request, timeout, start, result);
+      } else {
+        workers.execute(() -> run(m, request, timeout, start, result));
+      }
     } catch (RejectedExecutionException e) {
       result.completeExceptionally(
           Errors.of(ErrorCategory.UNAVAILABLE, "the server is shutting down"));
