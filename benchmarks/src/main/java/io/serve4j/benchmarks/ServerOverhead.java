@@ -90,50 +90,71 @@ public final class ServerOverhead {
       InferenceRequest req = request(Workload.MLP);
       byte[] json = OipJson.writeRequest(req);
       ModelInferRequest grpcReq = grpcRequest(req);
-      try (OipServer server = OipServer.builder().endpoint("m", e).port(0).grpcPort(0).start()) {
+      // the default (inference on worker threads) and workerThreads(0) (on the I/O thread)
+      try (OipServer server = OipServer.builder().endpoint("m", e).port(0).grpcPort(0).start();
+          OipServer inline =
+              OipServer.builder().endpoint("m", e).port(0).grpcPort(0).workerThreads(0).start()) {
         ManagedChannel ch =
             NettyChannelBuilder.forAddress("127.0.0.1", server.grpcPort().getAsInt())
                 .usePlaintext()
                 .build();
+        ManagedChannel chInline =
+            NettyChannelBuilder.forAddress("127.0.0.1", inline.grpcPort().getAsInt())
+                .usePlaintext()
+                .build();
         GRPCInferenceServiceGrpc.GRPCInferenceServiceBlockingStub stub =
             GRPCInferenceServiceGrpc.newBlockingStub(ch);
-        try (RestClient rest = new RestClient(server.port())) {
-          long[][] all = new long[3][];
+        GRPCInferenceServiceGrpc.GRPCInferenceServiceBlockingStub stubInline =
+            GRPCInferenceServiceGrpc.newBlockingStub(chInline);
+        try (RestClient rest = new RestClient(server.port());
+            RestClient restInline = new RestClient(inline.port())) {
+          long[][] all = new long[5][];
           for (int r = 0; r <= rounds; r++) {
-            long[] inproc = time(calls, () -> e.predict(req));
-            long[] viaRest = time(calls, () -> rest.post("/v2/models/m/infer", json));
-            long[] viaGrpc = time(calls, () -> stub.modelInfer(grpcReq));
+            long[][] round = {
+              time(calls, () -> e.predict(req)),
+              time(calls, () -> rest.post("/v2/models/m/infer", json)),
+              time(calls, () -> stub.modelInfer(grpcReq)),
+              time(calls, () -> restInline.post("/v2/models/m/infer", json)),
+              time(calls, () -> stubInline.modelInfer(grpcReq))
+            };
             if (r == 0) {
               continue; // warm-up round
             }
-            all[0] = concat(all[0], inproc);
-            all[1] = concat(all[1], viaRest);
-            all[2] = concat(all[2], viaGrpc);
+            for (int k = 0; k < 5; k++) {
+              all[k] = concat(all[k], round[k]);
+            }
             System.out.printf(
                 Locale.ROOT,
-                "mlp c=1 round %d: p50 in-process %.1f us, REST %.1f us, gRPC %.1f us%n",
+                "mlp c=1 round %d: p50 in-process %.1f us, REST %.1f us, gRPC %.1f us;"
+                    + " workerThreads(0): REST %.1f us, gRPC %.1f us%n",
                 r,
-                p(inproc, 50),
-                p(viaRest, 50),
-                p(viaGrpc, 50));
+                p(round[0], 50),
+                p(round[1], 50),
+                p(round[2], 50),
+                p(round[3], 50),
+                p(round[4], 50));
           }
+          double base = p(all[0], 50);
           System.out.printf(
               Locale.ROOT,
               "MLP c=1 (%d rounds x %d calls): p50 in-process %.1f us | REST %.1f us (+%.1f us,"
-                  + " target +150) | gRPC %.1f us (+%.1f us, target +100); p99 %.1f / %.1f / %.1f"
-                  + " us%n",
+                  + " target +150) | gRPC %.1f us (+%.1f us, target +100) | workerThreads(0):"
+                  + " REST +%.1f us, gRPC +%.1f us; p99 in-process %.1f, REST %.1f, gRPC %.1f us%n",
               rounds,
               calls,
-              p(all[0], 50),
+              base,
               p(all[1], 50),
-              p(all[1], 50) - p(all[0], 50),
+              p(all[1], 50) - base,
               p(all[2], 50),
-              p(all[2], 50) - p(all[0], 50),
+              p(all[2], 50) - base,
+              p(all[3], 50) - base,
+              p(all[4], 50) - base,
               p(all[0], 99),
               p(all[1], 99),
               p(all[2], 99));
         } finally {
           ch.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+          chInline.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
         }
       }
     }

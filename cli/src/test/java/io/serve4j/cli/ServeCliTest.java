@@ -72,4 +72,22 @@ class ServeCliTest {
     assertThat(r.exit()).isEqualTo(ExitCodes.USAGE);
     assertThat(r.err()).contains("--model");
   }
+
+  @Test
+  void serve_onAPortInUse_exitsUnavailable() throws Exception {
+    Path model = MlpModel.write(dir.resolve("mlp.onnx"), 4, 8, 2);
+    try (java.net.ServerSocket taken =
+        new java.net.ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
+      CliTestSupport.Run r =
+          CliTestSupport.run(
+              null,
+              "serve",
+              "--model",
+              model.toString(),
+              "--port",
+              String.valueOf(taken.getLocalPort()));
+      assertThat(r.exit()).as(r.err()).isEqualTo(ExitCodes.UNAVAILABLE);
+      assertThat(r.err()).contains("cannot serve REST on 127.0.0.1:" + taken.getLocalPort());
+    }
+  }
 }

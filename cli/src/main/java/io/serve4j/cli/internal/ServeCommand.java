@@ -20,9 +20,10 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     sortOptions = false,
     description = {
-      "Serve a model over the Open Inference Protocol v2 (KServe / Triton clients work with it):",
-      "REST on --port, gRPC on --grpc-port if given. Runs until stopped (Ctrl-C, SIGTERM); then",
-      "drains: requests in flight complete (up to --drain-timeout), new ones are refused.",
+      "Serve a model over the Open Inference Protocol v2 (REST, gRPC).",
+      "KServe / Triton clients work with it: REST on --port, gRPC on --grpc-port if given.",
+      "Runs until stopped (Ctrl-C, SIGTERM); then drains: requests in flight complete (up to",
+      "--drain-timeout), new ones are refused.",
       "",
       "Examples:",
       "  serve4j serve --model mlp.onnx --port 8080 --grpc-port 8081",
