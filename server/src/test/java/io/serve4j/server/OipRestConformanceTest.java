@@ -224,6 +224,8 @@ class OipRestConformanceTest {
       Http.Response method = c.get("/v2/models/mlp/infer");
       assertThat(method.status()).isEqualTo(405);
       assertThat(json(method).get("error").asText()).contains("GET");
+      Http.Response post = c.post("/v2/health/live", "{}");
+      assertThat(post.status()).isEqualTo(405);
       Http.Response path = c.get("/v1/models/mlp");
       assertThat(path.status()).isEqualTo(404);
       Http.Response timeout =
@@ -249,6 +251,8 @@ class OipRestConformanceTest {
       Http.Response r = c.send("POST", "/v2/models/mlp/infer", big, Map.of());
       assertThat(r.status()).isEqualTo(413);
       assertThat(json(r).get("error").asText()).contains("exceeds the server's limit of 1048576");
+      // the rest of the body was discarded: the connection still serves
+      assertThat(c.get("/v2/health/live").status()).isEqualTo(200);
     }
   }
 }

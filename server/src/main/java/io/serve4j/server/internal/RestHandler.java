@@ -67,9 +67,15 @@ final class RestHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
           response(
               HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE,
               OipJson.writeError("request body exceeds the server's limit of " + max + " bytes"));
-      r.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-      // The rest of the body is not read: the connection cannot be reused.
-      ctx.writeAndFlush(r).addListener(ChannelFutureListener.CLOSE);
+      // The aggregator reads and discards the rest of the body, so the connection stays usable
+      // (and the client, still sending, reads this answer instead of a reset).
+      if (HttpUtil.isKeepAlive(oversized)) {
+        r.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
+        ctx.writeAndFlush(r, ctx.voidPromise());
+      } else {
+        r.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        ctx.writeAndFlush(r).addListener(ChannelFutureListener.CLOSE);
+      }
     }
   }
 
@@ -307,7 +313,7 @@ final class RestHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
   }
 
   private static void get(FullHttpRequest req) {
-    if (!req.method().equals(HttpMethod.GET) && !req.method().equals(HttpMethod.HEAD)) {
+    if (!req.method().equals(HttpMethod.GET)) {
       throw methodNotAllowed(req);
     }
   }
