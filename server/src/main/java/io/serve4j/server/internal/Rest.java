@@ -86,7 +86,8 @@ public final class Rest {
                   });
       Channel ch = b.bind(host, port).syncUninterruptibly().channel();
       return new Rest(boss, workers, ch, connections, models);
-    } catch (RuntimeException e) {
+    } catch (Exception e) {
+      // Netty rethrows the bind's checked exception (BindException) undeclared
       boss.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
       workers.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
       throw ServingException.builder(ErrorCategory.UNAVAILABLE)
