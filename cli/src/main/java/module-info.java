@@ -6,6 +6,7 @@
 module io.serve4j.cli {
   requires transitive io.serve4j;
   requires io.serve4j.batch;
+  requires io.serve4j.server;
   requires info.picocli;
   requires com.fasterxml.jackson.databind;
 

@@ -24,6 +24,7 @@ public final class Commands {
     endpoints.addSubcommand("delete", new EndpointsCommand.DeleteCommand(clients));
     root.addSubcommand("endpoints", endpoints);
     root.addSubcommand("deploy", new DeployCommand(clients));
+    root.addSubcommand("serve", new ServeCommand(clients));
     root.addSubcommand("providers", new ProvidersCommand());
     ErrorHandler handler = new ErrorHandler();
     root.setExecutionExceptionHandler(handler);

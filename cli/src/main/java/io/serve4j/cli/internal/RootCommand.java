@@ -18,6 +18,7 @@ import picocli.CommandLine.Spec;
       "  serve4j predict --model mlp.onnx --request request.json",
       "  serve4j batch   --model mlp.onnx --map x=features --id-field id \\",
       "                  --output scores.jsonl data/records.jsonl",
+      "  serve4j serve   --model mlp.onnx --port 8080 --grpc-port 8081",
       "",
       "Cloud providers take the endpoint's name and their settings as a URI:",
       "  serve4j endpoints list --uri aws://eu-west-1",

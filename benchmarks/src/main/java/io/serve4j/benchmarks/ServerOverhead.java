@@ -1,0 +1,433 @@
+package io.serve4j.benchmarks;
+
+import com.google.protobuf.ByteString;
+import io.grpc.ManagedChannel;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.serve4j.BatchingPolicy;
+import io.serve4j.DataType;
+import io.serve4j.DeploymentSpec;
+import io.serve4j.Endpoint;
+import io.serve4j.EndpointSpec;
+import io.serve4j.InferenceRequest;
+import io.serve4j.Model;
+import io.serve4j.Serve4j;
+import io.serve4j.ServingClient;
+import io.serve4j.Shape;
+import io.serve4j.Tensor;
+import io.serve4j.local.LocalOptions;
+import io.serve4j.protocol.OipJson;
+import io.serve4j.server.OipServer;
+import io.serve4j.server.grpc.GRPCInferenceServiceGrpc;
+import io.serve4j.server.grpc.ModelInferRequest;
+import java.io.BufferedInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The Open Inference Protocol server's cost, measured in one run beside in-process predict on the
+ * same endpoint:
+ *
+ * <ul>
+ *   <li>the MLP at concurrency 1: p50 of in-process {@code predict}, of a REST round trip (JSON,
+ *       one keep-alive connection) and of a gRPC round trip ({@code raw_input_contents}), in
+ *       interleaved rounds; the figures are the server's added microseconds (targets +150 and
+ *       +100);
+ *   <li>MiniLM at sequence 16, concurrency 32, dynamic batching on: throughput in-process and over
+ *       REST (32 keep-alive connections) and gRPC; the ratio (target at least 0.8).
+ * </ul>
+ *
+ * <pre>
+ * java -cp benchmarks/target/benchmarks.jar io.serve4j.benchmarks.ServerOverhead
+ * java -Dbench.server.rounds=5 -Dbench.server.seconds=10 -cp ... io.serve4j.benchmarks.ServerOverhead
+ * </pre>
+ *
+ * <p>Client and server share the machine (loopback), so the round trip includes the client's CPU.
+ */
+public final class ServerOverhead {
+  private ServerOverhead() {}
+
+  /**
+   * Runs the measurements and prints a table.
+   *
+   * @param args ignored
+   * @throws Exception on failure
+   */
+  public static void main(String[] args) throws Exception {
+    int rounds = Integer.getInteger("bench.server.rounds", 3);
+    int calls = Integer.getInteger("bench.server.calls", 3000);
+    double seconds = Double.parseDouble(System.getProperty("bench.server.seconds", "5"));
+    System.out.printf(
+        Locale.ROOT,
+        "load average at start: %s%n",
+        Files.readString(Path.of("/proc/loadavg")).trim());
+    latency(rounds, calls);
+    throughput(rounds, seconds);
+    System.out.printf(
+        Locale.ROOT,
+        "load average at end: %s%n",
+        Files.readString(Path.of("/proc/loadavg")).trim());
+  }
+
+  // ---------------------------------------------------------------- concurrency 1, MLP
+
+  private static void latency(int rounds, int calls) throws Exception {
+    try (ServingClient client = client()) {
+      Endpoint e = deploy(client, Workload.MLP, false);
+      InferenceRequest req = request(Workload.MLP);
+      byte[] json = OipJson.writeRequest(req);
+      ModelInferRequest grpcReq = grpcRequest(req);
+      // the default (inference on worker threads) and workerThreads(0) (on the I/O thread)
+      try (OipServer server = OipServer.builder().endpoint("m", e).port(0).grpcPort(0).start();
+          OipServer inline =
+              OipServer.builder().endpoint("m", e).port(0).grpcPort(0).workerThreads(0).start()) {
+        ManagedChannel ch =
+            NettyChannelBuilder.forAddress("127.0.0.1", server.grpcPort().getAsInt())
+                .usePlaintext()
+                .build();
+        ManagedChannel chInline =
+            NettyChannelBuilder.forAddress("127.0.0.1", inline.grpcPort().getAsInt())
+                .usePlaintext()
+                .build();
+        GRPCInferenceServiceGrpc.GRPCInferenceServiceBlockingStub stub =
+            GRPCInferenceServiceGrpc.newBlockingStub(ch);
+        GRPCInferenceServiceGrpc.GRPCInferenceServiceBlockingStub stubInline =
+            GRPCInferenceServiceGrpc.newBlockingStub(chInline);
+        try (RestClient rest = new RestClient(server.port());
+            RestClient restInline = new RestClient(inline.port())) {
+          long[][] all = new long[5][];
+          for (int r = 0; r <= rounds; r++) {
+            long[][] round = {
+              time(calls, () -> e.predict(req)),
+              time(calls, () -> rest.post("/v2/models/m/infer", json)),
+              time(calls, () -> stub.modelInfer(grpcReq)),
+              time(calls, () -> restInline.post("/v2/models/m/infer", json)),
+              time(calls, () -> stubInline.modelInfer(grpcReq))
+            };
+            if (r == 0) {
+              continue; // warm-up round
+            }
+            for (int k = 0; k < 5; k++) {
+              all[k] = concat(all[k], round[k]);
+            }
+            System.out.printf(
+                Locale.ROOT,
+                "mlp c=1 round %d: p50 in-process %.1f us, REST %.1f us, gRPC %.1f us;"
+                    + " workerThreads(0): REST %.1f us, gRPC %.1f us%n",
+                r,
+                p(round[0], 50),
+                p(round[1], 50),
+                p(round[2], 50),
+                p(round[3], 50),
+                p(round[4], 50));
+          }
+          double base = p(all[0], 50);
+          System.out.printf(
+              Locale.ROOT,
+              "MLP c=1 (%d rounds x %d calls): p50 in-process %.1f us | REST %.1f us (+%.1f us,"
+                  + " target +150) | gRPC %.1f us (+%.1f us, target +100) | workerThreads(0):"
+                  + " REST +%.1f us, gRPC +%.1f us; p99 in-process %.1f, REST %.1f, gRPC %.1f us%n",
+              rounds,
+              calls,
+              base,
+              p(all[1], 50),
+              p(all[1], 50) - base,
+              p(all[2], 50),
+              p(all[2], 50) - base,
+              p(all[3], 50) - base,
+              p(all[4], 50) - base,
+              p(all[0], 99),
+              p(all[1], 99),
+              p(all[2], 99));
+        } finally {
+          ch.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+          chInline.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        }
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- concurrency 32, MiniLM-16
+
+  private static void throughput(int rounds, double seconds) throws Exception {
+    int threads = 32;
+    try (ServingClient client = client()) {
+      Endpoint e = deploy(client, Workload.MINILM16, true);
+      InferenceRequest req = request(Workload.MINILM16);
+      byte[] json = OipJson.writeRequest(req);
+      ModelInferRequest grpcReq = grpcRequest(req);
+      try (OipServer server = OipServer.builder().endpoint("m", e).port(0).grpcPort(0).start()) {
+        ManagedChannel ch =
+            NettyChannelBuilder.forAddress("127.0.0.1", server.grpcPort().getAsInt())
+                .usePlaintext()
+                .build();
+        GRPCInferenceServiceGrpc.GRPCInferenceServiceBlockingStub stub =
+            GRPCInferenceServiceGrpc.newBlockingStub(ch);
+        List<RestClient> conns = new ArrayList<>();
+        for (int i = 0; i < threads; i++) {
+          conns.add(new RestClient(server.port()));
+        }
+        try {
+          double[] sum = new double[4];
+          // REST asking for the output as binary data (binary_data_output): no JSON numbers for
+          // the [1, 16, 384] output
+          String text = new String(json, java.nio.charset.StandardCharsets.UTF_8);
+          byte[] jsonBinaryOut =
+              ("{\"parameters\":{\"binary_data_output\":true},"
+                      + text.substring(text.indexOf('{') + 1))
+                  .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+          for (int r = 0; r <= rounds; r++) {
+            double inproc = rate(threads, seconds, i -> e.predict(req));
+            double viaRest =
+                rate(threads, seconds, i -> conns.get(i).post("/v2/models/m/infer", json));
+            double viaGrpc = rate(threads, seconds, i -> stub.modelInfer(grpcReq));
+            double viaRestBinary =
+                rate(threads, seconds, i -> conns.get(i).post("/v2/models/m/infer", jsonBinaryOut));
+            if (r == 0) {
+              continue;
+            }
+            sum[3] += viaRestBinary;
+            sum[0] += inproc;
+            sum[1] += viaRest;
+            sum[2] += viaGrpc;
+            System.out.printf(
+                Locale.ROOT,
+                "minilm16 c=32 round %d: in-process %.0f/s, REST %.0f/s (%.2fx), gRPC %.0f/s"
+                    + " (%.2fx), REST binary output %.0f/s (%.2fx)%n",
+                r,
+                inproc,
+                viaRest,
+                viaRest / inproc,
+                viaGrpc,
+                viaGrpc / inproc,
+                viaRestBinary,
+                viaRestBinary / inproc);
+          }
+          System.out.printf(
+              Locale.ROOT,
+              "MiniLM-16 c=32 (%d rounds x %.0f s): in-process %.0f/s | REST %.0f/s (%.2fx, target"
+                  + " >= 0.8x) | gRPC %.0f/s (%.2fx) | REST binary output %.0f/s (%.2fx)%n",
+              rounds,
+              seconds,
+              sum[0] / rounds,
+              sum[1] / rounds,
+              sum[1] / sum[0],
+              sum[2] / rounds,
+              sum[2] / sum[0],
+              sum[3] / rounds,
+              sum[3] / sum[0]);
+        } finally {
+          for (RestClient c : conns) {
+            c.close();
+          }
+          ch.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        }
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  private static ServingClient client() {
+    return Serve4j.client(
+        LocalOptions.builder().isolated(true).intraOpThreads(OrtEngine.intraOpThreads()).build());
+  }
+
+  private static Endpoint deploy(ServingClient client, Workload w, boolean batched) {
+    DeploymentSpec.Builder d =
+        DeploymentSpec.builder().name("main").model(Model.onnx("m", w.file()));
+    if (batched) {
+      d.batching(
+          BatchingPolicy.of(
+                  Integer.getInteger("serve4j.bench.maxBatch", 16),
+                  Duration.ofNanos(
+                      1000L * Long.getLong("serve4j.bench.maxQueueDelayMicros", 1000L)))
+              .withInstances(Integer.getInteger("serve4j.bench.instances", 2)));
+    }
+    return client
+        .deploy(EndpointSpec.builder().name("bench-" + w.id()).deployment(d.build()).build())
+        .await();
+  }
+
+  private static InferenceRequest request(Workload w) {
+    InferenceRequest.Builder r = InferenceRequest.builder();
+    for (Workload.Input in : w.inputs()) {
+      r.input(
+          Tensor.wrap(
+              in.name(),
+              in.int64() ? DataType.INT64 : DataType.FP32,
+              Shape.of(in.shape()),
+              in.view()));
+    }
+    return r.build();
+  }
+
+  private static ModelInferRequest grpcRequest(InferenceRequest req) {
+    ModelInferRequest.Builder b = ModelInferRequest.newBuilder().setModelName("m");
+    for (Tensor t : req.inputs()) {
+      ModelInferRequest.InferInputTensor.Builder in =
+          ModelInferRequest.InferInputTensor.newBuilder()
+              .setName(t.name())
+              .setDatatype(t.dataType().protocolName());
+      for (long d : t.shape().toArray()) {
+        in.addShape(d);
+      }
+      b.addInputs(in);
+      b.addRawInputContents(ByteString.copyFrom(t.buffer()));
+    }
+    return b.build();
+  }
+
+  interface Call {
+    void run() throws Exception;
+  }
+
+  interface IndexedCall {
+    void run(int thread) throws Exception;
+  }
+
+  private static long[] time(int calls, Call c) throws Exception {
+    long[] ns = new long[calls];
+    for (int i = 0; i < calls; i++) {
+      long t0 = System.nanoTime();
+      c.run();
+      ns[i] = System.nanoTime() - t0;
+    }
+    return ns;
+  }
+
+  private static double rate(int threads, double seconds, IndexedCall c) throws Exception {
+    AtomicLong done = new AtomicLong();
+    CountDownLatch start = new CountDownLatch(1);
+    long end = 0;
+    Thread[] ts = new Thread[threads];
+    Exception[] failure = new Exception[1];
+    long durationNanos = (long) (seconds * 1e9);
+    long[] t0 = new long[1];
+    for (int i = 0; i < threads; i++) {
+      int id = i;
+      ts[i] =
+          new Thread(
+              () -> {
+                try {
+                  start.await();
+                  while (System.nanoTime() - t0[0] < durationNanos) {
+                    c.run(id);
+                    done.incrementAndGet();
+                  }
+                } catch (Exception e) {
+                  failure[0] = e;
+                }
+              });
+      ts[i].start();
+    }
+    t0[0] = System.nanoTime();
+    start.countDown();
+    for (Thread t : ts) {
+      t.join();
+    }
+    end = System.nanoTime();
+    if (failure[0] != null) {
+      throw failure[0];
+    }
+    return done.get() / ((end - t0[0]) / 1e9);
+  }
+
+  private static long[] concat(long[] a, long[] b) {
+    if (a == null) {
+      return b;
+    }
+    long[] c = Arrays.copyOf(a, a.length + b.length);
+    System.arraycopy(b, 0, c, a.length, b.length);
+    return c;
+  }
+
+  private static double p(long[] ns, int pct) {
+    long[] s = ns.clone();
+    Arrays.sort(s);
+    return s[Math.min(s.length - 1, (int) Math.ceil(pct / 100.0 * s.length) - 1)] / 1000.0;
+  }
+
+  /** A minimal HTTP/1.1 keep-alive client: what a tuned client costs, not a general one. */
+  static final class RestClient implements AutoCloseable {
+    private final Socket socket;
+    private final InputStream in;
+    private final OutputStream out;
+    private final byte[] buf = new byte[1 << 16];
+
+    RestClient(int port) throws IOException {
+      socket = new Socket("127.0.0.1", port);
+      socket.setTcpNoDelay(true);
+      in = new BufferedInputStream(socket.getInputStream(), 1 << 16);
+      out = socket.getOutputStream();
+    }
+
+    void post(String path, byte[] body) throws IOException {
+      byte[] head =
+          ("POST "
+                  + path
+                  + " HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+                  + "Content-Length: "
+                  + body.length
+                  + "\r\n\r\n")
+              .getBytes(StandardCharsets.US_ASCII);
+      byte[] all = Arrays.copyOf(head, head.length + body.length);
+      System.arraycopy(body, 0, all, head.length, body.length);
+      out.write(all);
+      out.flush();
+      // status line and headers
+      int contentLength = -1;
+      int status = -1;
+      StringBuilder line = new StringBuilder();
+      while (true) {
+        int c = in.read();
+        if (c < 0) {
+          throw new IOException("connection closed");
+        }
+        if (c == '\n') {
+          String l = line.toString().trim();
+          line.setLength(0);
+          if (l.isEmpty()) {
+            break;
+          }
+          if (status < 0) {
+            status = Integer.parseInt(l.substring(9, 12));
+          } else if (l.regionMatches(true, 0, "content-length:", 0, 15)) {
+            contentLength = Integer.parseInt(l.substring(15).trim());
+          }
+        } else {
+          line.append((char) c);
+        }
+      }
+      int left = contentLength;
+      while (left > 0) {
+        int n = in.read(buf, 0, Math.min(left, buf.length));
+        if (n < 0) {
+          throw new UncheckedIOException(new IOException("connection closed in a body"));
+        }
+        left -= n;
+      }
+      if (status != 200) {
+        throw new IOException("HTTP " + status);
+      }
+    }
+
+    @Override
+    public void close() throws IOException {
+      socket.close();
+    }
+  }
+}
