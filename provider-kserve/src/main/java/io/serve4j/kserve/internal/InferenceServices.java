@@ -1,0 +1,333 @@
+package io.serve4j.kserve.internal;
+
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResourceList;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.MixedOperation;
+import io.fabric8.kubernetes.client.dsl.Resource;
+import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
+import io.serve4j.DeploymentSpec;
+import io.serve4j.EndpointDescription;
+import io.serve4j.EndpointSpec;
+import io.serve4j.EndpointStatus;
+import io.serve4j.ErrorCategory;
+import io.serve4j.Mirror;
+import io.serve4j.ServingException;
+import io.serve4j.kserve.KServeProvider;
+import io.serve4j.spi.CallContext;
+import io.serve4j.spi.EndpointLifecycle;
+import io.serve4j.spi.Polling;
+import io.serve4j.spi.Redactor;
+import io.serve4j.spi.Wire;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.function.Supplier;
+
+/**
+ * The lifecycle part: InferenceServices through the fabric8 client's generic resources (no
+ * generated CRD classes). Every fabric8 call is blocking and runs on the session's executor; the
+ * waits are {@link Polling} on core's scheduler, bounded by the operation's deadline.
+ *
+ * <p>A create that fails (a failed rollout, the deadline, a cancellation) deletes the
+ * InferenceService it created; an update that fails puts back the spec and annotations it read.
+ */
+public final class InferenceServices implements EndpointLifecycle {
+  /** The InferenceService resource. */
+  public static final ResourceDefinitionContext ISVC =
+      new ResourceDefinitionContext.Builder()
+          .withGroup(Manifests.GROUP)
+          .withVersion("v1beta1")
+          .withPlural("inferenceservices")
+          .withKind(Manifests.KIND)
+          .withNamespaced(true)
+          .build();
+
+  private final KubernetesClient client;
+  private final String namespace;
+  private final Manifests manifests;
+  private final ExecutorService io;
+  private final ScheduledExecutorService scheduler;
+  private final Duration pollInterval;
+  private final boolean listAll;
+
+  /**
+   * Creates the part.
+   *
+   * @param client the Kubernetes client
+   * @param namespace the namespace
+   * @param manifests the manifest writer
+   * @param io where blocking calls run
+   * @param scheduler core's scheduler, for waits
+   * @param pollInterval the interval between status reads
+   * @param listAll whether to list every InferenceService
+   */
+  public InferenceServices(
+      KubernetesClient client,
+      String namespace,
+      Manifests manifests,
+      ExecutorService io,
+      ScheduledExecutorService scheduler,
+      Duration pollInterval,
+      boolean listAll) {
+    this.client = client;
+    this.namespace = namespace;
+    this.manifests = manifests;
+    this.io = io;
+    this.scheduler = scheduler;
+    this.pollInterval = pollInterval;
+    this.listAll = listAll;
+  }
+
+  private MixedOperation<
+          GenericKubernetesResource,
+          GenericKubernetesResourceList,
+          Resource<GenericKubernetesResource>>
+      isvcs() {
+    return client.genericKubernetesResources(ISVC);
+  }
+
+  private Resource<GenericKubernetesResource> one(String name) {
+    return isvcs().inNamespace(namespace).withName(name);
+  }
+
+  private <T> CompletableFuture<T> blocking(String what, Supplier<T> call) {
+    return KServeErrors.WIRE.call(what, () -> CompletableFuture.supplyAsync(call, io));
+  }
+
+  private CompletableFuture<GenericKubernetesResource> read(String name) {
+    return blocking("get InferenceService " + name, () -> one(name).get())
+        .thenApply(
+            r -> {
+              if (r == null) {
+                throw notFound(name);
+              }
+              return r;
+            });
+  }
+
+  @Override
+  public CompletableFuture<EndpointDescription> createEndpoint(EndpointSpec spec, CallContext ctx) {
+    manifests.check(spec);
+    String name = spec.name();
+    GenericKubernetesResource body = manifests.create(spec, namespace);
+    ctx.progress("creating InferenceService " + namespace + "/" + name, -1);
+    CompletableFuture<EndpointDescription> done =
+        blocking("create InferenceService " + name, () -> isvcs().resource(body).create())
+            .thenCompose(
+                created -> {
+                  CompletableFuture<EndpointDescription> rolled =
+                      waitReady(name, ctx).thenCompose(d -> canaryStep(spec, ctx, d));
+                  rolled.whenComplete(
+                      (d, e) -> {
+                        if (e != null) {
+                          // leave nothing behind: the create is undone
+                          CompletableFuture.runAsync(() -> one(name).delete(), io);
+                        }
+                      });
+                  return rolled;
+                });
+    return done;
+  }
+
+  /** Rolls out the canary of a two-deployment spec, after the stable one is ready. */
+  private CompletableFuture<EndpointDescription> canaryStep(
+      EndpointSpec spec, CallContext ctx, EndpointDescription afterStable) {
+    if (spec.deployments().size() < 2) {
+      return CompletableFuture.completedFuture(afterStable);
+    }
+    DeploymentSpec canary = spec.deployments().get(1);
+    int percent = spec.traffic().getOrDefault(canary.name(), 0);
+    ctx.progress("rolling out canary " + canary.name() + " at " + percent + "%", -1);
+    return modify(
+            spec.name(),
+            r -> {
+              manifests.annotate(r, spec);
+              manifests.setPredictor(r, canary, percent);
+            })
+        .thenCompose(r -> waitReady(spec.name(), ctx));
+  }
+
+  private CompletableFuture<GenericKubernetesResource> modify(
+      String name, java.util.function.Consumer<GenericKubernetesResource> change) {
+    return blocking(
+        "update InferenceService " + name,
+        () -> {
+          GenericKubernetesResource r = one(name).get();
+          if (r == null) {
+            throw notFound(name);
+          }
+          change.accept(r);
+          return isvcs().resource(r).update(); // optimistic: a concurrent edit is a 409 CONFLICT
+        });
+  }
+
+  /** Waits for Ready on the current generation, failing typed on a failed rollout. */
+  private CompletableFuture<EndpointDescription> waitReady(String name, CallContext ctx) {
+    return Polling.until(
+            () -> read(name),
+            r -> {
+              EndpointStatus s = Descriptions.state(r).status();
+              return s == EndpointStatus.IN_SERVICE || s == EndpointStatus.FAILED;
+            },
+            r -> "InferenceService " + name + " is " + Descriptions.state(r).status(),
+            pollInterval,
+            ctx,
+            scheduler)
+        .thenApply(
+            r -> {
+              Descriptions.State st = Descriptions.state(r);
+              if (st.status() == EndpointStatus.FAILED) {
+                throw ServingException.builder(ErrorCategory.MODEL_LOAD)
+                    .providerId(KServeProvider.ID)
+                    .fromService()
+                    .message(
+                        "InferenceService "
+                            + namespace
+                            + "/"
+                            + name
+                            + " failed to roll out: "
+                            + st.failureReason()
+                            + (st.failureMessage() == null || st.failureMessage().isEmpty()
+                                ? ""
+                                : ": " + Redactor.redact(st.failureMessage())))
+                    .build();
+              }
+              return Descriptions.describe(r);
+            });
+  }
+
+  @Override
+  public CompletableFuture<EndpointDescription> updateEndpoint(EndpointSpec spec, CallContext ctx) {
+    manifests.check(spec);
+    String name = spec.name();
+    return read(name)
+        .thenCompose(
+            before -> {
+              Object oldSpec = deepCopy(before.getAdditionalProperties().get("spec"));
+              Map<String, String> oldAnn = before.getMetadata().getAnnotations();
+              DeploymentSpec stable = spec.deployments().get(0);
+              CompletableFuture<EndpointDescription> rolled =
+                  modify(
+                          name,
+                          r -> {
+                            manifests.annotate(r, spec);
+                            manifests.setPredictor(r, stable, null);
+                          })
+                      .thenCompose(r -> waitReady(name, ctx))
+                      .thenCompose(d -> canaryStep(spec, ctx, d));
+              rolled.whenComplete(
+                  (d, e) -> {
+                    if (e != null) {
+                      CompletableFuture.runAsync(
+                          () -> {
+                            GenericKubernetesResource r = one(name).get();
+                            if (r != null) {
+                              r.setAdditionalProperty("spec", oldSpec);
+                              r.getMetadata().setAnnotations(oldAnn);
+                              isvcs().resource(r).update();
+                            }
+                          },
+                          io);
+                    }
+                  });
+              return rolled;
+            });
+  }
+
+  @Override
+  public CompletableFuture<EndpointDescription> updateTraffic(
+      String endpoint, Map<String, Integer> traffic, Mirror mirror, CallContext ctx) {
+    return read(endpoint)
+        .thenCompose(
+            r -> {
+              List<Descriptions.Recorded> deps = Descriptions.recorded(r);
+              for (String d : traffic.keySet()) {
+                if (deps.stream().noneMatch(x -> x.name().equals(d))) {
+                  throw ServingException.builder(ErrorCategory.INVALID_INPUT)
+                      .providerId(KServeProvider.ID)
+                      .message("endpoint '" + endpoint + "' has no deployment '" + d + "'")
+                      .build();
+                }
+              }
+              if (deps.size() < 2) {
+                return CompletableFuture.completedFuture(Descriptions.describe(r));
+              }
+              int percent = traffic.getOrDefault(deps.get(1).name(), 0);
+              return modify(
+                      endpoint,
+                      x -> {
+                        @SuppressWarnings("unchecked")
+                        Map<String, Object> p =
+                            (Map<String, Object>)
+                                ((Map<String, Object>) x.getAdditionalProperties().get("spec"))
+                                    .get("predictor");
+                        p.put("canaryTrafficPercent", percent);
+                      })
+                  .thenCompose(x -> waitReady(endpoint, ctx));
+            });
+  }
+
+  @Override
+  public CompletableFuture<Void> deleteEndpoint(String endpoint, CallContext ctx) {
+    return blocking("delete InferenceService " + endpoint, () -> one(endpoint).delete())
+        .thenCompose(
+            details -> {
+              if (details == null || details.isEmpty()) {
+                throw notFound(endpoint);
+              }
+              ctx.progress("deleting InferenceService " + namespace + "/" + endpoint, -1);
+              return Polling.until(
+                  () -> blocking("get InferenceService " + endpoint, () -> one(endpoint).get()),
+                  r -> r == null,
+                  r -> "InferenceService " + endpoint + " is being deleted",
+                  pollInterval,
+                  ctx,
+                  scheduler);
+            })
+        .thenApply(r -> null);
+  }
+
+  @Override
+  public CompletableFuture<EndpointDescription> describeEndpoint(String endpoint, CallContext ctx) {
+    return read(endpoint).thenApply(Descriptions::describe);
+  }
+
+  @Override
+  public CompletableFuture<List<EndpointDescription>> listEndpoints(CallContext ctx) {
+    return blocking(
+        "list InferenceServices",
+        () -> {
+          var ns = isvcs().inNamespace(namespace);
+          List<GenericKubernetesResource> items =
+              listAll
+                  ? ns.list().getItems()
+                  : ns.withLabel(Manifests.MANAGED_BY, Manifests.SERVE4J).list().getItems();
+          return items.stream().map(Descriptions::describe).toList();
+        });
+  }
+
+  private static Object deepCopy(Object o) {
+    try {
+      com.fasterxml.jackson.databind.ObjectMapper m =
+          new com.fasterxml.jackson.databind.ObjectMapper();
+      return o == null ? null : m.readValue(m.writeValueAsBytes(o), Object.class);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  private ServingException notFound(String name) {
+    return ServingException.builder(ErrorCategory.NOT_FOUND)
+        .providerId(KServeProvider.ID)
+        .message("no InferenceService '" + name + "' in namespace '" + namespace + "'")
+        .build();
+  }
+
+  static Wire wire() {
+    return KServeErrors.WIRE;
+  }
+}
