@@ -15,5 +15,5 @@ module io.serve4j.kserve {
   exports io.serve4j.kserve;
 
   provides io.serve4j.spi.ServingProvider with
-      io.serve4j.kserve.KServeProvider;
+      io.serve4j.kserve.KserveProvider;
 }

@@ -109,7 +109,7 @@ public final class KServeOptions implements ProviderOptions {
    * @throws io.serve4j.InvalidInputException if the URI is not of that form
    */
   public static KServeOptions fromUri(URI uri) {
-    if (!KServeProvider.ID.equals(uri.getScheme())) {
+    if (!KserveProvider.ID.equals(uri.getScheme())) {
       throw invalid("not a kserve: URI: " + uri);
     }
     Builder b = builder();
@@ -148,7 +148,7 @@ public final class KServeOptions implements ProviderOptions {
 
   @Override
   public String providerId() {
-    return KServeProvider.ID;
+    return KserveProvider.ID;
   }
 
   /**
@@ -264,7 +264,7 @@ public final class KServeOptions implements ProviderOptions {
 
   private static ServingException invalid(String message) {
     return ServingException.builder(ErrorCategory.INVALID_INPUT)
-        .providerId(KServeProvider.ID)
+        .providerId(KserveProvider.ID)
         .message(message)
         .build();
   }

@@ -179,8 +179,15 @@ public final class Descriptions {
       split.put(deps.get(0).name(), 100);
       return split;
     }
-    String stable = deps.get(0).name();
-    String canary = deps.get(1).name();
+    // the latest revision serves the deployment now in spec.predictor; the previous one the other
+    String current =
+        root.path("spec")
+            .path("predictor")
+            .path("annotations")
+            .path(Manifests.DEPLOYMENT)
+            .asText(deps.get(1).name());
+    String stable = deps.get(0).name().equals(current) ? deps.get(1).name() : deps.get(0).name();
+    String canary = current;
     JsonNode traffic = root.path("status").path("components").path("predictor").path("traffic");
     if (traffic.isArray() && traffic.size() > 0) {
       int toCanary = 0;
@@ -193,14 +200,15 @@ public final class Descriptions {
           toStable += pct;
         }
       }
-      split.put(stable, toStable);
-      split.put(canary, toCanary);
+      split.put(deps.get(0).name(), deps.get(0).name().equals(canary) ? toCanary : toStable);
+      split.put(deps.get(1).name(), deps.get(1).name().equals(canary) ? toCanary : toStable);
       return split;
     }
     JsonNode pct = root.path("spec").path("predictor").path("canaryTrafficPercent");
     int toCanary = pct.isNumber() ? pct.asInt() : 100;
     split.put(stable, 100 - toCanary);
     split.put(canary, toCanary);
+    split.put(deps.get(0).name(), split.remove(deps.get(0).name())); // stable first
     return split;
   }
 }

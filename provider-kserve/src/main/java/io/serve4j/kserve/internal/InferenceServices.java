@@ -13,7 +13,7 @@ import io.serve4j.EndpointStatus;
 import io.serve4j.ErrorCategory;
 import io.serve4j.Mirror;
 import io.serve4j.ServingException;
-import io.serve4j.kserve.KServeProvider;
+import io.serve4j.kserve.KserveProvider;
 import io.serve4j.spi.CallContext;
 import io.serve4j.spi.EndpointLifecycle;
 import io.serve4j.spi.Polling;
@@ -182,7 +182,7 @@ public final class InferenceServices implements EndpointLifecycle {
               Descriptions.State st = Descriptions.state(r);
               if (st.status() == EndpointStatus.FAILED) {
                 throw ServingException.builder(ErrorCategory.MODEL_LOAD)
-                    .providerId(KServeProvider.ID)
+                    .providerId(KserveProvider.ID)
                     .fromService()
                     .message(
                         "InferenceService "
@@ -248,7 +248,7 @@ public final class InferenceServices implements EndpointLifecycle {
               for (String d : traffic.keySet()) {
                 if (deps.stream().noneMatch(x -> x.name().equals(d))) {
                   throw ServingException.builder(ErrorCategory.INVALID_INPUT)
-                      .providerId(KServeProvider.ID)
+                      .providerId(KserveProvider.ID)
                       .message("endpoint '" + endpoint + "' has no deployment '" + d + "'")
                       .build();
                 }
@@ -322,7 +322,7 @@ public final class InferenceServices implements EndpointLifecycle {
 
   private ServingException notFound(String name) {
     return ServingException.builder(ErrorCategory.NOT_FOUND)
-        .providerId(KServeProvider.ID)
+        .providerId(KserveProvider.ID)
         .message("no InferenceService '" + name + "' in namespace '" + namespace + "'")
         .build();
   }

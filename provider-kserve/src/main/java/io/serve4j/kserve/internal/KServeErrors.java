@@ -3,7 +3,7 @@ package io.serve4j.kserve.internal;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.serve4j.ErrorCategory;
 import io.serve4j.ServingException;
-import io.serve4j.kserve.KServeProvider;
+import io.serve4j.kserve.KserveProvider;
 import io.serve4j.protocol.OipJson;
 import io.serve4j.spi.Redactor;
 import io.serve4j.spi.StatusCategories;
@@ -34,7 +34,7 @@ import java.util.Optional;
  */
 public final class KServeErrors {
   /** Core's guard with this mapper, to name inner wire calls. */
-  public static final Wire WIRE = Wire.of(KServeProvider.ID, KServeErrors::map);
+  public static final Wire WIRE = Wire.of(KserveProvider.ID, KServeErrors::map);
 
   private KServeErrors() {}
 
@@ -103,7 +103,7 @@ public final class KServeErrors {
                 });
     ServingException.Builder b =
         ServingException.builder(category)
-            .providerId(KServeProvider.ID)
+            .providerId(KserveProvider.ID)
             .fromService()
             .statusCode(status)
             .message(what + " failed (HTTP " + status + "): " + Redactor.redact(text));
@@ -145,6 +145,6 @@ public final class KServeErrors {
   }
 
   private static ServingException.Builder base(ErrorCategory c, Throwable cause) {
-    return ServingException.builder(c).providerId(KServeProvider.ID).cause(cause);
+    return ServingException.builder(c).providerId(KserveProvider.ID).cause(cause);
   }
 }

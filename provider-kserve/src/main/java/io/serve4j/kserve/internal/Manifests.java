@@ -16,7 +16,7 @@ import io.serve4j.ModelFormat;
 import io.serve4j.Scaling;
 import io.serve4j.ServingException;
 import io.serve4j.kserve.KServeOptions;
-import io.serve4j.kserve.KServeProvider;
+import io.serve4j.kserve.KserveProvider;
 import io.serve4j.spi.formats.SignatureJson;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -73,6 +73,12 @@ public final class Manifests {
 
   /** Annotation: the deployments, JSON array of {name, model, version, role, signature}. */
   public static final String DEPLOYMENTS = "serve4j.io/deployments";
+
+  /**
+   * Predictor annotation naming the serve4j deployment a revision serves; it also makes two
+   * deployments of the same model two revisions, as a canary needs.
+   */
+  public static final String DEPLOYMENT = "serve4j.io/deployment";
 
   /** Annotation: the endpoint's tags, a JSON object. */
   public static final String TAGS = "serve4j.io/tags";
@@ -131,7 +137,7 @@ public final class Manifests {
     List<DeploymentSpec> ds = spec.deployments();
     if (ds.size() > 2) {
       throw ServingException.builder(ErrorCategory.UNSUPPORTED_CAPABILITY)
-          .providerId(KServeProvider.ID)
+          .providerId(KserveProvider.ID)
           .message(
               "an InferenceService serves at most two revisions (a rolled-out one and a canary"
                   + " with canaryTrafficPercent); endpoint '"
@@ -274,6 +280,12 @@ public final class Manifests {
         }
       }
     }
+    Map<String, Object> podAnnotations =
+        predictor.get("annotations") instanceof Map<?, ?> a
+            ? new LinkedHashMap<>((Map<String, Object>) a)
+            : new LinkedHashMap<>();
+    podAnnotations.put(DEPLOYMENT, d.name());
+    predictor.put("annotations", podAnnotations);
     if (canaryPercent != null) {
       predictor.put("canaryTrafficPercent", canaryPercent);
     }
@@ -437,14 +449,14 @@ public final class Manifests {
 
   private static ServingException invalid(String message) {
     return ServingException.builder(ErrorCategory.INVALID_INPUT)
-        .providerId(KServeProvider.ID)
+        .providerId(KserveProvider.ID)
         .message(message)
         .build();
   }
 
   private static ServingException unsupported(String message) {
     return ServingException.builder(ErrorCategory.UNSUPPORTED_CAPABILITY)
-        .providerId(KServeProvider.ID)
+        .providerId(KserveProvider.ID)
         .message(message)
         .build();
   }

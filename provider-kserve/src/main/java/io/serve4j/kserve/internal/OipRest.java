@@ -6,7 +6,7 @@ import io.serve4j.ErrorCategory;
 import io.serve4j.InferenceRequest;
 import io.serve4j.InferenceResponse;
 import io.serve4j.ServingException;
-import io.serve4j.kserve.KServeProvider;
+import io.serve4j.kserve.KserveProvider;
 import io.serve4j.protocol.OipJson;
 import io.serve4j.spi.CallContext;
 import io.serve4j.spi.EndpointLifecycle;
@@ -68,7 +68,7 @@ public final class OipRest implements Inference {
     URI base = baseOverride != null ? baseOverride : d.url().orElse(null);
     if (base == null) {
       throw ServingException.builder(ErrorCategory.UNAVAILABLE)
-          .providerId(KServeProvider.ID)
+          .providerId(KserveProvider.ID)
           .message(
               "InferenceService '"
                   + name
@@ -88,7 +88,7 @@ public final class OipRest implements Inference {
       String name, EndpointDescription d, InferenceRequest request, CallContext ctx) {
     if (request.payload().isPresent()) {
       throw ServingException.builder(ErrorCategory.UNSUPPORTED_CAPABILITY)
-          .providerId(KServeProvider.ID)
+          .providerId(KserveProvider.ID)
           .message("the KServe provider sends Open Inference Protocol tensors, not raw payloads")
           .build();
     }

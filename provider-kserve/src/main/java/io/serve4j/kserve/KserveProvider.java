@@ -28,7 +28,7 @@ import java.util.Set;
  * asynchronous inference, batch jobs, streaming, raw payloads, TPUs, Inferentia, multi-model
  * endpoints, dynamic batching.
  */
-public final class KServeProvider implements ServingProvider {
+public final class KserveProvider implements ServingProvider {
   /** The provider id and URI scheme. */
   public static final String ID = "kserve";
 
@@ -36,7 +36,7 @@ public final class KServeProvider implements ServingProvider {
       Set.copyOf(EnumSet.of(Capability.TRAFFIC_SPLIT, Capability.AUTOSCALING, Capability.GPU));
 
   /** Creates the provider; ServiceLoader calls this. Touches nothing. */
-  public KServeProvider() {}
+  public KserveProvider() {}
 
   @Override
   public String id() {
