@@ -306,7 +306,8 @@ public final class KServeOptions implements ProviderOptions {
 
     /**
      * Uses a caller-built Kubernetes client (its own config, credentials and retries); serve4j
-     * never closes it.
+     * never closes it. Its retries stay as built: give it {@code requestRetryBackoffLimit(0)}, as
+     * the provider does for the clients it builds, or fabric8's retries multiply core's.
      *
      * @param client the client
      * @return this

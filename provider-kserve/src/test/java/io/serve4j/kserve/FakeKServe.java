@@ -6,18 +6,23 @@ import com.sun.net.httpserver.HttpServer;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinitionBuilder;
+import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.CustomResourceDefinitionContext;
 import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.mockwebserver.Context;
 import io.fabric8.mockwebserver.MockWebServer;
+import io.fabric8.mockwebserver.http.MockResponse;
+import io.fabric8.mockwebserver.http.RecordedRequest;
 import io.serve4j.InferenceRequest;
 import io.serve4j.InferenceResponse;
 import io.serve4j.kserve.internal.InferenceServices;
 import io.serve4j.protocol.OipJson;
 import io.serve4j.testkit.Fault;
+import io.serve4j.testkit.FaultFixture;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -28,6 +33,7 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
+import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -39,6 +45,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
+import java.util.regex.Pattern;
 
 /**
  * A local KServe: fabric8's Kubernetes mock server in CRUD mode holding InferenceServices (the CRD
@@ -48,13 +55,27 @@ import java.util.function.Function;
  * nothing at all when told to hang), and an Open Inference Protocol v2 REST responder on loopback
  * that answers like the model (JDK HttpServer, test scope only) and injects faults.
  */
-final class FakeKServe implements AutoCloseable {
+final class FakeKServe implements AutoCloseable, FaultFixture.CallFaults {
   static final String NAMESPACE = "models";
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
+  static final String CONTROLLER_AGENT = "fake-kserve-controller";
+  private static final String ISVCS =
+      "/apis/serving.kserve.io/v1beta1/namespaces/" + NAMESPACE + "/inferenceservices";
+  private static final Pattern ONE = Pattern.compile(Pattern.quote(ISVCS) + "/[^/?]+(\\?.*)?");
+  private static final Pattern ALL = Pattern.compile(Pattern.quote(ISVCS) + "(\\?.*)?");
+
   final KubernetesMockServer server;
+
+  /** The client serve4j is given. */
   final KubernetesClient client;
+
+  /** The controller's client: its requests are neither counted nor failed. */
+  private final KubernetesClient controllerClient;
+
+  private final Map<Fault.Call, Deque<Fault>> callFaults = new EnumMap<>(Fault.Call.class);
+  private final Map<Fault.Call, AtomicLong> callCounts = new ConcurrentHashMap<>();
   private final HttpServer oip;
   private final ExecutorService oipPool = Executors.newFixedThreadPool(24);
   private final Function<InferenceRequest, InferenceResponse> model;
@@ -87,13 +108,18 @@ final class FakeKServe implements AutoCloseable {
     this.model = model;
     server =
         new KubernetesMockServer(
-            new Context(),
-            new MockWebServer(),
-            new HashMap<>(),
-            new KubernetesCrudDispatcher(List.of()),
-            false);
+            new Context(), new MockWebServer(), new HashMap<>(), new FaultyCrud(), false);
     server.init(InetAddress.getLoopbackAddress(), 0);
-    client = server.createClient();
+    // configured as the provider configures the clients it builds: fabric8's own retries off
+    client =
+        server.createClient(b -> b.editOrNewConfig().withRequestRetryBackoffLimit(0).endConfig());
+    controllerClient =
+        new KubernetesClientBuilder()
+            .withConfig(
+                new ConfigBuilder(client.getConfiguration())
+                    .withUserAgent(CONTROLLER_AGENT)
+                    .build())
+            .build();
     client.apiextensions().v1().customResourceDefinitions().resource(crd()).create();
     try {
       oip = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 64);
@@ -176,13 +202,93 @@ final class FakeKServe implements AutoCloseable {
     }
   }
 
+  // ---------------------------------------------------------------- faults on API calls
+
+  @Override
+  public void inject(Fault.Call call, Fault... fs) {
+    if (call == Fault.Call.PREDICT) {
+      injectFaults(fs);
+      return;
+    }
+    synchronized (callFaults) {
+      callFaults.put(call, new ArrayDeque<>(List.of(fs)));
+    }
+  }
+
+  @Override
+  public long requests(Fault.Call call) {
+    if (call == Fault.Call.PREDICT) {
+      return predictionsReceived();
+    }
+    return callCounts.computeIfAbsent(call, c -> new AtomicLong()).get();
+  }
+
+  /** The CRUD dispatcher, failing and counting serve4j's describe, list and delete requests. */
+  private final class FaultyCrud extends KubernetesCrudDispatcher {
+    FaultyCrud() {
+      super(List.of());
+    }
+
+    @Override
+    public MockResponse dispatch(RecordedRequest request) {
+      String agent = request.getHeader("User-Agent");
+      String path = request.getPath();
+      Fault.Call call = null;
+      if (agent == null || !agent.contains(CONTROLLER_AGENT)) {
+        String method = request.getMethod();
+        if ("GET".equals(method) && !path.contains("watch=")) {
+          call =
+              ONE.matcher(path).matches()
+                  ? Fault.Call.DESCRIBE
+                  : ALL.matcher(path).matches() ? Fault.Call.LIST : null;
+        } else if ("DELETE".equals(method) && ONE.matcher(path).matches()) {
+          call = Fault.Call.DELETE;
+        }
+      }
+      if (call == null) {
+        return super.dispatch(request);
+      }
+      callCounts.computeIfAbsent(call, c -> new AtomicLong()).incrementAndGet();
+      Fault f;
+      synchronized (callFaults) {
+        Deque<Fault> q = callFaults.get(call);
+        f = q == null ? null : q.pollFirst();
+      }
+      if (f == null) {
+        return super.dispatch(request);
+      }
+      return switch (f.kind()) {
+        case SLOW -> super.dispatch(request).setBodyDelay(f.duration());
+        case THROTTLE ->
+            status(429, "TooManyRequests").setHeader("Retry-After", f.duration().toSeconds());
+        case SERVER_ERROR -> status(500, "InternalError");
+        default -> status(503, "ServiceUnavailable");
+      };
+    }
+
+    private MockResponse status(int code, String reason) {
+      return new MockResponse()
+          .setResponseCode(code)
+          .setHeader("Content-Type", "application/json")
+          .setBody(
+              "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"status\":\"Failure\","
+                  + "\"message\":\"injected "
+                  + reason
+                  + "\",\"reason\":\""
+                  + reason
+                  + "\",\"code\":"
+                  + code
+                  + "}");
+    }
+  }
+
   // ---------------------------------------------------------------- the controller
 
   private void reconcileLoop() {
     while (running) {
       try {
         for (GenericKubernetesResource r :
-            client
+            controllerClient
                 .genericKubernetesResources(InferenceServices.ISVC)
                 .inNamespace(NAMESPACE)
                 .list()
@@ -295,7 +401,7 @@ final class FakeKServe implements AutoCloseable {
     }
     st.put("conditions", conditions);
     r.setAdditionalProperty("status", st);
-    client
+    controllerClient
         .genericKubernetesResources(InferenceServices.ISVC)
         .inNamespace(NAMESPACE)
         .resource(r)
@@ -394,6 +500,7 @@ final class FakeKServe implements AutoCloseable {
     controller.interrupt();
     oip.stop(0);
     oipPool.shutdownNow();
+    controllerClient.close();
     client.close();
     server.destroy();
   }

@@ -15,6 +15,7 @@ import io.serve4j.Mirror;
 import io.serve4j.ServingException;
 import io.serve4j.kserve.KserveProvider;
 import io.serve4j.spi.CallContext;
+import io.serve4j.spi.Deadline;
 import io.serve4j.spi.EndpointLifecycle;
 import io.serve4j.spi.Polling;
 import io.serve4j.spi.Redactor;
@@ -94,12 +95,46 @@ public final class InferenceServices implements EndpointLifecycle {
     return isvcs().inNamespace(namespace).withName(name);
   }
 
-  private <T> CompletableFuture<T> blocking(String what, Supplier<T> call) {
-    return KServeErrors.WIRE.call(what, () -> CompletableFuture.supplyAsync(call, io));
+  /**
+   * Runs one blocking fabric8 call on the executor, bounded by the caller's deadline: when it
+   * passes, the future fails with TIMEOUT at once and the worker is interrupted (fabric8 then
+   * abandons the HTTP exchange).
+   */
+  private <T> CompletableFuture<T> blocking(String what, CallContext ctx, Supplier<T> call) {
+    return KServeErrors.WIRE.call(
+        what,
+        () -> {
+          CompletableFuture<T> f = new CompletableFuture<>();
+          java.util.concurrent.Future<?> task =
+              io.submit(
+                  () -> {
+                    try {
+                      f.complete(call.get());
+                    } catch (RuntimeException | Error e) {
+                      f.completeExceptionally(e);
+                    }
+                  });
+          Deadline.Watch watch =
+              ctx.deadline()
+                  .onExpiry(
+                      () -> {
+                        if (f.completeExceptionally(ctx.deadline().timeoutError(what))) {
+                          task.cancel(true);
+                        }
+                      });
+          f.whenComplete(
+              (v, e) -> {
+                watch.cancel();
+                if (f.isCancelled()) {
+                  task.cancel(true);
+                }
+              });
+          return f;
+        });
   }
 
-  private CompletableFuture<GenericKubernetesResource> read(String name) {
-    return blocking("get InferenceService " + name, () -> one(name).get())
+  private CompletableFuture<GenericKubernetesResource> read(String name, CallContext ctx) {
+    return blocking("get InferenceService " + name, ctx, () -> one(name).get())
         .thenApply(
             r -> {
               if (r == null) {
@@ -116,7 +151,7 @@ public final class InferenceServices implements EndpointLifecycle {
     GenericKubernetesResource body = manifests.create(spec, namespace);
     ctx.progress("creating InferenceService " + namespace + "/" + name, -1);
     CompletableFuture<EndpointDescription> done =
-        blocking("create InferenceService " + name, () -> isvcs().resource(body).create())
+        blocking("create InferenceService " + name, ctx, () -> isvcs().resource(body).create())
             .thenCompose(
                 created -> {
                   CompletableFuture<EndpointDescription> rolled =
@@ -144,6 +179,7 @@ public final class InferenceServices implements EndpointLifecycle {
     ctx.progress("rolling out canary " + canary.name() + " at " + percent + "%", -1);
     return modify(
             spec.name(),
+            ctx,
             r -> {
               manifests.annotate(r, spec);
               manifests.setPredictor(r, canary, percent);
@@ -152,9 +188,10 @@ public final class InferenceServices implements EndpointLifecycle {
   }
 
   private CompletableFuture<GenericKubernetesResource> modify(
-      String name, java.util.function.Consumer<GenericKubernetesResource> change) {
+      String name, CallContext ctx, java.util.function.Consumer<GenericKubernetesResource> change) {
     return blocking(
         "update InferenceService " + name,
+        ctx,
         () -> {
           GenericKubernetesResource r = one(name).get();
           if (r == null) {
@@ -168,7 +205,7 @@ public final class InferenceServices implements EndpointLifecycle {
   /** Waits for Ready on the current generation, failing typed on a failed rollout. */
   private CompletableFuture<EndpointDescription> waitReady(String name, CallContext ctx) {
     return Polling.until(
-            () -> read(name),
+            () -> read(name, ctx),
             r -> {
               EndpointStatus s = Descriptions.state(r).status();
               return s == EndpointStatus.IN_SERVICE || s == EndpointStatus.FAILED;
@@ -204,7 +241,7 @@ public final class InferenceServices implements EndpointLifecycle {
   public CompletableFuture<EndpointDescription> updateEndpoint(EndpointSpec spec, CallContext ctx) {
     manifests.check(spec);
     String name = spec.name();
-    return read(name)
+    return read(name, ctx)
         .thenCompose(
             before -> {
               Object oldSpec = deepCopy(before.getAdditionalProperties().get("spec"));
@@ -213,6 +250,7 @@ public final class InferenceServices implements EndpointLifecycle {
               CompletableFuture<EndpointDescription> rolled =
                   modify(
                           name,
+                          ctx,
                           r -> {
                             manifests.annotate(r, spec);
                             manifests.setPredictor(r, stable, null);
@@ -241,7 +279,7 @@ public final class InferenceServices implements EndpointLifecycle {
   @Override
   public CompletableFuture<EndpointDescription> updateTraffic(
       String endpoint, Map<String, Integer> traffic, Mirror mirror, CallContext ctx) {
-    return read(endpoint)
+    return read(endpoint, ctx)
         .thenCompose(
             r -> {
               List<Descriptions.Recorded> deps = Descriptions.recorded(r);
@@ -259,6 +297,7 @@ public final class InferenceServices implements EndpointLifecycle {
               int percent = traffic.getOrDefault(deps.get(1).name(), 0);
               return modify(
                       endpoint,
+                      ctx,
                       x -> {
                         @SuppressWarnings("unchecked")
                         Map<String, Object> p =
@@ -273,7 +312,7 @@ public final class InferenceServices implements EndpointLifecycle {
 
   @Override
   public CompletableFuture<Void> deleteEndpoint(String endpoint, CallContext ctx) {
-    return blocking("delete InferenceService " + endpoint, () -> one(endpoint).delete())
+    return blocking("delete InferenceService " + endpoint, ctx, () -> one(endpoint).delete())
         .thenCompose(
             details -> {
               if (details == null || details.isEmpty()) {
@@ -281,7 +320,8 @@ public final class InferenceServices implements EndpointLifecycle {
               }
               ctx.progress("deleting InferenceService " + namespace + "/" + endpoint, -1);
               return Polling.until(
-                  () -> blocking("get InferenceService " + endpoint, () -> one(endpoint).get()),
+                  () ->
+                      blocking("get InferenceService " + endpoint, ctx, () -> one(endpoint).get()),
                   r -> r == null,
                   r -> "InferenceService " + endpoint + " is being deleted",
                   pollInterval,
@@ -293,13 +333,14 @@ public final class InferenceServices implements EndpointLifecycle {
 
   @Override
   public CompletableFuture<EndpointDescription> describeEndpoint(String endpoint, CallContext ctx) {
-    return read(endpoint).thenApply(Descriptions::describe);
+    return read(endpoint, ctx).thenApply(Descriptions::describe);
   }
 
   @Override
   public CompletableFuture<List<EndpointDescription>> listEndpoints(CallContext ctx) {
     return blocking(
         "list InferenceServices",
+        ctx,
         () -> {
           var ns = isvcs().inNamespace(namespace);
           List<GenericKubernetesResource> items =
