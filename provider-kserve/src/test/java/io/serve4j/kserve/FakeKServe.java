@@ -90,6 +90,12 @@ final class FakeKServe implements AutoCloseable, FaultFixture.CallFaults {
   /** Controller switches. */
   volatile boolean hang;
 
+  /** The status.url the controller writes; null: the OIP responder's loopback URL. */
+  volatile String statusUrl;
+
+  /** The x-request-id of the last prediction. */
+  volatile String lastRequestId;
+
   volatile String failReason;
   volatile String failMessage;
 
@@ -361,7 +367,7 @@ final class FakeKServe implements AutoCloseable, FaultFixture.CallFaults {
       conditions.add(cond("IngressReady", "True", null, null));
       conditions.add(cond("PredictorReady", "True", null, null));
       conditions.add(cond("Ready", "True", null, null));
-      st.put("url", baseUrl());
+      st.put("url", statusUrl != null ? statusUrl : baseUrl());
       String latestName = name + "-predictor-" + String.format("%05d", rev.latest);
       List<Map<String, Object>> traffic = new ArrayList<>();
       if (canary instanceof Number pct && rev.rolledOut != rev.latest) {
@@ -435,6 +441,7 @@ final class FakeKServe implements AutoCloseable, FaultFixture.CallFaults {
       return;
     }
     predictions.incrementAndGet();
+    lastRequestId = ex.getRequestHeaders().getFirst("x-request-id");
     String modelName = path.substring("/v2/models/".length(), path.length() - "/infer".length());
     modelsAsked.add(modelName);
     Fault f;
