@@ -302,7 +302,12 @@ final class FakeKServe implements AutoCloseable, FaultFixture.CallFaults {
           reconcile(r);
         }
       } catch (KubernetesClientException e) {
-        // a conflict with a concurrent update or a closing server: try again
+        // a conflict with a concurrent update: try again
+      } catch (IllegalStateException e) {
+        if (!running) {
+          return; // the client closed under the loop
+        }
+        throw e;
       }
       try {
         Thread.sleep(10);
