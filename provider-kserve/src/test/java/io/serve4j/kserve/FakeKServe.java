@@ -96,6 +96,9 @@ final class FakeKServe implements AutoCloseable, FaultFixture.CallFaults {
   /** The x-request-id of the last prediction. */
   volatile String lastRequestId;
 
+  /** How long the API server holds its answer to serve4j's create requests (persisted at once). */
+  volatile Duration createDelay;
+
   volatile String failReason;
   volatile String failMessage;
 
@@ -250,6 +253,14 @@ final class FakeKServe implements AutoCloseable, FaultFixture.CallFaults {
         } else if ("DELETE".equals(method) && ONE.matcher(path).matches()) {
           call = Fault.Call.DELETE;
         }
+      }
+      Duration delay = createDelay;
+      if (call == null
+          && delay != null
+          && "POST".equals(request.getMethod())
+          && ALL.matcher(path).matches()
+          && (agent == null || !agent.contains(CONTROLLER_AGENT))) {
+        return super.dispatch(request).setBodyDelay(delay);
       }
       if (call == null) {
         return super.dispatch(request);

@@ -71,6 +71,7 @@ class KServeLifecycleTest {
     kserve.failMessage = null;
     kserve.hang = false;
     kserve.statusUrl = null;
+    kserve.createDelay = null;
   }
 
   @AfterAll
@@ -285,6 +286,42 @@ class KServeLifecycleTest {
       assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(3));
     }
     awaitGone(name);
+  }
+
+  @Test
+  void deploy_whenTheCreateAnswerComesAfterTheDeadline_deletesWhatLanded() throws Exception {
+    kserve.createDelay = Duration.ofMillis(1500); // stored at once, answered late
+    String name = name();
+    try (ServingClient hurried =
+        Serve4j.builder()
+            .options(kserve.options().build())
+            .operationTimeout(Duration.ofMillis(400))
+            .build()) {
+      assertThatThrownBy(() -> hurried.deploy(EndpointSpec.of(name, RELU)).await())
+          .isInstanceOf(TimeoutException.class);
+      assertThat(kserve.get(name)).as("the create reached the API server").isNotNull();
+    }
+    awaitGone(name);
+  }
+
+  @Test
+  void deploy_cancelledWhileTheCreateIsInFlight_deletesWhatLanded() throws Exception {
+    kserve.createDelay = Duration.ofMillis(1000);
+    String name = name();
+    var op = client.deploy(EndpointSpec.of(name, RELU));
+    Thread.sleep(300);
+    assertThat(op.cancel()).isTrue();
+    awaitGone(name);
+  }
+
+  @Test
+  void deploy_whenNameExistsAndTheCreateIsRefused_neverDeletesTheExistingService() {
+    String name = name();
+    client.deploy(EndpointSpec.of(name, RELU)).await();
+    kserve.failReason = "ModelLoadFailed"; // would make any rollout of ours fail
+    assertThatThrownBy(() -> client.deploy(EndpointSpec.of(name, RELU)).await())
+        .isInstanceOf(ServingException.class);
+    assertThat(kserve.get(name)).isNotNull();
   }
 
   @Test

@@ -96,11 +96,22 @@ public final class InferenceServices implements EndpointLifecycle {
   }
 
   /**
-   * Runs one blocking fabric8 call on the executor, bounded by the caller's deadline: when it
+   * Runs one blocking fabric8 read on the executor, bounded by the caller's deadline: when it
    * passes, the future fails with TIMEOUT at once and the worker is interrupted (fabric8 then
    * abandons the HTTP exchange).
    */
   private <T> CompletableFuture<T> blocking(String what, CallContext ctx, Supplier<T> call) {
+    return blocking(what, ctx, call, null);
+  }
+
+  /**
+   * Runs one blocking fabric8 call on the executor, bounded by the caller's deadline. A write
+   * ({@code late} given) is never interrupted: its request may already be at the API server, so
+   * when it ends after its future was cancelled or timed out, {@code late} runs with its result
+   * (null if it failed) to undo what landed after the caller gave up.
+   */
+  private <T> CompletableFuture<T> blocking(
+      String what, CallContext ctx, Supplier<T> call, java.util.function.Consumer<T> late) {
     return KServeErrors.WIRE.call(
         what,
         () -> {
@@ -108,29 +119,77 @@ public final class InferenceServices implements EndpointLifecycle {
           java.util.concurrent.Future<?> task =
               io.submit(
                   () -> {
+                    T result = null;
                     try {
-                      f.complete(call.get());
+                      result = call.get();
+                      f.complete(result);
                     } catch (RuntimeException | Error e) {
                       f.completeExceptionally(e);
+                    }
+                    if (late != null && (f.isCancelled() || isTimeout(f))) {
+                      late.accept(result);
                     }
                   });
           Deadline.Watch watch =
               ctx.deadline()
                   .onExpiry(
                       () -> {
-                        if (f.completeExceptionally(ctx.deadline().timeoutError(what))) {
+                        if (f.completeExceptionally(ctx.deadline().timeoutError(what))
+                            && late == null) {
                           task.cancel(true);
                         }
                       });
           f.whenComplete(
               (v, e) -> {
                 watch.cancel();
-                if (f.isCancelled()) {
+                if (f.isCancelled() && late == null) {
                   task.cancel(true);
                 }
               });
           return f;
         });
+  }
+
+  private static boolean isTimeout(CompletableFuture<?> f) {
+    if (!f.isCompletedExceptionally() || f.isCancelled()) {
+      return false;
+    }
+    try {
+      f.join();
+      return false;
+    } catch (java.util.concurrent.CompletionException e) {
+      return e.getCause() instanceof ServingException s && s.category() == ErrorCategory.TIMEOUT;
+    }
+  }
+
+  /**
+   * Runs undo work on the session's pool, or on a thread of its own when the session is already
+   * closed (the caller gave up and closed the client): undo must not be lost.
+   */
+  private void undo(Runnable work) {
+    try {
+      io.execute(work);
+    } catch (java.util.concurrent.RejectedExecutionException closed) {
+      Thread t = new Thread(work, "serve4j-kserve-undo");
+      t.setDaemon(true);
+      t.start();
+    }
+  }
+
+  /** Deletes an InferenceService if this operation created it (its operation annotation). */
+  private void deleteIfOurs(String name, String operation) {
+    // an undo runs on the session's own pool: a stale interrupt meant for an abandoned read of
+    // this thread must not abort it
+    Thread.interrupted();
+    try {
+      GenericKubernetesResource r = one(name).get();
+      Map<String, String> ann = r == null ? null : r.getMetadata().getAnnotations();
+      if (ann != null && operation.equals(ann.get(Manifests.OPERATION))) {
+        one(name).delete();
+      }
+    } catch (RuntimeException e) {
+      // best effort: the caller already has the operation's own error
+    }
   }
 
   private CompletableFuture<GenericKubernetesResource> read(String name, CallContext ctx) {
@@ -149,22 +208,35 @@ public final class InferenceServices implements EndpointLifecycle {
     manifests.check(spec);
     String name = spec.name();
     GenericKubernetesResource body = manifests.create(spec, namespace);
+    body.getMetadata().getAnnotations().put(Manifests.OPERATION, ctx.requestId());
     ctx.progress("creating InferenceService " + namespace + "/" + name, -1);
+    CompletableFuture<GenericKubernetesResource> created =
+        blocking(
+            "create InferenceService " + name,
+            ctx,
+            () -> isvcs().resource(body).create(),
+            late -> deleteIfOurs(name, ctx.requestId()));
     CompletableFuture<EndpointDescription> done =
-        blocking("create InferenceService " + name, ctx, () -> isvcs().resource(body).create())
-            .thenCompose(
-                created -> {
-                  CompletableFuture<EndpointDescription> rolled =
-                      waitReady(name, ctx).thenCompose(d -> canaryStep(spec, ctx, d));
-                  rolled.whenComplete(
-                      (d, e) -> {
-                        if (e != null) {
-                          // leave nothing behind: the create is undone
-                          CompletableFuture.runAsync(() -> one(name).delete(), io);
-                        }
-                      });
-                  return rolled;
-                });
+        created.thenCompose(
+            c -> {
+              CompletableFuture<EndpointDescription> rolled =
+                  waitReady(name, ctx).thenCompose(d -> canaryStep(spec, ctx, d));
+              rolled.whenComplete(
+                  (d, e) -> {
+                    if (e != null) {
+                      // leave nothing behind: the create is undone
+                      undo(() -> deleteIfOurs(name, ctx.requestId()));
+                    }
+                  });
+              return rolled;
+            });
+    // a cancel while the create is in flight reaches it, so that what lands late is undone
+    done.whenComplete(
+        (d, e) -> {
+          if (done.isCancelled()) {
+            created.cancel(true);
+          }
+        });
     return done;
   }
 
@@ -189,6 +261,17 @@ public final class InferenceServices implements EndpointLifecycle {
 
   private CompletableFuture<GenericKubernetesResource> modify(
       String name, CallContext ctx, java.util.function.Consumer<GenericKubernetesResource> change) {
+    return modify(name, ctx, change, null);
+  }
+
+  /**
+   * Reads, changes and writes back; {@code late} runs if the write ends after the caller gave up.
+   */
+  private CompletableFuture<GenericKubernetesResource> modify(
+      String name,
+      CallContext ctx,
+      java.util.function.Consumer<GenericKubernetesResource> change,
+      Runnable late) {
     return blocking(
         "update InferenceService " + name,
         ctx,
@@ -199,7 +282,8 @@ public final class InferenceServices implements EndpointLifecycle {
           }
           change.accept(r);
           return isvcs().resource(r).update(); // optimistic: a concurrent edit is a 409 CONFLICT
-        });
+        },
+        late == null ? null : r -> late.run());
   }
 
   /** Waits for Ready on the current generation, failing typed on a failed rollout. */
@@ -247,6 +331,7 @@ public final class InferenceServices implements EndpointLifecycle {
               Object oldSpec = deepCopy(before.getAdditionalProperties().get("spec"));
               Map<String, String> oldAnn = before.getMetadata().getAnnotations();
               DeploymentSpec stable = spec.deployments().get(0);
+              Runnable restore = () -> restore(name, oldSpec, oldAnn);
               CompletableFuture<EndpointDescription> rolled =
                   modify(
                           name,
@@ -254,22 +339,14 @@ public final class InferenceServices implements EndpointLifecycle {
                           r -> {
                             manifests.annotate(r, spec);
                             manifests.setPredictor(r, stable, null);
-                          })
+                          },
+                          restore)
                       .thenCompose(r -> waitReady(name, ctx))
                       .thenCompose(d -> canaryStep(spec, ctx, d));
               rolled.whenComplete(
                   (d, e) -> {
                     if (e != null) {
-                      CompletableFuture.runAsync(
-                          () -> {
-                            GenericKubernetesResource r = one(name).get();
-                            if (r != null) {
-                              r.setAdditionalProperty("spec", oldSpec);
-                              r.getMetadata().setAnnotations(oldAnn);
-                              isvcs().resource(r).update();
-                            }
-                          },
-                          io);
+                      undo(restore);
                     }
                   });
               return rolled;
@@ -349,6 +426,25 @@ public final class InferenceServices implements EndpointLifecycle {
                   : ns.withLabel(Manifests.MANAGED_BY, Manifests.SERVE4J).list().getItems();
           return items.stream().map(Descriptions::describe).toList();
         });
+  }
+
+  /** Puts back the spec and annotations an update read; best effort, retried on a conflict. */
+  private void restore(String name, Object oldSpec, Map<String, String> oldAnn) {
+    Thread.interrupted(); // as in deleteIfOurs
+    for (int attempt = 0; attempt < 3; attempt++) {
+      try {
+        GenericKubernetesResource r = one(name).get();
+        if (r == null) {
+          return;
+        }
+        r.setAdditionalProperty("spec", deepCopy(oldSpec));
+        r.getMetadata().setAnnotations(oldAnn);
+        isvcs().resource(r).update();
+        return;
+      } catch (RuntimeException e) {
+        // a conflict with the write being undone: read again
+      }
+    }
   }
 
   private static Object deepCopy(Object o) {

@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -68,9 +69,24 @@ public final class KServeSession {
         null,
         null,
         () -> {
-          io.shutdownNow();
+          // running undo work (deleting what a cancelled deploy created, restoring an update)
+          // finishes; idle threads end now. The client serve4j built closes after it.
+          io.shutdown();
           if (owned) {
-            client.close();
+            Thread closer =
+                new Thread(
+                    () -> {
+                      try {
+                        io.awaitTermination(30, TimeUnit.SECONDS);
+                      } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                      } finally {
+                        client.close();
+                      }
+                    },
+                    "serve4j-kserve-close");
+            closer.setDaemon(true);
+            closer.start();
           }
         });
   }

@@ -80,6 +80,9 @@ public final class Manifests {
    */
   public static final String DEPLOYMENT = "serve4j.io/deployment";
 
+  /** Annotation: the request id of the operation that created the service (to undo only that). */
+  public static final String OPERATION = "serve4j.io/created-by-operation";
+
   /** Annotation: the endpoint's tags, a JSON object. */
   public static final String TAGS = "serve4j.io/tags";
 
