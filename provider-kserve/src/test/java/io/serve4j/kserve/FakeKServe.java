@@ -74,6 +74,9 @@ final class FakeKServe implements AutoCloseable, FaultFixture.CallFaults {
   /** The controller's client: its requests are neither counted nor failed. */
   private final KubernetesClient controllerClient;
 
+  /** serve4j's API-server calls by name, for the lifecycle-safety suite (pause, fail, log). */
+  final io.serve4j.testkit.WireCalls wireCalls = new io.serve4j.testkit.WireCalls();
+
   private final Map<Fault.Call, Deque<Fault>> callFaults = new EnumMap<>(Fault.Call.class);
   private final Map<Fault.Call, AtomicLong> callCounts = new ConcurrentHashMap<>();
   private final HttpServer oip;
@@ -200,6 +203,20 @@ final class FakeKServe implements AutoCloseable, FaultFixture.CallFaults {
         .get();
   }
 
+  /** The InferenceServices there are, with their spec, for the lifecycle-safety suite. */
+  java.util.Set<String> resources() {
+    java.util.Set<String> out = new java.util.TreeSet<>();
+    for (GenericKubernetesResource r :
+        controllerClient
+            .genericKubernetesResources(InferenceServices.ISVC)
+            .inNamespace(NAMESPACE)
+            .list()
+            .getItems()) {
+      out.add("isvc:" + r.getMetadata().getName());
+    }
+    return out;
+  }
+
   long predictionsReceived() {
     return predictions.get();
   }
@@ -254,6 +271,15 @@ final class FakeKServe implements AutoCloseable, FaultFixture.CallFaults {
           call = Fault.Call.DELETE;
         }
       }
+      if (agent == null || !agent.contains(CONTROLLER_AGENT)) {
+        String wireName = wireName(request.getMethod(), path);
+        if (wireName != null) {
+          Fault wf = wireCalls.arrive(wireName);
+          if (wf != null) {
+            return status(500, "InternalError");
+          }
+        }
+      }
       Duration delay = createDelay;
       if (call == null
           && delay != null
@@ -280,6 +306,22 @@ final class FakeKServe implements AutoCloseable, FaultFixture.CallFaults {
             status(429, "TooManyRequests").setHeader("Retry-After", f.duration().toSeconds());
         case SERVER_ERROR -> status(500, "InternalError");
         default -> status(503, "ServiceUnavailable");
+      };
+    }
+
+    private String wireName(String method, String path) {
+      boolean one = ONE.matcher(path).matches();
+      boolean all = ALL.matcher(path).matches();
+      if (!one && !all) {
+        return null;
+      }
+      return switch (method) {
+        case "POST" -> "CreateInferenceService";
+        case "GET" -> one ? "GetInferenceService" : "ListInferenceServices";
+        case "PUT" -> "ReplaceInferenceService";
+        case "PATCH" -> "PatchInferenceService";
+        case "DELETE" -> "DeleteInferenceService";
+        default -> null;
       };
     }
 
