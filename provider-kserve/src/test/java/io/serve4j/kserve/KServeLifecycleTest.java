@@ -396,6 +396,32 @@ class KServeLifecycleTest {
   }
 
   @Test
+  void shiftTraffic_whenTheRolloutFails_putsTheSplitBack() throws Exception {
+    String name = name();
+    Model v2 = RELU.toBuilder().version("2").artifact(URI.create("s3://models/v2")).build();
+    Endpoint e =
+        client
+            .deploy(
+                EndpointSpec.builder()
+                    .name(name)
+                    .deployment(DeploymentSpec.of("stable", RELU))
+                    .deployment(DeploymentSpec.of("canary", v2))
+                    .traffic(Map.of("stable", 90, "canary", 10))
+                    .build())
+            .await();
+    kserve.failReason = "RevisionFailed";
+    kserve.failMessage = "canary revision crashed";
+    assertThatThrownBy(() -> e.shiftTraffic(Map.of("stable", 50, "canary", 50)).await())
+        .isInstanceOf(ModelLoadException.class);
+    long end = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+    while (!Integer.valueOf(10).equals(predictor(name).get("canaryTrafficPercent"))
+        && System.nanoTime() < end) {
+      Thread.sleep(20);
+    }
+    assertThat(predictor(name)).containsEntry("canaryTrafficPercent", 10);
+  }
+
+  @Test
   void predict_sendsRequestIdToTheModelsInferRoute() {
     String name = name();
     Endpoint e = client.deploy(EndpointSpec.of(name, RELU)).await();

@@ -372,18 +372,30 @@ public final class InferenceServices implements EndpointLifecycle {
                 return CompletableFuture.completedFuture(Descriptions.describe(r));
               }
               int percent = traffic.getOrDefault(deps.get(1).name(), 0);
-              return modify(
-                      endpoint,
-                      ctx,
-                      x -> {
-                        @SuppressWarnings("unchecked")
-                        Map<String, Object> p =
-                            (Map<String, Object>)
-                                ((Map<String, Object>) x.getAdditionalProperties().get("spec"))
-                                    .get("predictor");
-                        p.put("canaryTrafficPercent", percent);
-                      })
-                  .thenCompose(x -> waitReady(endpoint, ctx));
+              Object oldSpec = deepCopy(r.getAdditionalProperties().get("spec"));
+              Map<String, String> oldAnn = r.getMetadata().getAnnotations();
+              Runnable restore = () -> restore(endpoint, oldSpec, oldAnn);
+              CompletableFuture<EndpointDescription> shifted =
+                  modify(
+                          endpoint,
+                          ctx,
+                          x -> {
+                            @SuppressWarnings("unchecked")
+                            Map<String, Object> p =
+                                (Map<String, Object>)
+                                    ((Map<String, Object>) x.getAdditionalProperties().get("spec"))
+                                        .get("predictor");
+                            p.put("canaryTrafficPercent", percent);
+                          },
+                          restore)
+                      .thenCompose(x -> waitReady(endpoint, ctx));
+              shifted.whenComplete(
+                  (d, e) -> {
+                    if (e != null) {
+                      undo(restore);
+                    }
+                  });
+              return shifted;
             });
   }
 
