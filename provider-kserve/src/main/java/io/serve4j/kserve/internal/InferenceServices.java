@@ -19,7 +19,6 @@ import io.serve4j.spi.Deadline;
 import io.serve4j.spi.EndpointLifecycle;
 import io.serve4j.spi.Polling;
 import io.serve4j.spi.Redactor;
-import io.serve4j.spi.Wire;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -474,9 +473,5 @@ public final class InferenceServices implements EndpointLifecycle {
         .providerId(KserveProvider.ID)
         .message("no InferenceService '" + name + "' in namespace '" + namespace + "'")
         .build();
-  }
-
-  static Wire wire() {
-    return KServeErrors.WIRE;
   }
 }

@@ -165,16 +165,6 @@ public final class Manifests {
   }
 
   /**
-   * Names the deployment rolled out first (stable) and the canary of a spec.
-   *
-   * @param spec the spec
-   * @return [stable] or [stable, canary]
-   */
-  public static List<DeploymentSpec> order(EndpointSpec spec) {
-    return spec.deployments();
-  }
-
-  /**
    * Builds the whole InferenceService for a first rollout of {@code stable}.
    *
    * @param spec the endpoint spec
