@@ -1,0 +1,150 @@
+package io.serve4j.kserve.internal;
+
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.serve4j.ErrorCategory;
+import io.serve4j.ServingException;
+import io.serve4j.kserve.KserveProvider;
+import io.serve4j.protocol.OipJson;
+import io.serve4j.spi.Redactor;
+import io.serve4j.spi.StatusCategories;
+import io.serve4j.spi.Wire;
+import java.io.IOException;
+import java.net.http.HttpHeaders;
+import java.net.http.HttpTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Optional;
+
+/**
+ * The provider's one error mapper, from the fabric8 client's and the JDK HTTP client's failures to
+ * serve4j's typed errors, cause kept.
+ *
+ * <pre>
+ * KubernetesClientException with an HTTP code   core's StatusCategories (409 CONFLICT, 404
+ *                                               NOT_FOUND, 403 PERMISSION_DENIED...), service side,
+ *                                               the API server's Status message (redacted)
+ * KubernetesClientException without a code      UNAVAILABLE, client side (API server unreachable)
+ * HttpTimeoutException (predict deadline)       TIMEOUT, client side
+ * IOException (connection refused, reset)       UNAVAILABLE, client side
+ * a non-200 OIP answer (see {@link #oip})       StatusCategories, service side, the OIP error
+ *                                               body's text, Retry-After on 429 / 503
+ * a 200 whose body is not OIP JSON              OipJson's INTERNAL "malformed" error
+ * anything else                                 INTERNAL
+ * </pre>
+ */
+public final class KServeErrors {
+  /** Core's guard with this mapper, to name inner wire calls. */
+  public static final Wire WIRE = Wire.of(KserveProvider.ID, KServeErrors::map);
+
+  private KServeErrors() {}
+
+  /**
+   * Maps one failure.
+   *
+   * @param what what serve4j was doing
+   * @param error the failure, unwrapped
+   * @return the typed error
+   */
+  public static ServingException map(String what, Throwable error) {
+    Throwable e = Wire.unwrap(error);
+    if (e instanceof ServingException s) {
+      return s;
+    }
+    if (e instanceof KubernetesClientException k) {
+      int code = k.getCode();
+      if (code <= 0) {
+        return base(ErrorCategory.UNAVAILABLE, e)
+            .message(
+                what
+                    + ": could not reach the Kubernetes API server: "
+                    + Redactor.redact(String.valueOf(rootMessage(k))))
+            .build();
+      }
+      String msg =
+          k.getStatus() != null && k.getStatus().getMessage() != null
+              ? k.getStatus().getMessage()
+              : k.getMessage();
+      return base(StatusCategories.ofHttp(code), e)
+          .fromService()
+          .statusCode(code)
+          .message(what + " failed (HTTP " + code + "): " + Redactor.redact(msg))
+          .build();
+    }
+    if (e instanceof HttpTimeoutException) {
+      return base(ErrorCategory.TIMEOUT, e).message(what + " timed out").build();
+    }
+    if (e instanceof IOException || e.getCause() instanceof IOException) {
+      return base(ErrorCategory.UNAVAILABLE, e)
+          .message(what + ": could not reach the service: " + Redactor.redact(e.toString()))
+          .build();
+    }
+    return base(ErrorCategory.INTERNAL, e)
+        .message(what + " failed: " + Redactor.redact(e.toString()))
+        .build();
+  }
+
+  /**
+   * The error of a non-200 Open Inference Protocol answer.
+   *
+   * @param what what serve4j was doing
+   * @param status the HTTP status
+   * @param headers the answer's headers
+   * @param body the answer's body
+   * @return the typed error
+   */
+  public static ServingException oip(String what, int status, HttpHeaders headers, byte[] body) {
+    ErrorCategory category = StatusCategories.ofHttp(status);
+    String text =
+        OipJson.readError(body)
+            .orElseGet(
+                () -> {
+                  String s = new String(body, StandardCharsets.UTF_8);
+                  return s.length() > 200 ? s.substring(0, 200) + "..." : s;
+                });
+    ServingException.Builder b =
+        ServingException.builder(category)
+            .providerId(KserveProvider.ID)
+            .fromService()
+            .statusCode(status)
+            .message(what + " failed (HTTP " + status + "): " + Redactor.redact(text));
+    headers.firstValue("x-request-id").ifPresent(b::requestId);
+    if (status == 429 || status == 503) {
+      retryAfter(headers).ifPresent(b::retryAfter);
+    }
+    return b.build();
+  }
+
+  /**
+   * Reads {@code Retry-After} in seconds (an HTTP date is ignored).
+   *
+   * @param headers the headers
+   * @return the delay, if given in seconds
+   */
+  static Optional<Duration> retryAfter(HttpHeaders headers) {
+    return headers
+        .firstValue("Retry-After")
+        .flatMap(
+            v -> {
+              try {
+                double s = Double.parseDouble(v.trim());
+                return s >= 0
+                    ? Optional.of(Duration.ofMillis(Math.round(s * 1000)))
+                    : Optional.empty();
+              } catch (NumberFormatException e) {
+                return Optional.empty();
+              }
+            });
+  }
+
+  private static String rootMessage(Throwable t) {
+    Throwable r = t;
+    while (r.getCause() != null && r.getCause() != r) {
+      r = r.getCause();
+    }
+    return r == t ? t.getMessage() : r.toString();
+  }
+
+  private static ServingException.Builder base(ErrorCategory c, Throwable cause) {
+    return ServingException.builder(c).providerId(KserveProvider.ID).cause(cause);
+  }
+}
