@@ -376,12 +376,7 @@ final class FakeAws implements AutoCloseable, FaultFixture.CallFaults {
     calls.clear();
   }
 
-  /** Puts an object, as if uploaded by someone else. */
-  FakeAws object(String bucket, String key, byte[] data) {
-    objects.put(bucket + "/" + key, data);
-    return this;
-  }
-
+  /** Returns an object's bytes, or null. */
   byte[] object(String bucket, String key) {
     return objects.get(bucket + "/" + key);
   }
