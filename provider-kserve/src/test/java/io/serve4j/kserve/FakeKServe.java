@@ -114,6 +114,21 @@ final class FakeKServe implements AutoCloseable, FaultFixture.CallFaults {
     int rolledOut;
   }
 
+  /** serve4j-server over the local runtime, answering for the model when {@code model} is null. */
+  private final io.serve4j.server.OipServer oipServer;
+
+  private final io.serve4j.ServingClient local;
+  private final java.net.http.HttpClient forward;
+
+  /**
+   * A fake whose predictions are answered by a real serve4j-server ({@link
+   * io.serve4j.server.OipServer}) on loopback, serving the ReLU contract model on the local ONNX
+   * runtime; this fake's OIP front only injects faults and routes by model name.
+   */
+  FakeKServe(Duration latency) {
+    this(latency, null);
+  }
+
   FakeKServe(Duration latency, Function<InferenceRequest, InferenceResponse> model) {
     this.latency = latency;
     this.model = model;
@@ -136,6 +151,53 @@ final class FakeKServe implements AutoCloseable, FaultFixture.CallFaults {
       oip = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 64);
     } catch (IOException e) {
       throw new java.io.UncheckedIOException(e);
+    }
+    if (model == null) {
+      local =
+          io.serve4j.Serve4j.client(io.serve4j.local.LocalOptions.builder().isolated(true).build());
+      io.serve4j.Endpoint relu =
+          local
+              .deploy(
+                  io.serve4j.EndpointSpec.of(
+                      "relu", io.serve4j.testkit.ContractModels.reluOnClasspath()))
+              .await();
+      oipServer =
+          io.serve4j.server.OipServer.builder()
+              .endpoint("relu", relu)
+              .port(0)
+              .ioThreads(1)
+              .workerThreads(0)
+              .start();
+      forward = java.net.http.HttpClient.newHttpClient();
+      // One request now, so that the server's own (lazily started) threads exist before any test
+      // counts the serve4j threads a client leaves behind.
+      try {
+        forward.send(
+            java.net.http.HttpRequest.newBuilder(
+                    java.net.URI.create(
+                        "http://127.0.0.1:" + oipServer.port() + "/v2/health/ready"))
+                .build(),
+            java.net.http.HttpResponse.BodyHandlers.discarding());
+        forward.send(
+            java.net.http.HttpRequest.newBuilder(
+                    java.net.URI.create(
+                        "http://127.0.0.1:" + oipServer.port() + "/v2/models/relu/infer"))
+                .header("Content-Type", "application/json")
+                .POST(
+                    java.net.http.HttpRequest.BodyPublishers.ofByteArray(
+                        OipJson.writeRequest(io.serve4j.testkit.ContractModels.reluRequest(1, 2))))
+                .build(),
+            java.net.http.HttpResponse.BodyHandlers.discarding());
+      } catch (IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException(e);
+      }
+    } else {
+      local = null;
+      oipServer = null;
+      forward = null;
     }
     oip.setExecutor(oipPool);
     oip.createContext("/v2/models/", this::infer);
@@ -542,6 +604,32 @@ final class FakeKServe implements AutoCloseable, FaultFixture.CallFaults {
       answer(ex, 404, OipJson.writeError("model '" + modelName + "' is not loaded"));
       return;
     }
+    if (oipServer != null) {
+      java.net.http.HttpRequest.Builder r =
+          java.net.http.HttpRequest.newBuilder(
+                  java.net.URI.create(
+                      "http://127.0.0.1:" + oipServer.port() + "/v2/models/relu/infer"))
+              .POST(java.net.http.HttpRequest.BodyPublishers.ofByteArray(body));
+      for (String h : List.of("Content-Type", "Inference-Header-Content-Length")) {
+        String v = ex.getRequestHeaders().getFirst(h);
+        if (v != null) {
+          r.header(h, v);
+        }
+      }
+      try {
+        java.net.http.HttpResponse<byte[]> answer =
+            forward.send(r.build(), java.net.http.HttpResponse.BodyHandlers.ofByteArray());
+        answer
+            .headers()
+            .firstValue("Inference-Header-Content-Length")
+            .ifPresent(v -> ex.getResponseHeaders().add("Inference-Header-Content-Length", v));
+        answer(ex, answer.statusCode(), answer.body());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        answer(ex, 503, OipJson.writeError("interrupted"));
+      }
+      return;
+    }
     try {
       InferenceRequest request = OipJson.readRequest(body);
       answer(ex, 200, OipJson.writeResponse(model.apply(request)));
@@ -564,6 +652,10 @@ final class FakeKServe implements AutoCloseable, FaultFixture.CallFaults {
     controller.interrupt();
     oip.stop(0);
     oipPool.shutdownNow();
+    if (oipServer != null) {
+      oipServer.close();
+      local.close();
+    }
     controllerClient.close();
     client.close();
     server.destroy();

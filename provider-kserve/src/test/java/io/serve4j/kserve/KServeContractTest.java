@@ -19,7 +19,7 @@ class KServeContractTest extends ServingProviderContract {
 
   @Override
   protected ContractFixture createFixture() {
-    FakeKServe kserve = new FakeKServe(ROLLOUT, ContractModels::reluAnswer);
+    FakeKServe kserve = new FakeKServe(ROLLOUT);
     return new ContractFixture() {
       @Override
       public ServingClient newClient(Serve4j.Builder builder) {

@@ -23,7 +23,7 @@ import java.util.Set;
 class KServeFaultInjectionTest extends FaultInjectionContract {
   @Override
   protected FaultFixture createFixture() {
-    FakeKServe kserve = new FakeKServe(Duration.ofMillis(50), ContractModels::reluAnswer);
+    FakeKServe kserve = new FakeKServe(Duration.ofMillis(50));
     ProviderOptions options = kserve.options().build();
     try (ServingClient c = Serve4j.client(options)) {
       c.deploy(EndpointSpec.of("relu", ContractModels.relu(URI.create("s3://models/triton-repo"))))
