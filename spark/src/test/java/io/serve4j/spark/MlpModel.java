@@ -18,8 +18,9 @@ import java.nio.file.Path;
  *   -> y FP32[N, out]
  * </pre>
  *
- * Copied from the cli module's tests. Weights are deterministic ({@code sin}), opset 13, IR version
- * 7.
+ * Copied from the cli module's tests rather than shared through testkit: ShadedJarIT runs it in a
+ * child JVM whose class path is Spark, the shaded jar and this module's test classes only. Weights
+ * are deterministic ({@code sin}), opset 13, IR version 7.
  */
 public final class MlpModel {
   private MlpModel() {}

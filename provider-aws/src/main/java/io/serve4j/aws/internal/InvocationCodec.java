@@ -32,6 +32,28 @@ final class InvocationCodec {
     }
   }
 
+  /**
+   * Returns the CustomAttributes header of an invocation.
+   *
+   * @param request the request
+   * @return the {@link AwsParameters#CUSTOM_ATTRIBUTES} parameter as text, or null
+   */
+  static String customAttributes(InferenceRequest request) {
+    Object attributes = request.parameters().get(AwsParameters.CUSTOM_ATTRIBUTES);
+    return attributes == null ? null : String.valueOf(attributes);
+  }
+
+  /**
+   * Returns the InferenceId of a real-time or streaming invocation: the caller's request id where
+   * SageMaker takes it (at most 64 characters).
+   *
+   * @param request the request
+   * @return the id, or null
+   */
+  static String inferenceId(InferenceRequest request) {
+    return request.id().filter(id -> id.length() <= 64).orElse(null);
+  }
+
   private static InferenceRequest withoutAttributes(InferenceRequest request) {
     InferenceRequest.Builder b = InferenceRequest.builder().inputs(request.inputs());
     request.id().ifPresent(b::id);

@@ -92,7 +92,7 @@ public final class SageMakerAsyncInvocations implements QueuedInference {
     }
     String inferenceId =
         request.id().filter(SageMakerAsyncInvocations::isInferenceId).orElse(ctx.requestId());
-    Object attributes = request.parameters().get(AwsParameters.CUSTOM_ATTRIBUTES);
+    String attributes = InvocationCodec.customAttributes(request);
     byte[] body;
     String contentType;
     try {
@@ -134,7 +134,7 @@ public final class SageMakerAsyncInvocations implements QueuedInference {
                     b.accept(InvocationCodec.JSON);
                   }
                   if (attributes != null) {
-                    b.customAttributes(String.valueOf(attributes));
+                    b.customAttributes(attributes);
                   }
                   if (ctx.deadline().isFinite()) {
                     long left = Math.max(1, ctx.deadline().remaining().toSeconds());

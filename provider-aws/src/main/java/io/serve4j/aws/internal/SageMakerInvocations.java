@@ -5,7 +5,6 @@ import static io.serve4j.aws.internal.AwsCalls.timeout;
 import io.serve4j.EndpointDescription;
 import io.serve4j.InferenceRequest;
 import io.serve4j.InferenceResponse;
-import io.serve4j.aws.AwsParameters;
 import io.serve4j.spi.CallContext;
 import io.serve4j.spi.Inference;
 import java.util.concurrent.CompletableFuture;
@@ -33,7 +32,6 @@ public final class SageMakerInvocations implements Inference {
       String endpoint, EndpointDescription known, InferenceRequest request, CallContext ctx) {
     InvokeEndpointRequest.Builder b =
         InvokeEndpointRequest.builder().endpointName(endpoint).overrideConfiguration(timeout(ctx));
-    Object attributes = request.parameters().get(AwsParameters.CUSTOM_ATTRIBUTES);
     InvocationCodec.Body body;
     try {
       body = InvocationCodec.Body.of(request);
@@ -44,12 +42,10 @@ public final class SageMakerInvocations implements Inference {
     if (request.payload().isEmpty()) {
       b.accept(InvocationCodec.JSON);
     }
-    if (attributes != null) {
-      b.customAttributes(String.valueOf(attributes));
-    }
+    b.customAttributes(InvocationCodec.customAttributes(request))
+        .inferenceId(InvocationCodec.inferenceId(request));
     request.targetDeployment().ifPresent(b::targetVariant);
     request.targetModel().ifPresent(b::targetModel);
-    request.id().filter(id -> id.length() <= 64).ifPresent(b::inferenceId);
     InvokeEndpointRequest invoke = b.build();
     CompletableFuture<InferenceResponse> call =
         AwsErrors.WIRE

@@ -6,7 +6,6 @@ import io.serve4j.InferenceRequest;
 import io.serve4j.InferenceResponse;
 import io.serve4j.Payload;
 import io.serve4j.ServingException;
-import io.serve4j.aws.AwsParameters;
 import io.serve4j.aws.AwsProvider;
 import io.serve4j.spi.CallContext;
 import io.serve4j.spi.StreamingInference;
@@ -92,13 +91,10 @@ public final class SageMakerStreams implements StreamingInference {
         InvokeEndpointWithResponseStreamRequest.builder()
             .endpointName(endpoint)
             .contentType(body.contentType())
-            .body(SdkBytes.fromByteArray(body.bytes()));
-    Object attributes = request.parameters().get(AwsParameters.CUSTOM_ATTRIBUTES);
-    if (attributes != null) {
-      b.customAttributes(String.valueOf(attributes));
-    }
+            .body(SdkBytes.fromByteArray(body.bytes()))
+            .customAttributes(InvocationCodec.customAttributes(request))
+            .inferenceId(InvocationCodec.inferenceId(request));
     request.targetDeployment().ifPresent(b::targetVariant);
-    request.id().filter(id -> id.length() <= 64).ifPresent(b::inferenceId);
     return b.build();
   }
 

@@ -37,14 +37,6 @@ final class ModelRepository {
       this.deployment = deployment;
       this.bytes = bytes;
     }
-
-    Deployment deployment() {
-      return deployment;
-    }
-
-    long bytes() {
-      return bytes;
-    }
   }
 
   private final String endpoint;
@@ -100,12 +92,12 @@ final class ModelRepository {
         }
         Member m = loaded.get(target);
         if (m != null) {
-          if (m.deployment().acquire()) {
+          if (m.deployment.acquire()) {
             if (!waited) {
               counters.multiModelHits.increment();
               m.uses++;
             }
-            return m.deployment();
+            return m.deployment;
           }
           remove(target, m);
         }
@@ -198,15 +190,15 @@ final class ModelRepository {
       }
       Member m = victim.getValue();
       loaded.remove(victim.getKey());
-      loadedBytes -= m.bytes();
-      m.deployment().retire();
+      loadedBytes -= m.bytes;
+      m.deployment.retire();
       counters.multiModelEvictions.increment();
     }
   }
 
   private void remove(String target, Member m) {
     if (loaded.remove(target, m)) {
-      loadedBytes -= m.bytes();
+      loadedBytes -= m.bytes;
     }
   }
 
@@ -285,7 +277,7 @@ final class ModelRepository {
       loadedBytes = 0;
     }
     for (Member m : all) {
-      m.deployment().retire();
+      m.deployment.retire();
     }
   }
 }
