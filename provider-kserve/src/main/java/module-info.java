@@ -11,6 +11,12 @@ module io.serve4j.kserve {
   requires kubernetes.model.common;
   requires com.fasterxml.jackson.databind;
   requires java.net.http;
+  // gRPC predictions: the OIP stubs generated in serve4j-server, grpc-java's client
+  requires io.serve4j.server;
+  requires io.grpc;
+  requires io.grpc.stub;
+  requires io.grpc.netty.shaded;
+  requires com.google.protobuf;
 
   exports io.serve4j.kserve;
 

@@ -36,6 +36,22 @@ public final class KServeOptions implements ProviderOptions {
   /** The default node label selecting a GPU type (NVIDIA GPU Feature Discovery's). */
   public static final String DEFAULT_GPU_PRODUCT_LABEL = "nvidia.com/gpu.product";
 
+  /**
+   * The Open Inference Protocol v2 transport predictions use.
+   *
+   * <p>{@link #REST}: {@code POST {status.url}/v2/models/{model}/infer} with JSON tensors. {@link
+   * #GRPC}: {@code inference.GRPCInferenceService/ModelInfer} with raw tensors, at the host and
+   * port of {@code status.url} (80 for {@code http}, 443 with TLS for {@code https}), the service's
+   * host as {@code :authority}; the predictor's port is named {@code h2c} in the manifests serve4j
+   * writes, which is how KServe (Knative) routes gRPC to it.
+   */
+  public enum Protocol {
+    /** OIP v2 over HTTP/1.1 with JSON tensors; the default. */
+    REST,
+    /** OIP v2 over gRPC (HTTP/2) with {@code raw_input_contents} / {@code raw_output_contents}. */
+    GRPC
+  }
+
   // RFC 1123 label, what Kubernetes accepts as a namespace name
   private static final Pattern NAMESPACE = Pattern.compile("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?");
 
@@ -47,6 +63,8 @@ public final class KServeOptions implements ProviderOptions {
   private final String tritonRuntime;
   private final String gpuProductLabel;
   private final boolean listAll;
+  private final Protocol protocol;
+  private final String grpcTarget;
 
   private KServeOptions(Builder b) {
     if (b.namespace != null && !NAMESPACE.matcher(b.namespace).matches()) {
@@ -71,7 +89,15 @@ public final class KServeOptions implements ProviderOptions {
     this.tritonRuntime = b.tritonRuntime == null ? DEFAULT_TRITON_RUNTIME : b.tritonRuntime;
     this.gpuProductLabel = b.gpuProductLabel;
     this.listAll = b.listAll;
+    this.protocol = b.protocol == null ? Protocol.REST : b.protocol;
+    if (b.grpcTarget != null && !GRPC_TARGET.matcher(b.grpcTarget).matches()) {
+      throw invalid("gRPC target must be host:port, was '" + b.grpcTarget + "'");
+    }
+    this.grpcTarget = b.grpcTarget;
   }
+
+  private static final Pattern GRPC_TARGET =
+      Pattern.compile("(\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9][-A-Za-z0-9.]*):[0-9]{1,5}");
 
   /**
    * Starts a builder.
@@ -97,12 +123,16 @@ public final class KServeOptions implements ProviderOptions {
     b.tritonRuntime = tritonRuntime;
     b.gpuProductLabel = gpuProductLabel;
     b.listAll = listAll;
+    b.protocol = protocol;
+    b.grpcTarget = grpcTarget;
     return b;
   }
 
   /**
    * Options from a URI: {@code kserve://CONTEXT/NAMESPACE}, {@code kserve:///NAMESPACE} (the
-   * current context), or {@code kserve:} (current context and its namespace).
+   * current context), or {@code kserve:} (current context and its namespace); the one query
+   * parameter is {@code protocol=rest|grpc} ({@link Protocol}), e.g. {@code
+   * kserve://aks-prod/models?protocol=grpc}.
    *
    * @param uri a {@code kserve:} URI
    * @return the options
@@ -119,8 +149,23 @@ public final class KServeOptions implements ProviderOptions {
       }
       return b.build();
     }
-    if (uri.getQuery() != null || uri.getFragment() != null) {
-      throw invalid("a kserve: URI takes no query or fragment: " + uri);
+    if (uri.getFragment() != null) {
+      throw invalid("a kserve: URI takes no fragment: " + uri);
+    }
+    if (uri.getQuery() != null) {
+      for (String param : uri.getQuery().split("&")) {
+        int eq = param.indexOf('=');
+        String key = eq < 0 ? param : param.substring(0, eq);
+        String value = eq < 0 ? "" : param.substring(eq + 1);
+        if (!"protocol".equals(key)) {
+          throw invalid("a kserve: URI takes only the query parameter protocol=rest|grpc: " + uri);
+        }
+        switch (value.toLowerCase(java.util.Locale.ROOT)) {
+          case "rest" -> b.protocol(Protocol.REST);
+          case "grpc" -> b.protocol(Protocol.GRPC);
+          default -> throw invalid("protocol must be rest or grpc, was '" + value + "': " + uri);
+        }
+      }
     }
     String context = uri.getAuthority();
     if (context != null && !context.isEmpty()) {
@@ -227,6 +272,25 @@ public final class KServeOptions implements ProviderOptions {
     return listAll;
   }
 
+  /**
+   * Returns the transport of predictions; default {@link Protocol#REST}.
+   *
+   * @return the protocol
+   */
+  public Protocol protocol() {
+    return protocol;
+  }
+
+  /**
+   * Returns the {@code host:port} gRPC predictions go to instead of the one derived from each
+   * InferenceService's {@code status.url}; only used with {@link Protocol#GRPC}.
+   *
+   * @return the override, if set
+   */
+  public Optional<String> grpcTarget() {
+    return Optional.ofNullable(grpcTarget);
+  }
+
   @Override
   public boolean equals(Object o) {
     return o instanceof KServeOptions k
@@ -237,12 +301,15 @@ public final class KServeOptions implements ProviderOptions {
         && pollInterval.equals(k.pollInterval)
         && tritonRuntime.equals(k.tritonRuntime)
         && Objects.equals(gpuProductLabel, k.gpuProductLabel)
-        && listAll == k.listAll;
+        && listAll == k.listAll
+        && protocol == k.protocol
+        && Objects.equals(grpcTarget, k.grpcTarget);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(namespace, context, predictBaseUrl, pollInterval, tritonRuntime);
+    return Objects.hash(
+        namespace, context, predictBaseUrl, pollInterval, tritonRuntime, protocol, grpcTarget);
   }
 
   @Override
@@ -259,6 +326,8 @@ public final class KServeOptions implements ProviderOptions {
         + tritonRuntime
         + (gpuProductLabel != null ? ", gpuProductLabel=" + gpuProductLabel : "")
         + (listAll ? ", listAll" : "")
+        + (protocol != Protocol.REST ? ", protocol=" + protocol : "")
+        + (grpcTarget != null ? ", grpcTarget=" + grpcTarget : "")
         + "]";
   }
 
@@ -279,6 +348,8 @@ public final class KServeOptions implements ProviderOptions {
     private String tritonRuntime;
     private String gpuProductLabel;
     private boolean listAll;
+    private Protocol protocol;
+    private String grpcTarget;
 
     private Builder() {}
 
@@ -370,6 +441,32 @@ public final class KServeOptions implements ProviderOptions {
      */
     public Builder listAll(boolean listAll) {
       this.listAll = listAll;
+      return this;
+    }
+
+    /**
+     * Sets the transport of predictions: OIP v2 REST (the default) or gRPC. With gRPC the manifests
+     * name the predictor's port {@code h2c}, so KServe routes gRPC to it.
+     *
+     * @param protocol the protocol
+     * @return this
+     */
+    public Builder protocol(Protocol protocol) {
+      this.protocol = protocol;
+      return this;
+    }
+
+    /**
+     * Sends gRPC predictions to {@code host:port} instead of the host and port of each
+     * InferenceService's {@code status.url} (plaintext; the service's host is still sent as {@code
+     * :authority}, so an ingress gateway's address works), e.g. {@code localhost:9000} for {@code
+     * kubectl port-forward svc/NAME-predictor 9000:80}.
+     *
+     * @param hostPort {@code host:port}
+     * @return this
+     */
+    public Builder grpcTarget(String hostPort) {
+      this.grpcTarget = hostPort;
       return this;
     }
 

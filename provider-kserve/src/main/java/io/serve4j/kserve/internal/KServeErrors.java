@@ -29,6 +29,10 @@ import java.util.Optional;
  * a non-200 OIP answer (see {@link #oip})       StatusCategories, service side, the OIP error
  *                                               body's text, Retry-After on 429 / 503
  * a 200 whose body is not OIP JSON              OipJson's INTERNAL "malformed" error
+ * a gRPC status (see {@link #grpc})              StatusCategories.ofGrpc: INVALID_ARGUMENT
+ *                                               INVALID_INPUT, RESOURCE_EXHAUSTED THROTTLED,
+ *                                               UNAVAILABLE, DEADLINE_EXCEEDED TIMEOUT...; the
+ *                                               status description (redacted), retry-after
  * anything else                                 INTERNAL
  * </pre>
  */
@@ -69,6 +73,12 @@ public final class KServeErrors {
           .statusCode(code)
           .message(what + " failed (HTTP " + code + "): " + Redactor.redact(msg))
           .build();
+    }
+    if (e instanceof io.grpc.StatusRuntimeException g) {
+      return grpc(what, g.getStatus(), g.getTrailers());
+    }
+    if (e instanceof io.grpc.StatusException g) {
+      return grpc(what, g.getStatus(), g.getTrailers());
     }
     if (e instanceof HttpTimeoutException) {
       return base(ErrorCategory.TIMEOUT, e).message(what + " timed out").build();
@@ -115,25 +125,70 @@ public final class KServeErrors {
   }
 
   /**
+   * The error of a failed gRPC call. A status the client made up (no connection: UNAVAILABLE with a
+   * cause; its own deadline: DEADLINE_EXCEEDED) is client side, any other the service's. {@code
+   * retry-after} trailers (seconds) are read on RESOURCE_EXHAUSTED and UNAVAILABLE.
+   *
+   * @param what what serve4j was doing
+   * @param status the status
+   * @param trailers the trailers, or null
+   * @return the typed error
+   */
+  public static ServingException grpc(
+      String what, io.grpc.Status status, io.grpc.Metadata trailers) {
+    io.grpc.Status.Code code = status.getCode();
+    ErrorCategory category = StatusCategories.ofGrpc(code.value());
+    boolean clientSide =
+        code == io.grpc.Status.Code.DEADLINE_EXCEEDED
+            || code == io.grpc.Status.Code.CANCELLED
+            || (code == io.grpc.Status.Code.UNAVAILABLE && status.getCause() != null);
+    String description =
+        status.getDescription() != null
+            ? status.getDescription()
+            : status.getCause() != null ? status.getCause().toString() : "";
+    ServingException.Builder b =
+        ServingException.builder(category)
+            .providerId(KserveProvider.ID)
+            .message(what + " failed (gRPC " + code + "): " + Redactor.redact(description));
+    if (status.getCause() != null) {
+      b.cause(status.getCause());
+    }
+    if (!clientSide) {
+      b.fromService();
+    }
+    if (trailers != null) {
+      String id = trailers.get(OipGrpc.REQUEST_ID);
+      if (id != null) {
+        b.requestId(id);
+      }
+      if (code == io.grpc.Status.Code.RESOURCE_EXHAUSTED
+          || code == io.grpc.Status.Code.UNAVAILABLE) {
+        String after = trailers.get(OipGrpc.RETRY_AFTER);
+        if (after != null) {
+          seconds(after).ifPresent(b::retryAfter);
+        }
+      }
+    }
+    return b.build();
+  }
+
+  /**
    * Reads {@code Retry-After} in seconds (an HTTP date is ignored).
    *
    * @param headers the headers
    * @return the delay, if given in seconds
    */
   static Optional<Duration> retryAfter(HttpHeaders headers) {
-    return headers
-        .firstValue("Retry-After")
-        .flatMap(
-            v -> {
-              try {
-                double s = Double.parseDouble(v.trim());
-                return s >= 0
-                    ? Optional.of(Duration.ofMillis(Math.round(s * 1000)))
-                    : Optional.empty();
-              } catch (NumberFormatException e) {
-                return Optional.empty();
-              }
-            });
+    return headers.firstValue("Retry-After").flatMap(KServeErrors::seconds);
+  }
+
+  private static Optional<Duration> seconds(String v) {
+    try {
+      double s = Double.parseDouble(v.trim());
+      return s >= 0 ? Optional.of(Duration.ofMillis(Math.round(s * 1000))) : Optional.empty();
+    } catch (NumberFormatException e) {
+      return Optional.empty();
+    }
   }
 
   private static String rootMessage(Throwable t) {

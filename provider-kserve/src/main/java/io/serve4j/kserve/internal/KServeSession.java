@@ -24,7 +24,7 @@ public final class KServeSession {
   private KServeSession() {}
 
   /**
-   * Opens a session.
+   * Opens a session: predictions over OIP v2 REST, or gRPC when the options say so.
    *
    * @param options the options
    * @param context core's facilities
@@ -62,13 +62,21 @@ public final class KServeSession {
             context.scheduler(),
             options.pollInterval(),
             options.listAll());
-    OipRest inference = new OipRest(http, lifecycle, options.predictBaseUrl().orElse(null));
+    OipGrpc grpc =
+        options.protocol() == KServeOptions.Protocol.GRPC
+            ? new OipGrpc(lifecycle, options.grpcTarget().orElse(null), io)
+            : null;
+    io.serve4j.spi.Inference inference =
+        grpc != null ? grpc : new OipRest(http, lifecycle, options.predictBaseUrl().orElse(null));
     return ProviderSession.of(
         lifecycle,
         inference,
         null,
         null,
         () -> {
+          if (grpc != null) {
+            grpc.close(); // its channels first: their callbacks run on io
+          }
           // running undo work (deleting what a cancelled deploy created, restoring an update)
           // finishes; idle threads end now. The client serve4j built closes after it.
           io.shutdown();

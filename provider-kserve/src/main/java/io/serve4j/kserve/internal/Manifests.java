@@ -53,6 +53,9 @@ import java.util.regex.Pattern;
  *                              GPU_UTILIZATION -> refused (KServe has no such metric)
  * two deployments            the first is rolled out, then the second with
  *                            canaryTrafficPercent = its share
+ * protocol GRPC              the predictor's port is named h2c (Knative's name for HTTP/2
+ *                            cleartext, which routes gRPC to it): Triton's gRPC port 9000 for
+ *                            ONNX, ports[0] of an image
  * </pre>
  */
 public final class Manifests {
@@ -85,6 +88,9 @@ public final class Manifests {
 
   /** Annotation: the endpoint's tags, a JSON object. */
   public static final String TAGS = "serve4j.io/tags";
+
+  /** The gRPC port of KServe's Triton runtime ({@code --grpc-port=9000}). */
+  static final int TRITON_GRPC_PORT = 9000;
 
   /** The resource name of NVIDIA GPUs (the NVIDIA device plugin's). */
   public static final String NVIDIA_GPU = "nvidia.com/gpu";
@@ -296,7 +302,7 @@ public final class Manifests {
     Map<String, Object> p = new LinkedHashMap<>();
     Map<String, Object> resources = resources(d.accelerator());
     if (model.image().isPresent()) {
-      p.put("containers", List.of(container(model, resources)));
+      p.put("containers", List.of(container(model, resources, grpc())));
     } else {
       if (model.format() != ModelFormat.ONNX) {
         throw unsupported(
@@ -323,6 +329,9 @@ public final class Manifests {
       m.put("protocolVersion", "v2");
       m.put("runtime", options.tritonRuntime());
       m.put("storageUri", storageUri);
+      if (grpc()) {
+        m.put("ports", List.of(h2c(TRITON_GRPC_PORT)));
+      }
       if (!model.environment().isEmpty()) {
         m.put("env", env(model.environment()));
       }
@@ -366,13 +375,26 @@ public final class Manifests {
     return p;
   }
 
-  private static Map<String, Object> container(Model model, Map<String, Object> resources) {
+  private boolean grpc() {
+    return options.protocol() == KServeOptions.Protocol.GRPC;
+  }
+
+  private static Map<String, Object> h2c(int port) {
+    Map<String, Object> p = new LinkedHashMap<>();
+    p.put("name", "h2c");
+    p.put("containerPort", port);
+    p.put("protocol", "TCP");
+    return p;
+  }
+
+  private static Map<String, Object> container(
+      Model model, Map<String, Object> resources, boolean grpc) {
     Map<String, Object> c = new LinkedHashMap<>();
     c.put("name", "kserve-container");
     c.put("image", model.image().get());
     ContainerSpec cs = model.container().orElse(null);
     int port = cs != null && cs.port().isPresent() ? cs.port().getAsInt() : 8080;
-    c.put("ports", List.of(Map.of("containerPort", port, "protocol", "TCP")));
+    c.put("ports", List.of(grpc ? h2c(port) : Map.of("containerPort", port, "protocol", "TCP")));
     Map<String, String> env = new LinkedHashMap<>(model.environment());
     model.artifact().ifPresent(u -> env.putIfAbsent("STORAGE_URI", u.toString()));
     if (!env.isEmpty()) {
