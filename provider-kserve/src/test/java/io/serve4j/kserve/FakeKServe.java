@@ -130,6 +130,22 @@ final class FakeKServe implements AutoCloseable, FaultFixture.CallFaults {
   }
 
   FakeKServe(Duration latency, Function<InferenceRequest, InferenceResponse> model) {
+    this(latency, model, false);
+  }
+
+  /**
+   * A fake whose InferenceServices are reached over OIP v2 gRPC: the controller writes the loopback
+   * URL of a gRPC front ({@link FakeOipGrpc}) as {@code status.url}, the front injects faults and
+   * forwards to serve4j-server's gRPC port; the options it hands out say {@code protocol(GRPC)}.
+   */
+  static FakeKServe grpc(Duration latency) {
+    return new FakeKServe(latency, null, true);
+  }
+
+  private final FakeOipGrpc grpcFront;
+
+  private FakeKServe(
+      Duration latency, Function<InferenceRequest, InferenceResponse> model, boolean grpc) {
     this.latency = latency;
     this.model = model;
     server =
@@ -165,6 +181,7 @@ final class FakeKServe implements AutoCloseable, FaultFixture.CallFaults {
           io.serve4j.server.OipServer.builder()
               .endpoint("relu", relu)
               .port(0)
+              .grpcPort(0)
               .ioThreads(1)
               .workerThreads(0)
               .start();
@@ -199,6 +216,17 @@ final class FakeKServe implements AutoCloseable, FaultFixture.CallFaults {
       oipServer = null;
       forward = null;
     }
+    grpcFront =
+        grpc
+            ? new FakeOipGrpc(
+                this,
+                oipServer.grpcPort().getAsInt(),
+                () -> {
+                  synchronized (faults) {
+                    return faults.pollFirst();
+                  }
+                })
+            : null;
     oip.setExecutor(oipPool);
     oip.createContext("/v2/models/", this::infer);
     oip.start();
@@ -246,14 +274,29 @@ final class FakeKServe implements AutoCloseable, FaultFixture.CallFaults {
   }
 
   String baseUrl() {
-    return "http://127.0.0.1:" + oip.getAddress().getPort();
+    return "http://127.0.0.1:"
+        + (grpcFront != null ? grpcFront.port() : oip.getAddress().getPort());
+  }
+
+  /** The gRPC front, or null for a REST fake. */
+  FakeOipGrpc grpcFront() {
+    return grpcFront;
   }
 
   KServeOptions.Builder options() {
-    return KServeOptions.builder()
-        .kubernetesClient(client)
-        .namespace(NAMESPACE)
-        .pollInterval(Duration.ofMillis(20));
+    KServeOptions.Builder b =
+        KServeOptions.builder()
+            .kubernetesClient(client)
+            .namespace(NAMESPACE)
+            .pollInterval(Duration.ofMillis(20));
+    return grpcFront != null ? b.protocol(KServeOptions.Protocol.GRPC) : b;
+  }
+
+  /** Records a prediction arriving at a front (REST or gRPC). */
+  void predictionArrived(String modelName, String requestId) {
+    predictions.incrementAndGet();
+    lastRequestId = requestId;
+    modelsAsked.add(modelName);
   }
 
   GenericKubernetesResource get(String name) {
@@ -559,10 +602,8 @@ final class FakeKServe implements AutoCloseable, FaultFixture.CallFaults {
       answer(ex, 404, OipJson.writeError("no route " + path));
       return;
     }
-    predictions.incrementAndGet();
-    lastRequestId = ex.getRequestHeaders().getFirst("x-request-id");
     String modelName = path.substring("/v2/models/".length(), path.length() - "/infer".length());
-    modelsAsked.add(modelName);
+    predictionArrived(modelName, ex.getRequestHeaders().getFirst("x-request-id"));
     Fault f;
     synchronized (faults) {
       f = faults.pollFirst();
@@ -652,6 +693,9 @@ final class FakeKServe implements AutoCloseable, FaultFixture.CallFaults {
     controller.interrupt();
     oip.stop(0);
     oipPool.shutdownNow();
+    if (grpcFront != null) {
+      grpcFront.close();
+    }
     if (oipServer != null) {
       oipServer.close();
       local.close();

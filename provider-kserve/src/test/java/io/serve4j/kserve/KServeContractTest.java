@@ -17,9 +17,14 @@ import java.time.Duration;
 class KServeContractTest extends ServingProviderContract {
   static final Duration ROLLOUT = Duration.ofMillis(300);
 
+  /** The fake: predictions over REST here, over gRPC in {@link KServeGrpcContractTest}. */
+  FakeKServe newFake() {
+    return new FakeKServe(ROLLOUT);
+  }
+
   @Override
   protected ContractFixture createFixture() {
-    FakeKServe kserve = new FakeKServe(ROLLOUT);
+    FakeKServe kserve = newFake();
     return new ContractFixture() {
       @Override
       public ServingClient newClient(Serve4j.Builder builder) {

@@ -21,15 +21,25 @@ import java.util.Set;
  * answer.
  */
 class KServeFaultInjectionTest extends FaultInjectionContract {
+  /** The fake: predictions over REST here, over gRPC in {@link KServeGrpcFaultInjectionTest}. */
+  FakeKServe newFake() {
+    return new FakeKServe(Duration.ofMillis(50));
+  }
+
+  /** The faults its prediction front can inject. */
+  Set<Fault.Kind> predictFaults() {
+    return EnumSet.allOf(Fault.Kind.class);
+  }
+
   @Override
   protected FaultFixture createFixture() {
-    FakeKServe kserve = new FakeKServe(Duration.ofMillis(50));
+    FakeKServe kserve = newFake();
     ProviderOptions options = kserve.options().build();
     try (ServingClient c = Serve4j.client(options)) {
       c.deploy(EndpointSpec.of("relu", ContractModels.relu(URI.create("s3://models/triton-repo"))))
           .await(Duration.ofSeconds(30));
     }
-    Set<Fault.Kind> kinds = EnumSet.allOf(Fault.Kind.class);
+    Set<Fault.Kind> kinds = predictFaults();
     return new FaultFixture() {
       @Override
       public ServingClient newClient(Serve4j.Builder builder) {

@@ -38,9 +38,40 @@ class KServeOptionsTest {
   void fromUri_rejectsExtraPathQueryAndBadNamespaces() {
     for (String bad :
         new String[] {
-          "kserve://ctx/ns/extra", "kserve://ctx/ns?x=1", "kserve://ctx/Not_A_Namespace", "aws://x"
+          "kserve://ctx/ns/extra",
+          "kserve://ctx/ns?x=1",
+          "kserve://ctx/ns?protocol=http3",
+          "kserve://ctx/Not_A_Namespace",
+          "aws://x"
         }) {
       assertThatThrownBy(() -> KServeOptions.fromUri(URI.create(bad)))
+          .as(bad)
+          .isInstanceOf(InvalidInputException.class);
+    }
+  }
+
+  @Test
+  void fromUri_protocol_choosesGrpcOrRest() {
+    assertThat(KServeOptions.fromUri(URI.create("kserve://aks/models?protocol=grpc")).protocol())
+        .isEqualTo(KServeOptions.Protocol.GRPC);
+    assertThat(KServeOptions.fromUri(URI.create("kserve:///models?protocol=REST")).protocol())
+        .isEqualTo(KServeOptions.Protocol.REST);
+    assertThat(KServeOptions.fromUri(URI.create("kserve:///models")).protocol())
+        .isEqualTo(KServeOptions.Protocol.REST);
+    KServeOptions grpc = KServeOptions.fromUri(URI.create("kserve://aks/models?protocol=grpc"));
+    assertThat(grpc.toString()).contains("protocol=GRPC");
+    assertThat(grpc).isEqualTo(grpc.toBuilder().build());
+    assertThat(grpc).isNotEqualTo(grpc.toBuilder().protocol(KServeOptions.Protocol.REST).build());
+  }
+
+  @Test
+  void builder_grpcTarget_mustBeHostAndPort() {
+    assertThat(KServeOptions.builder().grpcTarget("localhost:9000").build().grpcTarget())
+        .contains("localhost:9000");
+    assertThat(KServeOptions.builder().grpcTarget("[::1]:9000").build().grpcTarget())
+        .contains("[::1]:9000");
+    for (String bad : new String[] {"localhost", "http://x:80", "x:", ":80", "a b:1"}) {
+      assertThatThrownBy(() -> KServeOptions.builder().grpcTarget(bad).build())
           .as(bad)
           .isInstanceOf(InvalidInputException.class);
     }

@@ -154,7 +154,7 @@ public final class KServeErrors {
       b.cause(status.getCause());
     }
     if (!clientSide) {
-      b.fromService();
+      b.fromService().statusCode(code.value());
     }
     if (trailers != null) {
       String id = trailers.get(OipGrpc.REQUEST_ID);

@@ -218,7 +218,7 @@ public final class OipGrpc implements Inference, AutoCloseable {
    * @param r the request
    * @return the message
    */
-  static ModelInferRequest request(String model, InferenceRequest r) {
+  public static ModelInferRequest request(String model, InferenceRequest r) {
     ModelInferRequest.Builder b = ModelInferRequest.newBuilder().setModelName(model);
     r.id().ifPresent(b::setId);
     for (Map.Entry<String, Object> e : r.parameters().entrySet()) {
