@@ -20,7 +20,7 @@ import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
-/** The REST transport: Netty, HTTP/1.1 with keep-alive. */
+/** The REST transport: Netty, HTTP/1.1 with keep-alive and HTTP/2 cleartext ({@link H2cRest}). */
 public final class Rest {
   private final EventLoopGroup boss;
   private final EventLoopGroup workers;
@@ -78,10 +78,16 @@ public final class Rest {
                     @Override
                     protected void initChannel(SocketChannel ch) {
                       connections.add(ch);
-                      ch.pipeline()
-                          .addLast("http", new HttpServerCodec(8192, 16384, 65536))
-                          .addLast("aggregate", new RestHandler.Aggregator((int) maxRequestBytes))
-                          .addLast("oip", new RestHandler(models, inflight));
+                      // HTTP/1.1, and h2c by prior knowledge or Upgrade: the same handlers
+                      H2cRest.configure(
+                          ch.pipeline(),
+                          new HttpServerCodec(8192, 16384, 65536),
+                          (int) maxRequestBytes,
+                          () ->
+                              new io.netty.channel.ChannelHandler[] {
+                                new RestHandler.Aggregator((int) maxRequestBytes),
+                                new RestHandler(models, inflight)
+                              });
                     }
                   });
       Channel ch = b.bind(host, port).syncUninterruptibly().channel();
