@@ -89,6 +89,16 @@ final class FakeKServe implements AutoCloseable, FaultFixture.CallFaults {
   private final Deque<Fault> faults = new ArrayDeque<>();
   final List<String> modelsAsked = new CopyOnWriteArrayList<>();
 
+  /**
+   * Every violation of KServe's CRD schema ({@link KServeCrdSchema}) in an InferenceService serve4j
+   * sent: each such write was refused 422; {@link #close()} fails the test if any was seen, so no
+   * test passes on a body KServe would not take.
+   */
+  final List<String> schemaViolations = new CopyOnWriteArrayList<>();
+
+  /** When false, {@link #close()} does not fail on violations (the test that provokes them). */
+  volatile boolean failOnSchemaViolations = true;
+
   /** Controller switches. */
   volatile boolean hang;
 
@@ -375,6 +385,19 @@ final class FakeKServe implements AutoCloseable, FaultFixture.CallFaults {
           call = Fault.Call.DELETE;
         }
       }
+      if ((agent == null || !agent.contains(CONTROLLER_AGENT))
+          && List.of("POST", "PUT").contains(request.getMethod())
+          && (ONE.matcher(path).matches() || ALL.matcher(path).matches())
+          && !path.contains("/status")) {
+        // what KServe's API server would check first: the CRD's openAPIV3Schema
+        List<String> bad =
+            KServeCrdSchema.violations(
+                new String(request.getBody().getBytes(), StandardCharsets.UTF_8));
+        if (!bad.isEmpty()) {
+          schemaViolations.addAll(bad);
+          return status(422, "Invalid", "InferenceService is invalid: " + String.join("; ", bad));
+        }
+      }
       if (agent == null || !agent.contains(CONTROLLER_AGENT)) {
         String wireName = wireName(request.getMethod(), path);
         if (wireName != null) {
@@ -430,14 +453,24 @@ final class FakeKServe implements AutoCloseable, FaultFixture.CallFaults {
     }
 
     private MockResponse status(int code, String reason) {
+      return status(code, reason, "injected " + reason);
+    }
+
+    private MockResponse status(int code, String reason, String message) {
+      String quoted;
+      try {
+        quoted = JSON.writeValueAsString(message);
+      } catch (IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
       return new MockResponse()
           .setResponseCode(code)
           .setHeader("Content-Type", "application/json")
           .setBody(
               "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"status\":\"Failure\","
-                  + "\"message\":\"injected "
-                  + reason
-                  + "\",\"reason\":\""
+                  + "\"message\":"
+                  + quoted
+                  + ",\"reason\":\""
                   + reason
                   + "\",\"code\":"
                   + code
@@ -703,5 +736,9 @@ final class FakeKServe implements AutoCloseable, FaultFixture.CallFaults {
     controllerClient.close();
     client.close();
     server.destroy();
+    if (failOnSchemaViolations && !schemaViolations.isEmpty()) {
+      throw new AssertionError(
+          "serve4j sent InferenceServices that KServe's CRD schema refuses: " + schemaViolations);
+    }
   }
 }
