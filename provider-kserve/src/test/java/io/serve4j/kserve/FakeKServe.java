@@ -173,6 +173,8 @@ final class FakeKServe implements AutoCloseable, FaultFixture.CallFaults {
                     .build())
             .build();
     client.apiextensions().v1().customResourceDefinitions().resource(crd()).create();
+    // the schema's first use builds it (~1 s): here, not inside some test's first create
+    KServeCrdSchema.violations("{}");
     try {
       oip = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 64);
     } catch (IOException e) {
