@@ -114,7 +114,7 @@ public final class ColdStart {
         System.out.printf(
             Locale.ROOT,
             "  %-16s first prediction %7.1f  deploy %7.1f  wall %7.1f  cpu %7.1f  classes %5d"
-                + "  x%s %.2f%s   %s%n",
+                + "  x%s %.2f%s  cpu x%s %.2f   %s%n",
             runtimes[i],
             median(total[i]),
             median(open[i]),
@@ -124,6 +124,8 @@ public final class ColdStart {
             runtimes[0],
             ratio(total[i], total[0]),
             vsDjl,
+            runtimes[0],
+            ratio(cpu[i], cpu[0]),
             format(total[i]));
       }
     }
