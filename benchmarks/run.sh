@@ -10,6 +10,7 @@
 #   BENCH_OPTS="-Dbench.rounds=1 -Dbench.models=mlp" benchmarks/run.sh
 #   BENCH_OPTS="-Dbench.prof=stack -Dbench.threads=1" benchmarks/run.sh   # with a profile
 #   SKIP_BUILD=1 benchmarks/run.sh                       # reuse benchmarks/target/benchmarks.jar
+#   SKIP_COLD=1 benchmarks/run.sh                        # without the interleaved cold-start run
 #
 # Other settings (system properties in BENCH_OPTS): bench.runtimes, bench.threads, bench.cold,
 # bench.warmup, bench.measure, bench.seconds, bench.coldForks, serve4j.bench.maxBatch (16), serve4j.bench.instances (2),
@@ -42,6 +43,14 @@ DJL_CACHE="benchmarks/target/djl-cache"
 # shellcheck disable=SC2086
 java -Doffline=true -DDJL_CACHE_DIR="$DJL_CACHE" -Dserve4j.bench.models="${TMPDIR:-/tmp}/serve4j-bench-models" \
   ${BENCH_OPTS:-} -jar benchmarks/target/benchmarks.jar "$RESULTS" | tee "$RESULTS/jmh.log"
+
+# Cold start, interleaved: a fresh JVM per measurement, ORT / DJL / serve4j taking turns
+# (io.serve4j.benchmarks.ColdStart; COLD_OPTS e.g. "-Dcold.rounds=15 -Dcold.cds=/tmp/cds").
+if [[ -z "${SKIP_COLD:-}" ]]; then
+  # shellcheck disable=SC2086
+  java -Doffline=true -DDJL_CACHE_DIR="$DJL_CACHE" -Dserve4j.bench.models="${TMPDIR:-/tmp}/serve4j-bench-models" \
+    ${COLD_OPTS:-} -cp benchmarks/target/benchmarks.jar io.serve4j.benchmarks.ColdStart | tee "$RESULTS/coldstart.txt"
+fi
 
 echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)" >> "$RESULTS/machine.txt"
 if [[ -d "$DJL_CACHE" ]] && [[ -n "$(find "$DJL_CACHE" -type f)" ]]; then

@@ -2,7 +2,6 @@ package io.serve4j;
 
 import java.util.Objects;
 import java.util.Optional;
-import java.util.regex.Pattern;
 
 /**
  * One named deployment of a model behind an endpoint, with its hardware and scaling.
@@ -17,7 +16,6 @@ import java.util.regex.Pattern;
  * }</pre>
  */
 public final class DeploymentSpec {
-  private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9-]{0,31}");
 
   private final String name;
   private final Model model;
@@ -27,7 +25,7 @@ public final class DeploymentSpec {
 
   private DeploymentSpec(Builder b) {
     this.name = Objects.requireNonNull(b.name, "name");
-    if (!NAME.matcher(name).matches()) {
+    if (!Names.isName(name, 32, "-")) {
       throw ServingException.builder(ErrorCategory.INVALID_INPUT)
           .message(
               "deployment name '"

@@ -1,14 +1,13 @@
 package io.serve4j;
 
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
-import java.util.regex.Pattern;
-import java.util.stream.Collectors;
 
 /**
  * What to deploy behind one endpoint: one or more named deployments, the live traffic split between
@@ -31,8 +30,6 @@ import java.util.stream.Collectors;
  * invoked with {@link Endpoint#submit}, and {@code predict} is refused.
  */
 public final class EndpointSpec {
-  private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9-]{0,62}");
-
   private final String name;
   private final List<DeploymentSpec> deployments;
   private final Map<String, Integer> traffic;
@@ -42,7 +39,7 @@ public final class EndpointSpec {
 
   private EndpointSpec(Builder b) {
     this.name = Objects.requireNonNull(b.name, "name");
-    if (!NAME.matcher(name).matches()) {
+    if (!Names.isName(name, 63, "-")) {
       throw invalid(
           "endpoint name '"
               + name
@@ -52,7 +49,10 @@ public final class EndpointSpec {
     if (deployments.isEmpty()) {
       throw invalid("endpoint '" + name + "' needs at least one deployment");
     }
-    Set<String> names = deployments.stream().map(DeploymentSpec::name).collect(Collectors.toSet());
+    Set<String> names = new HashSet<>();
+    for (DeploymentSpec d : deployments) {
+      names.add(d.name());
+    }
     if (names.size() != deployments.size()) {
       throw invalid("endpoint '" + name + "' has duplicate deployment names");
     }
@@ -62,11 +62,12 @@ public final class EndpointSpec {
     }
     Map<String, Integer> t = new LinkedHashMap<>(b.traffic);
     if (t.isEmpty()) {
-      List<String> live =
-          deployments.stream()
-              .map(DeploymentSpec::name)
-              .filter(n -> mirror == null || !n.equals(mirror.deployment()))
-              .toList();
+      List<String> live = new ArrayList<>();
+      for (DeploymentSpec d : deployments) {
+        if (mirror == null || !d.name().equals(mirror.deployment())) {
+          live.add(d.name());
+        }
+      }
       if (live.size() != 1) {
         throw invalid(
             "endpoint '" + name + "' has " + live.size() + " live deployments; give the traffic");
@@ -165,7 +166,12 @@ public final class EndpointSpec {
    * @return the deployment
    */
   public Optional<DeploymentSpec> deployment(String deploymentName) {
-    return deployments.stream().filter(d -> d.name().equals(deploymentName)).findFirst();
+    for (DeploymentSpec d : deployments) {
+      if (d.name().equals(deploymentName)) {
+        return Optional.of(d);
+      }
+    }
+    return Optional.empty();
   }
 
   /**

@@ -7,7 +7,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.regex.Pattern;
 
 /**
  * A model to deploy: what it is called, where its artifact lives and how it is served.
@@ -28,8 +27,6 @@ import java.util.regex.Pattern;
  * Environment values are never printed by {@link #toString()}, only their keys.
  */
 public final class Model {
-  private static final Pattern SHA256 = Pattern.compile("[0-9a-f]{64}");
-  private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,62}");
 
   private final String name;
   private final String version;
@@ -45,7 +42,7 @@ public final class Model {
 
   private Model(Builder b) {
     this.name = Objects.requireNonNull(b.name, "name");
-    if (!NAME.matcher(name).matches()) {
+    if (!Names.isName(name, 63, "._-")) {
       throw ServingException.builder(ErrorCategory.INVALID_INPUT)
           .message(
               "model name '"
@@ -75,7 +72,7 @@ public final class Model {
     this.signature = b.signature;
     this.environment = Map.copyOf(b.environment);
     this.tags = Map.copyOf(b.tags);
-    if (b.sha256 != null && !SHA256.matcher(b.sha256.toLowerCase(Locale.ROOT)).matches()) {
+    if (b.sha256 != null && !Names.isSha256Hex(b.sha256.toLowerCase(Locale.ROOT))) {
       throw ServingException.builder(ErrorCategory.INVALID_INPUT)
           .message("sha256 of model '" + name + "' must be 64 hex digits")
           .build();

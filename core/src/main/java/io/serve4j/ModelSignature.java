@@ -15,10 +15,10 @@ public record ModelSignature(List<TensorSpec> inputs, List<TensorSpec> outputs) 
   public ModelSignature {
     inputs = List.copyOf(Objects.requireNonNull(inputs, "inputs"));
     outputs = List.copyOf(Objects.requireNonNull(outputs, "outputs"));
-    if (inputs.stream().map(TensorSpec::name).distinct().count() != inputs.size()) {
+    if (hasDuplicateNames(inputs)) {
       throw new IllegalArgumentException("duplicate input names in " + inputs);
     }
-    if (outputs.stream().map(TensorSpec::name).distinct().count() != outputs.size()) {
+    if (hasDuplicateNames(outputs)) {
       throw new IllegalArgumentException("duplicate output names in " + outputs);
     }
   }
@@ -60,8 +60,25 @@ public record ModelSignature(List<TensorSpec> inputs, List<TensorSpec> outputs) 
    * @return true if the signature is batchable along axis 0
    */
   public boolean isBatchable() {
-    return !inputs.isEmpty()
-        && inputs.stream().allMatch(s -> s.shape().rank() > 0 && s.shape().dim(0) == -1)
-        && outputs.stream().allMatch(s -> s.shape().rank() > 0 && s.shape().dim(0) == -1);
+    return !inputs.isEmpty() && dynamicFirstDimension(inputs) && dynamicFirstDimension(outputs);
+  }
+
+  private static boolean dynamicFirstDimension(List<TensorSpec> specs) {
+    for (TensorSpec s : specs) {
+      if (s.shape().rank() == 0 || s.shape().dim(0) != -1) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static boolean hasDuplicateNames(List<TensorSpec> specs) {
+    java.util.Set<String> names = new java.util.HashSet<>();
+    for (TensorSpec s : specs) {
+      if (!names.add(s.name())) {
+        return true;
+      }
+    }
+    return false;
   }
 }

@@ -19,7 +19,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * Cold start: in a fresh JVM (one measurement per fork), from nothing to the first prediction's
  * outputs: ONNX Runtime's native library, the session (and for serve4j the client and the deploy
  * operation, for DJL the engine and the model), then one prediction. The model file is written
- * before the timer starts.
+ * before the timer starts. {@link ColdStart} measures the same with the runtimes taking turns and
+ * reports CPU time too: the figures to use on a loaded machine.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.SingleShotTime)

@@ -46,10 +46,13 @@ public final class CapabilityCheck {
    * @param spec the spec
    */
   public static void check(String providerId, Set<Capability> has, EndpointSpec spec) {
-    long live =
-        spec.deployments().stream()
-            .filter(d -> spec.mirror().map(m -> !m.deployment().equals(d.name())).orElse(true))
-            .count();
+    String mirrored = spec.mirror().isPresent() ? spec.mirror().get().deployment() : null;
+    int live = 0;
+    for (DeploymentSpec d : spec.deployments()) {
+      if (!d.name().equals(mirrored)) {
+        live++;
+      }
+    }
     if (live > 1) {
       require(providerId, has, Capability.TRAFFIC_SPLIT, "endpoint '" + spec.name() + "'");
     }

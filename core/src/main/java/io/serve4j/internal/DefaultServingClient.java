@@ -9,6 +9,7 @@ import io.serve4j.CallInfo;
 import io.serve4j.Capability;
 import io.serve4j.CircuitState;
 import io.serve4j.DeploymentDescription;
+import io.serve4j.DeploymentSpec;
 import io.serve4j.Endpoint;
 import io.serve4j.EndpointDescription;
 import io.serve4j.EndpointSpec;
@@ -792,7 +793,11 @@ final class DefaultServingClient implements ServingClient {
   void remember(EndpointSpec spec, EndpointDescription description) {
     List<ModelSignature> list = signaturesOf(description);
     if (list.isEmpty()) {
-      spec.deployments().forEach(d -> d.model().signature().ifPresent(list::add));
+      for (DeploymentSpec d : spec.deployments()) {
+        if (d.model().signature().isPresent()) {
+          list.add(d.model().signature().get());
+        }
+      }
     }
     known.put(spec.name(), new Known(description, List.copyOf(list)));
   }
@@ -809,7 +814,9 @@ final class DefaultServingClient implements ServingClient {
   private static List<ModelSignature> signaturesOf(EndpointDescription description) {
     List<ModelSignature> list = new ArrayList<>();
     for (DeploymentDescription d : description.deployments()) {
-      d.signature().ifPresent(list::add);
+      if (d.signature().isPresent()) {
+        list.add(d.signature().get());
+      }
     }
     return list;
   }

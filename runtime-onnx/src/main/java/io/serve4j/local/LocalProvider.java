@@ -92,7 +92,8 @@ public final class LocalProvider implements ServingProvider {
   @Override
   public ProviderSession open(ProviderOptions options, ProviderContext context) {
     LocalOptions o = (LocalOptions) options;
-    LocalStatistics stats = o.statistics().orElseGet(LocalStatistics::new);
+    LocalStatistics stats =
+        o.statistics().isPresent() ? o.statistics().get() : new LocalStatistics();
     LocalClient c = new LocalClient(o, stats.counters(), context);
     return ProviderSession.of(c, c, null, null, c::close);
   }

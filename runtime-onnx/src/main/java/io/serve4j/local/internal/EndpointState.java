@@ -41,7 +41,10 @@ final class EndpointState {
       }
     }
     this.live = l.toArray(new Deployment[0]);
-    this.upTo = u.stream().mapToInt(Integer::intValue).toArray();
+    this.upTo = new int[u.size()];
+    for (int i = 0; i < upTo.length; i++) {
+      upTo[i] = u.get(i);
+    }
     Mirror m = spec.mirror().orElse(null);
     this.shadow = m == null ? null : this.deployments.get(m.deployment());
     this.mirrorPercent = m == null ? 0 : m.percent();

@@ -57,7 +57,7 @@ final class ModelLoader {
   }
 
   /** Runs between the hash check and the session's creation; a seam for tests. */
-  private Runnable afterVerification = () -> {};
+  private Runnable afterVerification; // a test hook; null when not set
 
   /**
    * Where a model's bytes are: a file (loaded by ONNX Runtime from its path), or bytes in memory
@@ -153,16 +153,12 @@ final class ModelLoader {
           ErrorCategory.INVALID_INPUT,
           "the local provider runs ONNX models; model '" + model.name() + "' is " + model.format());
     }
-    URI artifact =
-        model
-            .artifact()
-            .orElseThrow(
-                () ->
-                    Errors.of(
-                        ErrorCategory.INVALID_INPUT,
-                        "model '"
-                            + model.name()
-                            + "' has no artifact; the local provider needs one"));
+    if (model.artifact().isEmpty()) {
+      throw Errors.of(
+          ErrorCategory.INVALID_INPUT,
+          "model '" + model.name() + "' has no artifact; the local provider needs one");
+    }
+    URI artifact = model.artifact().get();
     if (model.multiModel()) {
       return loadRepository(endpoint, spec, artifact);
     }
@@ -189,7 +185,9 @@ final class ModelLoader {
             .build();
       }
     }
-    afterVerification.run();
+    if (afterVerification != null) {
+      afterVerification.run();
+    }
     String label = "deployment '" + spec.name() + "' of endpoint '" + endpoint + "'";
     Map<String, String> details = new LinkedHashMap<>();
     details.put("artifact", source.display);
@@ -252,7 +250,9 @@ final class ModelLoader {
               .signature(loaded.signature())
               .build();
       DeploymentDescription.Builder withDetails = description.toBuilder();
-      details.forEach(withDetails::detail);
+      for (Map.Entry<String, String> e : details.entrySet()) {
+        withDetails.detail(e.getKey(), e.getValue());
+      }
       if (spec.scaling().initialInstances() > 1) {
         withDetails.detail(
             "instances",
@@ -437,8 +437,9 @@ final class ModelLoader {
       details.put("modelVersion", Long.toString(m.getVersion()));
     }
     // Sorted: ONNX Runtime and OnnxHeader hand these over in no particular order.
-    new java.util.TreeMap<>(m.getCustomMetadata())
-        .forEach((k, v) -> details.put("metadata." + k, v));
+    for (Map.Entry<String, String> e : new java.util.TreeMap<>(m.getCustomMetadata()).entrySet()) {
+      details.put("metadata." + e.getKey(), e.getValue());
+    }
     try {
       OnnxHeader h =
           source.bytes == null ? OnnxHeader.read(source.file) : OnnxHeader.read(source.bytes);
@@ -446,8 +447,9 @@ final class ModelLoader {
       if (h.irVersion() > 0) {
         details.put("irVersion", Long.toString(h.irVersion()));
       }
-      new java.util.TreeMap<>(h.opsets())
-          .forEach((domain, v) -> details.put("opset." + domain, Long.toString(v)));
+      for (Map.Entry<String, Long> e : new java.util.TreeMap<>(h.opsets()).entrySet()) {
+        details.put("opset." + e.getKey(), Long.toString(e.getValue()));
+      }
     } catch (IOException e) {
       details.put("opset", "unreadable: " + e.getMessage());
     }
