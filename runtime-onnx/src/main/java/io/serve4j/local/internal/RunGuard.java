@@ -7,28 +7,33 @@ import io.serve4j.spi.Deadline;
 /**
  * The {@link RunOptions} of one run and the deadline watch that sets its terminate flag. The watch
  * ({@link Deadline#onExpiry}) schedules nothing and wakes no thread per run; a timer per run did,
- * and that alone made a small model's run 1.2-2.3x slower in an A/B (BENCHMARKS.md). Terminating
- * and closing are serialised, so the watch never touches freed native memory.
+ * and that alone made a small model's run 1.2-2.3x slower in an A/B (BENCHMARKS.md). The options
+ * come from the model's {@link RunOptionsPool} and go back to it after the run unless the deadline
+ * set their terminate flag (then they are closed). Terminating and closing are serialised, so the
+ * watch never touches options after they went back to the pool or were freed.
  */
 final class RunGuard implements Runnable, AutoCloseable {
   private final RunOptions options;
+  private final RunOptionsPool pool;
   private Deadline.Watch watch;
   private boolean closed;
   private boolean terminated;
 
-  private RunGuard(RunOptions options) {
+  private RunGuard(RunOptions options, RunOptionsPool pool) {
     this.options = options;
+    this.pool = pool;
   }
 
   /**
-   * Creates the run options and watches the deadline.
+   * Takes run options from the pool and watches the deadline.
    *
    * @param deadline the run's deadline
+   * @param pool where the options come from and go back to
    * @return the guard; close it after the run
    * @throws OrtException if ONNX Runtime cannot create run options
    */
-  static RunGuard start(Deadline deadline) throws OrtException {
-    RunGuard g = new RunGuard(new RunOptions());
+  static RunGuard start(Deadline deadline, RunOptionsPool pool) throws OrtException {
+    RunGuard g = new RunGuard(pool.take(), pool);
     g.watch = deadline.onExpiry(g);
     return g;
   }
@@ -70,7 +75,11 @@ final class RunGuard implements Runnable, AutoCloseable {
     synchronized (this) {
       if (!closed) {
         closed = true;
-        options.close();
+        if (terminated) {
+          options.close();
+        } else {
+          pool.give(options);
+        }
       }
     }
   }
