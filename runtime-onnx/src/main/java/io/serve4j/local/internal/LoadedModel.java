@@ -292,8 +292,7 @@ final class LoadedModel implements AutoCloseable {
       throws PinnedRunFailed {
     OnnxTensor[] created = new OnnxTensor[in.length];
     OnnxTensor[] pinnedTensors = new OnnxTensor[wanted.length];
-    ByteBuffer[] pinnedBuffers = new ByteBuffer[wanted.length];
-    long[][] pinnedShapes = new long[wanted.length][];
+    Tensor[] out = new Tensor[wanted.length]; // pinned ones made before the run, over its buffer
     boolean anyPinned = false;
     RunGuard guard = null;
     OrtSession.Result result = null;
@@ -326,8 +325,7 @@ final class LoadedModel implements AutoCloseable {
         if (bytes > 0 && bytes <= Integer.MAX_VALUE) {
           ByteBuffer b = ByteBuffer.allocateDirect((int) bytes).order(ByteOrder.LITTLE_ENDIAN);
           pinnedTensors[j] = OnnxTensor.createTensor(env, b, shape, o.pinType);
-          pinnedBuffers[j] = b;
-          pinnedShapes[j] = shape;
+          out[j] = Tensor.wrap(o.name, o.type, Shape.of(shape), b);
           if (wanted.length == 1) {
             pinned = Collections.singletonMap(o.name, pinnedTensors[j]);
           } else {
@@ -347,20 +345,17 @@ final class LoadedModel implements AutoCloseable {
       }
       guard = RunGuard.start(deadline, runOptions);
       result = session.run(feed, requested, pinned, guard.options());
-      List<Tensor> out = new ArrayList<>(wanted.length);
       for (int j = 0; j < wanted.length; j++) {
-        Output o = wanted[j];
-        if (pinnedBuffers[j] != null) {
-          out.add(Tensor.wrap(o.name, o.type, Shape.of(pinnedShapes[j]), pinnedBuffers[j]));
-        } else {
+        if (out[j] == null) {
+          Output o = wanted[j];
           OnnxValue v =
               result
                   .get(o.name)
                   .orElseThrow(() -> new IllegalStateException("no output " + o.name));
-          out.add(copyOut(o, (OnnxTensor) v));
+          out[j] = copyOut(o, (OnnxTensor) v);
         }
       }
-      return out;
+      return Arrays.asList(out);
     } catch (OrtException | RuntimeException e) {
       if (e instanceof ServingException se) {
         throw se;

@@ -54,6 +54,40 @@ class RunGuardTest {
   }
 
   @Test
+  void manyThreadsRunningAtOnce_neverShareOptions_andTheirGuardsArePooled() throws Exception {
+    try (RunOptionsPool pool = new RunOptionsPool()) {
+      java.util.Set<RunOptions> inUse = java.util.concurrent.ConcurrentHashMap.newKeySet();
+      java.util.concurrent.atomic.AtomicInteger shared =
+          new java.util.concurrent.atomic.AtomicInteger();
+      Thread[] threads = new Thread[8];
+      for (int t = 0; t < threads.length; t++) {
+        threads[t] =
+            new Thread(
+                () -> {
+                  try {
+                    for (int i = 0; i < 2_000; i++) {
+                      RunGuard g = RunGuard.start(Deadline.after(Duration.ofSeconds(60)), pool);
+                      if (!inUse.add(g.options())) {
+                        shared.incrementAndGet();
+                      }
+                      inUse.remove(g.options());
+                      g.close();
+                    }
+                  } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                  }
+                });
+        threads[t].start();
+      }
+      for (Thread t : threads) {
+        t.join();
+      }
+      assertThat(shared).hasValue(0);
+      assertThat(pool.pooled()).isBetween(1, threads.length);
+    }
+  }
+
+  @Test
   void optionsGivenBackAfterThePoolClosed_areClosed() throws Exception {
     RunOptionsPool pool = new RunOptionsPool();
     RunGuard inFlight = RunGuard.start(Deadline.none(), pool);
