@@ -22,9 +22,9 @@ RESULTS="${RESULTS:-benchmarks/results}"
 mkdir -p "$RESULTS"
 
 if [[ -z "${SKIP_BUILD:-}" ]]; then
-  # core, testkit and runtime-onnx as they are in this tree, then this module (tests skipped).
-  ./mvnw -q install -pl core,testkit,runtime-onnx -DskipTests
-  ./mvnw -q -pl benchmarks package -DskipTests
+  # core, testkit and runtime-onnx as they are in this tree, then this module (tests skipped), in
+  # one reactor: the jar gets this tree's modules even if ~/.m2 holds other builds of them.
+  ./mvnw -q -pl core,testkit,runtime-onnx,benchmarks -am package -DskipTests
 fi
 
 {

@@ -31,8 +31,9 @@ public final class InferenceResponse {
     this.deployment = b.deployment;
     this.outputs = List.copyOf(b.outputs);
     this.payload = b.payload;
-    this.parameters = Map.copyOf(b.parameters);
-    if (!parameters.isEmpty()) { // on the hot path: an empty map's iterator still allocates
+    // On the hot path a response has no parameters: no map is made, copied or iterated.
+    this.parameters = b.parameters == null ? Map.of() : Map.copyOf(b.parameters);
+    if (!parameters.isEmpty()) {
       checkParameters(parameters);
     }
   }
@@ -70,7 +71,9 @@ public final class InferenceResponse {
             .deployment(deployment)
             .payload(payload);
     b.outputs.addAll(outputs);
-    b.parameters.putAll(parameters);
+    if (!parameters.isEmpty()) {
+      b.parameters = new LinkedHashMap<>(parameters);
+    }
     return b;
   }
 
@@ -195,7 +198,7 @@ public final class InferenceResponse {
     private String deployment;
     private final List<Tensor> outputs = new ArrayList<>();
     private Payload payload;
-    private final Map<String, Object> parameters = new LinkedHashMap<>();
+    private Map<String, Object> parameters; // made by the first parameter
 
     private Builder() {}
 
@@ -292,6 +295,9 @@ public final class InferenceResponse {
      * @throws NullPointerException if the key or the value is null
      */
     public Builder parameter(String key, Object value) {
+      if (parameters == null) {
+        parameters = new LinkedHashMap<>();
+      }
       parameters.put(
           Objects.requireNonNull(key, "parameter key"),
           Objects.requireNonNull(value, "parameter value"));

@@ -10,8 +10,16 @@ import java.util.Locale;
 interface Engine extends AutoCloseable {
   /** The engines compared; the benchmark parameter is the lower-case name. */
   enum Kind {
-    /** Raw ONNX Runtime Java: {@code OrtSession.run} with tensors over direct buffers. */
+    /**
+     * Raw ONNX Runtime Java at its best: per-thread input tensors over direct buffers and pinned,
+     * pre-allocated outputs ({@link OrtEngine}).
+     */
     ORT,
+    /**
+     * Raw ONNX Runtime Java, the first baseline: input tensors made per call, outputs copied to the
+     * Java heap ({@link OrtCopyEngine}); an extra row, not in the default suite.
+     */
+    ORT_COPY,
     /** DJL 0.38.0 with its ONNX Runtime engine. */
     DJL,
     /** serve4j's local provider, unbatched. */
@@ -35,6 +43,7 @@ interface Engine extends AutoCloseable {
   static Engine open(Kind kind, Workload workload) throws Exception {
     return switch (kind) {
       case ORT -> new OrtEngine(workload);
+      case ORT_COPY -> new OrtCopyEngine(workload);
       case DJL -> new DjlEngine(workload);
       case SERVE4J -> new Serve4jEngine(workload, false);
       case SERVE4J_BATCHED -> new Serve4jEngine(workload, true);

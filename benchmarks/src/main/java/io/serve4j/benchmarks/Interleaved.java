@@ -1,22 +1,35 @@
 package io.serve4j.benchmarks;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Paths;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
 /**
- * A cross-check of the JMH latency ratios at one thread that holds on a noisy machine: every engine
- * is opened in one JVM and they take turns in short windows (ORT, serve4j, DJL, ORT, serve4j, ...),
- * so a burst of load from elsewhere hits all of them alike. Each window's mean latency is divided
- * by the ORT window run next to it, and the median of those ratios is printed.
+ * A cross-check of the JMH ratios that holds on a noisy machine: every engine is opened in one JVM
+ * and they take turns in short windows (ORT, serve4j, DJL, ORT, serve4j, ...), so a burst of load
+ * from elsewhere hits all of them alike. In each window the same N threads (a fixed pool, as JMH's
+ * threads: per-thread engine state is made once) call one engine in a closed loop; the window's
+ * mean latency (N x window time / calls) is divided by the baseline's window run next to it, and
+ * the median of those ratios is printed. At N threads, throughput is N / mean latency, so the
+ * throughput ratio is the inverse of the latency ratio; both are printed.
  *
  * <pre>
  * java -cp benchmarks/target/benchmarks.jar io.serve4j.benchmarks.Interleaved minilm16 ort,serve4j,djl
+ * java -cp benchmarks/target/benchmarks.jar io.serve4j.benchmarks.Interleaved mlp ort,serve4j 12 500 32
  * </pre>
  *
  * <p>Arguments: the model ({@code minilm16}, {@code minilm128}, {@code mlp}, {@code cnn}), the
- * engines (first one is the baseline), optionally the number of windows (default 12) and the window
- * length in milliseconds (default 500). The engines share one JIT and one heap; that is the price
- * of running them side by side, and why JMH (one fork each) stays the primary figure.
+ * engines (first one is the baseline), optionally the number of windows (default 12), the window
+ * length in milliseconds (default 500) and the number of threads (default 1). The engines share one
+ * JIT and one heap; that is the price of running them side by side, and why JMH (one fork each)
+ * stays the primary figure.
  */
 public final class Interleaved {
   private Interleaved() {}
@@ -32,7 +45,9 @@ public final class Interleaved {
     String[] names = (args.length > 1 ? args[1] : "ort,serve4j,djl").split(",");
     int windows = args.length > 2 ? Integer.parseInt(args[2]) : 12;
     long windowNanos = (args.length > 3 ? Long.parseLong(args[3]) : 500) * 1_000_000L;
+    int threads = args.length > 4 ? Integer.parseInt(args[4]) : 1;
     Engine[] engines = new Engine[names.length];
+    ExecutorService pool = Executors.newFixedThreadPool(threads);
     try {
       // DJL creates ONNX Runtime's environment with its own options, so it must open first.
       for (int pass = 0; pass < 2; pass++) {
@@ -44,36 +59,43 @@ public final class Interleaved {
         }
       }
       for (Engine e : engines) {
-        window(e, windowNanos * 2); // warm-up
+        window(pool, threads, e, windowNanos * 2); // warm-up
       }
       double[][] means = new double[engines.length][windows];
       for (int w = 0; w < windows; w++) {
         for (int i = 0; i < engines.length; i++) {
-          means[i][w] = window(engines[i], windowNanos);
+          means[i][w] = window(pool, threads, engines[i], windowNanos);
         }
       }
       System.out.printf(
           Locale.ROOT,
-          "%s, 1 thread, %d windows of %d ms, mean latency per window (us); ratio = engine / %s"
-              + " in the same window round%n",
+          "%s, %d thread(s), %d windows of %d ms, load average %s; mean latency per window (us);"
+              + " ratio = engine / %s in the same window round%n",
           workload.id(),
+          threads,
           windows,
           windowNanos / 1_000_000,
+          loadAverage(),
           names[0]);
       for (int i = 0; i < engines.length; i++) {
         double[] ratios = new double[windows];
         for (int w = 0; w < windows; w++) {
           ratios[w] = means[i][w] / means[0][w];
         }
+        double m = median(means[i]);
         System.out.printf(
             Locale.ROOT,
-            "%-16s median %10.2f us   median ratio %.3f   ratios %s%n",
+            "%-16s median %10.2f us %10.0f ops/s   latency ratio %.3f   throughput ratio %.3f"
+                + "   latency ratios %s%n",
             names[i],
-            median(means[i]),
+            m,
+            threads * 1e6 / m,
             median(ratios),
+            1 / median(ratios),
             format(ratios));
       }
     } finally {
+      pool.shutdownNow();
       for (Engine e : engines) {
         if (e != null) {
           e.close();
@@ -82,10 +104,28 @@ public final class Interleaved {
     }
   }
 
-  private static double window(Engine engine, long nanos) throws Exception {
-    long calls = 0;
+  /** Runs one window on every thread of the pool; returns the mean latency in microseconds. */
+  private static double window(ExecutorService pool, int threads, Engine engine, long nanos)
+      throws Exception {
     long start = System.nanoTime();
     long end = start + nanos;
+    List<Future<long[]>> parts = new ArrayList<>(threads);
+    for (int t = 0; t < threads; t++) {
+      parts.add(pool.submit(() -> loop(engine, start, end)));
+    }
+    long calls = 0;
+    long busy = 0;
+    for (Future<long[]> f : parts) {
+      long[] r = f.get();
+      calls += r[0];
+      busy += r[1];
+    }
+    return busy / 1e3 / calls;
+  }
+
+  /** One thread's closed loop until the end of the window: {calls, nanoseconds spent}. */
+  private static long[] loop(Engine engine, long start, long end) throws Exception {
+    long calls = 0;
     long now;
     do {
       for (int i = 0; i < 10; i++) {
@@ -96,7 +136,17 @@ public final class Interleaved {
       calls += 10;
       now = System.nanoTime();
     } while (now < end);
-    return (now - start) / 1e3 / calls;
+    return new long[] {calls, now - start};
+  }
+
+  private static String loadAverage() {
+    try {
+      String s = Files.readString(Paths.get("/proc/loadavg")).trim();
+      String[] f = s.split(" ");
+      return f[0] + " " + f[1] + " " + f[2];
+    } catch (IOException | RuntimeException e) {
+      return "unknown";
+    }
   }
 
   private static double median(double[] values) {

@@ -19,6 +19,9 @@ class RuntimesAgreeTest {
   @Test
   void mlpPrediction_isTheSameOnEveryRuntime() throws Exception {
     float[] ort;
+    float[] ortPinned;
+    float[] ortPinnedOtherThread;
+    float[] ortCopy;
     float[] djl;
     float[] serve4j;
     // DJL first: its engine creates ONNX Runtime's environment with threading options, which
@@ -27,7 +30,25 @@ class RuntimesAgreeTest {
       djl = floats(((ByteBuffer[]) e.predict())[0]);
     }
     try (Engine e = Engine.open(Engine.Kind.ORT, Workload.MLP)) {
+      // the first call learns the output shapes; later ones run with pinned outputs, per thread
       ort = floats(((ByteBuffer[]) e.predict())[0]);
+      ortPinned = floats(((ByteBuffer[]) e.predict())[0]);
+      float[][] other = new float[1][];
+      Thread t =
+          new Thread(
+              () -> {
+                try {
+                  other[0] = floats(((ByteBuffer[]) e.predict())[0]);
+                } catch (Exception x) {
+                  throw new IllegalStateException(x);
+                }
+              });
+      t.start();
+      t.join();
+      ortPinnedOtherThread = other[0];
+    }
+    try (Engine e = Engine.open(Engine.Kind.ORT_COPY, Workload.MLP)) {
+      ortCopy = floats(((ByteBuffer[]) e.predict())[0]);
     }
     try (Engine e = Engine.open(Engine.Kind.SERVE4J, Workload.MLP)) {
       serve4j = ((InferenceResponse) e.predict()).output("y").asFloats();
@@ -41,6 +62,9 @@ class RuntimesAgreeTest {
       }
     }
     assertThat(ort).hasSize(10);
+    assertThat(ortPinned).containsExactly(ort);
+    assertThat(ortPinnedOtherThread).containsExactly(ort);
+    assertThat(ortCopy).containsExactly(ort);
     assertThat(djl).containsExactly(ort);
     assertThat(serve4j).containsExactly(ort);
   }

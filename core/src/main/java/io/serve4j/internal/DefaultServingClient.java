@@ -59,6 +59,7 @@ final class DefaultServingClient implements ServingClient {
   private final Wire wire;
   private final ClientConfig config;
   private final ScheduledExecutorService scheduler;
+  private final ConcurrentHashMap<String, String> predictWhat = new ConcurrentHashMap<>();
   private final boolean ownsScheduler;
   private final AtomicBoolean closed = new AtomicBoolean();
   private final Map<String, Known> known = new ConcurrentHashMap<>();
@@ -372,12 +373,12 @@ final class DefaultServingClient implements ServingClient {
       String requestId,
       Deadline deadline,
       Function<CallContext, CompletableFuture<T>> hook) {
-    String id = requestId != null ? requestId : RequestIds.next();
-    CallInfo info = new CallInfo(providerId, operation, endpoint, id);
+    Call call = new Call(operation, endpoint, requestId);
     long start = System.nanoTime();
     List<ServingListener> listeners = config.listeners();
     boolean listened = !listeners.isEmpty();
     if (listened) {
+      CallInfo info = call.info();
       listeners = forCall(info);
       List<ServingListener> started = listeners;
       fire(started, l -> l.onStart(info));
@@ -393,15 +394,17 @@ final class DefaultServingClient implements ServingClient {
         operation == OperationKind.PREDICT || operation == OperationKind.STREAM
             ? breaker(endpoint)
             : null;
-    attempt(1, listeners, info, deadline, start, hook, result, current, budget, breaker);
+    attempt(1, listeners, call, deadline, start, hook, result, current, budget, breaker);
     if (result.isDone() && !result.isCompletedExceptionally()) {
       // Answered on this thread (an in-process provider usually is): no deadline watch and no
       // forwarding future are needed, and listeners still hear it before the caller does.
       if (listened) {
-        finish(listeners, info, start, result.getNow(null), null);
+        finish(listeners, call.info(), start, result.getNow(null), null);
       }
       return result;
     }
+    CallInfo info = call.info();
+    String id = info.requestId();
     // Watch the deadline only if the first attempt did not finish synchronously (an in-process
     // provider usually does). The watch schedules nothing and wakes no thread per call.
     Deadline.Watch watch =
@@ -458,7 +461,7 @@ final class DefaultServingClient implements ServingClient {
   private <T> void attempt(
       int n,
       List<ServingListener> listeners,
-      CallInfo info,
+      Call call,
       Deadline deadline,
       long start,
       Function<CallContext, CompletableFuture<T>> hook,
@@ -473,11 +476,11 @@ final class DefaultServingClient implements ServingClient {
       result.completeExceptionally(
           ServingException.builder(ErrorCategory.UNAVAILABLE)
               .providerId(providerId)
-              .requestId(info.requestId())
+              .requestId(call.get())
               .retryable(false)
               .message(
                   "the circuit breaker of endpoint '"
-                      + info.endpoint()
+                      + call.endpoint
                       + "' is "
                       + breaker.getState()
                       + " after repeated failures; calls fail fast until it lets a trial through")
@@ -488,16 +491,17 @@ final class DefaultServingClient implements ServingClient {
     // Core retries these calls: the context tells the provider to make one wire attempt.
     CallContext ctx =
         new CallContext(
-            info.requestId(),
+            call,
             deadline,
             result::isDone,
             p -> {},
             true,
-            listeners.isEmpty() ? CallObserver.NONE : observer(listeners, info, n));
+            listeners.isEmpty() ? CallObserver.NONE : observer(listeners, call.info(), n));
+    String what = what(call.operation, call.endpoint);
     CompletableFuture<T> work =
         listeners.isEmpty()
-            ? wire.call(what(info), () -> hook.apply(ctx))
-            : inScopes(listeners, info, n, () -> wire.call(what(info), () -> hook.apply(ctx)));
+            ? wire.call(what, () -> hook.apply(ctx))
+            : inScopes(listeners, call.info(), n, () -> wire.call(what, () -> hook.apply(ctx)));
     current.set(work);
     if (result.isDone()) {
       cancel(work);
@@ -527,7 +531,7 @@ final class DefaultServingClient implements ServingClient {
             }
             return;
           }
-          ServingException se = withRequestId(Futures.toServing(e, providerId), info.requestId());
+          ServingException se = withRequestId(Futures.toServing(e, providerId), call.get());
           if (breaker != null) {
             breaker.onError(
                 breaker.getCurrentTimestamp() - attemptStart, breaker.getTimestampUnit(), se);
@@ -542,12 +546,13 @@ final class DefaultServingClient implements ServingClient {
           if (!result.isDone() && policy.allowsRetry(se, n, elapsed)) {
             Duration wait = policy.backoff(se, n);
             if (wait.compareTo(deadline.remaining()) < 0 && budget.tryWithdraw()) {
+              CallInfo info = call.info();
               fire(listeners, l -> l.onRetry(info, n, se, wait));
               try {
                 scheduler.schedule(
                     () ->
                         attempt(
-                            n + 1, listeners, info, deadline, start, hook, result, current, budget,
+                            n + 1, listeners, call, deadline, start, hook, result, current, budget,
                             breaker),
                     wait.toNanos(),
                     TimeUnit.NANOSECONDS);
@@ -562,9 +567,87 @@ final class DefaultServingClient implements ServingClient {
         });
   }
 
-  private static String what(CallInfo info) {
-    String kind = info.operation().name().toLowerCase(java.util.Locale.ROOT).replace('_', ' ');
-    return info.endpoint().isEmpty() ? kind : kind + " on endpoint '" + info.endpoint() + "'";
+  /**
+   * What a call does, for error messages ("predict on endpoint 'fraud'"). Made on every call, so
+   * the prediction's text is kept per endpoint (up to {@link #MAX_CACHED_WHAT} endpoints) instead
+   * of being formatted again (three strings per call before).
+   */
+  private String what(OperationKind operation, String endpoint) {
+    String kind = KINDS[operation.ordinal()];
+    if (endpoint.isEmpty()) {
+      return kind;
+    }
+    boolean cached = operation == OperationKind.PREDICT;
+    String w = cached ? predictWhat.get(endpoint) : null;
+    if (w == null) {
+      w = kind + " on endpoint '" + endpoint + "'";
+      if (cached && predictWhat.size() < MAX_CACHED_WHAT) {
+        predictWhat.putIfAbsent(endpoint, w);
+      }
+    }
+    return w;
+  }
+
+  /**
+   * One call's identity. Its request id (the caller's, or a new one) and its {@link CallInfo} are
+   * made when first asked for (by a listener, an error, a retry, the async path or the provider
+   * through {@link CallContext#requestId()}), so that a call that succeeds on the caller's thread
+   * without listeners formats no id (a UUID string and its CallInfo, ~150 B per prediction).
+   */
+  private final class Call implements Supplier<String> {
+    final OperationKind operation;
+    final String endpoint;
+    private volatile String id;
+    private volatile CallInfo info;
+
+    Call(OperationKind operation, String endpoint, String id) {
+      this.operation = operation;
+      this.endpoint = endpoint == null ? "" : endpoint;
+      this.id = id;
+    }
+
+    /** The request id, made once. */
+    @Override
+    public String get() {
+      String i = id;
+      if (i == null) {
+        synchronized (this) {
+          i = id;
+          if (i == null) {
+            i = RequestIds.next();
+            id = i;
+          }
+        }
+      }
+      return i;
+    }
+
+    CallInfo info() {
+      CallInfo i = info;
+      if (i == null) {
+        synchronized (this) {
+          i = info;
+          if (i == null) {
+            i = new CallInfo(providerId, operation, endpoint, get());
+            info = i;
+          }
+        }
+      }
+      return i;
+    }
+  }
+
+  private static final int MAX_CACHED_WHAT = 1024;
+
+  private static final String[] KINDS = kinds();
+
+  private static String[] kinds() {
+    OperationKind[] all = OperationKind.values();
+    String[] k = new String[all.length];
+    for (OperationKind o : all) {
+      k[o.ordinal()] = o.name().toLowerCase(java.util.Locale.ROOT).replace('_', ' ');
+    }
+    return k;
   }
 
   private static void cancel(CompletableFuture<?> f) {

@@ -13,7 +13,8 @@ import java.util.function.Consumer;
  * operations.
  */
 public final class CallContext {
-  private final String requestId;
+  private String requestId; // made from requestIdSource on first read when not given
+  private final java.util.function.Supplier<String> requestIdSource;
   private final Deadline deadline;
   private final BooleanSupplier cancelled;
   private final Consumer<OperationProgress> progress;
@@ -75,6 +76,35 @@ public final class CallContext {
     this.retriedByCore = retriedByCore;
     this.observer = Objects.requireNonNull(observer, "observer");
     this.requestId = Objects.requireNonNull(requestId, "requestId");
+    this.requestIdSource = null;
+    this.deadline = Objects.requireNonNull(deadline, "deadline");
+    this.cancelled = Objects.requireNonNull(cancelled, "cancelled");
+    this.progress = Objects.requireNonNull(progress, "progress");
+  }
+
+  /**
+   * Creates a context whose request id is made only when first read ({@link #requestId()}): core
+   * uses it so that a call nobody asks the id of (an in-process prediction without listeners that
+   * succeeds) formats none.
+   *
+   * @param requestId gives the request id; called at most once per context for a successful read,
+   *     and must return the same id every time (core's call id)
+   * @param deadline when the call must finish
+   * @param cancelled true once the caller cancelled
+   * @param progress where progress goes
+   * @param retriedByCore whether core retries this call (see {@link #retriedByCore()})
+   * @param observer what core's listeners hear of the call while it runs
+   */
+  public CallContext(
+      java.util.function.Supplier<String> requestId,
+      Deadline deadline,
+      BooleanSupplier cancelled,
+      Consumer<OperationProgress> progress,
+      boolean retriedByCore,
+      CallObserver observer) {
+    this.retriedByCore = retriedByCore;
+    this.observer = Objects.requireNonNull(observer, "observer");
+    this.requestIdSource = Objects.requireNonNull(requestId, "requestId");
     this.deadline = Objects.requireNonNull(deadline, "deadline");
     this.cancelled = Objects.requireNonNull(cancelled, "cancelled");
     this.progress = Objects.requireNonNull(progress, "progress");
@@ -97,7 +127,12 @@ public final class CallContext {
    * @return the request id
    */
   public String requestId() {
-    return requestId;
+    String id = requestId;
+    if (id == null) {
+      id = Objects.requireNonNull(requestIdSource.get(), "request id");
+      requestId = id; // a race makes it twice, and the source gives the same id both times
+    }
+    return id;
   }
 
   /**

@@ -52,6 +52,7 @@ final class LoadedModel implements AutoCloseable {
   private final Set<String> allOutputNames;
   private final Set<String> unpinnableOutputNames;
   private volatile boolean pinning = true;
+  private final RunOptionsPool runOptions = new RunOptionsPool();
 
   private record Input(String name, DataType type, OnnxJavaType bufferType) {}
 
@@ -291,16 +292,22 @@ final class LoadedModel implements AutoCloseable {
       throws PinnedRunFailed {
     OnnxTensor[] created = new OnnxTensor[in.length];
     OnnxTensor[] pinnedTensors = new OnnxTensor[wanted.length];
-    ByteBuffer[] pinnedBuffers = new ByteBuffer[wanted.length];
-    long[][] pinnedShapes = new long[wanted.length][];
+    Tensor[] out = new Tensor[wanted.length]; // pinned ones made before the run, over its buffer
     boolean anyPinned = false;
     RunGuard guard = null;
     OrtSession.Result result = null;
     try {
-      Map<String, OnnxTensor> feed = new HashMap<>(in.length * 2);
-      for (int i = 0; i < in.length; i++) {
-        created[i] = toOnnx(in[i], inputs[i]);
-        feed.put(inputs[i].name, created[i]);
+      Map<String, OnnxTensor> feed;
+      if (in.length == 1) {
+        // one input, the common case: a singleton map (a HashMap, its table and node cost ~180 B)
+        created[0] = toOnnx(in[0], inputs[0]);
+        feed = Collections.singletonMap(inputs[0].name, created[0]);
+      } else {
+        feed = new HashMap<>(in.length * 2);
+        for (int i = 0; i < in.length; i++) {
+          created[i] = toOnnx(in[i], inputs[i]);
+          feed.put(inputs[i].name, created[i]);
+        }
       }
       Map<String, OnnxTensor> pinned = Collections.emptyMap();
       // With every output wanted, the set ONNX Runtime allocates is known at load time; it is
@@ -318,13 +325,16 @@ final class LoadedModel implements AutoCloseable {
         if (bytes > 0 && bytes <= Integer.MAX_VALUE) {
           ByteBuffer b = ByteBuffer.allocateDirect((int) bytes).order(ByteOrder.LITTLE_ENDIAN);
           pinnedTensors[j] = OnnxTensor.createTensor(env, b, shape, o.pinType);
-          pinnedBuffers[j] = b;
-          pinnedShapes[j] = shape;
-          if (!anyPinned) {
-            pinned = new HashMap<>(wanted.length * 2);
-            anyPinned = true;
+          out[j] = Tensor.wrap(o.name, o.type, Shape.of(shape), b);
+          if (wanted.length == 1) {
+            pinned = Collections.singletonMap(o.name, pinnedTensors[j]);
+          } else {
+            if (!anyPinned) {
+              pinned = new HashMap<>(wanted.length * 2);
+            }
+            pinned.put(o.name, pinnedTensors[j]);
           }
-          pinned.put(o.name, pinnedTensors[j]);
+          anyPinned = true;
         } else if (!shared || (pin && o.pinnable)) {
           if (shared) {
             requested = new HashSet<>(requested);
@@ -333,22 +343,19 @@ final class LoadedModel implements AutoCloseable {
           requested.add(o.name);
         }
       }
-      guard = RunGuard.start(deadline);
+      guard = RunGuard.start(deadline, runOptions);
       result = session.run(feed, requested, pinned, guard.options());
-      List<Tensor> out = new ArrayList<>(wanted.length);
       for (int j = 0; j < wanted.length; j++) {
-        Output o = wanted[j];
-        if (pinnedBuffers[j] != null) {
-          out.add(Tensor.wrap(o.name, o.type, Shape.of(pinnedShapes[j]), pinnedBuffers[j]));
-        } else {
+        if (out[j] == null) {
+          Output o = wanted[j];
           OnnxValue v =
               result
                   .get(o.name)
                   .orElseThrow(() -> new IllegalStateException("no output " + o.name));
-          out.add(copyOut(o, (OnnxTensor) v));
+          out[j] = copyOut(o, (OnnxTensor) v);
         }
       }
-      return out;
+      return Arrays.asList(out);
     } catch (OrtException | RuntimeException e) {
       if (e instanceof ServingException se) {
         throw se;
@@ -464,6 +471,7 @@ final class LoadedModel implements AutoCloseable {
 
   @Override
   public void close() {
+    runOptions.close();
     try {
       session.close();
     } catch (OrtException ignored) {

@@ -7,28 +7,40 @@ import io.serve4j.spi.Deadline;
 /**
  * The {@link RunOptions} of one run and the deadline watch that sets its terminate flag. The watch
  * ({@link Deadline#onExpiry}) schedules nothing and wakes no thread per run; a timer per run did,
- * and that alone made a small model's run 1.2-2.3x slower in an A/B (BENCHMARKS.md). Terminating
- * and closing are serialised, so the watch never touches freed native memory.
+ * and that alone made a small model's run 1.2-2.3x slower in an A/B (BENCHMARKS.md). Guards and
+ * their options come from the model's {@link RunOptionsPool} and go back to it after the run,
+ * unless the deadline set the terminate flag or its action could still run (then the options are
+ * closed and the guard dropped). Terminating and closing are serialised, so the watch never touches
+ * options after they were freed or handed to another run.
  */
 final class RunGuard implements Runnable, AutoCloseable {
   private final RunOptions options;
+  private final RunOptionsPool pool;
   private Deadline.Watch watch;
+  private boolean watched;
   private boolean closed;
   private boolean terminated;
 
-  private RunGuard(RunOptions options) {
+  RunGuard(RunOptions options, RunOptionsPool pool) {
     this.options = options;
+    this.pool = pool;
   }
 
   /**
-   * Creates the run options and watches the deadline.
+   * Takes a guard from the pool and watches the deadline.
    *
    * @param deadline the run's deadline
+   * @param pool where the guard comes from and goes back to
    * @return the guard; close it after the run
    * @throws OrtException if ONNX Runtime cannot create run options
    */
-  static RunGuard start(Deadline deadline) throws OrtException {
-    RunGuard g = new RunGuard(new RunOptions());
+  static RunGuard start(Deadline deadline, RunOptionsPool pool) throws OrtException {
+    RunGuard g = pool.take();
+    synchronized (g) {
+      g.closed = false;
+      g.terminated = false;
+      g.watched = deadline.isFinite();
+    }
     g.watch = deadline.onExpiry(g);
     return g;
   }
@@ -66,12 +78,21 @@ final class RunGuard implements Runnable, AutoCloseable {
 
   @Override
   public void close() {
-    watch.cancel();
+    // Reusable only if the deadline's action can never run: cancelled in time, or no deadline.
+    boolean reusable = watch.cancel() || !watched;
+    boolean giveBack;
     synchronized (this) {
-      if (!closed) {
-        closed = true;
+      if (closed) {
+        return;
+      }
+      closed = true;
+      giveBack = reusable && !terminated;
+      if (!giveBack) {
         options.close();
       }
+    }
+    if (giveBack) {
+      pool.give(this);
     }
   }
 }
