@@ -9,6 +9,8 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.core.StreamWriteFeature;
 import io.serve4j.Endpoint;
 import io.serve4j.EndpointSpec;
 import io.serve4j.Model;
@@ -54,14 +56,19 @@ import java.util.Random;
  * each line read and JSON-parsed (Jackson's streaming parser straight into a direct buffer), the
  * batch tensor made over that pre-allocated direct buffer (no copy), the session run into a
  * pre-allocated, pinned output tensor, one JSON line written per record to a file (Jackson's
- * generator, buffered), and the file fsynced at the end. Session options are serve4j's defaults
- * (the JMH engines'). It has no checkpoints, no dead-letter file and no per-record error handling:
+ * generator, buffered), and the file fsynced at the end. Jackson's settings are the scorer's
+ * (FastDoubleParser in, Schubfach out); session options are serve4j's defaults (the JMH engines'). It has no checkpoints, no dead-letter file and no per-record error handling:
  * that is what the scorer adds. Both sides' outputs are compared byte for byte.
  */
 public final class BatchScorerThroughput {
   private static final int IN = SyntheticModels.MLP_IN;
   private static final int OUT = SyntheticModels.MLP_OUT;
-  private static final JsonFactory JSON = new JsonFactory();
+  // The scorer's Jackson settings: FastDoubleParser in, Schubfach out.
+  private static final JsonFactory JSON =
+      JsonFactory.builder()
+          .enable(StreamReadFeature.USE_FAST_DOUBLE_PARSER)
+          .enable(StreamWriteFeature.USE_FAST_DOUBLE_WRITER)
+          .build();
 
   private BatchScorerThroughput() {}
 

@@ -2,6 +2,7 @@ package io.serve4j.batch.internal;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.StreamWriteFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.serve4j.Tensor;
@@ -19,7 +20,10 @@ import java.util.List;
  * Thread-safe.
  */
 public final class ResultFormatter {
-  private static final JsonFactory FACTORY = new JsonFactory();
+  // Floats and doubles with Jackson's Schubfach writer: the shortest text that reads back to the
+  // same value, several times cheaper than Float.toString on Java 17.
+  private static final JsonFactory FACTORY =
+      JsonFactory.builder().enable(StreamWriteFeature.USE_FAST_DOUBLE_WRITER).build();
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final RecordFormat format;
