@@ -137,25 +137,35 @@ public final class RecordReader implements AutoCloseable {
     ByteArrayOutputStream undecided = null; // the line from its first non-ASCII byte, if undecided
     int r;
     while ((r = in.read(buf)) > 0) {
-      for (int i = 0; i < r; i++) {
-        int b = buf[i];
+      int i = 0;
+      while (i < r) {
+        if (content) {
+          // the line is a record: only its end matters (the common case, kept to a tight loop)
+          while (i < r && buf[i] != '\n' && buf[i] != '\r') {
+            i++;
+          }
+          if (i < r) {
+            count++;
+            content = false;
+            i++;
+          }
+          continue;
+        }
+        int b = buf[i++];
         if (b == '\n' || b == '\r') {
-          if (content || (undecided != null && !blank(undecided))) {
+          if (undecided != null && !blank(undecided)) {
             count++;
           }
-          content = false;
           undecided = null;
-        } else if (!content) {
-          if (b >= 0 && !Character.isWhitespace(b)) {
-            content = true;
-            undecided = null;
-          } else if (b < 0 || undecided != null) {
-            // from the first non-ASCII byte on, every byte: decoded as the reader would
-            if (undecided == null) {
-              undecided = new ByteArrayOutputStream();
-            }
-            undecided.write(b);
+        } else if (b >= 0 && !Character.isWhitespace(b)) {
+          content = true;
+          undecided = null;
+        } else if (b < 0 || undecided != null) {
+          // from the first non-ASCII byte on, every byte: decoded as the reader would
+          if (undecided == null) {
+            undecided = new ByteArrayOutputStream();
           }
+          undecided.write(b);
         }
       }
     }
