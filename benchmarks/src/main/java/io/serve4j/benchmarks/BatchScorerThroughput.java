@@ -43,7 +43,11 @@ import java.util.Random;
  * benchmark's MLP ({@code x} FP32[N,64] → 256 → 256 → {@code y} FP32[N,10]), in one JVM, taking
  * turns: after a warm-up of each side, every round runs the plain loop and the scorer at each
  * concurrency (the order alternating from round to round) and prints records/s, the process's CPU
- * time per record and the load average; at the end the median of the per-round ratios. Run by hand:
+ * time per record (all threads: the scorer's reader and writer, ONNX Runtime's, GC) and the load
+ * average; at the end the median of the per-round ratios. On a loaded machine the records/s ratio
+ * favours the side with more runnable threads (the scorer's reader and writer get two shares of the
+ * CPU, the plain loop one); the CPU-per-record ratio is the one that load does not skew. Run by
+ * hand:
  *
  * <pre>
  * java -Xms1g -Xmx1g -cp benchmarks/target/benchmarks.jar \
@@ -131,8 +135,10 @@ public final class BatchScorerThroughput {
       System.out.println("outputs identical (plain loop and scorer, byte for byte): true");
 
       List<List<Double>> ratios = new ArrayList<>();
+      List<List<Double>> cpuRatios = new ArrayList<>();
       for (int c : concurrencies) {
         ratios.add(new ArrayList<>());
+        cpuRatios.add(new ArrayList<>());
       }
       for (int round = 1; round <= rounds; round++) {
         String loadBefore = loadAverage();
@@ -164,29 +170,38 @@ public final class BatchScorerThroughput {
                     plain.cpuMicrosPer(records)));
         for (int k = 0; k < concurrencies.length; k++) {
           double ratio = scored[k].perSecond(records) / plain.perSecond(records);
+          double cpuRatio = plain.cpuMicrosPer(records) / scored[k].cpuMicrosPer(records);
           ratios.get(k).add(ratio);
+          cpuRatios.get(k).add(cpuRatio);
           line.append(
               String.format(
                   Locale.ROOT,
-                  "; scorer c=%d %,.0f rec/s %.2f us cpu/rec ratio %.3f",
+                  "; scorer c=%d %,.0f rec/s %.2f us cpu/rec, ratio %.3f (cpu %.3f)",
                   concurrencies[k],
                   scored[k].perSecond(records),
                   scored[k].cpuMicrosPer(records),
-                  ratio));
+                  ratio,
+                  cpuRatio));
         }
         System.out.println(line);
       }
       for (int k = 0; k < concurrencies.length; k++) {
         List<Double> r = new ArrayList<>(ratios.get(k));
         r.sort(null);
+        List<Double> cr = new ArrayList<>(cpuRatios.get(k));
+        cr.sort(null);
         System.out.printf(
             Locale.ROOT,
-            "scorer c=%d / plain loop: median of %d rounds %.3f (min %.3f, max %.3f)%n",
+            "scorer c=%d / plain loop, records/s: median of %d rounds %.3f (min %.3f, max %.3f);"
+                + " CPU per record, plain / scorer: median %.3f (min %.3f, max %.3f)%n",
             concurrencies[k],
             r.size(),
             median(r),
             r.get(0),
-            r.get(r.size() - 1));
+            r.get(r.size() - 1),
+            median(cr),
+            cr.get(0),
+            cr.get(cr.size() - 1));
       }
     }
   }

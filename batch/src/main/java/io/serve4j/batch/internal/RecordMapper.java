@@ -210,7 +210,9 @@ public final class RecordMapper {
     }
     List<Tensor> out = new ArrayList<>(inputs.size());
     for (Resolved r : inputs) {
-      List<Object> leaves = new ArrayList<>();
+      long count = r.shape.elementCount();
+      // sized for a record that fits, so that the list is not grown and copied value by value
+      List<Object> leaves = new ArrayList<>((int) Math.min(count + 1, 1 << 16));
       for (String f : r.fields) {
         Object v = record.value(f);
         if (v == null) {
@@ -218,7 +220,6 @@ public final class RecordMapper {
         }
         flatten(v, leaves);
       }
-      long count = r.shape.elementCount();
       if (leaves.size() != count) {
         throw new RecordException(
             "gives "
