@@ -70,7 +70,7 @@ public final class ResultFormatter {
         try (JsonGenerator g = FACTORY.createGenerator(bos)) {
           g.writeStartObject();
           g.writeFieldName("id");
-          JSON.writeTree(g, id);
+          writeId(g, id);
           for (int i = 0; i < tensors.size(); i++) {
             g.writeFieldName(outputs.get(i));
             writeValue(g, tensors.get(i));
@@ -128,6 +128,17 @@ public final class ResultFormatter {
     }
     bos.write('\n');
     return bos.toByteArray();
+  }
+
+  /** Writes an id as the tree writer would, without a serializer provider for the usual ids. */
+  private static void writeId(JsonGenerator g, JsonNode id) throws IOException {
+    if (id.isTextual()) {
+      g.writeString(id.textValue());
+    } else if (id.isInt() || id.isLong()) {
+      g.writeNumber(id.longValue());
+    } else {
+      JSON.writeTree(g, id);
+    }
   }
 
   private static void writeValue(JsonGenerator g, Tensor t) throws IOException {
