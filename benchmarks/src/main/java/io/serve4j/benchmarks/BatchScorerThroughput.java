@@ -19,6 +19,7 @@ import io.serve4j.ServingClient;
 import io.serve4j.batch.BatchResult;
 import io.serve4j.batch.BatchScorer;
 import io.serve4j.batch.FieldMapping;
+import io.serve4j.local.LocalOptions;
 import java.io.BufferedOutputStream;
 import java.io.BufferedReader;
 import java.io.FileOutputStream;
@@ -30,6 +31,7 @@ import java.nio.FloatBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -55,6 +57,9 @@ import java.util.Random;
  * </pre>
  *
  * <p>Arguments: records (default 100,000), batch size (64), scorer concurrencies (1,2), rounds (7).
+ * System properties: {@code serve4j.bench.intraOpThreads} (ONNX Runtime's intra-op threads on both
+ * sides, default 0: one per core) and {@code serve4j.bench.checkpointMillis} (the scorer's
+ * checkpoint interval, default its own default of 1 s).
  *
  * <p>The plain loop is the best single-threaded use of ONNX Runtime's Java API for the same work:
  * each line read and JSON-parsed (Jackson's streaming parser straight into a direct buffer), the
@@ -74,6 +79,10 @@ public final class BatchScorerThroughput {
           .enable(StreamReadFeature.USE_FAST_DOUBLE_PARSER)
           .enable(StreamWriteFeature.USE_FAST_DOUBLE_WRITER)
           .build();
+
+  /** The scorer's checkpoint interval: {@code serve4j.bench.checkpointMillis}, default 1000. */
+  private static final Duration CHECKPOINT_INTERVAL =
+      Duration.ofMillis(Long.getLong("serve4j.bench.checkpointMillis", 1000));
 
   private BatchScorerThroughput() {}
 
@@ -100,7 +109,7 @@ public final class BatchScorerThroughput {
     System.out.printf(
         Locale.ROOT,
         "%,d records (%,d bytes), batch %d, MLP %d->256->256->%d, %d cpus, concurrencies %s,"
-            + " %d rounds%n",
+            + " %d rounds, intra-op threads %d, checkpoint every %d ms%n",
         records,
         Files.size(input),
         batch,
@@ -108,12 +117,19 @@ public final class BatchScorerThroughput {
         OUT,
         Runtime.getRuntime().availableProcessors(),
         Arrays.toString(concurrencies),
-        rounds);
+        rounds,
+        OrtEngine.intraOpThreads(),
+        CHECKPOINT_INTERVAL.toMillis());
 
     OrtEnvironment env = OrtEnvironment.getEnvironment();
     try (SessionOptions so = OrtEngine.sessionOptions();
         OrtSession session = env.createSession(model.toString(), so);
-        ServingClient client = Serve4j.client("local")) {
+        ServingClient client =
+            Serve4j.client(
+                LocalOptions.builder()
+                    .isolated(true)
+                    .intraOpThreads(OrtEngine.intraOpThreads())
+                    .build())) {
       client.deploy(EndpointSpec.of("mlp", Model.onnx("mlp", model))).await();
       Endpoint endpoint = client.endpoint("mlp");
       Path plainOut = dir.resolve("plain.jsonl");
@@ -285,6 +301,7 @@ public final class BatchScorerThroughput {
             .restart(true)
             .batchSize(batch)
             .concurrency(c)
+            .checkpointInterval(CHECKPOINT_INTERVAL)
             .build()
             .run();
     if (r.errors() > 0) {
