@@ -62,9 +62,44 @@ public final class RecordReader implements AutoCloseable {
    */
   public SourceRecord next() {
     String text = nextText();
-    if (text == null) {
-      return null;
-    }
+    return text == null ? null : parse(text);
+  }
+
+  /**
+   * Returns whether the record last read by {@link #nextText} is a JSON Lines record.
+   *
+   * @return true for JSON Lines, false for CSV
+   */
+  public boolean jsonLines() {
+    return format == RecordFormat.JSONL;
+  }
+
+  /**
+   * Returns the file of the record last read.
+   *
+   * @return the file
+   */
+  public Path file() {
+    return files.get(fileIndex);
+  }
+
+  /**
+   * Returns the 1-based line where the record last read starts.
+   *
+   * @return the line
+   */
+  public long line() {
+    return recordLine;
+  }
+
+  /**
+   * Parses the text {@link #nextText} returned last (before reading on: a CSV record needs its
+   * file's header).
+   *
+   * @param text the text
+   * @return the record
+   */
+  public SourceRecord parse(String text) {
     if (format == RecordFormat.JSONL) {
       return parseJson(recordLine, text);
     }
@@ -219,8 +254,15 @@ public final class RecordReader implements AutoCloseable {
     }
   }
 
-  /** Reads the text of the next record (CSV headers consumed), setting recordLine. */
-  private String nextText() {
+  /**
+   * Reads the text of the next record without parsing it (blank lines skipped, CSV headers
+   * consumed); {@link #parse} makes the record of it.
+   *
+   * @return the text, or null at the end of the last file
+   * @throws UncheckedIOException if a file cannot be read
+   * @throws io.serve4j.InvalidInputException if a file's format is unknown or a CSV has no header
+   */
+  public String nextText() {
     try {
       while (true) {
         if (reader == null && !openNext()) {
