@@ -187,6 +187,24 @@ class RecordReaderTest {
     }
   }
 
+  @Test
+  void count_ofJsonLines_findsEveryLineEnd_atAnyOffset_acrossReadBuffers() throws IOException {
+    // lines of every length from 1 to 300 bytes, ended by \n, \r or \r\n in turn, some blank,
+    // repeated past several 64 KB read buffers
+    StringBuilder sb = new StringBuilder();
+    String[] ends = {"\n", "\r", "\r\n"};
+    int k = 0;
+    while (sb.length() < 300_000) {
+      for (int len = 1; len <= 300; len++, k++) {
+        sb.append(k % 17 == 0 ? " ".repeat(len) : "{\"a\":\"" + "x".repeat(len) + "\"}");
+        sb.append(ends[k % 3]);
+      }
+    }
+    Path f = Files.writeString(dir.resolve("long.jsonl"), sb);
+
+    assertThat(RecordReader.count(List.of(f), null)).isEqualTo(readAll(List.of(f), null).size());
+  }
+
   private static byte[] bytes(String s) {
     return s.getBytes(StandardCharsets.UTF_8);
   }
