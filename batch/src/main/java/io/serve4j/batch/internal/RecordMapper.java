@@ -17,6 +17,8 @@ import io.serve4j.Tensor;
 import io.serve4j.TensorSpec;
 import io.serve4j.batch.FieldMapping;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -321,25 +323,23 @@ public final class RecordMapper {
       if (total != r.shape.elementCount()) {
         return null;
       }
-      long[] dims = r.shape.toArray();
-      if (r.type == DataType.FP32) {
-        float[] a = new float[total];
-        int k = 0;
-        for (int f : fields) {
-          for (int j = 0; j < counts[f]; j++) {
-            a[k++] = (float) byField[f][j];
+      // A heap buffer: the batch's rows are copied into one direct buffer anyway (concatRows), so
+      // a direct buffer per record (allocation, zeroing, a cleaner to free it) would be waste.
+      ByteBuffer b =
+          ByteBuffer.allocate(total * (r.type == DataType.FP32 ? 4 : 8))
+              .order(ByteOrder.LITTLE_ENDIAN);
+      for (int f : fields) {
+        double[] v = byField[f];
+        for (int j = 0; j < counts[f]; j++) {
+          if (r.type == DataType.FP32) {
+            b.putFloat((float) v[j]);
+          } else {
+            b.putDouble(v[j]);
           }
         }
-        out.add(Tensor.ofFloats(r.input, dims, a));
-      } else {
-        double[] a = new double[total];
-        int k = 0;
-        for (int f : fields) {
-          System.arraycopy(byField[f], 0, a, k, counts[f]);
-          k += counts[f];
-        }
-        out.add(Tensor.ofDoubles(r.input, dims, a));
       }
+      b.flip();
+      out.add(Tensor.wrap(r.input, r.type, r.shape, b));
     }
     return new Mapped(id, out);
   }
