@@ -10,8 +10,8 @@ import java.nio.file.Path;
 
 /**
  * Writes a small multi-layer perceptron as an ONNX file, by hand-encoding the protobuf, so that the
- * tests and the throughput harness have a model with a dynamic batch dimension (the ONNX test data
- * models all have fixed shapes):
+ * tests have a model with a dynamic batch dimension (the ONNX test data models all have fixed
+ * shapes):
  *
  * <pre>
  * x FP32[N, in] -> MatMul W1[in, hidden] -> Add b1 -> Relu -> MatMul W2[hidden, out] -> Add b2

@@ -1,7 +1,15 @@
 package io.serve4j.batch.internal;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.IntNode;
+import com.fasterxml.jackson.databind.node.LongNode;
+import com.fasterxml.jackson.databind.node.TextNode;
 import io.serve4j.DataType;
 import io.serve4j.ModelSignature;
 import io.serve4j.Shape;
@@ -9,9 +17,14 @@ import io.serve4j.Tensor;
 import io.serve4j.TensorSpec;
 import io.serve4j.batch.FieldMapping;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -19,15 +32,40 @@ import java.util.Set;
  * model's signature. Immutable and thread-safe once built.
  */
 public final class RecordMapper {
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON =
+      JsonMapper.builder().enable(StreamReadFeature.USE_FAST_DOUBLE_PARSER).build();
 
   /** One resolved mapping: the fields, the type and the concrete per-record shape. */
   private record Resolved(String input, List<String> fields, DataType type, Shape shape) {}
 
   private final List<Resolved> inputs;
+  // mapJson: whether it applies, the fields it reads by name, and each input's fields in order
+  private final boolean streamable;
+  private final Map<String, Integer> fieldIndex = new HashMap<>();
+  private final int[] fieldSizeHint;
+  private final int[][] inputFields;
 
   private RecordMapper(List<Resolved> inputs) {
     this.inputs = inputs;
+    this.streamable =
+        inputs.stream().allMatch(r -> r.type == DataType.FP32 || r.type == DataType.FP64);
+    this.inputFields = new int[inputs.size()][];
+    List<Integer> hints = new ArrayList<>();
+    for (int i = 0; i < inputs.size(); i++) {
+      Resolved r = inputs.get(i);
+      inputFields[i] = new int[r.fields.size()];
+      for (int j = 0; j < r.fields.size(); j++) {
+        String f = r.fields.get(j);
+        Integer k = fieldIndex.get(f);
+        if (k == null) {
+          k = fieldIndex.size();
+          fieldIndex.put(f, k);
+          hints.add((int) Math.min(r.shape.elementCount(), 1 << 16));
+        }
+        inputFields[i][j] = k;
+      }
+    }
+    this.fieldSizeHint = hints.stream().mapToInt(Integer::intValue).toArray();
   }
 
   /**
@@ -194,6 +232,141 @@ public final class RecordMapper {
     return sb.toString();
   }
 
+  private static final JsonFactory STREAM =
+      JsonFactory.builder().enable(StreamReadFeature.USE_FAST_DOUBLE_PARSER).build();
+
+  /**
+   * A JSON Lines record mapped without building its JSON tree.
+   *
+   * @param id the id field's value, or null when the job has no id field
+   * @param inputs the tensors, one per mapping, as {@link #map} builds them
+   */
+  public record Mapped(JsonNode id, List<Tensor> inputs) {}
+
+  /**
+   * Maps a JSON Lines record straight from its text with a streaming parser: the common case of
+   * FP32 / FP64 inputs fed by numbers or (nested) arrays of numbers, without a tree node per
+   * number. Returns null for anything else (another type, a missing or repeated field, a value that
+   * is not a number, the wrong count, text after the object, malformed JSON, an id that is not a
+   * string or a 64-bit integer): the caller then parses the record and calls {@link #map}, which
+   * gives the same tensors on what this accepts and the exact error on the rest.
+   *
+   * @param text the record's line
+   * @param idField the id field, or null
+   * @return the id and tensors, or null
+   */
+  public Mapped mapJson(String text, String idField) {
+    if (!streamable) {
+      return null;
+    }
+    int[] counts = new int[fieldIndex.size()];
+    double[][] byField = new double[fieldIndex.size()][];
+    JsonNode id = null;
+    try (JsonParser p = STREAM.createParser(text)) {
+      if (p.nextToken() != JsonToken.START_OBJECT) {
+        return null;
+      }
+      JsonToken t;
+      while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
+        String name = p.currentName();
+        JsonToken v = p.nextToken();
+        Integer f = fieldIndex.get(name);
+        if (f != null) {
+          if (byField[f] != null) {
+            return null; // repeated: the tree's rule decides
+          }
+          byField[f] = new double[Math.max(fieldSizeHint[f], 1)];
+          int n = numbers(p, v, f, byField, 0);
+          if (n < 0) {
+            return null;
+          }
+          counts[f] = n;
+        } else if (name.equals(idField)) {
+          if (id != null) {
+            return null;
+          }
+          if (v == JsonToken.VALUE_STRING) {
+            id = TextNode.valueOf(p.getText());
+          } else if (v == JsonToken.VALUE_NUMBER_INT
+              && p.getNumberType() == JsonParser.NumberType.INT) {
+            id = IntNode.valueOf(p.getIntValue());
+          } else if (v == JsonToken.VALUE_NUMBER_INT
+              && p.getNumberType() == JsonParser.NumberType.LONG) {
+            id = LongNode.valueOf(p.getLongValue());
+          } else {
+            return null;
+          }
+        } else {
+          p.skipChildren();
+        }
+      }
+      if (t != JsonToken.END_OBJECT || p.nextToken() != null) {
+        return null;
+      }
+    } catch (java.io.IOException e) {
+      return null; // malformed: the tree parser reports it
+    }
+    if (idField != null && id == null) {
+      return null;
+    }
+    List<Tensor> out = new ArrayList<>(inputs.size());
+    for (int i = 0; i < inputs.size(); i++) {
+      Resolved r = inputs.get(i);
+      int[] fields = inputFields[i];
+      int total = 0;
+      for (int f : fields) {
+        if (byField[f] == null) {
+          return null;
+        }
+        total += counts[f];
+      }
+      if (total != r.shape.elementCount()) {
+        return null;
+      }
+      // A heap buffer: the batch's rows are copied into one direct buffer anyway (concatRows), so
+      // a direct buffer per record (allocation, zeroing, a cleaner to free it) would be waste.
+      ByteBuffer b =
+          ByteBuffer.allocate(total * (r.type == DataType.FP32 ? 4 : 8))
+              .order(ByteOrder.LITTLE_ENDIAN);
+      for (int f : fields) {
+        double[] v = byField[f];
+        for (int j = 0; j < counts[f]; j++) {
+          if (r.type == DataType.FP32) {
+            b.putFloat((float) v[j]);
+          } else {
+            b.putDouble(v[j]);
+          }
+        }
+      }
+      b.flip();
+      out.add(Tensor.wrap(r.input, r.type, r.shape, b));
+    }
+    return new Mapped(id, out);
+  }
+
+  /** Reads a number or nested arrays of numbers at the current token; -1 for anything else. */
+  private static int numbers(JsonParser p, JsonToken t, int f, double[][] byField, int n)
+      throws java.io.IOException {
+    if (t == JsonToken.VALUE_NUMBER_INT || t == JsonToken.VALUE_NUMBER_FLOAT) {
+      if (n == byField[f].length) {
+        byField[f] = Arrays.copyOf(byField[f], n * 2);
+      }
+      byField[f][n] = p.getDoubleValue();
+      return n + 1;
+    }
+    if (t != JsonToken.START_ARRAY) {
+      return -1;
+    }
+    JsonToken c;
+    while ((c = p.nextToken()) != JsonToken.END_ARRAY) {
+      n = numbers(p, c, f, byField, n);
+      if (n < 0) {
+        return -1;
+      }
+    }
+    return n;
+  }
+
   /**
    * Builds one record's input tensors.
    *
@@ -207,7 +380,9 @@ public final class RecordMapper {
     }
     List<Tensor> out = new ArrayList<>(inputs.size());
     for (Resolved r : inputs) {
-      List<Object> leaves = new ArrayList<>();
+      long count = r.shape.elementCount();
+      // sized for a record that fits, so that the list is not grown and copied value by value
+      List<Object> leaves = new ArrayList<>((int) Math.min(count + 1, 1 << 16));
       for (String f : r.fields) {
         Object v = record.value(f);
         if (v == null) {
@@ -215,7 +390,6 @@ public final class RecordMapper {
         }
         flatten(v, leaves);
       }
-      long count = r.shape.elementCount();
       if (leaves.size() != count) {
         throw new RecordException(
             "gives "

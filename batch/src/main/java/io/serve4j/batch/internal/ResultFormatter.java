@@ -2,6 +2,7 @@ package io.serve4j.batch.internal;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.StreamWriteFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.serve4j.Tensor;
@@ -19,7 +20,10 @@ import java.util.List;
  * Thread-safe.
  */
 public final class ResultFormatter {
-  private static final JsonFactory FACTORY = new JsonFactory();
+  // Floats and doubles with Jackson's Schubfach writer: the shortest text that reads back to the
+  // same value, several times cheaper than Float.toString on Java 17.
+  private static final JsonFactory FACTORY =
+      JsonFactory.builder().enable(StreamWriteFeature.USE_FAST_DOUBLE_WRITER).build();
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final RecordFormat format;
@@ -66,7 +70,7 @@ public final class ResultFormatter {
         try (JsonGenerator g = FACTORY.createGenerator(bos)) {
           g.writeStartObject();
           g.writeFieldName("id");
-          JSON.writeTree(g, id);
+          writeId(g, id);
           for (int i = 0; i < tensors.size(); i++) {
             g.writeFieldName(outputs.get(i));
             writeValue(g, tensors.get(i));
@@ -124,6 +128,17 @@ public final class ResultFormatter {
     }
     bos.write('\n');
     return bos.toByteArray();
+  }
+
+  /** Writes an id as the tree writer would, without a serializer provider for the usual ids. */
+  private static void writeId(JsonGenerator g, JsonNode id) throws IOException {
+    if (id.isTextual()) {
+      g.writeString(id.textValue());
+    } else if (id.isInt() || id.isLong()) {
+      g.writeNumber(id.longValue());
+    } else {
+      JSON.writeTree(g, id);
+    }
   }
 
   private static void writeValue(JsonGenerator g, Tensor t) throws IOException {

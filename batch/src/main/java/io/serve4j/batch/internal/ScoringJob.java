@@ -242,9 +242,17 @@ public final class ScoringJob {
                   + s.checkpoint());
         }
         List<Slot> pending = new ArrayList<>(batchSize);
-        SourceRecord rec;
-        while (failure == null && (rec = reader.next()) != null) {
-          pending.add(prepare(rec, mapper, manyFiles));
+        String text;
+        while (failure == null && (text = reader.nextText()) != null) {
+          Slot slot = null;
+          if (reader.jsonLines()) {
+            // the common JSON Lines record straight to tensors, without a JSON tree
+            RecordMapper.Mapped m = mapper.mapJson(text, s.idField());
+            if (m != null) {
+              slot = prepared(reader.file(), reader.line(), text, m, manyFiles);
+            }
+          }
+          pending.add(slot != null ? slot : prepare(reader.parse(text), mapper, manyFiles));
           if (pending.size() == batchSize) {
             submit(pending, batching, outputs, inFlight, scheduler, queue);
             pending = new ArrayList<>(batchSize);
@@ -340,6 +348,21 @@ public final class ScoringJob {
     }
   }
 
+  private Slot prepared(
+      Path file, long line, String text, RecordMapper.Mapped m, boolean manyFiles) {
+    SourceRecord rec = new SourceRecord(file, line, text, null, null, null, null);
+    Slot slot = new Slot(rec);
+    slot.id = s.idField() != null ? m.id() : lineId(rec, manyFiles);
+    slot.inputs = m.inputs();
+    return slot;
+  }
+
+  private static JsonNode lineId(SourceRecord rec, boolean manyFiles) {
+    return manyFiles
+        ? TextNode.valueOf(rec.file().getFileName() + ":" + rec.line())
+        : JsonNodeFactory.instance.numberNode(rec.line());
+  }
+
   private Slot prepare(SourceRecord rec, RecordMapper mapper, boolean manyFiles) {
     Slot slot = new Slot(rec);
     try {
@@ -353,10 +376,7 @@ public final class ScoringJob {
         }
         slot.id = v instanceof JsonNode j ? j : TextNode.valueOf((String) v);
       } else {
-        slot.id =
-            manyFiles
-                ? TextNode.valueOf(rec.file().getFileName() + ":" + rec.line())
-                : JsonNodeFactory.instance.numberNode(rec.line());
+        slot.id = lineId(rec, manyFiles);
       }
       slot.inputs = mapper.map(rec);
     } catch (RecordException e) {

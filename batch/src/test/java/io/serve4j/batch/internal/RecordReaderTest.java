@@ -141,6 +141,74 @@ class RecordReaderTest {
         .hasMessageContaining("[id, f1]");
   }
 
+  @Test
+  void count_ofJsonLines_equalsTheRecordsRead_whateverTheBlankLinesLineEndsAndEncoding()
+      throws IOException {
+    // Pieces that make lines blank or not: ASCII and Unicode spaces, a no-break space (not
+    // blank), the three line ends, bytes that are not UTF-8 (decoded to U+FFFD, not blank, also
+    // when two halves of an em space are split by a space), a byte-order mark.
+    byte[][] pieces = {
+      bytes("{\"a\":1}"),
+      bytes(" "),
+      bytes("\t"),
+      bytes("\u000B\u001F"),
+      bytes("\u2003"),
+      bytes("\u3000"),
+      bytes("\u00A0"),
+      bytes("\n"),
+      bytes("\r"),
+      bytes("\r\n"),
+      {(byte) 0xE2, (byte) 0x80},
+      {(byte) 0x83},
+      bytes("x"),
+    };
+    java.util.Random random = new java.util.Random(7);
+    for (int round = 0; round < 300; round++) {
+      java.io.ByteArrayOutputStream content = new java.io.ByteArrayOutputStream();
+      if (round % 5 == 0) {
+        content.write(new byte[] {(byte) 0xEF, (byte) 0xBB, (byte) 0xBF});
+      }
+      int n = random.nextInt(40);
+      for (int i = 0; i < n; i++) {
+        content.write(pieces[random.nextInt(pieces.length)]);
+      }
+      Path f = dir.resolve("r" + round + (round % 3 == 0 ? ".jsonl.gz" : ".jsonl"));
+      if (round % 3 == 0) {
+        try (OutputStream o = new GZIPOutputStream(Files.newOutputStream(f))) {
+          o.write(content.toByteArray());
+        }
+      } else {
+        Files.write(f, content.toByteArray());
+      }
+
+      assertThat(RecordReader.count(List.of(f), null))
+          .as("round %d: %s", round, java.util.Arrays.toString(content.toByteArray()))
+          .isEqualTo(readAll(List.of(f), null).size());
+    }
+  }
+
+  @Test
+  void count_ofJsonLines_findsEveryLineEnd_atAnyOffset_acrossReadBuffers() throws IOException {
+    // lines of every length from 1 to 300 bytes, ended by \n, \r or \r\n in turn, some blank,
+    // repeated past several 64 KB read buffers
+    StringBuilder sb = new StringBuilder();
+    String[] ends = {"\n", "\r", "\r\n"};
+    int k = 0;
+    while (sb.length() < 300_000) {
+      for (int len = 1; len <= 300; len++, k++) {
+        sb.append(k % 17 == 0 ? " ".repeat(len) : "{\"a\":\"" + "x".repeat(len) + "\"}");
+        sb.append(ends[k % 3]);
+      }
+    }
+    Path f = Files.writeString(dir.resolve("long.jsonl"), sb);
+
+    assertThat(RecordReader.count(List.of(f), null)).isEqualTo(readAll(List.of(f), null).size());
+  }
+
+  private static byte[] bytes(String s) {
+    return s.getBytes(StandardCharsets.UTF_8);
+  }
+
   private static byte[] concat(byte[] a, String b) {
     byte[] t = b.getBytes(StandardCharsets.UTF_8);
     byte[] out = java.util.Arrays.copyOf(a, a.length + t.length);
