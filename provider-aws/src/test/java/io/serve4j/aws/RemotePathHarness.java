@@ -45,6 +45,12 @@ import software.amazon.awssdk.services.sagemakerruntime.model.InvokeEndpointResp
  */
 @EnabledIfSystemProperty(named = "serve4j.harness", matches = "true")
 class RemotePathHarness {
+  static {
+    // The fake (JDK HttpServer) answers in small writes: without TCP_NODELAY, Nagle's algorithm and
+    // the client's delayed ACK add ~40 ms to every call, raw SDK and serve4j alike.
+    System.setProperty("sun.net.httpserver.nodelay", "true");
+  }
+
   @Test
   void predictThroughServe4jBesideTheRawSdk() throws Exception {
     int elements = Integer.getInteger("harness.elements", 256);
