@@ -13,6 +13,7 @@ import io.serve4j.Tensor;
 import io.serve4j.testkit.SideBySide;
 import io.serve4j.testkit.SideBySide.RawOipJson;
 import java.net.URI;
+import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
@@ -42,6 +43,10 @@ import software.amazon.awssdk.services.sagemakerruntime.model.InvokeEndpointResp
  * ./mvnw -B -o -pl provider-aws test -Dtest=RemotePathHarness -Dserve4j.harness=true \
  *     -Dharness.iterations=3000 -Dharness.elements=256 -Dharness.concurrency=8
  * }</pre>
+ *
+ * <p>With {@code -Dharness.rawDeadline=true} the raw call also carries a per-call timeout
+ * (serve4j's default predict timeout) as serve4j's does, which leaves the cost of that deadline
+ * out.
  */
 @EnabledIfSystemProperty(named = "serve4j.harness", matches = "true")
 class RemotePathHarness {
@@ -90,12 +95,21 @@ class RemotePathHarness {
                       .build()))
           .await();
       Endpoint endpoint = client.endpoint("relu");
+      // -Dharness.rawDeadline=true: the raw call carries serve4j's default predict timeout (60 s)
+      // as its apiCallTimeout, as serve4j's does, so the ratio leaves the deadline's cost out.
+      boolean deadline = Boolean.getBoolean("harness.rawDeadline");
       SideBySide.Call rawCall =
           () -> {
             InvokeEndpointResponse r =
                 raw.invokeEndpoint(
                         b ->
-                            b.endpointName("relu")
+                            b.overrideConfiguration(
+                                    o -> {
+                                      if (deadline) {
+                                        o.apiCallTimeout(Duration.ofSeconds(60));
+                                      }
+                                    })
+                                .endpointName("relu")
                                 .contentType("application/json")
                                 .body(
                                     SdkBytes.fromByteArrayUnsafe(
@@ -113,7 +127,10 @@ class RemotePathHarness {
                   expected);
       SideBySide.Result result =
           SideBySide.run(
-              "aws InvokeEndpoint, FP32 [1," + elements + "]",
+              "aws InvokeEndpoint, FP32 [1,"
+                  + elements
+                  + "]"
+                  + (deadline ? ", raw call with the same per-call timeout" : ""),
               rawCall,
               serve4jCall,
               SideBySide.Settings.fromSystemProperties());

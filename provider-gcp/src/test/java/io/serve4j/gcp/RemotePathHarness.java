@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.api.HttpBody;
 import com.google.api.gax.core.NoCredentialsProvider;
+import com.google.api.gax.grpc.GrpcCallContext;
+import com.google.api.gax.rpc.ApiCallContext;
 import com.google.cloud.aiplatform.v1.PredictRequest;
 import com.google.cloud.aiplatform.v1.PredictResponse;
 import com.google.cloud.aiplatform.v1.PredictionServiceClient;
@@ -32,9 +34,9 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
 /**
  * The remote path measured (issue 22): {@code Endpoint.predict} through serve4j beside the raw
- * Vertex AI {@link PredictionServiceClient} against the same {@link FakeVertex}, each client on
- * its own in-process gRPC channel from the fake's one channel provider (how serve4j's clients are
- * built too), interleaved ({@link SideBySide}). Two calls, the two serve4j makes:
+ * Vertex AI {@link PredictionServiceClient} against the same {@link FakeVertex}, each client on its
+ * own in-process gRPC channel from the fake's one channel provider (how serve4j's clients are built
+ * too), interleaved ({@link SideBySide}). Two calls, the two serve4j makes:
  *
  * <ul>
  *   <li>{@code RawPredict} with an Open Inference Protocol JSON body (Triton and custom
@@ -51,6 +53,9 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
  * ./mvnw -B -o -pl provider-gcp test -Dtest=RemotePathHarness -Dserve4j.harness=true \
  *     -Dharness.iterations=3000 -Dharness.elements=256 -Dharness.concurrency=8
  * }</pre>
+ *
+ * <p>With {@code -Dharness.rawDeadline=true} the raw calls also carry a gRPC deadline (serve4j's
+ * default predict timeout) as serve4j's do, which leaves the cost of that deadline out.
  */
 @EnabledIfSystemProperty(named = "serve4j.harness", matches = "true")
 class RemotePathHarness {
@@ -68,8 +73,7 @@ class RemotePathHarness {
 
   @Test
   void rawPredictAndPredictThroughServe4jBesideTheRawClient() throws Exception {
-    try (FakeVertex vertex =
-            new FakeVertex(Duration.ofMillis(20), 1, ContractModels::reluAnswer);
+    try (FakeVertex vertex = new FakeVertex(Duration.ofMillis(20), 1, ContractModels::reluAnswer);
         PredictionServiceClient raw =
             PredictionServiceClient.create(
                 PredictionServiceSettings.newBuilder()
@@ -102,24 +106,34 @@ class RemotePathHarness {
           .await();
       client.deploy(EndpointSpec.of("churn", FakeVertex.sklearnModel())).await();
       SideBySide.Settings settings = SideBySide.Settings.fromSystemProperties();
+      // -Dharness.rawDeadline=true: the raw calls carry serve4j's default predict timeout (60 s) as
+      // their gRPC deadline, as serve4j's do, so the ratio leaves the deadline's cost out.
+      boolean deadline = Boolean.getBoolean("harness.rawDeadline");
+      ApiCallContext context =
+          deadline
+              ? GrpcCallContext.createDefault().withTimeoutDuration(Duration.ofSeconds(60))
+              : null;
+      String suffix = deadline ? ", raw call with the same gRPC deadline" : "";
 
       Endpoint relu = client.endpoint("relu");
       String reluName = relu.describe().details().get("resourceName");
       SideBySide.Result oip =
           SideBySide.run(
-              "gcp RawPredict (OIP JSON), FP32 [1," + elements + "]",
+              "gcp RawPredict (OIP JSON), FP32 [1," + elements + "]" + suffix,
               () -> {
                 HttpBody answer =
-                    raw.rawPredict(
-                        RawPredictRequest.newBuilder()
-                            .setEndpoint(reluName)
-                            .setHttpBody(
-                                HttpBody.newBuilder()
-                                    .setContentType("application/json")
-                                    .setData(
-                                        UnsafeByteOperations.unsafeWrap(
-                                            RawOipJson.request("x", shape, x))))
-                            .build());
+                    raw.rawPredictCallable()
+                        .call(
+                            RawPredictRequest.newBuilder()
+                                .setEndpoint(reluName)
+                                .setHttpBody(
+                                    HttpBody.newBuilder()
+                                        .setContentType("application/json")
+                                        .setData(
+                                            UnsafeByteOperations.unsafeWrap(
+                                                RawOipJson.request("x", shape, x))))
+                                .build(),
+                            context);
                 check(RawOipJson.firstOutput(answer.getData().toByteArray()));
               },
               () ->
@@ -134,18 +148,20 @@ class RemotePathHarness {
       String churnName = churn.describe().details().get("resourceName");
       SideBySide.Result instances =
           SideBySide.run(
-              "gcp Predict (instances), FP32 [1," + elements + "]",
+              "gcp Predict (instances), FP32 [1," + elements + "]" + suffix,
               () -> {
                 ListValue.Builder row = ListValue.newBuilder();
                 for (float v : x) {
                   row.addValues(Value.newBuilder().setNumberValue(v));
                 }
                 PredictResponse answer =
-                    raw.predict(
-                        PredictRequest.newBuilder()
-                            .setEndpoint(churnName)
-                            .addInstances(Value.newBuilder().setListValue(row))
-                            .build());
+                    raw.predictCallable()
+                        .call(
+                            PredictRequest.newBuilder()
+                                .setEndpoint(churnName)
+                                .addInstances(Value.newBuilder().setListValue(row))
+                                .build(),
+                            context);
                 List<Value> values = answer.getPredictions(0).getListValue().getValuesList();
                 float[] y = new float[values.size()];
                 for (int i = 0; i < y.length; i++) {

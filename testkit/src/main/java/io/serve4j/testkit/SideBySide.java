@@ -25,10 +25,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * call (raw, serve4j, serve4j, raw, ...: the order alternates so that neither always runs on a
  * cache warmed by the other), throughput at a modest concurrency in alternating windows.
  *
- * <p>Each call must do the whole of what a user's call does, encoding the request from the
- * caller's values and decoding the answer back to them, and check its answer. {@link RawOipJson}
- * is the raw side's codec for Open Inference Protocol JSON bodies: Jackson data binding of a {@code
- * float[]}, the straightforward use.
+ * <p>Each call must do the whole of what a user's call does, encoding the request from the caller's
+ * values and decoding the answer back to them, and check its answer. {@link RawOipJson} is the raw
+ * side's codec for Open Inference Protocol JSON bodies: Jackson data binding of a {@code float[]},
+ * the straightforward use.
  *
  * <pre>{@code
  * SideBySide.Result r = SideBySide.run("aws InvokeEndpoint", rawCall, serve4jCall, SideBySide.Settings.fromSystemProperties());

@@ -193,8 +193,8 @@ final class InstancesCodec {
     int count;
 
     /**
-     * Appends the leaves of a prediction, noting list sizes along the first path into {@code
-     * shape} (when not null).
+     * Appends the leaves of a prediction, noting list sizes along the first path into {@code shape}
+     * (when not null).
      *
      * @return false when a leaf is not a number
      */
@@ -221,6 +221,7 @@ final class InstancesCodec {
       return true;
     }
   }
+
   /** Reads predictions of any type through their OIP JSON form (what OipJson checks and maps). */
   private static Tensor anyType(PredictResponse r, TensorSpec out) {
     ArrayNode data = JSON.createArrayNode();

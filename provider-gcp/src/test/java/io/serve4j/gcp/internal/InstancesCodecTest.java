@@ -41,8 +41,7 @@ class InstancesCodecTest {
                 Tensor.ofFloats("x", new long[] {2, 3}, new float[] {0.1f, -2, 3, 4, 5.5f, 6})));
     assertThat(r.getEndpoint()).isEqualTo(EP);
     assertThat(r.getInstancesList())
-        .containsExactly(
-            list(num(0.1f), num(-2), num(3)), list(num(4), num(5.5f), num(6)));
+        .containsExactly(list(num(0.1f), num(-2), num(3)), list(num(4), num(5.5f), num(6)));
   }
 
   @Test
@@ -50,8 +49,7 @@ class InstancesCodecTest {
     PredictRequest r =
         InstancesCodec.encode(
             EP,
-            InferenceRequest.of(
-                Tensor.ofInts("x", new long[] {1, 2, 2}, new int[] {1, 2, 3, 4})));
+            InferenceRequest.of(Tensor.ofInts("x", new long[] {1, 2, 2}, new int[] {1, 2, 3, 4})));
     assertThat(r.getInstancesList())
         .containsExactly(list(list(num(1), num(2)), list(num(3), num(4))));
   }
@@ -108,8 +106,13 @@ class InstancesCodecTest {
             .setDeployedModelId("123")
             .build();
     InferenceResponse out =
-        InstancesCodec.decode(r, null, InferenceRequest.builder().id("req-1").input(
-            Tensor.ofFloats("x", new long[] {1}, new float[] {0})).build());
+        InstancesCodec.decode(
+            r,
+            null,
+            InferenceRequest.builder()
+                .id("req-1")
+                .input(Tensor.ofFloats("x", new long[] {1}, new float[] {0}))
+                .build());
     Tensor t = out.output("predictions");
     assertThat(t.dataType()).isEqualTo(DataType.FP32);
     assertThat(t.shape().toArray()).containsExactly(2, 2);
