@@ -40,8 +40,8 @@ import software.amazon.awssdk.services.sagemakerruntime.model.InvokeEndpointResp
  * harness.concurrency}, with their ratios; asserts only that both read ReLU(x). Off by default:
  *
  * <pre>{@code
- * ./mvnw -B -o -pl provider-aws test -Dtest=RemotePathHarness -Dserve4j.harness=true \
- *     -Dharness.iterations=3000 -Dharness.elements=256 -Dharness.concurrency=8
+ * ./mvnw -B -o -pl provider-aws -am test -Dtest=RemotePathHarness -Dsurefire.failIfNoSpecifiedTests=false \
+ *     -Dserve4j.harness=true -Dharness.iterations=3000 -Dharness.windows=8 -Dharness.elements=256
  * }</pre>
  *
  * <p>With {@code -Dharness.rawDeadline=true} the raw call also carries a per-call timeout

@@ -50,8 +50,8 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
  * float[]}, and check it is ReLU(x). Off by default:
  *
  * <pre>{@code
- * ./mvnw -B -o -pl provider-gcp test -Dtest=RemotePathHarness -Dserve4j.harness=true \
- *     -Dharness.iterations=3000 -Dharness.elements=256 -Dharness.concurrency=8
+ * ./mvnw -B -o -pl provider-gcp -am test -Dtest=RemotePathHarness -Dsurefire.failIfNoSpecifiedTests=false \
+ *     -Dserve4j.harness=true -Dharness.iterations=3000 -Dharness.windows=8 -Dharness.elements=256
  * }</pre>
  *
  * <p>With {@code -Dharness.rawDeadline=true} the raw calls also carry a gRPC deadline (serve4j's

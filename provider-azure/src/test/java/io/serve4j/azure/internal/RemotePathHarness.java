@@ -55,8 +55,8 @@ import reactor.core.publisher.Mono;
  * with Jackson data binding ({@link RawOipJson}). Off by default:
  *
  * <pre>{@code
- * ./mvnw -B -o -pl provider-azure test -Dtest=RemotePathHarness -Dserve4j.harness=true \
- *     -Dharness.iterations=3000 -Dharness.elements=256 -Dharness.concurrency=8
+ * ./mvnw -B -o -pl provider-azure -am test -Dtest=RemotePathHarness -Dsurefire.failIfNoSpecifiedTests=false \
+ *     -Dserve4j.harness=true -Dharness.iterations=3000 -Dharness.windows=8 -Dharness.elements=256
  * }</pre>
  *
  * <p>With {@code -Dharness.rawDeadline=true} the raw exchange is also bounded as serve4j bounds its
