@@ -7,13 +7,15 @@ module io.serve4j.testkit {
   requires transitive org.junit.jupiter.api;
   requires transitive org.junit.jupiter.params;
   requires transitive org.assertj.core;
+  requires com.fasterxml.jackson.databind;
 
   exports io.serve4j.testkit;
   exports io.serve4j.testkit.memory;
 
-  // JUnit runs the contracts' test methods reflectively.
+  // JUnit runs the contracts' test methods reflectively; Jackson binds SideBySide's raw OIP JSON.
   opens io.serve4j.testkit to
-      org.junit.platform.commons;
+      org.junit.platform.commons,
+      com.fasterxml.jackson.databind;
 
   uses io.serve4j.spi.ServingProvider;
 

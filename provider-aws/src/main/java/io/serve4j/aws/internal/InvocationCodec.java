@@ -71,7 +71,8 @@ final class InvocationCodec {
   }
 
   static InferenceResponse toResponse(InferenceRequest request, InvokeEndpointResponse r) {
-    byte[] body = r.body() == null ? new byte[0] : r.body().asByteArray();
+    // Read in place: OipJson only reads it, and Payload.of copies.
+    byte[] body = r.body() == null ? new byte[0] : r.body().asByteArrayUnsafe();
     InferenceResponse.Builder b;
     if (request.payload().isPresent()) {
       b =

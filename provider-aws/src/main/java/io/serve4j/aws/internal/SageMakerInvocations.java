@@ -38,7 +38,8 @@ public final class SageMakerInvocations implements Inference {
     } catch (RuntimeException e) {
       return CompletableFuture.failedFuture(e);
     }
-    b.contentType(body.contentType()).body(SdkBytes.fromByteArray(body.bytes()));
+    // The body is this call's own array (written here, or Payload's copy): the SDK may wrap it.
+    b.contentType(body.contentType()).body(SdkBytes.fromByteArrayUnsafe(body.bytes()));
     if (request.payload().isEmpty()) {
       b.accept(InvocationCodec.JSON);
     }

@@ -10,12 +10,15 @@ import com.google.protobuf.ListValue;
 import com.google.protobuf.NullValue;
 import com.google.protobuf.Struct;
 import com.google.protobuf.Value;
+import io.serve4j.DataType;
 import io.serve4j.InferenceRequest;
 import io.serve4j.InferenceResponse;
 import io.serve4j.Tensor;
 import io.serve4j.TensorSpec;
 import io.serve4j.protocol.OipJson;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -33,17 +36,19 @@ final class InstancesCodec {
     PredictRequest.Builder req = PredictRequest.newBuilder().setEndpoint(resource);
     List<Tensor> inputs = request.inputs();
     long rows = inputs.get(0).shape().rank() == 0 ? 1 : inputs.get(0).shape().dim(0);
-    List<JsonNode> flat = new ArrayList<>();
+    // Elements as protobuf values straight from the tensors' buffers; BYTES through the OIP JSON
+    // form of the tensor (UTF-8 text, or base64 when an element is not UTF-8).
+    List<Leaves> leaves = new ArrayList<>(inputs.size());
     for (Tensor t : inputs) {
-      flat.add(OipJson.tensor(t).path("data"));
+      leaves.add(Leaves.of(t));
     }
     for (int r = 0; r < rows; r++) {
       if (inputs.size() == 1) {
-        req.addInstances(toValue(row(inputs.get(0), flat.get(0), r)));
+        req.addInstances(row(inputs.get(0), leaves.get(0), r));
       } else {
         Struct.Builder s = Struct.newBuilder();
         for (int i = 0; i < inputs.size(); i++) {
-          s.putFields(inputs.get(i).name(), toValue(row(inputs.get(i), flat.get(i), r)));
+          s.putFields(inputs.get(i).name(), row(inputs.get(i), leaves.get(i), r));
         }
         req.addInstances(Value.newBuilder().setStructValue(s));
       }
@@ -54,7 +59,46 @@ final class InstancesCodec {
     return req.build();
   }
 
-  private static JsonNode row(Tensor t, JsonNode flat, int r) {
+  /** The elements of one tensor as protobuf values, by flat index. */
+  @FunctionalInterface
+  private interface Leaves {
+    Value get(int i);
+
+    static Leaves of(Tensor t) {
+      ByteBuffer b = t.buffer();
+      return switch (t.dataType()) {
+        case BOOL -> i -> Value.newBuilder().setBoolValue(b.get(i) != 0).build();
+        case UINT8 -> i -> number(Byte.toUnsignedInt(b.get(i)));
+        case INT8 -> i -> number(b.get(i));
+        case UINT16 -> i -> number(Short.toUnsignedInt(b.getShort(i * 2)));
+        case INT16 -> i -> number(b.getShort(i * 2));
+        case UINT32 -> i -> number(Integer.toUnsignedLong(b.getInt(i * 4)));
+        case INT32 -> i -> number(b.getInt(i * 4));
+        case UINT64 ->
+            i -> {
+              long v = b.getLong(i * 8);
+              return number(v >= 0 ? v : Double.parseDouble(Long.toUnsignedString(v)));
+            };
+        case INT64 -> i -> number(b.getLong(i * 8));
+        case FP16 -> {
+          float[] f = t.asFloats();
+          yield i -> number(f[i]);
+        }
+        case FP32 -> i -> number(b.getFloat(i * 4));
+        case FP64 -> i -> number(b.getDouble(i * 8));
+        case BYTES -> {
+          JsonNode flat = OipJson.tensor(t).path("data");
+          yield i -> toValue(flat.get(i));
+        }
+      };
+    }
+  }
+
+  private static Value number(double v) {
+    return Value.newBuilder().setNumberValue(v).build();
+  }
+
+  private static Value row(Tensor t, Leaves flat, int r) {
     long[] dims = t.shape().toArray();
     if (dims.length <= 1) {
       return flat.get(r);
@@ -67,16 +111,16 @@ final class InstancesCodec {
     return nest(flat, dims, 1, index);
   }
 
-  private static JsonNode nest(JsonNode flat, long[] dims, int axis, int[] index) {
-    ArrayNode a = JSON.createArrayNode();
+  private static Value nest(Leaves flat, long[] dims, int axis, int[] index) {
+    ListValue.Builder a = ListValue.newBuilder();
     for (long i = 0; i < dims[axis]; i++) {
       if (axis == dims.length - 1) {
-        a.add(flat.get(index[0]++));
+        a.addValues(flat.get(index[0]++));
       } else {
-        a.add(nest(flat, dims, axis + 1, index));
+        a.addValues(nest(flat, dims, axis + 1, index));
       }
     }
-    return a;
+    return Value.newBuilder().setListValue(a).build();
   }
 
   /**
@@ -84,6 +128,102 @@ final class InstancesCodec {
    * predictions}).
    */
   static InferenceResponse decode(PredictResponse r, TensorSpec out, InferenceRequest request) {
+    Tensor tensor = floatingPoint(r, out);
+    InferenceResponse.Builder b =
+        InferenceResponse.builder()
+            .output(tensor != null ? tensor : anyType(r, out))
+            .deployment(r.getDeployedModelId().isEmpty() ? null : r.getDeployedModelId())
+            .modelVersion(r.getModelVersionId().isEmpty() ? null : r.getModelVersionId())
+            .modelName(r.getModelDisplayName().isEmpty() ? null : r.getModelDisplayName());
+    request.id().ifPresent(b::id);
+    return b.build();
+  }
+
+  /**
+   * The common case read without a JSON tree: FP32 or FP64 predictions (as declared, or FP32 when
+   * undeclared) whose leaves are all numbers in range and fill the shape of the first prediction.
+   *
+   * @return the tensor, or null to read the predictions the general way
+   */
+  private static Tensor floatingPoint(PredictResponse r, TensorSpec out) {
+    DataType type = out != null ? out.dataType() : DataType.FP32;
+    if (type != DataType.FP32 && type != DataType.FP64) {
+      return null;
+    }
+    List<Long> shape = new ArrayList<>();
+    shape.add((long) r.getPredictionsCount());
+    Numbers data = new Numbers();
+    boolean first = true;
+    for (Value v : r.getPredictionsList()) {
+      List<Long> inner = first ? new ArrayList<>() : null;
+      if (!data.addLeaves(v, inner, 0)) {
+        return null;
+      }
+      if (first) {
+        shape.addAll(inner);
+        first = false;
+      }
+    }
+    int n = data.count;
+    long[] dims = shape.stream().mapToLong(Long::longValue).toArray();
+    long expected = 1;
+    for (long d : dims) {
+      expected *= d;
+    }
+    if (expected != n) {
+      return null;
+    }
+    String name = out != null ? out.name() : "predictions";
+    if (type == DataType.FP64) {
+      return Tensor.ofDoubles(name, dims, Arrays.copyOf(data.values, n));
+    }
+    float[] f = new float[n];
+    for (int i = 0; i < n; i++) {
+      f[i] = (float) data.values[i];
+      if (Float.isInfinite(f[i]) && !Double.isInfinite(data.values[i])) {
+        return null; // out of FP32's range: the general path says so
+      }
+    }
+    return Tensor.ofFloats(name, dims, f);
+  }
+
+  /** The numeric leaves of predictions, in order. */
+  private static final class Numbers {
+    double[] values = new double[64];
+    int count;
+
+    /**
+     * Appends the leaves of a prediction, noting list sizes along the first path into {@code shape}
+     * (when not null).
+     *
+     * @return false when a leaf is not a number
+     */
+    boolean addLeaves(Value v, List<Long> shape, int depth) {
+      if (v.getKindCase() == Value.KindCase.NUMBER_VALUE) {
+        if (count == values.length) {
+          values = Arrays.copyOf(values, count * 2);
+        }
+        values[count++] = v.getNumberValue();
+        return true;
+      }
+      if (v.getKindCase() != Value.KindCase.LIST_VALUE) {
+        return false;
+      }
+      ListValue l = v.getListValue();
+      if (shape != null && shape.size() == depth) {
+        shape.add((long) l.getValuesCount());
+      }
+      for (int i = 0; i < l.getValuesCount(); i++) {
+        if (!addLeaves(l.getValues(i), shape, depth + 1)) {
+          return false;
+        }
+      }
+      return true;
+    }
+  }
+
+  /** Reads predictions of any type through their OIP JSON form (what OipJson checks and maps). */
+  private static Tensor anyType(PredictResponse r, TensorSpec out) {
     ArrayNode data = JSON.createArrayNode();
     List<Long> shape = new ArrayList<>();
     shape.add((long) r.getPredictionsCount());
@@ -103,14 +243,7 @@ final class InstancesCodec {
     ArrayNode s = t.putArray("shape");
     shape.forEach(s::add);
     t.set("data", data);
-    InferenceResponse.Builder b =
-        InferenceResponse.builder()
-            .output(OipJson.readTensor(t))
-            .deployment(r.getDeployedModelId().isEmpty() ? null : r.getDeployedModelId())
-            .modelVersion(r.getModelVersionId().isEmpty() ? null : r.getModelVersionId())
-            .modelName(r.getModelDisplayName().isEmpty() ? null : r.getModelDisplayName());
-    request.id().ifPresent(b::id);
-    return b.build();
+    return OipJson.readTensor(t);
   }
 
   /** Appends the leaves of a prediction; returns true if any is a string. */
@@ -126,7 +259,16 @@ final class InstancesCodec {
         }
         return s;
       }
-      case NUMBER_VALUE -> out.add(v.getNumberValue());
+      case NUMBER_VALUE -> {
+        // protobuf numbers are doubles: a whole one is written as an integer, so that integer
+        // outputs (a classifier's INT64 labels) read as their type instead of as "non-integer 7.0"
+        double d = v.getNumberValue();
+        if (d == Math.rint(d) && Math.abs(d) < 0x1p63) {
+          out.add((long) d);
+        } else {
+          out.add(d);
+        }
+      }
       case BOOL_VALUE -> out.add(v.getBoolValue() ? 1 : 0);
       case STRING_VALUE -> {
         out.add(v.getStringValue());

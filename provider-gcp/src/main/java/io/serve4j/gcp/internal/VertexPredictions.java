@@ -6,7 +6,7 @@ import static io.serve4j.gcp.internal.VertexCalls.unary;
 import com.google.api.HttpBody;
 import com.google.cloud.aiplatform.v1.PredictResponse;
 import com.google.cloud.aiplatform.v1.RawPredictRequest;
-import com.google.protobuf.ByteString;
+import com.google.protobuf.UnsafeByteOperations;
 import io.serve4j.EndpointDescription;
 import io.serve4j.ErrorCategory;
 import io.serve4j.InferenceRequest;
@@ -142,7 +142,8 @@ final class VertexPredictions implements Inference {
                     .setHttpBody(
                         HttpBody.newBuilder()
                             .setContentType(contentType)
-                            .setData(ByteString.copyFrom(body)))
+                            // this call's own array (written here, or Payload's copy)
+                            .setData(UnsafeByteOperations.unsafeWrap(body)))
                     .build(),
                 callContext(ctx)));
   }

@@ -1,0 +1,369 @@
+package io.serve4j.testkit;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.core.StreamWriteFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Measures one call made two ways, through serve4j and straight through the vendor's SDK, against
+ * the same fake and over the same HTTP client, so that their ratio is serve4j's own cost. Both run
+ * in one JVM and interleave, so that both see the same machine: latency at concurrency 1 call by
+ * call (raw, serve4j, serve4j, raw, ...: the order alternates so that neither always runs on a
+ * cache warmed by the other), throughput at a modest concurrency in alternating windows.
+ *
+ * <p>Each call must do the whole of what a user's call does, encoding the request from the caller's
+ * values and decoding the answer back to them, and check its answer. {@link RawOipJson} is the raw
+ * side's codec for Open Inference Protocol JSON bodies: Jackson data binding of a {@code float[]},
+ * the straightforward use.
+ *
+ * <pre>{@code
+ * SideBySide.Result r = SideBySide.run("aws InvokeEndpoint", rawCall, serve4jCall, SideBySide.Settings.fromSystemProperties());
+ * System.out.println(r.report());
+ * }</pre>
+ */
+public final class SideBySide {
+  private SideBySide() {}
+
+  /** One call, including its request encoding and its answer's decoding and check. */
+  @FunctionalInterface
+  public interface Call {
+    /**
+     * Makes the call once.
+     *
+     * @throws Exception if it fails (the run stops)
+     */
+    void run() throws Exception;
+  }
+
+  /**
+   * How long to measure.
+   *
+   * @param iterations interleaved calls of each side measured at concurrency 1 (after a third as
+   *     many for warm-up)
+   * @param concurrency threads of the throughput run (0: none)
+   * @param windows throughput windows of each side (after one warm-up window each)
+   * @param windowMillis length of one throughput window
+   */
+  public record Settings(int iterations, int concurrency, int windows, long windowMillis) {
+    /**
+     * Reads {@code harness.iterations} (3000), {@code harness.concurrency} (8), {@code
+     * harness.windows} (10) and {@code harness.windowMillis} (500).
+     *
+     * @return the settings
+     */
+    public static Settings fromSystemProperties() {
+      return new Settings(
+          Integer.getInteger("harness.iterations", 3000),
+          Integer.getInteger("harness.concurrency", 8),
+          Integer.getInteger("harness.windows", 10),
+          Long.getLong("harness.windowMillis", 500));
+    }
+  }
+
+  /**
+   * Latency of one side at concurrency 1, in microseconds.
+   *
+   * @param p50 median
+   * @param p90 90th percentile
+   * @param mean mean
+   */
+  public record Latency(double p50, double p90, double mean) {
+    static Latency of(long[] nanos) {
+      long[] sorted = nanos.clone();
+      Arrays.sort(sorted);
+      return new Latency(
+          sorted[sorted.length / 2] / 1000.0,
+          sorted[Math.min(sorted.length - 1, sorted.length * 9 / 10)] / 1000.0,
+          Arrays.stream(sorted).average().orElse(0) / 1000.0);
+    }
+  }
+
+  /**
+   * What a run measured.
+   *
+   * @param label what was called
+   * @param raw the raw SDK call's latency
+   * @param serve4j serve4j's latency
+   * @param concurrency threads of the throughput run (0: none)
+   * @param rawPerSecond the raw SDK calls' throughput
+   * @param serve4jPerSecond serve4j's throughput
+   * @param loadAverage the system load average at the end of the run (-1 if unknown)
+   */
+  public record Result(
+      String label,
+      Latency raw,
+      Latency serve4j,
+      int concurrency,
+      double rawPerSecond,
+      double serve4jPerSecond,
+      double loadAverage) {
+    /**
+     * serve4j's median latency over the raw call's.
+     *
+     * @return the ratio
+     */
+    public double p50Ratio() {
+      return serve4j.p50() / raw.p50();
+    }
+
+    /**
+     * serve4j's mean latency over the raw call's.
+     *
+     * @return the ratio
+     */
+    public double meanRatio() {
+      return serve4j.mean() / raw.mean();
+    }
+
+    /**
+     * The raw calls' throughput over serve4j's: like the latency ratios, above 1 when serve4j is
+     * slower.
+     *
+     * @return the ratio, NaN without a throughput run
+     */
+    public double throughputRatio() {
+      return concurrency == 0 ? Double.NaN : rawPerSecond / serve4jPerSecond;
+    }
+
+    /**
+     * The figures as text.
+     *
+     * @return a few lines
+     */
+    public String report() {
+      StringBuilder s = new StringBuilder();
+      s.append(String.format(Locale.ROOT, "%s (load average %.2f)%n", label, loadAverage));
+      s.append(
+          String.format(
+              Locale.ROOT,
+              "  c=1   raw SDK  p50 %8.1f us  p90 %8.1f us  mean %8.1f us%n",
+              raw.p50(),
+              raw.p90(),
+              raw.mean()));
+      s.append(
+          String.format(
+              Locale.ROOT,
+              "  c=1   serve4j  p50 %8.1f us  p90 %8.1f us  mean %8.1f us%n",
+              serve4j.p50(),
+              serve4j.p90(),
+              serve4j.mean()));
+      s.append(
+          String.format(
+              Locale.ROOT,
+              "  c=1   serve4j / raw: p50 %.3f  mean %.3f%n",
+              p50Ratio(),
+              meanRatio()));
+      if (concurrency > 0) {
+        s.append(
+            String.format(
+                Locale.ROOT,
+                "  c=%d   raw SDK %8.0f/s  serve4j %8.0f/s  raw / serve4j %.3f%n",
+                concurrency,
+                rawPerSecond,
+                serve4jPerSecond,
+                throughputRatio()));
+      }
+      return s.toString();
+    }
+  }
+
+  /**
+   * Runs both sides interleaved: latency at concurrency 1, then throughput in alternating windows.
+   *
+   * @param label what is called, for the report
+   * @param raw the call straight through the vendor's SDK
+   * @param serve4j the same call through serve4j
+   * @param settings how long
+   * @return the figures
+   * @throws Exception if a call fails
+   */
+  public static Result run(String label, Call raw, Call serve4j, Settings settings)
+      throws Exception {
+    int n = settings.iterations();
+    int warmup = Math.max(1, n / 3);
+    long[] rawNanos = new long[n];
+    long[] serve4jNanos = new long[n];
+    for (int i = 0; i < warmup + n; i++) {
+      long r;
+      long s;
+      if ((i & 1) == 0) {
+        r = time(raw);
+        s = time(serve4j);
+      } else {
+        s = time(serve4j);
+        r = time(raw);
+      }
+      if (i >= warmup) {
+        rawNanos[i - warmup] = r;
+        serve4jNanos[i - warmup] = s;
+      }
+    }
+    double rawRate = 0;
+    double serve4jRate = 0;
+    int c = settings.concurrency();
+    if (c > 0) {
+      ExecutorService pool = Executors.newFixedThreadPool(c);
+      try {
+        window(pool, c, raw, settings.windowMillis());
+        window(pool, c, serve4j, settings.windowMillis());
+        long[] rawCalls = new long[2];
+        long[] serve4jCalls = new long[2];
+        for (int w = 0; w < settings.windows(); w++) {
+          if ((w & 1) == 0) {
+            add(rawCalls, window(pool, c, raw, settings.windowMillis()));
+            add(serve4jCalls, window(pool, c, serve4j, settings.windowMillis()));
+          } else {
+            add(serve4jCalls, window(pool, c, serve4j, settings.windowMillis()));
+            add(rawCalls, window(pool, c, raw, settings.windowMillis()));
+          }
+        }
+        rawRate = rawCalls[0] * 1e9 / rawCalls[1];
+        serve4jRate = serve4jCalls[0] * 1e9 / serve4jCalls[1];
+      } finally {
+        pool.shutdownNow();
+      }
+    }
+    return new Result(
+        label,
+        Latency.of(rawNanos),
+        Latency.of(serve4jNanos),
+        c,
+        rawRate,
+        serve4jRate,
+        loadAverage());
+  }
+
+  /** The one-minute load average (Linux), -1 elsewhere. */
+  private static double loadAverage() {
+    try {
+      return Double.parseDouble(Files.readString(Path.of("/proc/loadavg")).split(" ")[0]);
+    } catch (IOException | RuntimeException e) {
+      return -1;
+    }
+  }
+
+  private static long time(Call call) throws Exception {
+    long start = System.nanoTime();
+    call.run();
+    return System.nanoTime() - start;
+  }
+
+  private static void add(long[] total, long[] window) {
+    total[0] += window[0];
+    total[1] += window[1];
+  }
+
+  /** Runs the call on every thread until the window closes: {calls, nanos}. */
+  private static long[] window(ExecutorService pool, int threads, Call call, long millis)
+      throws Exception {
+    AtomicLong calls = new AtomicLong();
+    long start = System.nanoTime();
+    long end = start + millis * 1_000_000;
+    List<Future<?>> running = new ArrayList<>();
+    for (int t = 0; t < threads; t++) {
+      running.add(
+          pool.submit(
+              () -> {
+                long mine = 0;
+                while (System.nanoTime() < end) {
+                  call.run();
+                  mine++;
+                }
+                calls.addAndGet(mine);
+                return null;
+              }));
+    }
+    for (Future<?> f : running) {
+      f.get();
+    }
+    return new long[] {calls.get(), System.nanoTime() - start};
+  }
+
+  /**
+   * The raw side's codec for Open Inference Protocol JSON: what a user calling the SDK directly
+   * would write, Jackson data binding of one FP32 tensor from and to a {@code float[]}, with
+   * Jackson's fast floating-point writer and parser on (as serve4j's codec has them: on Java 17
+   * {@code Float.toString} is several times slower, and a careful user turns them on).
+   */
+  public static final class RawOipJson {
+    private static final ObjectMapper JSON =
+        new ObjectMapper(
+            JsonFactory.builder()
+                .enable(StreamReadFeature.USE_FAST_DOUBLE_PARSER)
+                .enable(StreamWriteFeature.USE_FAST_DOUBLE_WRITER)
+                .build());
+
+    private RawOipJson() {}
+
+    /**
+     * One tensor of a request or response body.
+     *
+     * @param name the name
+     * @param datatype the element type
+     * @param shape the shape
+     * @param data the elements, row-major
+     */
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record TensorJson(String name, String datatype, long[] shape, float[] data) {}
+
+    /**
+     * A request body.
+     *
+     * @param inputs the inputs
+     */
+    public record RequestJson(List<TensorJson> inputs) {}
+
+    /**
+     * A response body (other fields ignored).
+     *
+     * @param outputs the outputs
+     */
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record ResponseJson(List<TensorJson> outputs) {}
+
+    /**
+     * Encodes a request of one FP32 input.
+     *
+     * @param name the input's name
+     * @param shape its shape
+     * @param data its elements
+     * @return the JSON body
+     */
+    public static byte[] request(String name, long[] shape, float[] data) {
+      try {
+        return JSON.writeValueAsBytes(
+            new RequestJson(List.of(new TensorJson(name, "FP32", shape, data))));
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+
+    /**
+     * Decodes the elements of a response's first output.
+     *
+     * @param body the JSON body
+     * @return the elements
+     */
+    public static float[] firstOutput(byte[] body) {
+      try {
+        return JSON.readValue(body, ResponseJson.class).outputs().get(0).data();
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+  }
+}
