@@ -476,6 +476,15 @@ public final class OipJson {
       g.writeEndObject();
       return;
     }
+    if ((t.dataType() == DataType.FP32 || t.dataType() == DataType.FP16)
+        && !(g instanceof TokenBuffer)) {
+      // Straight to bytes, without a String per element: same text as writeNumber(float).
+      g.writeFieldName("data");
+      new FloatText.ArrayWriter(count)
+          .write(g, b, t.dataType() == DataType.FP16 ? t.asFloats() : null, count);
+      g.writeEndObject();
+      return;
+    }
     g.writeArrayFieldStart("data");
     switch (t.dataType()) {
       case BOOL -> {
