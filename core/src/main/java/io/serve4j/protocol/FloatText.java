@@ -15,8 +15,11 @@ import java.nio.ByteBuffer;
  * String} and a char-to-byte copy per element: a [16, 384] output is most of a JSON answer's cost.
  */
 final class FloatText {
-  /** Longest text of one element: {@code -1.23456789E-38} is 15, {@code "-Infinity"} 11. */
-  static final int MAX_LENGTH = 16;
+  /**
+   * Room {@link #write} needs: the longest text of one element is 15 ({@code -1.23456789E-38}), but
+   * the digits are worked out in the 9 bytes after the first 9 (sign included).
+   */
+  static final int MAX_LENGTH = 18;
 
   private static final int P = 24; // precision, hidden bit included
   private static final int Q_MIN = -149;
@@ -32,6 +35,16 @@ final class FloatText {
 
   /** g(k) + 1 for k in K_MIN..K_MAX: the upper 63 bits of 10^-k scaled to [2^125, 2^126). */
   private static final long[] G = table();
+
+  /** "00", "01", ... "99". */
+  private static final byte[] PAIRS = new byte[200];
+
+  static {
+    for (int i = 0; i < 100; i++) {
+      PAIRS[2 * i] = (byte) ('0' + i / 10);
+      PAIRS[2 * i + 1] = (byte) ('0' + i % 10);
+    }
+  }
 
   private static final byte[] NAN = ascii("\"NaN\"");
   private static final byte[] INF = ascii("\"Infinity\"");
@@ -133,60 +146,77 @@ final class FloatText {
     }
     f *= POW10[H - len]; // 10^8 <= f < 10^9: the value is 0.f 10^e
     e += len;
+    // the 9 digits, most significant first, at p + 8 .. p + 16 (scratch room past the text: the
+    // text before them is written left to right and never overtakes them)
+    int d = p + 8;
+    int h = (int) (f * 1_441_151_881L >>> 57); // f / 10^8
+    int l = f - 100_000_000 * h;
+    b[d] = (byte) ('0' + h);
+    for (int i = 7; i >= 1; i -= 2) { // two digits at a time, right to left
+      int q = l / 100; // constant divisors: multiplications
+      int r = (l - q * 100) << 1;
+      b[d + i] = PAIRS[r];
+      b[d + i + 1] = PAIRS[r + 1];
+      l = q;
+    }
     int n = H; // significant digits
-    while (n > 1 && digit(f, n) == 0) {
+    while (n > 1 && b[d + n - 1] == '0') {
       n--;
     }
     if (0 < e && e <= 7) { // plain, at least one digit before the point
-      for (int i = 1; i <= e; i++) {
-        b[p++] = (byte) ('0' + (i <= n ? digit(f, i) : 0));
-      }
-      b[p++] = '.';
       if (n <= e) {
-        b[p++] = '0';
-      } else {
-        for (int i = e + 1; i <= n; i++) {
-          b[p++] = (byte) ('0' + digit(f, i));
+        // the digits (moved left by 8), zeros up to the point, then ".0"
+        copy(b, d, p, n);
+        for (int i = n; i < e; i++) {
+          b[p + i] = '0';
         }
+        b[p + e] = '.';
+        b[p + e + 1] = '0';
+        return p + e + 2;
       }
-      return p;
+      copy(b, d, p, e);
+      b[p + e] = '.';
+      copy(b, d + e, p + e + 1, n - e);
+      return p + n + 1;
     }
-    if (-3 < e && e <= 0) { // plain, 0.00ddd
-      b[p++] = '0';
-      b[p++] = '.';
-      for (int i = e; i < 0; i++) {
-        b[p++] = '0';
+    if (-3 < e && e <= 0) { // plain, 0.00ddd: at most 4 characters before the digits
+      int z = 2 - e;
+      copy(b, d, p + z, n);
+      b[p] = '0';
+      b[p + 1] = '.';
+      for (int i = 2; i < z; i++) {
+        b[p + i] = '0';
       }
-      for (int i = 1; i <= n; i++) {
-        b[p++] = (byte) ('0' + digit(f, i));
-      }
-      return p;
+      return p + z + n;
     }
-    b[p++] = (byte) ('0' + digit(f, 1)); // scientific: d.dddE-n
-    b[p++] = '.';
+    b[p] = b[d]; // scientific: d.dddE-n
+    b[p + 1] = '.';
+    int q = p + 2;
     if (n == 1) {
-      b[p++] = '0';
+      b[q++] = '0';
     } else {
-      for (int i = 2; i <= n; i++) {
-        b[p++] = (byte) ('0' + digit(f, i));
-      }
+      copy(b, d + 1, q, n - 1);
+      q += n - 1;
     }
-    b[p++] = 'E';
+    b[q++] = 'E';
     int x = e - 1;
     if (x < 0) {
-      b[p++] = '-';
+      b[q++] = '-';
       x = -x;
     }
     if (x >= 10) {
-      b[p++] = (byte) ('0' + x / 10);
+      b[q++] = (byte) ('0' + x / 10);
+      x %= 10;
     }
-    b[p++] = (byte) ('0' + x % 10);
-    return p;
+    b[q++] = (byte) ('0' + x);
+    return q;
   }
 
-  /** Digit i (1 = the most significant) of the 9-digit f. */
-  private static int digit(int f, int i) {
-    return f / POW10[H - i] % 10;
+  /** Moves n bytes left within b (to &lt; from): a loop, cheaper than arraycopy for 9 bytes. */
+  private static void copy(byte[] b, int from, int to, int n) {
+    for (int i = 0; i < n; i++) {
+      b[to + i] = b[from + i];
+    }
   }
 
   static int flog10pow2(int e) {
@@ -238,10 +268,11 @@ final class FloatText {
     /**
      * Creates a writer for up to {@code count} elements per array.
      *
-     * @param count elements of the arrays it writes (sizes its buffer: at most 16 KiB)
+     * @param count elements of the arrays it writes (sizes its buffer: at most 2 KiB, so that a
+     *     chunk fits in what is left of the generator's own 8 KB buffer, mostly)
      */
     ArrayWriter(int count) {
-      chunk = new byte[(int) Math.min(16 * 1024, (long) count * (MAX_LENGTH + 1) + 4)];
+      chunk = new byte[(int) Math.min(2048, (long) count * (MAX_LENGTH + 1) + 4)];
     }
 
     void write(com.fasterxml.jackson.core.JsonGenerator g, ByteBuffer le, float[] values, int count)

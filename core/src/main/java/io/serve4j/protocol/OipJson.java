@@ -264,9 +264,24 @@ public final class OipJson {
    * @throws io.serve4j.InvalidInputException if the response holds what JSON cannot carry
    */
   public static byte[] writeResponse(InferenceResponse response) {
-    List<Tensor> outputs = response.outputs();
     ByteArrayBuilder out = new ByteArrayBuilder();
-    try (JsonGenerator g = JSON.createGenerator(out)) {
+    writeResponse(response, out);
+    return out.toByteArray();
+  }
+
+  /**
+   * Writes a response as OIP JSON to a stream (a server writes it straight into its network
+   * buffer). The stream is neither flushed nor closed.
+   *
+   * @param response a tensor response
+   * @param out where to write the UTF-8 JSON
+   * @throws io.serve4j.InvalidInputException if the response holds what JSON cannot carry, or the
+   *     stream fails (then part of the JSON may have been written)
+   */
+  public static void writeResponse(InferenceResponse response, java.io.OutputStream out) {
+    List<Tensor> outputs = response.outputs();
+    try (JsonGenerator g =
+        JSON.createGenerator(out).disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET)) {
       g.writeStartObject();
       str(g, "model_name", response.modelName().orElse(""));
       if (response.modelVersion().isPresent()) {
@@ -288,7 +303,6 @@ public final class OipJson {
     } catch (IOException | IllegalArgumentException e) {
       throw unwritable("inference response", e);
     }
-    return out.toByteArray();
   }
 
   /**

@@ -87,14 +87,14 @@ class InlineInferenceTest {
 
   /** Calls until one ran on the I/O thread (a loaded machine may make a few look slow). */
   private void warmUntilInline(Http c) throws Exception {
-    for (int i = 0; i < 500; i++) {
+    for (int i = 0; i < 2000; i++) {
       assertThat(c.post("/v2/models/m/infer", BODY).status()).isEqualTo(200);
       if (threads.get(threads.size() - 1).startsWith("serve4j-oip-io-")) {
         threads.clear();
         return;
       }
     }
-    throw new AssertionError("no call ran on the I/O thread in 500: " + threads.subList(0, 5));
+    throw new AssertionError("no call ran on the I/O thread in 2000: " + threads.subList(0, 5));
   }
 
   @Test
@@ -137,20 +137,16 @@ class InlineInferenceTest {
         var stub = GRPCInferenceServiceGrpc.newBlockingStub(ch);
         assertThat(stub.modelInfer(req).getOutputsCount()).isEqualTo(1);
         assertThat(threads.get(0)).startsWith(WORKER);
-        for (int i = 0; i < 500 && threads.get(threads.size() - 1).startsWith(WORKER); i++) {
+        // a cold JVM (or a loaded machine) computes slowly at first: calls go to workers until
+        // shorter ones bring the estimate under the threshold
+        for (int i = 0; i < 2000 && threads.get(threads.size() - 1).startsWith(WORKER); i++) {
           stub.withDeadlineAfter(10, TimeUnit.SECONDS).modelInfer(req);
-        }
-        threads.clear();
-        for (int i = 0; i < 20; i++) {
-          assertThat(stub.withDeadlineAfter(10, TimeUnit.SECONDS).modelInfer(req).getOutputsCount())
-              .isEqualTo(1);
         }
       } finally {
         ch.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
       }
     }
-    assertThat(threads).hasSize(20);
-    assertThat(threads.stream().filter(t -> t.startsWith("grpc-"))).isNotEmpty();
+    assertThat(threads.get(threads.size() - 1)).startsWith("grpc-");
   }
 
   @Test
