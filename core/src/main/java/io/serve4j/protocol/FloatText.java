@@ -17,9 +17,10 @@ import java.nio.ByteBuffer;
 final class FloatText {
   /**
    * Room {@link #write} needs: the longest text of one element is 15 ({@code -1.23456789E-38}), but
-   * the digits are worked out in the 9 bytes after the first 9 (sign included).
+   * the digits are worked out in the 9 bytes after the first 9 (sign included), and fixed 8-byte
+   * copies read up to 6 bytes past them.
    */
-  static final int MAX_LENGTH = 18;
+  static final int MAX_LENGTH = 24;
 
   private static final int P = 24; // precision, hidden bit included
   private static final int Q_MIN = -149;
@@ -138,16 +139,23 @@ final class FloatText {
     return (int) (vbp | ((x1 & MASK_32) + MASK_32) >>> 32);
   }
 
-  /** Writes f 10^e (f &gt; 0) as Java's {@code Float.toString} lays it out. */
+  /**
+   * Writes f 10^e (f &gt; 0) as Java's {@code Float.toString} lays it out. Every copy has a fixed
+   * length (the digits are padded with zeros, and bytes past the text are scratch that the next
+   * element overwrites): no loop whose length depends on the value, so few mispredicted branches.
+   */
   private static int chars(int f, int e, byte[] b, int p) {
-    int len = flog10pow2(Integer.SIZE - Integer.numberOfLeadingZeros(f));
-    if (f >= POW10[len]) {
-      len++;
+    while (f % 10 == 0) { // rare: an integer, or a decimal rounded to tens
+      f /= 10;
+      e++;
     }
-    f *= POW10[H - len]; // 10^8 <= f < 10^9: the value is 0.f 10^e
-    e += len;
-    // the 9 digits, most significant first, at p + 8 .. p + 16 (scratch room past the text: the
-    // text before them is written left to right and never overtakes them)
+    int n = flog10pow2(Integer.SIZE - Integer.numberOfLeadingZeros(f)); // significant digits
+    if (f >= POW10[n]) {
+      n++;
+    }
+    f *= POW10[H - n]; // 10^8 <= f < 10^9, zero-padded: the value is 0.f 10^e
+    e += n;
+    // the 9 digits, most significant first, at d .. d + 8
     int d = p + 8;
     int h = (int) (f * 1_441_151_881L >>> 57); // f / 10^8
     int l = f - 100_000_000 * h;
@@ -159,45 +167,30 @@ final class FloatText {
       b[d + i + 1] = PAIRS[r + 1];
       l = q;
     }
-    int n = H; // significant digits
-    while (n > 1 && b[d + n - 1] == '0') {
-      n--;
-    }
     if (0 < e && e <= 7) { // plain, at least one digit before the point
+      copy8(b, d, p); // the integer part (zero-padded)
+      b[p + e] = '.';
       if (n <= e) {
-        // the digits (moved left by 8), zeros up to the point, then ".0"
-        copy(b, d, p, n);
-        for (int i = n; i < e; i++) {
-          b[p + i] = '0';
-        }
-        b[p + e] = '.';
         b[p + e + 1] = '0';
         return p + e + 2;
       }
-      copy(b, d, p, e);
-      b[p + e] = '.';
-      copy(b, d + e, p + e + 1, n - e);
+      copy8(b, d + e, p + e + 1); // the fraction
       return p + n + 1;
     }
-    if (-3 < e && e <= 0) { // plain, 0.00ddd: at most 4 characters before the digits
-      int z = 2 - e;
-      copy(b, d, p + z, n);
+    if (-3 < e && e <= 0) { // plain: 0.ddd, 0.0ddd, 0.00ddd
       b[p] = '0';
       b[p + 1] = '.';
-      for (int i = 2; i < z; i++) {
-        b[p + i] = '0';
-      }
+      b[p + 2] = '0';
+      b[p + 3] = '0';
+      int z = 2 - e;
+      copy8(b, d, p + z);
+      b[p + z + 8] = b[d + 8];
       return p + z + n;
     }
     b[p] = b[d]; // scientific: d.dddE-n
     b[p + 1] = '.';
-    int q = p + 2;
-    if (n == 1) {
-      b[q++] = '0';
-    } else {
-      copy(b, d + 1, q, n - 1);
-      q += n - 1;
-    }
+    copy8(b, d + 1, p + 2); // zero-padded: "d.0" when there is one digit
+    int q = p + 2 + Math.max(n - 1, 1);
     b[q++] = 'E';
     int x = e - 1;
     if (x < 0) {
@@ -212,9 +205,9 @@ final class FloatText {
     return q;
   }
 
-  /** Moves n bytes left within b (to &lt; from): a loop, cheaper than arraycopy for 9 bytes. */
-  private static void copy(byte[] b, int from, int to, int n) {
-    for (int i = 0; i < n; i++) {
+  /** Moves 8 bytes left within b (to &lt; from, so a forward copy is safe when they overlap). */
+  private static void copy8(byte[] b, int from, int to) {
+    for (int i = 0; i < 8; i++) {
       b[to + i] = b[from + i];
     }
   }
