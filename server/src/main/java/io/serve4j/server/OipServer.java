@@ -300,11 +300,11 @@ public final class OipServer implements AutoCloseable {
      * <p>Measured per endpoint on every call: how long {@code predictAsync} holds the calling
      * thread (the whole inference for the local runtime without dynamic batching; microseconds for
      * an endpoint that answers asynchronously; the wait for the batch with dynamic batching). The
-     * first calls always run on a worker; one call over the threshold sends the following ones to
-     * the workers until shorter calls bring the estimate down again; a request with more input
-     * bytes than any measured under the threshold goes to a worker. So a slow, batched or blocking
-     * endpoint is never called on an I/O thread, except for the one call that shows it became slow.
-     * {@link Duration#ZERO}: always on the workers.
+     * first three calls always run on a worker; one call over the threshold sends the following
+     * ones to the workers until shorter calls bring the estimate down again; a request with more
+     * input bytes than any measured under the threshold goes to a worker. So a slow, batched or
+     * blocking endpoint is never called on an I/O thread, except for the one call that shows it
+     * became slow. {@link Duration#ZERO}: always on the workers.
      *
      * @param threshold zero or more
      * @return this builder

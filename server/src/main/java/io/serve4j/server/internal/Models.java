@@ -359,6 +359,14 @@ public final class Models {
     /** The largest request (input bytes) whose call held the thread less than the threshold. */
     private volatile long fastBytes = -1;
 
+    /**
+     * Calls measured (counted up to {@link #MIN_SAMPLES}): a client's first call may describe the
+     * endpoint asynchronously and so return at once, whatever the model costs.
+     */
+    private volatile int samples;
+
+    private static final int MIN_SAMPLES = 3;
+
     Served(String name, Endpoint endpoint) {
       this.name = name;
       this.endpoint = endpoint;
@@ -406,7 +414,10 @@ public final class Models {
      */
     boolean inline(long bytes, long thresholdNanos) {
       long held = heldNanos;
-      return thresholdNanos > 0 && held >= 0 && held < thresholdNanos && bytes <= fastBytes;
+      return thresholdNanos > 0
+          && samples >= MIN_SAMPLES
+          && held < thresholdNanos
+          && bytes <= fastBytes;
     }
 
     /** Records how long one call held the calling thread (a race between two is harmless). */
@@ -414,6 +425,9 @@ public final class Models {
       long h = heldNanos;
       long next = h < 0 || nanos >= h ? nanos : h - (h - nanos) / 8;
       heldNanos = next;
+      if (samples < MIN_SAMPLES) {
+        samples++;
+      }
       if (nanos < thresholdNanos && bytes > fastBytes) {
         fastBytes = bytes;
       }
