@@ -182,6 +182,7 @@ public final class ServerOverhead {
         }
         try {
           double[] sum = new double[4];
+          double[] cpu = new double[4];
           // REST asking for the output as binary data (binary_data_output): no JSON numbers for
           // the [1, 16, 384] output
           String text = new String(json, java.nio.charset.StandardCharsets.UTF_8);
@@ -190,14 +191,22 @@ public final class ServerOverhead {
                       + text.substring(text.indexOf('{') + 1))
                   .getBytes(java.nio.charset.StandardCharsets.UTF_8);
           for (int r = 0; r <= rounds; r++) {
+            double[] roundCpu = new double[4];
             double inproc = rate(threads, seconds, i -> e.predict(req));
+            roundCpu[0] = lastCpuPerCall;
             double viaRest =
                 rate(threads, seconds, i -> conns.get(i).post("/v2/models/m/infer", json));
+            roundCpu[1] = lastCpuPerCall;
             double viaGrpc = rate(threads, seconds, i -> stub.modelInfer(grpcReq));
+            roundCpu[2] = lastCpuPerCall;
             double viaRestBinary =
                 rate(threads, seconds, i -> conns.get(i).post("/v2/models/m/infer", jsonBinaryOut));
+            roundCpu[3] = lastCpuPerCall;
             if (r == 0) {
               continue;
+            }
+            for (int k = 0; k < 4; k++) {
+              cpu[k] += roundCpu[k] / rounds;
             }
             sum[3] += viaRestBinary;
             sum[0] += inproc;
@@ -229,6 +238,19 @@ public final class ServerOverhead {
               sum[2] / sum[0],
               sum[3] / rounds,
               sum[3] / sum[0]);
+          // CPU per request (client included) is less sensitive to other load on the machine than
+          // throughput: in-process / CPU per request is the throughput ratio on idle cores
+          System.out.printf(
+              Locale.ROOT,
+              "MiniLM-16 c=32 process CPU per request: in-process %.0f us | REST %.0f us (%.2fx)"
+                  + " | gRPC %.0f us (%.2fx) | REST binary output %.0f us (%.2fx)%n",
+              cpu[0],
+              cpu[1],
+              cpu[0] / cpu[1],
+              cpu[2],
+              cpu[0] / cpu[2],
+              cpu[3],
+              cpu[0] / cpu[3]);
         } finally {
           for (RestClient c : conns) {
             c.close();
@@ -309,7 +331,18 @@ public final class ServerOverhead {
     return ns;
   }
 
+  /** CPU time of the whole process (client and server: they share the JVM), nanoseconds. */
+  private static long processCpuNanos() {
+    return ((com.sun.management.OperatingSystemMXBean)
+            java.lang.management.ManagementFactory.getOperatingSystemMXBean())
+        .getProcessCpuTime();
+  }
+
+  /** Process CPU per call of the last {@link #rate} run, microseconds. */
+  private static double lastCpuPerCall;
+
   private static double rate(int threads, double seconds, IndexedCall c) throws Exception {
+    long cpu0 = processCpuNanos();
     AtomicLong done = new AtomicLong();
     CountDownLatch start = new CountDownLatch(1);
     long end = 0;
@@ -343,6 +376,7 @@ public final class ServerOverhead {
     if (failure[0] != null) {
       throw failure[0];
     }
+    lastCpuPerCall = (processCpuNanos() - cpu0) / 1e3 / Math.max(1, done.get());
     return done.get() / ((end - t0[0]) / 1e9);
   }
 

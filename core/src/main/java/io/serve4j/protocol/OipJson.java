@@ -46,7 +46,9 @@ import java.util.Optional;
  * (UTF-8); elements that are not valid UTF-8 are written base64-encoded with the tensor parameter
  * {@value #BYTES_ENCODING} set to {@code "base64"}, which this codec reads back. FP16 travels as
  * JSON numbers; NaN and infinities as the strings {@code "NaN"}, {@code "Infinity"}, {@code
- * "-Infinity"} (also read: {@code "inf"}, {@code "-inf"}).
+ * "-Infinity"} (also read: {@code "inf"}, {@code "-inf"}). FP32 and FP16 values are written as the
+ * shortest decimal that reads back to the same float (Schubfach; {@code 0.1}, not {@code
+ * 0.10000000149011612}), straight into the output bytes.
  *
  * <p>Reading streams the body: tensor data goes straight from the JSON tokens into the tensor's
  * buffer, without a tree of the document, so the heap needed is about the size of the decoded
@@ -98,8 +100,9 @@ public final class OipJson {
           .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
           // Parses numbers from the token buffer without a String per element; same results.
           .enable(StreamReadFeature.USE_FAST_DOUBLE_PARSER)
-          // Writes floats with Schubfach (shortest decimal that reads back to the same value)
-          // instead of Float.toString: a [16, 384] FP32 output is most of a JSON answer's cost.
+          // Writes floats and doubles with Schubfach (shortest decimal that reads back to the same
+          // value) instead of Float.toString; FP32/FP16 tensor data bypasses this with FloatText
+          // (the same text, without a String per element).
           .enable(com.fasterxml.jackson.core.StreamWriteFeature.USE_FAST_DOUBLE_WRITER)
           // The caller bounds the body; one BYTES element may be as large as the body.
           .streamReadConstraints(
@@ -264,9 +267,24 @@ public final class OipJson {
    * @throws io.serve4j.InvalidInputException if the response holds what JSON cannot carry
    */
   public static byte[] writeResponse(InferenceResponse response) {
-    List<Tensor> outputs = response.outputs();
     ByteArrayBuilder out = new ByteArrayBuilder();
-    try (JsonGenerator g = JSON.createGenerator(out)) {
+    writeResponse(response, out);
+    return out.toByteArray();
+  }
+
+  /**
+   * Writes a response as OIP JSON to a stream (a server writes it straight into its network
+   * buffer). The stream is neither flushed nor closed.
+   *
+   * @param response a tensor response
+   * @param out where to write the UTF-8 JSON
+   * @throws io.serve4j.InvalidInputException if the response holds what JSON cannot carry, or the
+   *     stream fails (then part of the JSON may have been written)
+   */
+  public static void writeResponse(InferenceResponse response, java.io.OutputStream out) {
+    List<Tensor> outputs = response.outputs();
+    try (JsonGenerator g =
+        JSON.createGenerator(out).disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET)) {
       g.writeStartObject();
       str(g, "model_name", response.modelName().orElse(""));
       if (response.modelVersion().isPresent()) {
@@ -288,7 +306,6 @@ public final class OipJson {
     } catch (IOException | IllegalArgumentException e) {
       throw unwritable("inference response", e);
     }
-    return out.toByteArray();
   }
 
   /**
@@ -473,6 +490,15 @@ public final class OipJson {
             texts != null ? texts.get(i) : Base64.getEncoder().encodeToString(values.get(i)));
       }
       g.writeEndArray();
+      g.writeEndObject();
+      return;
+    }
+    if ((t.dataType() == DataType.FP32 || t.dataType() == DataType.FP16)
+        && !(g instanceof TokenBuffer)) {
+      // Straight to bytes, without a String per element: same text as writeNumber(float).
+      g.writeFieldName("data");
+      new FloatText.ArrayWriter(count)
+          .write(g, b, t.dataType() == DataType.FP16 ? t.asFloats() : null, count);
       g.writeEndObject();
       return;
     }

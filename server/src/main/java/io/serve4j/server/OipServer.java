@@ -54,7 +54,7 @@ public final class OipServer implements AutoCloseable {
   private boolean closed;
 
   private OipServer(Builder b) {
-    Models models = new Models(b.endpoints, b.listener, b.workerThreads);
+    Models models = new Models(b.endpoints, b.listener, b.workerThreads, b.inlineThreshold);
     this.models = models;
     this.inflight = new Inflight();
     this.drainTimeout = b.drainTimeout;
@@ -180,6 +180,7 @@ public final class OipServer implements AutoCloseable {
     private long maxRequestBytes = 64L << 20;
     private int ioThreads = 0;
     private int workerThreads = 64;
+    private Duration inlineThreshold = Duration.ofNanos(100_000);
     private Duration drainTimeout = Duration.ofSeconds(30);
     private ServingListener listener;
 
@@ -273,10 +274,11 @@ public final class OipServer implements AutoCloseable {
      * thread and its dynamic batcher gathers concurrent callers into one batch, so this bounds the
      * requests computed or batched at once; more wait in a queue (their deadline runs). Default 64.
      *
-     * <p>0 calls the endpoints on the I/O threads, saving two thread hand-offs per request: only
-     * for endpoints that answer in microseconds on the calling thread (a small local model without
-     * dynamic batching). A slow, remote or batched endpoint would stall every connection of that
-     * I/O thread, and the server's own deadline cannot fire before the call returns.
+     * <p>0 calls the endpoints on the I/O threads, always, saving two thread hand-offs per request:
+     * only for endpoints that answer in microseconds on the calling thread (a small local model
+     * without dynamic batching). A slow, remote or batched endpoint would stall every connection of
+     * that I/O thread, and the server's own deadline cannot fire before the call returns. With
+     * worker threads, {@link #inlineThreshold} does this by measurement, per endpoint.
      *
      * @param threads 0 or more
      * @return this builder
@@ -286,6 +288,32 @@ public final class OipServer implements AutoCloseable {
         throw invalid("workerThreads must be 0 or more, not " + threads);
       }
       this.workerThreads = threads;
+      return this;
+    }
+
+    /**
+     * Calls an endpoint on the I/O thread, skipping the two thread hand-offs to and from a worker,
+     * while its calls hold the calling thread for less than this. Default 100 µs: about what the
+     * two hand-offs cost, so an I/O thread's other connections wait no longer than they would for
+     * the hand-offs.
+     *
+     * <p>Measured per endpoint on every call: how long {@code predictAsync} holds the calling
+     * thread (the whole inference for the local runtime without dynamic batching; microseconds for
+     * an endpoint that answers asynchronously; the wait for the batch with dynamic batching). The
+     * first three calls always run on a worker; one call over the threshold sends the following
+     * ones to the workers until shorter calls bring the estimate down again; a request with more
+     * input bytes than any measured under the threshold goes to a worker. So a slow, batched or
+     * blocking endpoint is never called on an I/O thread, except for the one call that shows it
+     * became slow. {@link Duration#ZERO}: always on the workers.
+     *
+     * @param threshold zero or more
+     * @return this builder
+     */
+    public Builder inlineThreshold(Duration threshold) {
+      if (threshold == null || threshold.isNegative()) {
+        throw invalid("inlineThreshold must be zero or more, not " + threshold);
+      }
+      this.inlineThreshold = threshold;
       return this;
     }
 

@@ -12,6 +12,7 @@ import io.serve4j.ModelSignature;
 import io.serve4j.OperationKind;
 import io.serve4j.ServingException;
 import io.serve4j.ServingListener;
+import io.serve4j.Tensor;
 import io.serve4j.TensorSpec;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -40,6 +41,7 @@ public final class Models {
   private final ServingListener listener;
   private final ExecutorService workers;
   private final boolean inline;
+  private final long inlineNanos;
   private final ScheduledExecutorService scheduler;
 
   /**
@@ -48,12 +50,19 @@ public final class Models {
    * @param endpoints model name to endpoint
    * @param listener observes every inference, or null
    * @param workerThreads threads that call the endpoints; 0 to call them on the I/O thread
+   * @param inlineThreshold an endpoint whose calls hold the calling thread for less than this is
+   *     called on the I/O thread (see {@link Served#inline}); zero: always on the workers
    */
-  public Models(Map<String, Endpoint> endpoints, ServingListener listener, int workerThreads) {
+  public Models(
+      Map<String, Endpoint> endpoints,
+      ServingListener listener,
+      int workerThreads,
+      Duration inlineThreshold) {
     endpoints.forEach((name, e) -> models.put(name, new Served(name, e)));
     this.listener = listener;
     AtomicInteger n = new AtomicInteger();
     this.inline = workerThreads == 0;
+    this.inlineNanos = inlineThreshold.toNanos();
     int threads = Math.max(1, workerThreads);
     this.workers =
         new ThreadPoolExecutor(
@@ -188,11 +197,14 @@ public final class Models {
     }
     try {
       // Endpoints may compute on the calling thread (the local runtime does, and its dynamic
-      // batcher parks callers until their batch is done): on an I/O thread only if asked.
-      if (inline) {
-        run(m, request, timeout, start, result);
+      // batcher parks callers until their batch is done): on an I/O thread only if asked, or if
+      // this endpoint's recent calls held the calling thread for less than the threshold (then
+      // the call costs less than the two thread hand-offs it saves).
+      long bytes = inputBytes(request);
+      if (inline || m.inline(bytes, inlineNanos)) {
+        run(m, request, timeout, start, result, bytes, inlineNanos);
       } else {
-        workers.execute(() -> run(m, request, timeout, start, result));
+        workers.execute(() -> run(m, request, timeout, start, result, bytes, inlineNanos));
       }
     } catch (RejectedExecutionException e) {
       result.completeExceptionally(
@@ -227,12 +239,22 @@ public final class Models {
         });
   }
 
+  private static long inputBytes(InferenceRequest request) {
+    long bytes = 0;
+    for (Tensor t : request.inputs()) {
+      bytes += t.byteSize();
+    }
+    return bytes;
+  }
+
   private static void run(
       Served m,
       InferenceRequest request,
       Duration timeout,
       long start,
-      CompletableFuture<InferenceResponse> result) {
+      CompletableFuture<InferenceResponse> result,
+      long bytes,
+      long inlineNanos) {
     if (result.isDone()) {
       return; // timed out while queued
     }
@@ -247,11 +269,13 @@ public final class Models {
       req = request.toBuilder().timeout(Duration.ofNanos(left)).build();
     }
     CompletableFuture<InferenceResponse> f;
+    long t0 = System.nanoTime();
     try {
       f = m.endpoint.predictAsync(req);
     } catch (RuntimeException e) {
       f = CompletableFuture.failedFuture(e);
     }
+    m.held(System.nanoTime() - t0, bytes, inlineNanos);
     CompletableFuture<InferenceResponse> sent = f;
     sent.whenComplete(
         (r, e) -> {
@@ -326,6 +350,23 @@ public final class Models {
     final Endpoint endpoint;
     private volatile Metadata metadata;
 
+    /**
+     * How long {@code predictAsync} holds the calling thread: rises at once with a longer call,
+     * falls by an eighth of the gap with each shorter one. -1 before the first call.
+     */
+    private volatile long heldNanos = -1;
+
+    /** The largest request (input bytes) whose call held the thread less than the threshold. */
+    private volatile long fastBytes = -1;
+
+    /**
+     * Calls measured (counted up to {@link #MIN_SAMPLES}): a client's first call may describe the
+     * endpoint asynchronously and so return at once, whatever the model costs.
+     */
+    private volatile int samples;
+
+    private static final int MIN_SAMPLES = 3;
+
     Served(String name, Endpoint endpoint) {
       this.name = name;
       this.endpoint = endpoint;
@@ -364,6 +405,32 @@ public final class Models {
         metadata = md;
       }
       return md;
+    }
+
+    /**
+     * Whether to call the endpoint on the I/O thread: its recent calls held the calling thread for
+     * less than the threshold, and this request is no larger than the largest of those (a larger
+     * input may compute longer). Never before a call was measured on a worker.
+     */
+    boolean inline(long bytes, long thresholdNanos) {
+      long held = heldNanos;
+      return thresholdNanos > 0
+          && samples >= MIN_SAMPLES
+          && held < thresholdNanos
+          && bytes <= fastBytes;
+    }
+
+    /** Records how long one call held the calling thread (a race between two is harmless). */
+    void held(long nanos, long bytes, long thresholdNanos) {
+      long h = heldNanos;
+      long next = h < 0 || nanos >= h ? nanos : h - (h - nanos) / 8;
+      heldNanos = next;
+      if (samples < MIN_SAMPLES) {
+        samples++;
+      }
+      if (nanos < thresholdNanos && bytes > fastBytes) {
+        fastBytes = bytes;
+      }
     }
 
     String knownVersion() {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufOutputStream;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
@@ -250,8 +251,26 @@ final class RestHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
       BinaryTensors.Written w = BinaryTensors.write(resp, request);
       send(ctx, HttpResponseStatus.OK, w.body(), keepAlive, w.headerLength());
     } else {
-      send(ctx, HttpResponseStatus.OK, OipJson.writeResponse(resp), keepAlive, null);
+      // Straight into a pooled (direct) buffer that goes to the socket as it is: no byte[] of
+      // the answer, no copy of it.
+      ByteBuf buf = ctx.alloc().buffer(jsonSizeHint(resp));
+      try {
+        OipJson.writeResponse(resp, new ByteBufOutputStream(buf));
+      } catch (RuntimeException e) {
+        buf.release();
+        throw e;
+      }
+      send(ctx, HttpResponseStatus.OK, buf, keepAlive, null);
     }
+  }
+
+  /** About the JSON size of a response: a float takes about 11 characters with its comma. */
+  private static int jsonSizeHint(InferenceResponse resp) {
+    long n = 256;
+    for (io.serve4j.Tensor t : resp.outputs()) {
+      n += 64 + 12 * t.elementCount();
+    }
+    return (int) Math.min(n, 1 << 24);
   }
 
   private static Duration timeout(String v) {
@@ -345,6 +364,15 @@ final class RestHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
       byte[] body,
       boolean keepAlive,
       Integer binaryHeaderLength) {
+    send(ctx, status, Unpooled.wrappedBuffer(body), keepAlive, binaryHeaderLength);
+  }
+
+  private void send(
+      ChannelHandlerContext ctx,
+      HttpResponseStatus status,
+      ByteBuf body,
+      boolean keepAlive,
+      Integer binaryHeaderLength) {
     FullHttpResponse r = response(status, body);
     if (binaryHeaderLength != null) {
       r.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_OCTET_STREAM);
@@ -361,10 +389,13 @@ final class RestHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
   }
 
   static FullHttpResponse response(HttpResponseStatus status, byte[] body) {
-    ByteBuf buf = Unpooled.wrappedBuffer(body);
-    FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, buf);
+    return response(status, Unpooled.wrappedBuffer(body));
+  }
+
+  static FullHttpResponse response(HttpResponseStatus status, ByteBuf body) {
+    FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, body);
     r.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON);
-    r.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, body.length);
+    r.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, body.readableBytes());
     return r;
   }
 

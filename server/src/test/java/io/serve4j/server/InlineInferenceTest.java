@@ -1,0 +1,193 @@
+package io.serve4j.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.protobuf.ByteString;
+import io.grpc.ManagedChannel;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.serve4j.Endpoint;
+import io.serve4j.EndpointSpec;
+import io.serve4j.InferenceResponse;
+import io.serve4j.Model;
+import io.serve4j.Serve4j;
+import io.serve4j.ServingClient;
+import io.serve4j.Tensor;
+import io.serve4j.server.grpc.GRPCInferenceServiceGrpc;
+import io.serve4j.server.grpc.ModelInferRequest;
+import io.serve4j.testkit.memory.MemoryOptions;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The default configuration calls an endpoint on the I/O thread while its calls are shorter than
+ * {@code inlineThreshold}, and on the workers otherwise (slow, grown slow, a larger input, or
+ * threshold zero).
+ */
+class InlineInferenceTest {
+  private static final String WORKER = "serve4j-oip-worker-";
+  private static final String BODY =
+      "{\"inputs\":[{\"name\":\"x\",\"shape\":[1,1],\"datatype\":\"FP32\",\"data\":[1]}]}";
+  private static final String BIGGER =
+      "{\"inputs\":[{\"name\":\"x\",\"shape\":[1,4],\"datatype\":\"FP32\",\"data\":[1,2,3,4]}]}";
+
+  private final List<String> threads = new CopyOnWriteArrayList<>();
+  private volatile long sleepMillis;
+  private ServingClient client;
+  private Endpoint endpoint;
+
+  @BeforeEach
+  void deploy() {
+    client =
+        Serve4j.client(
+            MemoryOptions.builder()
+                .predictor(
+                    (deployment, request) -> {
+                      threads.add(Thread.currentThread().getName());
+                      if (sleepMillis > 0) {
+                        try {
+                          Thread.sleep(sleepMillis);
+                        } catch (InterruptedException e) {
+                          Thread.currentThread().interrupt();
+                        }
+                      }
+                      return InferenceResponse.builder()
+                          .output(Tensor.ofFloats("y", new long[] {1}, new float[] {42f}))
+                          .build();
+                    })
+                .build());
+    endpoint =
+        client
+            .deploy(
+                EndpointSpec.of("m", Model.builder().name("m").artifact("file:/m.onnx").build()))
+            .await();
+    endpoint.predict(
+        io.serve4j.InferenceRequest.builder()
+            .input(Tensor.ofFloats("x", new long[] {1, 1}, new float[] {1}))
+            .build()); // the client's first call describes the endpoint: not measured here
+    threads.clear();
+  }
+
+  @AfterEach
+  void close() {
+    client.close();
+  }
+
+  private void rest(OipServer server, int calls) throws Exception {
+    try (Http c = new Http(server.port())) {
+      for (int i = 0; i < calls; i++) {
+        assertThat(c.post("/v2/models/m/infer", BODY).status()).isEqualTo(200);
+      }
+    }
+  }
+
+  /** Calls until one ran on the I/O thread (a loaded machine may make a few look slow). */
+  private void warmUntilInline(Http c) throws Exception {
+    for (int i = 0; i < 2000; i++) {
+      assertThat(c.post("/v2/models/m/infer", BODY).status()).isEqualTo(200);
+      if (threads.get(threads.size() - 1).startsWith("serve4j-oip-io-")) {
+        threads.clear();
+        return;
+      }
+    }
+    throw new AssertionError("no call ran on the I/O thread in 2000: " + threads.subList(0, 5));
+  }
+
+  @Test
+  void aFastEndpoint_isCalledOnTheIoThread_afterItsFirstCallsOnWorkers() throws Exception {
+    try (OipServer server = OipServer.builder().endpoint("m", endpoint).port(0).start();
+        Http c = new Http(server.port())) {
+      assertThat(c.post("/v2/models/m/infer", BODY).status()).isEqualTo(200);
+      assertThat(threads.get(0)).startsWith(WORKER); // nothing measured yet
+      warmUntilInline(c); // a cold JVM computes slowly at first; fails if no call ever runs there
+    }
+  }
+
+  @Test
+  void aFastEndpoint_overGrpc_isCalledOnTheTransportThread() throws Exception {
+    try (OipServer server =
+        OipServer.builder().endpoint("m", endpoint).port(0).grpcPort(0).start()) {
+      ManagedChannel ch =
+          NettyChannelBuilder.forAddress("127.0.0.1", server.grpcPort().getAsInt())
+              .usePlaintext()
+              .build();
+      try {
+        ModelInferRequest req =
+            ModelInferRequest.newBuilder()
+                .setModelName("m")
+                .addInputs(
+                    ModelInferRequest.InferInputTensor.newBuilder()
+                        .setName("x")
+                        .setDatatype("FP32")
+                        .addShape(1)
+                        .addShape(1))
+                .addRawInputContents(ByteString.copyFrom(new byte[4]))
+                .build();
+        var stub = GRPCInferenceServiceGrpc.newBlockingStub(ch);
+        assertThat(stub.modelInfer(req).getOutputsCount()).isEqualTo(1);
+        assertThat(threads.get(0)).startsWith(WORKER);
+        // a cold JVM (or a loaded machine) computes slowly at first: calls go to workers until
+        // shorter ones bring the estimate under the threshold
+        for (int i = 0; i < 2000 && threads.get(threads.size() - 1).startsWith(WORKER); i++) {
+          stub.withDeadlineAfter(10, TimeUnit.SECONDS).modelInfer(req);
+        }
+      } finally {
+        ch.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+      }
+    }
+    assertThat(threads.get(threads.size() - 1)).startsWith("grpc-");
+  }
+
+  @Test
+  void aSlowEndpoint_isAlwaysCalledOnWorkers() throws Exception {
+    sleepMillis = 2;
+    try (OipServer server = OipServer.builder().endpoint("m", endpoint).port(0).start()) {
+      rest(server, 10);
+    }
+    assertThat(threads).hasSize(10).allMatch(t -> t.startsWith(WORKER));
+  }
+
+  @Test
+  void anEndpointThatBecomesSlow_leavesTheIoThreadAfterOneSlowCall() throws Exception {
+    try (OipServer server = OipServer.builder().endpoint("m", endpoint).port(0).start();
+        Http c = new Http(server.port())) {
+      warmUntilInline(c);
+      sleepMillis = 20;
+      for (int i = 0; i < 5; i++) {
+        assertThat(c.post("/v2/models/m/infer", BODY).status()).isEqualTo(200);
+      }
+    }
+    // the call that showed it (on the I/O thread, unless a hiccup of the machine sent it to a
+    // worker already): the following ones on workers
+    assertThat(threads).hasSize(5);
+    assertThat(threads.subList(1, 5)).allMatch(t -> t.startsWith(WORKER));
+  }
+
+  @Test
+  void aLargerInputThanAnyMeasured_goesToAWorker() throws Exception {
+    try (OipServer server = OipServer.builder().endpoint("m", endpoint).port(0).start();
+        Http c = new Http(server.port())) {
+      warmUntilInline(c);
+      assertThat(c.post("/v2/models/m/infer", BIGGER).status()).isEqualTo(200);
+    }
+    assertThat(threads).hasSize(1);
+    assertThat(threads.get(0)).startsWith(WORKER);
+  }
+
+  @Test
+  void inlineThresholdZero_keepsEveryCallOnWorkers() throws Exception {
+    try (OipServer server =
+        OipServer.builder()
+            .endpoint("m", endpoint)
+            .port(0)
+            .inlineThreshold(Duration.ZERO)
+            .start()) {
+      rest(server, 300);
+    }
+    assertThat(threads).hasSize(300).allMatch(t -> t.startsWith(WORKER));
+  }
+}
