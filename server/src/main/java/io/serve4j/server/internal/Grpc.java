@@ -133,7 +133,7 @@ public final class Grpc {
             !inflight.draining() && models.ready(request.getName(), request.getVersion());
         out.onNext(ModelReadyResponse.newBuilder().setReady(ready).build());
         out.onCompleted();
-      } catch (RuntimeException e) {
+      } catch (RuntimeException | Error e) {
         out.onError(status(Errors.typed(e)).asRuntimeException());
       }
     }
@@ -163,7 +163,7 @@ public final class Grpc {
         tensors(m.outputs(), b, false);
         out.onNext(b.build());
         out.onCompleted();
-      } catch (RuntimeException e) {
+      } catch (RuntimeException | Error e) {
         out.onError(status(Errors.typed(e)).asRuntimeException());
       }
     }
@@ -219,13 +219,13 @@ public final class Grpc {
                       out.onNext(ProtoTensors.response(r));
                       out.onCompleted();
                     }
-                  } catch (RuntimeException e) {
+                  } catch (RuntimeException | Error e) {
                     out.onError(status(Errors.typed(e)).asRuntimeException());
                   } finally {
                     inflight.exit();
                   }
                 });
-      } catch (RuntimeException e) {
+      } catch (RuntimeException | Error e) {
         inflight.exit();
         out.onError(status(Errors.typed(e)).asRuntimeException());
       }

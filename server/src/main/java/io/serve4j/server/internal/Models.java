@@ -272,7 +272,9 @@ public final class Models {
     long t0 = System.nanoTime();
     try {
       f = m.endpoint.predictAsync(req);
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | Error e) {
+      // an application's Endpoint (or a mismatched jar) may fail with an Error: the request still
+      // gets an answer (500 / INTERNAL) instead of waiting for ever
       f = CompletableFuture.failedFuture(e);
     }
     m.held(System.nanoTime() - t0, bytes, inlineNanos);

@@ -177,7 +177,7 @@ final class RestHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
           OipJson.writeError(e.getMessage()),
           keepAlive,
           null);
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | Error e) {
       sendError(ctx, Errors.typed(e), keepAlive);
     }
   }
@@ -214,7 +214,7 @@ final class RestHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
       } else {
         parsed = new BinaryTensors.Parsed(OipJson.readRequest(body), false, Set.of());
       }
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | Error e) {
       inflight.exit();
       sendError(ctx, Errors.typed(e), keepAlive);
       return;
@@ -233,7 +233,7 @@ final class RestHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
                 } else {
                   respond(ctx, resp, request, keepAlive);
                 }
-              } catch (RuntimeException e) {
+              } catch (RuntimeException | Error e) {
                 sendError(ctx, Errors.typed(e), keepAlive);
               } finally {
                 inflight.exit();
@@ -256,7 +256,7 @@ final class RestHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
       ByteBuf buf = ctx.alloc().buffer(jsonSizeHint(resp));
       try {
         OipJson.writeResponse(resp, new ByteBufOutputStream(buf));
-      } catch (RuntimeException e) {
+      } catch (RuntimeException | Error e) {
         buf.release();
         throw e;
       }

@@ -1,0 +1,137 @@
+package io.serve4j.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.google.protobuf.ByteString;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.serve4j.Endpoint;
+import io.serve4j.EndpointSpec;
+import io.serve4j.Model;
+import io.serve4j.Serve4j;
+import io.serve4j.ServingClient;
+import io.serve4j.server.grpc.GRPCInferenceServiceGrpc;
+import io.serve4j.server.grpc.ModelInferRequest;
+import io.serve4j.testkit.memory.MemoryOptions;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * An endpoint that fails with an {@link Error} (a linkage error from a mismatched jar, an
+ * assertion, a stack overflow) still gets an answer: 500 / INTERNAL without the error's text, and
+ * the connection keeps serving. Before, the error escaped the server's completion callbacks and the
+ * client waited for ever.
+ */
+class EndpointErrorTest {
+  private static final String BODY =
+      "{\"inputs\":[{\"name\":\"x\",\"shape\":[1,1],\"datatype\":\"FP32\",\"data\":[1]}]}";
+
+  private ServingClient client;
+  private Endpoint endpoint;
+
+  @BeforeEach
+  void deploy() {
+    client = Serve4j.client(MemoryOptions.builder().build());
+    Endpoint real =
+        client
+            .deploy(
+                EndpointSpec.of(
+                    "broken", Model.builder().name("broken").artifact("file:/m.onnx").build()))
+            .await();
+    // An application's own Endpoint (a decorator, say) whose call fails with an Error, as a
+    // mismatched jar's NoSuchMethodError does; everything else is the real endpoint's.
+    endpoint =
+        (Endpoint)
+            Proxy.newProxyInstance(
+                Endpoint.class.getClassLoader(),
+                new Class<?>[] {Endpoint.class},
+                (proxy, method, args) -> {
+                  if (method.getName().startsWith("predict")) {
+                    throw new NoSuchMethodError("internal detail of a mismatched jar");
+                  }
+                  try {
+                    return method.invoke(real, args);
+                  } catch (InvocationTargetException e) {
+                    throw e.getCause();
+                  }
+                });
+  }
+
+  @AfterEach
+  void close() {
+    client.close();
+  }
+
+  @Test
+  @Timeout(30)
+  void rest_anErrorFromTheEndpoint_is500_andTheConnectionKeepsServing() throws Exception {
+    for (Duration inline : new Duration[] {Duration.ZERO, Duration.ofSeconds(1)}) {
+      try (OipServer server =
+              OipServer.builder()
+                  .endpoint("broken", endpoint)
+                  .port(0)
+                  .inlineThreshold(inline)
+                  .start();
+          Http c = new Http(server.port())) {
+        for (int i = 0; i < 5; i++) {
+          Http.Response r = c.post("/v2/models/broken/infer", BODY);
+          assertThat(r.status()).as("inline threshold %s, call %d", inline, i).isEqualTo(500);
+          assertThat(r.text()).contains("\"error\"").doesNotContain("internal detail");
+        }
+        assertThat(c.get("/v2/health/live").status()).isEqualTo(200);
+        assertThat(server.inflight()).isZero();
+      }
+    }
+  }
+
+  @Test
+  @Timeout(30)
+  void grpc_anErrorFromTheEndpoint_isINTERNAL() throws Exception {
+    try (OipServer server =
+        OipServer.builder().endpoint("broken", endpoint).port(0).grpcPort(0).start()) {
+      ManagedChannel ch =
+          NettyChannelBuilder.forAddress("127.0.0.1", server.grpcPort().getAsInt())
+              .usePlaintext()
+              .build();
+      try {
+        ModelInferRequest req =
+            ModelInferRequest.newBuilder()
+                .setModelName("broken")
+                .addInputs(
+                    ModelInferRequest.InferInputTensor.newBuilder()
+                        .setName("x")
+                        .setDatatype("FP32")
+                        .addShape(1)
+                        .addShape(1))
+                .addRawInputContents(ByteString.copyFrom(new byte[4]))
+                .build();
+        for (int i = 0; i < 5; i++) {
+          assertThatThrownBy(
+                  () ->
+                      GRPCInferenceServiceGrpc.newBlockingStub(ch)
+                          .withDeadlineAfter(10, TimeUnit.SECONDS)
+                          .modelInfer(req))
+              .isInstanceOfSatisfying(
+                  StatusRuntimeException.class,
+                  e -> {
+                    assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INTERNAL);
+                    assertThat(String.valueOf(e.getStatus().getDescription()))
+                        .doesNotContain("internal detail");
+                  });
+        }
+        assertThat(server.inflight()).isZero();
+      } finally {
+        ch.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+      }
+    }
+  }
+}
