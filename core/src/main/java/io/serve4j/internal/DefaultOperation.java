@@ -232,30 +232,81 @@ final class DefaultOperation<T> implements Operation<T> {
         new DefaultOperation<>(
             source.kind, source.description, source.providerId, source.requestId);
     op.work = source.result;
-    source.onProgress(op::report);
-    source.result.whenComplete(
-        (v, e) -> {
-          if (e != null) {
-            if (source.result.isCancelled()) {
-              op.result.cancel(false);
-            } else {
-              op.result.completeExceptionally(Futures.unwrap(e));
-            }
-            return;
-          }
-          try {
-            op.result.complete(mapper.apply(v));
-          } catch (RuntimeException ex) {
-            op.result.completeExceptionally(Futures.toServing(ex, source.providerId));
-          }
-        });
-    op.result.whenComplete(
-        (v, e) -> {
-          if (op.result.isCancelled()) {
-            source.cancel();
-          }
-        });
+    Mapping<S, T> mapping = new Mapping<>(source, op, mapper);
+    source.onProgress(mapping);
+    source.result.whenComplete(mapping);
+    op.result.whenComplete(new CancelSource(source, op));
     return op;
+  }
+
+  /**
+   * A mapped operation's progress and result from its source's (a class, not lambdas: see {@link
+   * Wiring}).
+   *
+   * @param <S> source result
+   * @param <T> mapped result
+   */
+  private static final class Mapping<S, T>
+      implements Consumer<OperationProgress>, BiConsumer<S, Throwable> {
+    private final DefaultOperation<S> source;
+    private final DefaultOperation<T> op;
+    private final Function<S, T> mapper;
+
+    Mapping(DefaultOperation<S> source, DefaultOperation<T> op, Function<S, T> mapper) {
+      this.source = source;
+      this.op = op;
+      this.mapper = mapper;
+    }
+
+    @Override
+    public void accept(OperationProgress progress) {
+      op.report(progress);
+    }
+
+    @Override
+    public void accept(S v, Throwable e) {
+      if (e != null) {
+        if (source.result.isCancelled()) {
+          op.result.cancel(false);
+        } else {
+          op.result.completeExceptionally(Futures.unwrap(e));
+        }
+        return;
+      }
+      try {
+        op.result.complete(mapper.apply(v));
+      } catch (RuntimeException ex) {
+        op.result.completeExceptionally(Futures.toServing(ex, source.providerId));
+      }
+    }
+  }
+
+  /** Cancelling a mapped operation cancels its source. */
+  private static final class CancelSource implements BiConsumer<Object, Throwable> {
+    private final DefaultOperation<?> source;
+    private final DefaultOperation<?> op;
+
+    CancelSource(DefaultOperation<?> source, DefaultOperation<?> op) {
+      this.source = source;
+      this.op = op;
+    }
+
+    @Override
+    public void accept(Object v, Throwable e) {
+      if (op.result.isCancelled()) {
+        source.cancel();
+      }
+    }
+  }
+
+  /**
+   * Runs {@code action} when the operation's result is in, with the result or the failure as the
+   * operation holds it ({@link #future()} without the copy: for the client's own bookkeeping).
+   *
+   * @param action what to run
+   */
+  void whenDone(BiConsumer<? super T, ? super Throwable> action) {
+    result.whenComplete(action);
   }
 
   private void report(OperationProgress progress) {
