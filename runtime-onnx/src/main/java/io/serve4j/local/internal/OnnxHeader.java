@@ -236,7 +236,9 @@ record OnnxHeader(long irVersion, String producerVersion, Map<String, Long> opse
       in.skip(n);
       return "";
     }
-    return new String(in.readBytes(n), java.nio.charset.StandardCharsets.UTF_8);
+    // By name, not StandardCharsets.UTF_8: that class's initialiser loads five charsets outside
+    // the JDK's default CDS archive on a cold deploy. "UTF-8" always exists.
+    return new String(in.readBytes(n), "UTF-8");
   }
 
   private static long varint(Source in, boolean eofAllowed) throws IOException {
