@@ -19,6 +19,8 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BiConsumer;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import java.util.function.Function;
 
@@ -97,53 +99,88 @@ final class DefaultOperation<T> implements Operation<T> {
       CallObserver observer,
       Function<CallContext, CompletableFuture<T>> hook) {
     DefaultOperation<T> op = new DefaultOperation<>(kind, description, providerId, requestId);
-    CallContext context =
-        new CallContext(requestId, deadline, op.stopped::get, op::report, false, observer);
-    ScheduledFuture<?> timer =
-        deadline.isFinite()
-            ? scheduler.schedule(
-                () -> {
-                  // Flag the provider's context as stopped before the caller can see the
-                  // timeout (a caller that checks right after await must find it set), then fail
-                  // with the timeout before cancelling the work.
-                  op.stopped.set(true);
-                  op.result.completeExceptionally(op.timeoutError(null));
-                  CompletableFuture<?> w = op.work;
-                  if (w != null) {
-                    w.cancel(true);
-                  }
-                },
-                deadline.remaining().toNanos(),
-                TimeUnit.NANOSECONDS)
-            : null;
-    CompletableFuture<T> w = Futures.safely(() -> hook.apply(context));
+    Wiring<T> wiring = new Wiring<>(op, deadline);
+    CallContext context = new CallContext(requestId, deadline, wiring, wiring, false, observer);
+    if (deadline.isFinite()) {
+      wiring.timer =
+          scheduler.schedule(wiring, deadline.remaining().toNanos(), TimeUnit.NANOSECONDS);
+    }
+    CompletableFuture<T> w = Futures.safely(hook, context);
     op.work = w;
-    w.whenComplete(
-        (value, error) -> {
-          if (timer != null) {
-            timer.cancel(false);
-          }
-          if (error == null) {
-            op.result.complete(value);
-            return;
-          }
-          Throwable cause = Futures.unwrap(error);
-          boolean cancelled = cause instanceof CancellationException;
-          if (deadline.isExpired()
-              && (cancelled
-                  || cause instanceof ServingException se
-                      && se.category() == ErrorCategory.TIMEOUT)) {
-            // The work stopped because of the operation's deadline (cancelled by the timer, or
-            // its own wait on the same deadline ran out first): the caller sees the operation's
-            // timeout, whichever side noticed first.
-            op.result.completeExceptionally(op.timeoutError(cancelled ? null : cause));
-          } else if (cancelled) {
-            op.result.cancel(false);
-          } else {
-            op.result.completeExceptionally(op.withRequestId(Futures.toServing(error, providerId)));
-          }
-        });
+    w.whenComplete(wiring);
     return op;
+  }
+
+  /**
+   * An operation's side of its provider's context (cancelled flag, progress), its deadline timer
+   * and its completion, as one class rather than four lambdas: each lambda spins a class at first
+   * use, which every cold deploy paid.
+   *
+   * @param <T> the result
+   */
+  private static final class Wiring<T>
+      implements BooleanSupplier, Consumer<OperationProgress>, Runnable, BiConsumer<T, Throwable> {
+    private final DefaultOperation<T> op;
+    private final Deadline deadline;
+    private volatile ScheduledFuture<?> timer;
+
+    Wiring(DefaultOperation<T> op, Deadline deadline) {
+      this.op = op;
+      this.deadline = deadline;
+    }
+
+    /** The context's cancelled flag. */
+    @Override
+    public boolean getAsBoolean() {
+      return op.stopped.get();
+    }
+
+    /** The context's progress. */
+    @Override
+    public void accept(OperationProgress progress) {
+      op.report(progress);
+    }
+
+    /** The deadline timer. */
+    @Override
+    public void run() {
+      // Flag the provider's context as stopped before the caller can see the timeout (a caller
+      // that checks right after await must find it set), then fail with the timeout before
+      // cancelling the work.
+      op.stopped.set(true);
+      op.result.completeExceptionally(op.timeoutError(null));
+      CompletableFuture<?> w = op.work;
+      if (w != null) {
+        w.cancel(true);
+      }
+    }
+
+    /** The work's completion. */
+    @Override
+    public void accept(T value, Throwable error) {
+      ScheduledFuture<?> t = timer;
+      if (t != null) {
+        t.cancel(false);
+      }
+      if (error == null) {
+        op.result.complete(value);
+        return;
+      }
+      Throwable cause = Futures.unwrap(error);
+      boolean cancelled = cause instanceof CancellationException;
+      if (deadline.isExpired()
+          && (cancelled
+              || cause instanceof ServingException se && se.category() == ErrorCategory.TIMEOUT)) {
+        // The work stopped because of the operation's deadline (cancelled by the timer, or its
+        // own wait on the same deadline ran out first): the caller sees the operation's timeout,
+        // whichever side noticed first.
+        op.result.completeExceptionally(op.timeoutError(cancelled ? null : cause));
+      } else if (cancelled) {
+        op.result.cancel(false);
+      } else {
+        op.result.completeExceptionally(op.withRequestId(Futures.toServing(error, op.providerId)));
+      }
+    }
   }
 
   private ServingException withRequestId(ServingException se) {
@@ -195,30 +232,81 @@ final class DefaultOperation<T> implements Operation<T> {
         new DefaultOperation<>(
             source.kind, source.description, source.providerId, source.requestId);
     op.work = source.result;
-    source.onProgress(op::report);
-    source.result.whenComplete(
-        (v, e) -> {
-          if (e != null) {
-            if (source.result.isCancelled()) {
-              op.result.cancel(false);
-            } else {
-              op.result.completeExceptionally(Futures.unwrap(e));
-            }
-            return;
-          }
-          try {
-            op.result.complete(mapper.apply(v));
-          } catch (RuntimeException ex) {
-            op.result.completeExceptionally(Futures.toServing(ex, source.providerId));
-          }
-        });
-    op.result.whenComplete(
-        (v, e) -> {
-          if (op.result.isCancelled()) {
-            source.cancel();
-          }
-        });
+    Mapping<S, T> mapping = new Mapping<>(source, op, mapper);
+    source.onProgress(mapping);
+    source.result.whenComplete(mapping);
+    op.result.whenComplete(new CancelSource(source, op));
     return op;
+  }
+
+  /**
+   * A mapped operation's progress and result from its source's (a class, not lambdas: see {@link
+   * Wiring}).
+   *
+   * @param <S> source result
+   * @param <T> mapped result
+   */
+  private static final class Mapping<S, T>
+      implements Consumer<OperationProgress>, BiConsumer<S, Throwable> {
+    private final DefaultOperation<S> source;
+    private final DefaultOperation<T> op;
+    private final Function<S, T> mapper;
+
+    Mapping(DefaultOperation<S> source, DefaultOperation<T> op, Function<S, T> mapper) {
+      this.source = source;
+      this.op = op;
+      this.mapper = mapper;
+    }
+
+    @Override
+    public void accept(OperationProgress progress) {
+      op.report(progress);
+    }
+
+    @Override
+    public void accept(S v, Throwable e) {
+      if (e != null) {
+        if (source.result.isCancelled()) {
+          op.result.cancel(false);
+        } else {
+          op.result.completeExceptionally(Futures.unwrap(e));
+        }
+        return;
+      }
+      try {
+        op.result.complete(mapper.apply(v));
+      } catch (RuntimeException ex) {
+        op.result.completeExceptionally(Futures.toServing(ex, source.providerId));
+      }
+    }
+  }
+
+  /** Cancelling a mapped operation cancels its source. */
+  private static final class CancelSource implements BiConsumer<Object, Throwable> {
+    private final DefaultOperation<?> source;
+    private final DefaultOperation<?> op;
+
+    CancelSource(DefaultOperation<?> source, DefaultOperation<?> op) {
+      this.source = source;
+      this.op = op;
+    }
+
+    @Override
+    public void accept(Object v, Throwable e) {
+      if (op.result.isCancelled()) {
+        source.cancel();
+      }
+    }
+  }
+
+  /**
+   * Runs {@code action} when the operation's result is in, with the result or the failure as the
+   * operation holds it ({@link #future()} without the copy: for the client's own bookkeeping).
+   *
+   * @param action what to run
+   */
+  void whenDone(BiConsumer<? super T, ? super Throwable> action) {
+    result.whenComplete(action);
   }
 
   private void report(OperationProgress progress) {

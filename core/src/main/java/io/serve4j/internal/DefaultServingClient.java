@@ -41,6 +41,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Supplier;
@@ -328,7 +329,10 @@ final class DefaultServingClient implements ServingClient {
     CallInfo info = new CallInfo(providerId, kind, endpoint, id);
     long start = System.nanoTime();
     List<ServingListener> listeners = forCall(info);
-    fire(listeners, l -> l.onStart(info));
+    if (!listeners.isEmpty()) {
+      fire(listeners, l -> l.onStart(info));
+    }
+    OperationRun<T> run = new OperationRun<>(listeners, info, description, hook, start);
     DefaultOperation<T> operation =
         DefaultOperation.start(
             kind,
@@ -338,21 +342,56 @@ final class DefaultServingClient implements ServingClient {
             deadline,
             scheduler,
             listeners.isEmpty() ? CallObserver.NONE : observer(listeners, info, 1),
-            ctx ->
-                inScopes(listeners, info, 1, () -> wire.call(description, () -> hook.apply(ctx))));
+            run);
+    run.operation = operation;
     operationsInFlight.add(operation);
-    operation
-        .future()
-        .whenComplete(
-            (v, e) -> {
-              operationsInFlight.remove(operation);
-              finish(listeners, info, start, v, e);
-            });
+    operation.whenDone(run);
     if (closed.get()) {
       // Raced with close(), which may not have seen it.
       operation.abort(closedError());
     }
     return operation;
+  }
+
+  /**
+   * An operation's provider call (in the listeners' scopes, through the wire) and its bookkeeping
+   * when done, as one class rather than five lambdas: each lambda spins a class at first use, which
+   * every cold deploy paid.
+   */
+  private final class OperationRun<T>
+      implements Function<CallContext, CompletableFuture<T>>, BiConsumer<T, Throwable> {
+    private final List<ServingListener> listeners;
+    private final CallInfo info;
+    private final String description;
+    private final Function<CallContext, CompletableFuture<T>> hook;
+    private final long start;
+    private DefaultOperation<T> operation;
+
+    OperationRun(
+        List<ServingListener> listeners,
+        CallInfo info,
+        String description,
+        Function<CallContext, CompletableFuture<T>> hook,
+        long start) {
+      this.listeners = listeners;
+      this.info = info;
+      this.description = description;
+      this.hook = hook;
+      this.start = start;
+    }
+
+    @Override
+    public CompletableFuture<T> apply(CallContext ctx) {
+      return listeners.isEmpty()
+          ? wire.call(description, hook, ctx)
+          : inScopes(listeners, info, 1, () -> wire.call(description, hook, ctx));
+    }
+
+    @Override
+    public void accept(T value, Throwable error) {
+      operationsInFlight.remove(operation);
+      finish(listeners, info, start, value, error);
+    }
   }
 
   /**

@@ -46,16 +46,28 @@ public final class ServingClients {
   }
 
   private static ScheduledExecutorService newScheduler(String id) {
-    AtomicInteger n = new AtomicInteger();
     ScheduledThreadPoolExecutor s =
-        new ScheduledThreadPoolExecutor(
-            2,
-            r -> {
-              Thread t = new Thread(r, "serve4j-" + id + "-" + n.incrementAndGet());
-              t.setDaemon(true);
-              return t;
-            });
+        new ScheduledThreadPoolExecutor(2, new DaemonThreads("serve4j-" + id + "-"));
     s.setRemoveOnCancelPolicy(true);
     return Executors.unconfigurableScheduledExecutorService(s);
+  }
+
+  /**
+   * Daemon threads named prefix + n (a class, not a lambda: one fewer class spun at cold start).
+   */
+  private static final class DaemonThreads implements java.util.concurrent.ThreadFactory {
+    private final String prefix;
+    private final AtomicInteger n = new AtomicInteger();
+
+    DaemonThreads(String prefix) {
+      this.prefix = prefix;
+    }
+
+    @Override
+    public Thread newThread(Runnable r) {
+      Thread t = new Thread(r, prefix + n.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    }
   }
 }

@@ -14,7 +14,14 @@ import java.time.Duration;
  */
 public final class Deadline {
   private static final Deadline NONE = new Deadline(Long.MAX_VALUE);
-  private static final Watch NEVER = () -> false;
+  // An anonymous class, not a lambda: a lambda spins a class at first use (cold start).
+  private static final Watch NEVER =
+      new Watch() {
+        @Override
+        public boolean cancel() {
+          return false;
+        }
+      };
 
   private final long nanos;
 

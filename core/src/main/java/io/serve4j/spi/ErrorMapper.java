@@ -30,10 +30,15 @@ public interface ErrorMapper {
    * @return the mapper
    */
   static ErrorMapper internal() {
-    return (what, error) ->
-        ServingException.builder(io.serve4j.ErrorCategory.INTERNAL)
+    // An anonymous class, not a lambda: a lambda spins a class at first use (cold start).
+    return new ErrorMapper() {
+      @Override
+      public ServingException map(String what, Throwable error) {
+        return ServingException.builder(io.serve4j.ErrorCategory.INTERNAL)
             .message(what + " failed: " + Redactor.redact(String.valueOf(error)))
             .cause(error)
             .build();
+      }
+    };
   }
 }

@@ -76,6 +76,38 @@ class WireTest {
   }
 
   @Test
+  void callWithAnArgument_guardsLikeTheSupplierForm() {
+    CompletableFuture<String> inner = new CompletableFuture<>();
+    CompletableFuture<String> f = wire.call("x", arg -> arg, inner);
+    assertThat(f).isNotDone();
+    inner.complete("ok");
+    assertThat(f.join()).isEqualTo("ok");
+
+    CompletableFuture<String> failing = new CompletableFuture<>();
+    CompletableFuture<String> g = wire.call("GET y", arg -> arg, failing);
+    failing.completeExceptionally(new IOException("reset"));
+    assertThatThrownBy(g::join)
+        .cause()
+        .isInstanceOf(ServingException.class)
+        .hasMessageStartingWith("GET y: reset");
+
+    CompletableFuture<String> running = new CompletableFuture<>();
+    wire.call("x", arg -> arg, running).cancel(true);
+    assertThat(running).isCancelled();
+
+    CompletableFuture<String> nothing = wire.call("x", arg -> null, "a");
+    assertThatThrownBy(nothing::join).cause().isInstanceOf(ServingException.class);
+    CompletableFuture<String> thrown =
+        wire.call(
+            "x",
+            arg -> {
+              throw new IllegalStateException(arg);
+            },
+            "a");
+    assertThatThrownBy(thrown::join).cause().isInstanceOf(ServingException.class);
+  }
+
+  @Test
   void aThrowingMapper_stillGivesATypedError() {
     Wire bad =
         Wire.of(

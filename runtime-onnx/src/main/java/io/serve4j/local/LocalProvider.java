@@ -95,6 +95,14 @@ public final class LocalProvider implements ServingProvider {
     LocalStatistics stats =
         o.statistics().isPresent() ? o.statistics().get() : new LocalStatistics();
     LocalClient c = new LocalClient(o, stats.counters(), context);
-    return ProviderSession.of(c, c, null, null, c::close);
+    // An anonymous class, not a method reference: a lambda spins a class at first use (cold start).
+    Runnable close =
+        new Runnable() {
+          @Override
+          public void run() {
+            c.close();
+          }
+        };
+    return ProviderSession.of(c, c, null, null, close);
   }
 }

@@ -97,30 +97,54 @@ public final class LocalClient implements EndpointLifecycle, Inference, AutoClos
       return failed(ErrorCategory.CONFLICT, "endpoint '" + spec.name() + "' already exists");
     }
     CompletableFuture<EndpointDescription> result = new CompletableFuture<>();
-    submit(
-        result,
-        () -> {
-          Map<String, Deployment> loaded = new HashMap<>();
-          try {
-            loadAll(spec, Map.of(), loaded, ctx);
-            EndpointState ready = new EndpointState(spec, EndpointStatus.IN_SERVICE, loaded);
-            if (!endpoints.replace(spec.name(), creating, ready)) {
-              retireAll(loaded.values());
-              result.completeExceptionally(
-                  error(
-                      ErrorCategory.NOT_FOUND,
-                      "endpoint '" + spec.name() + "' was deleted while it was being created"));
-              return;
-            }
-            result.complete(ready.describe());
-          } catch (RuntimeException | Error e) {
-            retireAll(loaded.values());
-            endpoints.remove(spec.name(), creating);
-            complete(result, e);
-          }
-        },
-        () -> endpoints.remove(spec.name(), creating));
+    try {
+      loaderThreads.execute(new Creation(spec, creating, ctx, result));
+    } catch (RejectedExecutionException e) {
+      endpoints.remove(spec.name(), creating);
+      result.completeExceptionally(closedError());
+    }
     return result;
+  }
+
+  /** Loads a new endpoint on a loader thread (a class, not lambdas: fewer classes spun cold). */
+  private final class Creation implements Runnable {
+    private final EndpointSpec spec;
+    private final EndpointState creating;
+    private final CallContext ctx;
+    private final CompletableFuture<EndpointDescription> result;
+
+    Creation(
+        EndpointSpec spec,
+        EndpointState creating,
+        CallContext ctx,
+        CompletableFuture<EndpointDescription> result) {
+      this.spec = spec;
+      this.creating = creating;
+      this.ctx = ctx;
+      this.result = result;
+    }
+
+    @Override
+    public void run() {
+      Map<String, Deployment> loaded = new HashMap<>();
+      try {
+        loadAll(spec, Map.of(), loaded, ctx);
+        EndpointState ready = new EndpointState(spec, EndpointStatus.IN_SERVICE, loaded);
+        if (!endpoints.replace(spec.name(), creating, ready)) {
+          retireAll(loaded.values());
+          result.completeExceptionally(
+              error(
+                  ErrorCategory.NOT_FOUND,
+                  "endpoint '" + spec.name() + "' was deleted while it was being created"));
+          return;
+        }
+        result.complete(ready.describe());
+      } catch (RuntimeException | Error e) {
+        retireAll(loaded.values());
+        endpoints.remove(spec.name(), creating);
+        complete(result, e);
+      }
+    }
   }
 
   @Override
@@ -425,13 +449,16 @@ public final class LocalClient implements EndpointLifecycle, Inference, AutoClos
       loaderThreads.execute(work);
     } catch (RejectedExecutionException e) {
       onRejected.run();
-      result.completeExceptionally(
-          ServingException.builder(ErrorCategory.UNAVAILABLE)
-              .providerId(LocalProvider.ID)
-              .retryable(false)
-              .message("the local serving client is closed")
-              .build());
+      result.completeExceptionally(closedError());
     }
+  }
+
+  private static ServingException closedError() {
+    return ServingException.builder(ErrorCategory.UNAVAILABLE)
+        .providerId(LocalProvider.ID)
+        .retryable(false)
+        .message("the local serving client is closed")
+        .build();
   }
 
   private static void complete(CompletableFuture<?> result, Throwable e) {

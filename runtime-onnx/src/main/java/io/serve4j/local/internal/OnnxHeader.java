@@ -1,10 +1,9 @@
 package io.serve4j.local.internal;
 
 import java.io.IOException;
+import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -73,57 +72,71 @@ record OnnxHeader(long irVersion, String producerVersion, Map<String, Long> opse
    * @throws IOException if it cannot be read or is not a well-formed ModelProto
    */
   static OnnxHeader read(Path file) throws IOException {
-    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-      ByteBuffer buf = ByteBuffer.allocate(8192);
-      buf.limit(0);
-      long[] base = {0};
-      return parse(
-          new Source() {
-            private boolean fill() throws IOException {
-              if (buf.hasRemaining()) {
-                return true;
-              }
-              base[0] += buf.limit();
-              buf.clear();
-              ch.position(base[0]);
-              int n = ch.read(buf);
-              buf.flip();
-              return n > 0;
-            }
+    // RandomAccessFile, not FileChannel: it is in the JDK's default CDS archive and already loaded
+    // (the class path's jars use it), where FileChannel pulls ~30 classes into a cold deploy.
+    try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "r")) {
+      return parse(new FileSource(f));
+    }
+  }
 
-            @Override
-            public int read() throws IOException {
-              return fill() ? buf.get() & 0xff : -1;
-            }
+  /** Buffered reads of a file, skips by seeking. */
+  private static final class FileSource implements Source {
+    private final RandomAccessFile file;
+    private final byte[] buf = new byte[8192];
+    private long base;
+    private int pos;
+    private int limit;
 
-            @Override
-            public void skip(long n) throws IOException {
-              if (n <= buf.remaining()) {
-                buf.position(buf.position() + (int) n);
-                return;
-              }
-              long target = base[0] + buf.position() + n;
-              if (target > ch.size()) {
-                throw new IOException("truncated model");
-              }
-              base[0] = target;
-              buf.clear();
-              buf.limit(0);
-            }
+    FileSource(RandomAccessFile file) {
+      this.file = file;
+    }
 
-            @Override
-            public byte[] readBytes(int n) throws IOException {
-              byte[] out = new byte[n];
-              for (int i = 0; i < n; i++) {
-                int c = read();
-                if (c < 0) {
-                  throw new IOException("truncated model");
-                }
-                out[i] = (byte) c;
-              }
-              return out;
-            }
-          });
+    private boolean fill() throws IOException {
+      if (pos < limit) {
+        return true;
+      }
+      base += limit;
+      pos = 0;
+      limit = 0;
+      file.seek(base);
+      int n = file.read(buf);
+      if (n > 0) {
+        limit = n;
+      }
+      return n > 0;
+    }
+
+    @Override
+    public int read() throws IOException {
+      return fill() ? buf[pos++] & 0xff : -1;
+    }
+
+    @Override
+    public void skip(long n) throws IOException {
+      if (n <= limit - pos) {
+        pos += (int) n;
+        return;
+      }
+      long target = base + pos + n;
+      if (target > file.length()) {
+        throw new IOException("truncated model");
+      }
+      base = target;
+      pos = 0;
+      limit = 0;
+    }
+
+    @Override
+    public byte[] readBytes(int n) throws IOException {
+      byte[] out = new byte[n];
+      for (int i = 0; i < n; i++) {
+        int c = read();
+        if (c < 0) {
+          throw new IOException("truncated model");
+        }
+        out[i] = (byte) c;
+      }
+      return out;
     }
   }
 
@@ -223,7 +236,9 @@ record OnnxHeader(long irVersion, String producerVersion, Map<String, Long> opse
       in.skip(n);
       return "";
     }
-    return new String(in.readBytes(n), java.nio.charset.StandardCharsets.UTF_8);
+    // By name, not StandardCharsets.UTF_8: that class's initialiser loads five charsets outside
+    // the JDK's default CDS archive on a cold deploy. "UTF-8" always exists.
+    return new String(in.readBytes(n), "UTF-8");
   }
 
   private static long varint(Source in, boolean eofAllowed) throws IOException {

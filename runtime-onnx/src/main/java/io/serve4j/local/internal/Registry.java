@@ -89,11 +89,25 @@ final class Registry {
   }
 
   private static ThreadFactory daemon(String prefix) {
-    AtomicInteger n = new AtomicInteger();
-    return r -> {
+    return new DaemonThreads(prefix);
+  }
+
+  /**
+   * Daemon threads named prefix + n (a class, not a lambda: one fewer class spun at cold start).
+   */
+  private static final class DaemonThreads implements ThreadFactory {
+    private final String prefix;
+    private final AtomicInteger n = new AtomicInteger();
+
+    DaemonThreads(String prefix) {
+      this.prefix = prefix;
+    }
+
+    @Override
+    public Thread newThread(Runnable r) {
       Thread t = new Thread(r, prefix + n.incrementAndGet());
       t.setDaemon(true);
       return t;
-    };
+    }
   }
 }
