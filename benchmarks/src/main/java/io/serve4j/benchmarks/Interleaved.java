@@ -1,6 +1,8 @@
 package io.serve4j.benchmarks;
 
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.nio.file.Files;
 import java.nio.file.Paths;
 import java.util.ArrayList;
@@ -61,10 +63,15 @@ public final class Interleaved {
       for (Engine e : engines) {
         window(pool, threads, e, windowNanos * 2); // warm-up
       }
+      // cpu = the calling threads' own CPU time per call (ONNX Runtime's intra-op pool not
+      // included): what load from elsewhere does not change, unlike the latency
       double[][] means = new double[engines.length][windows];
+      double[][] cpu = new double[engines.length][windows];
       for (int w = 0; w < windows; w++) {
         for (int i = 0; i < engines.length; i++) {
-          means[i][w] = window(pool, threads, engines[i], windowNanos);
+          double[] r = window(pool, threads, engines[i], windowNanos);
+          means[i][w] = r[0];
+          cpu[i][w] = r[1];
         }
       }
       System.out.printf(
@@ -83,15 +90,21 @@ public final class Interleaved {
           ratios[w] = means[i][w] / means[0][w];
         }
         double m = median(means[i]);
+        double[] cpuRatios = new double[windows];
+        for (int w = 0; w < windows; w++) {
+          cpuRatios[w] = cpu[i][w] / cpu[0][w];
+        }
         System.out.printf(
             Locale.ROOT,
             "%-16s median %10.2f us %10.0f ops/s   latency ratio %.3f   throughput ratio %.3f"
-                + "   latency ratios %s%n",
+                + "   cpu %.2f us/call (ratio %.3f)   latency ratios %s%n",
             names[i],
             m,
             threads * 1e6 / m,
             median(ratios),
             1 / median(ratios),
+            median(cpu[i]),
+            median(cpuRatios),
             format(ratios));
       }
     } finally {
@@ -104,8 +117,11 @@ public final class Interleaved {
     }
   }
 
-  /** Runs one window on every thread of the pool; returns the mean latency in microseconds. */
-  private static double window(ExecutorService pool, int threads, Engine engine, long nanos)
+  /**
+   * Runs one window on every thread of the pool; returns the mean latency and the calling threads'
+   * CPU time per call, in microseconds.
+   */
+  private static double[] window(ExecutorService pool, int threads, Engine engine, long nanos)
       throws Exception {
     long start = System.nanoTime();
     long end = start + nanos;
@@ -115,16 +131,20 @@ public final class Interleaved {
     }
     long calls = 0;
     long busy = 0;
+    long cpu = 0;
     for (Future<long[]> f : parts) {
       long[] r = f.get();
       calls += r[0];
       busy += r[1];
+      cpu += r[2];
     }
-    return busy / 1e3 / calls;
+    return new double[] {busy / 1e3 / calls, cpu / 1e3 / calls};
   }
 
-  /** One thread's closed loop until the end of the window: {calls, nanoseconds spent}. */
+  /** One thread's closed loop until the end of the window: {calls, nanoseconds spent, CPU ns}. */
   private static long[] loop(Engine engine, long start, long end) throws Exception {
+    ThreadMXBean mx = ManagementFactory.getThreadMXBean();
+    long cpuStart = mx.getCurrentThreadCpuTime();
     long calls = 0;
     long now;
     do {
@@ -136,7 +156,7 @@ public final class Interleaved {
       calls += 10;
       now = System.nanoTime();
     } while (now < end);
-    return new long[] {calls, now - start};
+    return new long[] {calls, now - start, mx.getCurrentThreadCpuTime() - cpuStart};
   }
 
   private static String loadAverage() {
