@@ -103,12 +103,32 @@ class MiniLmEndToEndTest {
 
   @Test
   void output_withSymbolicShape_isWrittenByOnnxRuntimeIntoADirectBuffer() {
-    InferenceRequest request = minilm.request(List.of("Zero copy, one buffer."));
+    // over 32 KiB (Staging.MAX_BYTES): its own pre-allocated direct buffer, no copy
+    InferenceRequest request =
+        minilm.request(
+            List.of(
+                "Zero copy, one buffer: the output of a long sentence is written by ONNX Runtime"
+                    + " straight into the direct buffer the caller gets, because its shape is"
+                    + " known from the input's before the run starts."));
     InferenceResponse response = endpoint.predict(request);
     long seq = request.inputs().get(0).shape().dim(1);
+    assertThat(seq * MiniLm.DIMENSIONS * 4).isGreaterThan(32 * 1024);
     assertThat(response.output("last_hidden_state").shape())
         .isEqualTo(Shape.of(1, seq, MiniLm.DIMENSIONS));
     assertThat(response.output("last_hidden_state").buffer().isDirect()).isTrue();
+  }
+
+  @Test
+  void smallOutputs_withSymbolicShape_areTheCallersOwnCopies() {
+    InferenceRequest a = minilm.request(List.of("Zero copy, one buffer."));
+    InferenceRequest b = minilm.request(List.of("Zero copy, two buffer."));
+    InferenceResponse ra = endpoint.predict(a);
+    float[] before = ra.output("last_hidden_state").asFloats();
+    assertThat(b.inputs().get(0).shape()).isEqualTo(a.inputs().get(0).shape());
+    float[] other = endpoint.predict(b).output("last_hidden_state").asFloats(); // same slot buffers
+    assertThat(other).isNotEqualTo(before);
+    assertThat(ra.output("last_hidden_state").asFloats()).containsExactly(before);
+    assertThat(endpoint.predict(a).output("last_hidden_state").asFloats()).containsExactly(before);
   }
 
   @Test

@@ -58,6 +58,7 @@ final class LoadedModel implements AutoCloseable {
 
   /** An output and how to know its shape before the run. */
   private static final class Output {
+    final int index;
     final String name;
     final DataType type;
     final OnnxJavaType pinType;
@@ -67,7 +68,13 @@ final class LoadedModel implements AutoCloseable {
     final boolean pinnable;
 
     Output(
-        String name, DataType type, long[] dims, String[] dimNames, Map<String, int[]> inputDims) {
+        int index,
+        String name,
+        DataType type,
+        long[] dims,
+        String[] dimNames,
+        Map<String, int[]> inputDims) {
+      this.index = index;
       this.name = name;
       this.type = type;
       this.dims = dims;
@@ -160,7 +167,9 @@ final class LoadedModel implements AutoCloseable {
         continue;
       }
       TensorInfo ti = (TensorInfo) n.getInfo();
-      outs.add(new Output(n.getName(), t, ti.getShape(), ti.getDimensionNames(), inputDims));
+      outs.add(
+          new Output(
+              outs.size(), n.getName(), t, ti.getShape(), ti.getDimensionNames(), inputDims));
       outSpecs.add(new TensorSpec(n.getName(), t, Shape.of(ti.getShape())));
     }
     if (ins.isEmpty()) {
@@ -290,23 +299,24 @@ final class LoadedModel implements AutoCloseable {
 
   private List<Tensor> runOnce(Tensor[] in, Output[] wanted, boolean pin, Deadline deadline)
       throws PinnedRunFailed {
-    OnnxTensor[] created = new OnnxTensor[in.length];
-    OnnxTensor[] pinnedTensors = new OnnxTensor[wanted.length];
+    OnnxTensor[] created = new OnnxTensor[in.length]; // made for this run, closed after it
+    OnnxTensor[] pinnedTensors = new OnnxTensor[wanted.length]; // likewise
+    Staging.Entry[] kept = new Staging.Entry[wanted.length]; // the slot's, copied out after the run
     Tensor[] out = new Tensor[wanted.length]; // pinned ones made before the run, over its buffer
     boolean anyPinned = false;
     RunGuard guard = null;
     OrtSession.Result result = null;
     try {
+      guard = RunGuard.start(deadline, runOptions);
+      Staging staging = guard.staging();
       Map<String, OnnxTensor> feed;
       if (in.length == 1) {
         // one input, the common case: a singleton map (a HashMap, its table and node cost ~180 B)
-        created[0] = toOnnx(in[0], inputs[0]);
-        feed = Collections.singletonMap(inputs[0].name, created[0]);
+        feed = Collections.singletonMap(inputs[0].name, feed(staging, 0, in, created));
       } else {
         feed = new HashMap<>(in.length * 2);
         for (int i = 0; i < in.length; i++) {
-          created[i] = toOnnx(in[i], inputs[i]);
-          feed.put(inputs[i].name, created[i]);
+          feed.put(inputs[i].name, feed(staging, i, in, created));
         }
       }
       Map<String, OnnxTensor> pinned = Collections.emptyMap();
@@ -323,16 +333,23 @@ final class LoadedModel implements AutoCloseable {
         long[] shape = pin && o.pinnable ? o.shapeFor(in) : null;
         long bytes = shape == null ? 0 : byteCount(shape, o.type);
         if (bytes > 0 && bytes <= Integer.MAX_VALUE) {
-          ByteBuffer b = ByteBuffer.allocateDirect((int) bytes).order(ByteOrder.LITTLE_ENDIAN);
-          pinnedTensors[j] = OnnxTensor.createTensor(env, b, shape, o.pinType);
-          out[j] = Tensor.wrap(o.name, o.type, Shape.of(shape), b);
+          OnnxTensor target;
+          kept[j] = staging.output(env, o.index, outputs.length, shape, bytes, o.pinType);
+          if (kept[j] != null) {
+            target = kept[j].tensor;
+          } else {
+            ByteBuffer b = ByteBuffer.allocateDirect((int) bytes).order(ByteOrder.LITTLE_ENDIAN);
+            pinnedTensors[j] = OnnxTensor.createTensor(env, b, shape, o.pinType);
+            target = pinnedTensors[j];
+            out[j] = Tensor.wrap(o.name, o.type, Shape.of(shape), b);
+          }
           if (wanted.length == 1) {
-            pinned = Collections.singletonMap(o.name, pinnedTensors[j]);
+            pinned = Collections.singletonMap(o.name, target);
           } else {
             if (!anyPinned) {
               pinned = new HashMap<>(wanted.length * 2);
             }
-            pinned.put(o.name, pinnedTensors[j]);
+            pinned.put(o.name, target);
           }
           anyPinned = true;
         } else if (!shared || (pin && o.pinnable)) {
@@ -343,10 +360,13 @@ final class LoadedModel implements AutoCloseable {
           requested.add(o.name);
         }
       }
-      guard = RunGuard.start(deadline, runOptions);
       result = session.run(feed, requested, pinned, guard.options());
       for (int j = 0; j < wanted.length; j++) {
-        if (out[j] == null) {
+        if (kept[j] != null) {
+          // the caller's own copy: the slot's buffer is written again by its next run
+          Output o = wanted[j];
+          out[j] = Tensor.wrap(o.name, o.type, Shape.of(kept[j].shape), Staging.copy(kept[j]));
+        } else if (out[j] == null) {
           Output o = wanted[j];
           OnnxValue v =
               result
@@ -386,6 +406,25 @@ final class LoadedModel implements AutoCloseable {
         guard.close();
       }
     }
+  }
+
+  /**
+   * The ONNX Runtime tensor for input {@code i}: the run slot's kept one, filled with the input's
+   * bytes, when it is small and fixed-width; otherwise one made for this run (noted in {@code
+   * created}, to be closed after it).
+   */
+  private OnnxTensor feed(Staging staging, int i, Tensor[] in, OnnxTensor[] created)
+      throws OrtException {
+    Input spec = inputs[i];
+    Tensor t = in[i];
+    if (spec.type != DataType.BYTES && spec.bufferType != null) {
+      OnnxTensor k = staging.input(env, i, inputs.length, t.shape(), t.buffer(), spec.bufferType);
+      if (k != null) {
+        return k;
+      }
+    }
+    created[i] = toOnnx(t, spec);
+    return created[i];
   }
 
   private OnnxTensor toOnnx(Tensor t, Input spec) throws OrtException {

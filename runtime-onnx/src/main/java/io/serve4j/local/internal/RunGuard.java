@@ -5,16 +5,18 @@ import ai.onnxruntime.OrtSession.RunOptions;
 import io.serve4j.spi.Deadline;
 
 /**
- * The {@link RunOptions} of one run and the deadline watch that sets its terminate flag. The watch
- * ({@link Deadline#onExpiry}) schedules nothing and wakes no thread per run; a timer per run did,
- * and that alone made a small model's run 1.2-2.3x slower in an A/B (BENCHMARKS.md). Guards and
- * their options come from the model's {@link RunOptionsPool} and go back to it after the run,
- * unless the deadline set the terminate flag or its action could still run (then the options are
- * closed and the guard dropped). Terminating and closing are serialised, so the watch never touches
- * options after they were freed or handed to another run.
+ * The {@link RunOptions} of one run, the deadline watch that sets its terminate flag, and the small
+ * tensors kept between runs ({@link Staging}). The watch ({@link Deadline#onExpiry}) schedules
+ * nothing and wakes no thread per run; a timer per run did, and that alone made a small model's run
+ * 1.2-2.3x slower in an A/B (BENCHMARKS.md). Guards and their options come from the model's {@link
+ * RunOptionsPool} and go back to it after the run, unless the deadline set the terminate flag or
+ * its action could still run (then the options are closed and the guard dropped). Terminating and
+ * closing are serialised, so the watch never touches options after they were freed or handed to
+ * another run.
  */
 final class RunGuard implements Runnable, AutoCloseable {
   private final RunOptions options;
+  private final Staging staging = new Staging();
   private final RunOptionsPool pool;
   private Deadline.Watch watch;
   private boolean watched;
@@ -54,6 +56,21 @@ final class RunGuard implements Runnable, AutoCloseable {
     return options;
   }
 
+  /**
+   * Returns the small tensors this slot keeps between its runs; used by one run at a time.
+   *
+   * @return the staging area
+   */
+  Staging staging() {
+    return staging;
+  }
+
+  /** Frees the native run options and the kept tensors; the guard is not used again. */
+  void free() {
+    options.close();
+    staging.close();
+  }
+
   /** Sets the terminate flag (the deadline passed); ONNX Runtime stops the run soon after. */
   @Override
   public synchronized void run() {
@@ -88,7 +105,7 @@ final class RunGuard implements Runnable, AutoCloseable {
       closed = true;
       giveBack = reusable && !terminated;
       if (!giveBack) {
-        options.close();
+        free();
       }
     }
     if (giveBack) {

@@ -59,7 +59,7 @@ final class RunOptionsPool implements AutoCloseable {
         }
       }
     }
-    guard.options().close();
+    guard.free();
   }
 
   /** Closes the pooled options; guards given back later are closed then. Idempotent. */
@@ -73,7 +73,7 @@ final class RunOptionsPool implements AutoCloseable {
     for (int s = 0; s < SLOTS; s++) {
       RunGuard g = slots.getAndSet(s, null);
       if (g != null) {
-        g.options().close();
+        g.free();
       }
     }
   }

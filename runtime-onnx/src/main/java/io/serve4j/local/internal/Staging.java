@@ -1,0 +1,181 @@
+package io.serve4j.local.internal;
+
+import ai.onnxruntime.OnnxJavaType;
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import io.serve4j.Shape;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+
+/**
+ * Small input and output tensors of one run slot ({@link RunGuard}), kept for the slot's next run
+ * of the same shapes: a direct buffer and the {@link OnnxTensor} over it, made once. A run copies
+ * its inputs into them and its outputs out of them (into heap buffers the caller owns), instead of
+ * making an {@code OnnxTensor} per input and a direct buffer and tensor per output: that native
+ * work, and the JDK's global {@code Cleaner} lock each direct buffer takes, was most of what a
+ * small model's call cost beyond ONNX Runtime's own run (BENCHMARKS.md, "Concurrency against the
+ * raw limit"). Only tensors of at most {@link #MAX_BYTES} are kept, so a slot holds little memory
+ * and a copy never costs more than the native work it saves.
+ *
+ * <p>Not thread-safe: a slot is used by one run at a time. Freed with the slot's run options.
+ */
+final class Staging implements AutoCloseable {
+  /** Largest tensor kept, in bytes. */
+  static final int MAX_BYTES = 32 * 1024;
+
+  private Entry[] inputs = new Entry[0];
+  private Entry[] outputs = new Entry[0];
+
+  /** A kept tensor: its shape, its direct buffer and the ONNX Runtime tensor over it. */
+  static final class Entry {
+    final long[] shape;
+    final ByteBuffer buffer;
+    final OnnxTensor tensor;
+
+    private Entry(long[] shape, ByteBuffer buffer, OnnxTensor tensor) {
+      this.shape = shape;
+      this.buffer = buffer;
+      this.tensor = tensor;
+    }
+  }
+
+  /**
+   * Returns the kept input tensor {@code index} filled with {@code data}, making it if the shape
+   * changed; null if the data is too large to keep.
+   *
+   * @param env the environment
+   * @param index the input's position in the model's inputs
+   * @param count how many inputs the model has
+   * @param shape the input's shape
+   * @param data the input's bytes (position to limit), little-endian
+   * @param type ONNX Runtime's buffer type
+   * @return the tensor, or null
+   * @throws OrtException if ONNX Runtime cannot make the tensor
+   */
+  OnnxTensor input(
+      OrtEnvironment env, int index, int count, Shape shape, ByteBuffer data, OnnxJavaType type)
+      throws OrtException {
+    int bytes = data.remaining();
+    if (bytes > MAX_BYTES || bytes == 0) {
+      return null;
+    }
+    if (inputs.length != count) {
+      closeAll(inputs);
+      inputs = new Entry[count];
+    }
+    Entry e = inputs[index];
+    if (e == null || !same(e.shape, shape) || e.buffer.capacity() != bytes) {
+      if (e != null) {
+        e.tensor.close();
+        inputs[index] = null;
+      }
+      e = make(env, shape.toArray(), bytes, type);
+      inputs[index] = e;
+    }
+    e.buffer.clear();
+    e.buffer.put(data);
+    e.buffer.clear();
+    return e.tensor;
+  }
+
+  /**
+   * Returns the kept output {@code index} of this shape, making it if the shape changed; null if it
+   * is too large to keep.
+   *
+   * @param env the environment
+   * @param index the output's position in the wanted outputs
+   * @param count how many outputs are wanted
+   * @param shape the output's shape
+   * @param bytes its size in bytes
+   * @param type ONNX Runtime's buffer type
+   * @return the entry, or null
+   * @throws OrtException if ONNX Runtime cannot make the tensor
+   */
+  Entry output(
+      OrtEnvironment env, int index, int count, long[] shape, long bytes, OnnxJavaType type)
+      throws OrtException {
+    if (bytes > MAX_BYTES || bytes <= 0) {
+      return null;
+    }
+    if (outputs.length != count) {
+      closeAll(outputs);
+      outputs = new Entry[count];
+    }
+    Entry e = outputs[index];
+    if (e == null || !java.util.Arrays.equals(e.shape, shape)) {
+      if (e != null) {
+        e.tensor.close();
+        outputs[index] = null;
+      }
+      e = make(env, shape, (int) bytes, type);
+      outputs[index] = e;
+    }
+    return e;
+  }
+
+  /**
+   * Copies a kept output into a heap buffer of the caller's own.
+   *
+   * @param e the entry the run wrote
+   * @return a new little-endian heap buffer with the output's bytes
+   */
+  static ByteBuffer copy(Entry e) {
+    ByteBuffer src = e.buffer.duplicate();
+    src.clear();
+    ByteBuffer dst = ByteBuffer.allocate(src.remaining()).order(ByteOrder.LITTLE_ENDIAN);
+    dst.put(src).flip();
+    return dst;
+  }
+
+  private static Entry make(OrtEnvironment env, long[] shape, int bytes, OnnxJavaType type)
+      throws OrtException {
+    ByteBuffer b = ByteBuffer.allocateDirect(bytes).order(ByteOrder.LITTLE_ENDIAN);
+    return new Entry(shape, b, OnnxTensor.createTensor(env, b, shape, type));
+  }
+
+  private static boolean same(long[] kept, Shape shape) {
+    if (kept.length != shape.rank()) {
+      return false;
+    }
+    for (int i = 0; i < kept.length; i++) {
+      if (kept[i] != shape.dim(i)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static void closeAll(Entry[] entries) {
+    for (Entry e : entries) {
+      if (e != null) {
+        e.tensor.close();
+      }
+    }
+  }
+
+  /** Frees every kept tensor. */
+  @Override
+  public void close() {
+    closeAll(inputs);
+    closeAll(outputs);
+    inputs = new Entry[0];
+    outputs = new Entry[0];
+  }
+
+  /**
+   * For tests: how many tensors are kept.
+   *
+   * @return the count
+   */
+  int kept() {
+    int n = 0;
+    for (Entry e : inputs) {
+      n += e == null ? 0 : 1;
+    }
+    for (Entry e : outputs) {
+      n += e == null ? 0 : 1;
+    }
+    return n;
+  }
+}
