@@ -87,14 +87,14 @@ class InlineInferenceTest {
 
   /** Calls until one ran on the I/O thread (a loaded machine may make a few look slow). */
   private void warmUntilInline(Http c) throws Exception {
-    for (int i = 0; i < 2000; i++) {
+    for (int i = 0; i < 20_000; i++) {
       assertThat(c.post("/v2/models/m/infer", BODY).status()).isEqualTo(200);
       if (threads.get(threads.size() - 1).startsWith("serve4j-oip-io-")) {
         threads.clear();
         return;
       }
     }
-    throw new AssertionError("no call ran on the I/O thread in 2000: " + threads.subList(0, 5));
+    throw new AssertionError("no call ran on the I/O thread in 20000: " + threads.subList(0, 5));
   }
 
   @Test
@@ -132,7 +132,7 @@ class InlineInferenceTest {
         assertThat(threads.get(0)).startsWith(WORKER);
         // a cold JVM (or a loaded machine) computes slowly at first: calls go to workers until
         // shorter ones bring the estimate under the threshold
-        for (int i = 0; i < 2000 && threads.get(threads.size() - 1).startsWith(WORKER); i++) {
+        for (int i = 0; i < 20_000 && threads.get(threads.size() - 1).startsWith(WORKER); i++) {
           stub.withDeadlineAfter(10, TimeUnit.SECONDS).modelInfer(req);
         }
       } finally {
@@ -165,6 +165,51 @@ class InlineInferenceTest {
     // worker already): the following ones on workers
     assertThat(threads).hasSize(5);
     assertThat(threads.subList(1, 5)).allMatch(t -> t.startsWith(WORKER));
+  }
+
+  /**
+   * As a dynamically batched endpoint behaves under load: most calls return at once (queued), and
+   * now and then one runs a whole batch on the calling thread. Those must never land on an I/O
+   * thread; an average of recent calls fell under the threshold between them and did.
+   */
+  @Test
+  void anEndpointWithOccasionalSlowCalls_neverRunsOneOnTheIoThread() throws Exception {
+    List<String> slowThreads = new CopyOnWriteArrayList<>();
+    java.util.concurrent.atomic.AtomicInteger n = new java.util.concurrent.atomic.AtomicInteger();
+    try (ServingClient c2 =
+        Serve4j.client(
+            MemoryOptions.builder()
+                .predictor(
+                    (deployment, request) -> {
+                      if (n.getAndIncrement() % 40 == 1) {
+                        slowThreads.add(Thread.currentThread().getName());
+                        try {
+                          Thread.sleep(2);
+                        } catch (InterruptedException e) {
+                          Thread.currentThread().interrupt();
+                        }
+                      }
+                      return InferenceResponse.builder()
+                          .output(Tensor.ofFloats("y", new long[] {1}, new float[] {42f}))
+                          .build();
+                    })
+                .build())) {
+      Endpoint batched =
+          c2.deploy(
+                  EndpointSpec.of("b", Model.builder().name("b").artifact("file:/m.onnx").build()))
+              .await();
+      batched.predict(
+          io.serve4j.InferenceRequest.builder()
+              .input(Tensor.ofFloats("x", new long[] {1, 1}, new float[] {1}))
+              .build()); // describes the endpoint (call 0); the server's first call is slow
+      try (OipServer server = OipServer.builder().endpoint("b", batched).port(0).start();
+          Http c = new Http(server.port())) {
+        for (int i = 0; i < 400; i++) {
+          assertThat(c.post("/v2/models/b/infer", BODY).status()).isEqualTo(200);
+        }
+      }
+    }
+    assertThat(slowThreads).hasSize(10).noneMatch(t -> t.startsWith("serve4j-oip-io-"));
   }
 
   @Test

@@ -369,6 +369,18 @@ public final class Models {
 
     private static final int MIN_SAMPLES = 3;
 
+    /**
+     * How many calls after one at or over the threshold stay on the workers. An endpoint with
+     * dynamic batching answers most calls at once (queued behind a busy instance) and every few
+     * calls runs a whole batch on the calling thread; an average of recent calls fell under the
+     * threshold between those and parked an event loop in the next batch. A fast endpoint's rare
+     * slow call (a GC pause, the machine's load) costs it this many calls on the workers.
+     */
+    static final int CALLS_AFTER_SLOW = 256;
+
+    /** Calls left on the workers since the last slow one (a race between two is harmless). */
+    private volatile int workerCalls;
+
     Served(String name, Endpoint endpoint) {
       this.name = name;
       this.endpoint = endpoint;
@@ -411,15 +423,17 @@ public final class Models {
 
     /**
      * Whether to call the endpoint on the I/O thread: its recent calls held the calling thread for
-     * less than the threshold, and this request is no larger than the largest of those (a larger
-     * input may compute longer). Never before a call was measured on a worker.
+     * less than the threshold, none of the last {@link #CALLS_AFTER_SLOW} held it longer, and this
+     * request is no larger than the largest of those (a larger input may compute longer). Never
+     * before a call was measured on a worker.
      */
     boolean inline(long bytes, long thresholdNanos) {
       long held = heldNanos;
       return thresholdNanos > 0
           && samples >= MIN_SAMPLES
           && held < thresholdNanos
-          && bytes <= fastBytes;
+          && bytes <= fastBytes
+          && workerCalls <= 0;
     }
 
     /** Records how long one call held the calling thread (a race between two is harmless). */
@@ -427,6 +441,11 @@ public final class Models {
       long h = heldNanos;
       long next = h < 0 || nanos >= h ? nanos : h - (h - nanos) / 8;
       heldNanos = next;
+      if (nanos >= thresholdNanos) {
+        workerCalls = CALLS_AFTER_SLOW;
+      } else if (workerCalls > 0) {
+        workerCalls--;
+      }
       if (samples < MIN_SAMPLES) {
         samples++;
       }
