@@ -16,6 +16,7 @@ import io.serve4j.server.grpc.ModelMetadataRequest;
 import io.serve4j.server.grpc.ModelMetadataResponse;
 import io.serve4j.server.grpc.ModelReadyRequest;
 import io.serve4j.server.grpc.ModelReadyResponse;
+import io.serve4j.server.grpc.ProtoTensors;
 import io.serve4j.server.grpc.ServerLiveRequest;
 import io.serve4j.server.grpc.ServerLiveResponse;
 import io.serve4j.server.grpc.ServerMetadataRequest;

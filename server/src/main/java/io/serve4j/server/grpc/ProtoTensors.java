@@ -1,4 +1,4 @@
-package io.serve4j.server.internal;
+package io.serve4j.server.grpc;
 
 import com.google.protobuf.ByteString;
 import io.serve4j.DataType;
@@ -8,10 +8,7 @@ import io.serve4j.InferenceResponse;
 import io.serve4j.ServingException;
 import io.serve4j.Shape;
 import io.serve4j.Tensor;
-import io.serve4j.server.grpc.InferParameter;
-import io.serve4j.server.grpc.InferTensorContents;
-import io.serve4j.server.grpc.ModelInferRequest;
-import io.serve4j.server.grpc.ModelInferResponse;
+import io.serve4j.server.internal.Errors;
 import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.List;
