@@ -1,7 +1,9 @@
 /**
  * The Open Inference Protocol v2 server. {@code io.serve4j.server} holds {@link
  * io.serve4j.server.OipServer}; {@code io.serve4j.server.grpc} the messages and stubs generated
- * from the protocol's proto (for gRPC clients); {@code io.serve4j.server.internal} is not exported.
+ * from the protocol's proto (for gRPC clients) and {@code ProtoTensors}, their codec to serve4j's
+ * tensors, shared with the {@code kserve} provider (not a supported API); {@code
+ * io.serve4j.server.internal} is not exported.
  */
 module io.serve4j.server {
   requires transitive io.serve4j;

@@ -89,7 +89,7 @@ final class FakeOipGrpc implements AutoCloseable {
     GRPCInferenceServiceGrpc.newBlockingStub(backend)
         .withDeadlineAfter(30, TimeUnit.SECONDS)
         .modelInfer(
-            io.serve4j.kserve.internal.OipGrpc.request(
+            io.serve4j.server.grpc.ProtoTensors.writeRequest(
                 "relu", io.serve4j.testkit.ContractModels.reluRequest(1, 2)));
   }
 

@@ -14,6 +14,7 @@ import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.function.Function;
 
 /**
  * The provider's one error mapper, from the fabric8 client's and the JDK HTTP client's failures to
@@ -111,17 +112,13 @@ public final class KServeErrors {
                   String s = new String(body, StandardCharsets.UTF_8);
                   return s.length() > 200 ? s.substring(0, 200) + "..." : s;
                 });
-    ServingException.Builder b =
-        ServingException.builder(category)
-            .providerId(KserveProvider.ID)
-            .fromService()
-            .statusCode(status)
-            .message(what + " failed (HTTP " + status + "): " + Redactor.redact(text));
-    headers.firstValue("x-request-id").ifPresent(b::requestId);
-    if (status == 429 || status == 503) {
-      retryAfter(headers).ifPresent(b::retryAfter);
-    }
-    return b.build();
+    return refused(
+        ServingException.builder(category).fromService().statusCode(status),
+        what,
+        "HTTP " + status,
+        text,
+        name -> headers.firstValue(name).orElse(null),
+        status == 429 || status == 503);
   }
 
   /**
@@ -146,40 +143,57 @@ public final class KServeErrors {
         status.getDescription() != null
             ? status.getDescription()
             : status.getCause() != null ? status.getCause().toString() : "";
-    ServingException.Builder b =
-        ServingException.builder(category)
-            .providerId(KserveProvider.ID)
-            .message(what + " failed (gRPC " + code + "): " + Redactor.redact(description));
+    ServingException.Builder b = ServingException.builder(category);
     if (status.getCause() != null) {
       b.cause(status.getCause());
     }
     if (!clientSide) {
       b.fromService().statusCode(code.value());
     }
-    if (trailers != null) {
-      String id = trailers.get(OipGrpc.REQUEST_ID);
-      if (id != null) {
-        b.requestId(id);
-      }
-      if (code == io.grpc.Status.Code.RESOURCE_EXHAUSTED
-          || code == io.grpc.Status.Code.UNAVAILABLE) {
-        String after = trailers.get(OipGrpc.RETRY_AFTER);
-        if (after != null) {
-          seconds(after).ifPresent(b::retryAfter);
-        }
-      }
-    }
-    return b.build();
+    return refused(
+        b,
+        what,
+        "gRPC " + code,
+        description,
+        name ->
+            trailers == null
+                ? null
+                : trailers.get(
+                    io.grpc.Metadata.Key.of(name, io.grpc.Metadata.ASCII_STRING_MARSHALLER)),
+        code == io.grpc.Status.Code.RESOURCE_EXHAUSTED || code == io.grpc.Status.Code.UNAVAILABLE);
   }
 
   /**
-   * Reads {@code Retry-After} in seconds (an HTTP date is ignored).
+   * The error of a refused prediction, either wire's: the status and its text (redacted) in the
+   * message, the request id the answer carried and, when {@code mayRetryAfter}, its {@code
+   * retry-after} in seconds (an HTTP date is ignored).
    *
-   * @param headers the headers
-   * @return the delay, if given in seconds
+   * @param b the error, its category (and its status if the service's) set
+   * @param what what serve4j was doing
+   * @param status the status as the wire names it ({@code HTTP 429}, {@code gRPC UNAVAILABLE})
+   * @param text the answer's error text
+   * @param header the answer's header (or trailer) of a name, or null
+   * @param mayRetryAfter whether to read {@code retry-after}
+   * @return the typed error
    */
-  static Optional<Duration> retryAfter(HttpHeaders headers) {
-    return headers.firstValue("Retry-After").flatMap(KServeErrors::seconds);
+  private static ServingException refused(
+      ServingException.Builder b,
+      String what,
+      String status,
+      String text,
+      Function<String, String> header,
+      boolean mayRetryAfter) {
+    b.providerId(KserveProvider.ID)
+        .message(what + " failed (" + status + "): " + Redactor.redact(text));
+    String id = header.apply(OipRest.REQUEST_ID);
+    if (id != null) {
+      b.requestId(id);
+    }
+    String after = mayRetryAfter ? header.apply("retry-after") : null;
+    if (after != null) {
+      seconds(after).ifPresent(b::retryAfter);
+    }
+    return b.build();
   }
 
   private static Optional<Duration> seconds(String v) {

@@ -1,6 +1,5 @@
 package io.serve4j.kserve.internal;
 
-import io.serve4j.DeploymentDescription;
 import io.serve4j.EndpointDescription;
 import io.serve4j.ErrorCategory;
 import io.serve4j.InferenceRequest;
@@ -17,7 +16,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -49,67 +47,47 @@ public final class OipRest implements Inference {
   @Override
   public CompletableFuture<InferenceResponse> predict(
       String name, EndpointDescription endpoint, InferenceRequest request, CallContext ctx) {
-    CompletableFuture<EndpointDescription> known =
-        endpoint != null
-            ? CompletableFuture.completedFuture(endpoint)
-            : lifecycle.describeEndpoint(name, ctx);
-    return known.thenCompose(d -> send(name, d, request, ctx));
+    return PredictCall.send(lifecycle, name, endpoint, request, ctx, this::send);
   }
 
   /**
    * The URL of a prediction.
    *
-   * @param name the endpoint name
-   * @param d its description
+   * @param call the prediction
    * @param baseOverride the base URL override, or null
    * @return the infer URL
    */
-  static URI inferUrl(String name, EndpointDescription d, URI baseOverride) {
-    URI base = baseOverride != null ? baseOverride : d.url().orElse(null);
+  static URI inferUrl(PredictCall call, URI baseOverride) {
+    URI base = baseOverride != null ? baseOverride : call.endpoint().url().orElse(null);
     if (base == null) {
       throw ServingException.builder(ErrorCategory.UNAVAILABLE)
           .providerId(KserveProvider.ID)
           .message(
               "InferenceService '"
-                  + name
+                  + call.name()
                   + "' has no status.url yet (status "
-                  + d.status()
+                  + call.endpoint().status()
                   + "); or set KServeOptions.predictBaseUrl")
           .build();
     }
-    String model =
-        d.deployments().stream().findFirst().map(DeploymentDescription::modelName).orElse(name);
     String b = base.toString().replaceAll("/+$", "");
     return URI.create(
-        b + "/v2/models/" + URLEncoder.encode(model, StandardCharsets.UTF_8) + "/infer");
+        b + "/v2/models/" + URLEncoder.encode(call.model(), StandardCharsets.UTF_8) + "/infer");
   }
 
-  private CompletableFuture<InferenceResponse> send(
-      String name, EndpointDescription d, InferenceRequest request, CallContext ctx) {
-    if (request.payload().isPresent()) {
-      throw ServingException.builder(ErrorCategory.UNSUPPORTED_CAPABILITY)
-          .providerId(KserveProvider.ID)
-          .message("the KServe provider sends Open Inference Protocol tensors, not raw payloads")
-          .build();
-    }
-    URI url = inferUrl(name, d, baseOverride);
-    Duration left = ctx.deadline().remaining();
-    if (left.isZero()) {
-      throw ctx.deadline().timeoutError("predict on endpoint '" + name + "'");
-    }
+  private CompletableFuture<InferenceResponse> send(PredictCall call) {
     HttpRequest req =
-        HttpRequest.newBuilder(url)
-            .timeout(left)
+        HttpRequest.newBuilder(inferUrl(call, baseOverride))
+            .timeout(call.timeout())
             .header("Content-Type", "application/json")
-            .header(REQUEST_ID, ctx.requestId())
-            .POST(HttpRequest.BodyPublishers.ofByteArray(OipJson.writeRequest(request)))
+            .header(REQUEST_ID, call.requestId())
+            .POST(HttpRequest.BodyPublishers.ofByteArray(OipJson.writeRequest(call.request())))
             .build();
-    String what = "predict on endpoint '" + name + "'";
     return http.sendAsync(req, HttpResponse.BodyHandlers.ofByteArray())
         .thenApply(
             r -> {
               if (r.statusCode() != 200) {
-                throw KServeErrors.oip(what, r.statusCode(), r.headers(), r.body());
+                throw KServeErrors.oip(call.what(), r.statusCode(), r.headers(), r.body());
               }
               return OipJson.readResponse(r.body());
             });

@@ -15,9 +15,11 @@ import io.serve4j.InferenceResponse;
 import io.serve4j.ServingException;
 import io.serve4j.Tensor;
 import io.serve4j.kserve.KServeOptions;
+import io.serve4j.server.grpc.InferParameter;
 import io.serve4j.server.grpc.InferTensorContents;
 import io.serve4j.server.grpc.ModelInferRequest;
 import io.serve4j.server.grpc.ModelInferResponse;
+import io.serve4j.server.grpc.ProtoTensors;
 import io.serve4j.testkit.ContractModels;
 import java.net.URI;
 import java.nio.ByteBuffer;
@@ -77,7 +79,7 @@ class OipGrpcTest {
             .output("y")
             .parameter("priority", 3)
             .build();
-    ModelInferRequest m = OipGrpc.request("relu", r);
+    ModelInferRequest m = ProtoTensors.writeRequest("relu", r);
     assertThat(m.getModelName()).isEqualTo("relu");
     assertThat(m.getId()).isEqualTo("42");
     assertThat(m.getInputs(0).getDatatype()).isEqualTo("FP32");
@@ -147,6 +149,42 @@ class OipGrpcTest {
     }
   }
 
+  @Test
+  void response_readsTypedContentsOfEveryIntegerType_asTheServerReadsRequests() {
+    ModelInferResponse typed =
+        ModelInferResponse.newBuilder()
+            .addOutputs(
+                output("y", "INT8")
+                    .setContents(
+                        InferTensorContents.newBuilder().addIntContents(-3).addIntContents(7)))
+            .addOutputs(
+                output("z", "UINT64")
+                    .setContents(
+                        InferTensorContents.newBuilder().addUint64Contents(1).addUint64Contents(2)))
+            .build();
+    InferenceResponse r = OipGrpc.response(typed);
+    assertThat(r.output("y").asLongs()).containsExactly(-3L, 7L);
+    assertThat(r.output("z").dataType()).isEqualTo(io.serve4j.DataType.UINT64);
+  }
+
+  @Test
+  void response_parameters_overTheLongRangeAreMalformed_withoutAValueSkipped() {
+    ModelInferResponse over =
+        ModelInferResponse.newBuilder()
+            .putParameters("n", InferParameter.newBuilder().setUint64Param(-1L).build())
+            .build();
+    assertThatThrownBy(() -> OipGrpc.response(over))
+        .isInstanceOf(ServingException.class)
+        .hasMessageContaining("malformed")
+        .hasMessageContaining("18446744073709551615");
+    ModelInferResponse empty =
+        ModelInferResponse.newBuilder()
+            .putParameters("none", InferParameter.getDefaultInstance())
+            .putParameters("n", InferParameter.newBuilder().setUint64Param(5).build())
+            .build();
+    assertThat(OipGrpc.response(empty).parameters()).isEqualTo(Map.of("n", 5L));
+  }
+
   private static ModelInferResponse.InferOutputTensor.Builder output(String name, String type) {
     return ModelInferResponse.InferOutputTensor.newBuilder()
         .setName(name)
@@ -183,7 +221,7 @@ class OipGrpcTest {
   @Test
   void status_readsRetryAfterAndRequestIdTrailers_andRedacts() {
     Metadata t = new Metadata();
-    t.put(OipGrpc.RETRY_AFTER, "2");
+    t.put(Metadata.Key.of("retry-after", Metadata.ASCII_STRING_MARSHALLER), "2");
     t.put(OipGrpc.REQUEST_ID, "req-7");
     ServingException e =
         KServeErrors.map(

@@ -13,23 +13,29 @@ import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.LongStream;
 
 /**
- * Converts the gRPC messages: {@code raw_input_contents} (flat, row-major, little-endian; BYTES
- * elements length-prefixed, as serve4j's own layout) or the typed {@code contents}; outputs always
- * go back as {@code raw_output_contents}.
+ * The codec between these messages and serve4j's requests, responses and tensors, for both ends of
+ * a {@code ModelInfer} call: serve4j-server reads requests and writes responses, the {@code kserve}
+ * provider writes requests and reads responses. Tensors are written as {@code raw_input_contents} /
+ * {@code raw_output_contents} (flat, row-major, little-endian; BYTES elements length-prefixed, as
+ * serve4j's own layout), and read from them or from the typed {@code contents}.
+ *
+ * <p><b>Not a supported API.</b> It is public only because those two modules share it; it may
+ * change in any release. Use serve4j's {@code ServingClient} (or these generated stubs) instead.
  */
 public final class ProtoTensors {
   private ProtoTensors() {}
 
   /**
-   * Reads a ModelInferRequest.
+   * Reads a ModelInferRequest (the server's side).
    *
    * @param r the message
    * @return the request
    * @throws ServingException INVALID_INPUT naming what is malformed
    */
-  public static InferenceRequest request(ModelInferRequest r) {
+  public static InferenceRequest readRequest(ModelInferRequest r) {
     try {
       InferenceRequest.Builder b = InferenceRequest.builder();
       if (!r.getId().isEmpty()) {
@@ -67,7 +73,7 @@ public final class ProtoTensors {
               Tensor.of(
                   in.getName(), type, shape, r.getRawInputContents(i).asReadOnlyByteBuffer()));
         } else {
-          b.input(typed(in.getName(), type, dims, in.getContents()));
+          b.input(typed("input", in.getName(), type, dims, in.getContents()));
         }
       }
       for (ModelInferRequest.InferRequestedOutputTensor o : r.getOutputsList()) {
@@ -87,7 +93,8 @@ public final class ProtoTensors {
     }
   }
 
-  private static Tensor typed(String name, DataType type, long[] dims, InferTensorContents c) {
+  private static Tensor typed(
+      String role, String name, DataType type, long[] dims, InferTensorContents c) {
     switch (type) {
       case BOOL -> {
         boolean[] v = new boolean[c.getBoolContentsCount()];
@@ -104,7 +111,7 @@ public final class ProtoTensors {
         for (int i = 0; i < v.length; i++) {
           v[i] = unsigned ? Integer.toUnsignedLong(src.get(i)) : src.get(i);
         }
-        return fromLongs(name, type, dims, v);
+        return fromLongs(role, name, type, dims, v);
       }
       case INT64 -> {
         long[] v = new long[c.getInt64ContentsCount()];
@@ -143,15 +150,18 @@ public final class ProtoTensors {
       }
       default ->
           throw invalid(
-              "input '"
+              role
+                  + " '"
                   + name
                   + "' of "
                   + type
-                  + " has no typed contents; send raw_input_contents");
+                  + " has no typed contents; send raw_"
+                  + role
+                  + "_contents");
     }
   }
 
-  private static Tensor fromLongs(String name, DataType type, long[] dims, long[] v) {
+  private static Tensor fromLongs(String role, String name, DataType type, long[] dims, long[] v) {
     long min;
     long max;
     switch (type) {
@@ -182,7 +192,8 @@ public final class ProtoTensors {
     }
     for (int i = 0; i < v.length; i++) {
       if (v[i] < min || v[i] > max) {
-        throw invalid("input '" + name + "' value " + v[i] + " is outside the " + type + " range");
+        throw invalid(
+            role + " '" + name + "' value " + v[i] + " is outside the " + type + " range");
       }
     }
     return switch (type) {
@@ -229,12 +240,12 @@ public final class ProtoTensors {
   }
 
   /**
-   * Writes a ModelInferResponse with raw output contents.
+   * Writes a ModelInferResponse with raw output contents (the server's side).
    *
    * @param r the response
    * @return the message
    */
-  public static ModelInferResponse response(InferenceResponse r) {
+  public static ModelInferResponse writeResponse(InferenceResponse r) {
     ModelInferResponse.Builder b = ModelInferResponse.newBuilder();
     b.setModelName(r.modelName().orElse(""));
     r.modelVersion().ifPresent(b::setModelVersion);
@@ -252,6 +263,80 @@ public final class ProtoTensors {
       }
       b.addOutputs(o);
       b.addRawOutputContents(ByteString.copyFrom(t.buffer()));
+    }
+    return b.build();
+  }
+
+  /**
+   * Writes a ModelInferRequest (a client's side): every input as {@code raw_input_contents}.
+   *
+   * @param model the model name
+   * @param r the request
+   * @return the message
+   */
+  public static ModelInferRequest writeRequest(String model, InferenceRequest r) {
+    ModelInferRequest.Builder b = ModelInferRequest.newBuilder().setModelName(model);
+    r.id().ifPresent(b::setId);
+    r.parameters().forEach((k, v) -> b.putParameters(k, parameter(v)));
+    for (Tensor t : r.inputs()) {
+      b.addInputs(
+          ModelInferRequest.InferInputTensor.newBuilder()
+              .setName(t.name())
+              .setDatatype(t.dataType().protocolName())
+              .addAllShape(LongStream.of(t.shape().toArray()).boxed().toList()));
+      b.addRawInputContents(ByteString.copyFrom(t.buffer()));
+    }
+    for (String o : r.outputs()) {
+      b.addOutputs(ModelInferRequest.InferRequestedOutputTensor.newBuilder().setName(o));
+    }
+    return b.build();
+  }
+
+  /**
+   * Reads a ModelInferResponse (a client's side): {@code raw_output_contents}, or the typed {@code
+   * contents}. A parameter without a value is skipped.
+   *
+   * @param r the message
+   * @return the response
+   * @throws ServingException INVALID_INPUT naming what does not fit (a client reports it as the
+   *     service's malformed answer)
+   * @throws IllegalArgumentException for a datatype or shape that does not fit its contents
+   */
+  public static InferenceResponse readResponse(ModelInferResponse r) {
+    InferenceResponse.Builder b = InferenceResponse.builder();
+    if (!r.getModelName().isEmpty()) {
+      b.modelName(r.getModelName());
+    }
+    if (!r.getModelVersion().isEmpty()) {
+      b.modelVersion(r.getModelVersion());
+    }
+    if (!r.getId().isEmpty()) {
+      b.id(r.getId());
+    }
+    r.getParametersMap()
+        .forEach(
+            (k, p) -> {
+              if (p.getParameterChoiceCase()
+                  != InferParameter.ParameterChoiceCase.PARAMETERCHOICE_NOT_SET) {
+                b.parameter(k, parameter(k, p));
+              }
+            });
+    int raw = r.getRawOutputContentsCount();
+    if (raw != 0 && raw != r.getOutputsCount()) {
+      throw invalid(raw + " raw_output_contents for " + r.getOutputsCount() + " outputs");
+    }
+    for (int i = 0; i < r.getOutputsCount(); i++) {
+      ModelInferResponse.InferOutputTensor o = r.getOutputs(i);
+      DataType type = DataType.fromProtocolName(o.getDatatype());
+      long[] dims = o.getShapeList().stream().mapToLong(Long::longValue).toArray();
+      b.output(
+          raw != 0
+              ? Tensor.wrap(
+                  o.getName(),
+                  type,
+                  Shape.of(dims),
+                  r.getRawOutputContents(i).asReadOnlyByteBuffer())
+              : typed("output", o.getName(), type, dims, o.getContents()));
     }
     return b.build();
   }

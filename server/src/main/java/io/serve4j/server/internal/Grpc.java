@@ -209,7 +209,7 @@ public final class Grpc {
             .infer(
                 request.getModelName(),
                 request.getModelVersion(),
-                ProtoTensors.request(request),
+                ProtoTensors.readRequest(request),
                 timeout)
             .whenComplete(
                 (r, t) -> {
@@ -217,7 +217,7 @@ public final class Grpc {
                     if (t != null) {
                       out.onError(status(Errors.typed(t)).asRuntimeException());
                     } else {
-                      out.onNext(ProtoTensors.response(r));
+                      out.onNext(ProtoTensors.writeResponse(r));
                       out.onCompleted();
                     }
                   } catch (RuntimeException | Error e) {
