@@ -3,10 +3,17 @@ package io.serve4j;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.serve4j.internal.CapabilityCheck;
 import java.net.URI;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
+/**
+ * The spec values' checks: names, traffic, mirrors and the capabilities they need, signatures,
+ * async inference, scaling, requests and the error hierarchy.
+ */
 class SpecsTest {
   private static final Model MODEL =
       Model.builder().name("m").artifact(URI.create("file:/tmp/m.onnx")).build();
@@ -14,6 +21,40 @@ class SpecsTest {
   @Test
   void endpoint_singleDeploymentWithoutTraffic_gets100() {
     assertThat(EndpointSpec.of("e", MODEL).traffic()).isEqualTo(Map.of("default", 100));
+  }
+
+  @Test
+  void endpoint_duplicateDeploymentNames_areRejected() {
+    assertThatThrownBy(
+            () ->
+                EndpointSpec.builder()
+                    .name("e")
+                    .deployment(DeploymentSpec.of("a", MODEL))
+                    .deployment(DeploymentSpec.of("a", MODEL))
+                    .build())
+        .isInstanceOf(InvalidInputException.class)
+        .hasMessageContaining("duplicate deployment names");
+  }
+
+  @Test
+  void capabilityCheck_countsLiveDeploymentsWithoutTheMirror() {
+    EndpointSpec mirrored = mirrored();
+    // one live deployment: a shadow is needed, a traffic split is not
+    CapabilityCheck.check("p", Set.of(Capability.SHADOW), mirrored);
+    assertThatThrownBy(() -> CapabilityCheck.check("p", Set.of(), mirrored))
+        .isInstanceOf(UnsupportedCapabilityException.class)
+        .hasMessageContaining("SHADOW");
+    EndpointSpec split =
+        EndpointSpec.builder()
+            .name("e")
+            .deployment(DeploymentSpec.of("a", MODEL))
+            .deployment(DeploymentSpec.of("b", MODEL))
+            .traffic(Map.of("a", 50, "b", 50))
+            .build();
+    assertThatThrownBy(() -> CapabilityCheck.check("p", Set.of(Capability.SHADOW), split))
+        .isInstanceOf(UnsupportedCapabilityException.class)
+        .hasMessageContaining("TRAFFIC_SPLIT");
+    CapabilityCheck.check("p", Set.of(Capability.TRAFFIC_SPLIT), split);
   }
 
   @Test
@@ -53,6 +94,7 @@ class SpecsTest {
                     .deployment(DeploymentSpec.of("b", MODEL))
                     .build())
         .isInstanceOf(InvalidInputException.class)
+        .hasMessageContaining("has 2 live deployments")
         .hasMessageContaining("give the traffic");
   }
 
@@ -69,14 +111,20 @@ class SpecsTest {
                     .build())
         .isInstanceOf(InvalidInputException.class)
         .hasMessageContaining("shadow");
-    EndpointSpec ok =
-        EndpointSpec.builder()
-            .name("e")
-            .deployment(DeploymentSpec.of("a", MODEL))
-            .deployment(DeploymentSpec.of("s", MODEL))
-            .mirror(new Mirror("s", 10))
-            .build();
+    // one live deployment beside a mirror gets all traffic
+    EndpointSpec ok = mirrored();
     assertThat(ok.traffic()).isEqualTo(Map.of("a", 100));
+    assertThat(ok.deployment("s")).map(DeploymentSpec::name).contains("s");
+    assertThat(ok.deployment("none")).isEmpty();
+  }
+
+  private static EndpointSpec mirrored() {
+    return EndpointSpec.builder()
+        .name("e")
+        .deployment(DeploymentSpec.of("a", MODEL))
+        .deployment(DeploymentSpec.of("s", MODEL))
+        .mirror(new Mirror("s", 10))
+        .build();
   }
 
   @Test
@@ -146,6 +194,32 @@ class SpecsTest {
                 .build()
                 .asyncInference())
         .isEmpty();
+  }
+
+  @Test
+  void signature_duplicateInputOrOutputNames_areRejected() {
+    TensorSpec x = TensorSpec.of("x", DataType.FP32, -1, 4);
+    TensorSpec y = TensorSpec.of("y", DataType.FP32, -1, 2);
+    assertThatThrownBy(() -> new ModelSignature(List.of(x, x), List.of(y)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("duplicate input names");
+    assertThatThrownBy(() -> new ModelSignature(List.of(x), List.of(y, y)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("duplicate output names");
+    assertThat(new ModelSignature(List.of(x, y), List.of(x, y)).inputs()).hasSize(2);
+  }
+
+  @Test
+  void signature_isBatchable_onlyWithADynamicFirstDimensionEverywhere() {
+    TensorSpec dynamic = TensorSpec.of("x", DataType.FP32, -1, 4);
+    TensorSpec fixed = TensorSpec.of("f", DataType.FP32, 1, 4);
+    TensorSpec scalar = TensorSpec.of("s", DataType.FP32);
+    TensorSpec out = TensorSpec.of("y", DataType.FP32, -1, 2);
+    assertThat(new ModelSignature(List.of(dynamic), List.of(out)).isBatchable()).isTrue();
+    assertThat(new ModelSignature(List.of(dynamic, fixed), List.of(out)).isBatchable()).isFalse();
+    assertThat(new ModelSignature(List.of(dynamic), List.of(out, scalar)).isBatchable()).isFalse();
+    assertThat(new ModelSignature(List.of(scalar), List.of(out)).isBatchable()).isFalse();
+    assertThat(new ModelSignature(List.of(), List.of(out)).isBatchable()).isFalse();
   }
 
   @Test

@@ -1,27 +1,19 @@
 package io.serve4j.server;
 
+import static io.serve4j.server.MemoryEndpoint.BODY;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.google.protobuf.ByteString;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.serve4j.CallInfo;
 import io.serve4j.Endpoint;
-import io.serve4j.EndpointSpec;
 import io.serve4j.ErrorCategory;
-import io.serve4j.InferenceResponse;
-import io.serve4j.Model;
-import io.serve4j.Serve4j;
-import io.serve4j.ServingClient;
 import io.serve4j.ServingException;
 import io.serve4j.ServingListener;
-import io.serve4j.Tensor;
 import io.serve4j.server.grpc.GRPCInferenceServiceGrpc;
 import io.serve4j.server.grpc.ModelInferRequest;
-import io.serve4j.testkit.memory.MemoryOptions;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.nio.charset.StandardCharsets;
@@ -38,50 +30,33 @@ import org.junit.jupiter.api.Test;
 
 /** Graceful drain, client deadlines (REST header, gRPC deadline) and the listener hook. */
 class DrainAndDeadlineTest {
-  private static final String BODY =
-      "{\"inputs\":[{\"name\":\"x\",\"shape\":[1,1],\"datatype\":\"FP32\",\"data\":[1]}]}";
-
   private final CountDownLatch entered = new CountDownLatch(1);
   private volatile long sleepMillis = 0;
   private final List<String> threads = new CopyOnWriteArrayList<>();
-  private ServingClient client;
+  private MemoryEndpoint served;
   private Endpoint endpoint;
 
   @BeforeEach
   void deploy() {
-    client =
-        Serve4j.client(
-            MemoryOptions.builder()
-                .predictor(
-                    (deployment, request) -> {
-                      if (request.input("x").orElseThrow().asFloats()[0] < 0) {
-                        throw ServingException.builder(ErrorCategory.MODEL_ERROR)
-                            .message("negative")
-                            .build();
-                      }
-                      threads.add(Thread.currentThread().getName());
-                      entered.countDown();
-                      try {
-                        Thread.sleep(sleepMillis);
-                      } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                      }
-                      return InferenceResponse.builder()
-                          .output(Tensor.ofFloats("y", new long[] {1}, new float[] {42f}))
-                          .build();
-                    })
-                .build());
-    endpoint =
-        client
-            .deploy(
-                EndpointSpec.of(
-                    "slow", Model.builder().name("slow").artifact("file:/m.onnx").build()))
-            .await();
+    served =
+        MemoryEndpoint.deploy(
+            "slow",
+            request -> {
+              if (request.input("x").orElseThrow().asFloats()[0] < 0) {
+                throw ServingException.builder(ErrorCategory.MODEL_ERROR)
+                    .message("negative")
+                    .build();
+              }
+              threads.add(Thread.currentThread().getName());
+              entered.countDown();
+              MemoryEndpoint.sleep(sleepMillis);
+            });
+    endpoint = served.endpoint();
   }
 
   @AfterEach
   void close() {
-    client.close();
+    served.close();
   }
 
   @Test
@@ -175,21 +150,9 @@ class DrainAndDeadlineTest {
             .grpcPort(0)
             .drainTimeout(Duration.ZERO)
             .start()) {
-      ManagedChannel ch =
-          NettyChannelBuilder.forAddress("127.0.0.1", server.grpcPort().getAsInt())
-              .usePlaintext()
-              .build();
+      ManagedChannel ch = MemoryEndpoint.channel(server);
       try {
-        ModelInferRequest req =
-            ModelInferRequest.newBuilder()
-                .setModelName("slow")
-                .addInputs(
-                    ModelInferRequest.InferInputTensor.newBuilder()
-                        .setName("x")
-                        .setDatatype("FP32")
-                        .addShape(1))
-                .addRawInputContents(ByteString.copyFrom(new byte[4]))
-                .build();
+        ModelInferRequest req = MemoryEndpoint.grpcRequest("slow", 1);
         assertThatThrownBy(
                 () ->
                     GRPCInferenceServiceGrpc.newBlockingStub(ch)
@@ -199,7 +162,7 @@ class DrainAndDeadlineTest {
                 StatusRuntimeException.class,
                 e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.DEADLINE_EXCEEDED));
       } finally {
-        ch.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        MemoryEndpoint.shutdown(ch);
       }
     }
   }

@@ -1,21 +1,15 @@
 package io.serve4j.server;
 
+import static io.serve4j.server.MemoryEndpoint.BODY;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.google.protobuf.ByteString;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.serve4j.Endpoint;
-import io.serve4j.EndpointSpec;
-import io.serve4j.Model;
-import io.serve4j.Serve4j;
-import io.serve4j.ServingClient;
 import io.serve4j.server.grpc.GRPCInferenceServiceGrpc;
 import io.serve4j.server.grpc.ModelInferRequest;
-import io.serve4j.testkit.memory.MemoryOptions;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
 import java.time.Duration;
@@ -32,21 +26,13 @@ import org.junit.jupiter.api.Timeout;
  * client waited for ever.
  */
 class EndpointErrorTest {
-  private static final String BODY =
-      "{\"inputs\":[{\"name\":\"x\",\"shape\":[1,1],\"datatype\":\"FP32\",\"data\":[1]}]}";
-
-  private ServingClient client;
+  private MemoryEndpoint served;
   private Endpoint endpoint;
 
   @BeforeEach
   void deploy() {
-    client = Serve4j.client(MemoryOptions.builder().build());
-    Endpoint real =
-        client
-            .deploy(
-                EndpointSpec.of(
-                    "broken", Model.builder().name("broken").artifact("file:/m.onnx").build()))
-            .await();
+    served = MemoryEndpoint.deploy("broken", request -> {});
+    Endpoint real = served.endpoint();
     // An application's own Endpoint (a decorator, say) whose call fails with an Error, as a
     // mismatched jar's NoSuchMethodError does; everything else is the real endpoint's.
     endpoint =
@@ -68,7 +54,7 @@ class EndpointErrorTest {
 
   @AfterEach
   void close() {
-    client.close();
+    served.close();
   }
 
   @Test
@@ -98,22 +84,9 @@ class EndpointErrorTest {
   void grpc_anErrorFromTheEndpoint_isINTERNAL() throws Exception {
     try (OipServer server =
         OipServer.builder().endpoint("broken", endpoint).port(0).grpcPort(0).start()) {
-      ManagedChannel ch =
-          NettyChannelBuilder.forAddress("127.0.0.1", server.grpcPort().getAsInt())
-              .usePlaintext()
-              .build();
+      ManagedChannel ch = MemoryEndpoint.channel(server);
       try {
-        ModelInferRequest req =
-            ModelInferRequest.newBuilder()
-                .setModelName("broken")
-                .addInputs(
-                    ModelInferRequest.InferInputTensor.newBuilder()
-                        .setName("x")
-                        .setDatatype("FP32")
-                        .addShape(1)
-                        .addShape(1))
-                .addRawInputContents(ByteString.copyFrom(new byte[4]))
-                .build();
+        ModelInferRequest req = MemoryEndpoint.grpcRequest("broken", 1, 1);
         for (int i = 0; i < 5; i++) {
           assertThatThrownBy(
                   () ->
@@ -130,7 +103,7 @@ class EndpointErrorTest {
         }
         assertThat(server.inflight()).isZero();
       } finally {
-        ch.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        MemoryEndpoint.shutdown(ch);
       }
     }
   }

@@ -1,20 +1,13 @@
 package io.serve4j.server;
 
+import static io.serve4j.server.MemoryEndpoint.BODY;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.google.protobuf.ByteString;
 import io.grpc.ManagedChannel;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.serve4j.Endpoint;
-import io.serve4j.EndpointSpec;
-import io.serve4j.InferenceResponse;
-import io.serve4j.Model;
-import io.serve4j.Serve4j;
-import io.serve4j.ServingClient;
 import io.serve4j.Tensor;
 import io.serve4j.server.grpc.GRPCInferenceServiceGrpc;
 import io.serve4j.server.grpc.ModelInferRequest;
-import io.serve4j.testkit.memory.MemoryOptions;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -30,41 +23,26 @@ import org.junit.jupiter.api.Test;
  */
 class InlineInferenceTest {
   private static final String WORKER = "serve4j-oip-worker-";
-  private static final String BODY =
-      "{\"inputs\":[{\"name\":\"x\",\"shape\":[1,1],\"datatype\":\"FP32\",\"data\":[1]}]}";
   private static final String BIGGER =
       "{\"inputs\":[{\"name\":\"x\",\"shape\":[1,4],\"datatype\":\"FP32\",\"data\":[1,2,3,4]}]}";
 
   private final List<String> threads = new CopyOnWriteArrayList<>();
   private volatile long sleepMillis;
-  private ServingClient client;
+  private MemoryEndpoint served;
   private Endpoint endpoint;
 
   @BeforeEach
   void deploy() {
-    client =
-        Serve4j.client(
-            MemoryOptions.builder()
-                .predictor(
-                    (deployment, request) -> {
-                      threads.add(Thread.currentThread().getName());
-                      if (sleepMillis > 0) {
-                        try {
-                          Thread.sleep(sleepMillis);
-                        } catch (InterruptedException e) {
-                          Thread.currentThread().interrupt();
-                        }
-                      }
-                      return InferenceResponse.builder()
-                          .output(Tensor.ofFloats("y", new long[] {1}, new float[] {42f}))
-                          .build();
-                    })
-                .build());
-    endpoint =
-        client
-            .deploy(
-                EndpointSpec.of("m", Model.builder().name("m").artifact("file:/m.onnx").build()))
-            .await();
+    served =
+        MemoryEndpoint.deploy(
+            "m",
+            request -> {
+              threads.add(Thread.currentThread().getName());
+              if (sleepMillis > 0) {
+                MemoryEndpoint.sleep(sleepMillis);
+              }
+            });
+    endpoint = served.endpoint();
     endpoint.predict(
         io.serve4j.InferenceRequest.builder()
             .input(Tensor.ofFloats("x", new long[] {1, 1}, new float[] {1}))
@@ -74,7 +52,7 @@ class InlineInferenceTest {
 
   @AfterEach
   void close() {
-    client.close();
+    served.close();
   }
 
   private void rest(OipServer server, int calls) throws Exception {
@@ -111,22 +89,9 @@ class InlineInferenceTest {
   void aFastEndpoint_overGrpc_isCalledOnTheTransportThread() throws Exception {
     try (OipServer server =
         OipServer.builder().endpoint("m", endpoint).port(0).grpcPort(0).start()) {
-      ManagedChannel ch =
-          NettyChannelBuilder.forAddress("127.0.0.1", server.grpcPort().getAsInt())
-              .usePlaintext()
-              .build();
+      ManagedChannel ch = MemoryEndpoint.channel(server);
       try {
-        ModelInferRequest req =
-            ModelInferRequest.newBuilder()
-                .setModelName("m")
-                .addInputs(
-                    ModelInferRequest.InferInputTensor.newBuilder()
-                        .setName("x")
-                        .setDatatype("FP32")
-                        .addShape(1)
-                        .addShape(1))
-                .addRawInputContents(ByteString.copyFrom(new byte[4]))
-                .build();
+        ModelInferRequest req = MemoryEndpoint.grpcRequest("m", 1, 1);
         var stub = GRPCInferenceServiceGrpc.newBlockingStub(ch);
         assertThat(stub.modelInfer(req).getOutputsCount()).isEqualTo(1);
         assertThat(threads.get(0)).startsWith(WORKER);
@@ -136,7 +101,7 @@ class InlineInferenceTest {
           stub.withDeadlineAfter(10, TimeUnit.SECONDS).modelInfer(req);
         }
       } finally {
-        ch.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        MemoryEndpoint.shutdown(ch);
       }
     }
     assertThat(threads.get(threads.size() - 1)).startsWith("grpc-");
@@ -176,28 +141,16 @@ class InlineInferenceTest {
   void anEndpointWithOccasionalSlowCalls_neverRunsOneOnTheIoThread() throws Exception {
     List<String> slowThreads = new CopyOnWriteArrayList<>();
     java.util.concurrent.atomic.AtomicInteger n = new java.util.concurrent.atomic.AtomicInteger();
-    try (ServingClient c2 =
-        Serve4j.client(
-            MemoryOptions.builder()
-                .predictor(
-                    (deployment, request) -> {
-                      if (n.getAndIncrement() % 40 == 1) {
-                        slowThreads.add(Thread.currentThread().getName());
-                        try {
-                          Thread.sleep(2);
-                        } catch (InterruptedException e) {
-                          Thread.currentThread().interrupt();
-                        }
-                      }
-                      return InferenceResponse.builder()
-                          .output(Tensor.ofFloats("y", new long[] {1}, new float[] {42f}))
-                          .build();
-                    })
-                .build())) {
-      Endpoint batched =
-          c2.deploy(
-                  EndpointSpec.of("b", Model.builder().name("b").artifact("file:/m.onnx").build()))
-              .await();
+    try (MemoryEndpoint b =
+        MemoryEndpoint.deploy(
+            "b",
+            request -> {
+              if (n.getAndIncrement() % 40 == 1) {
+                slowThreads.add(Thread.currentThread().getName());
+                MemoryEndpoint.sleep(2);
+              }
+            })) {
+      Endpoint batched = b.endpoint();
       batched.predict(
           io.serve4j.InferenceRequest.builder()
               .input(Tensor.ofFloats("x", new long[] {1, 1}, new float[] {1}))

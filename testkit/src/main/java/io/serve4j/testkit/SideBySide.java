@@ -294,6 +294,75 @@ public final class SideBySide {
   }
 
   /**
+   * The input both sides of a remote-path harness send, and the check of their answers: one FP32
+   * row {@code [1, n]} of values on both sides of zero ({@code n} = {@code harness.elements}, 256),
+   * whose ReLU the fakes answer.
+   */
+  public static final class ReluRow {
+    private final long[] shape;
+    private final float[] x;
+    private final float[] expected;
+
+    private ReluRow(int elements) {
+      shape = new long[] {1, elements};
+      x = new float[elements];
+      expected = new float[elements];
+      for (int i = 0; i < elements; i++) {
+        x[i] = (i % 7) - 3.25f + i / 1024f;
+        expected[i] = Math.max(0f, x[i]);
+      }
+    }
+
+    /**
+     * A row of {@code harness.elements} (256) values.
+     *
+     * @return the row
+     */
+    public static ReluRow fromSystemProperties() {
+      return new ReluRow(Integer.getInteger("harness.elements", 256));
+    }
+
+    /**
+     * The number of values.
+     *
+     * @return {@code n}
+     */
+    public int elements() {
+      return x.length;
+    }
+
+    /**
+     * The shape, {@code [1, n]} (shared: do not change).
+     *
+     * @return the shape
+     */
+    public long[] shape() {
+      return shape;
+    }
+
+    /**
+     * The values (shared: do not change).
+     *
+     * @return the values
+     */
+    public float[] x() {
+      return x;
+    }
+
+    /**
+     * Checks an answer (cheaply when it is right).
+     *
+     * @param y the answer's values
+     * @throws AssertionError unless they are ReLU(x)
+     */
+    public void check(float[] y) {
+      if (!Arrays.equals(y, expected)) {
+        org.assertj.core.api.Assertions.assertThat(y).containsExactly(expected);
+      }
+    }
+  }
+
+  /**
    * The raw side's codec for Open Inference Protocol JSON: what a user calling the SDK directly
    * would write, Jackson data binding of one FP32 tensor from and to a {@code float[]}, with
    * Jackson's fast floating-point writer and parser on (as serve4j's codec has them: on Java 17
