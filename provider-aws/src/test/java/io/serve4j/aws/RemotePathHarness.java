@@ -56,9 +56,9 @@ class RemotePathHarness {
 
   @Test
   void predictThroughServe4jBesideTheRawSdk() throws Exception {
-    SideBySide.ReluRow row = SideBySide.ReluRow.fromSystemProperties();
-    long[] shape = row.shape();
-    float[] x = row.x();
+    SideBySide.ReluRow input = SideBySide.ReluRow.fromSystemProperties();
+    long[] shape = input.shape();
+    float[] x = input.x();
     try (FakeAws fake = new FakeAws().bucket("models");
         SdkAsyncHttpClient http = NettyNioAsyncHttpClient.create();
         SageMakerRuntimeAsyncClient raw =
@@ -106,11 +106,11 @@ class RemotePathHarness {
                                     SdkBytes.fromByteArrayUnsafe(
                                         RawOipJson.request("x", shape, x))))
                     .join();
-            row.check(RawOipJson.firstOutput(r.body().asByteArrayUnsafe()));
+            input.check(RawOipJson.firstOutput(r.body().asByteArrayUnsafe()));
           };
       SideBySide.Call serve4jCall =
           () ->
-              row.check(
+              input.check(
                   endpoint
                       .predict(InferenceRequest.of(Tensor.ofFloats("x", shape, x)))
                       .output("y")
@@ -118,7 +118,7 @@ class RemotePathHarness {
       SideBySide.Result result =
           SideBySide.run(
               "aws InvokeEndpoint, FP32 [1,"
-                  + row.elements()
+                  + input.elements()
                   + "]"
                   + (deadline ? ", raw call with the same per-call timeout" : ""),
               rawCall,

@@ -56,10 +56,10 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
  */
 @EnabledIfSystemProperty(named = "serve4j.harness", matches = "true")
 class RemotePathHarness {
-  private final SideBySide.ReluRow row = SideBySide.ReluRow.fromSystemProperties();
-  private final int elements = row.elements();
-  private final long[] shape = row.shape();
-  private final float[] x = row.x();
+  private final SideBySide.ReluRow input = SideBySide.ReluRow.fromSystemProperties();
+  private final int elements = input.elements();
+  private final long[] shape = input.shape();
+  private final float[] x = input.x();
 
   @Test
   void rawPredictAndPredictThroughServe4jBesideTheRawClient() throws Exception {
@@ -124,10 +124,10 @@ class RemotePathHarness {
                                                 RawOipJson.request("x", shape, x))))
                                 .build(),
                             context);
-                row.check(RawOipJson.firstOutput(answer.getData().toByteArray()));
+                input.check(RawOipJson.firstOutput(answer.getData().toByteArray()));
               },
               () ->
-                  row.check(
+                  input.check(
                       relu.predict(InferenceRequest.of(Tensor.ofFloats("x", shape, x)))
                           .output("y")
                           .asFloats()),
@@ -157,10 +157,10 @@ class RemotePathHarness {
                 for (int i = 0; i < y.length; i++) {
                   y[i] = (float) values.get(i).getNumberValue();
                 }
-                row.check(y);
+                input.check(y);
               },
               () ->
-                  row.check(
+                  input.check(
                       churn
                           .predict(InferenceRequest.of(Tensor.ofFloats("x", shape, x)))
                           .output("predictions")

@@ -64,10 +64,10 @@ import reactor.core.publisher.Mono;
 class RemotePathHarness {
   @Test
   void scoringThroughServe4jBesideTheRawPipeline() throws Exception {
-    SideBySide.ReluRow row = SideBySide.ReluRow.fromSystemProperties();
-    int elements = row.elements();
-    long[] shape = row.shape();
-    float[] x = row.x();
+    SideBySide.ReluRow input = SideBySide.ReluRow.fromSystemProperties();
+    int elements = input.elements();
+    long[] shape = input.shape();
+    float[] x = input.x();
     Model relu =
         ContractModels.reluOnClasspath().toBuilder()
             .signature(
@@ -131,11 +131,11 @@ class RemotePathHarness {
                           return r.getBodyAsByteArray();
                         });
             byte[] body = (deadline ? exchange.timeout(timeout) : exchange).block();
-            row.check(RawOipJson.firstOutput(body));
+            input.check(RawOipJson.firstOutput(body));
           };
       SideBySide.Call serve4jCall =
           () ->
-              row.check(
+              input.check(
                   endpoint
                       .predict(InferenceRequest.of(Tensor.ofFloats("x", shape, x)))
                       .output("y")
