@@ -1,6 +1,7 @@
 package io.serve4j.batch.internal;
 
 import java.io.IOException;
+import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
@@ -120,11 +121,22 @@ public final class OutputFile implements AutoCloseable {
    * @throws IOException if a full buffer cannot be written
    */
   public void append(byte[] bytes) throws IOException {
-    int n = bytes.length;
+    append(bytes, 0, bytes.length);
+  }
+
+  /**
+   * Appends bytes (buffered).
+   *
+   * @param bytes the bytes
+   * @param offset where they start
+   * @param n how many
+   * @throws IOException if a full buffer cannot be written
+   */
+  public void append(byte[] bytes, int offset, int n) throws IOException {
     if (pendingSize + n > pending.length) {
       pending = Arrays.copyOf(pending, Math.max(pending.length * 2, pendingSize + n));
     }
-    System.arraycopy(bytes, 0, pending, pendingSize, n);
+    System.arraycopy(bytes, offset, pending, pendingSize, n);
     pendingSize += n;
     if (pendingSize >= WRITE_BYTES) {
       flush();
@@ -176,6 +188,26 @@ public final class OutputFile implements AutoCloseable {
     long n = flush();
     force();
     return n;
+  }
+
+  /**
+   * Returns a stream that appends to this file (buffered like {@link #append}); closing it does
+   * nothing.
+   *
+   * @return the stream
+   */
+  public OutputStream appender() {
+    return new OutputStream() {
+      @Override
+      public void write(int b) throws IOException {
+        append(new byte[] {(byte) b}, 0, 1);
+      }
+
+      @Override
+      public void write(byte[] b, int off, int len) throws IOException {
+        append(b, off, len);
+      }
+    };
   }
 
   /**

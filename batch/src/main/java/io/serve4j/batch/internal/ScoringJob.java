@@ -1,5 +1,6 @@
 package io.serve4j.batch.internal;
 
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.TextNode;
@@ -573,6 +574,8 @@ public final class ScoringJob {
     private final OutputFile dl;
     private final Committer committer;
     private final ResultFormatter formatter;
+    // JSON Lines: one generator writes every result line into the output's buffer
+    private final JsonGenerator lines;
     private final String fingerprint;
     private final String outputName;
     private final long resumed;
@@ -602,6 +605,7 @@ public final class ScoringJob {
       this.dl = dl;
       this.committer = committer;
       this.formatter = formatter;
+      this.lines = formatter.lineGenerator(out.appender());
       this.fingerprint = fingerprint;
       this.outputName = outputName;
       this.resumed = resumed;
@@ -674,7 +678,11 @@ public final class ScoringJob {
           x.fail(ErrorCategory.INTERNAL, "no outcome for the record (a bug)");
         }
         if (x.error == null) {
-          out.append(formatter.result(x.id, x.outputs));
+          if (lines != null) {
+            formatter.writeResult(lines, x.id, x.outputs);
+          } else {
+            out.append(formatter.result(x.id, x.outputs));
+          }
         } else {
           if (s.stopOnFirstError()) {
             failure =
@@ -700,6 +708,9 @@ public final class ScoringJob {
 
     /** Writes what is buffered to both files and returns the checkpoint of this batch boundary. */
     private Checkpoint point(boolean complete) throws IOException {
+      if (lines != null) {
+        lines.flush(); // every line written so far, whole, into the output's buffer
+      }
       long ob = out.flush();
       long db = dl.flush();
       return new Checkpoint(fingerprint, outputName, records, errors, ob, db, complete);
