@@ -45,12 +45,15 @@ import java.util.Objects;
  *
  * <p><b>Checkpoint and resume</b>: the output and dead-letter files are fsynced and a checkpoint
  * (records done, committed file lengths) is written atomically every {@link
- * Builder#checkpointInterval checkpoint interval}. A job killed at any point (even with SIGKILL)
- * and run again with the same settings cuts both files back to the checkpoint and carries on, so
- * every input record ends up in the output or the dead-letter file exactly once. A job whose
- * checkpoint says it is complete does nothing when run again; set {@link Builder#restart restart}
- * to score again. A checkpoint of a different job (other input files, sizes or modification times,
- * mapping, id field, outputs or output file) is refused unless restarting.
+ * Builder#checkpointInterval checkpoint interval}. The commit runs on its own thread while scoring
+ * and writing go on; its lengths are taken at a batch boundary before the fsync, so a checkpoint
+ * never counts a record whose output is not on disk, and commits never overlap. A commit that fails
+ * stops the job, and nothing later is committed. A job killed at any point (even with SIGKILL) and
+ * run again with the same settings cuts both files back to the checkpoint and carries on, so every
+ * input record ends up in the output or the dead-letter file exactly once. A job whose checkpoint
+ * says it is complete does nothing when run again; set {@link Builder#restart restart} to score
+ * again. A checkpoint of a different job (other input files, sizes or modification times, mapping,
+ * id field, outputs or output file) is refused unless restarting.
  *
  * <p><b>The user's files</b>: {@link #run()} refuses (with {@link
  * io.serve4j.InvalidInputException}, before writing anything) an output, dead-letter or checkpoint
@@ -84,7 +87,8 @@ public final class BatchScorer {
 
   /**
    * Runs the job to the end, resuming from a checkpoint if there is one. Blocks the calling thread,
-   * which reads the input; a writer thread writes the output.
+   * which reads the input; a writer thread writes the output, and a commit thread fsyncs it and
+   * writes the checkpoints.
    *
    * @return the outcome
    * @throws io.serve4j.InvalidInputException if the mapping contradicts the signature, an input
@@ -332,7 +336,9 @@ public final class BatchScorer {
 
     /**
      * Sets the least time between two checkpoints; default 1 s. Shorter loses less work on a kill;
-     * each checkpoint costs two fsyncs.
+     * each checkpoint costs an fsync of each file and of the checkpoint, on a thread of its own
+     * (the writer does not wait for it; if a commit is still running when the next is due, the next
+     * waits for it and for the next batch).
      *
      * @param interval the interval; zero checkpoints after every batch
      * @return this builder

@@ -31,6 +31,19 @@ class KillAndResumeTest {
 
   @Test
   void jobKilledRepeatedlyAndRestarted_writesEveryRecordExactlyOnceInOrder() throws Exception {
+    killAndResume(0);
+  }
+
+  /**
+   * The same with each commit held 60 ms before its force: most kills land while a commit is in
+   * flight on the commit thread and the writer has gone on writing past the commit's point.
+   */
+  @Test
+  void jobKilledWhileCommitsAreInFlight_writesEveryRecordExactlyOnceInOrder() throws Exception {
+    killAndResume(60);
+  }
+
+  private void killAndResume(long commitDelayMillis) throws Exception {
     Path input = dir.resolve("in.jsonl");
     StringBuilder sb = new StringBuilder();
     for (int i = 0; i < RECORDS; i++) {
@@ -53,7 +66,7 @@ class KillAndResumeTest {
     Set<Long> resumedFrom = new HashSet<>();
     int killed = 0;
     for (int k = 0; k < KILLS; k++) {
-      Process p = start(input, output);
+      Process p = start(input, output, commitDelayMillis);
       // Wait until this run has written something past its start, then kill at a random moment.
       long before = committedRecords(checkpoint);
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
@@ -72,7 +85,7 @@ class KillAndResumeTest {
       long done = committedRecords(checkpoint);
       resumedFrom.add(done);
     }
-    Process last = start(input, output);
+    Process last = start(input, output, 0);
     assertThat(last.waitFor(120, TimeUnit.SECONDS)).as("final run finishes").isTrue();
     assertThat(last.exitValue()).as("final run's exit code").isZero();
 
@@ -94,7 +107,7 @@ class KillAndResumeTest {
     assertThat(dir.resolve("out.jsonl.errors.jsonl")).doesNotExist();
   }
 
-  private Process start(Path input, Path output) throws IOException {
+  private Process start(Path input, Path output, long commitDelayMillis) throws IOException {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     String cp = System.getProperty("java.class.path");
     return new ProcessBuilder(
@@ -106,7 +119,8 @@ class KillAndResumeTest {
             ScoringChildMain.class.getName(),
             input.toString(),
             output.toString(),
-            "4")
+            "4",
+            Long.toString(commitDelayMillis))
         .redirectErrorStream(true)
         .redirectOutput(dir.resolve("child.log").toFile())
         .start();

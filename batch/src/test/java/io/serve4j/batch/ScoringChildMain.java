@@ -2,6 +2,8 @@ package io.serve4j.batch;
 
 import io.serve4j.Endpoint;
 import io.serve4j.ServingClient;
+import io.serve4j.batch.internal.Checkpoint;
+import io.serve4j.batch.internal.Committer;
 import io.serve4j.testkit.memory.MemoryBackend;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -16,10 +18,26 @@ public final class ScoringChildMain {
   /**
    * Runs the job.
    *
-   * @param args input file, output file, delay per request in milliseconds; exits with {@link
-   *     #LOCKED} if another run holds the job's lock
+   * @param args input file, output file, delay per request in milliseconds, optionally a delay in
+   *     milliseconds before each commit's force (so that a kill often lands while a commit is in
+   *     flight and the writer goes on); exits with {@link #LOCKED} if another run holds the job's
+   *     lock
    */
   public static void main(String[] args) {
+    long commitDelay = args.length > 3 ? Long.parseLong(args[3]) : 0;
+    if (commitDelay > 0) {
+      Committer.observe(
+          new Committer.Observer() {
+            @Override
+            public void beforeForce(Checkpoint next) {
+              try {
+                Thread.sleep(commitDelay);
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+            }
+          });
+    }
     try (ServingClient client =
         MemoryModels.client(MemoryModels.sumMax(Long.parseLong(args[2])), new MemoryBackend())) {
       Endpoint e = client.endpoint(MemoryModels.deploy(client, "summax", MemoryModels.SUM_MAX));

@@ -1,7 +1,7 @@
 package io.serve4j.batch.internal;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
@@ -10,18 +10,30 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.util.Arrays;
 
 /**
- * An append-only output file that a checkpoint can commit: bytes are buffered, {@link #sync()}
- * writes and fsyncs them and returns the committed length. On open the file is cut back to the
- * length of the last checkpoint, so that what a killed run wrote after it disappears. A fresh file
- * (committed length 0) is created new on the first append. Not thread-safe.
+ * An append-only output file that a checkpoint can commit: bytes are buffered and written to the
+ * file whenever {@value #WRITE_BYTES} bytes are buffered; {@link #flush()} writes what is buffered
+ * and returns the length written, {@link #force()} makes everything written so far durable. On open
+ * the file is cut back to the length of the last checkpoint, so that what a killed run wrote after
+ * it disappears. A fresh file (committed length 0) is created new on the first write.
+ *
+ * <p>One thread appends and flushes; {@link #force()} may run on another thread at the same time
+ * (the commit thread), after the flush whose length it commits: {@code FileChannel.force} makes
+ * durable every byte written before it was called, so a length taken by {@link #flush()} before the
+ * force started is durable once it returns, whatever the appending thread writes meanwhile.
  */
 public final class OutputFile implements AutoCloseable {
+  /** Buffered bytes are written to the file once there are this many. */
+  static final int WRITE_BYTES = 1 << 16;
+
   private final Path path;
-  private final ByteArrayOutputStream pending = new ByteArrayOutputStream(1 << 16);
-  private FileChannel channel;
-  private long committed;
+  private byte[] pending = new byte[WRITE_BYTES + 1024];
+  private int pendingSize;
+  // written by the appending thread, read by the commit thread after a hand-off that orders them
+  private volatile FileChannel channel;
+  private long written;
 
   /**
    * Opens the file, cut back to the committed length. With a committed length of 0 whatever is at
@@ -36,7 +48,7 @@ public final class OutputFile implements AutoCloseable {
    */
   public OutputFile(Path path, long committedLength) throws IOException {
     this.path = path;
-    this.committed = committedLength;
+    this.written = committedLength;
     if (committedLength == 0) {
       Files.deleteIfExists(path);
       return;
@@ -78,18 +90,19 @@ public final class OutputFile implements AutoCloseable {
     channel.position(committedLength);
   }
 
-  private void create() throws IOException {
+  private FileChannel create() throws IOException {
     Path parent = path.toAbsolutePath().getParent();
     if (parent != null) {
       Files.createDirectories(parent);
     }
-    channel =
+    FileChannel ch =
         FileChannel.open(
             path,
             StandardOpenOption.CREATE_NEW,
             StandardOpenOption.WRITE,
             StandardOpenOption.READ,
             LinkOption.NOFOLLOW_LINKS);
+    channel = ch;
     if (parent != null) {
       // Make the new directory entry durable too, not only the file's content (power loss).
       try (FileChannel dir = FileChannel.open(parent, StandardOpenOption.READ)) {
@@ -98,6 +111,7 @@ public final class OutputFile implements AutoCloseable {
         // not possible on some platforms (Windows); SIGKILL safety does not depend on it
       }
     }
+    return ch;
   }
 
   /**
@@ -107,24 +121,61 @@ public final class OutputFile implements AutoCloseable {
    * @throws IOException if a full buffer cannot be written
    */
   public void append(byte[] bytes) throws IOException {
-    pending.write(bytes, 0, bytes.length);
-    if (pending.size() >= 1 << 20) {
-      drain();
+    append(bytes, 0, bytes.length);
+  }
+
+  /**
+   * Appends bytes (buffered).
+   *
+   * @param bytes the bytes
+   * @param offset where they start
+   * @param n how many
+   * @throws IOException if a full buffer cannot be written
+   */
+  public void append(byte[] bytes, int offset, int n) throws IOException {
+    if (pendingSize + n > pending.length) {
+      pending = Arrays.copyOf(pending, Math.max(pending.length * 2, pendingSize + n));
+    }
+    System.arraycopy(bytes, offset, pending, pendingSize, n);
+    pendingSize += n;
+    if (pendingSize >= WRITE_BYTES) {
+      flush();
     }
   }
 
-  private void drain() throws IOException {
-    if (pending.size() == 0) {
-      return;
+  /**
+   * Writes what is buffered to the file (not forced to disk).
+   *
+   * @return the length of the file now: every byte appended so far
+   * @throws IOException on write failure
+   */
+  public long flush() throws IOException {
+    if (pendingSize > 0) {
+      FileChannel ch = channel;
+      if (ch == null) {
+        ch = create();
+      }
+      ByteBuffer b = ByteBuffer.wrap(pending, 0, pendingSize);
+      while (b.hasRemaining()) {
+        ch.write(b);
+      }
+      written += pendingSize;
+      pendingSize = 0;
     }
-    if (channel == null) {
-      create();
+    return written;
+  }
+
+  /**
+   * Forces every byte written to the file so far to disk. May run on another thread than the one
+   * appending (see the class comment).
+   *
+   * @throws IOException on failure
+   */
+  public void force() throws IOException {
+    FileChannel ch = channel;
+    if (ch != null) {
+      ch.force(false);
     }
-    ByteBuffer b = ByteBuffer.wrap(pending.toByteArray());
-    while (b.hasRemaining()) {
-      channel.write(b);
-    }
-    pending.reset();
   }
 
   /**
@@ -134,12 +185,29 @@ public final class OutputFile implements AutoCloseable {
    * @throws IOException on write failure
    */
   public long sync() throws IOException {
-    drain();
-    if (channel != null) {
-      channel.force(false);
-      committed = channel.position();
-    }
-    return committed;
+    long n = flush();
+    force();
+    return n;
+  }
+
+  /**
+   * Returns a stream that appends to this file (buffered like {@link #append}); closing it does
+   * nothing.
+   *
+   * @return the stream
+   */
+  public OutputStream appender() {
+    return new OutputStream() {
+      @Override
+      public void write(int b) throws IOException {
+        append(new byte[] {(byte) b}, 0, 1);
+      }
+
+      @Override
+      public void write(byte[] b, int off, int len) throws IOException {
+        append(b, off, len);
+      }
+    };
   }
 
   /**
@@ -148,7 +216,7 @@ public final class OutputFile implements AutoCloseable {
    * @return the length
    */
   public long length() {
-    return committed + pending.size();
+    return written + pendingSize;
   }
 
   /**
@@ -162,8 +230,9 @@ public final class OutputFile implements AutoCloseable {
 
   @Override
   public void close() throws IOException {
-    if (channel != null) {
-      channel.close();
+    FileChannel ch = channel;
+    if (ch != null) {
+      ch.close();
       channel = null;
     }
   }

@@ -9,6 +9,7 @@ import io.serve4j.Tensor;
 import io.serve4j.batch.RecordFormat;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
@@ -57,6 +58,53 @@ public final class ResultFormatter {
   }
 
   /**
+   * Returns a generator that writes JSON Lines results to a sink with {@link #writeResult}, for a
+   * writer that keeps one generator for the whole file instead of one per line. The caller flushes
+   * it before it needs the bytes in the sink.
+   *
+   * @param sink where the lines go
+   * @return the generator, or null if the output format is not JSON Lines
+   * @throws UncheckedIOException if the generator cannot be created
+   */
+  public JsonGenerator lineGenerator(OutputStream sink) {
+    if (format != RecordFormat.JSONL) {
+      return null;
+    }
+    try {
+      JsonGenerator g = FACTORY.createGenerator(sink);
+      g.setRootValueSeparator(null); // each line ends with '\n', written by writeResult
+      return g;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /**
+   * Writes one record's result as a JSON line (the same bytes as {@link #result}) through a
+   * generator from {@link #lineGenerator}.
+   *
+   * @param g the generator
+   * @param id the record id
+   * @param tensors the record's outputs, in {@code outputs} order
+   * @throws IOException if the sink fails
+   */
+  public void writeResult(JsonGenerator g, JsonNode id, List<Tensor> tensors) throws IOException {
+    writeLine(g, id, tensors);
+    g.writeRaw('\n');
+  }
+
+  private void writeLine(JsonGenerator g, JsonNode id, List<Tensor> tensors) throws IOException {
+    g.writeStartObject();
+    g.writeFieldName("id");
+    writeId(g, id);
+    for (int i = 0; i < tensors.size(); i++) {
+      g.writeFieldName(outputs.get(i));
+      writeValue(g, tensors.get(i));
+    }
+    g.writeEndObject();
+  }
+
+  /**
    * Formats one record's result.
    *
    * @param id the record id (a JSON value: number or string)
@@ -68,14 +116,7 @@ public final class ResultFormatter {
       if (format == RecordFormat.JSONL) {
         ByteArrayOutputStream bos = new ByteArrayOutputStream(256);
         try (JsonGenerator g = FACTORY.createGenerator(bos)) {
-          g.writeStartObject();
-          g.writeFieldName("id");
-          writeId(g, id);
-          for (int i = 0; i < tensors.size(); i++) {
-            g.writeFieldName(outputs.get(i));
-            writeValue(g, tensors.get(i));
-          }
-          g.writeEndObject();
+          writeLine(g, id, tensors);
         }
         bos.write('\n');
         return bos.toByteArray();

@@ -1,5 +1,6 @@
 package io.serve4j.batch.internal;
 
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.TextNode;
@@ -43,14 +44,15 @@ import java.util.concurrent.TimeUnit;
 /**
  * Runs one batch job: the calling thread reads records, maps them and sends micro-batches (at most
  * {@code concurrency} in flight); a writer thread takes the batches in submission order, waits for
- * each, appends results to the output and failures to the dead-letter file, and commits a
- * checkpoint from time to time.
+ * each, appends results to the output and failures to the dead-letter file, and from time to time
+ * hands a checkpoint to a commit thread ({@link Committer}) that forces the files and writes it
+ * while the writer goes on.
  *
  * <p>Exactly-once output under SIGKILL holds by construction: records are written strictly in input
- * order; a checkpoint (records consumed, committed lengths of both files) is written atomically
- * only after both files were fsynced; a restart cuts both files back to the checkpoint's lengths
- * and skips the checkpoint's number of records. So the files always hold exactly the first {@code
- * records} records, once.
+ * order; a checkpoint (records consumed, lengths of both files taken at a batch boundary before the
+ * fsync) is written atomically only after both files were fsynced; a restart cuts both files back
+ * to the checkpoint's lengths and skips the checkpoint's number of records. So the files always
+ * hold exactly the first {@code records} records, once.
  */
 public final class ScoringJob {
   private static final Batch END = new Batch(List.of());
@@ -210,6 +212,7 @@ public final class ScoringJob {
     BlockingQueue<Batch> queue = new ArrayBlockingQueue<>(s.concurrency() * 2 + 2);
     try (OutputFile out = new OutputFile(paths.output, cp == null ? 0 : cp.outputBytes());
         OutputFile dl = new OutputFile(paths.deadLetter, cp == null ? 0 : cp.deadLetterBytes());
+        Committer committer = new Committer(out, dl, paths.checkpoint, this::commitFailed);
         RecordReader reader = new RecordReader(files, s.inputFormat())) {
       if (out.length() == 0) {
         out.append(formatter.header());
@@ -219,10 +222,10 @@ public final class ScoringJob {
               queue,
               out,
               dl,
+              committer,
               formatter,
               fingerprint,
               outputName,
-              paths.checkpoint,
               resumed,
               resumedErrors,
               total,
@@ -285,6 +288,14 @@ public final class ScoringJob {
       return r;
     } finally {
       scheduler.shutdownNow();
+    }
+  }
+
+  /** A commit in the background failed: stop, and commit nothing more (see {@link Writer}). */
+  private void commitFailed(IOException e) {
+    ioBroken = true;
+    if (failure == null) {
+      failure = new UncheckedIOException(e);
     }
   }
 
@@ -550,15 +561,23 @@ public final class ScoringJob {
         .build();
   }
 
-  /** Writes outcomes in order and commits checkpoints. */
+  /**
+   * Writes outcomes in order and commits checkpoints: every checkpoint interval it writes what it
+   * buffered to both files, takes their lengths and the record counts at that batch boundary, and
+   * hands the commit (force, then checkpoint) to the {@link Committer}'s thread, so that it goes on
+   * writing while the disk syncs; if the previous commit is still running, it tries again after the
+   * next batch. The last commit is made on this thread once the one in flight is done.
+   */
   private final class Writer implements Runnable {
     private final BlockingQueue<Batch> queue;
     private final OutputFile out;
     private final OutputFile dl;
+    private final Committer committer;
     private final ResultFormatter formatter;
+    // JSON Lines: one generator writes every result line into the output's buffer
+    private final JsonGenerator lines;
     private final String fingerprint;
     private final String outputName;
-    private final Path checkpoint;
     private final long resumed;
     private final long total;
     private final long started;
@@ -573,10 +592,10 @@ public final class ScoringJob {
         BlockingQueue<Batch> queue,
         OutputFile out,
         OutputFile dl,
+        Committer committer,
         ResultFormatter formatter,
         String fingerprint,
         String outputName,
-        Path checkpoint,
         long resumed,
         long resumedErrors,
         long total,
@@ -584,10 +603,11 @@ public final class ScoringJob {
       this.queue = queue;
       this.out = out;
       this.dl = dl;
+      this.committer = committer;
       this.formatter = formatter;
+      this.lines = formatter.lineGenerator(out.appender());
       this.fingerprint = fingerprint;
       this.outputName = outputName;
-      this.checkpoint = checkpoint;
       this.resumed = resumed;
       this.records = resumed;
       this.errors = resumedErrors;
@@ -620,8 +640,8 @@ public final class ScoringJob {
           b.done.join();
           write(b);
           long now = System.nanoTime();
-          if (now - lastCommit >= checkpointNanos) {
-            commit(false);
+          if (now - lastCommit >= checkpointNanos && failure == null && committer.idle()) {
+            committer.commitInBackground(point(false));
             lastCommit = now;
           }
           if (now - lastProgress >= progressNanos) {
@@ -635,16 +655,19 @@ public final class ScoringJob {
               e instanceof IOException io ? new UncheckedIOException(io) : (RuntimeException) e;
         }
       }
+      // The commit in flight, if any, finishes first (its failure sets ioBroken).
+      committer.awaitIdle();
       if (ioBroken) {
         return; // never commit after a failed write: the files may hold a partial line
       }
       try {
-        commit(failure == null);
+        committer.commit(point(failure == null));
         BatchProgress p = progress();
         s.listeners().forEach(l -> l.onProgress(p));
-      } catch (IOException e) {
+      } catch (IOException | RuntimeException e) {
         if (failure == null) {
-          failure = new UncheckedIOException(e);
+          failure =
+              e instanceof IOException io ? new UncheckedIOException(io) : (RuntimeException) e;
         }
       }
     }
@@ -655,7 +678,11 @@ public final class ScoringJob {
           x.fail(ErrorCategory.INTERNAL, "no outcome for the record (a bug)");
         }
         if (x.error == null) {
-          out.append(formatter.result(x.id, x.outputs));
+          if (lines != null) {
+            formatter.writeResult(lines, x.id, x.outputs);
+          } else {
+            out.append(formatter.result(x.id, x.outputs));
+          }
         } else {
           if (s.stopOnFirstError()) {
             failure =
@@ -679,10 +706,14 @@ public final class ScoringJob {
       }
     }
 
-    private void commit(boolean complete) throws IOException {
-      long ob = out.sync();
-      long db = dl.sync();
-      new Checkpoint(fingerprint, outputName, records, errors, ob, db, complete).write(checkpoint);
+    /** Writes what is buffered to both files and returns the checkpoint of this batch boundary. */
+    private Checkpoint point(boolean complete) throws IOException {
+      if (lines != null) {
+        lines.flush(); // every line written so far, whole, into the output's buffer
+      }
+      long ob = out.flush();
+      long db = dl.flush();
+      return new Checkpoint(fingerprint, outputName, records, errors, ob, db, complete);
     }
   }
 
