@@ -11,7 +11,7 @@ module io.serve4j.kserve {
   requires kubernetes.model.common;
   requires com.fasterxml.jackson.databind;
   requires java.net.http;
-  // gRPC predictions: the OIP stubs generated in serve4j-server, grpc-java's client
+  // gRPC predictions: serve4j-server's OIP stubs and codec (ProtoTensors), grpc-java's client
   requires io.serve4j.server;
   requires io.grpc;
   requires io.grpc.stub;
