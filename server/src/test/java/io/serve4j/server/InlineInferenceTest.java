@@ -245,6 +245,7 @@ class InlineInferenceTest {
                               .build())
                       .build())
               .await();
+      assertThat(e.describe().deployments().get(0).batching()).isPresent(); // the runtime says so
       Declared recorded = new Declared(e); // describes as the runtime does; records the threads
       String mlp =
           "{\"inputs\":[{\"name\":\"x\",\"shape\":[1,4],\"datatype\":\"FP32\","
