@@ -270,15 +270,16 @@ class InlineInferenceTest {
       assertThat(c.post("/v2/models/m/infer", BODY).status()).isEqualTo(200); // the slow one
       sleepMillis = 0;
       threads.clear();
-      for (int i = 0; i < 50; i++) {
+      for (int i = 0; i < 100; i++) {
         assertThat(c.post("/v2/models/m/infer", BODY).status()).isEqualTo(200);
       }
     }
-    assertThat(threads).hasSize(50);
+    assertThat(threads).hasSize(100);
     assertThat(threads.get(0)).startsWith(WORKER); // measured again there
-    // each further pause of a loaded machine costs one more call on a worker
+    // each further pause of a loaded machine costs one more call on a worker (at load 20 on two
+    // cores, about half of them); a rule that keeps the next calls on workers runs none there
     assertThat(threads.stream().filter(t -> t.startsWith("serve4j-oip-io-")).count())
-        .isGreaterThanOrEqualTo(25);
+        .isGreaterThanOrEqualTo(10);
   }
 
   /** One updated to batch is described again after the first call slower than expected. */
