@@ -20,6 +20,7 @@ public final class DeploymentDescription {
   private final int instances;
   private final String instanceType;
   private final ModelSignature signature;
+  private final BatchingPolicy batching;
   private final Map<String, String> details;
 
   private DeploymentDescription(Builder b) {
@@ -30,6 +31,7 @@ public final class DeploymentDescription {
     this.instances = b.instances;
     this.instanceType = b.instanceType;
     this.signature = b.signature;
+    this.batching = b.batching;
     this.details = Collections.unmodifiableMap(new LinkedHashMap<>(b.details));
   }
 
@@ -56,7 +58,8 @@ public final class DeploymentDescription {
             .status(status)
             .instances(instances)
             .instanceType(instanceType)
-            .signature(signature);
+            .signature(signature)
+            .batching(batching);
     b.details.putAll(details);
     return b;
   }
@@ -125,6 +128,17 @@ public final class DeploymentDescription {
   }
 
   /**
+   * Returns the deployment's server-side dynamic batching, as deployed: requests to it may wait for
+   * others to form a batch (with an in-process runtime, on the calling thread: {@link
+   * Endpoint#predictAsync} may then hold its caller for the time of a whole batch).
+   *
+   * @return the batching policy, or empty if each request runs alone (or the provider does not say)
+   */
+  public Optional<BatchingPolicy> batching() {
+    return Optional.ofNullable(batching);
+  }
+
+  /**
    * Returns provider facts as display strings, in the order the provider gave them (stable from one
    * call to the next, so that printed descriptions can be compared).
    *
@@ -158,6 +172,7 @@ public final class DeploymentDescription {
     private int instances = 1;
     private String instanceType;
     private ModelSignature signature;
+    private BatchingPolicy batching;
     private final Map<String, String> details = new LinkedHashMap<>();
 
     private Builder() {}
@@ -236,6 +251,17 @@ public final class DeploymentDescription {
      */
     public Builder signature(ModelSignature signature) {
       this.signature = signature;
+      return this;
+    }
+
+    /**
+     * Sets the dynamic batching the deployment runs with.
+     *
+     * @param batching the policy, or null for none
+     * @return this builder
+     */
+    public Builder batching(BatchingPolicy batching) {
+      this.batching = batching;
       return this;
     }
 

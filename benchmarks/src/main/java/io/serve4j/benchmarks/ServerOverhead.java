@@ -19,6 +19,7 @@ import io.serve4j.protocol.OipJson;
 import io.serve4j.server.OipServer;
 import io.serve4j.server.grpc.GRPCInferenceServiceGrpc;
 import io.serve4j.server.grpc.ModelInferRequest;
+import io.serve4j.server.grpc.ModelInferResponse;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -74,8 +75,13 @@ public final class ServerOverhead {
         Locale.ROOT,
         "load average at start: %s%n",
         Files.readString(Path.of("/proc/loadavg")).trim());
-    latency(rounds, calls);
-    throughput(rounds, seconds);
+    String part = System.getProperty("bench.server.part", "all");
+    if (!part.equals("throughput")) {
+      latency(rounds, calls);
+    }
+    if (!part.equals("latency")) {
+      throughput(rounds, seconds);
+    }
     System.out.printf(
         Locale.ROOT,
         "load average at end: %s%n",
@@ -94,14 +100,8 @@ public final class ServerOverhead {
       try (OipServer server = OipServer.builder().endpoint("m", e).port(0).grpcPort(0).start();
           OipServer inline =
               OipServer.builder().endpoint("m", e).port(0).grpcPort(0).workerThreads(0).start()) {
-        ManagedChannel ch =
-            NettyChannelBuilder.forAddress("127.0.0.1", server.grpcPort().getAsInt())
-                .usePlaintext()
-                .build();
-        ManagedChannel chInline =
-            NettyChannelBuilder.forAddress("127.0.0.1", inline.grpcPort().getAsInt())
-                .usePlaintext()
-                .build();
+        ManagedChannel ch = channel(server.grpcPort().getAsInt());
+        ManagedChannel chInline = channel(inline.grpcPort().getAsInt());
         GRPCInferenceServiceGrpc.GRPCInferenceServiceBlockingStub stub =
             GRPCInferenceServiceGrpc.newBlockingStub(ch);
         GRPCInferenceServiceGrpc.GRPCInferenceServiceBlockingStub stubInline =
@@ -109,13 +109,14 @@ public final class ServerOverhead {
         try (RestClient rest = new RestClient(server.port());
             RestClient restInline = new RestClient(inline.port())) {
           long[][] all = new long[5][];
+          GrpcCheck check = GrpcCheck.of(e.predict(req));
           for (int r = 0; r <= rounds; r++) {
             long[][] round = {
               time(calls, () -> e.predict(req)),
               time(calls, () -> rest.post("/v2/models/m/infer", json)),
-              time(calls, () -> stub.modelInfer(grpcReq)),
+              time(calls, () -> check.check(stub.modelInfer(grpcReq))),
               time(calls, () -> restInline.post("/v2/models/m/infer", json)),
-              time(calls, () -> stubInline.modelInfer(grpcReq))
+              time(calls, () -> check.check(stubInline.modelInfer(grpcReq)))
             };
             if (r == 0) {
               continue; // warm-up round
@@ -170,19 +171,16 @@ public final class ServerOverhead {
       byte[] json = OipJson.writeRequest(req);
       ModelInferRequest grpcReq = grpcRequest(req);
       try (OipServer server = OipServer.builder().endpoint("m", e).port(0).grpcPort(0).start()) {
-        ManagedChannel ch =
-            NettyChannelBuilder.forAddress("127.0.0.1", server.grpcPort().getAsInt())
-                .usePlaintext()
-                .build();
+        ManagedChannel ch = channel(server.grpcPort().getAsInt());
         GRPCInferenceServiceGrpc.GRPCInferenceServiceBlockingStub stub =
             GRPCInferenceServiceGrpc.newBlockingStub(ch);
+        GRPCInferenceServiceGrpc.GRPCInferenceServiceStub async =
+            GRPCInferenceServiceGrpc.newStub(ch);
         List<RestClient> conns = new ArrayList<>();
         for (int i = 0; i < threads; i++) {
           conns.add(new RestClient(server.port()));
         }
         try {
-          double[] sum = new double[4];
-          double[] cpu = new double[4];
           // REST asking for the output as binary data (binary_data_output): no JSON numbers for
           // the [1, 16, 384] output
           String text = new String(json, java.nio.charset.StandardCharsets.UTF_8);
@@ -190,67 +188,101 @@ public final class ServerOverhead {
               ("{\"parameters\":{\"binary_data_output\":true},"
                       + text.substring(text.indexOf('{') + 1))
                   .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+          GrpcCheck check = GrpcCheck.of(e.predict(req));
+          String[] names = {
+            "in-process", "REST", "gRPC", "REST binary output", "gRPC async (32 in flight)"
+          };
+          List<String> modes =
+              List.of(
+                  System.getProperty("bench.server.modes", "inproc,rest,grpc,restbin,grpcasync")
+                      .split(","));
+          String[] ids = {"inproc", "rest", "grpc", "restbin", "grpcasync"};
+          double[] sum = new double[ids.length];
+          double[] cpu = new double[ids.length];
+          double[] clientCpu = new double[ids.length];
           for (int r = 0; r <= rounds; r++) {
-            double[] roundCpu = new double[4];
-            double inproc = rate(threads, seconds, i -> e.predict(req));
-            roundCpu[0] = lastCpuPerCall;
-            double viaRest =
-                rate(threads, seconds, i -> conns.get(i).post("/v2/models/m/infer", json));
-            roundCpu[1] = lastCpuPerCall;
-            double viaGrpc = rate(threads, seconds, i -> stub.modelInfer(grpcReq));
-            roundCpu[2] = lastCpuPerCall;
-            double viaRestBinary =
-                rate(threads, seconds, i -> conns.get(i).post("/v2/models/m/infer", jsonBinaryOut));
-            roundCpu[3] = lastCpuPerCall;
+            double[] rate = new double[ids.length];
+            double[] roundCpu = new double[ids.length];
+            double[] roundClient = new double[ids.length];
+            for (int k = 0; k < ids.length; k++) {
+              if (!modes.contains(ids[k])) {
+                continue;
+              }
+              rate[k] =
+                  switch (ids[k]) {
+                    case "inproc" -> rate(threads, seconds, i -> e.predict(req));
+                    case "rest" ->
+                        rate(threads, seconds, i -> conns.get(i).post("/v2/models/m/infer", json));
+                    case "grpc" ->
+                        rate(threads, seconds, i -> check.check(stub.modelInfer(grpcReq)));
+                    case "restbin" ->
+                        rate(
+                            threads,
+                            seconds,
+                            i -> conns.get(i).post("/v2/models/m/infer", jsonBinaryOut));
+                    default -> asyncRate(threads, seconds, async, grpcReq, check);
+                  };
+              roundCpu[k] = lastCpuPerCall;
+              roundClient[k] = lastClientCpuPerCall;
+            }
             if (r == 0) {
               continue;
             }
-            for (int k = 0; k < 4; k++) {
+            StringBuilder line = new StringBuilder();
+            for (int k = 0; k < ids.length; k++) {
+              if (!modes.contains(ids[k])) {
+                continue;
+              }
+              sum[k] += rate[k] / rounds;
               cpu[k] += roundCpu[k] / rounds;
+              clientCpu[k] += roundClient[k] / rounds;
+              line.append(
+                  String.format(
+                      Locale.ROOT,
+                      "%s%s %.0f/s%s",
+                      line.length() == 0 ? "" : ", ",
+                      names[k],
+                      rate[k],
+                      k == 0 || rate[0] == 0 ? "" : String.format(" (%.2fx)", rate[k] / rate[0])));
             }
-            sum[3] += viaRestBinary;
-            sum[0] += inproc;
-            sum[1] += viaRest;
-            sum[2] += viaGrpc;
-            System.out.printf(
-                Locale.ROOT,
-                "minilm16 c=32 round %d: in-process %.0f/s, REST %.0f/s (%.2fx), gRPC %.0f/s"
-                    + " (%.2fx), REST binary output %.0f/s (%.2fx)%n",
-                r,
-                inproc,
-                viaRest,
-                viaRest / inproc,
-                viaGrpc,
-                viaGrpc / inproc,
-                viaRestBinary,
-                viaRestBinary / inproc);
+            System.out.printf(Locale.ROOT, "minilm16 c=32 round %d: %s%n", r, line);
+          }
+          StringBuilder total = new StringBuilder();
+          StringBuilder perCall = new StringBuilder();
+          for (int k = 0; k < ids.length; k++) {
+            if (!modes.contains(ids[k])) {
+              continue;
+            }
+            total.append(
+                String.format(
+                    Locale.ROOT,
+                    "%s%s %.0f/s%s",
+                    total.length() == 0 ? "" : " | ",
+                    names[k],
+                    sum[k],
+                    k == 0 || sum[0] == 0 ? "" : String.format(" (%.2fx)", sum[k] / sum[0])));
+            // in-process, the callers' threads run the model: all of it is "client" there
+            perCall.append(
+                String.format(
+                    Locale.ROOT,
+                    "%s%s %.0f us (client %.0f, rest of process %.0f)",
+                    perCall.length() == 0 ? "" : " | ",
+                    names[k],
+                    cpu[k],
+                    clientCpu[k],
+                    cpu[k] - clientCpu[k]));
           }
           System.out.printf(
               Locale.ROOT,
-              "MiniLM-16 c=32 (%d rounds x %.0f s): in-process %.0f/s | REST %.0f/s (%.2fx, target"
-                  + " >= 0.8x) | gRPC %.0f/s (%.2fx) | REST binary output %.0f/s (%.2fx)%n",
+              "MiniLM-16 c=32 (%d rounds x %.0f s, target >= 0.8x): %s%n",
               rounds,
               seconds,
-              sum[0] / rounds,
-              sum[1] / rounds,
-              sum[1] / sum[0],
-              sum[2] / rounds,
-              sum[2] / sum[0],
-              sum[3] / rounds,
-              sum[3] / sum[0]);
-          // CPU per request (client included) is less sensitive to other load on the machine than
-          // throughput: in-process / CPU per request is the throughput ratio on idle cores
-          System.out.printf(
-              Locale.ROOT,
-              "MiniLM-16 c=32 process CPU per request: in-process %.0f us | REST %.0f us (%.2fx)"
-                  + " | gRPC %.0f us (%.2fx) | REST binary output %.0f us (%.2fx)%n",
-              cpu[0],
-              cpu[1],
-              cpu[0] / cpu[1],
-              cpu[2],
-              cpu[0] / cpu[2],
-              cpu[3],
-              cpu[0] / cpu[3]);
+              total);
+          // CPU per request is less sensitive to other load on the machine than throughput:
+          // in-process / CPU per request is the throughput ratio on idle cores. "client": the load
+          // generator's threads (its callers and its gRPC event loop); the rest is the server's
+          // threads, the batcher's, GC and JIT.
+          System.out.printf(Locale.ROOT, "MiniLM-16 c=32 process CPU per request: %s%n", perCall);
         } finally {
           for (RestClient c : conns) {
             c.close();
@@ -341,9 +373,31 @@ public final class ServerOverhead {
   /** Process CPU per call of the last {@link #rate} run, microseconds. */
   private static double lastCpuPerCall;
 
+  /**
+   * CPU per call of the load generator's threads in the last run (its callers and its gRPC event
+   * loop), microseconds.
+   */
+  private static double lastClientCpuPerCall;
+
+  private static final java.lang.management.ThreadMXBean THREADS =
+      java.lang.management.ManagementFactory.getThreadMXBean();
+
+  /** CPU of the client channels' event loop threads, nanoseconds. */
+  private static long clientLoopCpuNanos() {
+    long sum = 0;
+    for (java.lang.management.ThreadInfo t : THREADS.getThreadInfo(THREADS.getAllThreadIds())) {
+      if (t != null && t.getThreadName().startsWith(CLIENT_LOOP)) {
+        sum += Math.max(0, THREADS.getThreadCpuTime(t.getThreadId()));
+      }
+    }
+    return sum;
+  }
+
   private static double rate(int threads, double seconds, IndexedCall c) throws Exception {
     long cpu0 = processCpuNanos();
+    long loop0 = clientLoopCpuNanos();
     AtomicLong done = new AtomicLong();
+    AtomicLong callersCpu = new AtomicLong();
     CountDownLatch start = new CountDownLatch(1);
     long end = 0;
     Thread[] ts = new Thread[threads];
@@ -357,14 +411,17 @@ public final class ServerOverhead {
               () -> {
                 try {
                   start.await();
+                  long own0 = THREADS.getCurrentThreadCpuTime();
                   while (System.nanoTime() - t0[0] < durationNanos) {
                     c.run(id);
                     done.incrementAndGet();
                   }
+                  callersCpu.addAndGet(THREADS.getCurrentThreadCpuTime() - own0);
                 } catch (Exception e) {
                   failure[0] = e;
                 }
-              });
+              },
+              "bench-caller-" + i);
       ts[i].start();
     }
     t0[0] = System.nanoTime();
@@ -376,8 +433,123 @@ public final class ServerOverhead {
     if (failure[0] != null) {
       throw failure[0];
     }
-    lastCpuPerCall = (processCpuNanos() - cpu0) / 1e3 / Math.max(1, done.get());
+    long n = Math.max(1, done.get());
+    lastCpuPerCall = (processCpuNanos() - cpu0) / 1e3 / n;
+    lastClientCpuPerCall = (callersCpu.get() + clientLoopCpuNanos() - loop0) / 1e3 / n;
     return done.get() / ((end - t0[0]) / 1e9);
+  }
+
+  /**
+   * Concurrency {@code inFlight} from the client's event loop: each answer, checked, sends the next
+   * call at once (no caller thread to wake), as an asynchronous load generator does.
+   */
+  private static double asyncRate(
+      int inFlight,
+      double seconds,
+      GRPCInferenceServiceGrpc.GRPCInferenceServiceStub stub,
+      ModelInferRequest req,
+      GrpcCheck check)
+      throws Exception {
+    long cpu0 = processCpuNanos();
+    long loop0 = clientLoopCpuNanos();
+    long own0 = THREADS.getCurrentThreadCpuTime();
+    AtomicLong done = new AtomicLong();
+    CountDownLatch lanes = new CountDownLatch(inFlight);
+    Throwable[] failure = new Throwable[1];
+    long t0 = System.nanoTime();
+    long durationNanos = (long) (seconds * 1e9);
+    for (int i = 0; i < inFlight; i++) {
+      stub.modelInfer(
+          req,
+          new io.grpc.stub.StreamObserver<>() {
+            @Override
+            public void onNext(ModelInferResponse r) {
+              check.check(r);
+              done.incrementAndGet();
+            }
+
+            @Override
+            public void onError(Throwable t) {
+              failure[0] = t;
+              lanes.countDown();
+            }
+
+            @Override
+            public void onCompleted() {
+              if (System.nanoTime() - t0 < durationNanos) {
+                stub.modelInfer(req, this);
+              } else {
+                lanes.countDown();
+              }
+            }
+          });
+    }
+    lanes.await();
+    long end = System.nanoTime();
+    if (failure[0] != null) {
+      throw new IllegalStateException("a gRPC call failed", failure[0]);
+    }
+    long n = Math.max(1, done.get());
+    lastCpuPerCall = (processCpuNanos() - cpu0) / 1e3 / n;
+    lastClientCpuPerCall =
+        (THREADS.getCurrentThreadCpuTime() - own0 + clientLoopCpuNanos() - loop0) / 1e3 / n;
+    return done.get() / ((end - t0) / 1e9);
+  }
+
+  private static final String CLIENT_LOOP = "bench-grpc-client-";
+
+  /**
+   * A plaintext channel on its own event loop (one thread, named so that its CPU counts as the
+   * client's; grpc-java would otherwise share one event loop group with the server in this JVM),
+   * calling back on that loop ({@code directExecutor}: the blocking stub still hands the answer to
+   * its caller, the asynchronous one runs the next call there).
+   */
+  private static ManagedChannel channel(int port) {
+    java.util.concurrent.ThreadFactory named =
+        r -> {
+          Thread t = new Thread(r, CLIENT_LOOP + port);
+          t.setDaemon(true);
+          return t;
+        };
+    io.grpc.netty.shaded.io.netty.channel.EventLoopGroup loop;
+    Class<? extends io.grpc.netty.shaded.io.netty.channel.Channel> type;
+    if (io.grpc.netty.shaded.io.netty.channel.epoll.Epoll.isAvailable()) {
+      loop = new io.grpc.netty.shaded.io.netty.channel.epoll.EpollEventLoopGroup(1, named);
+      type = io.grpc.netty.shaded.io.netty.channel.epoll.EpollSocketChannel.class;
+    } else {
+      loop = new io.grpc.netty.shaded.io.netty.channel.nio.NioEventLoopGroup(1, named);
+      type = io.grpc.netty.shaded.io.netty.channel.socket.nio.NioSocketChannel.class;
+    }
+    return NettyChannelBuilder.forAddress("127.0.0.1", port)
+        .usePlaintext()
+        .eventLoopGroup(loop)
+        .channelType(type)
+        .directExecutor()
+        .build();
+  }
+
+  /** Checks every gRPC answer: one output per expected one, each of the expected byte size. */
+  record GrpcCheck(long[] bytes) {
+    static GrpcCheck of(io.serve4j.InferenceResponse expected) {
+      long[] b = new long[expected.outputs().size()];
+      for (int i = 0; i < b.length; i++) {
+        b[i] = expected.outputs().get(i).byteSize();
+      }
+      return new GrpcCheck(b);
+    }
+
+    void check(ModelInferResponse r) {
+      if (r.getRawOutputContentsCount() != bytes.length) {
+        throw new IllegalStateException(
+            r.getRawOutputContentsCount() + " outputs, expected " + bytes.length);
+      }
+      for (int i = 0; i < bytes.length; i++) {
+        if (r.getRawOutputContents(i).size() != bytes[i]) {
+          throw new IllegalStateException(
+              "output " + i + ": " + r.getRawOutputContents(i).size() + " bytes, not " + bytes[i]);
+        }
+      }
+    }
   }
 
   private static long[] concat(long[] a, long[] b) {
@@ -401,6 +573,7 @@ public final class ServerOverhead {
     private final InputStream in;
     private final OutputStream out;
     private final byte[] buf = new byte[1 << 16];
+    private final java.util.Map<String, Integer> sizes = new java.util.HashMap<>();
 
     RestClient(int port) throws IOException {
       socket = new Socket("127.0.0.1", port);
@@ -456,6 +629,12 @@ public final class ServerOverhead {
       }
       if (status != 200) {
         throw new IOException("HTTP " + status);
+      }
+      // the same request gets the same answer: its size is checked against the first one's
+      // (within 10 %: a batch's last bits may change the length of a float's decimal text)
+      Integer first = sizes.putIfAbsent(path + body.length, contentLength);
+      if (first != null && Math.abs(first - contentLength) > first / 10) {
+        throw new IOException("answer of " + contentLength + " bytes, the first was " + first);
       }
     }
 

@@ -278,7 +278,7 @@ public final class OipServer implements AutoCloseable {
      * only for endpoints that answer in microseconds on the calling thread (a small local model
      * without dynamic batching). A slow, remote or batched endpoint would stall every connection of
      * that I/O thread, and the server's own deadline cannot fire before the call returns. With
-     * worker threads, {@link #inlineThreshold} does this by measurement, per endpoint.
+     * worker threads, {@link #inlineThreshold} does this per endpoint, when it is safe.
      *
      * @param threads 0 or more
      * @return this builder
@@ -293,18 +293,22 @@ public final class OipServer implements AutoCloseable {
 
     /**
      * Calls an endpoint on the I/O thread, skipping the two thread hand-offs to and from a worker,
-     * while its calls hold the calling thread for less than this. Default 100 µs: about what the
-     * two hand-offs cost, so an I/O thread's other connections wait no longer than they would for
-     * the hand-offs.
+     * if it runs each request alone and its calls hold the calling thread for less than this.
+     * Default 100 µs: about what the two hand-offs cost, so an I/O thread's other connections wait
+     * no longer than they would for the hand-offs.
      *
-     * <p>Measured per endpoint on every call: how long {@code predictAsync} holds the calling
-     * thread (the whole inference for the local runtime without dynamic batching; microseconds for
-     * an endpoint that answers asynchronously; the wait for the batch with dynamic batching). The
-     * first three calls always run on a worker; one call over the threshold sends the following
-     * ones to the workers until shorter calls bring the estimate down again; a request with more
-     * input bytes than any measured under the threshold goes to a worker. So a slow, batched or
-     * blocking endpoint is never called on an I/O thread, except for the one call that shows it
-     * became slow. {@link Duration#ZERO}: always on the workers.
+     * <p>One rule, per endpoint. What it is: an endpoint with a deployment that batches ({@link
+     * io.serve4j.DeploymentDescription#batching()}, e.g. the local runtime's dynamic batching,
+     * which parks a caller until its batch is done) is always called on a worker, as is one whose
+     * description fails; the first call, on a worker, describes it. How long it takes: a request is
+     * called on the I/O thread only if the last call at least as large (input bytes) held the
+     * calling thread for less than the threshold (the whole inference for the local runtime; the
+     * time to send for an endpoint that answers asynchronously). One call over the threshold (a
+     * model grown slow, or a pause of the JVM or machine) sends the next calls of that size to a
+     * worker until one is measured under it again, and has the endpoint described again (it may
+     * have been updated to batch). So a slow, batched or blocking endpoint is never called on an
+     * I/O thread, except for the one call that shows it became slow; a fast one loses one call to a
+     * hiccup. {@link Duration#ZERO}: always on the workers.
      *
      * @param threshold zero or more
      * @return this builder

@@ -4,12 +4,25 @@ import static io.serve4j.server.MemoryEndpoint.BODY;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.grpc.ManagedChannel;
+import io.serve4j.BatchingPolicy;
+import io.serve4j.DeploymentDescription;
+import io.serve4j.DeploymentSpec;
 import io.serve4j.Endpoint;
+import io.serve4j.EndpointDescription;
+import io.serve4j.EndpointSpec;
+import io.serve4j.InferenceRequest;
+import io.serve4j.InferenceResponse;
+import io.serve4j.Model;
+import io.serve4j.Serve4j;
+import io.serve4j.ServingClient;
 import io.serve4j.Tensor;
+import io.serve4j.resilience.ForwardingEndpoint;
 import io.serve4j.server.grpc.GRPCInferenceServiceGrpc;
 import io.serve4j.server.grpc.ModelInferRequest;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -17,9 +30,10 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The default configuration calls an endpoint on the I/O thread while its calls are shorter than
- * {@code inlineThreshold}, and on the workers otherwise (slow, grown slow, a larger input, or
- * threshold zero).
+ * The default configuration calls an endpoint that runs each request alone on the I/O thread while
+ * its calls are shorter than {@code inlineThreshold}, and on the workers otherwise (one that
+ * batches, slow, grown slow, a larger input, or threshold zero); a single slow call costs a fast
+ * endpoint one call on a worker.
  */
 class InlineInferenceTest {
   private static final String WORKER = "serve4j-oip-worker-";
@@ -150,7 +164,8 @@ class InlineInferenceTest {
                 MemoryEndpoint.sleep(2);
               }
             })) {
-      Endpoint batched = b.endpoint();
+      Declared batched = new Declared(b.endpoint());
+      batched.batching = true; // describes itself as such an endpoint does
       batched.predict(
           io.serve4j.InferenceRequest.builder()
               .input(Tensor.ofFloats("x", new long[] {1, 1}, new float[] {1}))
@@ -163,6 +178,87 @@ class InlineInferenceTest {
       }
     }
     assertThat(slowThreads).hasSize(10).noneMatch(t -> t.startsWith("serve4j-oip-io-"));
+  }
+
+  /**
+   * The local runtime's dynamic batching, which parks a caller until its batch is done: never on an
+   * I/O thread, even while each call (one client, an instance free) returns in microseconds.
+   */
+  @Test
+  void aDynamicallyBatchedLocalEndpoint_isNeverCalledOnAnIoThread() throws Exception {
+    try (ServingClient local =
+        Serve4j.client(io.serve4j.local.LocalOptions.builder().isolated(true).build())) {
+      Endpoint e =
+          local
+              .deploy(
+                  EndpointSpec.builder()
+                      .name("batched")
+                      .deployment(
+                          DeploymentSpec.builder()
+                              .name("main")
+                              .model(Model.onnx("mlp", MlpServer.modelFile()))
+                              .batching(BatchingPolicy.of(16, Duration.ofMillis(1)))
+                              .build())
+                      .build())
+              .await();
+      assertThat(e.describe().deployments().get(0).batching()).isPresent(); // the runtime says so
+      Declared recorded = new Declared(e); // describes as the runtime does; records the threads
+      String mlp =
+          "{\"inputs\":[{\"name\":\"x\",\"shape\":[1,4],\"datatype\":\"FP32\","
+              + "\"data\":[1,2,3,4]}]}";
+      try (OipServer server = OipServer.builder().endpoint("mlp", recorded).port(0).start();
+          Http c = new Http(server.port())) {
+        for (int i = 0; i < 2000; i++) {
+          assertThat(c.post("/v2/models/mlp/infer", mlp).status()).isEqualTo(200);
+        }
+      }
+      assertThat(recorded.threads).hasSize(2000).allMatch(t -> t.startsWith(WORKER));
+    }
+  }
+
+  /** A pause of the JVM or machine during one call does not keep a fast endpoint off the I/O. */
+  @Test
+  void aFastEndpoint_afterOneSlowCall_isBackOnTheIoThreadAfterOneCallOnAWorker() throws Exception {
+    try (OipServer server = OipServer.builder().endpoint("m", endpoint).port(0).start();
+        Http c = new Http(server.port())) {
+      warmUntilInline(c);
+      sleepMillis = 5;
+      assertThat(c.post("/v2/models/m/infer", BODY).status()).isEqualTo(200); // the slow one
+      sleepMillis = 0;
+      threads.clear();
+      for (int i = 0; i < 100; i++) {
+        assertThat(c.post("/v2/models/m/infer", BODY).status()).isEqualTo(200);
+      }
+    }
+    assertThat(threads).hasSize(100);
+    assertThat(threads.get(0)).startsWith(WORKER); // measured again there
+    // each further pause of a loaded machine costs one more call on a worker (at load 20 on two
+    // cores, about half of them); a rule that keeps the next calls on workers runs none there
+    assertThat(threads.stream().filter(t -> t.startsWith("serve4j-oip-io-")).count())
+        .isGreaterThanOrEqualTo(10);
+  }
+
+  /** One updated to batch is described again after the first call slower than expected. */
+  @Test
+  void anEndpointUpdatedToBatch_leavesTheIoThreadAfterTheFirstSlowCall() throws Exception {
+    Declared declared = new Declared(endpoint);
+    List<String> slowThreads = new CopyOnWriteArrayList<>();
+    try (OipServer server = OipServer.builder().endpoint("m", declared).port(0).start();
+        Http c = new Http(server.port())) {
+      warmUntilInline(c);
+      declared.batching = true;
+      for (int i = 0; i < 200; i++) {
+        boolean slow = i % 20 == 0;
+        sleepMillis = slow ? 2 : 0;
+        threads.clear();
+        assertThat(c.post("/v2/models/m/infer", BODY).status()).isEqualTo(200);
+        if (slow) {
+          slowThreads.add(threads.get(0));
+        }
+      }
+    }
+    assertThat(slowThreads).hasSize(10);
+    assertThat(slowThreads.subList(1, 10)).allMatch(t -> t.startsWith(WORKER));
   }
 
   @Test
@@ -187,5 +283,42 @@ class InlineInferenceTest {
       rest(server, 300);
     }
     assertThat(threads).hasSize(300).allMatch(t -> t.startsWith(WORKER));
+  }
+
+  /**
+   * Forwards to an endpoint, records the threads that call it, and describes every deployment as
+   * batching while {@link #batching} is set.
+   */
+  static final class Declared extends ForwardingEndpoint {
+    final List<String> threads = new CopyOnWriteArrayList<>();
+    volatile boolean batching;
+
+    Declared(Endpoint primary) {
+      super(primary);
+    }
+
+    @Override
+    public EndpointDescription describe() {
+      EndpointDescription d = primary().describe();
+      if (!batching) {
+        return d;
+      }
+      List<DeploymentDescription> batched = new ArrayList<>();
+      for (DeploymentDescription dep : d.deployments()) {
+        batched.add(dep.toBuilder().batching(BatchingPolicy.of(16, Duration.ofMillis(1))).build());
+      }
+      return d.toBuilder().deployments(batched).build();
+    }
+
+    @Override
+    public CompletableFuture<EndpointDescription> describeAsync() {
+      return CompletableFuture.supplyAsync(this::describe);
+    }
+
+    @Override
+    public CompletableFuture<InferenceResponse> predictAsync(InferenceRequest request) {
+      threads.add(Thread.currentThread().getName());
+      return primary().predictAsync(request);
+    }
   }
 }

@@ -273,6 +273,7 @@ final class ModelLoader {
                   + loaded.signature());
         }
         batcher = newBatcher(endpoint, spec, loaded);
+        withDetails.batching(spec.batching().get());
         withDetails.detail("batching", spec.batching().get().toString());
       }
       return new Deployment(spec, loaded, withDetails.build(), batcher);
@@ -337,6 +338,7 @@ final class ModelLoader {
             .status(EndpointStatus.IN_SERVICE)
             .instances(1)
             .instanceType("onnxruntime-multi-model")
+            .batching(spec.batching().orElse(null)) // each model it loads batches so
             .detail("multiModelRoot", dir.toUri().toString())
             .detail(
                 "multiModelMemoryBudgetBytes", Long.toString(options.multiModelMemoryBudgetBytes()))

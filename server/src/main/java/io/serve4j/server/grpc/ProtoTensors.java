@@ -1,6 +1,7 @@
 package io.serve4j.server.grpc;
 
 import com.google.protobuf.ByteString;
+import com.google.protobuf.UnsafeByteOperations;
 import io.serve4j.DataType;
 import io.serve4j.ErrorCategory;
 import io.serve4j.InferenceRequest;
@@ -262,7 +263,9 @@ public final class ProtoTensors {
         o.addShape(d);
       }
       b.addOutputs(o);
-      b.addRawOutputContents(ByteString.copyFrom(t.buffer()));
+      // no copy: a tensor's data is immutable, and gRPC serializes the message in onNext while
+      // the response is still held
+      b.addRawOutputContents(UnsafeByteOperations.unsafeWrap(t.buffer()));
     }
     return b.build();
   }

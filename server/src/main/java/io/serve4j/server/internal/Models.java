@@ -50,8 +50,9 @@ public final class Models {
    * @param endpoints model name to endpoint
    * @param listener observes every inference, or null
    * @param workerThreads threads that call the endpoints; 0 to call them on the I/O thread
-   * @param inlineThreshold an endpoint whose calls hold the calling thread for less than this is
-   *     called on the I/O thread (see {@link Served#inline}); zero: always on the workers
+   * @param inlineThreshold an endpoint that runs each request alone, and whose calls hold the
+   *     calling thread for less than this, is called on the I/O thread (see {@link Served#inline});
+   *     zero: always on the workers
    */
   public Models(
       Map<String, Endpoint> endpoints,
@@ -198,13 +199,14 @@ public final class Models {
     try {
       // Endpoints may compute on the calling thread (the local runtime does, and its dynamic
       // batcher parks callers until their batch is done): on an I/O thread only if asked, or if
-      // this endpoint's recent calls held the calling thread for less than the threshold (then
-      // the call costs less than the two thread hand-offs it saves).
+      // this endpoint runs each request alone and its last call at least this large held the
+      // calling thread for less than the threshold (then the call costs less than the two thread
+      // hand-offs it saves).
       long bytes = inputBytes(request);
       if (inline || m.inline(bytes, inlineNanos)) {
-        run(m, request, timeout, start, result, bytes, inlineNanos);
+        run(m, request, timeout, start, result, bytes, inlineNanos, false);
       } else {
-        workers.execute(() -> run(m, request, timeout, start, result, bytes, inlineNanos));
+        workers.execute(() -> run(m, request, timeout, start, result, bytes, inlineNanos, true));
       }
     } catch (RejectedExecutionException e) {
       result.completeExceptionally(
@@ -254,9 +256,13 @@ public final class Models {
       long start,
       CompletableFuture<InferenceResponse> result,
       long bytes,
-      long inlineNanos) {
+      long inlineNanos,
+      boolean onWorker) {
     if (result.isDone()) {
       return; // timed out while queued
+    }
+    if (onWorker && inlineNanos > 0) {
+      m.learnIfBatching();
     }
     InferenceRequest req = request;
     if (timeout != null) {
@@ -352,34 +358,23 @@ public final class Models {
     final Endpoint endpoint;
     private volatile Metadata metadata;
 
-    /**
-     * How long {@code predictAsync} holds the calling thread: rises at once with a longer call,
-     * falls by an eighth of the gap with each shorter one. -1 before the first call.
-     */
-    private volatile long heldNanos = -1;
+    /** Not described yet (or to describe again): calls go to the workers, which describe it. */
+    private static final int UNKNOWN = 0;
 
-    /** The largest request (input bytes) whose call held the thread less than the threshold. */
+    /** No deployment batches: each request runs alone, as long as its own computation. */
+    private static final int ALONE = 1;
+
+    /** A deployment batches (or the endpoint could not be described): never on an I/O thread. */
+    private static final int MAY_WAIT = 2;
+
+    /** What the endpoint is, as far as calling it on an I/O thread goes. */
+    private volatile int kind = UNKNOWN;
+
+    /**
+     * The largest request (input bytes) whose last call held the calling thread for less than the
+     * threshold; -1 before any. A call over it lowers it below that request's size.
+     */
     private volatile long fastBytes = -1;
-
-    /**
-     * Calls measured (counted up to {@link #MIN_SAMPLES}): a client's first call may describe the
-     * endpoint asynchronously and so return at once, whatever the model costs.
-     */
-    private volatile int samples;
-
-    private static final int MIN_SAMPLES = 3;
-
-    /**
-     * How many calls after one at or over the threshold stay on the workers. An endpoint with
-     * dynamic batching answers most calls at once (queued behind a busy instance) and every few
-     * calls runs a whole batch on the calling thread; an average of recent calls fell under the
-     * threshold between those and parked an event loop in the next batch. A fast endpoint's rare
-     * slow call (a GC pause, the machine's load) costs it this many calls on the workers.
-     */
-    static final int CALLS_AFTER_SLOW = 256;
-
-    /** Calls left on the workers since the last slow one (a race between two is harmless). */
-    private volatile int workerCalls;
 
     Served(String name, Endpoint endpoint) {
       this.name = name;
@@ -422,35 +417,54 @@ public final class Models {
     }
 
     /**
-     * Whether to call the endpoint on the I/O thread: its recent calls held the calling thread for
-     * less than the threshold, none of the last {@link #CALLS_AFTER_SLOW} held it longer, and this
-     * request is no larger than the largest of those (a larger input may compute longer). Never
-     * before a call was measured on a worker.
+     * Whether to call the endpoint on the I/O thread: it runs each request alone (no deployment
+     * batches: a batching one may park its caller until other requests' batch is done), and a
+     * request at least this large was last measured holding the calling thread for less than the
+     * threshold. The first call, and the first of each larger size, runs on a worker.
      */
     boolean inline(long bytes, long thresholdNanos) {
-      long held = heldNanos;
-      return thresholdNanos > 0
-          && samples >= MIN_SAMPLES
-          && held < thresholdNanos
-          && bytes <= fastBytes
-          && workerCalls <= 0;
+      return thresholdNanos > 0 && kind == ALONE && bytes <= fastBytes;
     }
 
-    /** Records how long one call held the calling thread (a race between two is harmless). */
+    /**
+     * On a worker, before the call: reads from the endpoint's description whether a deployment
+     * batches, once (and again after a call was slower than expected). A description that fails
+     * keeps the endpoint on the workers.
+     */
+    void learnIfBatching() {
+      if (kind != UNKNOWN) {
+        return;
+      }
+      int k = ALONE;
+      try {
+        for (DeploymentDescription d : endpoint.describe().deployments()) {
+          if (d.batching().isPresent()) {
+            k = MAY_WAIT;
+          }
+        }
+      } catch (RuntimeException | Error e) {
+        k = MAY_WAIT; // e.g. allowed to predict but not to describe: stay on the workers
+      }
+      kind = k;
+    }
+
+    /**
+     * Records how long one call held the calling thread (a race between two is harmless). One over
+     * the threshold for a size thought fast sends requests of that size or larger to a worker until
+     * one is measured fast again (a pause of the JVM or the machine costs one call), and has the
+     * endpoint described again (it may have been updated to batch).
+     */
     void held(long nanos, long bytes, long thresholdNanos) {
-      long h = heldNanos;
-      long next = h < 0 || nanos >= h ? nanos : h - (h - nanos) / 8;
-      heldNanos = next;
-      if (nanos >= thresholdNanos) {
-        workerCalls = CALLS_AFTER_SLOW;
-      } else if (workerCalls > 0) {
-        workerCalls--;
-      }
-      if (samples < MIN_SAMPLES) {
-        samples++;
-      }
-      if (nanos < thresholdNanos && bytes > fastBytes) {
-        fastBytes = bytes;
+      long fast = fastBytes;
+      if (nanos < thresholdNanos) {
+        if (bytes > fast) {
+          fastBytes = bytes;
+        }
+      } else if (bytes <= fast) {
+        fastBytes = bytes - 1;
+        if (kind == ALONE) {
+          kind = UNKNOWN;
+        }
       }
     }
 
