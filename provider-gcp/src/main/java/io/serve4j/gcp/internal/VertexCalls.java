@@ -43,6 +43,25 @@ final class VertexCalls {
                 .build());
   }
 
+  /**
+   * What {@link #predictContext} adds the deadline to: one attempt and no retryable codes, built
+   * once (the prediction client's settings say the same, {@code VertexClients.predictionSettings}).
+   */
+  private static final ApiCallContext ONE_ATTEMPT =
+      GrpcCallContext.createDefault()
+          .withRetryableCodes(Set.of())
+          .withRetrySettings(RetrySettings.newBuilder().setMaxAttempts(1).build());
+
+  /**
+   * {@link #callContext} for Predict and RawPredict, whose client settings already make one attempt
+   * with no gax timeout: the caller's remaining time as the gRPC deadline on a context built once.
+   * The retry settings' timeouts do not matter with one attempt and a call timeout set.
+   */
+  static ApiCallContext predictContext(CallContext ctx) {
+    Duration left = ctx.deadline().remaining();
+    return ONE_ATTEMPT.withTimeoutDuration(left.isZero() ? Duration.ofMillis(1) : left);
+  }
+
   /** Adapts a gax future; cancelling the result cancels the call. */
   static <T> CompletableFuture<T> unary(ApiFuture<T> f) {
     CompletableFuture<T> out =

@@ -1,12 +1,13 @@
 package io.serve4j.gcp.internal;
 
-import static io.serve4j.gcp.internal.VertexCalls.callContext;
+import static io.serve4j.gcp.internal.VertexCalls.predictContext;
 import static io.serve4j.gcp.internal.VertexCalls.unary;
 
 import com.google.api.HttpBody;
 import com.google.cloud.aiplatform.v1.PredictResponse;
 import com.google.cloud.aiplatform.v1.RawPredictRequest;
 import com.google.protobuf.UnsafeByteOperations;
+import io.serve4j.DeploymentDescription;
 import io.serve4j.EndpointDescription;
 import io.serve4j.ErrorCategory;
 import io.serve4j.InferenceRequest;
@@ -145,22 +146,27 @@ final class VertexPredictions implements Inference {
                             // this call's own array (written here, or Payload's copy)
                             .setData(UnsafeByteOperations.unsafeWrap(body)))
                     .build(),
-                callContext(ctx)));
+                predictContext(ctx)));
+  }
+
+  /** The first declared output of the endpoint's deployments, or null. */
+  private static TensorSpec firstOutput(EndpointDescription endpoint) {
+    for (DeploymentDescription d : endpoint.deployments()) {
+      if (d.signature().isPresent() && !d.signature().get().outputs().isEmpty()) {
+        return d.signature().get().outputs().get(0);
+      }
+    }
+    return null;
   }
 
   private CompletableFuture<InferenceResponse> predictInstances(
       String resource, EndpointDescription endpoint, InferenceRequest request, CallContext ctx) {
-    TensorSpec out =
-        endpoint.deployments().stream()
-            .flatMap(d -> d.signature().stream())
-            .flatMap(s -> s.outputs().stream())
-            .findFirst()
-            .orElse(null);
+    TensorSpec out = firstOutput(endpoint);
     return unary(
             vertex
                 .predictions
                 .predictCallable()
-                .futureCall(InstancesCodec.encode(resource, request), callContext(ctx)))
+                .futureCall(InstancesCodec.encode(resource, request), predictContext(ctx)))
         .thenApply((PredictResponse r) -> InstancesCodec.decode(r, out, request));
   }
 }
