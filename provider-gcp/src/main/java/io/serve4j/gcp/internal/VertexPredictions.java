@@ -1,9 +1,9 @@
 package io.serve4j.gcp.internal;
 
-import static io.serve4j.gcp.internal.VertexCalls.predictContext;
-import static io.serve4j.gcp.internal.VertexCalls.unary;
+import static io.serve4j.gcp.internal.VertexCalls.predictCall;
 
 import com.google.api.HttpBody;
+import com.google.cloud.aiplatform.v1.PredictRequest;
 import com.google.cloud.aiplatform.v1.PredictResponse;
 import com.google.cloud.aiplatform.v1.RawPredictRequest;
 import com.google.protobuf.UnsafeByteOperations;
@@ -133,20 +133,16 @@ final class VertexPredictions implements Inference {
 
   private CompletableFuture<HttpBody> rawPredict(
       String resource, byte[] body, String contentType, CallContext ctx) {
-    return unary(
-        vertex
-            .predictions
-            .rawPredictCallable()
-            .futureCall(
-                RawPredictRequest.newBuilder()
-                    .setEndpoint(resource)
-                    .setHttpBody(
-                        HttpBody.newBuilder()
-                            .setContentType(contentType)
-                            // this call's own array (written here, or Payload's copy)
-                            .setData(UnsafeByteOperations.unsafeWrap(body)))
-                    .build(),
-                predictContext(ctx)));
+    RawPredictRequest r =
+        RawPredictRequest.newBuilder()
+            .setEndpoint(resource)
+            .setHttpBody(
+                HttpBody.newBuilder()
+                    .setContentType(contentType)
+                    // this call's own array (written here, or Payload's copy)
+                    .setData(UnsafeByteOperations.unsafeWrap(body)))
+            .build();
+    return predictCall(ctx, c -> vertex.predictions.rawPredictCallable().futureCall(r, c));
   }
 
   /** The first declared output of the endpoint's deployments, or null. */
@@ -162,11 +158,8 @@ final class VertexPredictions implements Inference {
   private CompletableFuture<InferenceResponse> predictInstances(
       String resource, EndpointDescription endpoint, InferenceRequest request, CallContext ctx) {
     TensorSpec out = firstOutput(endpoint);
-    return unary(
-            vertex
-                .predictions
-                .predictCallable()
-                .futureCall(InstancesCodec.encode(resource, request), predictContext(ctx)))
+    PredictRequest req = InstancesCodec.encode(resource, request);
+    return predictCall(ctx, c -> vertex.predictions.predictCallable().futureCall(req, c))
         .thenApply((PredictResponse r) -> InstancesCodec.decode(r, out, request));
   }
 }
