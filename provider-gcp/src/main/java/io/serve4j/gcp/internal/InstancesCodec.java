@@ -60,8 +60,8 @@ final class InstancesCodec {
   }
 
   /**
-   * The elements of one tensor as protobuf values, by flat index. Numbers come from one builder
-   * per tensor (a built {@code Value} is its own copy), so an element costs one {@code Value}.
+   * The elements of one tensor as protobuf values, by flat index. Numbers come from one builder per
+   * tensor (a built {@code Value} is its own copy), so an element costs one {@code Value}.
    */
   @FunctionalInterface
   private interface Leaves {
@@ -203,8 +203,8 @@ final class InstancesCodec {
     /**
      * Appends the leaves of a prediction.
      *
-     * @return false when a leaf is not a number, is out of FP32's range for FP32, or there are
-     *     more leaves than expected
+     * @return false when a leaf is not a number, is out of FP32's range for FP32, or there are more
+     *     leaves than expected
      */
     boolean addLeaves(Value v) {
       if (v.getKindCase() == Value.KindCase.NUMBER_VALUE) {

@@ -59,9 +59,9 @@ final class VertexCalls {
    * Starts a Predict or RawPredict call (whose client settings already make one attempt with no gax
    * timeout, {@code VertexClients.predictionSettings}) with the caller's remaining time as its gRPC
    * deadline, carried by an {@code io.grpc.Context} instead of the call options: gRPC sends it to
-   * the server all the same ({@code grpc-timeout}) and ends the call with DEADLINE_EXCEEDED when the
-   * context's deadline passes, but starts no deadline timer of its own for a call whose deadline
-   * is its context's. The context's deadline is a watch of core's watchdog ({@link
+   * the server all the same ({@code grpc-timeout}) and ends the call with DEADLINE_EXCEEDED when
+   * the context's deadline passes, but starts no deadline timer of its own for a call whose
+   * deadline is its context's. The context's deadline is a watch of core's watchdog ({@link
    * DeadlineScheduler}), released when the call ends. Cancelling the result cancels the call.
    *
    * @param ctx the caller's context
