@@ -254,7 +254,15 @@ final class FakeVertex implements AutoCloseable, FaultFixture.CallFaults {
   }
 
   TransportChannelProvider channelProvider() {
-    return new Channels(address);
+    return new Channels(address, null);
+  }
+
+  /**
+   * A channel provider whose channels run their timers (gRPC's per-call deadline timer among them)
+   * on {@code timer}.
+   */
+  TransportChannelProvider channelProvider(ScheduledExecutorService timer) {
+    return new Channels(address, timer);
   }
 
   long predictionsReceived() {
@@ -1062,12 +1070,15 @@ final class FakeVertex implements AutoCloseable, FaultFixture.CallFaults {
    * gax's channel provider for the fake: a fresh in-process channel per client, closed with the
    * client. (gax's LocalChannelProvider connects by registered name only.)
    */
-  private record Channels(AnonymousInProcessSocketAddress address)
+  private record Channels(AnonymousInProcessSocketAddress address, ScheduledExecutorService timer)
       implements TransportChannelProvider {
     @Override
     public TransportChannel getTransportChannel() {
-      return GrpcTransportChannel.create(
-          InProcessChannelBuilder.forAddress(address).usePlaintext().build());
+      InProcessChannelBuilder b = InProcessChannelBuilder.forAddress(address).usePlaintext();
+      if (timer != null) {
+        b.scheduledExecutorService(timer);
+      }
+      return GrpcTransportChannel.create(b.build());
     }
 
     @Override

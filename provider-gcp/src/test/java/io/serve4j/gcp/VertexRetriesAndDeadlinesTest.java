@@ -18,6 +18,10 @@ import io.serve4j.UnavailableException;
 import io.serve4j.testkit.ContractModels;
 import io.serve4j.testkit.Fault;
 import java.time.Duration;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -80,6 +84,47 @@ class VertexRetriesAndDeadlinesTest {
                   assertThat(left)
                       .isGreaterThan(Duration.ofSeconds(3))
                       .isLessThanOrEqualTo(Duration.ofSeconds(9)));
+    }
+  }
+
+  /**
+   * The deadline reaches the wire (above) without a gRPC deadline timer per prediction: a timer
+   * task scheduled and cancelled per call woke the timer thread on every call (BENCHMARKS.md,
+   * remote path). The prediction channel's timers are counted here.
+   */
+  @Test
+  void predict_schedulesNoDeadlineTimerPerCall() {
+    AtomicInteger deadlineTimers = new AtomicInteger();
+    ScheduledThreadPoolExecutor timer =
+        new ScheduledThreadPoolExecutor(1) {
+          @Override
+          public ScheduledFuture<?> schedule(Runnable command, long delay, TimeUnit unit) {
+            if (unit.toSeconds(delay) >= 1 && unit.toSeconds(delay) <= 9) {
+              deadlineTimers.incrementAndGet(); // the predict timeout, 9 s
+            }
+            return super.schedule(command, delay, unit);
+          }
+        };
+    try (ServingClient c =
+        Serve4j.builder()
+            .options(
+                options.toBuilder().transportChannelProvider(vertex.channelProvider(timer)).build())
+            .retryPolicy(RetryPolicy.none())
+            .predictTimeout(Duration.ofSeconds(9))
+            .build()) {
+      for (int i = 0; i < 20; i++) {
+        c.endpoint("relu").predict(ContractModels.reluRequest(1, 2));
+      }
+      // the whole predict timeout, no shorter gax default in between
+      assertThat(vertex.predictionService.lastDeadline("RawPredict"))
+          .hasValueSatisfying(
+              left ->
+                  assertThat(left)
+                      .isGreaterThan(Duration.ofSeconds(7))
+                      .isLessThanOrEqualTo(Duration.ofSeconds(9)));
+      assertThat(deadlineTimers.get()).as("deadline timers for 20 predictions").isLessThan(5);
+    } finally {
+      timer.shutdownNow();
     }
   }
 

@@ -59,43 +59,44 @@ final class InstancesCodec {
     return req.build();
   }
 
-  /** The elements of one tensor as protobuf values, by flat index. */
+  /**
+   * The elements of one tensor as protobuf values, by flat index. Numbers come from one builder per
+   * tensor (a built {@code Value} is its own copy), so an element costs one {@code Value}.
+   */
   @FunctionalInterface
   private interface Leaves {
     Value get(int i);
 
     static Leaves of(Tensor t) {
       ByteBuffer b = t.buffer();
+      Value.Builder n = Value.newBuilder();
       return switch (t.dataType()) {
-        case BOOL -> i -> Value.newBuilder().setBoolValue(b.get(i) != 0).build();
-        case UINT8 -> i -> number(Byte.toUnsignedInt(b.get(i)));
-        case INT8 -> i -> number(b.get(i));
-        case UINT16 -> i -> number(Short.toUnsignedInt(b.getShort(i * 2)));
-        case INT16 -> i -> number(b.getShort(i * 2));
-        case UINT32 -> i -> number(Integer.toUnsignedLong(b.getInt(i * 4)));
-        case INT32 -> i -> number(b.getInt(i * 4));
+        case BOOL -> i -> n.setBoolValue(b.get(i) != 0).build();
+        case UINT8 -> i -> n.setNumberValue(Byte.toUnsignedInt(b.get(i))).build();
+        case INT8 -> i -> n.setNumberValue(b.get(i)).build();
+        case UINT16 -> i -> n.setNumberValue(Short.toUnsignedInt(b.getShort(i * 2))).build();
+        case INT16 -> i -> n.setNumberValue(b.getShort(i * 2)).build();
+        case UINT32 -> i -> n.setNumberValue(Integer.toUnsignedLong(b.getInt(i * 4))).build();
+        case INT32 -> i -> n.setNumberValue(b.getInt(i * 4)).build();
         case UINT64 ->
             i -> {
               long v = b.getLong(i * 8);
-              return number(v >= 0 ? v : Double.parseDouble(Long.toUnsignedString(v)));
+              return n.setNumberValue(v >= 0 ? v : Double.parseDouble(Long.toUnsignedString(v)))
+                  .build();
             };
-        case INT64 -> i -> number(b.getLong(i * 8));
+        case INT64 -> i -> n.setNumberValue(b.getLong(i * 8)).build();
         case FP16 -> {
           float[] f = t.asFloats();
-          yield i -> number(f[i]);
+          yield i -> n.setNumberValue(f[i]).build();
         }
-        case FP32 -> i -> number(b.getFloat(i * 4));
-        case FP64 -> i -> number(b.getDouble(i * 8));
+        case FP32 -> i -> n.setNumberValue(b.getFloat(i * 4)).build();
+        case FP64 -> i -> n.setNumberValue(b.getDouble(i * 8)).build();
         case BYTES -> {
           JsonNode flat = OipJson.tensor(t).path("data");
           yield i -> toValue(flat.get(i));
         }
       };
     }
-  }
-
-  private static Value number(double v) {
-    return Value.newBuilder().setNumberValue(v).build();
   }
 
   private static Value row(Tensor t, Leaves flat, int r) {
@@ -111,16 +112,15 @@ final class InstancesCodec {
     return nest(flat, dims, 1, index);
   }
 
+  /** One list of the row, added in one step (one array of the right size, one change). */
   private static Value nest(Leaves flat, long[] dims, int axis, int[] index) {
-    ListValue.Builder a = ListValue.newBuilder();
-    for (long i = 0; i < dims[axis]; i++) {
-      if (axis == dims.length - 1) {
-        a.addValues(flat.get(index[0]++));
-      } else {
-        a.addValues(nest(flat, dims, axis + 1, index));
-      }
+    Value[] items = new Value[(int) dims[axis]];
+    for (int i = 0; i < items.length; i++) {
+      items[i] = axis == dims.length - 1 ? flat.get(index[0]++) : nest(flat, dims, axis + 1, index);
     }
-    return Value.newBuilder().setListValue(a).build();
+    return Value.newBuilder()
+        .setListValue(ListValue.newBuilder().addAllValues(Arrays.asList(items)))
+        .build();
   }
 
   /**
@@ -141,7 +141,8 @@ final class InstancesCodec {
 
   /**
    * The common case read without a JSON tree: FP32 or FP64 predictions (as declared, or FP32 when
-   * undeclared) whose leaves are all numbers in range and fill the shape of the first prediction.
+   * undeclared) whose leaves are all numbers in range and fill the shape of the first prediction
+   * (the predictions' count, then the list sizes along its first elements).
    *
    * @return the tensor, or null to read the predictions the general way
    */
@@ -150,71 +151,87 @@ final class InstancesCodec {
     if (type != DataType.FP32 && type != DataType.FP64) {
       return null;
     }
-    List<Long> shape = new ArrayList<>();
-    shape.add((long) r.getPredictionsCount());
-    Numbers data = new Numbers();
-    boolean first = true;
-    for (Value v : r.getPredictionsList()) {
-      List<Long> inner = first ? new ArrayList<>() : null;
-      if (!data.addLeaves(v, inner, 0)) {
+    int rank = 1;
+    long expected = r.getPredictionsCount();
+    long[] inner = new long[8];
+    if (expected > 0) {
+      Value v = r.getPredictions(0);
+      while (v.getKindCase() == Value.KindCase.LIST_VALUE) {
+        int size = v.getListValue().getValuesCount();
+        if (rank == inner.length) {
+          inner = Arrays.copyOf(inner, rank * 2);
+        }
+        inner[rank++] = size;
+        expected *= size;
+        if (size == 0) {
+          break;
+        }
+        v = v.getListValue().getValues(0);
+      }
+    }
+    if (expected > Integer.MAX_VALUE - 8) {
+      return null;
+    }
+    long[] dims = Arrays.copyOf(inner, rank);
+    dims[0] = r.getPredictionsCount();
+    Numbers data = new Numbers((int) expected, type == DataType.FP32);
+    for (int i = 0; i < r.getPredictionsCount(); i++) {
+      if (!data.addLeaves(r.getPredictions(i))) {
         return null;
       }
-      if (first) {
-        shape.addAll(inner);
-        first = false;
-      }
     }
-    int n = data.count;
-    long[] dims = shape.stream().mapToLong(Long::longValue).toArray();
-    long expected = 1;
-    for (long d : dims) {
-      expected *= d;
-    }
-    if (expected != n) {
+    if (data.count != expected) {
       return null;
     }
     String name = out != null ? out.name() : "predictions";
-    if (type == DataType.FP64) {
-      return Tensor.ofDoubles(name, dims, Arrays.copyOf(data.values, n));
-    }
-    float[] f = new float[n];
-    for (int i = 0; i < n; i++) {
-      f[i] = (float) data.values[i];
-      if (Float.isInfinite(f[i]) && !Double.isInfinite(data.values[i])) {
-        return null; // out of FP32's range: the general path says so
-      }
-    }
-    return Tensor.ofFloats(name, dims, f);
+    return data.floats != null
+        ? Tensor.ofFloats(name, dims, data.floats)
+        : Tensor.ofDoubles(name, dims, data.doubles);
   }
 
-  /** The numeric leaves of predictions, in order. */
+  /** The numeric leaves of predictions, in order, into an array of the expected size. */
   private static final class Numbers {
-    double[] values = new double[64];
+    final float[] floats;
+    final double[] doubles;
     int count;
 
+    Numbers(int expected, boolean fp32) {
+      floats = fp32 ? new float[expected] : null;
+      doubles = fp32 ? null : new double[expected];
+    }
+
     /**
-     * Appends the leaves of a prediction, noting list sizes along the first path into {@code shape}
-     * (when not null).
+     * Appends the leaves of a prediction.
      *
-     * @return false when a leaf is not a number
+     * @return false when a leaf is not a number, is out of FP32's range for FP32, or there are more
+     *     leaves than expected
      */
-    boolean addLeaves(Value v, List<Long> shape, int depth) {
+    boolean addLeaves(Value v) {
       if (v.getKindCase() == Value.KindCase.NUMBER_VALUE) {
-        if (count == values.length) {
-          values = Arrays.copyOf(values, count * 2);
+        double d = v.getNumberValue();
+        if (floats != null) {
+          if (count == floats.length) {
+            return false;
+          }
+          float f = (float) d;
+          if (Float.isInfinite(f) && !Double.isInfinite(d)) {
+            return false; // out of FP32's range: the general path says so
+          }
+          floats[count++] = f;
+        } else {
+          if (count == doubles.length) {
+            return false;
+          }
+          doubles[count++] = d;
         }
-        values[count++] = v.getNumberValue();
         return true;
       }
       if (v.getKindCase() != Value.KindCase.LIST_VALUE) {
         return false;
       }
       ListValue l = v.getListValue();
-      if (shape != null && shape.size() == depth) {
-        shape.add((long) l.getValuesCount());
-      }
       for (int i = 0; i < l.getValuesCount(); i++) {
-        if (!addLeaves(l.getValues(i), shape, depth + 1)) {
+        if (!addLeaves(l.getValues(i))) {
           return false;
         }
       }

@@ -1,12 +1,13 @@
 package io.serve4j.gcp.internal;
 
-import static io.serve4j.gcp.internal.VertexCalls.callContext;
-import static io.serve4j.gcp.internal.VertexCalls.unary;
+import static io.serve4j.gcp.internal.VertexCalls.predictCall;
 
 import com.google.api.HttpBody;
+import com.google.cloud.aiplatform.v1.PredictRequest;
 import com.google.cloud.aiplatform.v1.PredictResponse;
 import com.google.cloud.aiplatform.v1.RawPredictRequest;
 import com.google.protobuf.UnsafeByteOperations;
+import io.serve4j.DeploymentDescription;
 import io.serve4j.EndpointDescription;
 import io.serve4j.ErrorCategory;
 import io.serve4j.InferenceRequest;
@@ -132,35 +133,33 @@ final class VertexPredictions implements Inference {
 
   private CompletableFuture<HttpBody> rawPredict(
       String resource, byte[] body, String contentType, CallContext ctx) {
-    return unary(
-        vertex
-            .predictions
-            .rawPredictCallable()
-            .futureCall(
-                RawPredictRequest.newBuilder()
-                    .setEndpoint(resource)
-                    .setHttpBody(
-                        HttpBody.newBuilder()
-                            .setContentType(contentType)
-                            // this call's own array (written here, or Payload's copy)
-                            .setData(UnsafeByteOperations.unsafeWrap(body)))
-                    .build(),
-                callContext(ctx)));
+    RawPredictRequest r =
+        RawPredictRequest.newBuilder()
+            .setEndpoint(resource)
+            .setHttpBody(
+                HttpBody.newBuilder()
+                    .setContentType(contentType)
+                    // this call's own array (written here, or Payload's copy)
+                    .setData(UnsafeByteOperations.unsafeWrap(body)))
+            .build();
+    return predictCall(ctx, c -> vertex.predictions.rawPredictCallable().futureCall(r, c));
+  }
+
+  /** The first declared output of the endpoint's deployments, or null. */
+  private static TensorSpec firstOutput(EndpointDescription endpoint) {
+    for (DeploymentDescription d : endpoint.deployments()) {
+      if (d.signature().isPresent() && !d.signature().get().outputs().isEmpty()) {
+        return d.signature().get().outputs().get(0);
+      }
+    }
+    return null;
   }
 
   private CompletableFuture<InferenceResponse> predictInstances(
       String resource, EndpointDescription endpoint, InferenceRequest request, CallContext ctx) {
-    TensorSpec out =
-        endpoint.deployments().stream()
-            .flatMap(d -> d.signature().stream())
-            .flatMap(s -> s.outputs().stream())
-            .findFirst()
-            .orElse(null);
-    return unary(
-            vertex
-                .predictions
-                .predictCallable()
-                .futureCall(InstancesCodec.encode(resource, request), callContext(ctx)))
+    TensorSpec out = firstOutput(endpoint);
+    PredictRequest req = InstancesCodec.encode(resource, request);
+    return predictCall(ctx, c -> vertex.predictions.predictCallable().futureCall(req, c))
         .thenApply((PredictResponse r) -> InstancesCodec.decode(r, out, request));
   }
 }
