@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
@@ -107,6 +108,12 @@ public final class DynamicBatcher implements AutoCloseable {
   private int free; // instances nobody holds; guarded by lock
   private int gatherersWaiting; // guarded by lock
   private volatile boolean closed; // written under lock
+  // Statistics (stats()): guarded by lock, except parks.
+  private long runs;
+  private long requests;
+  private long handOffs;
+  private final long[] runsBySize;
+  private final LongAdder parks = new LongAdder();
 
   /**
    * Creates a batcher; it starts no thread.
@@ -120,6 +127,54 @@ public final class DynamicBatcher implements AutoCloseable {
     this.policy = Objects.requireNonNull(policy, "policy");
     this.runner = Objects.requireNonNull(runner, "runner");
     this.free = policy.instances();
+    this.runsBySize = new long[policy.maxBatchSize() + 1];
+  }
+
+  /**
+   * What the batcher has done so far, for profiling and tests: how many runs it gathered and of
+   * what size, how often a waiting caller's thread parked and how often an instance was handed
+   * from one caller's thread to another's.
+   *
+   * @param runs runs gathered (a request run alone counts as a run of one)
+   * @param requests requests those runs carried
+   * @param parks times a caller's thread parked waiting for its answer or an instance
+   * @param handOffs times a thread that freed an instance handed it to a waiting caller
+   * @param runsBySize {@code runsBySize[n]}: runs of {@code n} requests ({@code n} up to the
+   *     maximum batch size)
+   */
+  public record Stats(long runs, long requests, long parks, long handOffs, long[] runsBySize) {
+    /** Copies the histogram. */
+    public Stats {
+      runsBySize = runsBySize.clone();
+    }
+
+    @Override
+    public long[] runsBySize() {
+      return runsBySize.clone();
+    }
+
+    /**
+     * Returns the mean number of requests per run.
+     *
+     * @return requests / runs, 0 before the first run
+     */
+    public double meanRequestsPerRun() {
+      return runs == 0 ? 0 : (double) requests / runs;
+    }
+  }
+
+  /**
+   * Returns what the batcher has done so far.
+   *
+   * @return a snapshot of its counters
+   */
+  public Stats stats() {
+    lock.lock();
+    try {
+      return new Stats(runs, requests, parks.sum(), handOffs, runsBySize);
+    } finally {
+      lock.unlock();
+    }
   }
 
   /**
@@ -223,6 +278,7 @@ public final class DynamicBatcher implements AutoCloseable {
             }
             continue;
           }
+          parks.increment();
           if (d.isFinite()) {
             LockSupport.parkNanos(this, d.remaining().toNanos());
           } else {
@@ -263,6 +319,7 @@ public final class DynamicBatcher implements AutoCloseable {
         }
         if (STATE.compareAndSet(q, WAITING, HANDED)) {
           next = q;
+          handOffs++;
           break;
         }
       }
@@ -375,6 +432,9 @@ public final class DynamicBatcher implements AutoCloseable {
         batch.add(next);
         rows += next.rows;
       }
+      runs++;
+      requests += batch.size();
+      runsBySize[Math.min(batch.size(), runsBySize.length - 1)]++;
       return batch;
     } finally {
       lock.unlock();
