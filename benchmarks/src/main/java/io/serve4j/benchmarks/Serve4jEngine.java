@@ -1,6 +1,8 @@
 package io.serve4j.benchmarks;
 
+import io.serve4j.BatchRun;
 import io.serve4j.BatchingPolicy;
+import io.serve4j.CallInfo;
 import io.serve4j.DataType;
 import io.serve4j.DeploymentSpec;
 import io.serve4j.Endpoint;
@@ -9,10 +11,13 @@ import io.serve4j.InferenceRequest;
 import io.serve4j.Model;
 import io.serve4j.Serve4j;
 import io.serve4j.ServingClient;
+import io.serve4j.ServingListener;
 import io.serve4j.Shape;
 import io.serve4j.Tensor;
 import io.serve4j.local.LocalOptions;
 import java.time.Duration;
+import java.util.Locale;
+import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
  * serve4j's {@code local} provider as a user would call it: a client with default settings (retry
@@ -22,19 +27,38 @@ import java.time.Duration;
  * serve4j.bench.maxBatch} (default 16) rows, {@code serve4j.bench.maxQueueDelayMicros} (default
  * 1000) µs and {@code serve4j.bench.instances} (default 2) batches at once: on 2 cores one batch
  * keeps about one core busy, and 32 callers fill two batches of 16.
+ *
+ * <p>With {@code -Dserve4j.bench.batchStats=true} a listener counts the requests each run carried
+ * (from {@link ServingListener#onBatch}) and {@link #close} prints the runs by size: a profile, it
+ * costs a {@link BatchRun} per call, so leave it off for the figures.
  */
 final class Serve4jEngine implements Engine {
   private final ServingClient client;
   private final Endpoint endpoint;
   private final InferenceRequest request;
+  private final String id;
+  // requestsBySize[n]: requests carried by runs of n requests (the last slot: n or more)
+  private final AtomicLongArray requestsBySize = new AtomicLongArray(65);
 
   Serve4jEngine(Workload workload, boolean batched) {
-    client =
-        Serve4j.client(
-            LocalOptions.builder()
-                .isolated(true)
-                .intraOpThreads(OrtEngine.intraOpThreads())
-                .build());
+    id = workload.id() + (batched ? " serve4j_batched" : " serve4j");
+    Serve4j.Builder b =
+        Serve4j.builder()
+            .options(
+                LocalOptions.builder()
+                    .isolated(true)
+                    .intraOpThreads(OrtEngine.intraOpThreads())
+                    .build());
+    if (batched && Boolean.getBoolean("serve4j.bench.batchStats")) {
+      b.listener(
+          new ServingListener() {
+            @Override
+            public void onBatch(CallInfo call, BatchRun run) {
+              requestsBySize.incrementAndGet(Math.min(run.requests(), 64));
+            }
+          });
+    }
+    client = b.build();
     try {
       DeploymentSpec.Builder d =
           DeploymentSpec.builder().name("main").model(Model.onnx("m", workload.file()));
@@ -71,6 +95,26 @@ final class Serve4jEngine implements Engine {
 
   @Override
   public void close() {
+    long requests = 0;
+    long runs = 0;
+    StringBuilder sizes = new StringBuilder();
+    for (int n = 1; n < requestsBySize.length(); n++) {
+      long r = requestsBySize.get(n);
+      if (r > 0) {
+        requests += r;
+        runs += r / n;
+        sizes.append(' ').append(n).append(':').append(r / n);
+      }
+    }
+    if (requests > 0) {
+      System.out.printf(
+          Locale.ROOT,
+          "%s: %d runs, %.2f requests per run; runs by size (requests:runs)%s%n",
+          id,
+          runs,
+          (double) requests / runs,
+          sizes);
+    }
     client.close();
   }
 }

@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
@@ -38,9 +39,15 @@ import java.util.concurrent.locks.ReentrantLock;
  * dimension with requests of the same inputs (names, types, trailing dimensions), requested outputs
  * and parameters, run once, and the outputs split back. A request with more rows than the maximum
  * batch, or with no rows, runs alone. {@link BatchingPolicy#maxQueueDelay()} is used only under
- * load and only with {@link BatchingPolicy#preferredBatchSizes()}: a batch gathered from the queue
- * waits at most that long since its oldest request arrived for more requests to reach a preferred
- * size; a request at a free instance never waits for it.
+ * load: a batch gathered from the queue waits at most that long since its oldest request arrived
+ * for more requests to reach a preferred size ({@link BatchingPolicy#preferredBatchSizes()}); with
+ * none, a batch waits at most that long for {@link BatchingPolicy#maxBatchSize()} rows, even at a
+ * free instance, but only while the rows other instances are running could fill it (their callers
+ * are likely to come back): with nothing else running a request at a free instance never waits. And
+ * a caller whose own request is answered keeps its instance and runs what is queued, without
+ * waiting to fill, for at most the queue delay more while each run is shorter than the delay:
+ * waking a parked caller to take the instance costs more than such a batch ({@link #stats()} counts
+ * runs by size, parks, hand-offs and these runs).
  *
  * <p>The queue is bounded ({@link BatchingPolicy#maxQueueSize()} requests): when it is full a
  * request fails at once with a retryable {@link io.serve4j.ThrottledException}. A request whose
@@ -106,7 +113,17 @@ public final class DynamicBatcher implements AutoCloseable {
   private final ArrayDeque<Pending> queue = new ArrayDeque<>(); // guarded by lock
   private int free; // instances nobody holds; guarded by lock
   private int gatherersWaiting; // guarded by lock
+  private long running; // rows in batches being run; guarded by lock
+  // Compute time of the last run (any instance): racy by design, a hint for serveOn.
+  private volatile long lastRunNanos = Long.MAX_VALUE;
   private volatile boolean closed; // written under lock
+  // Statistics (stats()): guarded by lock, except parks.
+  private long runs;
+  private long requests;
+  private long handOffs;
+  private long combined; // written by the thread holding an instance; read under lock
+  private final long[] runsBySize;
+  private final LongAdder parks = new LongAdder();
 
   /**
    * Creates a batcher; it starts no thread.
@@ -120,6 +137,57 @@ public final class DynamicBatcher implements AutoCloseable {
     this.policy = Objects.requireNonNull(policy, "policy");
     this.runner = Objects.requireNonNull(runner, "runner");
     this.free = policy.instances();
+    this.runsBySize = new long[policy.maxBatchSize() + 1];
+  }
+
+  /**
+   * What the batcher has done so far, for profiling and tests: how many runs it gathered and of
+   * what size, how often a waiting caller's thread parked and how often an instance was handed from
+   * one caller's thread to another's.
+   *
+   * @param runs runs gathered (a request run alone counts as a run of one)
+   * @param requests requests those runs carried
+   * @param parks times a caller's thread parked waiting for its answer or an instance
+   * @param handOffs times a thread that freed an instance handed it to a waiting caller
+   * @param servedOn batches run by a caller's thread after its own request was answered (instead of
+   *     handing the instance over)
+   * @param runsBySize {@code runsBySize[n]}: runs of {@code n} requests ({@code n} up to the
+   *     maximum batch size)
+   */
+  public record Stats(
+      long runs, long requests, long parks, long handOffs, long servedOn, long[] runsBySize) {
+    /** Copies the histogram. */
+    public Stats {
+      runsBySize = runsBySize.clone();
+    }
+
+    @Override
+    public long[] runsBySize() {
+      return runsBySize.clone();
+    }
+
+    /**
+     * Returns the mean number of requests per run.
+     *
+     * @return requests / runs, 0 before the first run
+     */
+    public double meanRequestsPerRun() {
+      return runs == 0 ? 0 : (double) requests / runs;
+    }
+  }
+
+  /**
+   * Returns what the batcher has done so far.
+   *
+   * @return a snapshot of its counters
+   */
+  public Stats stats() {
+    lock.lock();
+    try {
+      return new Stats(runs, requests, parks.sum(), handOffs, combined, runsBySize);
+    } finally {
+      lock.unlock();
+    }
   }
 
   /**
@@ -160,9 +228,9 @@ public final class DynamicBatcher implements AutoCloseable {
       } else {
         p.queuedBusy = true;
         p.state = WAITING;
-        if (gatherersWaiting > 0) {
-          arrivals.signalAll();
-        }
+      }
+      if (gatherersWaiting > 0) {
+        arrivals.signalAll();
       }
     } finally {
       lock.unlock();
@@ -180,18 +248,22 @@ public final class DynamicBatcher implements AutoCloseable {
     try {
       while (true) {
         if (holding) {
+          long ran = 0; // rows of the last batch this thread ran, counted in running until told
           try {
             while (!p.result.isDone()) {
-              List<Pending> batch = gather();
+              List<Pending> batch = gather(ran, true);
+              ran = 0;
               if (batch == null) {
                 // Ours is in a batch another instance runs; wait for it below.
                 p.state = WAITING;
                 break;
               }
+              ran = rowsOf(batch);
               runGuarded(batch);
             }
+            ran = serveOn(ran, p.context.deadline());
           } finally {
-            release();
+            release(ran);
           }
           holding = false;
         }
@@ -223,6 +295,7 @@ public final class DynamicBatcher implements AutoCloseable {
             }
             continue;
           }
+          parks.increment();
           if (d.isFinite()) {
             LockSupport.parkNanos(this, d.remaining().toNanos());
           } else {
@@ -240,6 +313,40 @@ public final class DynamicBatcher implements AutoCloseable {
     }
   }
 
+  /**
+   * After its own request is answered, a thread holding an instance keeps running what is queued
+   * while batches are short (each ran in less than the queue delay) and for at most the queue delay
+   * more, instead of handing the instance to a parked caller: that caller would first have to be
+   * woken and scheduled (microseconds to milliseconds on a loaded CPU, the instance idle all the
+   * while), which costs more than a short batch. Never past the caller's own deadline, and it never
+   * waits to fill a batch (its own caller is answered): a batch that would is left to the caller it
+   * is handed to. Returns the rows of the last batch it ran.
+   */
+  private long serveOn(long ran, Deadline own) {
+    long delay = policy.maxQueueDelay().toNanos();
+    // Never past the caller's own deadline: its answer is in, it must not be held beyond it.
+    long until = System.nanoTime() + Math.min(delay, own.remaining().toNanos());
+    while (lastRunNanos < delay && System.nanoTime() < until && !closed) {
+      List<Pending> batch = gather(ran, false);
+      ran = 0;
+      if (batch == null) {
+        break; // nothing queued, or a batch that waits to fill: a waiting caller gathers it
+      }
+      ran = rowsOf(batch);
+      combined++;
+      runGuarded(batch);
+    }
+    return ran;
+  }
+
+  private static long rowsOf(List<Pending> batch) {
+    long rows = 0;
+    for (Pending p : batch) {
+      rows += p.rows == Long.MAX_VALUE ? 1 : p.rows;
+    }
+    return rows;
+  }
+
   /** Takes a request that left while queued out of the queue, so it no longer counts. */
   private void leave(Pending p) {
     lock.lock();
@@ -250,11 +357,16 @@ public final class DynamicBatcher implements AutoCloseable {
     }
   }
 
-  /** Hands the instance this thread holds to the oldest waiting caller, or frees it. */
-  private void release() {
+  /**
+   * Hands the instance this thread holds to the oldest waiting caller, or frees it.
+   *
+   * @param ran rows of the last batch this thread ran, no longer running
+   */
+  private void release(long ran) {
     Pending next = null;
     lock.lock();
     try {
+      running -= ran;
       for (Iterator<Pending> it = queue.iterator(); it.hasNext(); ) {
         Pending q = it.next();
         if (q.result.isDone()) {
@@ -263,6 +375,7 @@ public final class DynamicBatcher implements AutoCloseable {
         }
         if (STATE.compareAndSet(q, WAITING, HANDED)) {
           next = q;
+          handOffs++;
           break;
         }
       }
@@ -330,10 +443,17 @@ public final class DynamicBatcher implements AutoCloseable {
     return policy.preferredBatchSizes().contains((int) Math.min(rows, Integer.MAX_VALUE));
   }
 
-  /** Takes the next batch from the queue, in arrival order; null if nothing is left to run. */
-  private List<Pending> gather() {
+  /**
+   * Takes the next batch from the queue, in arrival order; null if nothing is left to run.
+   *
+   * @param ran rows of the batch this thread ran last, no longer running
+   * @param mayWait whether to wait to fill the batch; if not, and it would, the requests stay
+   *     queued and null is returned
+   */
+  private List<Pending> gather(long ran, boolean mayWait) {
     lock.lock();
     try {
+      running -= ran;
       Pending first;
       while ((first = queue.pollFirst()) != null && !alive(first)) {
         // gone while queued
@@ -348,10 +468,23 @@ public final class DynamicBatcher implements AutoCloseable {
       while (rows < policy.maxBatchSize() && !preferred(rows)) {
         Pending next = queue.peekFirst();
         if (next == null) {
-          // Under load only: wait (at most the queue delay) for rows to reach a preferred size.
+          // Under load only, at most the queue delay since the oldest arrival: wait for rows to
+          // reach a preferred size when they queued behind busy instances, or for the maximum
+          // batch when the rows other instances run now could fill it (their callers are known to
+          // be coming back), even at a free instance.
           long wait = until - System.nanoTime();
-          if (!first.queuedBusy || policy.preferredBatchSizes().isEmpty() || closed || wait <= 0) {
+          boolean fill =
+              (first.queuedBusy && !policy.preferredBatchSizes().isEmpty())
+                  || rows + running >= policy.maxBatchSize();
+          if (!fill || closed || wait <= 0) {
             break;
+          }
+          if (!mayWait) {
+            // Left for a caller that may wait: put back in their order.
+            for (int i = batch.size() - 1; i >= 0; i--) {
+              queue.addFirst(batch.get(i));
+            }
+            return null;
           }
           gatherersWaiting++;
           try {
@@ -375,6 +508,10 @@ public final class DynamicBatcher implements AutoCloseable {
         batch.add(next);
         rows += next.rows;
       }
+      running += rows == Long.MAX_VALUE ? 1 : rows;
+      runs++;
+      requests += batch.size();
+      runsBySize[Math.min(batch.size(), runsBySize.length - 1)]++;
       return batch;
     } finally {
       lock.unlock();
@@ -463,6 +600,7 @@ public final class DynamicBatcher implements AutoCloseable {
       started = System.nanoTime();
       response = runner.run(merged, latest(batch));
       computed = System.nanoTime();
+      lastRunNanos = computed - started;
     } catch (RuntimeException e) {
       for (Pending p : batch) {
         runAlone(p);
@@ -491,7 +629,9 @@ public final class DynamicBatcher implements AutoCloseable {
     long started = System.nanoTime();
     try {
       InferenceResponse r = runner.run(p.request, p.context.deadline());
-      report(p, 1, p.rows == Long.MAX_VALUE ? 1 : p.rows, started, System.nanoTime());
+      long computed = System.nanoTime();
+      lastRunNanos = computed - started;
+      report(p, 1, p.rows == Long.MAX_VALUE ? 1 : p.rows, started, computed);
       p.result.complete(r);
     } catch (RuntimeException e) {
       report(p, 1, p.rows == Long.MAX_VALUE ? 1 : p.rows, started, System.nanoTime());

@@ -619,6 +619,118 @@ class DynamicBatcherTest {
   }
 
   @Test
+  void answeredCaller_keepsRunningShortQueuedBatches_insteadOfHandingItsInstanceOver()
+      throws Exception {
+    Gate gate = new Gate((r, d) -> affine(r));
+    // One row per batch, so the two queued requests need two more runs.
+    BatchingPolicy policy = new BatchingPolicy(1, Duration.ofSeconds(5), List.of(), 64);
+    try (DynamicBatcher b = new DynamicBatcher("t", policy, gate)) {
+      CompletableFuture<InferenceResponse> busy = gate.occupy(b);
+      CompletableFuture<InferenceResponse> x = call(b, rows(1, 0), ctx(Duration.ofSeconds(30)));
+      CompletableFuture<InferenceResponse> y = call(b, rows(1, 1), ctx(Duration.ofSeconds(30)));
+      awaitQueued(b, 2);
+      gate.release.countDown();
+      busy.get(5, TimeUnit.SECONDS);
+      assertThat(x.get(5, TimeUnit.SECONDS).output("y").asFloats())
+          .containsExactly(expected(rows(1, 0)));
+      assertThat(y.get(5, TimeUnit.SECONDS).output("y").asFloats())
+          .containsExactly(expected(rows(1, 1)));
+      // The gate's run took far less than the 5 s queue delay: its thread ran both queued batches
+      // (no parked caller was woken to take the instance).
+      assertThat(runThreads).hasSize(3).containsOnly(runThreads.get(0));
+      DynamicBatcher.Stats stats = b.stats();
+      assertThat(stats.handOffs()).isZero();
+      assertThat(stats.servedOn()).isEqualTo(2);
+      assertThat(stats.runs()).isEqualTo(3);
+      assertThat(stats.runsBySize()[1]).isEqualTo(3);
+    }
+  }
+
+  @Test
+  void answeredCaller_handsItsInstanceOver_afterABatchLongerThanTheQueueDelay() throws Exception {
+    Gate gate = new Gate((r, d) -> affine(r));
+    BatchingPolicy policy = new BatchingPolicy(1, Duration.ofMillis(20), List.of(), 64);
+    try (DynamicBatcher b = new DynamicBatcher("t", policy, gate)) {
+      CompletableFuture<InferenceResponse> busy = gate.occupy(b);
+      CompletableFuture<InferenceResponse> x = call(b, rows(1, 0), ctx(Duration.ofSeconds(30)));
+      awaitQueued(b, 1);
+      Thread.sleep(100); // the gate's run now lasts longer than the queue delay
+      gate.release.countDown();
+      busy.get(5, TimeUnit.SECONDS);
+      x.get(5, TimeUnit.SECONDS);
+      // A long run: waking the next caller costs little beside it, and this caller is answered.
+      assertThat(runThreads).hasSize(2);
+      assertThat(runThreads.get(1)).isNotEqualTo(runThreads.get(0));
+      assertThat(b.stats().handOffs()).isEqualTo(1);
+      assertThat(b.stats().servedOn()).isZero();
+    }
+  }
+
+  @Test
+  void answeredCaller_pastItsOwnDeadline_doesNotRunOtherBatches() throws Exception {
+    Gate gate = new Gate((r, d) -> affine(r));
+    BatchingPolicy policy = new BatchingPolicy(1, Duration.ofSeconds(5), List.of(), 64);
+    try (DynamicBatcher b = new DynamicBatcher("t", policy, gate)) {
+      CompletableFuture<InferenceResponse> busy =
+          call(b, rows(1, -100), ctx(Duration.ofMillis(200)));
+      assertThat(gate.running.await(5, TimeUnit.SECONDS)).isTrue();
+      CompletableFuture<InferenceResponse> x = call(b, rows(1, 0), ctx(Duration.ofSeconds(30)));
+      awaitQueued(b, 1);
+      Thread.sleep(300); // the busy caller's deadline passes while its run goes on
+      gate.release.countDown();
+      busy.get(5, TimeUnit.SECONDS);
+      x.get(5, TimeUnit.SECONDS);
+      // Its answer came in past its deadline: it returns at once and x's caller takes over.
+      assertThat(runThreads).hasSize(2);
+      assertThat(runThreads.get(1)).isNotEqualTo(runThreads.get(0));
+      assertThat(b.stats().servedOn()).isZero();
+    }
+  }
+
+  @Test
+  void freeInstance_waitsToFillTheMaximumBatch_whenAnotherInstanceRunsEnoughRowsToFillIt()
+      throws Exception {
+    Gate gate = new Gate((r, d) -> affine(r));
+    BatchingPolicy policy =
+        new BatchingPolicy(2, Duration.ofSeconds(5), List.of(), 64).withInstances(2);
+    try (DynamicBatcher b = new DynamicBatcher("t", policy, gate)) {
+      CompletableFuture<InferenceResponse> busy = gate.occupy(b); // one row runs on instance 1
+      CompletableFuture<InferenceResponse> x = call(b, rows(1, 0), ctx(Duration.ofSeconds(30)));
+      Thread.sleep(200);
+      // Instance 2 is free, but the row instance 1 runs could fill x's batch: x waits for it.
+      assertThat(x).isNotDone();
+      CompletableFuture<InferenceResponse> y = call(b, rows(1, 1), ctx(Duration.ofSeconds(30)));
+      assertThat(x.get(5, TimeUnit.SECONDS).output("y").asFloats())
+          .containsExactly(expected(rows(1, 0)));
+      assertThat(y.get(5, TimeUnit.SECONDS).output("y").asFloats())
+          .containsExactly(expected(rows(1, 1)));
+      assertThat(batchRows).containsExactly(2L);
+      gate.release.countDown();
+      busy.get(5, TimeUnit.SECONDS);
+      assertThat(batchRows).containsExactly(2L, 1L);
+    }
+  }
+
+  @Test
+  void freeInstance_waitsToFill_atMostTheQueueDelay() throws Exception {
+    Gate gate = new Gate((r, d) -> affine(r));
+    BatchingPolicy policy =
+        new BatchingPolicy(2, Duration.ofMillis(300), List.of(), 64).withInstances(2);
+    try (DynamicBatcher b = new DynamicBatcher("t", policy, gate)) {
+      CompletableFuture<InferenceResponse> busy = gate.occupy(b);
+      long start = System.nanoTime();
+      InferenceResponse x = b.submit(rows(1, 0), ctx(Duration.ofSeconds(30))).join();
+      Duration took = Duration.ofNanos(System.nanoTime() - start);
+      // Nobody came: it ran alone once the delay was out, not before and not much after.
+      assertThat(took).isBetween(Duration.ofMillis(250), Duration.ofSeconds(3));
+      assertThat(x.output("y").asFloats()).containsExactly(expected(rows(1, 0)));
+      assertThat(batchRows).containsExactly(1L);
+      gate.release.countDown();
+      busy.get(5, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
   void manyCallers_getExactlyTheirOwnRows_andTheBatcherEndsIdle() throws Exception {
     BatchingPolicy policy =
         new BatchingPolicy(8, Duration.ofMillis(2), List.of(4), 1024).withInstances(2);
