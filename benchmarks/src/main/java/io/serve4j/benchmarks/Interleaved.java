@@ -29,7 +29,9 @@ import java.util.concurrent.Future;
  *
  * <p>Arguments: the model ({@code minilm16}, {@code minilm128}, {@code mlp}, {@code cnn}), the
  * engines (first one is the baseline), optionally the number of windows (default 12), the window
- * length in milliseconds (default 500) and the number of threads (default 1). The engines share one
+ * length in milliseconds (default 500) and the number of threads (default 1). An engine written
+ * {@code serve4j@/path/a.jar:/path/b.jar} is another build's serve4j, loaded in a class loader of
+ * its own ({@link IsolatedEngine}), for an A/B of two builds in one run. The engines share one
  * JIT and one heap; that is the price of running them side by side, and why JMH (one fork each)
  * stays the primary figure.
  */
@@ -54,6 +56,12 @@ public final class Interleaved {
       // DJL creates ONNX Runtime's environment with its own options, so it must open first.
       for (int pass = 0; pass < 2; pass++) {
         for (int i = 0; i < names.length; i++) {
+          if (names[i].indexOf('@') > 0) {
+            if (pass == 1) {
+              engines[i] = IsolatedEngine.open(names[i], workload); // another build's serve4j
+            }
+            continue;
+          }
           Engine.Kind kind = Engine.Kind.of(names[i]);
           if ((kind == Engine.Kind.DJL) == (pass == 0)) {
             engines[i] = Engine.open(kind, workload);
