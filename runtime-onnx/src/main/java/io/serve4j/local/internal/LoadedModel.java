@@ -66,6 +66,8 @@ final class LoadedModel implements AutoCloseable {
     final int[] fromInput;
     final int[] fromAxis;
     final boolean pinnable;
+    // every dimension fixed in the model: the shape is the same array on every run (never written)
+    final boolean fixed;
 
     Output(
         int index,
@@ -98,9 +100,18 @@ final class LoadedModel implements AutoCloseable {
       }
       this.pinType = TypeMapping.bufferType(type);
       this.pinnable = known && pinType != null;
+      boolean allFixed = true;
+      for (long d : dims) {
+        allFixed &= d >= 0;
+      }
+      this.fixed = allFixed;
     }
 
+    /** The output's shape for these inputs; not to be written (it may be shared). */
     long[] shapeFor(Tensor[] in) {
+      if (fixed) {
+        return dims;
+      }
       long[] s = dims.clone();
       for (int a = 0; a < s.length; a++) {
         if (fromInput[a] >= 0) {
@@ -365,7 +376,7 @@ final class LoadedModel implements AutoCloseable {
         if (kept[j] != null) {
           // the caller's own copy: the slot's buffer is written again by its next run
           Output o = wanted[j];
-          out[j] = Tensor.wrap(o.name, o.type, Shape.of(kept[j].shape), Staging.copy(kept[j]));
+          out[j] = Tensor.wrap(o.name, o.type, kept[j].dims, Staging.copy(kept[j]));
         } else if (out[j] == null) {
           Output o = wanted[j];
           OnnxValue v =
@@ -375,7 +386,7 @@ final class LoadedModel implements AutoCloseable {
           out[j] = copyOut(o, (OnnxTensor) v);
         }
       }
-      return Arrays.asList(out);
+      return List.of(out); // immutable: the response keeps it without a copy
     } catch (OrtException | RuntimeException e) {
       if (e instanceof ServingException se) {
         throw se;

@@ -30,11 +30,13 @@ final class Staging implements AutoCloseable {
   /** A kept tensor: its shape, its direct buffer and the ONNX Runtime tensor over it. */
   static final class Entry {
     final long[] shape;
+    final Shape dims; // the same, as serve4j's (immutable) shape, made once
     final ByteBuffer buffer;
     final OnnxTensor tensor;
 
     private Entry(long[] shape, ByteBuffer buffer, OnnxTensor tensor) {
-      this.shape = shape;
+      this.shape = shape.clone();
+      this.dims = Shape.of(shape);
       this.buffer = buffer;
       this.tensor = tensor;
     }
