@@ -46,7 +46,9 @@ final class LoadedModel implements AutoCloseable {
   private final String label;
   private final ModelSignature signature;
   private final Input[] inputs;
+  private final String[] inputNames;
   private final Output[] outputs;
+  private final String[] outputNames;
   private final Map<String, Output> outputsByName;
   private final List<String> skippedOutputs;
   private final Set<String> allOutputNames;
@@ -195,6 +197,14 @@ final class LoadedModel implements AutoCloseable {
     }
     this.inputs = ins.toArray(new Input[0]);
     this.outputs = outs.toArray(new Output[0]);
+    this.inputNames = new String[inputs.length];
+    for (int i = 0; i < inputs.length; i++) {
+      inputNames[i] = inputs[i].name;
+    }
+    this.outputNames = new String[outputs.length];
+    for (int j = 0; j < outputs.length; j++) {
+      outputNames[j] = outputs[j].name;
+    }
     Map<String, Output> byName = new HashMap<>();
     for (Output o : outputs) {
       byName.put(o.name, o);
@@ -271,6 +281,17 @@ final class LoadedModel implements AutoCloseable {
     }
   }
 
+  private String[] namesOf(Output[] wanted) {
+    if (wanted == outputs) {
+      return outputNames;
+    }
+    String[] names = new String[wanted.length];
+    for (int j = 0; j < names.length; j++) {
+      names[j] = wanted[j].name;
+    }
+    return names;
+  }
+
   private Output[] wanted(List<String> names) {
     if (names.isEmpty()) {
       return outputs;
@@ -320,17 +341,28 @@ final class LoadedModel implements AutoCloseable {
     try {
       guard = RunGuard.start(deadline, runOptions);
       Staging staging = guard.staging();
+      OnnxTensor[] fed = new OnnxTensor[in.length];
+      boolean allKept = true;
+      for (int i = 0; i < in.length; i++) {
+        fed[i] = feed(staging, i, in, created);
+        allKept &= created[i] == null;
+      }
       Map<String, OnnxTensor> feed;
-      if (in.length == 1) {
-        // one input, the common case: a singleton map (a HashMap, its table and node cost ~180 B)
-        feed = Collections.singletonMap(inputs[0].name, feed(staging, 0, in, created));
+      if (allKept) {
+        // the slot's kept tensors: its kept map (no map made per run)
+        feed = staging.feed(inputNames, fed);
+      } else if (in.length == 1) {
+        // one input: a singleton map (a HashMap, its table and node cost ~180 B)
+        feed = Collections.singletonMap(inputs[0].name, fed[0]);
       } else {
         feed = new HashMap<>(in.length * 2);
         for (int i = 0; i < in.length; i++) {
-          feed.put(inputs[i].name, feed(staging, i, in, created));
+          feed.put(inputs[i].name, fed[i]);
         }
       }
       Map<String, OnnxTensor> pinned = Collections.emptyMap();
+      OnnxTensor[] targets = new OnnxTensor[wanted.length];
+      int keptOutputs = 0;
       // With every output wanted, the set ONNX Runtime allocates is known at load time; it is
       // copied only if an output that should have been pre-allocated could not be.
       boolean everyOutput = wanted == outputs;
@@ -348,12 +380,14 @@ final class LoadedModel implements AutoCloseable {
           kept[j] = staging.output(env, o.index, outputs.length, shape, bytes, o.pinType);
           if (kept[j] != null) {
             target = kept[j].tensor;
+            keptOutputs++;
           } else {
             ByteBuffer b = ByteBuffer.allocateDirect((int) bytes).order(ByteOrder.LITTLE_ENDIAN);
             pinnedTensors[j] = OnnxTensor.createTensor(env, b, shape, o.pinType);
             target = pinnedTensors[j];
             out[j] = Tensor.wrap(o.name, o.type, Shape.of(shape), b);
           }
+          targets[j] = target;
           if (wanted.length == 1) {
             pinned = Collections.singletonMap(o.name, target);
           } else {
@@ -370,6 +404,10 @@ final class LoadedModel implements AutoCloseable {
           }
           requested.add(o.name);
         }
+      }
+      if (keptOutputs == wanted.length && keptOutputs > 0) {
+        // every output is one of the slot's kept tensors: its kept map
+        pinned = staging.pinned(namesOf(wanted), targets, keptOutputs);
       }
       result = session.run(feed, requested, pinned, guard.options());
       for (int j = 0; j < wanted.length; j++) {
