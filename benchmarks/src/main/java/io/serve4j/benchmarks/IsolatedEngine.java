@@ -58,7 +58,8 @@ final class IsolatedEngine implements Engine {
       Class<?> workloads = loader.loadClass("io.serve4j.benchmarks.Workload");
       Class<?> engines = loader.loadClass("io.serve4j.benchmarks.Engine");
       Class<?> kinds = loader.loadClass("io.serve4j.benchmarks.Engine$Kind");
-      Object w = accessible(workloads.getDeclaredMethod("of", String.class)).invoke(null, workload.id());
+      Object w =
+          accessible(workloads.getDeclaredMethod("of", String.class)).invoke(null, workload.id());
       Object k = accessible(kinds.getDeclaredMethod("of", String.class)).invoke(null, kind);
       Object e = accessible(engines.getDeclaredMethod("open", kinds, workloads)).invoke(null, k, w);
       MethodHandles.Lookup lookup = MethodHandles.lookup();
@@ -143,7 +144,9 @@ final class IsolatedEngine implements Engine {
     public Enumeration<URL> getResources(String name) throws IOException {
       // Only this build's own: ServiceLoader must not see the other build's providers.
       Enumeration<URL> own = findResources(name);
-      return own.hasMoreElements() ? own : Collections.enumeration(Collections.list(super.getResources(name)));
+      return own.hasMoreElements()
+          ? own
+          : Collections.enumeration(Collections.list(super.getResources(name)));
     }
   }
 }

@@ -739,6 +739,16 @@ final class DefaultServingClient implements ServingClient {
     return new RetryBudget(config.retryPolicy().budgetRatio(), config.retryPolicy().budgetBurst());
   }
 
+  /**
+   * For tests: the circuit breaker of an endpoint's predictions, or null without one.
+   *
+   * @param endpoint the endpoint
+   * @return the breaker
+   */
+  CircuitBreaker breakerOf(String endpoint) {
+    return breaker(endpoint);
+  }
+
   private CircuitBreaker breaker(String endpoint) {
     if (breakers == null) {
       return null;
@@ -751,6 +761,11 @@ final class DefaultServingClient implements ServingClient {
         endpoint,
         name -> {
           CircuitBreaker b = breakers.circuitBreaker(providerId + ":" + name);
+          if (config.listeners().isEmpty()) {
+            // Nobody hears state changes: register no consumer, else resilience4j makes and
+            // publishes an event (with a ZonedDateTime.now()) on every recorded call.
+            return b;
+          }
           b.getEventPublisher()
               .onStateTransition(
                   ev ->

@@ -388,14 +388,6 @@ final class LoadedModel implements AutoCloseable {
             out[j] = Tensor.wrap(o.name, o.type, Shape.of(shape), b);
           }
           targets[j] = target;
-          if (wanted.length == 1) {
-            pinned = Collections.singletonMap(o.name, target);
-          } else {
-            if (!anyPinned) {
-              pinned = new HashMap<>(wanted.length * 2);
-            }
-            pinned.put(o.name, target);
-          }
           anyPinned = true;
         } else if (!shared || (pin && o.pinnable)) {
           if (shared) {
@@ -408,6 +400,13 @@ final class LoadedModel implements AutoCloseable {
       if (keptOutputs == wanted.length && keptOutputs > 0) {
         // every output is one of the slot's kept tensors: its kept map
         pinned = staging.pinned(namesOf(wanted), targets, keptOutputs);
+      } else if (anyPinned) {
+        pinned = new HashMap<>(wanted.length * 2);
+        for (int j = 0; j < wanted.length; j++) {
+          if (targets[j] != null) {
+            pinned.put(wanted[j].name, targets[j]);
+          }
+        }
       }
       result = session.run(feed, requested, pinned, guard.options());
       for (int j = 0; j < wanted.length; j++) {

@@ -15,8 +15,8 @@ import io.serve4j.spi.Deadline;
  * another run.
  *
  * <p>A run whose deadline is more than {@link #FAR_NANOS} away (the client's default prediction
- * timeout is 60 s) registers no watch of its own: its pool's sweep ({@link RunOptionsPool}) looks at
- * every run in flight every {@link RunOptionsPool#SWEEP_NANOS} while runs happen and terminates
+ * timeout is 60 s) registers no watch of its own: its pool's sweep ({@link RunOptionsPool}) looks
+ * at every run in flight every {@link RunOptionsPool#SWEEP_NANOS} while runs happen and terminates
  * those past their deadline, so such a run stops at most one sweep period after it (at most 5% of
  * its timeout late). A watch per run added to and removed from the watchdog's concurrent set on
  * every call, two writes to shared memory per run that every caller thread contended for.
@@ -54,9 +54,7 @@ final class RunGuard implements Runnable, AutoCloseable {
   static RunGuard start(Deadline deadline, RunOptionsPool pool) throws OrtException {
     RunGuard g = pool.take();
     boolean far =
-        g.sweepIndex >= 0
-            && deadline.isFinite()
-            && deadline.remaining().toNanos() > FAR_NANOS;
+        g.sweepIndex >= 0 && deadline.isFinite() && deadline.remaining().toNanos() > FAR_NANOS;
     synchronized (g) {
       g.closed = false;
       g.terminated = false;

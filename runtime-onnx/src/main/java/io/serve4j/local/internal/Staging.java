@@ -29,7 +29,8 @@ final class Staging implements AutoCloseable {
 
   private Entry[] inputs = new Entry[0];
   private Entry[] outputs = new Entry[0];
-  // The maps handed to OrtSession.run for the kept tensors, kept too while the tensors are the same:
+  // The maps handed to OrtSession.run for the kept tensors, kept too while the tensors are the
+  // same:
   // a HashMap keeps its entry set, where a map made per run (a singleton map's entry set, its
   // entry and iterator are made again each time ONNX Runtime iterates it) costs allocation.
   private final Fixed feed = new Fixed();
@@ -62,8 +63,8 @@ final class Staging implements AutoCloseable {
   }
 
   /**
-   * The feed map of a run whose inputs are all kept tensors: the slot's map while they are the
-   * same tensors, else a new one kept for the next runs.
+   * The feed map of a run whose inputs are all kept tensors: the slot's map while they are the same
+   * tensors, else a new one kept for the next runs.
    *
    * @param names the inputs' names, in the model's order
    * @param tensors the kept tensors, in the same order
