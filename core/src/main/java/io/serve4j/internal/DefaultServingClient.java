@@ -413,7 +413,8 @@ final class DefaultServingClient implements ServingClient {
       Deadline deadline,
       Function<CallContext, CompletableFuture<T>> hook) {
     Call call = new Call(operation, endpoint, requestId);
-    long start = System.nanoTime();
+    // The deadline was made as the call started: its time, not another clock read.
+    long start = deadline.startNanos();
     List<ServingListener> listeners = config.listeners();
     boolean listened = !listeners.isEmpty();
     if (listened) {

@@ -260,6 +260,19 @@ final class LoadedModel implements AutoCloseable {
    * @throws ServingException TIMEOUT at the deadline, MODEL_ERROR if ONNX Runtime fails
    */
   List<Tensor> run(InferenceRequest request, Deadline deadline) {
+    return run(request, deadline, deadline.remainingNanos());
+  }
+
+  /**
+   * Runs the model, the deadline's time left already read.
+   *
+   * @param request a request validated against {@link #signature()}
+   * @param deadline when ONNX Runtime must be told to stop
+   * @param left nanoseconds left until it, read just before ({@link Deadline#remainingNanos()})
+   * @return the outputs asked for (all tensor outputs by default), in the model's order
+   * @throws ServingException TIMEOUT at the deadline, MODEL_ERROR if ONNX Runtime fails
+   */
+  List<Tensor> run(InferenceRequest request, Deadline deadline, long left) {
     Tensor[] in = new Tensor[inputs.length];
     List<Tensor> given = request.inputs();
     for (int i = 0; i < inputs.length; i++) {
@@ -268,13 +281,13 @@ final class LoadedModel implements AutoCloseable {
     Output[] wanted = wanted(request.outputs());
     boolean pin = pinning;
     try {
-      return runOnce(in, wanted, pin, deadline);
+      return runOnce(in, wanted, pin, deadline, left);
     } catch (PinnedRunFailed e) {
       // A pre-allocated output did not have the shape ONNX Runtime produced: the model's
       // declared shapes are not to be trusted. Run without pre-allocation from now on.
       pinning = false;
       try {
-        return runOnce(in, wanted, false, deadline);
+        return runOnce(in, wanted, false, deadline, deadline.remainingNanos());
       } catch (PinnedRunFailed impossible) {
         throw impossible.error;
       }
@@ -329,7 +342,8 @@ final class LoadedModel implements AutoCloseable {
     }
   }
 
-  private List<Tensor> runOnce(Tensor[] in, Output[] wanted, boolean pin, Deadline deadline)
+  private List<Tensor> runOnce(
+      Tensor[] in, Output[] wanted, boolean pin, Deadline deadline, long left)
       throws PinnedRunFailed {
     OnnxTensor[] created = new OnnxTensor[in.length]; // made for this run, closed after it
     OnnxTensor[] pinnedTensors = new OnnxTensor[wanted.length]; // likewise
@@ -339,7 +353,7 @@ final class LoadedModel implements AutoCloseable {
     RunGuard guard = null;
     OrtSession.Result result = null;
     try {
-      guard = RunGuard.start(deadline, runOptions);
+      guard = RunGuard.start(deadline, left, runOptions);
       Staging staging = guard.staging();
       OnnxTensor[] fed = new OnnxTensor[in.length];
       boolean allKept = true;

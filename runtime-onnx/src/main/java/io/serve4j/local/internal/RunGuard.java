@@ -52,9 +52,21 @@ final class RunGuard implements Runnable, AutoCloseable {
    * @throws OrtException if ONNX Runtime cannot create run options
    */
   static RunGuard start(Deadline deadline, RunOptionsPool pool) throws OrtException {
+    return start(deadline, deadline.remainingNanos(), pool);
+  }
+
+  /**
+   * Takes a guard from the pool and watches the deadline, whose time left the caller just read.
+   *
+   * @param deadline the run's deadline
+   * @param left nanoseconds left until it ({@link Deadline#remainingNanos()})
+   * @param pool where the guard comes from and goes back to
+   * @return the guard; close it after the run
+   * @throws OrtException if ONNX Runtime cannot create run options
+   */
+  static RunGuard start(Deadline deadline, long left, RunOptionsPool pool) throws OrtException {
     RunGuard g = pool.take();
-    boolean far =
-        g.sweepIndex >= 0 && deadline.isFinite() && deadline.remaining().toNanos() > FAR_NANOS;
+    boolean far = g.sweepIndex >= 0 && deadline.isFinite() && left > FAR_NANOS;
     synchronized (g) {
       g.closed = false;
       g.terminated = false;
