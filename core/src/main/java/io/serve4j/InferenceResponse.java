@@ -29,7 +29,7 @@ public final class InferenceResponse {
     this.modelName = b.modelName;
     this.modelVersion = b.modelVersion;
     this.deployment = b.deployment;
-    this.outputs = List.copyOf(b.outputs);
+    this.outputs = b.outputs == null ? List.of() : List.copyOf(b.outputs);
     this.payload = b.payload;
     // On the hot path a response has no parameters: no map is made, copied or iterated.
     this.parameters = b.parameters == null ? Map.of() : Map.copyOf(b.parameters);
@@ -70,7 +70,7 @@ public final class InferenceResponse {
             .modelVersion(modelVersion)
             .deployment(deployment)
             .payload(payload);
-    b.outputs.addAll(outputs);
+    b.outputs = outputs;
     if (!parameters.isEmpty()) {
       b.parameters = new LinkedHashMap<>(parameters);
     }
@@ -196,7 +196,10 @@ public final class InferenceResponse {
     private String modelName;
     private String modelVersion;
     private String deployment;
-    private final List<Tensor> outputs = new ArrayList<>();
+    // an immutable list given whole (kept as it is: List.copyOf of it is itself), or the builder's
+    // own ArrayList once a tensor is added; null while empty
+    private List<Tensor> outputs;
+    private boolean ownOutputs;
     private Payload payload;
     private Map<String, Object> parameters; // made by the first parameter
 
@@ -254,7 +257,12 @@ public final class InferenceResponse {
      * @throws NullPointerException if the tensor is null
      */
     public Builder output(Tensor output) {
-      outputs.add(Objects.requireNonNull(output, "output tensor"));
+      Objects.requireNonNull(output, "output tensor");
+      if (!ownOutputs) {
+        outputs = outputs == null ? new ArrayList<>() : new ArrayList<>(outputs);
+        ownOutputs = true;
+      }
+      outputs.add(output);
       return this;
     }
 
@@ -270,8 +278,8 @@ public final class InferenceResponse {
       for (int i = 0; i < all.size(); i++) {
         Objects.requireNonNull(all.get(i), "output tensor");
       }
-      outputs.clear();
-      outputs.addAll(all);
+      outputs = List.copyOf(all); // no copy when the list is already immutable
+      ownOutputs = false;
       return this;
     }
 

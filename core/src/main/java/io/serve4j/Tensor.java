@@ -40,6 +40,14 @@ public final class Tensor {
   private final ByteBuffer data;
 
   private Tensor(String name, DataType dataType, Shape shape, ByteBuffer data) {
+    this(name, dataType, shape, data, false);
+  }
+
+  /**
+   * The constructor; {@code view} says {@code data} is already this tensor's own read-only
+   * little-endian view (position 0, capacity = limit), kept as it is.
+   */
+  private Tensor(String name, DataType dataType, Shape shape, ByteBuffer data, boolean view) {
     this.name = requireName(name);
     if (dataType == null || shape == null) {
       throw invalid("tensor '" + name + "' needs a data type and a shape; got null");
@@ -82,7 +90,7 @@ public final class Tensor {
     } else {
       checkBytesLayout(name, data, count);
     }
-    this.data = data.asReadOnlyBuffer().order(ByteOrder.LITTLE_ENDIAN);
+    this.data = view ? data : data.asReadOnlyBuffer().order(ByteOrder.LITTLE_ENDIAN);
   }
 
   // ---------------------------------------------------------------- factories
@@ -120,7 +128,13 @@ public final class Tensor {
    */
   public static Tensor wrap(String name, DataType dataType, Shape shape, ByteBuffer data) {
     requireData(name, data);
-    return new Tensor(name, dataType, shape, data.slice().order(ByteOrder.LITTLE_ENDIAN));
+    // One view of the caller's buffer, read-only and from position 0 (a slice and then a read-only
+    // view of it before: two buffer objects per tensor on the prediction path).
+    ByteBuffer view =
+        data.position() == 0 && data.limit() == data.capacity()
+            ? data.asReadOnlyBuffer()
+            : data.slice().asReadOnlyBuffer();
+    return new Tensor(name, dataType, shape, view.order(ByteOrder.LITTLE_ENDIAN), true);
   }
 
   /**

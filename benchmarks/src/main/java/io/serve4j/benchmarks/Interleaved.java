@@ -29,9 +29,11 @@ import java.util.concurrent.Future;
  *
  * <p>Arguments: the model ({@code minilm16}, {@code minilm128}, {@code mlp}, {@code cnn}), the
  * engines (first one is the baseline), optionally the number of windows (default 12), the window
- * length in milliseconds (default 500) and the number of threads (default 1). The engines share one
- * JIT and one heap; that is the price of running them side by side, and why JMH (one fork each)
- * stays the primary figure.
+ * length in milliseconds (default 500) and the number of threads (default 1). An engine written
+ * {@code serve4j@/path/a.jar:/path/b.jar} is another build's serve4j, loaded in a class loader of
+ * its own ({@link IsolatedEngine}), for an A/B of two builds in one run. The engines share one JIT
+ * and one heap; that is the price of running them side by side, and why JMH (one fork each) stays
+ * the primary figure.
  */
 public final class Interleaved {
   private Interleaved() {}
@@ -54,6 +56,12 @@ public final class Interleaved {
       // DJL creates ONNX Runtime's environment with its own options, so it must open first.
       for (int pass = 0; pass < 2; pass++) {
         for (int i = 0; i < names.length; i++) {
+          if (names[i].indexOf('@') > 0) {
+            if (pass == 1) {
+              engines[i] = IsolatedEngine.open(names[i], workload); // another build's serve4j
+            }
+            continue;
+          }
           Engine.Kind kind = Engine.Kind.of(names[i]);
           if ((kind == Engine.Kind.DJL) == (pass == 0)) {
             engines[i] = Engine.open(kind, workload);
@@ -67,11 +75,13 @@ public final class Interleaved {
       // included): what load from elsewhere does not change, unlike the latency
       double[][] means = new double[engines.length][windows];
       double[][] cpu = new double[engines.length][windows];
+      double[][] alloc = new double[engines.length][windows];
       for (int w = 0; w < windows; w++) {
         for (int i = 0; i < engines.length; i++) {
           double[] r = window(pool, threads, engines[i], windowNanos);
           means[i][w] = r[0];
           cpu[i][w] = r[1];
+          alloc[i][w] = r[2];
         }
       }
       System.out.printf(
@@ -97,7 +107,7 @@ public final class Interleaved {
         System.out.printf(
             Locale.ROOT,
             "%-16s median %10.2f us %10.0f ops/s   latency ratio %.3f   throughput ratio %.3f"
-                + "   cpu %.2f us/call (ratio %.3f)   latency ratios %s%n",
+                + "   cpu %.2f us/call (ratio %.3f)   alloc %.0f B/call   latency ratios %s%n",
             names[i],
             m,
             threads * 1e6 / m,
@@ -105,6 +115,7 @@ public final class Interleaved {
             1 / median(ratios),
             median(cpu[i]),
             median(cpuRatios),
+            median(alloc[i]),
             format(ratios));
       }
     } finally {
@@ -119,7 +130,8 @@ public final class Interleaved {
 
   /**
    * Runs one window on every thread of the pool; returns the mean latency and the calling threads'
-   * CPU time per call, in microseconds.
+   * CPU time per call, in microseconds, and the bytes they allocated per call (the calling threads'
+   * own, from HotSpot's per-thread counter).
    */
   private static double[] window(ExecutorService pool, int threads, Engine engine, long nanos)
       throws Exception {
@@ -132,19 +144,22 @@ public final class Interleaved {
     long calls = 0;
     long busy = 0;
     long cpu = 0;
+    long alloc = 0;
     for (Future<long[]> f : parts) {
       long[] r = f.get();
       calls += r[0];
       busy += r[1];
       cpu += r[2];
+      alloc += r[3];
     }
-    return new double[] {busy / 1e3 / calls, cpu / 1e3 / calls};
+    return new double[] {busy / 1e3 / calls, cpu / 1e3 / calls, (double) alloc / calls};
   }
 
   /** One thread's closed loop until the end of the window: {calls, nanoseconds spent, CPU ns}. */
   private static long[] loop(Engine engine, long start, long end) throws Exception {
     ThreadMXBean mx = ManagementFactory.getThreadMXBean();
     long cpuStart = mx.getCurrentThreadCpuTime();
+    long allocStart = allocated(mx);
     long calls = 0;
     long now;
     do {
@@ -156,7 +171,16 @@ public final class Interleaved {
       calls += 10;
       now = System.nanoTime();
     } while (now < end);
-    return new long[] {calls, now - start, mx.getCurrentThreadCpuTime() - cpuStart};
+    return new long[] {
+      calls, now - start, mx.getCurrentThreadCpuTime() - cpuStart, allocated(mx) - allocStart
+    };
+  }
+
+  /** The calling thread's allocated bytes (HotSpot), or 0 where unknown. */
+  private static long allocated(ThreadMXBean mx) {
+    return mx instanceof com.sun.management.ThreadMXBean hs
+        ? hs.getThreadAllocatedBytes(Thread.currentThread().getId())
+        : 0;
   }
 
   private static String loadAverage() {

@@ -256,7 +256,7 @@ final class DefaultEndpoint implements Endpoint {
             name,
             request.id().orElse(null),
             deadline,
-            ctx -> bounded(client.session().inference().predict(name, description, request, ctx)));
+            new Predict(request, description));
     if (!sent.isDone() || sent.isCompletedExceptionally()) {
       // The endpoint went away (or was replaced): the next call describes it again.
       sent.whenComplete(
@@ -267,6 +267,27 @@ final class DefaultEndpoint implements Endpoint {
           });
     }
     return sent;
+  }
+
+  /**
+   * One prediction's provider call, for each attempt: a plain class, not a capturing lambda (whose
+   * instance the JIT made through a method handle on every call: JFR showed it on the hot path).
+   */
+  private final class Predict
+      implements java.util.function.Function<
+          io.serve4j.spi.CallContext, CompletableFuture<InferenceResponse>> {
+    private final InferenceRequest request;
+    private final EndpointDescription description;
+
+    Predict(InferenceRequest request, EndpointDescription description) {
+      this.request = request;
+      this.description = description;
+    }
+
+    @Override
+    public CompletableFuture<InferenceResponse> apply(io.serve4j.spi.CallContext ctx) {
+      return bounded(client.session().inference().predict(name, description, request, ctx));
+    }
   }
 
   /**

@@ -40,8 +40,8 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BiConsumer;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Supplier;
@@ -413,7 +413,8 @@ final class DefaultServingClient implements ServingClient {
       Deadline deadline,
       Function<CallContext, CompletableFuture<T>> hook) {
     Call call = new Call(operation, endpoint, requestId);
-    long start = System.nanoTime();
+    // The deadline was made as the call started: its time, not another clock read.
+    long start = deadline.startNanos();
     List<ServingListener> listeners = config.listeners();
     boolean listened = !listeners.isEmpty();
     if (listened) {
@@ -423,7 +424,7 @@ final class DefaultServingClient implements ServingClient {
       fire(started, l -> l.onStart(info));
     }
     CompletableFuture<T> result = new CompletableFuture<>();
-    AtomicReference<CompletableFuture<?>> current = new AtomicReference<>();
+    call.result = result;
     RetryBudget budget = budgets.get(endpoint); // get first: computeIfAbsent's lambda allocates
     if (budget == null) {
       budget = budgets.computeIfAbsent(endpoint, k -> newBudget());
@@ -433,7 +434,7 @@ final class DefaultServingClient implements ServingClient {
         operation == OperationKind.PREDICT || operation == OperationKind.STREAM
             ? breaker(endpoint)
             : null;
-    attempt(1, listeners, call, deadline, start, hook, result, current, budget, breaker);
+    attempt(1, listeners, call, deadline, start, hook, result, budget, breaker);
     if (result.isDone() && !result.isCompletedExceptionally()) {
       // Answered on this thread (an in-process provider usually is): no deadline watch and no
       // forwarding future are needed, and listeners still hear it before the caller does.
@@ -452,7 +453,7 @@ final class DefaultServingClient implements ServingClient {
                 () -> {
                   // Cancel the running attempt first, so that the provider's call is stopped by
                   // the time the caller sees the timeout.
-                  cancel(current.get());
+                  cancel(call.current);
                   result.completeExceptionally(
                       ServingException.builder(ErrorCategory.TIMEOUT)
                           .providerId(providerId)
@@ -475,7 +476,7 @@ final class DefaultServingClient implements ServingClient {
             watch.cancel();
           }
           if (result.isCancelled() || closed.get()) {
-            cancel(current.get());
+            cancel(call.current);
           }
           finish(finishing, info, start, v, e);
           if (e == null) {
@@ -505,7 +506,6 @@ final class DefaultServingClient implements ServingClient {
       long start,
       Function<CallContext, CompletableFuture<T>> hook,
       CompletableFuture<T> result,
-      AtomicReference<CompletableFuture<?>> current,
       RetryBudget budget,
       CircuitBreaker breaker) {
     if (result.isDone()) {
@@ -527,21 +527,22 @@ final class DefaultServingClient implements ServingClient {
       return;
     }
     long attemptStart = breaker != null ? breaker.getCurrentTimestamp() : 0;
-    // Core retries these calls: the context tells the provider to make one wire attempt.
+    // Core retries these calls: the context tells the provider to make one wire attempt. The call
+    // itself answers whether it was cancelled (its result is done): no lambda per attempt.
     CallContext ctx =
         new CallContext(
             call,
             deadline,
-            result::isDone,
-            p -> {},
+            call,
+            NO_PROGRESS,
             true,
             listeners.isEmpty() ? CallObserver.NONE : observer(listeners, call.info(), n));
     String what = what(call.operation, call.endpoint);
     CompletableFuture<T> work =
         listeners.isEmpty()
-            ? wire.call(what, () -> hook.apply(ctx))
-            : inScopes(listeners, call.info(), n, () -> wire.call(what, () -> hook.apply(ctx)));
-    current.set(work);
+            ? wire.call(what, hook, ctx)
+            : inScopes(listeners, call.info(), n, () -> wire.call(what, hook, ctx));
+    call.current = work;
     if (result.isDone()) {
       cancel(work);
     }
@@ -591,8 +592,7 @@ final class DefaultServingClient implements ServingClient {
                 scheduler.schedule(
                     () ->
                         attempt(
-                            n + 1, listeners, call, deadline, start, hook, result, current, budget,
-                            breaker),
+                            n + 1, listeners, call, deadline, start, hook, result, budget, breaker),
                     wait.toNanos(),
                     TimeUnit.NANOSECONDS);
               } catch (RejectedExecutionException rejected) {
@@ -633,16 +633,26 @@ final class DefaultServingClient implements ServingClient {
    * through {@link CallContext#requestId()}), so that a call that succeeds on the caller's thread
    * without listeners formats no id (a UUID string and its CallInfo, ~150 B per prediction).
    */
-  private final class Call implements Supplier<String> {
+  private final class Call implements Supplier<String>, BooleanSupplier {
     final OperationKind operation;
     final String endpoint;
     private volatile String id;
     private volatile CallInfo info;
+    // the call's result, and the attempt in flight (cancelled with it)
+    volatile CompletableFuture<?> result;
+    volatile CompletableFuture<?> current;
 
     Call(OperationKind operation, String endpoint, String id) {
       this.operation = operation;
       this.endpoint = endpoint == null ? "" : endpoint;
       this.id = id;
+    }
+
+    /** Whether the call is over (answered, failed, cancelled or timed out): the attempt stops. */
+    @Override
+    public boolean getAsBoolean() {
+      CompletableFuture<?> r = result;
+      return r != null && r.isDone();
     }
 
     /** The request id, made once. */
@@ -677,6 +687,8 @@ final class DefaultServingClient implements ServingClient {
   }
 
   private static final int MAX_CACHED_WHAT = 1024;
+
+  private static final Consumer<io.serve4j.OperationProgress> NO_PROGRESS = p -> {};
 
   private static final String[] KINDS = kinds();
 
@@ -728,6 +740,16 @@ final class DefaultServingClient implements ServingClient {
     return new RetryBudget(config.retryPolicy().budgetRatio(), config.retryPolicy().budgetBurst());
   }
 
+  /**
+   * For tests: the circuit breaker of an endpoint's predictions, or null without one.
+   *
+   * @param endpoint the endpoint
+   * @return the breaker
+   */
+  CircuitBreaker breakerOf(String endpoint) {
+    return breaker(endpoint);
+  }
+
   private CircuitBreaker breaker(String endpoint) {
     if (breakers == null) {
       return null;
@@ -740,6 +762,11 @@ final class DefaultServingClient implements ServingClient {
         endpoint,
         name -> {
           CircuitBreaker b = breakers.circuitBreaker(providerId + ":" + name);
+          if (config.listeners().isEmpty()) {
+            // Nobody hears state changes: register no consumer, else resilience4j makes and
+            // publishes an event (with a ZonedDateTime.now()) on every recorded call.
+            return b;
+          }
           b.getEventPublisher()
               .onStateTransition(
                   ev ->

@@ -13,7 +13,7 @@ import java.time.Duration;
  * }</pre>
  */
 public final class Deadline {
-  private static final Deadline NONE = new Deadline(Long.MAX_VALUE);
+  private static final Deadline NONE = new Deadline(Long.MAX_VALUE, 0);
   // An anonymous class, not a lambda: a lambda spins a class at first use (cold start).
   private static final Watch NEVER =
       new Watch() {
@@ -24,9 +24,12 @@ public final class Deadline {
       };
 
   private final long nanos;
+  // when after() made it, on the same clock (for a finite deadline)
+  private final long start;
 
-  private Deadline(long nanos) {
+  private Deadline(long nanos, long start) {
     this.nanos = nanos;
+    this.start = start;
   }
 
   /**
@@ -43,7 +46,32 @@ public final class Deadline {
     } catch (ArithmeticException e) {
       return NONE;
     }
-    return new Deadline(t);
+    return new Deadline(t, now);
+  }
+
+  /**
+   * Returns when this deadline was made ({@link #after}), on the {@link System#nanoTime()} clock: a
+   * call that makes its deadline as it starts takes its start time from it instead of reading the
+   * clock again (a clock read cost ~0.2 us on the benchmark machine, BENCHMARKS.md). For {@link
+   * #none()}, the time now.
+   *
+   * @return the creation time in nanoseconds
+   */
+  public long startNanos() {
+    return isFinite() ? start : System.nanoTime();
+  }
+
+  /**
+   * Returns the time left in nanoseconds: {@link #remaining()} without a {@code Duration}; 0 once
+   * expired, {@link Long#MAX_VALUE} for {@link #none()}.
+   *
+   * @return nanoseconds left, never negative
+   */
+  public long remainingNanos() {
+    if (!isFinite()) {
+      return Long.MAX_VALUE;
+    }
+    return Math.max(0, nanos - System.nanoTime());
   }
 
   /**

@@ -46,7 +46,9 @@ final class LoadedModel implements AutoCloseable {
   private final String label;
   private final ModelSignature signature;
   private final Input[] inputs;
+  private final String[] inputNames;
   private final Output[] outputs;
+  private final String[] outputNames;
   private final Map<String, Output> outputsByName;
   private final List<String> skippedOutputs;
   private final Set<String> allOutputNames;
@@ -66,6 +68,8 @@ final class LoadedModel implements AutoCloseable {
     final int[] fromInput;
     final int[] fromAxis;
     final boolean pinnable;
+    // every dimension fixed in the model: the shape is the same array on every run (never written)
+    final boolean fixed;
 
     Output(
         int index,
@@ -98,9 +102,18 @@ final class LoadedModel implements AutoCloseable {
       }
       this.pinType = TypeMapping.bufferType(type);
       this.pinnable = known && pinType != null;
+      boolean allFixed = true;
+      for (long d : dims) {
+        allFixed &= d >= 0;
+      }
+      this.fixed = allFixed;
     }
 
+    /** The output's shape for these inputs; not to be written (it may be shared). */
     long[] shapeFor(Tensor[] in) {
+      if (fixed) {
+        return dims;
+      }
       long[] s = dims.clone();
       for (int a = 0; a < s.length; a++) {
         if (fromInput[a] >= 0) {
@@ -184,6 +197,14 @@ final class LoadedModel implements AutoCloseable {
     }
     this.inputs = ins.toArray(new Input[0]);
     this.outputs = outs.toArray(new Output[0]);
+    this.inputNames = new String[inputs.length];
+    for (int i = 0; i < inputs.length; i++) {
+      inputNames[i] = inputs[i].name;
+    }
+    this.outputNames = new String[outputs.length];
+    for (int j = 0; j < outputs.length; j++) {
+      outputNames[j] = outputs[j].name;
+    }
     Map<String, Output> byName = new HashMap<>();
     for (Output o : outputs) {
       byName.put(o.name, o);
@@ -239,6 +260,19 @@ final class LoadedModel implements AutoCloseable {
    * @throws ServingException TIMEOUT at the deadline, MODEL_ERROR if ONNX Runtime fails
    */
   List<Tensor> run(InferenceRequest request, Deadline deadline) {
+    return run(request, deadline, deadline.remainingNanos());
+  }
+
+  /**
+   * Runs the model, the deadline's time left already read.
+   *
+   * @param request a request validated against {@link #signature()}
+   * @param deadline when ONNX Runtime must be told to stop
+   * @param left nanoseconds left until it, read just before ({@link Deadline#remainingNanos()})
+   * @return the outputs asked for (all tensor outputs by default), in the model's order
+   * @throws ServingException TIMEOUT at the deadline, MODEL_ERROR if ONNX Runtime fails
+   */
+  List<Tensor> run(InferenceRequest request, Deadline deadline, long left) {
     Tensor[] in = new Tensor[inputs.length];
     List<Tensor> given = request.inputs();
     for (int i = 0; i < inputs.length; i++) {
@@ -247,17 +281,28 @@ final class LoadedModel implements AutoCloseable {
     Output[] wanted = wanted(request.outputs());
     boolean pin = pinning;
     try {
-      return runOnce(in, wanted, pin, deadline);
+      return runOnce(in, wanted, pin, deadline, left);
     } catch (PinnedRunFailed e) {
       // A pre-allocated output did not have the shape ONNX Runtime produced: the model's
       // declared shapes are not to be trusted. Run without pre-allocation from now on.
       pinning = false;
       try {
-        return runOnce(in, wanted, false, deadline);
+        return runOnce(in, wanted, false, deadline, deadline.remainingNanos());
       } catch (PinnedRunFailed impossible) {
         throw impossible.error;
       }
     }
+  }
+
+  private String[] namesOf(Output[] wanted) {
+    if (wanted == outputs) {
+      return outputNames;
+    }
+    String[] names = new String[wanted.length];
+    for (int j = 0; j < names.length; j++) {
+      names[j] = wanted[j].name;
+    }
+    return names;
   }
 
   private Output[] wanted(List<String> names) {
@@ -297,7 +342,8 @@ final class LoadedModel implements AutoCloseable {
     }
   }
 
-  private List<Tensor> runOnce(Tensor[] in, Output[] wanted, boolean pin, Deadline deadline)
+  private List<Tensor> runOnce(
+      Tensor[] in, Output[] wanted, boolean pin, Deadline deadline, long left)
       throws PinnedRunFailed {
     OnnxTensor[] created = new OnnxTensor[in.length]; // made for this run, closed after it
     OnnxTensor[] pinnedTensors = new OnnxTensor[wanted.length]; // likewise
@@ -307,19 +353,30 @@ final class LoadedModel implements AutoCloseable {
     RunGuard guard = null;
     OrtSession.Result result = null;
     try {
-      guard = RunGuard.start(deadline, runOptions);
+      guard = RunGuard.start(deadline, left, runOptions);
       Staging staging = guard.staging();
+      OnnxTensor[] fed = new OnnxTensor[in.length];
+      boolean allKept = true;
+      for (int i = 0; i < in.length; i++) {
+        fed[i] = feed(staging, i, in, created);
+        allKept &= created[i] == null;
+      }
       Map<String, OnnxTensor> feed;
-      if (in.length == 1) {
-        // one input, the common case: a singleton map (a HashMap, its table and node cost ~180 B)
-        feed = Collections.singletonMap(inputs[0].name, feed(staging, 0, in, created));
+      if (allKept) {
+        // the slot's kept tensors: its kept map (no map made per run)
+        feed = staging.feed(inputNames, fed);
+      } else if (in.length == 1) {
+        // one input: a singleton map (a HashMap, its table and node cost ~180 B)
+        feed = Collections.singletonMap(inputs[0].name, fed[0]);
       } else {
         feed = new HashMap<>(in.length * 2);
         for (int i = 0; i < in.length; i++) {
-          feed.put(inputs[i].name, feed(staging, i, in, created));
+          feed.put(inputs[i].name, fed[i]);
         }
       }
       Map<String, OnnxTensor> pinned = Collections.emptyMap();
+      OnnxTensor[] targets = new OnnxTensor[wanted.length];
+      int keptOutputs = 0;
       // With every output wanted, the set ONNX Runtime allocates is known at load time; it is
       // copied only if an output that should have been pre-allocated could not be.
       boolean everyOutput = wanted == outputs;
@@ -337,20 +394,14 @@ final class LoadedModel implements AutoCloseable {
           kept[j] = staging.output(env, o.index, outputs.length, shape, bytes, o.pinType);
           if (kept[j] != null) {
             target = kept[j].tensor;
+            keptOutputs++;
           } else {
             ByteBuffer b = ByteBuffer.allocateDirect((int) bytes).order(ByteOrder.LITTLE_ENDIAN);
             pinnedTensors[j] = OnnxTensor.createTensor(env, b, shape, o.pinType);
             target = pinnedTensors[j];
             out[j] = Tensor.wrap(o.name, o.type, Shape.of(shape), b);
           }
-          if (wanted.length == 1) {
-            pinned = Collections.singletonMap(o.name, target);
-          } else {
-            if (!anyPinned) {
-              pinned = new HashMap<>(wanted.length * 2);
-            }
-            pinned.put(o.name, target);
-          }
+          targets[j] = target;
           anyPinned = true;
         } else if (!shared || (pin && o.pinnable)) {
           if (shared) {
@@ -360,12 +411,23 @@ final class LoadedModel implements AutoCloseable {
           requested.add(o.name);
         }
       }
+      if (keptOutputs == wanted.length && keptOutputs > 0) {
+        // every output is one of the slot's kept tensors: its kept map
+        pinned = staging.pinned(namesOf(wanted), targets, keptOutputs);
+      } else if (anyPinned) {
+        pinned = new HashMap<>(wanted.length * 2);
+        for (int j = 0; j < wanted.length; j++) {
+          if (targets[j] != null) {
+            pinned.put(wanted[j].name, targets[j]);
+          }
+        }
+      }
       result = session.run(feed, requested, pinned, guard.options());
       for (int j = 0; j < wanted.length; j++) {
         if (kept[j] != null) {
           // the caller's own copy: the slot's buffer is written again by its next run
           Output o = wanted[j];
-          out[j] = Tensor.wrap(o.name, o.type, Shape.of(kept[j].shape), Staging.copy(kept[j]));
+          out[j] = Tensor.wrap(o.name, o.type, kept[j].dims, Staging.copy(kept[j]));
         } else if (out[j] == null) {
           Output o = wanted[j];
           OnnxValue v =
@@ -375,7 +437,7 @@ final class LoadedModel implements AutoCloseable {
           out[j] = copyOut(o, (OnnxTensor) v);
         }
       }
-      return Arrays.asList(out);
+      return List.of(out); // immutable: the response keeps it without a copy
     } catch (OrtException | RuntimeException e) {
       if (e instanceof ServingException se) {
         throw se;

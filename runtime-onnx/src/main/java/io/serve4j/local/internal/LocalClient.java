@@ -323,12 +323,14 @@ public final class LocalClient implements EndpointLifecycle, Inference, AutoClos
       }
       List<Tensor> outputs;
       try {
-        if (dl.isExpired()) {
+        // one clock read for both the check and the run's choice of deadline watch
+        long left = dl.remainingNanos();
+        if (left == 0) {
           throw Errors.timeout("predict on endpoint '" + endpoint + "'", null);
         }
         counters.runs.increment();
         try {
-          outputs = d.model().run(request, dl);
+          outputs = d.model().run(request, dl, left);
         } catch (RuntimeException e) {
           counters.failedRuns.increment();
           throw e;

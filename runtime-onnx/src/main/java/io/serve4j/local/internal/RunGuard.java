@@ -13,19 +13,34 @@ import io.serve4j.spi.Deadline;
  * its action could still run (then the options are closed and the guard dropped). Terminating and
  * closing are serialised, so the watch never touches options after they were freed or handed to
  * another run.
+ *
+ * <p>A run whose deadline is more than {@link #FAR_NANOS} away (the client's default prediction
+ * timeout is 60 s) registers no watch of its own: its pool's sweep ({@link RunOptionsPool}) looks
+ * at every run in flight every {@link RunOptionsPool#SWEEP_NANOS} while runs happen and terminates
+ * those past their deadline, so such a run stops at most one sweep period after it (at most 5% of
+ * its timeout late). A watch per run added to and removed from the watchdog's concurrent set on
+ * every call, two writes to shared memory per run that every caller thread contended for.
  */
 final class RunGuard implements Runnable, AutoCloseable {
   private final RunOptions options;
   private final Staging staging = new Staging();
   private final RunOptionsPool pool;
+  // this guard's place among the runs the pool's sweep looks at, or -1 (it watches per run)
+  private final int sweepIndex;
   private Deadline.Watch watch;
   private boolean watched;
   private boolean closed;
   private boolean terminated;
+  // the deadline the pool's sweep enforces for the run in flight; null when none
+  private Deadline swept;
+
+  /** Deadlines at least this far away are left to the pool's sweep (1 s). */
+  static final long FAR_NANOS = 1_000_000_000L;
 
   RunGuard(RunOptions options, RunOptionsPool pool) {
     this.options = options;
     this.pool = pool;
+    this.sweepIndex = pool.register(this);
   }
 
   /**
@@ -37,14 +52,60 @@ final class RunGuard implements Runnable, AutoCloseable {
    * @throws OrtException if ONNX Runtime cannot create run options
    */
   static RunGuard start(Deadline deadline, RunOptionsPool pool) throws OrtException {
+    return start(deadline, deadline.remainingNanos(), pool);
+  }
+
+  /**
+   * Takes a guard from the pool and watches the deadline, whose time left the caller just read.
+   *
+   * @param deadline the run's deadline
+   * @param left nanoseconds left until it ({@link Deadline#remainingNanos()})
+   * @param pool where the guard comes from and goes back to
+   * @return the guard; close it after the run
+   * @throws OrtException if ONNX Runtime cannot create run options
+   */
+  static RunGuard start(Deadline deadline, long left, RunOptionsPool pool) throws OrtException {
     RunGuard g = pool.take();
+    boolean far = g.sweepIndex >= 0 && deadline.isFinite() && left > FAR_NANOS;
     synchronized (g) {
       g.closed = false;
       g.terminated = false;
-      g.watched = deadline.isFinite();
+      g.watched = deadline.isFinite() && !far;
+      g.swept = far ? deadline : null;
     }
-    g.watch = deadline.onExpiry(g);
+    if (far) {
+      g.watch = null;
+      pool.sweepSoon();
+    } else {
+      g.watch = deadline.onExpiry(g);
+    }
     return g;
+  }
+
+  /**
+   * For the pool's sweep: terminates the run in flight if its swept deadline has passed.
+   *
+   * @return whether a run with a swept deadline is still in flight (the sweep must look again)
+   */
+  synchronized boolean sweep() {
+    if (closed || swept == null) {
+      return false;
+    }
+    if (swept.isExpired()) {
+      run();
+      return false;
+    }
+    return true;
+  }
+
+  /**
+   * For tests: whether the run in flight is watched by the pool's sweep rather than a watch of its
+   * own.
+   *
+   * @return true if swept
+   */
+  synchronized boolean swept() {
+    return swept != null;
   }
 
   /**
@@ -67,6 +128,7 @@ final class RunGuard implements Runnable, AutoCloseable {
 
   /** Frees the native run options and the kept tensors; the guard is not used again. */
   void free() {
+    pool.unregister(this, sweepIndex);
     options.close();
     staging.close();
   }
@@ -96,13 +158,15 @@ final class RunGuard implements Runnable, AutoCloseable {
   @Override
   public void close() {
     // Reusable only if the deadline's action can never run: cancelled in time, or no deadline.
-    boolean reusable = watch.cancel() || !watched;
+    // (A swept run's deadline acts only under this lock while the run is open.)
+    boolean reusable = watch == null || watch.cancel() || !watched;
     boolean giveBack;
     synchronized (this) {
       if (closed) {
         return;
       }
       closed = true;
+      swept = null;
       giveBack = reusable && !terminated;
       if (!giveBack) {
         free();

@@ -2,6 +2,9 @@ package io.serve4j.local.internal;
 
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession.RunOptions;
+import io.serve4j.spi.Deadline;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
@@ -12,12 +15,23 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
  * so that in steady state each caller thread finds the guard it gave back. When every slot is empty
  * a new guard is made; when every slot is full a guard given back is closed. A guard whose deadline
  * fired (or may still fire) is never given back. After {@link #close()} every guard given back is
- * closed.
+ * closed. The pool also enforces its runs' far deadlines with one periodic sweep instead of a watch
+ * per run ({@link RunGuard}).
  */
 final class RunOptionsPool implements AutoCloseable {
   static final int SLOTS = 64;
 
+  /** How often the sweep looks at the runs in flight while there are any (50 ms). */
+  static final long SWEEP_NANOS = 50_000_000L;
+
+  /** How many guards the sweep can watch; guards made beyond it watch their runs themselves. */
+  static final int SWEPT = 256;
+
   private final AtomicReferenceArray<RunGuard> slots = new AtomicReferenceArray<>(SLOTS);
+  // every live guard the sweep looks at, at the index it was given when made
+  private final AtomicReferenceArray<RunGuard> live = new AtomicReferenceArray<>(SWEPT);
+  private final AtomicBoolean sweepArmed = new AtomicBoolean();
+  private final Sweep sweep = new Sweep();
   private volatile boolean closed;
 
   /**
@@ -60,6 +74,61 @@ final class RunOptionsPool implements AutoCloseable {
       }
     }
     guard.free();
+  }
+
+  /**
+   * Gives a new guard a place among those the sweep looks at.
+   *
+   * @param guard the guard
+   * @return its index, or -1 if every place is taken (it then watches its runs itself)
+   */
+  int register(RunGuard guard) {
+    for (int i = 0; i < SWEPT; i++) {
+      if (live.get(i) == null && live.compareAndSet(i, null, guard)) {
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  /** Frees a guard's place (the guard is freed). */
+  void unregister(RunGuard guard, int index) {
+    if (index >= 0) {
+      live.compareAndSet(index, guard, null);
+    }
+  }
+
+  /**
+   * Makes sure a sweep is coming: called after a run set a swept deadline. A volatile read per run
+   * while the sweep is armed (it re-arms itself while runs are in flight).
+   */
+  void sweepSoon() {
+    if (!sweepArmed.get() && sweepArmed.compareAndSet(false, true)) {
+      Deadline.after(Duration.ofNanos(SWEEP_NANOS)).onExpiry(sweep);
+    }
+  }
+
+  /**
+   * The sweep, run on the deadline watchdog's thread: terminates runs past their swept deadline and
+   * comes back while any run with one is in flight. A run that sets its deadline after the sweep
+   * disarmed either is seen by this scan or finds the sweep disarmed and arms it (both sides write
+   * then read volatile state).
+   */
+  private final class Sweep implements Runnable {
+    @Override
+    public void run() {
+      sweepArmed.set(false);
+      boolean again = false;
+      for (int i = 0; i < SWEPT; i++) {
+        RunGuard g = live.get(i);
+        if (g != null && g.sweep()) {
+          again = true;
+        }
+      }
+      if (again && !closed) {
+        sweepSoon();
+      }
+    }
   }
 
   /** Closes the pooled options; guards given back later are closed then. Idempotent. */

@@ -7,6 +7,9 @@ import ai.onnxruntime.OrtException;
 import io.serve4j.Shape;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Map;
 
 /**
  * Small input and output tensors of one run slot ({@link RunGuard}), kept for the slot's next run
@@ -26,15 +29,73 @@ final class Staging implements AutoCloseable {
 
   private Entry[] inputs = new Entry[0];
   private Entry[] outputs = new Entry[0];
+  // The maps handed to OrtSession.run for the kept tensors, kept too while the tensors are the
+  // same:
+  // a HashMap keeps its entry set, where a map made per run (a singleton map's entry set, its
+  // entry and iterator are made again each time ONNX Runtime iterates it) costs allocation.
+  private final Fixed feed = new Fixed();
+  private final Fixed pinned = new Fixed();
+
+  /** A map of names to tensors, kept while the tensors are the same ones. */
+  private static final class Fixed {
+    private OnnxTensor[] tensors = new OnnxTensor[0];
+    private Map<String, OnnxTensor> map = Map.of();
+
+    Map<String, OnnxTensor> of(String[] names, OnnxTensor[] now, int count) {
+      if (tensors.length == count) {
+        boolean same = true;
+        for (int i = 0; i < count && same; i++) {
+          same = tensors[i] == now[i];
+        }
+        if (same) {
+          return map;
+        }
+      }
+      Map<String, OnnxTensor> m = new HashMap<>(count * 2);
+      for (int i = 0; i < count; i++) {
+        m.put(names[i], now[i]);
+      }
+      m.entrySet(); // made once, here
+      tensors = Arrays.copyOf(now, count);
+      map = m; // internal: only ever read by OrtSession.run
+      return map;
+    }
+  }
+
+  /**
+   * The feed map of a run whose inputs are all kept tensors: the slot's map while they are the same
+   * tensors, else a new one kept for the next runs.
+   *
+   * @param names the inputs' names, in the model's order
+   * @param tensors the kept tensors, in the same order
+   * @return the map; not to be changed
+   */
+  Map<String, OnnxTensor> feed(String[] names, OnnxTensor[] tensors) {
+    return feed.of(names, tensors, names.length);
+  }
+
+  /**
+   * The pinned-output map of a run whose outputs are all kept tensors, as {@link #feed}.
+   *
+   * @param names the outputs' names, in the order wanted
+   * @param tensors the kept tensors, in the same order
+   * @param count how many of them
+   * @return the map; not to be changed
+   */
+  Map<String, OnnxTensor> pinned(String[] names, OnnxTensor[] tensors, int count) {
+    return pinned.of(names, tensors, count);
+  }
 
   /** A kept tensor: its shape, its direct buffer and the ONNX Runtime tensor over it. */
   static final class Entry {
     final long[] shape;
+    final Shape dims; // the same, as serve4j's (immutable) shape, made once
     final ByteBuffer buffer;
     final OnnxTensor tensor;
 
     private Entry(long[] shape, ByteBuffer buffer, OnnxTensor tensor) {
-      this.shape = shape;
+      this.shape = shape.clone();
+      this.dims = Shape.of(shape);
       this.buffer = buffer;
       this.tensor = tensor;
     }
@@ -161,6 +222,10 @@ final class Staging implements AutoCloseable {
     closeAll(outputs);
     inputs = new Entry[0];
     outputs = new Entry[0];
+    feed.tensors = new OnnxTensor[0];
+    feed.map = Map.of();
+    pinned.tensors = new OnnxTensor[0];
+    pinned.map = Map.of();
   }
 
   /**

@@ -96,4 +96,53 @@ class RunGuardTest {
     assertThatThrownBy(() -> inFlight.options().setTerminate(false))
         .isInstanceOf(IllegalStateException.class);
   }
+
+  @Test
+  void aRunWithAFarDeadline_registersNoWatchOfItsOwn_andIsStillTerminatedByTheSweep()
+      throws Exception {
+    try (RunOptionsPool pool = new RunOptionsPool()) {
+      Duration timeout = Duration.ofNanos(RunGuard.FAR_NANOS).plusMillis(200);
+      long start = System.nanoTime();
+      RunGuard g = RunGuard.start(Deadline.after(timeout), pool);
+      assertThat(g.swept()).as("left to the pool's sweep").isTrue();
+      long until = start + TimeUnit.SECONDS.toNanos(10);
+      while (!g.terminated() && System.nanoTime() < until) {
+        Thread.sleep(5);
+      }
+      long took = System.nanoTime() - start;
+      assertThat(g.terminated()).isTrue();
+      assertThat(took).as("not before its deadline").isGreaterThanOrEqualTo(timeout.toNanos());
+      RunOptions terminated = g.options();
+      g.close();
+      assertThatThrownBy(() -> terminated.setTerminate(false))
+          .as("a terminated run's options are closed, not reused")
+          .isInstanceOf(IllegalStateException.class);
+    }
+  }
+
+  @Test
+  void aSweptRunClosedBeforeItsDeadline_isNeverTerminated_andItsOptionsAreReused()
+      throws Exception {
+    try (RunOptionsPool pool = new RunOptionsPool()) {
+      Duration timeout = Duration.ofNanos(RunGuard.FAR_NANOS).plusMillis(100);
+      RunGuard g = RunGuard.start(Deadline.after(timeout), pool);
+      RunOptions options = g.options();
+      g.close();
+      // the next runs in this slot have no deadline: the first run's must not reach them
+      RunGuard next = RunGuard.start(Deadline.none(), pool);
+      assertThat(next.options()).isSameAs(options);
+      Thread.sleep(timeout.toMillis() + 3 * RunOptionsPool.SWEEP_NANOS / 1_000_000);
+      assertThat(next.terminated()).isFalse();
+      next.close();
+    }
+  }
+
+  @Test
+  void aNearDeadline_isWatchedByTheRunItself() throws Exception {
+    try (RunOptionsPool pool = new RunOptionsPool()) {
+      RunGuard g = RunGuard.start(Deadline.after(Duration.ofMillis(500)), pool);
+      assertThat(g.swept()).isFalse();
+      g.close();
+    }
+  }
 }
