@@ -1,5 +1,6 @@
 package io.serve4j.internal;
 
+import io.serve4j.ErrorCategory;
 import io.serve4j.InferenceResponse;
 import io.serve4j.ServingException;
 import io.serve4j.spi.Deadline;
@@ -42,6 +43,7 @@ final class StreamCall implements Flow.Subscription {
   private boolean cancelled;
   private CompletableFuture<?> pending; // core's call until adoption
   private Deadline.Watch watch;
+  private Deadline deadline; // the call's, from adoption on
 
   StreamCall(
       Flow.Subscriber<? super InferenceResponse> downstream,
@@ -81,11 +83,12 @@ final class StreamCall implements Flow.Subscription {
         ask = -1;
       } else {
         adopted = winner;
+        this.deadline = deadline;
         pending = null;
         queue.addAll(winner.early);
         upstreamDone = winner.done;
         if (winner.done && winner.failure != null) {
-          error = mapper.apply(winner.failure);
+          error = map(winner.failure);
         }
         outstanding = winner.requested - winner.received;
         up = winner.upstream;
@@ -113,6 +116,23 @@ final class StreamCall implements Flow.Subscription {
     drain();
   }
 
+  /**
+   * Maps an error for the caller. A timeout the service reported once the call's deadline has
+   * passed is the call's own timeout (as {@code DefaultOperation} does for a call): the provider's
+   * wire deadline and core's watch end at the same moment, and the caller must see the same error
+   * whichever noticed first. Guarded by this.
+   */
+  private ServingException map(Throwable t) {
+    ServingException mapped = mapper.apply(t);
+    if (mapped.category() == ErrorCategory.TIMEOUT
+        && deadline != null
+        && deadline.isExpired()
+        && mapped.origin() == ServingException.Origin.SERVICE) {
+      return timeout.get().toBuilder().cause(mapped).build();
+    }
+    return mapped;
+  }
+
   /** Ends the stream with an error: before the first chunk (core's call failed) or mid-stream. */
   void fail(Throwable t, boolean cancelUpstream) {
     Flow.Subscription up = null;
@@ -121,7 +141,7 @@ final class StreamCall implements Flow.Subscription {
       if (terminated || error != null) {
         return;
       }
-      error = mapper.apply(t);
+      error = map(t);
       queue.clear();
       upstreamDone = true;
       if (cancelUpstream) {
