@@ -261,7 +261,7 @@ public final class DynamicBatcher implements AutoCloseable {
               ran = rowsOf(batch);
               runGuarded(batch);
             }
-            ran = serveOn(ran, p.context.deadline());
+            ran = serveOn(ran);
           } finally {
             release(ran);
           }
@@ -318,14 +318,13 @@ public final class DynamicBatcher implements AutoCloseable {
    * while batches are short (each ran in less than the queue delay) and for at most the queue delay
    * more, instead of handing the instance to a parked caller: that caller would first have to be
    * woken and scheduled (microseconds to milliseconds on a loaded CPU, the instance idle all the
-   * while), which costs more than a short batch. Never past the caller's own deadline, and it never
-   * waits to fill a batch (its own caller is answered): a batch that would is left to the caller it
-   * is handed to. Returns the rows of the last batch it ran.
+   * while), which costs more than a short batch. It never waits to fill a batch (its own caller is
+   * answered): a batch that would is left to the caller it is handed to. Returns the rows of the
+   * last batch it ran.
    */
-  private long serveOn(long ran, Deadline own) {
+  private long serveOn(long ran) {
     long delay = policy.maxQueueDelay().toNanos();
-    // Never past the caller's own deadline: its answer is in, it must not be held beyond it.
-    long until = System.nanoTime() + Math.min(delay, own.remaining().toNanos());
+    long until = System.nanoTime() + delay;
     while (lastRunNanos < delay && System.nanoTime() < until && !closed) {
       List<Pending> batch = gather(ran, false);
       ran = 0;

@@ -667,27 +667,6 @@ class DynamicBatcherTest {
   }
 
   @Test
-  void answeredCaller_pastItsOwnDeadline_doesNotRunOtherBatches() throws Exception {
-    Gate gate = new Gate((r, d) -> affine(r));
-    BatchingPolicy policy = new BatchingPolicy(1, Duration.ofSeconds(5), List.of(), 64);
-    try (DynamicBatcher b = new DynamicBatcher("t", policy, gate)) {
-      CompletableFuture<InferenceResponse> busy =
-          call(b, rows(1, -100), ctx(Duration.ofMillis(200)));
-      assertThat(gate.running.await(5, TimeUnit.SECONDS)).isTrue();
-      CompletableFuture<InferenceResponse> x = call(b, rows(1, 0), ctx(Duration.ofSeconds(30)));
-      awaitQueued(b, 1);
-      Thread.sleep(300); // the busy caller's deadline passes while its run goes on
-      gate.release.countDown();
-      busy.get(5, TimeUnit.SECONDS);
-      x.get(5, TimeUnit.SECONDS);
-      // Its answer came in past its deadline: it returns at once and x's caller takes over.
-      assertThat(runThreads).hasSize(2);
-      assertThat(runThreads.get(1)).isNotEqualTo(runThreads.get(0));
-      assertThat(b.stats().servedOn()).isZero();
-    }
-  }
-
-  @Test
   void freeInstance_waitsToFillTheMaximumBatch_whenAnotherInstanceRunsEnoughRowsToFillIt()
       throws Exception {
     Gate gate = new Gate((r, d) -> affine(r));
