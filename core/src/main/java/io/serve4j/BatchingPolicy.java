@@ -18,13 +18,9 @@ import java.util.Objects;
  *
  * <p>The local runtime runs a request that finds an instance free at once, alone, on its caller's
  * thread; requests queue only while every instance is busy, and the next batch takes what queued.
- * There {@code maxQueueDelay} is used only under load: a batch gathered from the queue waits at
- * most that long (since its oldest request arrived) to reach a preferred size; with no preferred
- * sizes, a batch (even at a free instance) waits at most that long for {@code maxBatchSize} rows
- * only while other instances run enough rows to fill it, whose callers are likely to come back. A
- * caller whose own answer is in keeps running queued batches for at most {@code maxQueueDelay} more
- * while each run is shorter than it, instead of waking a parked caller to take its instance.
- * Triton-based cloud deployments apply it as {@code max_queue_delay_microseconds}.
+ * There {@code maxQueueDelay} is used only under load and only with preferred sizes: a batch
+ * gathered from the queue waits at most that long (since its oldest request arrived) to reach a
+ * preferred size. Triton-based cloud deployments apply it as {@code max_queue_delay_microseconds}.
  *
  * @param maxBatchSize largest batch (rows) to run at once
  * @param maxQueueDelay how long a queued request may wait for others to join its batch

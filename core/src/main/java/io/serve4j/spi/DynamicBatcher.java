@@ -39,15 +39,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * dimension with requests of the same inputs (names, types, trailing dimensions), requested outputs
  * and parameters, run once, and the outputs split back. A request with more rows than the maximum
  * batch, or with no rows, runs alone. {@link BatchingPolicy#maxQueueDelay()} is used only under
- * load: a batch gathered from the queue waits at most that long since its oldest request arrived
- * for more requests to reach a preferred size ({@link BatchingPolicy#preferredBatchSizes()}); with
- * none, a batch waits at most that long for {@link BatchingPolicy#maxBatchSize()} rows, even at a
- * free instance, but only while the rows other instances are running could fill it (their callers
- * are likely to come back): with nothing else running a request at a free instance never waits. And
- * a caller whose own request is answered keeps its instance and runs what is queued, without
- * waiting to fill, for at most the queue delay more while each run is shorter than the delay:
- * waking a parked caller to take the instance costs more than such a batch ({@link #stats()} counts
- * runs by size, parks, hand-offs and these runs).
+ * load and only with {@link BatchingPolicy#preferredBatchSizes()}: a batch gathered from the queue
+ * waits at most that long since its oldest request arrived for more requests to reach a preferred
+ * size; a request at a free instance never waits for it.
  *
  * <p>The queue is bounded ({@link BatchingPolicy#maxQueueSize()} requests): when it is full a
  * request fails at once with a retryable {@link io.serve4j.ThrottledException}. A request whose
@@ -142,15 +136,15 @@ public final class DynamicBatcher implements AutoCloseable {
 
   /**
    * What the batcher has done so far, for profiling and tests: how many runs it gathered and of
-   * what size, how often a waiting caller's thread parked and how often an instance was handed from
-   * one caller's thread to another's.
+   * what size, how often a waiting caller's thread parked and how often an instance was handed
+   * from one caller's thread to another's.
    *
    * @param runs runs gathered (a request run alone counts as a run of one)
    * @param requests requests those runs carried
    * @param parks times a caller's thread parked waiting for its answer or an instance
    * @param handOffs times a thread that freed an instance handed it to a waiting caller
-   * @param servedOn batches run by a caller's thread after its own request was answered (instead of
-   *     handing the instance over)
+   * @param servedOn batches run by a caller's thread after its own request was answered (instead
+   *     of handing the instance over)
    * @param runsBySize {@code runsBySize[n]}: runs of {@code n} requests ({@code n} up to the
    *     maximum batch size)
    */
