@@ -107,15 +107,11 @@ public final class DynamicBatcher implements AutoCloseable {
   private final ArrayDeque<Pending> queue = new ArrayDeque<>(); // guarded by lock
   private int free; // instances nobody holds; guarded by lock
   private int gatherersWaiting; // guarded by lock
-  private long running; // rows in batches being run; guarded by lock
-  // Compute time of the last run (any instance): racy by design, a hint for serveOn.
-  private volatile long lastRunNanos = Long.MAX_VALUE;
   private volatile boolean closed; // written under lock
   // Statistics (stats()): guarded by lock, except parks.
   private long runs;
   private long requests;
   private long handOffs;
-  private long combined; // written by the thread holding an instance; read under lock
   private final long[] runsBySize;
   private final LongAdder parks = new LongAdder();
 
@@ -143,13 +139,10 @@ public final class DynamicBatcher implements AutoCloseable {
    * @param requests requests those runs carried
    * @param parks times a caller's thread parked waiting for its answer or an instance
    * @param handOffs times a thread that freed an instance handed it to a waiting caller
-   * @param servedOn batches run by a caller's thread after its own request was answered (instead
-   *     of handing the instance over)
    * @param runsBySize {@code runsBySize[n]}: runs of {@code n} requests ({@code n} up to the
    *     maximum batch size)
    */
-  public record Stats(
-      long runs, long requests, long parks, long handOffs, long servedOn, long[] runsBySize) {
+  public record Stats(long runs, long requests, long parks, long handOffs, long[] runsBySize) {
     /** Copies the histogram. */
     public Stats {
       runsBySize = runsBySize.clone();
@@ -178,7 +171,7 @@ public final class DynamicBatcher implements AutoCloseable {
   public Stats stats() {
     lock.lock();
     try {
-      return new Stats(runs, requests, parks.sum(), handOffs, combined, runsBySize);
+      return new Stats(runs, requests, parks.sum(), handOffs, runsBySize);
     } finally {
       lock.unlock();
     }
@@ -222,9 +215,9 @@ public final class DynamicBatcher implements AutoCloseable {
       } else {
         p.queuedBusy = true;
         p.state = WAITING;
-      }
-      if (gatherersWaiting > 0) {
-        arrivals.signalAll();
+        if (gatherersWaiting > 0) {
+          arrivals.signalAll();
+        }
       }
     } finally {
       lock.unlock();
@@ -242,22 +235,18 @@ public final class DynamicBatcher implements AutoCloseable {
     try {
       while (true) {
         if (holding) {
-          long ran = 0; // rows of the last batch this thread ran, counted in running until told
           try {
             while (!p.result.isDone()) {
-              List<Pending> batch = gather(ran, true);
-              ran = 0;
+              List<Pending> batch = gather();
               if (batch == null) {
                 // Ours is in a batch another instance runs; wait for it below.
                 p.state = WAITING;
                 break;
               }
-              ran = rowsOf(batch);
               runGuarded(batch);
             }
-            ran = serveOn(ran);
           } finally {
-            release(ran);
+            release();
           }
           holding = false;
         }
@@ -307,39 +296,6 @@ public final class DynamicBatcher implements AutoCloseable {
     }
   }
 
-  /**
-   * After its own request is answered, a thread holding an instance keeps running what is queued
-   * while batches are short (each ran in less than the queue delay) and for at most the queue delay
-   * more, instead of handing the instance to a parked caller: that caller would first have to be
-   * woken and scheduled (microseconds to milliseconds on a loaded CPU, the instance idle all the
-   * while), which costs more than a short batch. It never waits to fill a batch (its own caller is
-   * answered): a batch that would is left to the caller it is handed to. Returns the rows of the
-   * last batch it ran.
-   */
-  private long serveOn(long ran) {
-    long delay = policy.maxQueueDelay().toNanos();
-    long until = System.nanoTime() + delay;
-    while (lastRunNanos < delay && System.nanoTime() < until && !closed) {
-      List<Pending> batch = gather(ran, false);
-      ran = 0;
-      if (batch == null) {
-        break; // nothing queued, or a batch that waits to fill: a waiting caller gathers it
-      }
-      ran = rowsOf(batch);
-      combined++;
-      runGuarded(batch);
-    }
-    return ran;
-  }
-
-  private static long rowsOf(List<Pending> batch) {
-    long rows = 0;
-    for (Pending p : batch) {
-      rows += p.rows == Long.MAX_VALUE ? 1 : p.rows;
-    }
-    return rows;
-  }
-
   /** Takes a request that left while queued out of the queue, so it no longer counts. */
   private void leave(Pending p) {
     lock.lock();
@@ -350,16 +306,11 @@ public final class DynamicBatcher implements AutoCloseable {
     }
   }
 
-  /**
-   * Hands the instance this thread holds to the oldest waiting caller, or frees it.
-   *
-   * @param ran rows of the last batch this thread ran, no longer running
-   */
-  private void release(long ran) {
+  /** Hands the instance this thread holds to the oldest waiting caller, or frees it. */
+  private void release() {
     Pending next = null;
     lock.lock();
     try {
-      running -= ran;
       for (Iterator<Pending> it = queue.iterator(); it.hasNext(); ) {
         Pending q = it.next();
         if (q.result.isDone()) {
@@ -436,17 +387,10 @@ public final class DynamicBatcher implements AutoCloseable {
     return policy.preferredBatchSizes().contains((int) Math.min(rows, Integer.MAX_VALUE));
   }
 
-  /**
-   * Takes the next batch from the queue, in arrival order; null if nothing is left to run.
-   *
-   * @param ran rows of the batch this thread ran last, no longer running
-   * @param mayWait whether to wait to fill the batch; if not, and it would, the requests stay
-   *     queued and null is returned
-   */
-  private List<Pending> gather(long ran, boolean mayWait) {
+  /** Takes the next batch from the queue, in arrival order; null if nothing is left to run. */
+  private List<Pending> gather() {
     lock.lock();
     try {
-      running -= ran;
       Pending first;
       while ((first = queue.pollFirst()) != null && !alive(first)) {
         // gone while queued
@@ -461,23 +405,10 @@ public final class DynamicBatcher implements AutoCloseable {
       while (rows < policy.maxBatchSize() && !preferred(rows)) {
         Pending next = queue.peekFirst();
         if (next == null) {
-          // Under load only, at most the queue delay since the oldest arrival: wait for rows to
-          // reach a preferred size when they queued behind busy instances, or for the maximum
-          // batch when the rows other instances run now could fill it (their callers are known to
-          // be coming back), even at a free instance.
+          // Under load only: wait (at most the queue delay) for rows to reach a preferred size.
           long wait = until - System.nanoTime();
-          boolean fill =
-              (first.queuedBusy && !policy.preferredBatchSizes().isEmpty())
-                  || rows + running >= policy.maxBatchSize();
-          if (!fill || closed || wait <= 0) {
+          if (!first.queuedBusy || policy.preferredBatchSizes().isEmpty() || closed || wait <= 0) {
             break;
-          }
-          if (!mayWait) {
-            // Left for a caller that may wait: put back in their order.
-            for (int i = batch.size() - 1; i >= 0; i--) {
-              queue.addFirst(batch.get(i));
-            }
-            return null;
           }
           gatherersWaiting++;
           try {
@@ -501,7 +432,6 @@ public final class DynamicBatcher implements AutoCloseable {
         batch.add(next);
         rows += next.rows;
       }
-      running += rows == Long.MAX_VALUE ? 1 : rows;
       runs++;
       requests += batch.size();
       runsBySize[Math.min(batch.size(), runsBySize.length - 1)]++;
@@ -593,7 +523,6 @@ public final class DynamicBatcher implements AutoCloseable {
       started = System.nanoTime();
       response = runner.run(merged, latest(batch));
       computed = System.nanoTime();
-      lastRunNanos = computed - started;
     } catch (RuntimeException e) {
       for (Pending p : batch) {
         runAlone(p);
@@ -622,9 +551,7 @@ public final class DynamicBatcher implements AutoCloseable {
     long started = System.nanoTime();
     try {
       InferenceResponse r = runner.run(p.request, p.context.deadline());
-      long computed = System.nanoTime();
-      lastRunNanos = computed - started;
-      report(p, 1, p.rows == Long.MAX_VALUE ? 1 : p.rows, started, computed);
+      report(p, 1, p.rows == Long.MAX_VALUE ? 1 : p.rows, started, System.nanoTime());
       p.result.complete(r);
     } catch (RuntimeException e) {
       report(p, 1, p.rows == Long.MAX_VALUE ? 1 : p.rows, started, System.nanoTime());
