@@ -132,8 +132,8 @@ public final class DynamicBatcher implements AutoCloseable {
 
   /**
    * What the batcher has done so far, for profiling and tests: how many runs it gathered and of
-   * what size, how often a waiting caller's thread parked and how often an instance was handed
-   * from one caller's thread to another's.
+   * what size, how often a waiting caller's thread parked and how often an instance was handed from
+   * one caller's thread to another's.
    *
    * @param runs runs gathered (a request run alone counts as a run of one)
    * @param requests requests those runs carried

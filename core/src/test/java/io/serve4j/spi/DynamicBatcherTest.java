@@ -158,6 +158,40 @@ class DynamicBatcherTest {
     }
   }
 
+  @Test
+  void stats_countRunsBySize_requests_andHandOffs() throws Exception {
+    Gate gate = new Gate((r, d) -> affine(r));
+    BatchingPolicy policy = BatchingPolicy.of(16, Duration.ofSeconds(5));
+    try (DynamicBatcher b = new DynamicBatcher("t", policy, gate)) {
+      assertThat(b.stats().runs()).isZero();
+      assertThat(b.stats().meanRequestsPerRun()).isZero();
+      CompletableFuture<InferenceResponse> busy = gate.occupy(b);
+      List<CompletableFuture<InferenceResponse>> fs = new ArrayList<>();
+      for (int i = 0; i < 3; i++) {
+        fs.add(call(b, rows(1, i), ctx(Duration.ofSeconds(30))));
+        awaitQueued(b, i + 1);
+      }
+      gate.release.countDown();
+      busy.get(5, TimeUnit.SECONDS);
+      for (CompletableFuture<InferenceResponse> f : fs) {
+        f.get(5, TimeUnit.SECONDS);
+      }
+      b.submit(rows(1, 9), ctx(Duration.ofSeconds(30))).get(5, TimeUnit.SECONDS); // alone
+      DynamicBatcher.Stats s = b.stats();
+      // the occupying request alone, the three queued behind it as one run, the last alone
+      assertThat(s.runs()).isEqualTo(3);
+      assertThat(s.requests()).isEqualTo(5);
+      assertThat(s.runsBySize()[1]).isEqualTo(2);
+      assertThat(s.runsBySize()[3]).isEqualTo(1);
+      assertThat(s.meanRequestsPerRun()).isEqualTo(5.0 / 3);
+      // the instance went from the occupying caller's thread to a queued caller's
+      assertThat(s.handOffs()).isEqualTo(1);
+      assertThat(s.parks()).isPositive();
+      s.runsBySize()[1] = 99; // a copy: the batcher's own counts do not change
+      assertThat(b.stats().runsBySize()[1]).isEqualTo(2);
+    }
+  }
+
   /** A context whose batch reports are kept, as core's listeners would receive them. */
   private static CallContext observed(List<BatchRun> runs) {
     return new CallContext(
