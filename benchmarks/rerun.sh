@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# The issue 20 / 22 re-run (BENCHMARKS.md "Summary: re-run after the third round"), in sequence, on
+# a machine with nothing else running (about 16 minutes on 2 cores); each part logs to $OUT.
+# OLD: another build's benchmarks.jar, run beside this one (Interleaved, ServerOverhead, batch scorer);
+# OLD_COLD: that build's core and runtime-onnx jars, colon-separated (ColdStart).
+#   OLD=/tmp/old/benchmarks/target/benchmarks.jar OLD_COLD=/tmp/old/core/target/serve4j-core-0.1.0-SNAPSHOT.jar:/tmp/old/runtime-onnx/target/serve4j-runtime-onnx-0.1.0-SNAPSHOT.jar benchmarks/rerun.sh
+set -uo pipefail
+cd "$(dirname "$0")/.."
+Q=${OUT:-benchmarks/target/rerun}
+mkdir -p "$Q"
+OLD=${OLD:?OLD: another build's benchmarks.jar}
+OLDCOLD=${OLD_COLD:?OLD_COLD: another build's core and runtime-onnx jars}
+log() { echo "== $(date -u +%T) load $(cut -d' ' -f1-3 /proc/loadavg) :: $*" | tee -a $Q/progress.txt; }
+log build
+./mvnw -B -o -q -pl core,testkit,runtime-onnx,server,batch,benchmarks,provider-aws,provider-gcp,provider-azure -am install -DskipTests -Dspotless.check.skip=true > $Q/build.log 2>&1 || { log BUILD FAILED; exit 1; }
+J="java -Xms1g -Xmx1g -Doffline=true -Dserve4j.bench.models=/tmp/serve4j-bench-models -Dserve4j.bench.batchStats=true -cp benchmarks/target/benchmarks.jar io.serve4j.benchmarks.Interleaved"
+log concurrency
+for m in mlp cnn minilm16 minilm128; do
+  for t in 1 8 32; do
+    if [[ "$m" == minilm128 ]]; then w=6; ms=1500; else w=10; ms=500; fi
+    echo "### $m $t" >> $Q/concurrency.txt
+    $J $m "ort,serve4j,serve4j_batched,serve4j@$OLD" $w $ms $t >> $Q/concurrency.txt 2>&1
+  done
+done
+log batching-analysis
+java -Xms1g -Xmx1g -Doffline=true -Dserve4j.bench.models=/tmp/serve4j-bench-models -cp benchmarks/target/benchmarks.jar io.serve4j.benchmarks.BatchingAnalysis scaling minilm16 > $Q/batching-scaling.txt 2>&1
+log server
+java -Dbench.server.rounds=3 -Dbench.server.calls=3000 -Dbench.server.seconds=4 -cp benchmarks/target/benchmarks.jar io.serve4j.benchmarks.ServerOverhead > $Q/server.txt 2>&1
+log server-old
+java -Dbench.server.rounds=3 -Dbench.server.calls=3000 -Dbench.server.seconds=4 -cp benchmarks/target/classes:$OLD io.serve4j.benchmarks.ServerOverhead > $Q/server-old.txt 2>&1
+log batch-scorer
+java -Xms1g -Xmx1g -cp benchmarks/target/benchmarks.jar io.serve4j.benchmarks.BatchScorerThroughput 100000 64 1,2 7 > $Q/batch-scorer.txt 2>&1
+log batch-scorer-old
+java -Xms1g -Xmx1g -cp $OLD io.serve4j.benchmarks.BatchScorerThroughput 100000 64 1,2 7 > $Q/batch-scorer-old.txt 2>&1
+log remote
+for p in provider-gcp provider-azure provider-aws; do
+  ./mvnw -B -o -pl $p test -Dtest=RemotePathHarness -Dsurefire.failIfNoSpecifiedTests=false -Dserve4j.harness=true -Dharness.iterations=3000 -Dharness.windows=8 -Dspotless.check.skip=true > $Q/remote-$p.log 2>&1
+  log "remote $p rc=$?"
+  ./mvnw -B -o -pl $p test -Dtest=RemotePathHarness -Dsurefire.failIfNoSpecifiedTests=false -Dserve4j.harness=true -Dharness.iterations=3000 -Dharness.windows=8 -Dharness.rawDeadline=true -Dspotless.check.skip=true > $Q/remote-deadline-$p.log 2>&1
+  log "remote-deadline $p rc=$?"
+done
+log cold
+java -DDJL_CACHE_DIR=benchmarks/target/djl-cache -Dcold.rounds=10 -Dcold.models=mlp,cnn,minilm16 -Dcold.runtimes="ort,djl,serve4j,serve4j@$OLDCOLD" -cp benchmarks/target/benchmarks.jar io.serve4j.benchmarks.ColdStart > $Q/cold.txt 2>&1
+log done
