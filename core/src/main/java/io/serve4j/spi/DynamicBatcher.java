@@ -43,6 +43,13 @@ import java.util.concurrent.locks.ReentrantLock;
  * waits at most that long since its oldest request arrived for more requests to reach a preferred
  * size; a request at a free instance never waits for it.
  *
+ * <p>Batching must not cost more than it saves: a queued request is parked and woken (two context
+ * switches, tens of microseconds on a loaded CPU), which a model whose row takes microseconds to
+ * run cannot win back. So the batcher measures the compute time per row of its runs, and while the
+ * latest is under {@link #CHEAP_ROW}, a request that finds every instance busy runs at once on its
+ * caller's thread, alone, as without batching ({@link Stats#unbatched()} counts them); a slower run
+ * turns batching back on.
+ *
  * <p>The queue is bounded ({@link BatchingPolicy#maxQueueSize()} requests): when it is full a
  * request fails at once with a retryable {@link io.serve4j.ThrottledException}. A request whose
  * deadline passes or that is cancelled while queued fails with a TimeoutException or is cancelled
@@ -108,6 +115,9 @@ public final class DynamicBatcher implements AutoCloseable {
   private int free; // instances nobody holds; guarded by lock
   private int gatherersWaiting; // guarded by lock
   private volatile boolean closed; // written under lock
+  // Compute time per row of the latest run (any thread): a racy hint for the cheap-model rule.
+  private volatile long rowNanos = Long.MAX_VALUE;
+  private final LongAdder unbatched = new LongAdder();
   // Statistics (stats()): guarded by lock, except parks.
   private long runs;
   private long requests;
@@ -122,6 +132,15 @@ public final class DynamicBatcher implements AutoCloseable {
    * @param policy the batching policy
    * @param runner what runs a batch
    */
+  /**
+   * While the latest run took less than this per row (100 µs), a request that finds every instance
+   * busy is not queued but runs alone at once on its caller's thread: parking and waking it would
+   * cost as much as its row, and batching saves only part of a row.
+   */
+  public static final Duration CHEAP_ROW = Duration.ofNanos(100_000);
+
+  private static final long CHEAP_ROW_NANOS = CHEAP_ROW.toNanos();
+
   public DynamicBatcher(String name, BatchingPolicy policy, Runner runner) {
     this.name = Objects.requireNonNull(name, "name");
     this.policy = Objects.requireNonNull(policy, "policy");
@@ -139,10 +158,13 @@ public final class DynamicBatcher implements AutoCloseable {
    * @param requests requests those runs carried
    * @param parks times a caller's thread parked waiting for its answer or an instance
    * @param handOffs times a thread that freed an instance handed it to a waiting caller
+   * @param unbatched requests that found every instance busy and ran alone at once on their
+   *     caller's thread because the model's rows are cheaper than a hand-off ({@link #CHEAP_ROW})
    * @param runsBySize {@code runsBySize[n]}: runs of {@code n} requests ({@code n} up to the
    *     maximum batch size)
    */
-  public record Stats(long runs, long requests, long parks, long handOffs, long[] runsBySize) {
+  public record Stats(
+      long runs, long requests, long parks, long handOffs, long unbatched, long[] runsBySize) {
     /** Copies the histogram. */
     public Stats {
       runsBySize = runsBySize.clone();
@@ -171,7 +193,7 @@ public final class DynamicBatcher implements AutoCloseable {
   public Stats stats() {
     lock.lock();
     try {
-      return new Stats(runs, requests, parks.sum(), handOffs, runsBySize);
+      return new Stats(runs, requests, parks.sum(), handOffs, unbatched.sum(), runsBySize);
     } finally {
       lock.unlock();
     }
@@ -199,6 +221,7 @@ public final class DynamicBatcher implements AutoCloseable {
     // No inputs, or no rows: nothing to share a run with; it runs alone.
     Pending p = new Pending(request, context, rows <= 0 ? Long.MAX_VALUE : rows);
     boolean holding;
+    boolean alone = false;
     lock.lock();
     try {
       if (closed) {
@@ -208,11 +231,14 @@ public final class DynamicBatcher implements AutoCloseable {
       if (queue.size() >= policy.maxQueueSize()) {
         return throttled();
       }
-      queue.addLast(p);
       holding = free > 0;
       if (holding) {
+        queue.addLast(p);
         free--;
+      } else if (rowNanos < CHEAP_ROW_NANOS) {
+        alone = true; // cheaper to run now than to queue, park and wake it
       } else {
+        queue.addLast(p);
         p.queuedBusy = true;
         p.state = WAITING;
         if (gatherersWaiting > 0) {
@@ -221,6 +247,11 @@ public final class DynamicBatcher implements AutoCloseable {
       }
     } finally {
       lock.unlock();
+    }
+    if (alone) {
+      unbatched.increment();
+      runAlone(p);
+      return p.result;
     }
     serve(p, holding);
     return p.result;
@@ -523,6 +554,7 @@ public final class DynamicBatcher implements AutoCloseable {
       started = System.nanoTime();
       response = runner.run(merged, latest(batch));
       computed = System.nanoTime();
+      rowNanos = (computed - started) / Math.max(1, rowsOf(batch));
     } catch (RuntimeException e) {
       for (Pending p : batch) {
         runAlone(p);
@@ -544,6 +576,14 @@ public final class DynamicBatcher implements AutoCloseable {
     }
   }
 
+  private static long rowsOf(List<Pending> batch) {
+    long rows = 0;
+    for (Pending p : batch) {
+      rows += p.rows == Long.MAX_VALUE ? 1 : p.rows;
+    }
+    return rows;
+  }
+
   private void runAlone(Pending p) {
     if (!alive(p)) {
       return;
@@ -551,7 +591,10 @@ public final class DynamicBatcher implements AutoCloseable {
     long started = System.nanoTime();
     try {
       InferenceResponse r = runner.run(p.request, p.context.deadline());
-      report(p, 1, p.rows == Long.MAX_VALUE ? 1 : p.rows, started, System.nanoTime());
+      long computed = System.nanoTime();
+      long rows = p.rows == Long.MAX_VALUE ? 1 : p.rows;
+      rowNanos = (computed - started) / rows;
+      report(p, 1, rows, started, computed);
       p.result.complete(r);
     } catch (RuntimeException e) {
       report(p, 1, p.rows == Long.MAX_VALUE ? 1 : p.rows, started, System.nanoTime());

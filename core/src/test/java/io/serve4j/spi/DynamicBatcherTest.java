@@ -158,6 +158,92 @@ class DynamicBatcherTest {
     }
   }
 
+  /**
+   * Cheap (the affine map) except one run, which blocks until released once {@code block} is set.
+   */
+  private final class BlockOnce implements DynamicBatcher.Runner {
+    final AtomicBoolean block = new AtomicBoolean();
+    final CountDownLatch running = new CountDownLatch(1);
+    final CountDownLatch release = new CountDownLatch(1);
+    final long sleepMillis;
+
+    BlockOnce(long sleepMillis) {
+      this.sleepMillis = sleepMillis;
+    }
+
+    @Override
+    public InferenceResponse run(InferenceRequest r, Deadline d) {
+      if (block.compareAndSet(true, false)) {
+        running.countDown();
+        try {
+          release.await(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      } else if (sleepMillis > 0) {
+        try {
+          Thread.sleep(sleepMillis);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+      return affine(r);
+    }
+  }
+
+  @Test
+  void cheapRows_everyInstanceBusy_runAtOnceOnTheCallersThread_insteadOfQueueing()
+      throws Exception {
+    BlockOnce runner = new BlockOnce(0);
+    BatchingPolicy policy = BatchingPolicy.of(16, Duration.ofSeconds(5));
+    try (DynamicBatcher b = new DynamicBatcher("t", policy, runner)) {
+      b.submit(rows(1, 0), ctx(Duration.ofSeconds(30))).join(); // measured: microseconds a row
+      runner.block.set(true);
+      CompletableFuture<InferenceResponse> busy =
+          call(b, rows(1, -100), ctx(Duration.ofSeconds(30)));
+      assertThat(runner.running.await(5, TimeUnit.SECONDS)).isTrue();
+      runThreads.clear();
+      // the only instance is busy: a cheap row is not queued behind it (parked, woken) but runs now
+      CompletableFuture<InferenceResponse> f = b.submit(rows(2, 7), ctx(Duration.ofSeconds(30)));
+      assertThat(f).isDone();
+      assertThat(f.join().output("y").asFloats()).containsExactly(expected(rows(2, 7)));
+      assertThat(runThreads).containsExactly(Thread.currentThread().getName());
+      assertThat(b.queued()).isZero();
+      assertThat(b.stats().unbatched()).isEqualTo(1);
+      runner.release.countDown();
+      assertThat(busy.get(5, TimeUnit.SECONDS).output("y").asFloats())
+          .containsExactly(expected(rows(1, -100)));
+    }
+  }
+
+  @Test
+  void slowRows_everyInstanceBusy_areQueuedAndBatched() throws Exception {
+    BlockOnce runner = new BlockOnce(1); // 1 ms a run: over CHEAP_ROW per row
+    assertThat(Duration.ofMillis(1)).isGreaterThan(DynamicBatcher.CHEAP_ROW);
+    BatchingPolicy policy = BatchingPolicy.of(16, Duration.ofSeconds(5));
+    try (DynamicBatcher b = new DynamicBatcher("t", policy, runner)) {
+      b.submit(rows(1, 0), ctx(Duration.ofSeconds(30))).join();
+      runner.block.set(true);
+      CompletableFuture<InferenceResponse> busy =
+          call(b, rows(1, -100), ctx(Duration.ofSeconds(30)));
+      assertThat(runner.running.await(5, TimeUnit.SECONDS)).isTrue();
+      batchRows.clear();
+      List<CompletableFuture<InferenceResponse>> fs = new ArrayList<>();
+      for (int i = 0; i < 3; i++) {
+        fs.add(call(b, rows(1, i), ctx(Duration.ofSeconds(30))));
+        awaitQueued(b, i + 1);
+      }
+      runner.release.countDown();
+      busy.get(5, TimeUnit.SECONDS);
+      for (int i = 0; i < 3; i++) {
+        assertThat(fs.get(i).get(5, TimeUnit.SECONDS).output("y").asFloats())
+            .containsExactly(expected(rows(1, i)));
+      }
+      assertThat(batchRows).containsExactly(1L, 3L); // the blocked run, then the three as one
+      assertThat(b.stats().unbatched()).isZero();
+    }
+  }
+
   @Test
   void stats_countRunsBySize_requests_andHandOffs() throws Exception {
     Gate gate = new Gate((r, d) -> affine(r));
@@ -186,6 +272,7 @@ class DynamicBatcherTest {
       assertThat(s.meanRequestsPerRun()).isEqualTo(5.0 / 3);
       // the instance went from the occupying caller's thread to a queued caller's
       assertThat(s.handOffs()).isEqualTo(1);
+      assertThat(s.unbatched()).isZero(); // the gate's run was slow: the three queued
       assertThat(s.parks()).isPositive();
       s.runsBySize()[1] = 99; // a copy: the batcher's own counts do not change
       assertThat(b.stats().runsBySize()[1]).isEqualTo(2);
