@@ -140,7 +140,7 @@ class KServeGrpcTest {
   @Test
   void close_shutsTheChannelDown() throws Exception {
     FakeOipGrpc front = kserve.grpcFront();
-    int idle = front.openTransports();
+    int idle = settledTransports(front);
     ServingClient c = client(1);
     predict(c, 1, 1);
     assertThat(front.openTransports()).isEqualTo(idle + 1);
@@ -151,6 +151,22 @@ class KServeGrpcTest {
     assertThat(front.openTransports())
         .as("connections left open by a closed client")
         .isEqualTo(idle);
+  }
+
+  /**
+   * The open transports once earlier tests' closed clients have finished closing theirs (a channel
+   * shuts down asynchronously: counted too early, one closing meanwhile made "idle + 1" read 1).
+   */
+  private static int settledTransports(FakeOipGrpc front) throws InterruptedException {
+    int last = front.openTransports();
+    int still = 0;
+    for (int i = 0; i < 100 && still < 5; i++) {
+      Thread.sleep(20);
+      int now = front.openTransports();
+      still = now == last ? still + 1 : 0;
+      last = now;
+    }
+    return last;
   }
 
   @Test
