@@ -1,6 +1,5 @@
 package io.serve4j.benchmarks;
 
-import io.serve4j.DataType;
 import io.serve4j.DeploymentSpec;
 import io.serve4j.Endpoint;
 import io.serve4j.EndpointSpec;
@@ -9,8 +8,6 @@ import io.serve4j.Model;
 import io.serve4j.Operation;
 import io.serve4j.Serve4j;
 import io.serve4j.ServingClient;
-import io.serve4j.Shape;
-import io.serve4j.Tensor;
 import io.serve4j.local.LocalOptions;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
@@ -84,16 +81,7 @@ public final class ColdStartSplit {
       mark("deployCall");
       Endpoint endpoint = op.await();
       mark("deployed");
-      InferenceRequest.Builder r = InferenceRequest.builder();
-      for (Workload.Input in : workload.inputs()) {
-        r.input(
-            Tensor.wrap(
-                in.name(),
-                in.int64() ? DataType.INT64 : DataType.FP32,
-                Shape.of(in.shape()),
-                in.view()));
-      }
-      InferenceRequest request = r.build();
+      InferenceRequest request = workload.request();
       mark("request");
       endpoint.predict(request);
       mark("first");

@@ -7,7 +7,6 @@ import io.opentelemetry.sdk.metrics.SdkMeterProvider;
 import io.opentelemetry.sdk.testing.exporter.InMemoryMetricReader;
 import io.opentelemetry.sdk.trace.SdkTracerProvider;
 import io.serve4j.BatchingPolicy;
-import io.serve4j.DataType;
 import io.serve4j.DeploymentSpec;
 import io.serve4j.Endpoint;
 import io.serve4j.EndpointSpec;
@@ -15,8 +14,6 @@ import io.serve4j.InferenceRequest;
 import io.serve4j.Model;
 import io.serve4j.Serve4j;
 import io.serve4j.ServingClient;
-import io.serve4j.Shape;
-import io.serve4j.Tensor;
 import io.serve4j.local.LocalOptions;
 import io.serve4j.micrometer.MicrometerServingListener;
 import io.serve4j.opentelemetry.OpenTelemetryServingListener;
@@ -113,16 +110,7 @@ public class ListenerOverheadBenchmark {
     }
     endpoint =
         client.deploy(EndpointSpec.builder().name("bench").deployment(d.build()).build()).await();
-    InferenceRequest.Builder r = InferenceRequest.builder();
-    for (Workload.Input in : workload.inputs()) {
-      r.input(
-          Tensor.wrap(
-              in.name(),
-              in.int64() ? DataType.INT64 : DataType.FP32,
-              Shape.of(in.shape()),
-              in.view()));
-    }
-    request = r.build();
+    request = workload.request();
     endpoint.predict(request);
   }
 

@@ -3,7 +3,6 @@ package io.serve4j.benchmarks;
 import io.serve4j.BatchRun;
 import io.serve4j.BatchingPolicy;
 import io.serve4j.CallInfo;
-import io.serve4j.DataType;
 import io.serve4j.DeploymentSpec;
 import io.serve4j.Endpoint;
 import io.serve4j.EndpointSpec;
@@ -12,8 +11,6 @@ import io.serve4j.Model;
 import io.serve4j.Serve4j;
 import io.serve4j.ServingClient;
 import io.serve4j.ServingListener;
-import io.serve4j.Shape;
-import io.serve4j.Tensor;
 import io.serve4j.local.LocalOptions;
 import java.time.Duration;
 import java.util.Locale;
@@ -72,16 +69,7 @@ final class Serve4jEngine implements Engine {
       }
       endpoint =
           client.deploy(EndpointSpec.builder().name("bench").deployment(d.build()).build()).await();
-      InferenceRequest.Builder r = InferenceRequest.builder();
-      for (Workload.Input in : workload.inputs()) {
-        r.input(
-            Tensor.wrap(
-                in.name(),
-                in.int64() ? DataType.INT64 : DataType.FP32,
-                Shape.of(in.shape()),
-                in.view()));
-      }
-      request = r.build();
+      request = workload.request();
     } catch (RuntimeException e) {
       client.close();
       throw e;

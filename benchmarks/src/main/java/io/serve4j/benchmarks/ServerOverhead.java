@@ -4,7 +4,6 @@ import com.google.protobuf.ByteString;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.serve4j.BatchingPolicy;
-import io.serve4j.DataType;
 import io.serve4j.DeploymentSpec;
 import io.serve4j.Endpoint;
 import io.serve4j.EndpointSpec;
@@ -12,7 +11,6 @@ import io.serve4j.InferenceRequest;
 import io.serve4j.Model;
 import io.serve4j.Serve4j;
 import io.serve4j.ServingClient;
-import io.serve4j.Shape;
 import io.serve4j.Tensor;
 import io.serve4j.local.LocalOptions;
 import io.serve4j.protocol.OipJson;
@@ -93,7 +91,7 @@ public final class ServerOverhead {
   private static void latency(int rounds, int calls) throws Exception {
     try (ServingClient client = client()) {
       Endpoint e = deploy(client, Workload.MLP, false);
-      InferenceRequest req = request(Workload.MLP);
+      InferenceRequest req = Workload.MLP.request();
       byte[] json = OipJson.writeRequest(req);
       ModelInferRequest grpcReq = grpcRequest(req);
       // the default (inference on worker threads) and workerThreads(0) (on the I/O thread)
@@ -167,7 +165,7 @@ public final class ServerOverhead {
     int threads = 32;
     try (ServingClient client = client()) {
       Endpoint e = deploy(client, Workload.MINILM16, true);
-      InferenceRequest req = request(Workload.MINILM16);
+      InferenceRequest req = Workload.MINILM16.request();
       byte[] json = OipJson.writeRequest(req);
       ModelInferRequest grpcReq = grpcRequest(req);
       try (OipServer server = OipServer.builder().endpoint("m", e).port(0).grpcPort(0).start()) {
@@ -314,19 +312,6 @@ public final class ServerOverhead {
     return client
         .deploy(EndpointSpec.builder().name("bench-" + w.id()).deployment(d.build()).build())
         .await();
-  }
-
-  private static InferenceRequest request(Workload w) {
-    InferenceRequest.Builder r = InferenceRequest.builder();
-    for (Workload.Input in : w.inputs()) {
-      r.input(
-          Tensor.wrap(
-              in.name(),
-              in.int64() ? DataType.INT64 : DataType.FP32,
-              Shape.of(in.shape()),
-              in.view()));
-    }
-    return r.build();
   }
 
   private static ModelInferRequest grpcRequest(InferenceRequest req) {

@@ -1,5 +1,9 @@
 package io.serve4j.benchmarks;
 
+import io.serve4j.DataType;
+import io.serve4j.InferenceRequest;
+import io.serve4j.Shape;
+import io.serve4j.Tensor;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -137,6 +141,25 @@ enum Workload {
       b.putFloat((float) r.nextGaussian());
     }
     return List.of(new Input("x", false, shape, b.flip()));
+  }
+
+  /**
+   * Returns the request serve4j sends: {@link #inputs()} wrapped as tensors over their direct
+   * buffers (no copy).
+   *
+   * @return a request of the inputs, in the model's order
+   */
+  InferenceRequest request() {
+    InferenceRequest.Builder r = InferenceRequest.builder();
+    for (Input in : inputs()) {
+      r.input(
+          Tensor.wrap(
+              in.name(),
+              in.int64() ? DataType.INT64 : DataType.FP32,
+              Shape.of(in.shape()),
+              in.view()));
+    }
+    return r.build();
   }
 
   private static ByteBuffer longs(long[] v) {
