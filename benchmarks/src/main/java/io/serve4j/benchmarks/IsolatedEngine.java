@@ -87,19 +87,18 @@ final class IsolatedEngine implements Engine {
 
   @Override
   public Object predict() throws Exception {
-    try {
-      return predict.invoke(engine);
-    } catch (Exception | Error e) {
-      throw e;
-    } catch (Throwable t) {
-      throw new IllegalStateException(t);
-    }
+    return call(predict);
   }
 
   @Override
   public void close() throws Exception {
+    call(close);
+  }
+
+  /** Calls the engine's method; what it throws comes out as it is (a checked Throwable wrapped). */
+  private Object call(MethodHandle method) throws Exception {
     try {
-      close.invoke(engine);
+      return method.invoke(engine);
     } catch (Exception | Error e) {
       throw e;
     } catch (Throwable t) {

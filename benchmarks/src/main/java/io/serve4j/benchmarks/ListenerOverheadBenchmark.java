@@ -7,14 +7,10 @@ import io.opentelemetry.sdk.metrics.SdkMeterProvider;
 import io.opentelemetry.sdk.testing.exporter.InMemoryMetricReader;
 import io.opentelemetry.sdk.trace.SdkTracerProvider;
 import io.serve4j.BatchingPolicy;
-import io.serve4j.DeploymentSpec;
 import io.serve4j.Endpoint;
-import io.serve4j.EndpointSpec;
 import io.serve4j.InferenceRequest;
-import io.serve4j.Model;
 import io.serve4j.Serve4j;
 import io.serve4j.ServingClient;
-import io.serve4j.local.LocalOptions;
 import io.serve4j.micrometer.MicrometerServingListener;
 import io.serve4j.opentelemetry.OpenTelemetryServingListener;
 import java.time.Duration;
@@ -72,13 +68,7 @@ public class ListenerOverheadBenchmark {
   /** Deploys the MLP with the listener asked for. */
   @Setup(Level.Trial)
   public void open() {
-    Serve4j.Builder b =
-        Serve4j.builder()
-            .options(
-                LocalOptions.builder()
-                    .isolated(true)
-                    .intraOpThreads(OrtEngine.intraOpThreads())
-                    .build());
+    Serve4j.Builder b = Serve4jEngine.clientBuilder();
     switch (listener) {
       case "none" -> {}
       case "micrometer" -> b.listener(new MicrometerServingListener(new SimpleMeterRegistry()));
@@ -103,13 +93,9 @@ public class ListenerOverheadBenchmark {
     }
     client = b.build();
     Workload workload = Workload.of("mlp");
-    DeploymentSpec.Builder d =
-        DeploymentSpec.builder().name("main").model(Model.onnx("m", workload.file()));
-    if (batched) {
-      d.batching(BatchingPolicy.of(16, Duration.ofMillis(1)));
-    }
     endpoint =
-        client.deploy(EndpointSpec.builder().name("bench").deployment(d.build()).build()).await();
+        Serve4jEngine.deploy(
+            client, workload, batched ? BatchingPolicy.of(16, Duration.ofMillis(1)) : null);
     request = workload.request();
     endpoint.predict(request);
   }

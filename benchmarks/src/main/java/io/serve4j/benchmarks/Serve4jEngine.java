@@ -39,13 +39,7 @@ final class Serve4jEngine implements Engine {
 
   Serve4jEngine(Workload workload, boolean batched) {
     id = workload.id() + (batched ? " serve4j_batched" : " serve4j");
-    Serve4j.Builder b =
-        Serve4j.builder()
-            .options(
-                LocalOptions.builder()
-                    .isolated(true)
-                    .intraOpThreads(OrtEngine.intraOpThreads())
-                    .build());
+    Serve4j.Builder b = clientBuilder();
     if (batched && Boolean.getBoolean("serve4j.bench.batchStats")) {
       b.listener(
           new ServingListener() {
@@ -57,23 +51,54 @@ final class Serve4jEngine implements Engine {
     }
     client = b.build();
     try {
-      DeploymentSpec.Builder d =
-          DeploymentSpec.builder().name("main").model(Model.onnx("m", workload.file()));
-      if (batched) {
-        d.batching(
-            BatchingPolicy.of(
-                    Integer.getInteger("serve4j.bench.maxBatch", 16),
-                    Duration.ofNanos(
-                        1000L * Long.getLong("serve4j.bench.maxQueueDelayMicros", 1000L)))
-                .withInstances(Integer.getInteger("serve4j.bench.instances", 2)));
-      }
-      endpoint =
-          client.deploy(EndpointSpec.builder().name("bench").deployment(d.build()).build()).await();
+      endpoint = deploy(client, workload, batched ? batching() : null);
       request = workload.request();
     } catch (RuntimeException e) {
       client.close();
       throw e;
     }
+  }
+
+  /**
+   * A client builder for the local provider as the benchmarks run it: isolated, with {@link
+   * OrtEngine#intraOpThreads()} intra-op threads.
+   *
+   * @return the builder, for listeners to be added
+   */
+  static Serve4j.Builder clientBuilder() {
+    return Serve4j.builder()
+        .options(
+            LocalOptions.builder()
+                .isolated(true)
+                .intraOpThreads(OrtEngine.intraOpThreads())
+                .build());
+  }
+
+  /** The batched engine's policy, from the {@code serve4j.bench.*} properties described above. */
+  private static BatchingPolicy batching() {
+    return BatchingPolicy.of(
+            Integer.getInteger("serve4j.bench.maxBatch", 16),
+            Duration.ofNanos(1000L * Long.getLong("serve4j.bench.maxQueueDelayMicros", 1000L)))
+        .withInstances(Integer.getInteger("serve4j.bench.instances", 2));
+  }
+
+  /**
+   * Deploys the workload's model as endpoint {@code bench}, deployment {@code main}, and waits.
+   *
+   * @param client the client
+   * @param workload the model
+   * @param batching the deployment's batching policy, or {@code null} for none
+   * @return the endpoint
+   */
+  static Endpoint deploy(ServingClient client, Workload workload, BatchingPolicy batching) {
+    DeploymentSpec.Builder d =
+        DeploymentSpec.builder().name("main").model(Model.onnx("m", workload.file()));
+    if (batching != null) {
+      d.batching(batching);
+    }
+    return client
+        .deploy(EndpointSpec.builder().name("bench").deployment(d.build()).build())
+        .await();
   }
 
   @Override
