@@ -4,8 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.serve4j.BatchingPolicy;
-import io.serve4j.DeploymentSpec;
 import io.serve4j.Endpoint;
 import io.serve4j.EndpointSpec;
 import io.serve4j.InferenceRequest;
@@ -37,19 +35,7 @@ class DynamicBatchingTest {
     LocalStatistics stats = new LocalStatistics();
     try (ServingClient client =
         Serve4j.client(LocalOptions.builder().isolated(true).statistics(stats).build())) {
-      Endpoint e =
-          client
-              .deploy(
-                  EndpointSpec.builder()
-                      .name("batched")
-                      .deployment(
-                          DeploymentSpec.builder()
-                              .name("main")
-                              .model(Model.onnx("mlp", MlpServer.modelFile()))
-                              .batching(BatchingPolicy.of(16, Duration.ofMillis(50)))
-                              .build())
-                      .build())
-              .await();
+      Endpoint e = MlpServer.deployBatched(client, Duration.ofMillis(50));
       long before = stats.runs();
       ExecutorService pool = Executors.newFixedThreadPool(n);
       try (OipServer server = OipServer.builder().endpoint("mlp", e).port(0).start()) {

@@ -6,13 +6,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.grpc.ManagedChannel;
 import io.serve4j.BatchingPolicy;
 import io.serve4j.DeploymentDescription;
-import io.serve4j.DeploymentSpec;
 import io.serve4j.Endpoint;
 import io.serve4j.EndpointDescription;
-import io.serve4j.EndpointSpec;
 import io.serve4j.InferenceRequest;
 import io.serve4j.InferenceResponse;
-import io.serve4j.Model;
 import io.serve4j.Serve4j;
 import io.serve4j.ServingClient;
 import io.serve4j.Tensor;
@@ -188,19 +185,7 @@ class InlineInferenceTest {
   void aDynamicallyBatchedLocalEndpoint_isNeverCalledOnAnIoThread() throws Exception {
     try (ServingClient local =
         Serve4j.client(io.serve4j.local.LocalOptions.builder().isolated(true).build())) {
-      Endpoint e =
-          local
-              .deploy(
-                  EndpointSpec.builder()
-                      .name("batched")
-                      .deployment(
-                          DeploymentSpec.builder()
-                              .name("main")
-                              .model(Model.onnx("mlp", MlpServer.modelFile()))
-                              .batching(BatchingPolicy.of(16, Duration.ofMillis(1)))
-                              .build())
-                      .build())
-              .await();
+      Endpoint e = MlpServer.deployBatched(local, Duration.ofMillis(1));
       assertThat(e.describe().deployments().get(0).batching()).isPresent(); // the runtime says so
       Declared recorded = new Declared(e); // describes as the runtime does; records the threads
       String mlp =

@@ -1,5 +1,7 @@
 package io.serve4j.server;
 
+import io.serve4j.BatchingPolicy;
+import io.serve4j.DeploymentSpec;
 import io.serve4j.Endpoint;
 import io.serve4j.EndpointSpec;
 import io.serve4j.Model;
@@ -11,6 +13,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.time.Duration;
 
 /** The MLP test model on the local ONNX runtime, deployed once per test class. */
 final class MlpServer implements AutoCloseable {
@@ -25,6 +28,29 @@ final class MlpServer implements AutoCloseable {
     String name = "mlp-" + N.incrementAndGet();
     client.deploy(EndpointSpec.of(name, Model.onnx("mlp", modelFile()))).await();
     endpoint = client.endpoint(name);
+  }
+
+  /**
+   * Deploys the MLP with dynamic batching (up to 16 rows) as endpoint {@code batched}, deployment
+   * {@code main}, and waits.
+   *
+   * @param local a client of the local runtime
+   * @param maxQueueDelay how long a batch waits for more rows
+   * @return the endpoint
+   */
+  static Endpoint deployBatched(ServingClient local, Duration maxQueueDelay) {
+    return local
+        .deploy(
+            EndpointSpec.builder()
+                .name("batched")
+                .deployment(
+                    DeploymentSpec.builder()
+                        .name("main")
+                        .model(Model.onnx("mlp", modelFile()))
+                        .batching(BatchingPolicy.of(16, maxQueueDelay))
+                        .build())
+                .build())
+        .await();
   }
 
   static Path modelFile() {
