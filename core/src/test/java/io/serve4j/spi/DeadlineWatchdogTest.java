@@ -53,10 +53,12 @@ class DeadlineWatchdogTest {
   @Test
   void aCancelledWatchNeverRuns() throws Exception {
     AtomicInteger runs = new AtomicInteger();
-    DeadlineWatchdog.Watch w = watchdog.add(in(Duration.ofMillis(30)), runs::incrementAndGet);
+    // due in a second, so that a loaded machine cannot let it fire before the cancel below;
+    // then waited out well past its deadline
+    DeadlineWatchdog.Watch w = watchdog.add(in(Duration.ofSeconds(1)), runs::incrementAndGet);
     assertThat(w.cancel()).isTrue();
     assertThat(w.cancel()).as("only the first cancel cancels").isFalse();
-    Thread.sleep(200);
+    Thread.sleep(1_300);
     assertThat(runs).hasValue(0);
     assertThat(watchdog.size()).isZero();
   }
