@@ -34,6 +34,12 @@ import java.util.concurrent.Future;
  * its own ({@link IsolatedEngine}), for an A/B of two builds in one run. The engines share one JIT
  * and one heap; that is the price of running them side by side, and why JMH (one fork each) stays
  * the primary figure.
+ *
+ * <p>{@code -Dserve4j.bench.warmUpCalls=N} warms each engine up until it has made at least N calls
+ * (default 0: two windows only). The JIT compiles a method with C2 only after several thousand
+ * calls, and at 1.5-7 ms per call the MiniLM runs make only 1,500-4,000 calls per engine in all:
+ * without it serve4j's call path (hundreds of bytecodes more than the raw engine's) is measured in
+ * profiled C1 code (BENCHMARKS.md, "Concurrency against the raw limit", 2026-11-30 percall2).
  */
 public final class Interleaved {
   private Interleaved() {}
@@ -68,8 +74,15 @@ public final class Interleaved {
           }
         }
       }
+      long warmUpCalls = Long.getLong("serve4j.bench.warmUpCalls", 0);
       for (Engine e : engines) {
         window(pool, threads, e, windowNanos * 2); // warm-up
+        // and, if asked, until the engine has been called warmUpCalls times in all (the JIT
+        // compiles a method with C2 after thousands of calls: a model of milliseconds per call
+        // gets fewer than that in the timed windows)
+        for (long calls = 0; calls < warmUpCalls; ) {
+          calls += (long) window(pool, threads, e, windowNanos)[3];
+        }
       }
       // cpu = the calling threads' own CPU time per call (ONNX Runtime's intra-op pool not
       // included): what load from elsewhere does not change, unlike the latency
@@ -131,7 +144,7 @@ public final class Interleaved {
   /**
    * Runs one window on every thread of the pool; returns the mean latency and the calling threads'
    * CPU time per call, in microseconds, and the bytes they allocated per call (the calling threads'
-   * own, from HotSpot's per-thread counter).
+   * own, from HotSpot's per-thread counter), and the number of calls.
    */
   private static double[] window(ExecutorService pool, int threads, Engine engine, long nanos)
       throws Exception {
@@ -152,7 +165,7 @@ public final class Interleaved {
       cpu += r[2];
       alloc += r[3];
     }
-    return new double[] {busy / 1e3 / calls, cpu / 1e3 / calls, (double) alloc / calls};
+    return new double[] {busy / 1e3 / calls, cpu / 1e3 / calls, (double) alloc / calls, calls};
   }
 
   /** One thread's closed loop until the end of the window: {calls, nanoseconds spent, CPU ns}. */
@@ -183,7 +196,7 @@ public final class Interleaved {
         : 0;
   }
 
-  private static String loadAverage() {
+  static String loadAverage() {
     try {
       String s = Files.readString(Paths.get("/proc/loadavg")).trim();
       String[] f = s.split(" ");
