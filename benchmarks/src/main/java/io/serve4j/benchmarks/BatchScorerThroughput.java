@@ -163,16 +163,18 @@ public final class BatchScorerThroughput {
         // Alternate the order so that neither side always runs right after the other.
         boolean plainFirst = round % 2 == 1;
         if (plainFirst) {
-          plain = measure(() -> plainLoop(env, session, input, plainOut, batch));
+          plain = measure("plain", records, () -> plainLoop(env, session, input, plainOut, batch));
         }
         for (int k = 0; k < concurrencies.length; k++) {
           int c = concurrencies[k];
           scored[k] =
               measure(
+                  "scorer c=" + c,
+                  records,
                   () -> scorer(endpoint, input, dir.resolve("scored-" + c + ".jsonl"), batch, c));
         }
         if (!plainFirst) {
-          plain = measure(() -> plainLoop(env, session, input, plainOut, batch));
+          plain = measure("plain", records, () -> plainLoop(env, session, input, plainOut, batch));
         }
         StringBuilder line =
             new StringBuilder(
@@ -237,13 +239,56 @@ public final class BatchScorerThroughput {
     void run() throws Exception;
   }
 
-  private static Run measure(Job job) throws Exception {
+  /** {@code serve4j.bench.threadCpu}: print each run's CPU per record split by thread name. */
+  private static final boolean THREAD_CPU = Boolean.getBoolean("serve4j.bench.threadCpu");
+
+  private static Run measure(String label, int records, Job job) throws Exception {
     System.gc();
+    Map<String, Long> threads0 = THREAD_CPU ? threadCpu() : Map.of();
     long cpu0 = processCpuNanos();
     long t0 = System.nanoTime();
     job.run();
     long t1 = System.nanoTime();
-    return new Run(t1 - t0, processCpuNanos() - cpu0);
+    Run run = new Run(t1 - t0, processCpuNanos() - cpu0);
+    if (THREAD_CPU) {
+      Map<String, Long> threads1 = threadCpu();
+      StringBuilder sb = new StringBuilder("  ").append(label).append(" cpu us/rec by thread:");
+      long live = 0;
+      for (Map.Entry<String, Long> e : new java.util.TreeMap<>(threads1).entrySet()) {
+        long ns = e.getValue() - threads0.getOrDefault(e.getKey(), 0L);
+        live += ns;
+        if (ns / 1e3 / records >= 0.01) {
+          sb.append(String.format(Locale.ROOT, " %s=%.2f", e.getKey(), ns / 1e3 / records));
+        }
+      }
+      // threads that ended during the run (the scorer's writer and commit threads)
+      sb.append(
+          String.format(
+              Locale.ROOT, " (ended threads)=%.2f", (run.cpuNanos() - live) / 1e3 / records));
+      System.out.println(sb);
+    }
+    return run;
+  }
+
+  /**
+   * CPU time of this process's threads (native ones included, e.g. ONNX Runtime's) summed by thread
+   * name (the kernel's, at most 15 characters, digits dropped), from /proc/self/task/N/schedstat.
+   */
+  private static Map<String, Long> threadCpu() throws IOException {
+    Map<String, Long> byName = new java.util.HashMap<>();
+    try (java.nio.file.DirectoryStream<Path> tasks =
+        Files.newDirectoryStream(Path.of("/proc/self/task"))) {
+      for (Path t : tasks) {
+        try {
+          String name = Files.readString(t.resolve("comm")).trim().replaceAll("[0-9]+", "#");
+          String st = Files.readString(t.resolve("schedstat")).trim();
+          byName.merge(name, Long.parseLong(st.substring(0, st.indexOf(' '))), Long::sum);
+        } catch (IOException gone) {
+          // the thread ended meanwhile
+        }
+      }
+    }
+    return byName;
   }
 
   private static long processCpuNanos() {
