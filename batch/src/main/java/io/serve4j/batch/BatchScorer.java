@@ -360,7 +360,8 @@ public final class BatchScorer {
     }
 
     /**
-     * Whether to count the input records before scoring, for percentages and ETA; default true.
+     * Whether to count the input records before scoring, for percentages and ETA; default true. The
+     * count is only shown to listeners, so a job without a listener never counts.
      *
      * @param count whether to count
      * @return this builder

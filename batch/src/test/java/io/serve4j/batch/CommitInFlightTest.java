@@ -7,7 +7,6 @@ import io.serve4j.Endpoint;
 import io.serve4j.ServingClient;
 import io.serve4j.batch.internal.Checkpoint;
 import io.serve4j.batch.internal.Committer;
-import io.serve4j.testkit.memory.MemoryBackend;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -44,12 +43,11 @@ class CommitInFlightTest {
 
   @BeforeEach
   void setUp() throws IOException {
-    client = MemoryModels.client(MemoryModels.sumMax(0), new MemoryBackend());
-    endpoint = client.endpoint(MemoryModels.deploy(client, "summax", MemoryModels.SUM_MAX));
+    client = ScoringChildMain.client(0);
+    endpoint = ScoringChildMain.endpoint(client);
     // 1 ms per request: the observed run's commits come while most records are still to write
-    slowClient = MemoryModels.client(MemoryModels.sumMax(1), new MemoryBackend());
-    slowEndpoint =
-        slowClient.endpoint(MemoryModels.deploy(slowClient, "summax", MemoryModels.SUM_MAX));
+    slowClient = ScoringChildMain.client(1);
+    slowEndpoint = ScoringChildMain.endpoint(slowClient);
     StringBuilder sb = new StringBuilder();
     for (int i = 0; i < RECORDS; i++) {
       if (i % 997 == 13) {
@@ -77,14 +75,9 @@ class CommitInFlightTest {
     return job(endpoint);
   }
 
+  /** {@link ScoringChildMain}'s job, with a commit after every batch. */
   private BatchScorer.Builder job(Endpoint e) {
-    return BatchScorer.builder()
-        .endpoint(e)
-        .input(input)
-        .map(FieldMapping.of("x", "features"))
-        .idField("id")
-        .output(output)
-        .batchSize(5)
+    return ScoringChildMain.job(e, input, output)
         .concurrency(2)
         .checkpointInterval(Duration.ofMillis(1));
   }

@@ -38,10 +38,8 @@ public final class ScoringChildMain {
             }
           });
     }
-    try (ServingClient client =
-        MemoryModels.client(MemoryModels.sumMax(Long.parseLong(args[2])), new MemoryBackend())) {
-      Endpoint e = client.endpoint(MemoryModels.deploy(client, "summax", MemoryModels.SUM_MAX));
-      job(e, Path.of(args[0]), Path.of(args[1])).build().run();
+    try (ServingClient client = client(Long.parseLong(args[2]))) {
+      job(endpoint(client), Path.of(args[0]), Path.of(args[1])).build().run();
     } catch (JobLockedException locked) {
       System.out.println(locked.getMessage());
       System.exit(LOCKED);
@@ -51,6 +49,17 @@ public final class ScoringChildMain {
   /** The child's exit code when the job is locked by another run. */
   static final int LOCKED = 75;
 
+  /** A client of an in-memory sum/max model that takes {@code delayMillis} per request. */
+  static ServingClient client(long delayMillis) {
+    return MemoryModels.client(MemoryModels.sumMax(delayMillis), new MemoryBackend());
+  }
+
+  /** Deploys the sum/max model on a client from {@link #client} and returns its endpoint. */
+  static Endpoint endpoint(ServingClient client) {
+    return client.endpoint(MemoryModels.deploy(client, "summax", MemoryModels.SUM_MAX));
+  }
+
+  /** The job: ids from {@code id}, input {@code x} from {@code features}, batches of 5. */
   static BatchScorer.Builder job(Endpoint e, Path input, Path output) {
     return BatchScorer.builder()
         .endpoint(e)

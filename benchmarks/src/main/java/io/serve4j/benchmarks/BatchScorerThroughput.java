@@ -58,8 +58,11 @@ import java.util.Random;
  *
  * <p>Arguments: records (default 100,000), batch size (64), scorer concurrencies (1,2), rounds (7).
  * System properties: {@code serve4j.bench.intraOpThreads} (ONNX Runtime's intra-op threads on both
- * sides, default 0: one per core) and {@code serve4j.bench.checkpointMillis} (the scorer's
- * checkpoint interval, default its own default of 1 s).
+ * sides, default 0: one per core), {@code serve4j.bench.checkpointMillis} (the scorer's checkpoint
+ * interval, default its own default of 1 s), {@code serve4j.bench.model=linear} (both sides run a
+ * one-layer 64 → 10 model instead of the MLP: the floor, what the work around the model costs on
+ * each side) and {@code serve4j.bench.threadCpu=true} (each run's CPU per record by thread, native
+ * threads included, from /proc).
  *
  * <p>The plain loop is the best single-threaded use of ONNX Runtime's Java API for the same work:
  * each line read and JSON-parsed (Jackson's streaming parser straight into a direct buffer), the
@@ -79,6 +82,15 @@ public final class BatchScorerThroughput {
           .enable(StreamReadFeature.USE_FAST_DOUBLE_PARSER)
           .enable(StreamWriteFeature.USE_FAST_DOUBLE_WRITER)
           .build();
+
+  /**
+   * {@code serve4j.bench.model=linear}: both sides run a one-layer model (64 → 10, {@link
+   * SyntheticModels#linear}) instead of the MLP, so that what is measured is almost only the work
+   * around the model (reading, parsing, formatting, writing; the scorer's checkpoints, tensors and
+   * call path): the floor of the scorer's cost beside the plain loop's.
+   */
+  private static final boolean LINEAR =
+      "linear".equals(System.getProperty("serve4j.bench.model", "mlp"));
 
   /** The scorer's checkpoint interval: {@code serve4j.bench.checkpointMillis}, default 1000. */
   private static final Duration CHECKPOINT_INTERVAL =
@@ -102,18 +114,20 @@ public final class BatchScorerThroughput {
     int rounds = args.length > 3 ? Integer.parseInt(args[3]) : 7;
 
     Path dir = Files.createTempDirectory("serve4j-batch-throughput");
-    Path model = dir.resolve("mlp.onnx");
-    Files.write(model, SyntheticModels.mlp().bytes());
+    Path model = dir.resolve("model.onnx");
+    Files.write(model, LINEAR ? SyntheticModels.linear().bytes() : SyntheticModels.mlp().bytes());
     Path input = dir.resolve("records.jsonl");
     writeRecords(input, records);
     System.out.printf(
         Locale.ROOT,
-        "%,d records (%,d bytes), batch %d, MLP %d->256->256->%d, %d cpus, concurrencies %s,"
+        "%,d records (%,d bytes), batch %d, %s %d->%s%d, %d cpus, concurrencies %s,"
             + " %d rounds, intra-op threads %d, checkpoint every %d ms%n",
         records,
         Files.size(input),
         batch,
+        LINEAR ? "linear (floor)" : "MLP",
         IN,
+        LINEAR ? "" : "256->256->",
         OUT,
         Runtime.getRuntime().availableProcessors(),
         Arrays.toString(concurrencies),
@@ -152,9 +166,11 @@ public final class BatchScorerThroughput {
 
       List<List<Double>> ratios = new ArrayList<>();
       List<List<Double>> cpuRatios = new ArrayList<>();
+      List<List<Double>> workRatios = new ArrayList<>();
       for (int c : concurrencies) {
         ratios.add(new ArrayList<>());
         cpuRatios.add(new ArrayList<>());
+        workRatios.add(new ArrayList<>());
       }
       for (int round = 1; round <= rounds; round++) {
         String loadBefore = loadAverage();
@@ -163,41 +179,49 @@ public final class BatchScorerThroughput {
         // Alternate the order so that neither side always runs right after the other.
         boolean plainFirst = round % 2 == 1;
         if (plainFirst) {
-          plain = measure(() -> plainLoop(env, session, input, plainOut, batch));
+          plain = measure("plain", records, () -> plainLoop(env, session, input, plainOut, batch));
         }
         for (int k = 0; k < concurrencies.length; k++) {
           int c = concurrencies[k];
           scored[k] =
               measure(
+                  "scorer c=" + c,
+                  records,
                   () -> scorer(endpoint, input, dir.resolve("scored-" + c + ".jsonl"), batch, c));
         }
         if (!plainFirst) {
-          plain = measure(() -> plainLoop(env, session, input, plainOut, batch));
+          plain = measure("plain", records, () -> plainLoop(env, session, input, plainOut, batch));
         }
         StringBuilder line =
             new StringBuilder(
                 String.format(
                     Locale.ROOT,
-                    "round %d (load %s -> %s): plain %,.0f rec/s %.2f us cpu/rec",
+                    "round %d (load %s -> %s): plain %,.0f rec/s %.2f us cpu/rec (%.2f w/o JIT)",
                     round,
                     loadBefore,
                     loadAverage(),
                     plain.perSecond(records),
-                    plain.cpuMicrosPer(records)));
+                    plain.cpuMicrosPer(records),
+                    plain.workMicrosPer(records)));
         for (int k = 0; k < concurrencies.length; k++) {
           double ratio = scored[k].perSecond(records) / plain.perSecond(records);
           double cpuRatio = plain.cpuMicrosPer(records) / scored[k].cpuMicrosPer(records);
+          double workRatio = plain.workMicrosPer(records) / scored[k].workMicrosPer(records);
           ratios.get(k).add(ratio);
           cpuRatios.get(k).add(cpuRatio);
+          workRatios.get(k).add(workRatio);
           line.append(
               String.format(
                   Locale.ROOT,
-                  "; scorer c=%d %,.0f rec/s %.2f us cpu/rec, ratio %.3f (cpu %.3f)",
+                  "; scorer c=%d %,.0f rec/s %.2f us cpu/rec (%.2f w/o JIT), ratio %.3f (cpu %.3f,"
+                      + " w/o JIT %.3f)",
                   concurrencies[k],
                   scored[k].perSecond(records),
                   scored[k].cpuMicrosPer(records),
+                  scored[k].workMicrosPer(records),
                   ratio,
-                  cpuRatio));
+                  cpuRatio,
+                  workRatio));
         }
         System.out.println(line);
       }
@@ -206,10 +230,13 @@ public final class BatchScorerThroughput {
         r.sort(null);
         List<Double> cr = new ArrayList<>(cpuRatios.get(k));
         cr.sort(null);
+        List<Double> wr = new ArrayList<>(workRatios.get(k));
+        wr.sort(null);
         System.out.printf(
             Locale.ROOT,
             "scorer c=%d / plain loop, records/s: median of %d rounds %.3f (min %.3f, max %.3f);"
-                + " CPU per record, plain / scorer: median %.3f (min %.3f, max %.3f)%n",
+                + " CPU per record, plain / scorer: median %.3f (min %.3f, max %.3f);"
+                + " the same without the JIT compiler threads: median %.3f (min %.3f, max %.3f)%n",
             concurrencies[k],
             r.size(),
             median(r),
@@ -217,13 +244,26 @@ public final class BatchScorerThroughput {
             r.get(r.size() - 1),
             median(cr),
             cr.get(0),
-            cr.get(cr.size() - 1));
+            cr.get(cr.size() - 1),
+            median(wr),
+            wr.get(0),
+            wr.get(wr.size() - 1));
       }
     }
   }
 
-  /** One timed run: wall time and process CPU time. */
-  private record Run(long nanos, long cpuNanos) {
+  /**
+   * One timed run: wall time, process CPU time, and the CPU time of the JIT compiler threads in it
+   * (from /proc; 0 elsewhere). The scorer's per-batch code (its call path, run once per 64 records)
+   * reaches the optimizing compiler only after several of the harness's 100,000-record runs, so
+   * every round pays compilations that a long job pays once: the CPU without the compiler threads
+   * is the steady state's.
+   */
+  private record Run(long nanos, long cpuNanos, long jitNanos) {
+    double workMicrosPer(int records) {
+      return (cpuNanos - jitNanos) / 1e3 / records;
+    }
+
     double perSecond(int records) {
       return records / (nanos / 1e9);
     }
@@ -237,13 +277,66 @@ public final class BatchScorerThroughput {
     void run() throws Exception;
   }
 
-  private static Run measure(Job job) throws Exception {
+  /** {@code serve4j.bench.threadCpu}: print each run's CPU per record split by thread name. */
+  private static final boolean THREAD_CPU = Boolean.getBoolean("serve4j.bench.threadCpu");
+
+  private static Run measure(String label, int records, Job job) throws Exception {
     System.gc();
+    Map<String, Long> threads0 = threadCpu();
     long cpu0 = processCpuNanos();
     long t0 = System.nanoTime();
     job.run();
     long t1 = System.nanoTime();
-    return new Run(t1 - t0, processCpuNanos() - cpu0);
+    long cpu1 = processCpuNanos();
+    Map<String, Long> threads1 = threadCpu();
+    long jit = 0;
+    for (Map.Entry<String, Long> e : threads1.entrySet()) {
+      if (e.getKey().contains("CompilerThre")) {
+        jit += e.getValue() - threads0.getOrDefault(e.getKey(), 0L);
+      }
+    }
+    Run run = new Run(t1 - t0, cpu1 - cpu0, jit);
+    if (THREAD_CPU) {
+      StringBuilder sb = new StringBuilder("  ").append(label).append(" cpu us/rec by thread:");
+      long live = 0;
+      for (Map.Entry<String, Long> e : new java.util.TreeMap<>(threads1).entrySet()) {
+        long ns = e.getValue() - threads0.getOrDefault(e.getKey(), 0L);
+        live += ns;
+        if (ns / 1e3 / records >= 0.01) {
+          sb.append(String.format(Locale.ROOT, " %s=%.2f", e.getKey(), ns / 1e3 / records));
+        }
+      }
+      // threads that ended during the run (the scorer's writer and commit threads)
+      sb.append(
+          String.format(
+              Locale.ROOT, " (ended threads)=%.2f", (run.cpuNanos() - live) / 1e3 / records));
+      System.out.println(sb);
+    }
+    return run;
+  }
+
+  /**
+   * CPU time of this process's threads (native ones included, e.g. ONNX Runtime's) summed by thread
+   * name (the kernel's, at most 15 characters, digits dropped), from /proc/self/task/N/schedstat.
+   */
+  private static Map<String, Long> threadCpu() throws IOException {
+    Map<String, Long> byName = new java.util.HashMap<>();
+    if (!Files.isDirectory(Path.of("/proc/self/task"))) {
+      return byName;
+    }
+    try (java.nio.file.DirectoryStream<Path> tasks =
+        Files.newDirectoryStream(Path.of("/proc/self/task"))) {
+      for (Path t : tasks) {
+        try {
+          String name = Files.readString(t.resolve("comm")).trim().replaceAll("[0-9]+", "#");
+          String st = Files.readString(t.resolve("schedstat")).trim();
+          byName.merge(name, Long.parseLong(st.substring(0, st.indexOf(' '))), Long::sum);
+        } catch (IOException gone) {
+          // the thread ended meanwhile
+        }
+      }
+    }
+    return byName;
   }
 
   private static long processCpuNanos() {

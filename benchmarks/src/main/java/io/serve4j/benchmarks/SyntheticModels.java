@@ -56,6 +56,19 @@ final class SyntheticModels {
     return g.model();
   }
 
+  /**
+   * The MLP's input and output with one layer in between ({@code x} FP32[N,64] → Gemm → {@code y}
+   * FP32[N,10]): the same records and results at almost no model cost, for the floor of a harness's
+   * work around the model ({@code BatchScorerThroughput}'s {@code linear} mode).
+   */
+  static Generated linear() {
+    Graph g = new Graph("serve4j_bench_linear");
+    g.input("x", MLP_IN);
+    g.gemm("x", "w", "b", "y", MLP_IN, MLP_OUT);
+    g.output("y", MLP_OUT);
+    return g.model();
+  }
+
   static Generated cnn() {
     Graph g = new Graph("serve4j_bench_cnn");
     g.input("x", CNN_CHANNELS, CNN_SIZE, CNN_SIZE);

@@ -44,6 +44,8 @@ public final class RecordMapper {
   private final Map<String, Integer> fieldIndex = new HashMap<>();
   private final int[] fieldSizeHint;
   private final int[][] inputFields;
+  // per field: the input it alone feeds (parsed straight into its buffer), or -1
+  private final int[] directInput;
 
   private RecordMapper(List<Resolved> inputs) {
     this.inputs = inputs;
@@ -66,6 +68,22 @@ public final class RecordMapper {
       }
     }
     this.fieldSizeHint = hints.stream().mapToInt(Integer::intValue).toArray();
+    // A field that alone feeds one input, and no other, is parsed straight into that input's buffer
+    this.directInput = new int[fieldIndex.size()];
+    Arrays.fill(directInput, -1);
+    int[] uses = new int[fieldIndex.size()];
+    for (int[] fields : inputFields) {
+      for (int f : fields) {
+        uses[f]++;
+      }
+    }
+    for (int i = 0; i < inputFields.length; i++) {
+      if (inputFields[i].length == 1
+          && uses[inputFields[i][0]] == 1
+          && inputs.get(i).shape.elementCount() <= 1 << 20) {
+        directInput[inputFields[i][0]] = i;
+      }
+    }
   }
 
   /**
@@ -261,6 +279,7 @@ public final class RecordMapper {
     }
     int[] counts = new int[fieldIndex.size()];
     double[][] byField = new double[fieldIndex.size()][];
+    ByteBuffer[] direct = new ByteBuffer[inputs.size()];
     JsonNode id = null;
     try (JsonParser p = STREAM.createParser(text)) {
       if (p.nextToken() != JsonToken.START_OBJECT) {
@@ -272,8 +291,21 @@ public final class RecordMapper {
         JsonToken v = p.nextToken();
         Integer f = fieldIndex.get(name);
         if (f != null) {
-          if (byField[f] != null) {
+          if (byField[f] != null || (directInput[f] >= 0 && direct[directInput[f]] != null)) {
             return null; // repeated: the tree's rule decides
+          }
+          int i = directInput[f];
+          if (i >= 0) {
+            Resolved r = inputs.get(i);
+            ByteBuffer b =
+                ByteBuffer.allocate(
+                        (int) r.shape.elementCount() * (r.type == DataType.FP32 ? 4 : 8))
+                    .order(ByteOrder.LITTLE_ENDIAN);
+            if (numbersInto(p, v, b, r.type == DataType.FP32) < 0 || b.hasRemaining()) {
+              return null; // too few or too many values, or not numbers: the tree path tells
+            }
+            direct[i] = b.flip();
+            continue;
           }
           byField[f] = new double[Math.max(fieldSizeHint[f], 1)];
           int n = numbers(p, v, f, byField, 0);
@@ -312,6 +344,13 @@ public final class RecordMapper {
     List<Tensor> out = new ArrayList<>(inputs.size());
     for (int i = 0; i < inputs.size(); i++) {
       Resolved r = inputs.get(i);
+      if (directInput[inputFields[i][0]] == i) {
+        if (direct[i] == null) {
+          return null; // missing field
+        }
+        out.add(Tensor.wrap(r.input, r.type, r.shape, direct[i]));
+        continue;
+      }
       int[] fields = inputFields[i];
       int total = 0;
       for (int f : fields) {
@@ -342,6 +381,38 @@ public final class RecordMapper {
       out.add(Tensor.wrap(r.input, r.type, r.shape, b));
     }
     return new Mapped(id, out);
+  }
+
+  /**
+   * Reads a number or nested arrays of numbers at the current token into {@code b} (as FP32 or
+   * FP64); -1 for anything else or for more numbers than {@code b} holds.
+   */
+  private static int numbersInto(JsonParser p, JsonToken t, ByteBuffer b, boolean fp32)
+      throws java.io.IOException {
+    if (t == JsonToken.VALUE_NUMBER_INT || t == JsonToken.VALUE_NUMBER_FLOAT) {
+      if (b.remaining() < (fp32 ? 4 : 8)) {
+        return -1;
+      }
+      if (fp32) {
+        b.putFloat((float) p.getDoubleValue());
+      } else {
+        b.putDouble(p.getDoubleValue());
+      }
+      return 1;
+    }
+    if (t != JsonToken.START_ARRAY) {
+      return -1;
+    }
+    int n = 0;
+    JsonToken c;
+    while ((c = p.nextToken()) != JsonToken.END_ARRAY) {
+      int k = numbersInto(p, c, b, fp32);
+      if (k < 0) {
+        return -1;
+      }
+      n += k;
+    }
+    return n;
   }
 
   /** Reads a number or nested arrays of numbers at the current token; -1 for anything else. */

@@ -189,7 +189,12 @@ public final class ScoringJob {
       Files.deleteIfExists(paths.checkpoint);
       cp = null;
     }
-    long total = s.countRecords() ? RecordReader.count(files, s.inputFormat()) : -1;
+    // The total is only ever shown to listeners: without one, the counting pass (a whole reading
+    // of the input) would be work for nobody.
+    long total =
+        s.countRecords() && !s.listeners().isEmpty()
+            ? RecordReader.count(files, s.inputFormat())
+            : -1;
     if (cp != null && cp.complete()) {
       BatchProgress p =
           new BatchProgress(cp.records(), total, cp.errors(), cp.records(), elapsed(started));

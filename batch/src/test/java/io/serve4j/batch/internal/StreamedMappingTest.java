@@ -69,6 +69,24 @@ class StreamedMappingTest {
   }
 
   @Test
+  void fp64_andFp32_eachFedByAFieldOfItsOwn_withId() throws Exception {
+    RecordMapper m =
+        RecordMapper.compile(
+            List.of(FieldMapping.parse("x=f:FP64:1x4"), FieldMapping.parse("z=g:FP32:1x1")),
+            null,
+            "e");
+    for (Case c : CASES) {
+      String text = c.text().startsWith("{") ? "{\"g\":[7.25]," + c.text().substring(1) : c.text();
+      compare(m, text, "id", c.taken());
+    }
+    // the second input's field missing, repeated, or with too many values
+    assertThat(m.mapJson("{\"id\":1,\"f\":[1,2,3,4]}", "id")).isNull();
+    assertThat(m.mapJson("{\"id\":1,\"g\":1,\"f\":[1,2,3,4],\"g\":2}", "id")).isNull();
+    assertThat(m.mapJson("{\"id\":1,\"g\":[1,2],\"f\":[1,2,3,4]}", "id")).isNull();
+    compare(m, "{\"id\":1,\"g\":[[3.5]],\"f\":[1,2,3,4]}", "id", true);
+  }
+
+  @Test
   void otherTypes_andAnIdThatIsAlsoAnInput_areLeftToTheGeneralPath() throws Exception {
     RecordMapper ints =
         RecordMapper.compile(List.of(FieldMapping.parse("x=f:INT64:1x4")), null, "e");
