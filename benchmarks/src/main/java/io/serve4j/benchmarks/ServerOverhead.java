@@ -133,6 +133,8 @@ public final class ServerOverhead {
               time(calls, () -> check.check(stubFloor.modelInfer(grpcReq)))
             };
             if (r == 0) {
+              Arrays.fill(LATENCY_CPU, 0);
+              Arrays.fill(LATENCY_CALLS, 0);
               continue; // warm-up round
             }
             for (int k = 0; k < all.length; k++) {
@@ -187,6 +189,19 @@ public final class ServerOverhead {
               p(all[4], 50) - p(all[6], 50) - base,
               p(all[5], 99),
               p(all[6], 99));
+          // CPU per call of the whole process (client and server share it): less sensitive to
+          // other load than the round trip
+          System.out.printf(
+              Locale.ROOT,
+              "MLP c=1 process CPU per call: in-process %.1f us | REST %.1f | gRPC %.1f |"
+                  + " workerThreads(0): REST %.1f, gRPC %.1f | floor: REST %.1f, gRPC %.1f%n",
+              latencyCpu(0),
+              latencyCpu(1),
+              latencyCpu(2),
+              latencyCpu(3),
+              latencyCpu(4),
+              latencyCpu(5),
+              latencyCpu(6));
           System.out.printf(
               Locale.ROOT,
               "MLP c=1 per round (serve4j - floor - in-process, p50): REST %s | gRPC %s%n",
@@ -624,14 +639,29 @@ public final class ServerOverhead {
     void run(int thread) throws Exception;
   }
 
+  /** Process CPU (client and server) of the {@link #time} runs by mode, nanoseconds. */
+  private static final long[] LATENCY_CPU = new long[8];
+
+  private static final int[] LATENCY_CALLS = new int[8];
+
+  private static int latencyMode;
+
   private static long[] time(int calls, Call c) throws Exception {
     long[] ns = new long[calls];
+    long cpu0 = processCpuNanos();
     for (int i = 0; i < calls; i++) {
       long t0 = System.nanoTime();
       c.run();
       ns[i] = System.nanoTime() - t0;
     }
+    LATENCY_CPU[latencyMode] += processCpuNanos() - cpu0;
+    LATENCY_CALLS[latencyMode] += calls;
+    latencyMode = (latencyMode + 1) % 7;
     return ns;
+  }
+
+  private static double latencyCpu(int mode) {
+    return LATENCY_CPU[mode] / 1e3 / Math.max(1, LATENCY_CALLS[mode]);
   }
 
   /** CPU time of the whole process (client and server: they share the JVM), nanoseconds. */
