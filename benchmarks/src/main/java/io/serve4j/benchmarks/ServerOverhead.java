@@ -46,7 +46,13 @@ import java.util.concurrent.atomic.AtomicLong;
  *       interleaved rounds; the figures are the server's added microseconds (targets +150 and
  *       +100);
  *   <li>MiniLM at sequence 16, concurrency 32, dynamic batching on: throughput in-process and over
- *       REST (32 keep-alive connections) and gRPC; the ratio (target at least 0.8).
+ *       REST (32 keep-alive connections) and gRPC; the ratio (target at least 0.8); process CPU per
+ *       request (load generator and the rest split), and requests per batch.
+ *   <li>The transport floor beside both ({@link Floor}): a plain grpc-java server of the same
+ *       generated service and a bare Netty HTTP/1.1 handler, answering serve4j's own answer bytes
+ *       (no serve4j, no model), called by the same clients. serve4j's cost is its figure minus the
+ *       floor's minus in-process; at concurrency 32 the best ratio this transport allows on
+ *       CPU-bound cores is in-process CPU per request over in-process plus the floor's.
  * </ul>
  *
  * <pre>
@@ -104,34 +110,53 @@ public final class ServerOverhead {
             GRPCInferenceServiceGrpc.newBlockingStub(ch);
         GRPCInferenceServiceGrpc.GRPCInferenceServiceBlockingStub stubInline =
             GRPCInferenceServiceGrpc.newBlockingStub(chInline);
-        try (RestClient rest = new RestClient(server.port());
-            RestClient restInline = new RestClient(inline.port())) {
-          long[][] all = new long[5][];
-          GrpcCheck check = GrpcCheck.of(e.predict(req));
+        GrpcCheck check = GrpcCheck.of(e.predict(req));
+        // the floor answers what serve4j answers, byte for byte
+        byte[] restAnswer;
+        try (RestClient once = new RestClient(server.port())) {
+          restAnswer = once.postForBody("/v2/models/m/infer", json);
+        }
+        ModelInferResponse grpcAnswer = stub.modelInfer(grpcReq);
+        Floor floor = Floor.start(restAnswer, grpcAnswer);
+        ManagedChannel chFloor = channel(floor.grpcPort());
+        GRPCInferenceServiceGrpc.GRPCInferenceServiceBlockingStub stubFloor =
+            GRPCInferenceServiceGrpc.newBlockingStub(chFloor);
+        try (floor;
+            RestClient rest = new RestClient(server.port());
+            RestClient restInline = new RestClient(inline.port());
+            RestClient restFloor = new RestClient(floor.restPort())) {
+          long[][] all = new long[7][];
           for (int r = 0; r <= rounds; r++) {
             long[][] round = {
               time(calls, () -> e.predict(req)),
               time(calls, () -> rest.post("/v2/models/m/infer", json)),
               time(calls, () -> check.check(stub.modelInfer(grpcReq))),
               time(calls, () -> restInline.post("/v2/models/m/infer", json)),
-              time(calls, () -> check.check(stubInline.modelInfer(grpcReq)))
+              time(calls, () -> check.check(stubInline.modelInfer(grpcReq))),
+              time(calls, () -> restFloor.post("/v2/models/m/infer", json)),
+              time(calls, () -> check.check(stubFloor.modelInfer(grpcReq)))
             };
             if (r == 0) {
+              Arrays.fill(LATENCY_CPU, 0);
+              Arrays.fill(LATENCY_CALLS, 0);
               continue; // warm-up round
             }
-            for (int k = 0; k < 5; k++) {
+            for (int k = 0; k < all.length; k++) {
               all[k] = concat(all[k], round[k]);
             }
             System.out.printf(
                 Locale.ROOT,
                 "mlp c=1 round %d: p50 in-process %.1f us, REST %.1f us, gRPC %.1f us;"
-                    + " workerThreads(0): REST %.1f us, gRPC %.1f us%n",
+                    + " workerThreads(0): REST %.1f us, gRPC %.1f us; transport floor: REST %.1f"
+                    + " us, gRPC %.1f us%n",
                 r,
                 p(round[0], 50),
                 p(round[1], 50),
                 p(round[2], 50),
                 p(round[3], 50),
-                p(round[4], 50));
+                p(round[4], 50),
+                p(round[5], 50),
+                p(round[6], 50));
           }
           double base = p(all[0], 50);
           System.out.printf(
@@ -151,7 +176,43 @@ public final class ServerOverhead {
               p(all[0], 99),
               p(all[1], 99),
               p(all[2], 99));
+          // The floor is the transport alone (no serve4j, no model): its round trip is the least
+          // any server on this stack adds to in-process predict. serve4j over the floor: its round
+          // trip minus the floor's minus in-process predict.
+          System.out.printf(
+              Locale.ROOT,
+              "MLP c=1 transport floor (same stacks, fixed answer of the same bytes): p50 REST %.1f"
+                  + " us, gRPC %.1f us; serve4j over floor + in-process: REST %+.1f us, gRPC %+.1f"
+                  + " us; workerThreads(0): REST %+.1f us, gRPC %+.1f us; p99 floor REST %.1f,"
+                  + " gRPC %.1f us%n",
+              p(all[5], 50),
+              p(all[6], 50),
+              p(all[1], 50) - p(all[5], 50) - base,
+              p(all[2], 50) - p(all[6], 50) - base,
+              p(all[3], 50) - p(all[5], 50) - base,
+              p(all[4], 50) - p(all[6], 50) - base,
+              p(all[5], 99),
+              p(all[6], 99));
+          // CPU per call of the whole process (client and server share it): less sensitive to
+          // other load than the round trip
+          System.out.printf(
+              Locale.ROOT,
+              "MLP c=1 process CPU per call: in-process %.1f us | REST %.1f | gRPC %.1f |"
+                  + " workerThreads(0): REST %.1f, gRPC %.1f | floor: REST %.1f, gRPC %.1f%n",
+              latencyCpu(0),
+              latencyCpu(1),
+              latencyCpu(2),
+              latencyCpu(3),
+              latencyCpu(4),
+              latencyCpu(5),
+              latencyCpu(6));
+          System.out.printf(
+              Locale.ROOT,
+              "MLP c=1 per round (serve4j - floor - in-process, p50): REST %s | gRPC %s%n",
+              perRound(all[1], all[5], all[0], rounds),
+              perRound(all[2], all[6], all[0], rounds));
         } finally {
+          chFloor.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
           ch.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
           chInline.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
         }
@@ -178,6 +239,19 @@ public final class ServerOverhead {
         for (int i = 0; i < threads; i++) {
           conns.add(new RestClient(server.port()));
         }
+        // the transport floor, answering serve4j's own answers
+        Floor floor =
+            Floor.start(
+                conns.get(0).postForBody("/v2/models/m/infer", json), stub.modelInfer(grpcReq));
+        ManagedChannel chFloor = channel(floor.grpcPort());
+        GRPCInferenceServiceGrpc.GRPCInferenceServiceBlockingStub stubFloor =
+            GRPCInferenceServiceGrpc.newBlockingStub(chFloor);
+        GRPCInferenceServiceGrpc.GRPCInferenceServiceStub asyncFloor =
+            GRPCInferenceServiceGrpc.newStub(chFloor);
+        List<RestClient> floorConns = new ArrayList<>();
+        for (int i = 0; i < threads; i++) {
+          floorConns.add(new RestClient(floor.restPort()));
+        }
         try {
           // REST asking for the output as binary data (binary_data_output): no JSON numbers for
           // the [1, 16, 384] output
@@ -188,20 +262,40 @@ public final class ServerOverhead {
                   .getBytes(java.nio.charset.StandardCharsets.UTF_8);
           GrpcCheck check = GrpcCheck.of(e.predict(req));
           String[] names = {
-            "in-process", "REST", "gRPC", "REST binary output", "gRPC async (32 in flight)"
+            "in-process",
+            "REST",
+            "gRPC",
+            "REST binary output",
+            "gRPC async (32 in flight)",
+            "floor REST",
+            "floor gRPC",
+            "floor gRPC async"
           };
           List<String> modes =
               List.of(
-                  System.getProperty("bench.server.modes", "inproc,rest,grpc,restbin,grpcasync")
+                  System.getProperty(
+                          "bench.server.modes",
+                          "inproc,rest,grpc,restbin,grpcasync,restfloor,grpcfloor,grpcasyncfloor")
                       .split(","));
-          String[] ids = {"inproc", "rest", "grpc", "restbin", "grpcasync"};
+          String[] ids = {
+            "inproc",
+            "rest",
+            "grpc",
+            "restbin",
+            "grpcasync",
+            "restfloor",
+            "grpcfloor",
+            "grpcasyncfloor"
+          };
           double[] sum = new double[ids.length];
           double[] cpu = new double[ids.length];
           double[] clientCpu = new double[ids.length];
+          double[] perRun = new double[ids.length];
           for (int r = 0; r <= rounds; r++) {
             double[] rate = new double[ids.length];
             double[] roundCpu = new double[ids.length];
             double[] roundClient = new double[ids.length];
+            double[] roundPerRun = new double[ids.length];
             for (int k = 0; k < ids.length; k++) {
               if (!modes.contains(ids[k])) {
                 continue;
@@ -218,10 +312,20 @@ public final class ServerOverhead {
                             threads,
                             seconds,
                             i -> conns.get(i).post("/v2/models/m/infer", jsonBinaryOut));
+                    case "restfloor" ->
+                        rate(
+                            threads,
+                            seconds,
+                            i -> floorConns.get(i).post("/v2/models/m/infer", json));
+                    case "grpcfloor" ->
+                        rate(threads, seconds, i -> check.check(stubFloor.modelInfer(grpcReq)));
+                    case "grpcasyncfloor" ->
+                        asyncRate(threads, seconds, asyncFloor, grpcReq, check);
                     default -> asyncRate(threads, seconds, async, grpcReq, check);
                   };
               roundCpu[k] = lastCpuPerCall;
               roundClient[k] = lastClientCpuPerCall;
+              roundPerRun[k] = lastPerRun;
             }
             if (r == 0) {
               continue;
@@ -234,6 +338,7 @@ public final class ServerOverhead {
               sum[k] += rate[k] / rounds;
               cpu[k] += roundCpu[k] / rounds;
               clientCpu[k] += roundClient[k] / rounds;
+              perRun[k] += roundPerRun[k] / rounds;
               line.append(
                   String.format(
                       Locale.ROOT,
@@ -263,12 +368,15 @@ public final class ServerOverhead {
             perCall.append(
                 String.format(
                     Locale.ROOT,
-                    "%s%s %.0f us (client %.0f, rest of process %.0f)",
+                    "%s%s %.0f us (client %.0f, rest of process %.0f%s)",
                     perCall.length() == 0 ? "" : " | ",
                     names[k],
                     cpu[k],
                     clientCpu[k],
-                    cpu[k] - clientCpu[k]));
+                    cpu[k] - clientCpu[k],
+                    perRun[k] == 0
+                        ? ""
+                        : String.format(Locale.ROOT, "; %.1f requests per batch", perRun[k])));
           }
           System.out.printf(
               Locale.ROOT,
@@ -281,21 +389,205 @@ public final class ServerOverhead {
           // generator's threads (its callers and its gRPC event loop); the rest is the server's
           // threads, the batcher's, GC and JIT.
           System.out.printf(Locale.ROOT, "MiniLM-16 c=32 process CPU per request: %s%n", perCall);
+          // On two cores shared by the model, the server and the load generator, throughput is
+          // CPU-bound: the best ratio a server on this transport can reach is in-process CPU per
+          // request over (in-process + the floor's), and serve4j's own cost is its CPU per
+          // request minus the floor's minus in-process.
+          StringBuilder bound = new StringBuilder();
+          String[][] pairs = {
+            {"rest", "restfloor"},
+            {"restbin", "restfloor"},
+            {"grpc", "grpcfloor"},
+            {"grpcasync", "grpcasyncfloor"}
+          };
+          List<String> idList = List.of(ids);
+          for (String[] pair : pairs) {
+            int k = idList.indexOf(pair[0]);
+            int f = idList.indexOf(pair[1]);
+            if (!modes.contains(pair[0]) || !modes.contains(pair[1]) || cpu[0] == 0) {
+              continue;
+            }
+            bound.append(
+                String.format(
+                    Locale.ROOT,
+                    "%s%s: floor %.0f us, bound %.2fx, serve4j adds %+.0f us",
+                    bound.length() == 0 ? "" : " | ",
+                    names[k],
+                    cpu[f],
+                    cpu[0] / (cpu[0] + cpu[f]),
+                    cpu[k] - cpu[f] - cpu[0]));
+          }
+          System.out.printf(
+              Locale.ROOT,
+              "MiniLM-16 c=32 over the transport floor (CPU per request; bound = in-process /"
+                  + " (in-process + floor)): %s%n",
+              bound);
         } finally {
           for (RestClient c : conns) {
             c.close();
           }
+          for (RestClient c : floorConns) {
+            c.close();
+          }
+          chFloor.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+          floor.close();
           ch.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
         }
       }
     }
   }
 
+  // ---------------------------------------------------------------- the transport floor
+
+  /**
+   * The transport alone, on the stacks serve4j's server uses, answering a precomputed response of
+   * the same bytes (no serve4j, no model): gRPC, a plain grpc-java server of the same generated
+   * {@code GRPCInferenceService} built as serve4j's is ({@code NettyServerBuilder}, {@code
+   * directExecutor}, the same inbound limit) whose {@code ModelInfer} answers a fixed message;
+   * REST, Netty's HTTP/1.1 codec and aggregator (as serve4j's pipeline, same limits) and a handler
+   * answering fixed bytes. Called by the same clients the same way, it is what serve4j's round trip
+   * and CPU per request would be if serve4j and the model cost nothing.
+   */
+  static final class Floor implements AutoCloseable {
+    private final io.grpc.Server grpc;
+    private final io.netty.channel.EventLoopGroup boss;
+    private final io.netty.channel.EventLoopGroup workers;
+    private final io.netty.channel.Channel rest;
+
+    private Floor(
+        io.grpc.Server grpc,
+        io.netty.channel.EventLoopGroup boss,
+        io.netty.channel.EventLoopGroup workers,
+        io.netty.channel.Channel rest) {
+      this.grpc = grpc;
+      this.boss = boss;
+      this.workers = workers;
+      this.rest = rest;
+    }
+
+    static Floor start(byte[] restAnswer, ModelInferResponse grpcAnswer) throws IOException {
+      int limit = 64 << 20; // OipServer's default maxRequestBytes
+      io.grpc.Server g =
+          io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder.forAddress(
+                  new java.net.InetSocketAddress("127.0.0.1", 0))
+              .maxInboundMessageSize(limit)
+              .addService(
+                  new GRPCInferenceServiceGrpc.GRPCInferenceServiceImplBase() {
+                    @Override
+                    public void modelInfer(
+                        ModelInferRequest request,
+                        io.grpc.stub.StreamObserver<ModelInferResponse> out) {
+                      out.onNext(grpcAnswer);
+                      out.onCompleted();
+                    }
+                  })
+              .directExecutor()
+              .build()
+              .start();
+      io.netty.channel.EventLoopGroup boss =
+          new io.netty.channel.nio.NioEventLoopGroup(
+              1, new io.netty.util.concurrent.DefaultThreadFactory("floor-accept"));
+      io.netty.channel.EventLoopGroup workers =
+          new io.netty.channel.nio.NioEventLoopGroup(
+              0, new io.netty.util.concurrent.DefaultThreadFactory("floor-io"));
+      io.netty.channel.Channel ch =
+          new io.netty.bootstrap.ServerBootstrap()
+              .group(boss, workers)
+              .channel(io.netty.channel.socket.nio.NioServerSocketChannel.class)
+              .option(io.netty.channel.ChannelOption.SO_BACKLOG, 1024)
+              .childOption(io.netty.channel.ChannelOption.TCP_NODELAY, true)
+              .childHandler(
+                  new io.netty.channel.ChannelInitializer<io.netty.channel.socket.SocketChannel>() {
+                    @Override
+                    protected void initChannel(io.netty.channel.socket.SocketChannel c) {
+                      c.pipeline()
+                          .addLast(
+                              new io.netty.handler.codec.http.HttpServerCodec(8192, 16384, 65536),
+                              new io.netty.handler.codec.http.HttpObjectAggregator(limit, true),
+                              new FixedAnswer(restAnswer));
+                    }
+                  })
+              .bind("127.0.0.1", 0)
+              .syncUninterruptibly()
+              .channel();
+      return new Floor(g, boss, workers, ch);
+    }
+
+    int grpcPort() {
+      return grpc.getPort();
+    }
+
+    int restPort() {
+      return ((java.net.InetSocketAddress) rest.localAddress()).getPort();
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+      rest.close().syncUninterruptibly();
+      boss.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+      workers.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+      grpc.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    }
+  }
+
+  /** Answers every request with the same JSON bytes (keep-alive). */
+  static final class FixedAnswer
+      extends io.netty.channel.SimpleChannelInboundHandler<
+          io.netty.handler.codec.http.FullHttpRequest> {
+    private final byte[] answer;
+
+    FixedAnswer(byte[] answer) {
+      this.answer = answer;
+    }
+
+    @Override
+    protected void channelRead0(
+        io.netty.channel.ChannelHandlerContext ctx,
+        io.netty.handler.codec.http.FullHttpRequest req) {
+      io.netty.handler.codec.http.FullHttpResponse r =
+          new io.netty.handler.codec.http.DefaultFullHttpResponse(
+              io.netty.handler.codec.http.HttpVersion.HTTP_1_1,
+              io.netty.handler.codec.http.HttpResponseStatus.OK,
+              io.netty.buffer.Unpooled.wrappedBuffer(answer));
+      r.headers()
+          .set(
+              io.netty.handler.codec.http.HttpHeaderNames.CONTENT_TYPE,
+              io.netty.handler.codec.http.HttpHeaderValues.APPLICATION_JSON)
+          .setInt(io.netty.handler.codec.http.HttpHeaderNames.CONTENT_LENGTH, answer.length)
+          .set(
+              io.netty.handler.codec.http.HttpHeaderNames.CONNECTION,
+              io.netty.handler.codec.http.HttpHeaderValues.KEEP_ALIVE);
+      ctx.writeAndFlush(r, ctx.voidPromise());
+    }
+  }
+
   // ---------------------------------------------------------------- helpers
 
+  /**
+   * Requests the batcher ran, and the sum over them of 1 / (requests in their run): the number of
+   * runs ({@code onBatch} is called once per request, with its run's size).
+   */
+  private static final AtomicLong RUN_REQUESTS = new AtomicLong();
+
+  private static final java.util.concurrent.atomic.DoubleAdder RUNS =
+      new java.util.concurrent.atomic.DoubleAdder();
+
   private static ServingClient client() {
-    return Serve4j.client(
-        LocalOptions.builder().isolated(true).intraOpThreads(OrtEngine.intraOpThreads()).build());
+    return Serve4j.builder()
+        .options(
+            LocalOptions.builder()
+                .isolated(true)
+                .intraOpThreads(OrtEngine.intraOpThreads())
+                .build())
+        .listener(
+            new io.serve4j.ServingListener() {
+              @Override
+              public void onBatch(io.serve4j.CallInfo call, io.serve4j.BatchRun run) {
+                RUN_REQUESTS.incrementAndGet();
+                RUNS.add(1.0 / Math.max(1, run.requests()));
+              }
+            })
+        .build();
   }
 
   private static Endpoint deploy(ServingClient client, Workload w, boolean batched) {
@@ -338,14 +630,29 @@ public final class ServerOverhead {
     void run(int thread) throws Exception;
   }
 
+  /** Process CPU (client and server) of the {@link #time} runs by mode, nanoseconds. */
+  private static final long[] LATENCY_CPU = new long[8];
+
+  private static final int[] LATENCY_CALLS = new int[8];
+
+  private static int latencyMode;
+
   private static long[] time(int calls, Call c) throws Exception {
     long[] ns = new long[calls];
+    long cpu0 = processCpuNanos();
     for (int i = 0; i < calls; i++) {
       long t0 = System.nanoTime();
       c.run();
       ns[i] = System.nanoTime() - t0;
     }
+    LATENCY_CPU[latencyMode] += processCpuNanos() - cpu0;
+    LATENCY_CALLS[latencyMode] += calls;
+    latencyMode = (latencyMode + 1) % 7;
     return ns;
+  }
+
+  private static double latencyCpu(int mode) {
+    return LATENCY_CPU[mode] / 1e3 / Math.max(1, LATENCY_CALLS[mode]);
   }
 
   /** CPU time of the whole process (client and server: they share the JVM), nanoseconds. */
@@ -378,7 +685,12 @@ public final class ServerOverhead {
     return sum;
   }
 
+  /** Requests per batched run in the last {@link #rate} run (0 unbatched). */
+  private static double lastPerRun;
+
   private static double rate(int threads, double seconds, IndexedCall c) throws Exception {
+    double runs0 = RUNS.sum();
+    long req0 = RUN_REQUESTS.get();
     long cpu0 = processCpuNanos();
     long loop0 = clientLoopCpuNanos();
     AtomicLong done = new AtomicLong();
@@ -421,6 +733,8 @@ public final class ServerOverhead {
     long n = Math.max(1, done.get());
     lastCpuPerCall = (processCpuNanos() - cpu0) / 1e3 / n;
     lastClientCpuPerCall = (callersCpu.get() + clientLoopCpuNanos() - loop0) / 1e3 / n;
+    double runs = RUNS.sum() - runs0;
+    lastPerRun = runs < 0.5 ? 0 : (RUN_REQUESTS.get() - req0) / runs;
     return done.get() / ((end - t0[0]) / 1e9);
   }
 
@@ -435,6 +749,8 @@ public final class ServerOverhead {
       ModelInferRequest req,
       GrpcCheck check)
       throws Exception {
+    double runs0 = RUNS.sum();
+    long req0 = RUN_REQUESTS.get();
     long cpu0 = processCpuNanos();
     long loop0 = clientLoopCpuNanos();
     long own0 = THREADS.getCurrentThreadCpuTime();
@@ -478,6 +794,8 @@ public final class ServerOverhead {
     lastCpuPerCall = (processCpuNanos() - cpu0) / 1e3 / n;
     lastClientCpuPerCall =
         (THREADS.getCurrentThreadCpuTime() - own0 + clientLoopCpuNanos() - loop0) / 1e3 / n;
+    double runs = RUNS.sum() - runs0;
+    lastPerRun = runs < 0.5 ? 0 : (RUN_REQUESTS.get() - req0) / runs;
     return done.get() / ((end - t0) / 1e9);
   }
 
@@ -537,6 +855,22 @@ public final class ServerOverhead {
     }
   }
 
+  /** serve4j minus floor minus in-process, p50 of each round, and their median. */
+  private static String perRound(long[] serve, long[] floor, long[] inproc, int rounds) {
+    int n = serve.length / rounds;
+    double[] d = new double[rounds];
+    StringBuilder s = new StringBuilder();
+    for (int r = 0; r < rounds; r++) {
+      d[r] =
+          p(Arrays.copyOfRange(serve, r * n, (r + 1) * n), 50)
+              - p(Arrays.copyOfRange(floor, r * n, (r + 1) * n), 50)
+              - p(Arrays.copyOfRange(inproc, r * n, (r + 1) * n), 50);
+      s.append(String.format(Locale.ROOT, "%s%+.1f", r == 0 ? "" : " ", d[r]));
+    }
+    Arrays.sort(d);
+    return s.append(String.format(Locale.ROOT, " (median %+.1f us)", d[rounds / 2])).toString();
+  }
+
   private static long[] concat(long[] a, long[] b) {
     if (a == null) {
       return b;
@@ -568,6 +902,18 @@ public final class ServerOverhead {
     }
 
     void post(String path, byte[] body) throws IOException {
+      exchange(path, body, null);
+    }
+
+    /** Posts and returns the answer's body. */
+    byte[] postForBody(String path, byte[] body) throws IOException {
+      java.io.ByteArrayOutputStream answer = new java.io.ByteArrayOutputStream();
+      exchange(path, body, answer);
+      return answer.toByteArray();
+    }
+
+    private void exchange(String path, byte[] body, java.io.OutputStream answer)
+        throws IOException {
       byte[] head =
           ("POST "
                   + path
@@ -609,6 +955,9 @@ public final class ServerOverhead {
         int n = in.read(buf, 0, Math.min(left, buf.length));
         if (n < 0) {
           throw new UncheckedIOException(new IOException("connection closed in a body"));
+        }
+        if (answer != null) {
+          answer.write(buf, 0, n);
         }
         left -= n;
       }

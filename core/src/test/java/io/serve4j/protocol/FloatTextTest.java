@@ -54,6 +54,21 @@ class FloatTextTest {
   }
 
   @Test
+  void eightDigits_everyValueBelowTenToTheEight() {
+    for (int l = 0; l < 100_000_000; l++) {
+      long v = FloatText.eightDigits(l);
+      int x = l;
+      for (int i = 7; i >= 0; i--) {
+        int digit = (int) (v >>> (8 * i) & 0xff) - '0';
+        if (digit != x % 10) {
+          throw new AssertionError("digit " + i + " of " + l + " is " + digit);
+        }
+        x /= 10;
+      }
+    }
+  }
+
+  @Test
   void specialValues() {
     assertThat(text(0f)).isEqualTo("0.0");
     assertThat(text(-0f)).isEqualTo("-0.0");
