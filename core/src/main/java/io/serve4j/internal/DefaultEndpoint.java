@@ -4,7 +4,6 @@ import io.serve4j.Capability;
 import io.serve4j.Endpoint;
 import io.serve4j.EndpointDescription;
 import io.serve4j.EndpointSpec;
-import io.serve4j.ErrorCategory;
 import io.serve4j.InferenceRequest;
 import io.serve4j.InferenceResponse;
 import io.serve4j.NotFoundException;
@@ -13,12 +12,9 @@ import io.serve4j.OperationKind;
 import io.serve4j.ResponseStream;
 import io.serve4j.ServingException;
 import io.serve4j.spi.Deadline;
-import io.serve4j.spi.StreamingInference;
 import java.util.Map;
-import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Flow;
-import java.util.stream.Collectors;
 
 /** The {@link Endpoint} handle of {@link DefaultServingClient}. */
 final class DefaultEndpoint implements Endpoint {
@@ -103,133 +99,35 @@ final class DefaultEndpoint implements Endpoint {
 
   @Override
   public ResponseStream stream(InferenceRequest request) {
-    client.ensureOpen();
-    check(request);
-    requireStreaming();
-    return ResponseStream.of(streamAsync(request));
+    return new EndpointStreams(this, client, name).stream(request);
   }
 
   @Override
   public Flow.Publisher<InferenceResponse> streamAsync(InferenceRequest request) {
-    Objects.requireNonNull(request, "request");
-    return subscriber -> {
-      Objects.requireNonNull(subscriber, "subscriber");
-      String id = request.id().orElseGet(RequestIds::next);
-      InferenceRequest req =
-          request.id().isPresent() ? request : request.toBuilder().id(id).build();
-      String what = "stream from endpoint '" + name + "'";
-      StreamCall call =
-          new StreamCall(
-              subscriber,
-              t -> client.typed(what, t, id),
-              () ->
-                  ServingException.builder(ErrorCategory.TIMEOUT)
-                      .providerId(client.providerId())
-                      .requestId(id)
-                      .message("the " + what + " did not finish before its deadline")
-                      .build());
-      subscriber.onSubscribe(call);
-      if (client.isClosed()) {
-        call.fail(client.closedError(), false);
-        return;
-      }
-      StreamingInference streaming;
-      try {
-        check(req);
-        streaming = requireStreaming();
-      } catch (RuntimeException e) {
-        call.fail(Futures.toServing(e, client.providerId()), false);
-        return;
-      }
-      DefaultServingClient.Known known = client.known(name);
-      if (known != null) {
-        try {
-          RequestValidator.validate(req, known.signatures(), name);
-        } catch (ServingException e) {
-          call.fail(e, false);
-          return;
-        }
-        open(streaming, req, known.description(), call);
-        return;
-      }
-      CompletableFuture<Void> described =
-          describeAsync()
-              .handle(
-                  (d, e) -> {
-                    if (e != null && Futures.unwrap(e) instanceof NotFoundException nf) {
-                      throw nf;
-                    }
-                    DefaultServingClient.Known k = client.known(name);
-                    if (k != null) {
-                      RequestValidator.validate(req, k.signatures(), name);
-                    }
-                    open(streaming, req, k == null ? null : k.description(), call);
-                    return null;
-                  });
-      call.pending(described);
-      described.whenComplete(
-          (v, e) -> {
-            if (e != null && !described.isCancelled()) {
-              call.fail(Futures.toServing(Futures.unwrap(e), client.providerId()), false);
-            }
-          });
-    };
+    return new EndpointStreams(this, client, name).streamAsync(request);
   }
 
-  private StreamingInference requireStreaming() {
-    CapabilityCheck.require(
-        client.providerId(),
-        client.capabilities(),
-        Capability.STREAMING,
-        "a streaming prediction on endpoint '" + name + "'");
-    return client
-        .session()
-        .streamingInference()
-        .orElseThrow(
-            () ->
-                ServingException.builder(ErrorCategory.UNSUPPORTED_CAPABILITY)
-                    .providerId(client.providerId())
-                    .message("provider declares streaming but has no streaming part")
-                    .build());
+  @Override
+  public Operation<InferenceResponse> submit(InferenceRequest request) {
+    return new EndpointChanges(this, client, name).submit(request);
   }
 
-  /**
-   * The first phase of a stream is an ordinary core call that lasts until the first chunk, so a
-   * stream gets the same retries, circuit breaker and listeners as a prediction; then the winning
-   * attempt's chunks are relayed under the same deadline.
-   */
-  private void open(
-      StreamingInference streaming,
-      InferenceRequest request,
-      EndpointDescription description,
-      StreamCall call) {
-    Deadline deadline = Deadline.after(request.timeout().orElse(client.config().predictTimeout()));
-    CompletableFuture<StreamCall.Attempt> first =
-        client.call(
-            OperationKind.STREAM,
-            name,
-            request.id().orElse(null),
-            deadline,
-            ctx -> {
-              StreamCall.Attempt attempt = call.attempt();
-              streaming.stream(name, description, request, ctx).subscribe(attempt);
-              return attempt.head;
-            });
-    call.pending(first);
-    first.whenComplete(
-        (winner, e) -> {
-          if (e == null) {
-            call.adopt(winner, deadline);
-          } else if (!first.isCancelled()) {
-            if (Futures.unwrap(e) instanceof NotFoundException) {
-              client.forget(name);
-            }
-            call.fail(Futures.toServing(Futures.unwrap(e), client.providerId()), false);
-          }
-        });
+  @Override
+  public Operation<EndpointDescription> update(EndpointSpec requested) {
+    return new EndpointChanges(this, client, name).update(requested);
   }
 
-  private void check(InferenceRequest request) {
+  @Override
+  public Operation<EndpointDescription> shiftTraffic(Map<String, Integer> traffic) {
+    return new EndpointChanges(this, client, name).shiftTraffic(traffic);
+  }
+
+  @Override
+  public Operation<Void> delete() {
+    return new EndpointChanges(this, client, name).delete();
+  }
+
+  void check(InferenceRequest request) {
     RequestValidator.checkSize(request, client.config().maxRequestBytes(), name);
     if (request.targetModel().isPresent()) {
       CapabilityCheck.require(
@@ -325,117 +223,6 @@ final class DefaultEndpoint implements Endpoint {
           }
         });
     return out;
-  }
-
-  @Override
-  public Operation<InferenceResponse> submit(InferenceRequest request) {
-    client.ensureOpen();
-    CapabilityCheck.require(
-        client.providerId(),
-        client.capabilities(),
-        Capability.ASYNC_INFERENCE,
-        "asynchronous inference on endpoint '" + name + "'");
-    check(request);
-    DefaultServingClient.Known known = client.known(name);
-    if (known != null) {
-      RequestValidator.validate(request, known.signatures(), name);
-    }
-    // A queued inference may wait far longer than a prediction: the request's own timeout bounds
-    // it if given, else the client's operation timeout.
-    Deadline deadline =
-        Deadline.after(request.timeout().orElse(client.config().operationTimeout()));
-    return client.operation(
-        OperationKind.SUBMIT_INFERENCE,
-        "submit inference to " + name,
-        name,
-        deadline,
-        ctx ->
-            client
-                .session()
-                .queuedInference()
-                .orElseThrow(
-                    () ->
-                        ServingException.builder(ErrorCategory.UNSUPPORTED_CAPABILITY)
-                            .providerId(client.providerId())
-                            .message("provider declares asynchronous inference but has none")
-                            .build())
-                .submitInference(name, request, ctx));
-  }
-
-  @Override
-  public Operation<EndpointDescription> update(EndpointSpec requested) {
-    client.ensureOpen();
-    if (!requested.name().equals(name)) {
-      throw ServingException.builder(ErrorCategory.INVALID_INPUT)
-          .providerId(client.providerId())
-          .message("spec is for endpoint '" + requested.name() + "', not '" + name + "'")
-          .build();
-    }
-    CapabilityCheck.check(client.providerId(), client.capabilities(), requested);
-    EndpointSpec spec = client.resolveSignatures(requested);
-    client.forget(name);
-    DefaultOperation<EndpointDescription> op =
-        client.operation(
-            OperationKind.UPDATE,
-            "update endpoint " + name,
-            name,
-            ctx -> client.session().lifecycle().updateEndpoint(spec, ctx));
-    return DefaultOperation.map(
-        op,
-        d -> {
-          client.remember(spec, d);
-          return d;
-        });
-  }
-
-  @Override
-  public Operation<EndpointDescription> shiftTraffic(Map<String, Integer> traffic) {
-    client.ensureOpen();
-    if (traffic.values().stream().filter(v -> v != null && v > 0).count() > 1) {
-      CapabilityCheck.require(
-          client.providerId(),
-          client.capabilities(),
-          Capability.TRAFFIC_SPLIT,
-          "a traffic split on endpoint '" + name + "'");
-    }
-    Map<String, Integer> copy = Map.copyOf(traffic);
-    client.forget(name);
-    DefaultOperation<EndpointDescription> op =
-        client.operation(
-            OperationKind.SHIFT_TRAFFIC,
-            "shift traffic on endpoint " + name,
-            name,
-            ctx ->
-                Futures.thenComposeCancellable(
-                    client.session().lifecycle().describeEndpoint(name, ctx),
-                    current -> {
-                      EndpointSpec.validateTraffic(
-                          current.deployments().stream()
-                              .map(d -> d.name())
-                              .collect(Collectors.toSet()),
-                          copy);
-                      return client
-                          .session()
-                          .lifecycle()
-                          .updateTraffic(name, copy, current.mirror().orElse(null), ctx);
-                    }));
-    return DefaultOperation.map(
-        op,
-        d -> {
-          client.remember(d);
-          return d;
-        });
-  }
-
-  @Override
-  public Operation<Void> delete() {
-    client.ensureOpen();
-    client.forget(name);
-    return client.operation(
-        OperationKind.DELETE,
-        "delete endpoint " + name,
-        name,
-        ctx -> client.session().lifecycle().deleteEndpoint(name, ctx));
   }
 
   @Override

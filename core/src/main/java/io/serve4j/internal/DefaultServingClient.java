@@ -1,20 +1,16 @@
 package io.serve4j.internal;
 
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
-import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import io.serve4j.BatchJobDescription;
 import io.serve4j.BatchJobSpec;
-import io.serve4j.BatchRun;
 import io.serve4j.CallInfo;
 import io.serve4j.Capability;
-import io.serve4j.CircuitState;
 import io.serve4j.DeploymentDescription;
 import io.serve4j.DeploymentSpec;
 import io.serve4j.Endpoint;
 import io.serve4j.EndpointDescription;
 import io.serve4j.EndpointSpec;
 import io.serve4j.ErrorCategory;
-import io.serve4j.InferenceResponse;
 import io.serve4j.ModelSignature;
 import io.serve4j.Operation;
 import io.serve4j.OperationKind;
@@ -22,7 +18,6 @@ import io.serve4j.RetryPolicy;
 import io.serve4j.ServingClient;
 import io.serve4j.ServingException;
 import io.serve4j.ServingListener;
-import io.serve4j.spi.BatchJobs;
 import io.serve4j.spi.CallContext;
 import io.serve4j.spi.CallObserver;
 import io.serve4j.spi.Deadline;
@@ -69,8 +64,8 @@ final class DefaultServingClient implements ServingClient {
   private final Set<CompletableFuture<?>> inFlight = ConcurrentHashMap.newKeySet();
   private final Set<DefaultOperation<?>> operationsInFlight = ConcurrentHashMap.newKeySet();
   private final Map<String, RetryBudget> budgets = new ConcurrentHashMap<>();
-  private final Map<String, CircuitBreaker> breakerByEndpoint = new ConcurrentHashMap<>();
-  private final CircuitBreakerRegistry breakers;
+  // Made only with a circuit-breaker policy: without one, neither it nor resilience4j is loaded.
+  private final Breakers breakers;
 
   /**
    * Creates the client.
@@ -95,10 +90,7 @@ final class DefaultServingClient implements ServingClient {
     this.config = config;
     this.scheduler = scheduler;
     this.ownsScheduler = ownsScheduler;
-    this.breakers =
-        config.circuitBreaker() == null
-            ? null
-            : CircuitBreakerRegistry.of(CircuitBreakerConfigs.of(config.circuitBreaker()));
+    this.breakers = config.circuitBreaker() == null ? null : new Breakers(this, config);
   }
 
   @Override
@@ -145,16 +137,38 @@ final class DefaultServingClient implements ServingClient {
     EndpointSpec spec = resolveSignatures(requested);
     DefaultOperation<EndpointDescription> op =
         operation(
-            OperationKind.DEPLOY,
-            "deploy endpoint " + spec.name(),
-            spec.name(),
-            ctx -> session.lifecycle().createEndpoint(spec, ctx));
-    return DefaultOperation.map(
-        op,
-        d -> {
-          remember(spec, d);
-          return endpoint(spec.name());
-        });
+            OperationKind.DEPLOY, "deploy endpoint " + spec.name(), spec.name(), new Deploy(spec));
+    return DefaultOperation.map(op, new Deployed(spec));
+  }
+
+  /** A deploy's provider call (a class, not a lambda: a lambda spins a class at first use). */
+  private final class Deploy
+      implements Function<CallContext, CompletableFuture<EndpointDescription>> {
+    private final EndpointSpec spec;
+
+    Deploy(EndpointSpec spec) {
+      this.spec = spec;
+    }
+
+    @Override
+    public CompletableFuture<EndpointDescription> apply(CallContext ctx) {
+      return session.lifecycle().createEndpoint(spec, ctx);
+    }
+  }
+
+  /** What a deploy answers once the provider is done: the endpoint's handle. */
+  private final class Deployed implements Function<EndpointDescription, Endpoint> {
+    private final EndpointSpec spec;
+
+    Deployed(EndpointSpec spec) {
+      this.spec = spec;
+    }
+
+    @Override
+    public Endpoint apply(EndpointDescription d) {
+      remember(spec, d);
+      return endpoint(spec.name());
+    }
   }
 
   @Override
@@ -183,29 +197,12 @@ final class DefaultServingClient implements ServingClient {
 
   @Override
   public Operation<BatchJobDescription> submitBatchJob(BatchJobSpec spec) {
-    ensureOpen();
-    CapabilityCheck.require(
-        providerId, capabilities, Capability.BATCH_JOBS, "batch job '" + spec.name() + "'");
-    return operation(
-        OperationKind.BATCH_JOB,
-        "batch job " + spec.name(),
-        "",
-        ctx -> batchJobs().runBatchJob(spec, ctx));
+    return BatchJobCalls.submit(this, spec);
   }
 
   @Override
   public BatchJobDescription describeBatchJob(String name) {
-    ensureOpen();
-    CapabilityCheck.require(
-        providerId, capabilities, Capability.BATCH_JOBS, "batch job '" + name + "'");
-    return Futures.join(
-        call(
-            OperationKind.DESCRIBE_BATCH_JOB,
-            "",
-            null,
-            Deadline.after(config.callTimeout()),
-            ctx -> batchJobs().describeBatchJob(name, ctx)),
-        providerId);
+    return BatchJobCalls.describe(this, name);
   }
 
   /**
@@ -235,17 +232,6 @@ final class DefaultServingClient implements ServingClient {
   @Override
   public String toString() {
     return "ServingClient[" + providerId + (closed.get() ? ", closed" : "") + "]";
-  }
-
-  private BatchJobs batchJobs() {
-    return session
-        .batchJobs()
-        .orElseThrow(
-            () ->
-                ServingException.builder(ErrorCategory.UNSUPPORTED_CAPABILITY)
-                    .providerId(providerId)
-                    .message("provider '" + providerId + "' declares batch jobs but has none")
-                    .build());
   }
 
   /**
@@ -328,9 +314,9 @@ final class DefaultServingClient implements ServingClient {
     String id = RequestIds.next();
     CallInfo info = new CallInfo(providerId, kind, endpoint, id);
     long start = System.nanoTime();
-    List<ServingListener> listeners = forCall(info);
+    List<ServingListener> listeners = config.listeners();
     if (!listeners.isEmpty()) {
-      fire(listeners, l -> l.onStart(info));
+      listeners = CallListeners.started(listeners, info);
     }
     OperationRun<T> run = new OperationRun<>(listeners, info, description, hook, start);
     DefaultOperation<T> operation =
@@ -340,8 +326,7 @@ final class DefaultServingClient implements ServingClient {
             providerId,
             id,
             deadline,
-            scheduler,
-            listeners.isEmpty() ? CallObserver.NONE : observer(listeners, info, 1),
+            listeners.isEmpty() ? CallObserver.NONE : CallListeners.observer(listeners, info, 1),
             run);
     run.operation = operation;
     operationsInFlight.add(operation);
@@ -384,13 +369,15 @@ final class DefaultServingClient implements ServingClient {
     public CompletableFuture<T> apply(CallContext ctx) {
       return listeners.isEmpty()
           ? wire.call(description, hook, ctx)
-          : inScopes(listeners, info, 1, () -> wire.call(description, hook, ctx));
+          : CallListeners.inScopes(listeners, info, 1, () -> wire.call(description, hook, ctx));
     }
 
     @Override
     public void accept(T value, Throwable error) {
       operationsInFlight.remove(operation);
-      finish(listeners, info, start, value, error);
+      if (!listeners.isEmpty()) {
+        CallListeners.finish(listeners, info, start, value, error, providerId);
+      }
     }
   }
 
@@ -418,84 +405,122 @@ final class DefaultServingClient implements ServingClient {
     List<ServingListener> listeners = config.listeners();
     boolean listened = !listeners.isEmpty();
     if (listened) {
-      CallInfo info = call.info();
-      listeners = forCall(info);
-      List<ServingListener> started = listeners;
-      fire(started, l -> l.onStart(info));
+      listeners = CallListeners.started(listeners, call.info());
     }
     CompletableFuture<T> result = new CompletableFuture<>();
     call.result = result;
-    RetryBudget budget = budgets.get(endpoint); // get first: computeIfAbsent's lambda allocates
+    RetryBudget budget = budgets.get(endpoint);
     if (budget == null) {
-      budget = budgets.computeIfAbsent(endpoint, k -> newBudget());
+      // No computeIfAbsent: its lambda would allocate per call, and spin a class at first use.
+      budget = newBudget();
+      RetryBudget raced = budgets.putIfAbsent(endpoint, budget);
+      if (raced != null) {
+        budget = raced;
+      }
     }
     budget.deposit();
     CircuitBreaker breaker =
-        operation == OperationKind.PREDICT || operation == OperationKind.STREAM
-            ? breaker(endpoint)
+        breakers != null
+                && (operation == OperationKind.PREDICT || operation == OperationKind.STREAM)
+            ? breakers.of(endpoint)
             : null;
     attempt(1, listeners, call, deadline, start, hook, result, budget, breaker);
     if (result.isDone() && !result.isCompletedExceptionally()) {
       // Answered on this thread (an in-process provider usually is): no deadline watch and no
       // forwarding future are needed, and listeners still hear it before the caller does.
       if (listened) {
-        finish(listeners, call.info(), start, result.getNow(null), null);
+        CallListeners.finish(listeners, call.info(), start, result.getNow(null), null, providerId);
       }
       return result;
     }
-    CallInfo info = call.info();
-    String id = info.requestId();
-    // Watch the deadline only if the first attempt did not finish synchronously (an in-process
-    // provider usually does). The watch schedules nothing and wakes no thread per call.
-    Deadline.Watch watch =
-        deadline.isFinite() && !result.isDone()
-            ? deadline.onExpiry(
-                () -> {
-                  // Cancel the running attempt first, so that the provider's call is stopped by
-                  // the time the caller sees the timeout.
-                  cancel(call.current);
-                  result.completeExceptionally(
-                      ServingException.builder(ErrorCategory.TIMEOUT)
-                          .providerId(providerId)
-                          .requestId(id)
-                          .message(
-                              operationName(operation)
-                                  + (endpoint.isEmpty() ? "" : " on endpoint '" + endpoint + "'")
-                                  + " did not finish before its deadline")
-                          .build());
-                })
-            : null;
-    // Listeners hear the outcome before the caller does.
-    CompletableFuture<T> visible = new CompletableFuture<>();
-    List<ServingListener> finishing = listeners;
-    inFlight.add(result);
-    result.whenComplete(
-        (v, e) -> {
-          inFlight.remove(result);
-          if (watch != null) {
-            watch.cancel();
-          }
-          if (result.isCancelled() || closed.get()) {
-            cancel(call.current);
-          }
-          finish(finishing, info, start, v, e);
-          if (e == null) {
-            visible.complete(v);
-          } else {
-            visible.completeExceptionally(Futures.unwrap(e));
-          }
-        });
-    visible.whenComplete(
-        (v, e) -> {
-          if (visible.isCancelled()) {
-            result.cancel(false);
-          }
-        });
-    if (closed.get()) {
-      // Raced with close(), which may not have seen it.
-      result.completeExceptionally(closedError());
+    return new Pending<>(call, operation, endpoint, deadline, start, listeners, result).visible;
+  }
+
+  /**
+   * A call not answered on the caller's thread: its deadline watch, the future the caller sees
+   * (completed after the listeners heard the outcome) and the client's bookkeeping. A class of its
+   * own, so that a client whose calls all answer at once (in-process) never loads it.
+   */
+  private final class Pending<T> implements Runnable, BiConsumer<T, Throwable> {
+    private final Call call;
+    private final OperationKind operation;
+    private final String endpoint;
+    private final String id;
+    private final CallInfo info;
+    private final long start;
+    private final List<ServingListener> listeners;
+    private final CompletableFuture<T> result;
+    private final CompletableFuture<T> visible = new CompletableFuture<>();
+    private final Deadline.Watch watch;
+
+    Pending(
+        Call call,
+        OperationKind operation,
+        String endpoint,
+        Deadline deadline,
+        long start,
+        List<ServingListener> listeners,
+        CompletableFuture<T> result) {
+      this.call = call;
+      this.operation = operation;
+      this.endpoint = endpoint;
+      this.info = call.info();
+      this.id = info.requestId();
+      this.start = start;
+      this.listeners = listeners;
+      this.result = result;
+      // Watch the deadline only if the first attempt did not finish synchronously (an in-process
+      // provider usually does). The watch schedules nothing and wakes no thread per call.
+      this.watch = deadline.isFinite() && !result.isDone() ? deadline.onExpiry(this) : null;
+      // Listeners hear the outcome before the caller does.
+      inFlight.add(result);
+      result.whenComplete(this);
+      visible.whenComplete(
+          (v, e) -> {
+            if (visible.isCancelled()) {
+              result.cancel(false);
+            }
+          });
+      if (closed.get()) {
+        // Raced with close(), which may not have seen it.
+        result.completeExceptionally(closedError());
+      }
     }
-    return visible;
+
+    /** The deadline passed. */
+    @Override
+    public void run() {
+      // Cancel the running attempt first, so that the provider's call is stopped by the time the
+      // caller sees the timeout.
+      cancel(call.current);
+      result.completeExceptionally(
+          ServingException.builder(ErrorCategory.TIMEOUT)
+              .providerId(providerId)
+              .requestId(id)
+              .message(
+                  operationName(operation)
+                      + (endpoint.isEmpty() ? "" : " on endpoint '" + endpoint + "'")
+                      + " did not finish before its deadline")
+              .build());
+    }
+
+    /** The call's result is in. */
+    @Override
+    public void accept(T v, Throwable e) {
+      inFlight.remove(result);
+      if (watch != null) {
+        watch.cancel();
+      }
+      if (result.isCancelled() || closed.get()) {
+        cancel(call.current);
+      }
+      CallListeners.finish(listeners, info, start, v, e, providerId);
+      if (e == null) {
+        visible.complete(v);
+      } else {
+        visible.completeExceptionally(Futures.unwrap(e));
+      }
+    }
   }
 
   private <T> void attempt(
@@ -536,12 +561,14 @@ final class DefaultServingClient implements ServingClient {
             call,
             NO_PROGRESS,
             true,
-            listeners.isEmpty() ? CallObserver.NONE : observer(listeners, call.info(), n));
+            listeners.isEmpty()
+                ? CallObserver.NONE
+                : CallListeners.observer(listeners, call.info(), n));
     String what = what(call.operation, call.endpoint);
     CompletableFuture<T> work =
         listeners.isEmpty()
             ? wire.call(what, hook, ctx)
-            : inScopes(listeners, call.info(), n, () -> wire.call(what, hook, ctx));
+            : CallListeners.inScopes(listeners, call.info(), n, () -> wire.call(what, hook, ctx));
     call.current = work;
     if (result.isDone()) {
       cancel(work);
@@ -555,55 +582,100 @@ final class DefaultServingClient implements ServingClient {
       return;
     }
     work.whenComplete(
-        (v, e) -> {
-          if (e == null) {
-            if (breaker != null) {
-              breaker.onSuccess(
-                  breaker.getCurrentTimestamp() - attemptStart, breaker.getTimestampUnit());
-            }
-            result.complete(v);
-            return;
+        new AttemptDone<>(
+            n, listeners, call, deadline, start, hook, result, budget, breaker, attemptStart));
+  }
+
+  /**
+   * An attempt not answered on the caller's thread: its outcome recorded by the breaker, and a
+   * retry when the policy, the deadline and the budget allow one. A class of its own, so that a
+   * client whose calls all answer at once (in-process) never loads it.
+   */
+  private final class AttemptDone<T> implements BiConsumer<T, Throwable>, Runnable {
+    private final int n;
+    private final List<ServingListener> listeners;
+    private final Call call;
+    private final Deadline deadline;
+    private final long start;
+    private final Function<CallContext, CompletableFuture<T>> hook;
+    private final CompletableFuture<T> result;
+    private final RetryBudget budget;
+    private final CircuitBreaker breaker;
+    private final long attemptStart;
+
+    AttemptDone(
+        int n,
+        List<ServingListener> listeners,
+        Call call,
+        Deadline deadline,
+        long start,
+        Function<CallContext, CompletableFuture<T>> hook,
+        CompletableFuture<T> result,
+        RetryBudget budget,
+        CircuitBreaker breaker,
+        long attemptStart) {
+      this.n = n;
+      this.listeners = listeners;
+      this.call = call;
+      this.deadline = deadline;
+      this.start = start;
+      this.hook = hook;
+      this.result = result;
+      this.budget = budget;
+      this.breaker = breaker;
+      this.attemptStart = attemptStart;
+    }
+
+    /** The next attempt, after the back-off. */
+    @Override
+    public void run() {
+      attempt(n + 1, listeners, call, deadline, start, hook, result, budget, breaker);
+    }
+
+    @Override
+    public void accept(T v, Throwable e) {
+      if (e == null) {
+        if (breaker != null) {
+          breaker.onSuccess(
+              breaker.getCurrentTimestamp() - attemptStart, breaker.getTimestampUnit());
+        }
+        result.complete(v);
+        return;
+      }
+      if (Futures.unwrap(e) instanceof java.util.concurrent.CancellationException) {
+        // Cancelled by the caller or the deadline timer, which complete the result themselves.
+        if (breaker != null) {
+          breaker.releasePermission();
+        }
+        return;
+      }
+      ServingException se = withRequestId(Futures.toServing(e, providerId), call.get());
+      if (breaker != null) {
+        breaker.onError(
+            breaker.getCurrentTimestamp() - attemptStart, breaker.getTimestampUnit(), se);
+      }
+      Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
+      RetryPolicy policy = config.retryPolicy();
+      if (closed.get()) {
+        // No retry after close: the scheduler that would run it is shut down.
+        result.completeExceptionally(closedError());
+        return;
+      }
+      if (!result.isDone() && policy.allowsRetry(se, n, elapsed)) {
+        Duration wait = policy.backoff(se, n);
+        if (wait.compareTo(deadline.remaining()) < 0 && budget.tryWithdraw()) {
+          CallListeners.retry(listeners, call.info(), n, se, wait);
+          try {
+            scheduler.schedule(this, wait.toNanos(), TimeUnit.NANOSECONDS);
+          } catch (RejectedExecutionException rejected) {
+            // The scheduler was shut down (by close(), or the caller's own): no retry can run.
+            result.completeExceptionally(closed.get() ? closedError() : se);
           }
-          if (Futures.unwrap(e) instanceof java.util.concurrent.CancellationException) {
-            // Cancelled by the caller or the deadline timer, which complete the result themselves.
-            if (breaker != null) {
-              breaker.releasePermission();
-            }
-            return;
-          }
-          ServingException se = withRequestId(Futures.toServing(e, providerId), call.get());
-          if (breaker != null) {
-            breaker.onError(
-                breaker.getCurrentTimestamp() - attemptStart, breaker.getTimestampUnit(), se);
-          }
-          Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
-          RetryPolicy policy = config.retryPolicy();
-          if (closed.get()) {
-            // No retry after close: the scheduler that would run it is shut down.
-            result.completeExceptionally(closedError());
-            return;
-          }
-          if (!result.isDone() && policy.allowsRetry(se, n, elapsed)) {
-            Duration wait = policy.backoff(se, n);
-            if (wait.compareTo(deadline.remaining()) < 0 && budget.tryWithdraw()) {
-              CallInfo info = call.info();
-              fire(listeners, l -> l.onRetry(info, n, se, wait));
-              try {
-                scheduler.schedule(
-                    () ->
-                        attempt(
-                            n + 1, listeners, call, deadline, start, hook, result, budget, breaker),
-                    wait.toNanos(),
-                    TimeUnit.NANOSECONDS);
-              } catch (RejectedExecutionException rejected) {
-                // The scheduler was shut down (by close(), or the caller's own): no retry can run.
-                result.completeExceptionally(closed.get() ? closedError() : se);
-              }
-              return;
-            }
-          }
-          result.completeExceptionally(se);
-        });
+          return;
+        }
+      }
+      result.completeExceptionally(se);
+    }
   }
 
   /**
@@ -688,7 +760,13 @@ final class DefaultServingClient implements ServingClient {
 
   private static final int MAX_CACHED_WHAT = 1024;
 
-  private static final Consumer<io.serve4j.OperationProgress> NO_PROGRESS = p -> {};
+  /** A retried call reports no progress (a class, not a lambda spun when the client loads). */
+  private static final Consumer<io.serve4j.OperationProgress> NO_PROGRESS = new NoProgress();
+
+  private static final class NoProgress implements Consumer<io.serve4j.OperationProgress> {
+    @Override
+    public void accept(io.serve4j.OperationProgress p) {}
+  }
 
   private static final String[] KINDS = kinds();
 
@@ -747,72 +825,12 @@ final class DefaultServingClient implements ServingClient {
    * @return the breaker
    */
   CircuitBreaker breakerOf(String endpoint) {
-    return breaker(endpoint);
-  }
-
-  private CircuitBreaker breaker(String endpoint) {
-    if (breakers == null) {
-      return null;
-    }
-    CircuitBreaker known = breakerByEndpoint.get(endpoint);
-    if (known != null) {
-      return known;
-    }
-    return breakerByEndpoint.computeIfAbsent(
-        endpoint,
-        name -> {
-          CircuitBreaker b = breakers.circuitBreaker(providerId + ":" + name);
-          if (config.listeners().isEmpty()) {
-            // Nobody hears state changes: register no consumer, else resilience4j makes and
-            // publishes an event (with a ZonedDateTime.now()) on every recorded call.
-            return b;
-          }
-          b.getEventPublisher()
-              .onStateTransition(
-                  ev ->
-                      fire(
-                          l ->
-                              l.onCircuitStateChange(
-                                  providerId,
-                                  name,
-                                  state(ev.getStateTransition().getFromState()),
-                                  state(ev.getStateTransition().getToState()))));
-          return b;
-        });
-  }
-
-  /**
-   * Maps resilience4j's state to ours. serve4j configures neither forced nor disabled breakers, so
-   * those only appear if someone reached into resilience4j: they map to what callers observe.
-   */
-  static CircuitState state(CircuitBreaker.State s) {
-    return switch (s) {
-      case CLOSED, DISABLED, METRICS_ONLY -> CircuitState.CLOSED;
-      case OPEN, FORCED_OPEN -> CircuitState.OPEN;
-      case HALF_OPEN -> CircuitState.HALF_OPEN;
-    };
+    return breakers == null ? null : breakers.of(endpoint);
   }
 
   /** "predict", "describe", "list": how messages name a call. */
   private static String operationName(OperationKind kind) {
     return kind.name().toLowerCase(java.util.Locale.ROOT).replace('_', ' ');
-  }
-
-  private void finish(
-      List<ServingListener> listeners, CallInfo info, long start, Object value, Throwable error) {
-    if (listeners.isEmpty()) {
-      return;
-    }
-    Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
-    if (error == null) {
-      if (value instanceof InferenceResponse r) {
-        fire(listeners, l -> l.onResponse(info, r));
-      }
-      fire(listeners, l -> l.onSuccess(info, elapsed));
-    } else if (!(Futures.unwrap(error) instanceof java.util.concurrent.CancellationException)) {
-      ServingException se = Futures.toServing(error, providerId);
-      fire(listeners, l -> l.onError(info, se, elapsed));
-    }
   }
 
   /**
@@ -821,117 +839,7 @@ final class DefaultServingClient implements ServingClient {
    * @param event the callback
    */
   void fire(Consumer<ServingListener> event) {
-    fire(config.listeners(), event);
-  }
-
-  /** Calls every listener given (the client's, or one call's), ignoring their failures. */
-  private static void fire(List<ServingListener> listeners, Consumer<ServingListener> event) {
-    for (int i = 0; i < listeners.size(); i++) {
-      try {
-        event.accept(listeners.get(i));
-      } catch (RuntimeException ignored) {
-        // listeners must not break calls
-      }
-    }
-  }
-
-  /**
-   * The listeners of one call: each client listener's {@link ServingListener#forCall}; the client's
-   * own list (no allocation) when every one keeps the call's events itself.
-   */
-  private List<ServingListener> forCall(CallInfo info) {
-    List<ServingListener> all = config.listeners();
-    List<ServingListener> mine = all;
-    for (int i = 0; i < all.size(); i++) {
-      ServingListener l = all.get(i);
-      ServingListener c;
-      try {
-        c = l.forCall(info);
-      } catch (RuntimeException e) {
-        c = l;
-      }
-      if (c != null && c != l) {
-        if (all.size() == 1) {
-          return List.of(c); // the usual case: one listener, the smallest list
-        }
-        if (mine == all) {
-          mine = new ArrayList<>(all);
-        }
-        mine.set(i, c);
-      }
-    }
-    return mine;
-  }
-
-  /** What a provider reports of a running call, handed to the call's listeners. */
-  private static CallObserver observer(
-      List<ServingListener> listeners, CallInfo info, int attempt) {
-    return new CallObserver() {
-      @Override
-      public void batched(BatchRun run) {
-        fire(listeners, l -> l.onBatch(info, run));
-      }
-
-      @Override
-      public ServingListener.Scope enter() {
-        if (listeners.size() == 1) {
-          return open(listeners.get(0), info, attempt);
-        }
-        ServingListener.Scope[] scopes = new ServingListener.Scope[listeners.size()];
-        for (int i = 0; i < scopes.length; i++) {
-          scopes[i] = open(listeners.get(i), info, attempt);
-        }
-        return () -> {
-          for (int i = scopes.length - 1; i >= 0; i--) {
-            DefaultServingClient.close(scopes[i]);
-          }
-        };
-      }
-    };
-  }
-
-  /**
-   * Runs one attempt's provider hook inside every listener's {@link ServingListener#onAttempt}
-   * scope (closed in reverse order on this thread when the hook returns).
-   */
-  private static <T> T inScopes(
-      List<ServingListener> listeners, CallInfo info, int attempt, Supplier<T> work) {
-    if (listeners.size() == 1) {
-      ServingListener.Scope scope = open(listeners.get(0), info, attempt);
-      try {
-        return work.get();
-      } finally {
-        close(scope);
-      }
-    }
-    ServingListener.Scope[] scopes = new ServingListener.Scope[listeners.size()];
-    for (int i = 0; i < scopes.length; i++) {
-      scopes[i] = open(listeners.get(i), info, attempt);
-    }
-    try {
-      return work.get();
-    } finally {
-      for (int i = scopes.length - 1; i >= 0; i--) {
-        close(scopes[i]);
-      }
-    }
-  }
-
-  private static ServingListener.Scope open(ServingListener l, CallInfo info, int attempt) {
-    try {
-      ServingListener.Scope s = l.onAttempt(info, attempt);
-      return s == null ? ServingListener.Scope.NOOP : s;
-    } catch (RuntimeException e) {
-      return ServingListener.Scope.NOOP;
-    }
-  }
-
-  private static void close(ServingListener.Scope scope) {
-    try {
-      scope.close();
-    } catch (RuntimeException ignored) {
-      // listeners must not break calls
-    }
+    CallListeners.fire(config.listeners(), event);
   }
 
   // ---------------------------------------------------------------- description cache

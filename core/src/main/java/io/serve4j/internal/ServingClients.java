@@ -5,9 +5,7 @@ import io.serve4j.ServingClient;
 import io.serve4j.spi.ProviderContext;
 import io.serve4j.spi.ProviderSession;
 import io.serve4j.spi.ServingProvider;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -46,16 +44,14 @@ public final class ServingClients {
   }
 
   private static ScheduledExecutorService newScheduler(String id) {
-    ScheduledThreadPoolExecutor s =
-        new ScheduledThreadPoolExecutor(2, new DaemonThreads("serve4j-" + id + "-"));
-    s.setRemoveOnCancelPolicy(true);
-    return Executors.unconfigurableScheduledExecutorService(s);
+    // Made at its first use: a local deploy and its predictions never schedule anything.
+    return new LazyScheduler("serve4j-" + id + "-");
   }
 
   /**
    * Daemon threads named prefix + n (a class, not a lambda: one fewer class spun at cold start).
    */
-  private static final class DaemonThreads implements java.util.concurrent.ThreadFactory {
+  static final class DaemonThreads implements java.util.concurrent.ThreadFactory {
     private final String prefix;
     private final AtomicInteger n = new AtomicInteger();
 

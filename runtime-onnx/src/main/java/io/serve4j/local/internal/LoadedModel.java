@@ -430,11 +430,12 @@ final class LoadedModel implements AutoCloseable {
           out[j] = Tensor.wrap(o.name, o.type, kept[j].dims, Staging.copy(kept[j]));
         } else if (out[j] == null) {
           Output o = wanted[j];
-          OnnxValue v =
-              result
-                  .get(o.name)
-                  .orElseThrow(() -> new IllegalStateException("no output " + o.name));
-          out[j] = copyOut(o, (OnnxTensor) v);
+          // no orElseThrow(lambda): a lambda spins a class at the first such prediction
+          java.util.Optional<OnnxValue> v = result.get(o.name);
+          if (v.isEmpty()) {
+            throw new IllegalStateException("no output " + o.name);
+          }
+          out[j] = copyOut(o, (OnnxTensor) v.get());
         }
       }
       return List.of(out); // immutable: the response keeps it without a copy
