@@ -53,8 +53,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * running alone, every request runs alone at once on its caller's thread, as without batching,
  * taking neither the batcher's lock nor an instance ({@link Stats#unbatched()} counts them). Rows
  * cheaper than {@link #CHEAP_ROW} are therefore never batched. Until it has measured batches the
- * batcher batches; while requests run alone it goes back to batching now and then (after every
- * {@value #PROBE_EVERY} of them) for a few runs, to measure batches again.
+ * batcher batches; while requests run alone it goes back to batching now and then for a few runs,
+ * to measure batches again (after 1,024 requests run alone, then after twice as many each time
+ * batches still do not pay, up to 65,536).
  *
  * <p>The queue is bounded ({@link BatchingPolicy#maxQueueSize()} requests): when it is full a
  * request fails at once with a retryable {@link io.serve4j.ThrottledException}. A request whose
@@ -130,8 +131,10 @@ public final class DynamicBatcher implements AutoCloseable {
   private volatile int aloneRuns;
   private volatile long batchRowNanos;
   private volatile int batchRuns;
-  // Requests run alone since batching was last measured (racy count, for the probe).
+  // Requests run alone since batching was last measured, and how many before it is measured again
+  // (doubled each time batches still do not pay, up to MAX_PROBE_EVERY): racy, for the probe.
   private volatile int sinceProbe;
+  private volatile int probeEvery = PROBE_EVERY;
   private final LongAdder unbatched = new LongAdder();
   // Statistics (stats()): guarded by lock, except parks.
   private long runs;
@@ -153,8 +156,13 @@ public final class DynamicBatcher implements AutoCloseable {
   /** Runs of each kind measured (after the first) before the rule trusts their average. */
   private static final int MEASURED = 3;
 
-  /** Requests run alone (rows over {@link #CHEAP_ROW}) after which batching is measured again. */
+  /**
+   * Requests run alone (rows over {@link #CHEAP_ROW}) after which batching is first measured again;
+   * the interval doubles each time batches still do not pay, up to {@link #MAX_PROBE_EVERY}.
+   */
   static final int PROBE_EVERY = 1024;
+
+  static final int MAX_PROBE_EVERY = 64 * 1024;
 
   /**
    * Creates a batcher; it starts no thread.
@@ -296,12 +304,20 @@ public final class DynamicBatcher implements AutoCloseable {
     if (alone < CHEAP_ROW_NANOS) {
       return true; // no batch can win back a hand-off
     }
-    if (batchRuns <= MEASURED || batchRowNanos + CHEAP_ROW_NANOS < alone) {
-      return false; // batches not measured yet, or they pay
+    if (batchRuns <= MEASURED) {
+      return false; // batches not measured yet: batch
+    }
+    if (batchRowNanos + CHEAP_ROW_NANOS < alone) {
+      if (probeEvery != PROBE_EVERY) {
+        probeEvery = PROBE_EVERY;
+      }
+      return false; // batches pay
     }
     int n = sinceProbe + 1;
-    if (n >= PROBE_EVERY) {
-      batchRuns = 0; // measure batches again
+    int every = probeEvery;
+    if (n >= every) {
+      batchRuns = 0; // measure batches again, and (if they still do not pay) later next time
+      probeEvery = Math.min(2 * every, MAX_PROBE_EVERY);
       n = 0;
     }
     sinceProbe = n;

@@ -325,6 +325,33 @@ class DynamicBatcherTest {
   }
 
   @Test
+  void aProbeThatFindsBatchesStillNotPaying_waitsTwiceAsManyRequestsBeforeTheNext()
+      throws Exception {
+    Costed runner = new Costed(rows -> 200 * rows * rows * rows * rows); // batches never pay
+    BatchingPolicy policy = BatchingPolicy.of(16, Duration.ofSeconds(5));
+    try (DynamicBatcher b = new DynamicBatcher("t", policy, runner)) {
+      for (int i = 0; i < 5; i++) {
+        b.submit(rows(1, i), ctx(Duration.ofSeconds(30))).join();
+      }
+      for (int i = 0; i < 4; i++) {
+        runner.batchOfThree(b);
+      }
+      for (int i = 0; i < DynamicBatcher.PROBE_EVERY; i++) {
+        b.submit(rows(1, i), ctx(Duration.ofSeconds(30))).join();
+      }
+      for (int i = 0; i < 4; i++) {
+        runner.batchOfThree(b); // the probe: queued and batched again
+      }
+      long before = b.stats().unbatched();
+      for (int i = 0; i < 2 * DynamicBatcher.PROBE_EVERY; i++) {
+        b.submit(rows(1, i), ctx(Duration.ofSeconds(30))).join();
+      }
+      assertThat(b.stats().unbatched() - before).isEqualTo(2 * DynamicBatcher.PROBE_EVERY);
+      runner.batchOfThree(b); // the next probe, only now
+    }
+  }
+
+  @Test
   void whileRunningAlone_batchesAreMeasuredAgain_afterProbeEveryRequests() throws Exception {
     // batches first cost more per row than runs of one...
     Costed runner = new Costed(rows -> 1000 * rows * rows * rows);
