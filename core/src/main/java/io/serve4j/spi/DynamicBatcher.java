@@ -146,8 +146,8 @@ public final class DynamicBatcher implements AutoCloseable {
   /**
    * What batching must save per row (100 µs) against running alone, for requests to be batched: a
    * queued request is parked and woken, which costs about this much on a loaded CPU. While batches
-   * do not cost at least this much less per row than runs of one request (in particular while a
-   * row costs less than this), every request runs alone at once on its caller's thread.
+   * do not cost at least this much less per row than runs of one request (in particular while a row
+   * costs less than this), every request runs alone at once on its caller's thread.
    */
   public static final Duration CHEAP_ROW = Duration.ofNanos(100_000);
 
@@ -332,15 +332,27 @@ public final class DynamicBatcher implements AutoCloseable {
     long perRow = nanos / Math.max(1, inFlight) / Math.max(1, rows);
     if (requests > 1) {
       int n = batchRuns;
-      batchRowNanos = n <= 1 ? perRow : batchRowNanos + (perRow - batchRowNanos) / 4;
+      batchRowNanos = average(batchRowNanos, perRow, n);
       batchRuns = n + 1;
     } else {
       int n = aloneRuns;
-      aloneRowNanos = n <= 1 ? perRow : aloneRowNanos + (perRow - aloneRowNanos) / 4;
+      aloneRowNanos = average(aloneRowNanos, perRow, n);
       if (n <= MEASURED) {
         aloneRuns = n + 1;
       }
     }
+  }
+
+  /**
+   * A moving average that falls fast but rises by at most an eighth a run, so that a run the
+   * operating system preempted (other processes on the machine) barely moves it while a lasting
+   * change still shows within a few dozen runs; the first two samples of {@code n} seed it.
+   */
+  private static long average(long average, long sample, int n) {
+    if (n <= 1) {
+      return sample;
+    }
+    return average + Math.min((sample - average) / 4, Math.max(1, average / 8));
   }
 
   /**
