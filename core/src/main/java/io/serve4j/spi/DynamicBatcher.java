@@ -27,7 +27,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * queue delay); requests queue only while every one of {@link BatchingPolicy#instances()} instances
  * is busy, and the caller that frees an instance hands it to the oldest waiting caller, which runs
  * the next batch for everyone queued (up to {@link BatchingPolicy#maxBatchSize()} rows): no request
- * pays a hand-off to a batcher thread, and an idle batcher costs one uncontended lock.
+ * pays a hand-off to a batcher thread, and an idle batcher costs one uncontended lock (none while
+ * batching does not pay: below).
  *
  * <pre>{@code
  * DynamicBatcher batcher =

@@ -365,7 +365,7 @@ class DynamicBatcherTest {
       }
       // ...then much less (the machine or the model changed): the batcher, now running every
       // request alone, tries batches again after PROBE_EVERY requests and keeps batching
-      runner.micros = rows -> 600;
+      runner.micros = rows -> 1500;
       for (int i = 0; i < DynamicBatcher.PROBE_EVERY; i++) {
         b.submit(rows(1, i), ctx(Duration.ofSeconds(30))).join();
       }
