@@ -14,6 +14,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.Condition;
@@ -26,7 +27,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * queue delay); requests queue only while every one of {@link BatchingPolicy#instances()} instances
  * is busy, and the caller that frees an instance hands it to the oldest waiting caller, which runs
  * the next batch for everyone queued (up to {@link BatchingPolicy#maxBatchSize()} rows): no request
- * pays a hand-off to a batcher thread, and an idle batcher costs one uncontended lock.
+ * pays a hand-off to a batcher thread, and an idle batcher costs one uncontended lock (none while
+ * batching does not pay: below).
  *
  * <pre>{@code
  * DynamicBatcher batcher =
@@ -43,12 +45,18 @@ import java.util.concurrent.locks.ReentrantLock;
  * waits at most that long since its oldest request arrived for more requests to reach a preferred
  * size; a request at a free instance never waits for it.
  *
- * <p>Batching must not cost more than it saves: a queued request is parked and woken (two context
- * switches, tens of microseconds on a loaded CPU), which a model whose row takes microseconds to
- * run cannot win back. So the batcher measures the compute time per row of its runs, and while the
- * latest is under {@link #CHEAP_ROW}, a request that finds every instance busy runs at once on its
- * caller's thread, alone, as without batching ({@link Stats#unbatched()} counts them); a slower run
- * turns batching back on.
+ * <p>Batching must not cost more than it saves. A queued request is parked and woken (two context
+ * switches, tens of microseconds on a loaded CPU), and on some models and CPUs a batch costs no
+ * less per row than a run of one. So the batcher learns, from its own runs, the machine time per
+ * row of runs of one request and of batches (a run's wall time over its rows and over the runs in
+ * flight beside it, so that a run slowed by others sharing the cores is not taken for a costly
+ * one), and one rule decides: while batches do not save at least {@link #CHEAP_ROW} per row against
+ * running alone, every request runs alone at once on its caller's thread, as without batching,
+ * taking neither the batcher's lock nor an instance ({@link Stats#unbatched()} counts them). Rows
+ * cheaper than {@link #CHEAP_ROW} are therefore never batched. Until it has measured batches the
+ * batcher batches; while requests run alone it goes back to batching now and then for a few runs,
+ * to measure batches again (after 1,024 requests run alone, then after twice as many each time
+ * batches still do not pay, up to 65,536).
  *
  * <p>The queue is bounded ({@link BatchingPolicy#maxQueueSize()} requests): when it is full a
  * request fails at once with a retryable {@link io.serve4j.ThrottledException}. A request whose
@@ -115,8 +123,19 @@ public final class DynamicBatcher implements AutoCloseable {
   private int free; // instances nobody holds; guarded by lock
   private int gatherersWaiting; // guarded by lock
   private volatile boolean closed; // written under lock
-  // Compute time per row of the latest run (any thread): a racy hint for the cheap-model rule.
-  private volatile long rowNanos = Long.MAX_VALUE;
+  // Runs in flight (batches and requests run alone): a run's wall time is divided by them.
+  private final AtomicInteger running = new AtomicInteger();
+  // Machine time per row (ns) of runs of one request and of batches: racy moving averages of
+  // measured runs (a lost update only slows learning), with how many runs each has seen since it
+  // was last reset (the first run of each is not used: its shapes are new to the runtime).
+  private volatile long aloneRowNanos;
+  private volatile int aloneRuns;
+  private volatile long batchRowNanos;
+  private volatile int batchRuns;
+  // Requests run alone since batching was last measured, and how many before it is measured again
+  // (doubled each time batches still do not pay, up to MAX_PROBE_EVERY): racy, for the probe.
+  private volatile int sinceProbe;
+  private volatile int probeEvery = PROBE_EVERY;
   private final LongAdder unbatched = new LongAdder();
   // Statistics (stats()): guarded by lock, except parks.
   private long runs;
@@ -126,21 +145,33 @@ public final class DynamicBatcher implements AutoCloseable {
   private final LongAdder parks = new LongAdder();
 
   /**
+   * What batching must save per row (100 µs) against running alone, for requests to be batched: a
+   * queued request is parked and woken, which costs about this much on a loaded CPU. While batches
+   * do not cost at least this much less per row than runs of one request (in particular while a row
+   * costs less than this), every request runs alone at once on its caller's thread.
+   */
+  public static final Duration CHEAP_ROW = Duration.ofNanos(100_000);
+
+  private static final long CHEAP_ROW_NANOS = CHEAP_ROW.toNanos();
+
+  /** Runs of each kind measured (after the first) before the rule trusts their average. */
+  private static final int MEASURED = 3;
+
+  /**
+   * Requests run alone (rows over {@link #CHEAP_ROW}) after which batching is first measured again;
+   * the interval doubles each time batches still do not pay, up to {@link #MAX_PROBE_EVERY}.
+   */
+  static final int PROBE_EVERY = 1024;
+
+  static final int MAX_PROBE_EVERY = 64 * 1024;
+
+  /**
    * Creates a batcher; it starts no thread.
    *
    * @param name used in messages (e.g. the deployment)
    * @param policy the batching policy
    * @param runner what runs a batch
    */
-  /**
-   * While the latest run took less than this per row (100 µs), a request that finds every instance
-   * busy is not queued but runs alone at once on its caller's thread: parking and waking it would
-   * cost as much as its row, and batching saves only part of a row.
-   */
-  public static final Duration CHEAP_ROW = Duration.ofNanos(100_000);
-
-  private static final long CHEAP_ROW_NANOS = CHEAP_ROW.toNanos();
-
   public DynamicBatcher(String name, BatchingPolicy policy, Runner runner) {
     this.name = Objects.requireNonNull(name, "name");
     this.policy = Objects.requireNonNull(policy, "policy");
@@ -158,8 +189,9 @@ public final class DynamicBatcher implements AutoCloseable {
    * @param requests requests those runs carried
    * @param parks times a caller's thread parked waiting for its answer or an instance
    * @param handOffs times a thread that freed an instance handed it to a waiting caller
-   * @param unbatched requests that found every instance busy and ran alone at once on their
-   *     caller's thread because the model's rows are cheaper than a hand-off ({@link #CHEAP_ROW})
+   * @param unbatched requests that ran alone at once on their caller's thread, outside the
+   *     batcher's instances and not counted in {@code runs}, because batches did not save {@link
+   *     #CHEAP_ROW} per row against running alone
    * @param runsBySize {@code runsBySize[n]}: runs of {@code n} requests ({@code n} up to the
    *     maximum batch size)
    */
@@ -220,8 +252,17 @@ public final class DynamicBatcher implements AutoCloseable {
     }
     // No inputs, or no rows: nothing to share a run with; it runs alone.
     Pending p = new Pending(request, context, rows <= 0 ? Long.MAX_VALUE : rows);
+    if (batchingDoesNotPay()) {
+      // Run alone at once, as without batching: no lock, no instance, no queue.
+      if (closed) {
+        return CompletableFuture.failedFuture(
+            error(ErrorCategory.UNAVAILABLE, "batcher of '" + name + "' is closed"));
+      }
+      unbatched.increment();
+      runAlone(p);
+      return p.result;
+    }
     boolean holding;
-    boolean alone = false;
     lock.lock();
     try {
       if (closed) {
@@ -235,8 +276,6 @@ public final class DynamicBatcher implements AutoCloseable {
       if (holding) {
         queue.addLast(p);
         free--;
-      } else if (rowNanos < CHEAP_ROW_NANOS) {
-        alone = true; // cheaper to run now than to queue, park and wake it
       } else {
         queue.addLast(p);
         p.queuedBusy = true;
@@ -248,13 +287,73 @@ public final class DynamicBatcher implements AutoCloseable {
     } finally {
       lock.unlock();
     }
-    if (alone) {
-      unbatched.increment();
-      runAlone(p);
-      return p.result;
-    }
     serve(p, holding);
     return p.result;
+  }
+
+  /**
+   * The batcher's one rule: true while batches are not known to save {@link #CHEAP_ROW} per row
+   * against runs of one request (racy reads of the measured averages: a hint, never a correctness
+   * matter). Once in a while such a request instead forgets what batches cost, so that the next
+   * requests batch again and measure them anew.
+   */
+  private boolean batchingDoesNotPay() {
+    if (aloneRuns <= MEASURED) {
+      return false; // alone not measured yet: batch (a request at a free instance runs alone)
+    }
+    long alone = aloneRowNanos;
+    if (alone < CHEAP_ROW_NANOS) {
+      return true; // no batch can win back a hand-off
+    }
+    if (batchRuns <= MEASURED) {
+      return false; // batches not measured yet: batch
+    }
+    if (batchRowNanos + CHEAP_ROW_NANOS < alone) {
+      if (probeEvery != PROBE_EVERY) {
+        probeEvery = PROBE_EVERY;
+      }
+      return false; // batches pay
+    }
+    int n = sinceProbe + 1;
+    int every = probeEvery;
+    if (n >= every) {
+      batchRuns = 0; // measure batches again, and (if they still do not pay) later next time
+      probeEvery = Math.min(2 * every, MAX_PROBE_EVERY);
+      n = 0;
+    }
+    sinceProbe = n;
+    return true;
+  }
+
+  /**
+   * Learns from a run: {@code nanos} of wall time for {@code rows} rows of {@code requests}
+   * requests, with {@code inFlight} runs (this one included) sharing the machine on average.
+   */
+  private void learn(long nanos, long rows, int requests, int inFlight) {
+    long perRow = nanos / Math.max(1, inFlight) / Math.max(1, rows);
+    if (requests > 1) {
+      int n = batchRuns;
+      batchRowNanos = average(batchRowNanos, perRow, n);
+      batchRuns = n + 1;
+    } else {
+      int n = aloneRuns;
+      aloneRowNanos = average(aloneRowNanos, perRow, n);
+      if (n <= MEASURED) {
+        aloneRuns = n + 1;
+      }
+    }
+  }
+
+  /**
+   * A moving average that falls fast but rises by at most an eighth a run, so that a run the
+   * operating system preempted (other processes on the machine) barely moves it while a lasting
+   * change still shows within a few dozen runs; the first two samples of {@code n} seed it.
+   */
+  private static long average(long average, long sample, int n) {
+    if (n <= 1) {
+      return sample;
+    }
+    return average + Math.min((sample - average) / 4, Math.max(1, average / 8));
   }
 
   /**
@@ -551,10 +650,16 @@ public final class DynamicBatcher implements AutoCloseable {
     long computed;
     try {
       InferenceRequest merged = merge(batch);
+      int before = running.incrementAndGet();
       started = System.nanoTime();
-      response = runner.run(merged, latest(batch));
-      computed = System.nanoTime();
-      rowNanos = (computed - started) / Math.max(1, rowsOf(batch));
+      int after;
+      try {
+        response = runner.run(merged, latest(batch));
+      } finally {
+        after = running.getAndDecrement();
+      }
+      computed = System.nanoTime(); // a failed run teaches nothing about the model's cost
+      learn(computed - started, rowsOf(batch), batch.size(), (before + after + 1) / 2);
     } catch (RuntimeException e) {
       for (Pending p : batch) {
         runAlone(p);
@@ -588,18 +693,25 @@ public final class DynamicBatcher implements AutoCloseable {
     if (!alive(p)) {
       return;
     }
+    long rows = p.rows == Long.MAX_VALUE ? 1 : p.rows;
+    int before = running.incrementAndGet();
     long started = System.nanoTime();
+    InferenceResponse r;
+    int after;
     try {
-      InferenceResponse r = runner.run(p.request, p.context.deadline());
-      long computed = System.nanoTime();
-      long rows = p.rows == Long.MAX_VALUE ? 1 : p.rows;
-      rowNanos = (computed - started) / rows;
-      report(p, 1, rows, started, computed);
-      p.result.complete(r);
+      r = runner.run(p.request, p.context.deadline());
     } catch (RuntimeException e) {
-      report(p, 1, p.rows == Long.MAX_VALUE ? 1 : p.rows, started, System.nanoTime());
+      // a failed run teaches nothing about the model's cost
+      report(p, 1, rows, started, System.nanoTime());
       p.result.completeExceptionally(typed(e));
+      return;
+    } finally {
+      after = running.getAndDecrement();
     }
+    long computed = System.nanoTime();
+    learn(computed - started, rows, 1, (before + after + 1) / 2);
+    report(p, 1, rows, started, computed);
+    p.result.complete(r);
   }
 
   /** Tells the call's observers how its request ran (before its outcome), if anyone listens. */

@@ -28,6 +28,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -192,27 +193,187 @@ class DynamicBatcherTest {
   }
 
   @Test
-  void cheapRows_everyInstanceBusy_runAtOnceOnTheCallersThread_insteadOfQueueing()
-      throws Exception {
+  void cheapRows_runAtOnceOnTheCallersThread_withoutTakingAnInstanceOrQueueing() throws Exception {
     BlockOnce runner = new BlockOnce(0);
     BatchingPolicy policy = BatchingPolicy.of(16, Duration.ofSeconds(5));
     try (DynamicBatcher b = new DynamicBatcher("t", policy, runner)) {
-      b.submit(rows(1, 0), ctx(Duration.ofSeconds(30))).join(); // measured: microseconds a row
+      for (int i = 0; i < 8; i++) {
+        b.submit(rows(1, i), ctx(Duration.ofSeconds(30))).join(); // measured: µs a row
+      }
+      long measuring = b.stats().runs();
+      long unbatched = b.stats().unbatched(); // once measured, already without an instance
       runner.block.set(true);
       CompletableFuture<InferenceResponse> busy =
           call(b, rows(1, -100), ctx(Duration.ofSeconds(30)));
       assertThat(runner.running.await(5, TimeUnit.SECONDS)).isTrue();
       runThreads.clear();
-      // the only instance is busy: a cheap row is not queued behind it (parked, woken) but runs now
+      // a cheap row is not queued behind a busy instance (parked, woken) but runs now, and
+      // neither request took the only instance: they ran as without batching
       CompletableFuture<InferenceResponse> f = b.submit(rows(2, 7), ctx(Duration.ofSeconds(30)));
       assertThat(f).isDone();
       assertThat(f.join().output("y").asFloats()).containsExactly(expected(rows(2, 7)));
       assertThat(runThreads).containsExactly(Thread.currentThread().getName());
       assertThat(b.queued()).isZero();
-      assertThat(b.stats().unbatched()).isEqualTo(1);
+      assertThat(b.stats().unbatched() - unbatched).isEqualTo(2);
+      assertThat(b.stats().runs()).isEqualTo(measuring);
       runner.release.countDown();
       assertThat(busy.get(5, TimeUnit.SECONDS).output("y").asFloats())
           .containsExactly(expected(rows(1, -100)));
+    }
+  }
+
+  /**
+   * A runner that sleeps {@code cost(rows)} µs, except a run asked to {@link #occupy} its instance:
+   * that one blocks until released and then fails, so that the batcher learns nothing from it.
+   */
+  private final class Costed implements DynamicBatcher.Runner {
+    volatile java.util.function.LongUnaryOperator micros;
+    final AtomicBoolean block = new AtomicBoolean();
+    volatile CountDownLatch running = new CountDownLatch(1);
+    volatile CountDownLatch release = new CountDownLatch(1);
+
+    Costed(java.util.function.LongUnaryOperator micros) {
+      this.micros = micros;
+    }
+
+    @Override
+    public InferenceResponse run(InferenceRequest r, Deadline d) {
+      if (block.compareAndSet(true, false)) {
+        running.countDown();
+        try {
+          release.await(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+        throw new IllegalStateException("occupied");
+      }
+      long until =
+          System.nanoTime() + 1000 * micros.applyAsLong(r.input("x").orElseThrow().shape().dim(0));
+      while (System.nanoTime() < until) {
+        LockSupport.parkNanos(until - System.nanoTime());
+      }
+      return affine(r);
+    }
+
+    /** Occupies the only instance with a run that fails once released. */
+    CompletableFuture<InferenceResponse> occupy(DynamicBatcher b) throws InterruptedException {
+      running = new CountDownLatch(1);
+      release = new CountDownLatch(1);
+      block.set(true);
+      CompletableFuture<InferenceResponse> f = call(b, rows(1, -100), ctx(Duration.ofSeconds(30)));
+      assertThat(running.await(5, TimeUnit.SECONDS)).isTrue();
+      return f;
+    }
+
+    /** One run of three requests queued behind an occupied instance; asserts they were queued. */
+    void batchOfThree(DynamicBatcher b) throws Exception {
+      CompletableFuture<InferenceResponse> busy = occupy(b);
+      List<CompletableFuture<InferenceResponse>> fs = new ArrayList<>();
+      for (int i = 0; i < 3; i++) {
+        fs.add(call(b, rows(1, i), ctx(Duration.ofSeconds(30))));
+        awaitQueued(b, i + 1);
+      }
+      release.countDown();
+      assertThatThrownBy(() -> busy.get(5, TimeUnit.SECONDS)).hasMessageContaining("occupied");
+      for (int i = 0; i < 3; i++) {
+        assertThat(fs.get(i).get(5, TimeUnit.SECONDS).output("y").asFloats())
+            .containsExactly(expected(rows(1, i)));
+      }
+    }
+  }
+
+  @Test
+  void batchesNoCheaperPerRowThanRunsOfOne_everyRequestRunsAlone_evenWithEveryInstanceBusy()
+      throws Exception {
+    // 2 ms a row alone, 2 ms x rows a row in a batch: batching saves nothing (MiniLM-128 here)
+    Costed runner = new Costed(rows -> 2000 * rows * rows);
+    BatchingPolicy policy = BatchingPolicy.of(16, Duration.ofSeconds(5));
+    try (DynamicBatcher b = new DynamicBatcher("t", policy, runner)) {
+      for (int i = 0; i < 5; i++) {
+        b.submit(rows(1, i), ctx(Duration.ofSeconds(30))).join(); // runs of one, measured
+      }
+      for (int i = 0; i < 4; i++) {
+        runner.batchOfThree(b); // batches, measured: until then requests queue
+      }
+      long unbatched = b.stats().unbatched();
+      CompletableFuture<InferenceResponse> busy = runner.occupy(b);
+      runThreads.clear();
+      // every instance is busy, yet this request is not queued: it runs at once on its thread
+      CompletableFuture<InferenceResponse> f = call(b, rows(1, 7), ctx(Duration.ofSeconds(30)));
+      assertThat(f.get(5, TimeUnit.SECONDS).output("y").asFloats())
+          .containsExactly(expected(rows(1, 7)));
+      assertThat(b.queued()).isZero();
+      assertThat(b.stats().unbatched() - unbatched).isEqualTo(2); // the occupying one too
+      runner.release.countDown();
+      assertThatThrownBy(() -> busy.get(5, TimeUnit.SECONDS)).hasMessageContaining("occupied");
+    }
+  }
+
+  @Test
+  void batchesCheaperPerRowThanRunsOfOne_byMoreThanAHandOff_keepBeingBatched() throws Exception {
+    Costed runner = new Costed(rows -> 3000); // 3 ms a run, whatever its rows
+    BatchingPolicy policy = BatchingPolicy.of(16, Duration.ofSeconds(5));
+    try (DynamicBatcher b = new DynamicBatcher("t", policy, runner)) {
+      for (int i = 0; i < 5; i++) {
+        b.submit(rows(1, i), ctx(Duration.ofSeconds(30))).join();
+      }
+      for (int i = 0; i < 6; i++) {
+        runner.batchOfThree(b); // asserts the three were queued every time
+      }
+      assertThat(b.stats().unbatched()).isZero();
+    }
+  }
+
+  @Test
+  void aProbeThatFindsBatchesStillNotPaying_waitsTwiceAsManyRequestsBeforeTheNext()
+      throws Exception {
+    Costed runner = new Costed(rows -> 200 * rows * rows * rows * rows); // batches never pay
+    BatchingPolicy policy = BatchingPolicy.of(16, Duration.ofSeconds(5));
+    try (DynamicBatcher b = new DynamicBatcher("t", policy, runner)) {
+      for (int i = 0; i < 5; i++) {
+        b.submit(rows(1, i), ctx(Duration.ofSeconds(30))).join();
+      }
+      for (int i = 0; i < 4; i++) {
+        runner.batchOfThree(b);
+      }
+      for (int i = 0; i < DynamicBatcher.PROBE_EVERY; i++) {
+        b.submit(rows(1, i), ctx(Duration.ofSeconds(30))).join();
+      }
+      for (int i = 0; i < 4; i++) {
+        runner.batchOfThree(b); // the probe: queued and batched again
+      }
+      long before = b.stats().unbatched();
+      for (int i = 0; i < 2 * DynamicBatcher.PROBE_EVERY; i++) {
+        b.submit(rows(1, i), ctx(Duration.ofSeconds(30))).join();
+      }
+      assertThat(b.stats().unbatched() - before).isEqualTo(2 * DynamicBatcher.PROBE_EVERY);
+      runner.batchOfThree(b); // the next probe, only now
+    }
+  }
+
+  @Test
+  void whileRunningAlone_batchesAreMeasuredAgain_afterProbeEveryRequests() throws Exception {
+    // batches first cost more per row than runs of one...
+    Costed runner = new Costed(rows -> 1000 * rows * rows * rows);
+    BatchingPolicy policy = BatchingPolicy.of(16, Duration.ofSeconds(5));
+    try (DynamicBatcher b = new DynamicBatcher("t", policy, runner)) {
+      for (int i = 0; i < 5; i++) {
+        b.submit(rows(1, i), ctx(Duration.ofSeconds(30))).join();
+      }
+      for (int i = 0; i < 4; i++) {
+        runner.batchOfThree(b); // until measured, requests behind a busy instance queue
+      }
+      // ...then much less (the machine or the model changed): the batcher, now running every
+      // request alone, tries batches again after PROBE_EVERY requests and keeps batching
+      runner.micros = rows -> 1500;
+      for (int i = 0; i < DynamicBatcher.PROBE_EVERY; i++) {
+        b.submit(rows(1, i), ctx(Duration.ofSeconds(30))).join();
+      }
+      assertThat(b.stats().unbatched()).isEqualTo(DynamicBatcher.PROBE_EVERY);
+      for (int i = 0; i < 6; i++) {
+        runner.batchOfThree(b); // asserts the three were queued every time
+      }
+      assertThat(b.stats().unbatched()).isEqualTo(DynamicBatcher.PROBE_EVERY);
     }
   }
 

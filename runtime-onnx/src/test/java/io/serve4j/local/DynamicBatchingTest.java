@@ -78,19 +78,6 @@ class DynamicBatchingTest {
 
   @Test
   void fp32Model_concurrentRequests_areBatched_andMatchUnbatchedWithin1e6() {
-    Endpoint mlpBatched =
-        client
-            .deploy(
-                EndpointSpec.builder()
-                    .name("mlp-batched")
-                    .deployment(
-                        DeploymentSpec.builder()
-                            .name("default")
-                            .model(mlp())
-                            .batching(BatchingPolicy.of(32, Duration.ofMillis(50)))
-                            .build())
-                    .build())
-            .await();
     Endpoint mlpSingle = client.deploy(EndpointSpec.of("mlp-single", mlp())).await();
     List<InferenceRequest> requests = new ArrayList<>();
     for (int i = 0; i < 24; i++) {
@@ -101,10 +88,24 @@ class DynamicBatchingTest {
       }
       requests.add(InferenceRequest.of(Tensor.ofFloats("x", new long[] {rows, 4}, x)));
     }
-    // Requests batch only while the instance is busy: send them from 24 threads at once, in
-    // rounds until one round shared a run (a round of microsecond runs may not overlap).
+    // Requests batch only while the instance is busy, and the batcher stops batching the MLP once
+    // it has measured that its rows cost microseconds (DynamicBatcher.CHEAP_ROW): so each round
+    // sends them from 24 threads at once to a new batched deployment, until one round shared a run.
     boolean merged = false;
     for (int round = 0; round < 50 && !merged; round++) {
+      Endpoint mlpBatched =
+          client
+              .deploy(
+                  EndpointSpec.builder()
+                      .name("mlp-batched-" + round)
+                      .deployment(
+                          DeploymentSpec.builder()
+                              .name("default")
+                              .model(mlp())
+                              .batching(BatchingPolicy.of(32, Duration.ofMillis(50)))
+                              .build())
+                      .build())
+              .await();
       long runsBefore = stats.runs();
       List<InferenceResponse> got = concurrently(mlpBatched, requests);
       merged = stats.runs() - runsBefore < requests.size();
@@ -114,6 +115,7 @@ class DynamicBatchingTest {
         assertThat(y.shape().toArray()).containsExactly(1 + i % 3, 2);
         assertThat(maxAbsDiff(want, y.asFloats())).as("request %d", i).isLessThanOrEqualTo(1e-6);
       }
+      mlpBatched.delete().await();
     }
     assertThat(merged).as("some requests ran in a shared batch").isTrue();
   }
