@@ -19,7 +19,9 @@ for m in mlp cnn minilm16 minilm128; do
   for t in 1 8 32; do
     if [[ "$m" == minilm128 ]]; then w=6; ms=1500; else w=10; ms=500; fi
     # MiniLM: every engine warmed up to 3,000 calls, C2 thresholds at a tenth (see concurrency.sh)
-    if [[ "$m" == minilm* ]]; then jit="-XX:CompileThresholdScaling=0.1 -Dserve4j.bench.warmUpCalls=3000"; else jit=""; fi
+    # (MiniLM-128: 1,000 calls, each ~10x dearer; at a tenth of the thresholds C2 has compiled the path by then)
+    if [[ "$m" == minilm16 ]]; then jit="-XX:CompileThresholdScaling=0.1 -Dserve4j.bench.warmUpCalls=3000";
+    elif [[ "$m" == minilm128 ]]; then jit="-XX:CompileThresholdScaling=0.1 -Dserve4j.bench.warmUpCalls=1000"; else jit=""; fi
     echo "### $m $t" >> $Q/concurrency.txt
     java $jit ${J#java } $m "ort,serve4j,serve4j_batched,serve4j@$OLD" $w $ms $t >> $Q/concurrency.txt 2>&1
   done
@@ -32,6 +34,8 @@ log server-old
 java -Dbench.server.rounds=3 -Dbench.server.calls=3000 -Dbench.server.seconds=4 -cp benchmarks/target/classes:$OLD io.serve4j.benchmarks.ServerOverhead > $Q/server-old.txt 2>&1
 log batch-scorer
 java -Xms1g -Xmx1g -cp benchmarks/target/benchmarks.jar io.serve4j.benchmarks.BatchScorerThroughput 100000 64 1,2 7 > $Q/batch-scorer.txt 2>&1
+log batch-scorer-floor
+java -Xms1g -Xmx1g -Dserve4j.bench.model=linear -cp benchmarks/target/benchmarks.jar io.serve4j.benchmarks.BatchScorerThroughput 100000 64 1 5 > $Q/batch-scorer-floor.txt 2>&1
 log batch-scorer-old
 java -Xms1g -Xmx1g -cp $OLD io.serve4j.benchmarks.BatchScorerThroughput 100000 64 1,2 7 > $Q/batch-scorer-old.txt 2>&1
 log remote
