@@ -11,8 +11,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -64,8 +66,8 @@ public final class SideBySide {
       int iterations, int concurrency, int windows, long windowMillis, int blocks, int blockCalls) {
     /**
      * Reads {@code harness.iterations} (3000), {@code harness.concurrency} (8), {@code
-     * harness.windows} (10), {@code harness.windowMillis} (500), {@code harness.blocks} (20 pairs
-     * of CPU blocks, 0: none) and {@code harness.blockCalls} (250 calls per block).
+     * harness.windows} (10), {@code harness.windowMillis} (500), {@code harness.blocks} (16 pairs
+     * of CPU blocks, 0: none) and {@code harness.blockCalls} (500 calls per block).
      *
      * @return the settings
      */
@@ -75,8 +77,8 @@ public final class SideBySide {
           Integer.getInteger("harness.concurrency", 8),
           Integer.getInteger("harness.windows", 10),
           Long.getLong("harness.windowMillis", 500),
-          Integer.getInteger("harness.blocks", 20),
-          Integer.getInteger("harness.blockCalls", 250));
+          Integer.getInteger("harness.blocks", 16),
+          Integer.getInteger("harness.blockCalls", 500));
     }
 
     /**
@@ -127,7 +129,7 @@ public final class SideBySide {
    * @param blockCpuRatio the same for the process's CPU time (every thread: caller, SDK, fake, GC),
    *     which load on the machine disturbs much less than wall time; NaN without blocks
    * @param rawCpuMicros the raw call's median process CPU time per call, in microseconds
-   * @param serve4jCpuMicros serve4j's median process CPU time per call, in microseconds
+   * @param serve4jCpuMicros serve4j's median CPU time per call, in microseconds
    */
   public record Result(
       String label,
@@ -309,15 +311,13 @@ public final class SideBySide {
 
   /**
    * Alternating blocks of calls, one side's block then the other's (the order alternating too),
-   * each timed by wall clock and by the process's CPU time: {median wall ratio, median CPU ratio,
-   * raw's median CPU per call in us, serve4j's}, NaNs without blocks.
+   * each timed by wall clock and by the CPU time of the JVM's threads: {median wall ratio, median
+   * CPU ratio, raw's median CPU per call in us, serve4j's}, NaNs without blocks.
    */
   private static double[] blocks(Call raw, Call serve4j, int pairs, int calls) throws Exception {
-    java.lang.management.OperatingSystemMXBean os =
-        java.lang.management.ManagementFactory.getOperatingSystemMXBean();
-    if (pairs <= 0
-        || calls <= 0
-        || !(os instanceof com.sun.management.OperatingSystemMXBean process)) {
+    java.lang.management.ThreadMXBean threads =
+        java.lang.management.ManagementFactory.getThreadMXBean();
+    if (pairs <= 0 || calls <= 0 || !threads.isThreadCpuTimeSupported()) {
       return new double[] {Double.NaN, Double.NaN, Double.NaN, Double.NaN};
     }
     double[] wall = new double[pairs];
@@ -328,11 +328,11 @@ public final class SideBySide {
       long[] r;
       long[] s;
       if ((p & 1) == 0) {
-        r = block(raw, calls, process);
-        s = block(serve4j, calls, process);
+        r = block(raw, calls, threads);
+        s = block(serve4j, calls, threads);
       } else {
-        s = block(serve4j, calls, process);
-        r = block(raw, calls, process);
+        s = block(serve4j, calls, threads);
+        r = block(raw, calls, threads);
       }
       wall[p] = (double) s[0] / r[0];
       cpu[p] = (double) s[1] / r[1];
@@ -342,15 +342,35 @@ public final class SideBySide {
     return new double[] {median(wall), median(cpu), median(rawCpu), median(serve4jCpu)};
   }
 
-  /** {wall nanos, process CPU nanos} of {@code calls} calls. */
-  private static long[] block(Call call, int calls, com.sun.management.OperatingSystemMXBean os)
+  /**
+   * {wall nanos, CPU nanos} of {@code calls} calls; the CPU time is the sum over the JVM's live
+   * threads (caller, SDK, event loops, the fake's threads; not GC or JIT threads), read per thread
+   * with nanosecond resolution (the process's total moves in 10 ms steps here).
+   */
+  private static long[] block(Call call, int calls, java.lang.management.ThreadMXBean threads)
       throws Exception {
-    long cpu = os.getProcessCpuTime();
+    Map<Long, Long> before = threadCpu(threads);
     long start = System.nanoTime();
     for (int i = 0; i < calls; i++) {
       call.run();
     }
-    return new long[] {System.nanoTime() - start, os.getProcessCpuTime() - cpu};
+    long wall = System.nanoTime() - start;
+    long used = 0;
+    for (Map.Entry<Long, Long> e : threadCpu(threads).entrySet()) {
+      used += e.getValue() - before.getOrDefault(e.getKey(), 0L);
+    }
+    return new long[] {wall, used};
+  }
+
+  private static Map<Long, Long> threadCpu(java.lang.management.ThreadMXBean threads) {
+    Map<Long, Long> cpu = new HashMap<>();
+    for (long id : threads.getAllThreadIds()) {
+      long t = threads.getThreadCpuTime(id);
+      if (t >= 0) {
+        cpu.put(id, t);
+      }
+    }
+    return cpu;
   }
 
   private static double median(double[] values) {
