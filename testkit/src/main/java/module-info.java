@@ -8,6 +8,7 @@ module io.serve4j.testkit {
   requires transitive org.junit.jupiter.params;
   requires transitive org.assertj.core;
   requires com.fasterxml.jackson.databind;
+  requires java.management;
 
   exports io.serve4j.testkit;
   exports io.serve4j.testkit.memory;

@@ -3,11 +3,16 @@ package io.serve4j.gcp;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.google.api.HttpBody;
 import com.google.api.gax.core.NoCredentialsProvider;
 import com.google.cloud.aiplatform.v1.GetEndpointRequest;
 import com.google.cloud.aiplatform.v1.ListEndpointsRequest;
+import com.google.cloud.aiplatform.v1.PredictRequest;
+import com.google.cloud.aiplatform.v1.PredictionServiceClient;
+import com.google.cloud.aiplatform.v1.PredictionServiceSettings;
 import com.google.cloud.aiplatform.v1.RawPredictRequest;
 import com.google.cloud.storage.contrib.nio.testing.LocalStorageHelper;
+import com.google.protobuf.ByteString;
 import io.grpc.Status;
 import io.serve4j.EndpointSpec;
 import io.serve4j.InferenceRequest;
@@ -84,6 +89,47 @@ class VertexRetriesAndDeadlinesTest {
                   assertThat(left)
                       .isGreaterThan(Duration.ofSeconds(3))
                       .isLessThanOrEqualTo(Duration.ofSeconds(9)));
+    }
+  }
+
+  /**
+   * The baseline of the remote-path harness (BENCHMARKS.md): the Vertex AI client with its own
+   * default settings ({@code PredictionServiceStubSettings}: {@code no_retry_params}, a {@code
+   * RetrySettings} with no timeouts) sends Predict and RawPredict with no gRPC deadline at all, so
+   * the raw call a user writes by hand carries none, and the deadline serve4j always sends is a
+   * cost serve4j adds. If a new client version starts sending one, this fails and the harness's raw
+   * side should follow the new default.
+   */
+  @Test
+  void rawClient_withItsDefaultSettings_sendsPredictionsWithoutADeadline() throws Exception {
+    String resource;
+    try (ServingClient c = client(RetryPolicy.none())) {
+      resource = c.endpoint("relu").describe().details().get("resourceName");
+    }
+    try (PredictionServiceClient raw =
+        PredictionServiceClient.create(
+            PredictionServiceSettings.newBuilder()
+                .setCredentialsProvider(NoCredentialsProvider.create())
+                .setTransportChannelProvider(vertex.channelProvider())
+                .build())) {
+      raw.rawPredict(
+          RawPredictRequest.newBuilder()
+              .setEndpoint(resource)
+              .setHttpBody(
+                  HttpBody.newBuilder()
+                      .setContentType("application/json")
+                      .setData(
+                          ByteString.copyFromUtf8(
+                              "{\"inputs\":[{\"name\":\"x\",\"datatype\":\"FP32\","
+                                  + "\"shape\":[1,2],\"data\":[1,-1]}]}")))
+              .build());
+      assertThat(vertex.predictionService.lastDeadline("RawPredict")).isEmpty();
+      try {
+        raw.predict(PredictRequest.newBuilder().setEndpoint(resource).build());
+      } catch (RuntimeException answeredWithAnError) {
+        // the fake may refuse an empty Predict; what arrived is what matters here
+      }
+      assertThat(vertex.predictionService.lastDeadline("Predict")).isEmpty();
     }
   }
 

@@ -11,8 +11,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -57,11 +59,15 @@ public final class SideBySide {
    * @param concurrency threads of the throughput run (0: none)
    * @param windows throughput windows of each side (after one warm-up window each)
    * @param windowMillis length of one throughput window
+   * @param blocks pairs of alternating blocks measured for CPU time per call (0: none)
+   * @param blockCalls calls in one block
    */
-  public record Settings(int iterations, int concurrency, int windows, long windowMillis) {
+  public record Settings(
+      int iterations, int concurrency, int windows, long windowMillis, int blocks, int blockCalls) {
     /**
      * Reads {@code harness.iterations} (3000), {@code harness.concurrency} (8), {@code
-     * harness.windows} (10) and {@code harness.windowMillis} (500).
+     * harness.windows} (10), {@code harness.windowMillis} (500), {@code harness.blocks} (16 pairs
+     * of CPU blocks, 0: none) and {@code harness.blockCalls} (500 calls per block).
      *
      * @return the settings
      */
@@ -70,7 +76,21 @@ public final class SideBySide {
           Integer.getInteger("harness.iterations", 3000),
           Integer.getInteger("harness.concurrency", 8),
           Integer.getInteger("harness.windows", 10),
-          Long.getLong("harness.windowMillis", 500));
+          Long.getLong("harness.windowMillis", 500),
+          Integer.getInteger("harness.blocks", 16),
+          Integer.getInteger("harness.blockCalls", 500));
+    }
+
+    /**
+     * Settings without CPU blocks.
+     *
+     * @param iterations as above
+     * @param concurrency as above
+     * @param windows as above
+     * @param windowMillis as above
+     */
+    public Settings(int iterations, int concurrency, int windows, long windowMillis) {
+      this(iterations, concurrency, windows, windowMillis, 0, 0);
     }
   }
 
@@ -102,6 +122,14 @@ public final class SideBySide {
    * @param rawPerSecond the raw SDK calls' throughput
    * @param serve4jPerSecond serve4j's throughput
    * @param loadAverage the system load average at the end of the run (-1 if unknown)
+   * @param windowP50Ratio the median over the concurrency-1 calls cut into {@code windows}
+   *     consecutive windows of each window's p50 ratio serve4j / raw
+   * @param blockWallRatio the median over alternating blocks of calls (one side's block, then the
+   *     other's) of the per-pair ratio of wall time serve4j / raw; NaN without blocks
+   * @param blockCpuRatio the same for the process's CPU time (every thread: caller, SDK, fake, GC),
+   *     which load on the machine disturbs much less than wall time; NaN without blocks
+   * @param rawCpuMicros the raw call's median process CPU time per call, in microseconds
+   * @param serve4jCpuMicros serve4j's median CPU time per call, in microseconds
    */
   public record Result(
       String label,
@@ -110,7 +138,12 @@ public final class SideBySide {
       int concurrency,
       double rawPerSecond,
       double serve4jPerSecond,
-      double loadAverage) {
+      double loadAverage,
+      double windowP50Ratio,
+      double blockWallRatio,
+      double blockCpuRatio,
+      double rawCpuMicros,
+      double serve4jCpuMicros) {
     /**
      * serve4j's median latency over the raw call's.
      *
@@ -167,6 +200,20 @@ public final class SideBySide {
               "  c=1   serve4j / raw: p50 %.3f  mean %.3f%n",
               p50Ratio(),
               meanRatio()));
+      s.append(
+          String.format(
+              Locale.ROOT, "  c=1   median of per-window p50 ratios %.3f%n", windowP50Ratio));
+      if (!Double.isNaN(blockCpuRatio)) {
+        s.append(
+            String.format(
+                Locale.ROOT,
+                "  blocks  CPU per call raw %.1f us  serve4j %.1f us;"
+                    + " median per-pair ratio CPU %.3f  wall %.3f%n",
+                rawCpuMicros,
+                serve4jCpuMicros,
+                blockCpuRatio,
+                blockWallRatio));
+      }
       if (concurrency > 0) {
         s.append(
             String.format(
@@ -212,6 +259,16 @@ public final class SideBySide {
         serve4jNanos[i - warmup] = s;
       }
     }
+    int windows = Math.max(1, Math.min(settings.windows(), n));
+    double[] windowRatios = new double[windows];
+    for (int w = 0; w < windows; w++) {
+      int from = (int) ((long) n * w / windows);
+      int to = (int) ((long) n * (w + 1) / windows);
+      windowRatios[w] =
+          Latency.of(Arrays.copyOfRange(serve4jNanos, from, to)).p50()
+              / Latency.of(Arrays.copyOfRange(rawNanos, from, to)).p50();
+    }
+    double[] blocks = blocks(raw, serve4j, settings.blocks(), settings.blockCalls());
     double rawRate = 0;
     double serve4jRate = 0;
     int c = settings.concurrency();
@@ -244,7 +301,83 @@ public final class SideBySide {
         c,
         rawRate,
         serve4jRate,
-        loadAverage());
+        loadAverage(),
+        median(windowRatios),
+        blocks[0],
+        blocks[1],
+        blocks[2],
+        blocks[3]);
+  }
+
+  /**
+   * Alternating blocks of calls, one side's block then the other's (the order alternating too),
+   * each timed by wall clock and by the CPU time of the JVM's threads: {median wall ratio, median
+   * CPU ratio, raw's median CPU per call in us, serve4j's}, NaNs without blocks.
+   */
+  private static double[] blocks(Call raw, Call serve4j, int pairs, int calls) throws Exception {
+    java.lang.management.ThreadMXBean threads =
+        java.lang.management.ManagementFactory.getThreadMXBean();
+    if (pairs <= 0 || calls <= 0 || !threads.isThreadCpuTimeSupported()) {
+      return new double[] {Double.NaN, Double.NaN, Double.NaN, Double.NaN};
+    }
+    double[] wall = new double[pairs];
+    double[] cpu = new double[pairs];
+    double[] rawCpu = new double[pairs];
+    double[] serve4jCpu = new double[pairs];
+    for (int p = 0; p < pairs; p++) {
+      long[] r;
+      long[] s;
+      if ((p & 1) == 0) {
+        r = block(raw, calls, threads);
+        s = block(serve4j, calls, threads);
+      } else {
+        s = block(serve4j, calls, threads);
+        r = block(raw, calls, threads);
+      }
+      wall[p] = (double) s[0] / r[0];
+      cpu[p] = (double) s[1] / r[1];
+      rawCpu[p] = r[1] / 1000.0 / calls;
+      serve4jCpu[p] = s[1] / 1000.0 / calls;
+    }
+    return new double[] {median(wall), median(cpu), median(rawCpu), median(serve4jCpu)};
+  }
+
+  /**
+   * {wall nanos, CPU nanos} of {@code calls} calls; the CPU time is the sum over the JVM's live
+   * threads (caller, SDK, event loops, the fake's threads; not GC or JIT threads), read per thread
+   * with nanosecond resolution (the process's total moves in 10 ms steps here).
+   */
+  private static long[] block(Call call, int calls, java.lang.management.ThreadMXBean threads)
+      throws Exception {
+    Map<Long, Long> before = threadCpu(threads);
+    long start = System.nanoTime();
+    for (int i = 0; i < calls; i++) {
+      call.run();
+    }
+    long wall = System.nanoTime() - start;
+    long used = 0;
+    for (Map.Entry<Long, Long> e : threadCpu(threads).entrySet()) {
+      used += e.getValue() - before.getOrDefault(e.getKey(), 0L);
+    }
+    return new long[] {wall, used};
+  }
+
+  private static Map<Long, Long> threadCpu(java.lang.management.ThreadMXBean threads) {
+    Map<Long, Long> cpu = new HashMap<>();
+    for (long id : threads.getAllThreadIds()) {
+      long t = threads.getThreadCpuTime(id);
+      if (t >= 0) {
+        cpu.put(id, t);
+      }
+    }
+    return cpu;
+  }
+
+  private static double median(double[] values) {
+    double[] sorted = values.clone();
+    Arrays.sort(sorted);
+    int m = sorted.length / 2;
+    return sorted.length % 2 == 1 ? sorted[m] : (sorted[m - 1] + sorted[m]) / 2;
   }
 
   /** The one-minute load average (Linux), -1 elsewhere. */

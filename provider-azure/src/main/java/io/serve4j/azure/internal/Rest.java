@@ -31,10 +31,10 @@ import reactor.core.publisher.Mono;
  *
  * <p>A {@link Rest} made {@link #within(Deadline) within} a deadline gives each exchange the time
  * left: as azure-core's per-call response timeout ({@value #RESPONSE_TIMEOUT_KEY} in the call's
- * {@link Context}, which azure-core's Netty client honours) and as a reactor timeout over the whole
- * exchange, azure-core retries and body included. Either way the exchange fails with a {@link
- * TimeoutException} and its connection is released; cancelling the returned future cancels the
- * exchange too.
+ * {@link Context}, which azure-core's Netty client honours in place of its default one) and as a
+ * reactor timeout over the whole exchange, azure-core retries and body included, driven by a watch
+ * of core's deadline watchdog. Either way the exchange fails with a {@link TimeoutException} and
+ * its connection is released; cancelling the returned future cancels the exchange too.
  */
 final class Rest {
   static final ObjectMapper JSON = new ObjectMapper();
@@ -139,9 +139,23 @@ final class Rest {
                         }));
     if (left != null) {
       Duration bound = left;
-      exchange = exchange.timeout(bound, Mono.error(() -> timeout(method, url, bound)));
+      exchange = exchange.timeout(expiry(deadline), Mono.error(() -> timeout(method, url, bound)));
     }
     return exchange.toFuture();
+  }
+
+  /**
+   * Emits when the deadline passes, from a watch of core's deadline watchdog ({@link
+   * Deadline#onExpiry}), released when the exchange ends first. {@code Mono.timeout(Duration)}
+   * instead scheduled a task on reactor's parallel scheduler per exchange, a thread wake-up per
+   * call, though nearly every exchange ends long before its deadline.
+   */
+  private static Mono<Long> expiry(Deadline deadline) {
+    return Mono.create(
+        sink -> {
+          Deadline.Watch watch = deadline.onExpiry(() -> sink.success(0L));
+          sink.onDispose(watch::cancel);
+        });
   }
 
   private static TimeoutException timeout(HttpMethod method, String url, Duration left) {

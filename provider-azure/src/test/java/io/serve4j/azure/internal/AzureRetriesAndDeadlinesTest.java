@@ -137,6 +137,40 @@ class AzureRetriesAndDeadlinesTest {
     }
   }
 
+  /**
+   * The deadline bounds the whole exchange (below) without a timer task per prediction on reactor's
+   * parallel scheduler: {@code Mono.timeout(Duration)} scheduled one (a {@code
+   * ScheduledThreadPoolExecutor} task, a thread wake-up) per exchange, beside the response timer
+   * azure-core's Netty client keeps on its event loop anyway (BENCHMARKS.md, remote path). The
+   * deadline's watch is core's watchdog's instead. Tasks of that parallel scheduler scheduled with
+   * a delay of the predict timeout's order are counted here.
+   */
+  @Test
+  void predict_schedulesNoReactorTimerPerCall() {
+    java.util.concurrent.atomic.AtomicInteger timers =
+        new java.util.concurrent.atomic.AtomicInteger();
+    try (ServingClient c = client(RetryPolicy.none())) {
+      c.endpoint("relu").predict(ContractModels.reluRequest(1, 2)); // key and description cached
+      reactor.core.scheduler.Schedulers.onScheduleHook(
+          "count-timers",
+          task -> {
+            for (StackTraceElement e : new Throwable().getStackTrace()) {
+              if (e.getClassName().startsWith("reactor.core.publisher.MonoDelay")) {
+                timers.incrementAndGet();
+                break;
+              }
+            }
+            return task;
+          });
+      for (int i = 0; i < 20; i++) {
+        c.endpoint("relu").predict(ContractModels.reluRequest(1, 2));
+      }
+    } finally {
+      reactor.core.scheduler.Schedulers.resetOnScheduleHook("count-timers");
+    }
+    assertThat(timers.get()).as("reactor timers for 20 predictions").isLessThan(5);
+  }
+
   @Test
   void describeAndList_carryTheCallTimeoutIntoEveryHttpExchange() {
     try (ServingClient c = client(RetryPolicy.none())) {
