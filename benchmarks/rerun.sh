@@ -13,7 +13,8 @@ OLDCOLD=${OLD_COLD:?OLD_COLD: another build's core and runtime-onnx jars}
 log() { echo "== $(date -u +%T) load $(cut -d' ' -f1-3 /proc/loadavg) :: $*" | tee -a $Q/progress.txt; }
 log build
 ./mvnw -B -o -q -pl core,testkit,runtime-onnx,server,batch,benchmarks,provider-aws,provider-gcp,provider-azure -am install -DskipTests -Dspotless.check.skip=true > $Q/build.log 2>&1 || { log BUILD FAILED; exit 1; }
-J="java -Xms1g -Xmx1g -Doffline=true -Dserve4j.bench.models=/tmp/serve4j-bench-models -Dserve4j.bench.batchStats=true -cp benchmarks/target/benchmarks.jar io.serve4j.benchmarks.Interleaved"
+# no -Dserve4j.bench.batchStats here: its listener builds a report per call and slows the batched engine
+J="java -Xms1g -Xmx1g -Doffline=true -Dserve4j.bench.models=/tmp/serve4j-bench-models -cp benchmarks/target/benchmarks.jar io.serve4j.benchmarks.Interleaved"
 log concurrency
 for m in mlp cnn minilm16 minilm128; do
   for t in 1 8 32; do
