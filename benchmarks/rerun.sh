@@ -1,15 +1,15 @@
 #!/usr/bin/env bash
 # The issue 20 / 22 re-run (BENCHMARKS.md "Summary: re-run after the third round"), in sequence, on
 # a machine with nothing else running (about 16 minutes on 2 cores); each part logs to $OUT.
-# OLD: another build's benchmarks.jar, run beside this one (Interleaved, ServerOverhead, batch scorer);
+# OLD: the other build benchmarks.jar, run beside this one (Interleaved, ServerOverhead, batch scorer);
 # OLD_COLD: that build's core and runtime-onnx jars, colon-separated (ColdStart).
 #   OLD=/tmp/old/benchmarks/target/benchmarks.jar OLD_COLD=/tmp/old/core/target/serve4j-core-0.1.0-SNAPSHOT.jar:/tmp/old/runtime-onnx/target/serve4j-runtime-onnx-0.1.0-SNAPSHOT.jar benchmarks/rerun.sh
 set -uo pipefail
 cd "$(dirname "$0")/.."
 Q=${OUT:-benchmarks/target/rerun}
 mkdir -p "$Q"
-OLD=${OLD:?OLD: another build's benchmarks.jar}
-OLDCOLD=${OLD_COLD:?OLD_COLD: another build's core and runtime-onnx jars}
+OLD=${OLD:?OLD: the other build benchmarks.jar}
+OLDCOLD=${OLD_COLD:?OLD_COLD: the other build core and runtime-onnx jars}
 log() { echo "== $(date -u +%T) load $(cut -d' ' -f1-3 /proc/loadavg) :: $*" | tee -a $Q/progress.txt; }
 log build
 ./mvnw -B -o -q -pl core,testkit,runtime-onnx,server,batch,benchmarks,provider-aws,provider-gcp,provider-azure -am install -DskipTests -Dspotless.check.skip=true > $Q/build.log 2>&1 || { log BUILD FAILED; exit 1; }
