@@ -15,6 +15,8 @@ import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BiConsumer;
@@ -56,6 +58,7 @@ final class DefaultOperation<T> implements Operation<T> {
    * @param providerId the provider
    * @param requestId the operation's request id, from {@link RequestIds}
    * @param deadline when it must be done
+   * @param scheduler for the deadline timer
    * @param hook the work, given a context wired to this operation
    * @param <T> the result
    * @return the running operation
@@ -66,8 +69,10 @@ final class DefaultOperation<T> implements Operation<T> {
       String providerId,
       String requestId,
       Deadline deadline,
+      ScheduledExecutorService scheduler,
       Function<CallContext, CompletableFuture<T>> hook) {
-    return start(kind, description, providerId, requestId, deadline, CallObserver.NONE, hook);
+    return start(
+        kind, description, providerId, requestId, deadline, scheduler, CallObserver.NONE, hook);
   }
 
   /**
@@ -78,6 +83,7 @@ final class DefaultOperation<T> implements Operation<T> {
    * @param providerId the provider
    * @param requestId the operation's request id, from {@link RequestIds}
    * @param deadline when it must be done
+   * @param scheduler for the deadline timer
    * @param observer what the listeners hear through the context
    * @param hook the work, given a context wired to this operation
    * @param <T> the result
@@ -89,14 +95,16 @@ final class DefaultOperation<T> implements Operation<T> {
       String providerId,
       String requestId,
       Deadline deadline,
+      ScheduledExecutorService scheduler,
       CallObserver observer,
       Function<CallContext, CompletableFuture<T>> hook) {
     DefaultOperation<T> op = new DefaultOperation<>(kind, description, providerId, requestId);
     Wiring<T> wiring = new Wiring<>(op, deadline);
     CallContext context = new CallContext(requestId, deadline, wiring, wiring, false, observer);
-    // The deadline is watched by the shared deadline watchdog (Deadline.onExpiry), as calls are:
-    // no timer task on the client's scheduler, which a local deploy then never starts.
-    wiring.timer = deadline.onExpiry(wiring);
+    if (deadline.isFinite()) {
+      wiring.timer =
+          scheduler.schedule(wiring, deadline.remaining().toNanos(), TimeUnit.NANOSECONDS);
+    }
     CompletableFuture<T> w = Futures.safely(hook, context);
     op.work = w;
     w.whenComplete(wiring);
@@ -114,7 +122,7 @@ final class DefaultOperation<T> implements Operation<T> {
       implements BooleanSupplier, Consumer<OperationProgress>, Runnable, BiConsumer<T, Throwable> {
     private final DefaultOperation<T> op;
     private final Deadline deadline;
-    private volatile Deadline.Watch timer;
+    private volatile ScheduledFuture<?> timer;
 
     Wiring(DefaultOperation<T> op, Deadline deadline) {
       this.op = op;
@@ -150,9 +158,9 @@ final class DefaultOperation<T> implements Operation<T> {
     /** The work's completion. */
     @Override
     public void accept(T value, Throwable error) {
-      Deadline.Watch t = timer;
+      ScheduledFuture<?> t = timer;
       if (t != null) {
-        t.cancel();
+        t.cancel(false);
       }
       if (error == null) {
         op.result.complete(value);

@@ -5,7 +5,9 @@ import io.serve4j.ServingClient;
 import io.serve4j.spi.ProviderContext;
 import io.serve4j.spi.ProviderSession;
 import io.serve4j.spi.ServingProvider;
+import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -44,14 +46,16 @@ public final class ServingClients {
   }
 
   private static ScheduledExecutorService newScheduler(String id) {
-    // Made at its first use: a local deploy and its predictions never schedule anything.
-    return new LazyScheduler("serve4j-" + id + "-");
+    ScheduledThreadPoolExecutor s =
+        new ScheduledThreadPoolExecutor(2, new DaemonThreads("serve4j-" + id + "-"));
+    s.setRemoveOnCancelPolicy(true);
+    return Executors.unconfigurableScheduledExecutorService(s);
   }
 
   /**
    * Daemon threads named prefix + n (a class, not a lambda: one fewer class spun at cold start).
    */
-  static final class DaemonThreads implements java.util.concurrent.ThreadFactory {
+  private static final class DaemonThreads implements java.util.concurrent.ThreadFactory {
     private final String prefix;
     private final AtomicInteger n = new AtomicInteger();
 
