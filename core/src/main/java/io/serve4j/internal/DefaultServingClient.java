@@ -400,16 +400,9 @@ final class DefaultServingClient implements ServingClient {
       String requestId,
       Deadline deadline,
       Function<CallContext, CompletableFuture<T>> hook) {
-    Call call = new Call(operation, endpoint, requestId);
     // The deadline was made as the call started: its time, not another clock read.
     long start = deadline.startNanos();
-    List<ServingListener> listeners = config.listeners();
-    boolean listened = !listeners.isEmpty();
-    if (listened) {
-      listeners = CallListeners.started(listeners, call.info());
-    }
     CompletableFuture<T> result = new CompletableFuture<>();
-    call.result = result;
     RetryBudget budget = budgets.get(endpoint);
     if (budget == null) {
       // No computeIfAbsent: its lambda would allocate per call, and spin a class at first use.
@@ -425,7 +418,15 @@ final class DefaultServingClient implements ServingClient {
                 && (operation == OperationKind.PREDICT || operation == OperationKind.STREAM)
             ? breakers.of(endpoint)
             : null;
-    attempt(1, listeners, call, deadline, start, hook, result, budget, breaker);
+    Call<T> call =
+        new Call<>(operation, endpoint, requestId, deadline, start, hook, result, budget, breaker);
+    List<ServingListener> listeners = config.listeners();
+    boolean listened = !listeners.isEmpty();
+    if (listened) {
+      listeners = CallListeners.started(listeners, call.info());
+    }
+    call.listeners = listeners;
+    attempt(1, call);
     if (result.isDone() && !result.isCompletedExceptionally()) {
       // Answered on this thread (an in-process provider usually is): no deadline watch and no
       // forwarding future are needed, and listeners still hear it before the caller does.
@@ -434,7 +435,7 @@ final class DefaultServingClient implements ServingClient {
       }
       return result;
     }
-    return new Pending<>(call, operation, endpoint, deadline, start, listeners, result).visible;
+    return new Pending<>(call).visible;
   }
 
   /**
@@ -443,36 +444,17 @@ final class DefaultServingClient implements ServingClient {
    * own, so that a client whose calls all answer at once (in-process) never loads it.
    */
   private final class Pending<T> implements Runnable, BiConsumer<T, Throwable> {
-    private final Call call;
-    private final OperationKind operation;
-    private final String endpoint;
-    private final String id;
-    private final CallInfo info;
-    private final long start;
-    private final List<ServingListener> listeners;
-    private final CompletableFuture<T> result;
+    private final Call<T> call;
     private final CompletableFuture<T> visible = new CompletableFuture<>();
     private final Deadline.Watch watch;
 
-    Pending(
-        Call call,
-        OperationKind operation,
-        String endpoint,
-        Deadline deadline,
-        long start,
-        List<ServingListener> listeners,
-        CompletableFuture<T> result) {
+    Pending(Call<T> call) {
       this.call = call;
-      this.operation = operation;
-      this.endpoint = endpoint;
-      this.info = call.info();
-      this.id = info.requestId();
-      this.start = start;
-      this.listeners = listeners;
-      this.result = result;
+      CompletableFuture<T> result = call.result;
       // Watch the deadline only if the first attempt did not finish synchronously (an in-process
       // provider usually does). The watch schedules nothing and wakes no thread per call.
-      this.watch = deadline.isFinite() && !result.isDone() ? deadline.onExpiry(this) : null;
+      this.watch =
+          call.deadline.isFinite() && !result.isDone() ? call.deadline.onExpiry(this) : null;
       // Listeners hear the outcome before the caller does.
       inFlight.add(result);
       result.whenComplete(this);
@@ -494,13 +476,13 @@ final class DefaultServingClient implements ServingClient {
       // Cancel the running attempt first, so that the provider's call is stopped by the time the
       // caller sees the timeout.
       cancel(call.current);
-      result.completeExceptionally(
+      call.result.completeExceptionally(
           ServingException.builder(ErrorCategory.TIMEOUT)
               .providerId(providerId)
-              .requestId(id)
+              .requestId(call.get())
               .message(
-                  operationName(operation)
-                      + (endpoint.isEmpty() ? "" : " on endpoint '" + endpoint + "'")
+                  operationName(call.operation)
+                      + (call.endpoint.isEmpty() ? "" : " on endpoint '" + call.endpoint + "'")
                       + " did not finish before its deadline")
               .build());
     }
@@ -508,6 +490,7 @@ final class DefaultServingClient implements ServingClient {
     /** The call's result is in. */
     @Override
     public void accept(T v, Throwable e) {
+      CompletableFuture<T> result = call.result;
       inFlight.remove(result);
       if (watch != null) {
         watch.cancel();
@@ -515,7 +498,7 @@ final class DefaultServingClient implements ServingClient {
       if (result.isCancelled() || closed.get()) {
         cancel(call.current);
       }
-      CallListeners.finish(listeners, info, start, v, e, providerId);
+      CallListeners.finish(call.listeners, call.info(), call.start, v, e, providerId);
       if (e == null) {
         visible.complete(v);
       } else {
@@ -524,16 +507,11 @@ final class DefaultServingClient implements ServingClient {
     }
   }
 
-  private <T> void attempt(
-      int n,
-      List<ServingListener> listeners,
-      Call call,
-      Deadline deadline,
-      long start,
-      Function<CallContext, CompletableFuture<T>> hook,
-      CompletableFuture<T> result,
-      RetryBudget budget,
-      CircuitBreaker breaker) {
+  /** Attempt {@code n} of a call: one wire attempt, its outcome recorded, a retry if one is due. */
+  private <T> void attempt(int n, Call<T> call) {
+    CompletableFuture<T> result = call.result;
+    CircuitBreaker breaker = call.breaker;
+    List<ServingListener> listeners = call.listeners;
     if (result.isDone()) {
       return;
     }
@@ -558,7 +536,7 @@ final class DefaultServingClient implements ServingClient {
     CallContext ctx =
         new CallContext(
             call,
-            deadline,
+            call.deadline,
             call,
             NO_PROGRESS,
             true,
@@ -568,8 +546,9 @@ final class DefaultServingClient implements ServingClient {
     String what = what(call.operation, call.endpoint);
     CompletableFuture<T> work =
         listeners.isEmpty()
-            ? wire.call(what, hook, ctx)
-            : CallListeners.inScopes(listeners, call.info(), n, () -> wire.call(what, hook, ctx));
+            ? wire.call(what, call.hook, ctx)
+            : CallListeners.inScopes(
+                listeners, call.info(), n, () -> wire.call(what, call.hook, ctx));
     call.current = work;
     if (result.isDone()) {
       cancel(work);
@@ -582,9 +561,7 @@ final class DefaultServingClient implements ServingClient {
       result.complete(work.join());
       return;
     }
-    work.whenComplete(
-        new AttemptDone<>(
-            n, listeners, call, deadline, start, hook, result, budget, breaker, attemptStart));
+    work.whenComplete(new AttemptDone<>(n, call, attemptStart));
   }
 
   /**
@@ -594,47 +571,25 @@ final class DefaultServingClient implements ServingClient {
    */
   private final class AttemptDone<T> implements BiConsumer<T, Throwable>, Runnable {
     private final int n;
-    private final List<ServingListener> listeners;
-    private final Call call;
-    private final Deadline deadline;
-    private final long start;
-    private final Function<CallContext, CompletableFuture<T>> hook;
-    private final CompletableFuture<T> result;
-    private final RetryBudget budget;
-    private final CircuitBreaker breaker;
+    private final Call<T> call;
     private final long attemptStart;
 
-    AttemptDone(
-        int n,
-        List<ServingListener> listeners,
-        Call call,
-        Deadline deadline,
-        long start,
-        Function<CallContext, CompletableFuture<T>> hook,
-        CompletableFuture<T> result,
-        RetryBudget budget,
-        CircuitBreaker breaker,
-        long attemptStart) {
+    AttemptDone(int n, Call<T> call, long attemptStart) {
       this.n = n;
-      this.listeners = listeners;
       this.call = call;
-      this.deadline = deadline;
-      this.start = start;
-      this.hook = hook;
-      this.result = result;
-      this.budget = budget;
-      this.breaker = breaker;
       this.attemptStart = attemptStart;
     }
 
     /** The next attempt, after the back-off. */
     @Override
     public void run() {
-      attempt(n + 1, listeners, call, deadline, start, hook, result, budget, breaker);
+      attempt(n + 1, call);
     }
 
     @Override
     public void accept(T v, Throwable e) {
+      CircuitBreaker breaker = call.breaker;
+      CompletableFuture<T> result = call.result;
       if (e == null) {
         if (breaker != null) {
           breaker.onSuccess(
@@ -655,7 +610,7 @@ final class DefaultServingClient implements ServingClient {
         breaker.onError(
             breaker.getCurrentTimestamp() - attemptStart, breaker.getTimestampUnit(), se);
       }
-      Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
+      Duration elapsed = Duration.ofNanos(System.nanoTime() - call.start);
       RetryPolicy policy = config.retryPolicy();
       if (closed.get()) {
         // No retry after close: the scheduler that would run it is shut down.
@@ -664,8 +619,8 @@ final class DefaultServingClient implements ServingClient {
       }
       if (!result.isDone() && policy.allowsRetry(se, n, elapsed)) {
         Duration wait = policy.backoff(se, n);
-        if (wait.compareTo(deadline.remaining()) < 0 && budget.tryWithdraw()) {
-          CallListeners.retry(listeners, call.info(), n, se, wait);
+        if (wait.compareTo(call.deadline.remaining()) < 0 && call.budget.tryWithdraw()) {
+          CallListeners.retry(call.listeners, call.info(), n, se, wait);
           try {
             scheduler.schedule(this, wait.toNanos(), TimeUnit.NANOSECONDS);
           } catch (RejectedExecutionException rejected) {
@@ -706,26 +661,48 @@ final class DefaultServingClient implements ServingClient {
    * through {@link CallContext#requestId()}), so that a call that succeeds on the caller's thread
    * without listeners formats no id (a UUID string and its CallInfo, ~150 B per prediction).
    */
-  private final class Call implements Supplier<String>, BooleanSupplier {
+  private final class Call<T> implements Supplier<String>, BooleanSupplier {
     final OperationKind operation;
     final String endpoint;
     private volatile String id;
     private volatile CallInfo info;
-    // the call's result, and the attempt in flight (cancelled with it)
-    volatile CompletableFuture<?> result;
+    // what every attempt of the call shares
+    final Deadline deadline;
+    final long start;
+    final Function<CallContext, CompletableFuture<T>> hook;
+    final CompletableFuture<T> result;
+    final RetryBudget budget;
+    final CircuitBreaker breaker; // null: no breaker for this call
+    // set once by call(), before the first attempt, and read only after it (no race)
+    List<ServingListener> listeners;
+    // the attempt in flight (cancelled with the call)
     volatile CompletableFuture<?> current;
 
-    Call(OperationKind operation, String endpoint, String id) {
+    Call(
+        OperationKind operation,
+        String endpoint,
+        String id,
+        Deadline deadline,
+        long start,
+        Function<CallContext, CompletableFuture<T>> hook,
+        CompletableFuture<T> result,
+        RetryBudget budget,
+        CircuitBreaker breaker) {
       this.operation = operation;
       this.endpoint = endpoint == null ? "" : endpoint;
       this.id = id;
+      this.deadline = deadline;
+      this.start = start;
+      this.hook = hook;
+      this.result = result;
+      this.budget = budget;
+      this.breaker = breaker;
     }
 
     /** Whether the call is over (answered, failed, cancelled or timed out): the attempt stops. */
     @Override
     public boolean getAsBoolean() {
-      CompletableFuture<?> r = result;
-      return r != null && r.isDone();
+      return result.isDone();
     }
 
     /** The request id, made once. */
