@@ -104,12 +104,7 @@ class DynamicBatcherTest {
     @Override
     public InferenceResponse run(InferenceRequest r, Deadline d) {
       if (first.getAndSet(false)) {
-        running.countDown();
-        try {
-          release.await(30, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-        }
+        holdUntilReleased(running, release);
       }
       return then.run(r, d);
     }
@@ -159,6 +154,16 @@ class DynamicBatcherTest {
     }
   }
 
+  /** A run that occupies its instance: says it is running, then waits to be released. */
+  private static void holdUntilReleased(CountDownLatch running, CountDownLatch release) {
+    running.countDown();
+    try {
+      release.await(30, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
   /**
    * Cheap (the affine map) except one run, which blocks until released once {@code block} is set.
    */
@@ -175,12 +180,7 @@ class DynamicBatcherTest {
     @Override
     public InferenceResponse run(InferenceRequest r, Deadline d) {
       if (block.compareAndSet(true, false)) {
-        running.countDown();
-        try {
-          release.await(30, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-        }
+        holdUntilReleased(running, release);
       } else if (sleepMillis > 0) {
         try {
           Thread.sleep(sleepMillis);
@@ -239,12 +239,7 @@ class DynamicBatcherTest {
     @Override
     public InferenceResponse run(InferenceRequest r, Deadline d) {
       if (block.compareAndSet(true, false)) {
-        running.countDown();
-        try {
-          release.await(30, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-        }
+        holdUntilReleased(running, release);
         throw new IllegalStateException("occupied");
       }
       long until =
