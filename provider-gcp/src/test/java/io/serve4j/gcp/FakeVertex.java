@@ -1157,6 +1157,7 @@ final class FakeVertex implements AutoCloseable, FaultFixture.CallFaults {
     private final List<AbstractMessage> requests = Collections.synchronizedList(new ArrayList<>());
     private final Deque<Exception> failures = new ArrayDeque<>();
     private final Map<String, Optional<Duration>> deadlines = new ConcurrentHashMap<>();
+    private final Map<String, Integer> cancelled = new ConcurrentHashMap<>();
 
     private final WireCalls wire;
 
@@ -1200,6 +1201,8 @@ final class FakeVertex implements AutoCloseable, FaultFixture.CallFaults {
           ServerCalls.asyncUnaryCall(
               (q, observer) -> {
                 requests.add((AbstractMessage) q);
+                ((io.grpc.stub.ServerCallStreamObserver<S>) observer)
+                    .setOnCancelHandler(() -> cancelled.merge(method, 1, Integer::sum));
                 Fault fault = wire == null ? null : wire.arrive(method);
                 if (fault != null) {
                   Status status =
@@ -1268,6 +1271,11 @@ final class FakeVertex implements AutoCloseable, FaultFixture.CallFaults {
         throw new IllegalStateException(method + " was not called");
       }
       return d;
+    }
+
+    /** Returns how many calls of a method the client cancelled (gRPC CANCELLED on the server). */
+    int cancellations(String method) {
+      return cancelled.getOrDefault(method, 0);
     }
 
     /** Returns the requests of one type, in order. */

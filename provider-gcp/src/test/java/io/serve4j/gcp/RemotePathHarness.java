@@ -51,8 +51,9 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
  *     -Dserve4j.harness=true -Dharness.iterations=3000 -Dharness.windows=8 -Dharness.elements=256
  * }</pre>
  *
- * <p>With {@code -Dharness.rawDeadline=true} the raw calls also carry a gRPC deadline (serve4j's
- * default predict timeout) as serve4j's do, which leaves the cost of that deadline out.
+ * <p>With {@code -Dharness.rawDeadline=true} the raw calls carry a gRPC deadline (serve4j's default
+ * predict timeout), which serve4j's predictions no longer put on the wire (serve4j ends them at its
+ * deadline on the client and cancels them): that run shows what a deadline on the wire costs.
  */
 @EnabledIfSystemProperty(named = "serve4j.harness", matches = "true")
 class RemotePathHarness {
@@ -97,7 +98,7 @@ class RemotePathHarness {
       client.deploy(EndpointSpec.of("churn", FakeVertex.sklearnModel())).await();
       SideBySide.Settings settings = SideBySide.Settings.fromSystemProperties();
       // -Dharness.rawDeadline=true: the raw calls carry serve4j's default predict timeout (60 s) as
-      // their gRPC deadline, as serve4j's do, so the ratio leaves the deadline's cost out.
+      // their gRPC deadline (serve4j's predictions carry none on the wire).
       boolean deadline = Boolean.getBoolean("harness.rawDeadline");
       ApiCallContext context =
           deadline
