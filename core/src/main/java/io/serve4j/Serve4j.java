@@ -131,6 +131,7 @@ public final class Serve4j {
     private long maxRequestBytes = 64L * 1024 * 1024;
     private long maxResponseBytes = ClientConfig.DEFAULT_MAX_RESPONSE_BYTES;
     private ScheduledExecutorService scheduler;
+    private Duration closeGrace = ClientConfig.DEFAULT_CLOSE_GRACE;
     private RetryPolicy retryPolicy = RetryPolicy.defaults();
     private CircuitBreakerPolicy circuitBreaker;
 
@@ -297,6 +298,25 @@ public final class Serve4j {
     }
 
     /**
+     * How long {@link ServingClient#close()} waits for the undo work of operations it stopped
+     * (deleting what a cancelled or timed-out deploy created, putting back an update) that is still
+     * waiting on the client's own scheduler; default 10 seconds. Work still running after it is
+     * abandoned and logged (a WARNING of logger {@code io.serve4j.ServingClient} with a {@code
+     * TimeoutException} naming it). With {@link #scheduler(ScheduledExecutorService)} the caller's
+     * scheduler is never shut down, so such work goes on past close.
+     *
+     * @param grace the longest close waits; zero to abandon at once
+     * @return this builder
+     */
+    public Builder closeGrace(Duration grace) {
+      if (grace == null || grace.isNegative()) {
+        throw new IllegalArgumentException("closeGrace must be >= 0, was " + grace);
+      }
+      this.closeGrace = grace;
+      return this;
+    }
+
+    /**
      * Builds the client.
      *
      * @return the client
@@ -328,7 +348,8 @@ public final class Serve4j {
               maxRequestBytes,
               maxResponseBytes,
               retryPolicy,
-              circuitBreaker);
+              circuitBreaker,
+              closeGrace);
       return ServingClients.open(p, o, config, scheduler);
     }
 
