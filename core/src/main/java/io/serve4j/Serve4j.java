@@ -286,8 +286,10 @@ public final class Serve4j {
     }
 
     /**
-     * Uses the caller's scheduler for timers and polling; the client will not shut it down. By
-     * default the client creates a small daemon scheduler and shuts it down on close.
+     * Uses the caller's scheduler for timers (retry back-offs) and polling; the client will not
+     * shut it down. By default the client creates a small daemon scheduler at its first use and
+     * shuts it down on close. Deadlines of calls and operations are watched by serve4j's one shared
+     * deadline thread, not by this scheduler.
      *
      * @param scheduler the scheduler
      * @return this builder

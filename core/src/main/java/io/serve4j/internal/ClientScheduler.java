@@ -21,7 +21,8 @@ import java.util.concurrent.locks.LockSupport;
 
 /**
  * The scheduler a client owns: the waits of its provider's work (polling, retry back-offs) and of
- * the undo that work starts when it fails, is cancelled or times out.
+ * the undo that work starts when it fails, is cancelled or times out. Its pool is made at first
+ * use; deadlines are not its business (the deadline watchdog's).
  *
  * <p>Closing drains it ({@link #drain}): tasks already queued and waits still going ({@link
  * io.serve4j.spi.Polling} loops register with {@link #hold}) keep running, and may schedule more,
@@ -62,11 +63,38 @@ public final class ClientScheduler implements ScheduledExecutorService {
 
   ClientScheduler(String threadPrefix) {
     this.threadPrefix = threadPrefix;
-    this.pool = new Pool(threadPrefix, this);
   }
 
+  /**
+   * The pool, made at its first use: a client that never schedules anything (a local deploy and its
+   * predictions: deadlines are watched by {@code Deadline.onExpiry}) never loads {@link
+   * ScheduledThreadPoolExecutor} and its ~15 classes nor starts its thread. Once shut down, a pool
+   * made then refuses tasks as the real one does.
+   */
   private Pool get() {
-    return pool;
+    Pool p = pool;
+    if (p == null) {
+      synchronized (this) {
+        p = pool;
+        if (p == null) {
+          p = new Pool(threadPrefix, this);
+          if (shut) {
+            p.shutdownNow();
+          }
+          pool = p;
+        }
+      }
+    }
+    return p;
+  }
+
+  /**
+   * Whether the pool was made (for tests).
+   *
+   * @return true once a task was given
+   */
+  boolean made() {
+    return pool != null;
   }
 
   /**

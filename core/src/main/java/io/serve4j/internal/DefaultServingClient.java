@@ -339,7 +339,6 @@ final class DefaultServingClient implements ServingClient {
             providerId,
             id,
             deadline,
-            scheduler,
             listeners.isEmpty() ? CallObserver.NONE : CallListeners.observer(listeners, info, 1),
             run);
     run.operation = operation;
