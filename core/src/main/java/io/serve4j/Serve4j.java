@@ -131,6 +131,7 @@ public final class Serve4j {
     private long maxRequestBytes = 64L * 1024 * 1024;
     private long maxResponseBytes = ClientConfig.DEFAULT_MAX_RESPONSE_BYTES;
     private ScheduledExecutorService scheduler;
+    private Duration closeGrace = ClientConfig.DEFAULT_CLOSE_GRACE;
     private RetryPolicy retryPolicy = RetryPolicy.defaults();
     private CircuitBreakerPolicy circuitBreaker;
 
@@ -285,14 +286,35 @@ public final class Serve4j {
     }
 
     /**
-     * Uses the caller's scheduler for timers and polling; the client will not shut it down. By
-     * default the client creates a small daemon scheduler and shuts it down on close.
+     * Uses the caller's scheduler for timers (retry back-offs) and polling; the client will not
+     * shut it down. By default the client creates a small daemon scheduler at its first use and
+     * shuts it down on close. Deadlines of calls and operations are watched by serve4j's one shared
+     * deadline thread, not by this scheduler.
      *
      * @param scheduler the scheduler
      * @return this builder
      */
     public Builder scheduler(ScheduledExecutorService scheduler) {
       this.scheduler = scheduler;
+      return this;
+    }
+
+    /**
+     * How long {@link ServingClient#close()} waits for the undo work of operations it stopped
+     * (deleting what a cancelled or timed-out deploy created, putting back an update) that is still
+     * waiting on the client's own scheduler; default 10 seconds. Work still running after it is
+     * abandoned and logged (a WARNING of logger {@code io.serve4j.ServingClient} with a {@code
+     * TimeoutException} naming it). With {@link #scheduler(ScheduledExecutorService)} the caller's
+     * scheduler is never shut down, so such work goes on past close.
+     *
+     * @param grace the longest close waits; zero to abandon at once
+     * @return this builder
+     */
+    public Builder closeGrace(Duration grace) {
+      if (grace == null || grace.isNegative()) {
+        throw new IllegalArgumentException("closeGrace must be >= 0, was " + grace);
+      }
+      this.closeGrace = grace;
       return this;
     }
 
@@ -328,7 +350,8 @@ public final class Serve4j {
               maxRequestBytes,
               maxResponseBytes,
               retryPolicy,
-              circuitBreaker);
+              circuitBreaker,
+              closeGrace);
       return ServingClients.open(p, o, config, scheduler);
     }
 

@@ -17,6 +17,8 @@ import java.util.List;
  * @param maxResponseBytes largest response accepted (output tensors plus raw payload)
  * @param retryPolicy how failed calls are retried
  * @param circuitBreaker per-endpoint circuit breaker settings, or null for none
+ * @param closeGrace how long close() lets the undo work of stopped operations run on the client's
+ *     own scheduler
  */
 public record ClientConfig(
     List<ServingListener> listeners,
@@ -26,13 +28,50 @@ public record ClientConfig(
     long maxRequestBytes,
     long maxResponseBytes,
     RetryPolicy retryPolicy,
-    CircuitBreakerPolicy circuitBreaker) {
+    CircuitBreakerPolicy circuitBreaker,
+    Duration closeGrace) {
   /** The default of {@link #maxResponseBytes}: 64 MiB, as for requests. */
   public static final long DEFAULT_MAX_RESPONSE_BYTES = 64L * 1024 * 1024;
+
+  /** The default of {@link #closeGrace}: 10 seconds. */
+  public static final Duration DEFAULT_CLOSE_GRACE = Duration.ofSeconds(10);
 
   /** Copies the listeners. */
   public ClientConfig {
     listeners = List.copyOf(listeners);
+  }
+
+  /**
+   * Settings with the default close grace.
+   *
+   * @param listeners observers of every call
+   * @param predictTimeout default per-prediction timeout
+   * @param operationTimeout default deadline of long-running operations
+   * @param callTimeout default timeout of short control calls (describe, list)
+   * @param maxRequestBytes largest request accepted
+   * @param maxResponseBytes largest response accepted
+   * @param retryPolicy how failed calls are retried
+   * @param circuitBreaker per-endpoint circuit breaker settings, or null for none
+   */
+  public ClientConfig(
+      List<ServingListener> listeners,
+      Duration predictTimeout,
+      Duration operationTimeout,
+      Duration callTimeout,
+      long maxRequestBytes,
+      long maxResponseBytes,
+      RetryPolicy retryPolicy,
+      CircuitBreakerPolicy circuitBreaker) {
+    this(
+        listeners,
+        predictTimeout,
+        operationTimeout,
+        callTimeout,
+        maxRequestBytes,
+        maxResponseBytes,
+        retryPolicy,
+        circuitBreaker,
+        DEFAULT_CLOSE_GRACE);
   }
 
   /**

@@ -15,8 +15,6 @@ import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BiConsumer;
@@ -58,7 +56,6 @@ final class DefaultOperation<T> implements Operation<T> {
    * @param providerId the provider
    * @param requestId the operation's request id, from {@link RequestIds}
    * @param deadline when it must be done
-   * @param scheduler for the deadline timer
    * @param hook the work, given a context wired to this operation
    * @param <T> the result
    * @return the running operation
@@ -69,10 +66,8 @@ final class DefaultOperation<T> implements Operation<T> {
       String providerId,
       String requestId,
       Deadline deadline,
-      ScheduledExecutorService scheduler,
       Function<CallContext, CompletableFuture<T>> hook) {
-    return start(
-        kind, description, providerId, requestId, deadline, scheduler, CallObserver.NONE, hook);
+    return start(kind, description, providerId, requestId, deadline, CallObserver.NONE, hook);
   }
 
   /**
@@ -83,7 +78,6 @@ final class DefaultOperation<T> implements Operation<T> {
    * @param providerId the provider
    * @param requestId the operation's request id, from {@link RequestIds}
    * @param deadline when it must be done
-   * @param scheduler for the deadline timer
    * @param observer what the listeners hear through the context
    * @param hook the work, given a context wired to this operation
    * @param <T> the result
@@ -95,16 +89,14 @@ final class DefaultOperation<T> implements Operation<T> {
       String providerId,
       String requestId,
       Deadline deadline,
-      ScheduledExecutorService scheduler,
       CallObserver observer,
       Function<CallContext, CompletableFuture<T>> hook) {
     DefaultOperation<T> op = new DefaultOperation<>(kind, description, providerId, requestId);
     Wiring<T> wiring = new Wiring<>(op, deadline);
     CallContext context = new CallContext(requestId, deadline, wiring, wiring, false, observer);
-    if (deadline.isFinite()) {
-      wiring.timer =
-          scheduler.schedule(wiring, deadline.remaining().toNanos(), TimeUnit.NANOSECONDS);
-    }
+    // The deadline is watched by the shared deadline watchdog (Deadline.onExpiry), as calls are:
+    // no timer task on the client's scheduler, which a local deploy then never starts.
+    wiring.timer = deadline.onExpiry(wiring);
     CompletableFuture<T> w = Futures.safely(hook, context);
     op.work = w;
     w.whenComplete(wiring);
@@ -122,7 +114,7 @@ final class DefaultOperation<T> implements Operation<T> {
       implements BooleanSupplier, Consumer<OperationProgress>, Runnable, BiConsumer<T, Throwable> {
     private final DefaultOperation<T> op;
     private final Deadline deadline;
-    private volatile ScheduledFuture<?> timer;
+    private volatile Deadline.Watch timer;
 
     Wiring(DefaultOperation<T> op, Deadline deadline) {
       this.op = op;
@@ -158,9 +150,9 @@ final class DefaultOperation<T> implements Operation<T> {
     /** The work's completion. */
     @Override
     public void accept(T value, Throwable error) {
-      ScheduledFuture<?> t = timer;
+      Deadline.Watch t = timer;
       if (t != null) {
-        t.cancel(false);
+        t.cancel();
       }
       if (error == null) {
         op.result.complete(value);

@@ -208,7 +208,10 @@ final class DefaultServingClient implements ServingClient {
   /**
    * Closes the client: calls and operations still running fail at once with a non-retryable {@link
    * io.serve4j.UnavailableException} saying the client is closed (their provider work is
-   * cancelled), then the provider and the scheduler this client owns are closed.
+   * cancelled). The undo work those stopped operations start (a provider deleting what a cancelled
+   * deploy created) then runs on the client's own scheduler for up to the close grace ({@link
+   * io.serve4j.Serve4j.Builder#closeGrace}), and what is still running after it is abandoned and
+   * logged; then the provider and the scheduler this client owns are closed.
    */
   @Override
   public void close() {
@@ -219,6 +222,16 @@ final class DefaultServingClient implements ServingClient {
         }
         for (DefaultOperation<?> op : operationsInFlight) {
           op.abort(closedError());
+        }
+        if (ownsScheduler && scheduler instanceof ClientScheduler own) {
+          // Before the provider closes: the undo may need its clients.
+          List<String> abandoned = own.drain(config.closeGrace());
+          if (!abandoned.isEmpty()) {
+            ServingException e =
+                ClientScheduler.abandonedError(providerId, config.closeGrace(), abandoned);
+            System.getLogger("io.serve4j.ServingClient")
+                .log(System.Logger.Level.WARNING, e.getMessage(), e);
+          }
         }
         session.close();
       } finally {
@@ -326,7 +339,6 @@ final class DefaultServingClient implements ServingClient {
             providerId,
             id,
             deadline,
-            scheduler,
             listeners.isEmpty() ? CallObserver.NONE : CallListeners.observer(listeners, info, 1),
             run);
     run.operation = operation;

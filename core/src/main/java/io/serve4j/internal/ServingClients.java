@@ -5,10 +5,7 @@ import io.serve4j.ServingClient;
 import io.serve4j.spi.ProviderContext;
 import io.serve4j.spi.ProviderSession;
 import io.serve4j.spi.ServingProvider;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Opens core's client template over a provider. The only way {@link io.serve4j.Serve4j} reaches the
@@ -46,28 +43,6 @@ public final class ServingClients {
   }
 
   private static ScheduledExecutorService newScheduler(String id) {
-    ScheduledThreadPoolExecutor s =
-        new ScheduledThreadPoolExecutor(2, new DaemonThreads("serve4j-" + id + "-"));
-    s.setRemoveOnCancelPolicy(true);
-    return Executors.unconfigurableScheduledExecutorService(s);
-  }
-
-  /**
-   * Daemon threads named prefix + n (a class, not a lambda: one fewer class spun at cold start).
-   */
-  private static final class DaemonThreads implements java.util.concurrent.ThreadFactory {
-    private final String prefix;
-    private final AtomicInteger n = new AtomicInteger();
-
-    DaemonThreads(String prefix) {
-      this.prefix = prefix;
-    }
-
-    @Override
-    public Thread newThread(Runnable r) {
-      Thread t = new Thread(r, prefix + n.incrementAndGet());
-      t.setDaemon(true);
-      return t;
-    }
+    return new ClientScheduler("serve4j-" + id + "-");
   }
 }

@@ -1,9 +1,15 @@
 package io.serve4j.spi;
 
+import io.serve4j.ErrorCategory;
+import io.serve4j.ServingException;
+import io.serve4j.internal.ClientScheduler;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
 import java.util.function.Function;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
@@ -70,9 +76,11 @@ public final class Polling {
       Function<T, Duration> retryAfter,
       CallContext context,
       ScheduledExecutorService scheduler) {
-    CompletableFuture<T> result = new CompletableFuture<>();
-    step(check, done, describe, interval, retryAfter, context, scheduler, result);
-    return result;
+    Loop<T> loop = new Loop<>(check, done, describe, interval, retryAfter, context, scheduler);
+    ClientScheduler.hold(scheduler, loop);
+    loop.result.whenComplete(loop);
+    loop.run();
+    return loop.result;
   }
 
   /**
@@ -91,54 +99,124 @@ public final class Polling {
     return wait.compareTo(left) > 0 ? left : wait;
   }
 
-  private static <T> void step(
-      Supplier<CompletableFuture<T>> check,
-      Predicate<T> done,
-      Function<T, String> describe,
-      Duration interval,
-      Function<T, Duration> retryAfter,
-      CallContext context,
-      ScheduledExecutorService scheduler,
-      CompletableFuture<T> result) {
-    if (result.isDone()) {
-      return;
+  /**
+   * One wait: its steps, and its registration with a client's scheduler, which lets it finish when
+   * the client closes and runs its next step at once when its operation was stopped.
+   */
+  private static final class Loop<T>
+      implements Runnable, ClientScheduler.Held, BiConsumer<Object, Throwable> {
+    private final Supplier<CompletableFuture<T>> check;
+    private final Predicate<T> done;
+    private final Function<T, String> describe;
+    private final Duration interval;
+    private final Function<T, Duration> retryAfter;
+    private final CallContext context;
+    private final ScheduledExecutorService scheduler;
+    final CompletableFuture<T> result = new CompletableFuture<>();
+    private volatile ScheduledFuture<?> next;
+    private volatile String last = "(no answer yet)";
+
+    Loop(
+        Supplier<CompletableFuture<T>> check,
+        Predicate<T> done,
+        Function<T, String> describe,
+        Duration interval,
+        Function<T, Duration> retryAfter,
+        CallContext context,
+        ScheduledExecutorService scheduler) {
+      this.check = check;
+      this.done = done;
+      this.describe = describe;
+      this.interval = interval;
+      this.retryAfter = retryAfter;
+      this.context = context;
+      this.scheduler = scheduler;
     }
-    if (context.isCancelled()) {
-      result.cancel(false);
-      return;
+
+    /** The loop is over: the client's scheduler no longer waits for it. */
+    @Override
+    public void accept(Object v, Throwable e) {
+      ClientScheduler.release(scheduler, this);
     }
-    if (context.deadline().isExpired()) {
-      result.completeExceptionally(context.deadline().timeoutError("waiting"));
-      return;
+
+    @Override
+    public boolean isDone() {
+      return result.isDone();
     }
-    CompletableFuture<T> attempt;
-    try {
-      attempt = check.get();
-    } catch (RuntimeException e) {
-      result.completeExceptionally(e);
-      return;
+
+    @Override
+    public void expediteIfStopped() {
+      ScheduledFuture<?> n = next;
+      if (context.isCancelled() && n != null && n.cancel(false)) {
+        later(0);
+      }
     }
-    attempt.whenComplete(
-        (value, error) -> {
-          if (error != null) {
-            result.completeExceptionally(error);
-            return;
-          }
-          try {
-            if (done.test(value)) {
-              result.complete(value);
+
+    @Override
+    public String describe() {
+      return "polling (request " + context.requestId() + "): " + last;
+    }
+
+    /** One step: a status check, then the next step after the pause. */
+    @Override
+    public void run() {
+      if (result.isDone()) {
+        return;
+      }
+      if (context.isCancelled()) {
+        result.cancel(false);
+        return;
+      }
+      if (context.deadline().isExpired()) {
+        result.completeExceptionally(context.deadline().timeoutError("waiting"));
+        return;
+      }
+      CompletableFuture<T> attempt;
+      try {
+        attempt = check.get();
+      } catch (RuntimeException e) {
+        result.completeExceptionally(e);
+        return;
+      }
+      attempt.whenComplete(
+          (value, error) -> {
+            if (error != null) {
+              result.completeExceptionally(error);
               return;
             }
-            context.progress(describe.apply(value), -1);
-          } catch (RuntimeException e) {
-            result.completeExceptionally(e);
-            return;
-          }
-          long waitNanos = pause(interval, retryAfter.apply(value), context.deadline()).toNanos();
-          scheduler.schedule(
-              () -> step(check, done, describe, interval, retryAfter, context, scheduler, result),
-              Math.max(0, waitNanos),
-              TimeUnit.NANOSECONDS);
-        });
+            try {
+              if (done.test(value)) {
+                result.complete(value);
+                return;
+              }
+              String d = describe.apply(value);
+              last = d;
+              context.progress(d, -1);
+            } catch (RuntimeException e) {
+              result.completeExceptionally(e);
+              return;
+            }
+            // A stopped operation's wait has nothing left to do but notice it: no pause.
+            later(
+                context.isCancelled()
+                    ? 0
+                    : pause(interval, retryAfter.apply(value), context.deadline()).toNanos());
+          });
+    }
+
+    private void later(long waitNanos) {
+      try {
+        next = scheduler.schedule(this, Math.max(0, waitNanos), TimeUnit.NANOSECONDS);
+      } catch (RejectedExecutionException shutDown) {
+        // The scheduler was shut down (its client closed past its grace, or the caller's own):
+        // end the wait typed rather than leave it, and whatever undo follows it, hanging.
+        result.completeExceptionally(
+            ServingException.builder(ErrorCategory.UNAVAILABLE)
+                .retryable(false)
+                .message("the scheduler of this wait was shut down (its client was closed)")
+                .cause(shutDown)
+                .build());
+      }
+    }
   }
 }

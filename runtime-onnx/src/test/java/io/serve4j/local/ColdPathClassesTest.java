@@ -38,7 +38,9 @@ class ColdPathClassesTest {
           "io.serve4j.internal.EndpointChanges",
           "io.serve4j.internal.StreamCall",
           "io.serve4j.internal.DefaultServingClient$Pending",
-          "io.serve4j.internal.DefaultServingClient$AttemptDone");
+          "io.serve4j.internal.DefaultServingClient$AttemptDone",
+          // the client's scheduler is made at its first use; deadlines go to the watchdog
+          "java.util.concurrent.ScheduledThreadPoolExecutor");
 
   @Test
   void aLocalDeployAndPrediction_loadNoneOfTheLazyParts_andSpinNoLambdaOfServe4j()
@@ -48,6 +50,7 @@ class ColdPathClassesTest {
         .as("the child ran the path")
         .contains(
             "io.serve4j.internal.DefaultServingClient",
+            "io.serve4j.internal.ClientScheduler",
             "io.serve4j.internal.DefaultEndpoint",
             "io.serve4j.local.internal.LocalClient");
     assertThat(loaded).doesNotContainAnyElementsOf(LAZY);
