@@ -201,6 +201,126 @@ class InlineInferenceTest {
     }
   }
 
+  /** Over gRPC as well: a slow endpoint never holds a gRPC transport thread. */
+  @Test
+  void aSlowEndpoint_overGrpc_isNeverCalledOnATransportThread() throws Exception {
+    sleepMillis = 2;
+    try (OipServer server =
+        OipServer.builder().endpoint("m", endpoint).port(0).grpcPort(0).start()) {
+      ManagedChannel ch = MemoryEndpoint.channel(server);
+      try {
+        var stub = GRPCInferenceServiceGrpc.newBlockingStub(ch);
+        for (int i = 0; i < 10; i++) {
+          assertThat(stub.modelInfer(MemoryEndpoint.grpcRequest("m", 1, 1)).getOutputsCount())
+              .isEqualTo(1);
+        }
+      } finally {
+        MemoryEndpoint.shutdown(ch);
+      }
+    }
+    assertThat(threads).hasSize(10).allMatch(t -> t.startsWith(WORKER));
+  }
+
+  /** Over gRPC as well: the dynamic batcher never parks a gRPC transport thread. */
+  @Test
+  void aDynamicallyBatchedLocalEndpoint_overGrpc_isNeverCalledOnATransportThread()
+      throws Exception {
+    try (ServingClient local =
+        Serve4j.client(io.serve4j.local.LocalOptions.builder().isolated(true).build())) {
+      Endpoint e = MlpServer.deployBatched(local, Duration.ofMillis(1));
+      Declared recorded = new Declared(e);
+      try (OipServer server =
+          OipServer.builder().endpoint("mlp", recorded).port(0).grpcPort(0).start()) {
+        ManagedChannel ch = MemoryEndpoint.channel(server);
+        try {
+          var stub = GRPCInferenceServiceGrpc.newBlockingStub(ch);
+          ModelInferRequest req = MemoryEndpoint.grpcRequest("mlp", 1, 4);
+          for (int i = 0; i < 2000; i++) {
+            assertThat(stub.modelInfer(req).getOutputsCount()).isEqualTo(1);
+          }
+        } finally {
+          MemoryEndpoint.shutdown(ch);
+        }
+      }
+      assertThat(recorded.threads).hasSize(2000).allMatch(t -> t.startsWith(WORKER));
+    }
+  }
+
+  /**
+   * A call answered on the transport thread within its deadline schedules no deadline timer (a
+   * timer per request costs a wake-up of the timer thread and a cancel): the timer thread is never
+   * started.
+   */
+  @Test
+  void aCallAnsweredOnTheTransportThread_withinItsDeadline_startsNoTimer() throws Exception {
+    awaitNoDeadlineThread();
+    try (OipServer server =
+        OipServer.builder().endpoint("m", endpoint).port(0).grpcPort(0).workerThreads(0).start()) {
+      ManagedChannel ch = MemoryEndpoint.channel(server);
+      try {
+        var stub = GRPCInferenceServiceGrpc.newBlockingStub(ch);
+        ModelInferRequest req = MemoryEndpoint.grpcRequest("m", 1, 1);
+        for (int i = 0; i < 50; i++) {
+          assertThat(stub.withDeadlineAfter(10, TimeUnit.SECONDS).modelInfer(req).getOutputsCount())
+              .isEqualTo(1);
+        }
+        assertThat(threads).hasSize(50).allMatch(t -> t.startsWith("grpc-"));
+        assertThat(deadlineThreads()).isZero();
+      } finally {
+        MemoryEndpoint.shutdown(ch);
+      }
+    }
+  }
+
+  /**
+   * An endpoint that returns before it answers (called on the I/O thread) is still timed out by the
+   * server at the request's deadline.
+   */
+  @Test
+  void anAsyncEndpointCalledOnTheIoThread_isTimedOutAtTheDeadline() throws Exception {
+    Endpoint never =
+        new ForwardingEndpoint(endpoint) {
+          @Override
+          public CompletableFuture<InferenceResponse> predictAsync(InferenceRequest request) {
+            threads.add(Thread.currentThread().getName());
+            return new CompletableFuture<>();
+          }
+        };
+    try (OipServer server =
+            OipServer.builder()
+                .endpoint("m", never)
+                .port(0)
+                .workerThreads(0)
+                .drainTimeout(Duration.ZERO)
+                .start();
+        Http c = new Http(server.port())) {
+      long t0 = System.nanoTime();
+      Http.Response r =
+          c.send(
+              "POST",
+              "/v2/models/m/infer",
+              BODY.getBytes(java.nio.charset.StandardCharsets.UTF_8),
+              java.util.Map.of("Request-Timeout", "200ms"));
+      assertThat(r.status()).as(r.text()).isEqualTo(504);
+      assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(5));
+    }
+    assertThat(threads).hasSize(1).allMatch(t -> t.startsWith("serve4j-oip-io-"));
+  }
+
+  private static long deadlineThreads() {
+    return Thread.getAllStackTraces().keySet().stream()
+        .filter(t -> t.isAlive() && t.getName().equals("serve4j-oip-deadlines"))
+        .count();
+  }
+
+  /** Servers of earlier tests stop their timer threads on close; waits for them to end. */
+  private static void awaitNoDeadlineThread() throws InterruptedException {
+    for (int i = 0; i < 500 && deadlineThreads() > 0; i++) {
+      Thread.sleep(10);
+    }
+    assertThat(deadlineThreads()).as("timer threads of earlier servers").isZero();
+  }
+
   /** A pause of the JVM or machine during one call does not keep a fast endpoint off the I/O. */
   @Test
   void aFastEndpoint_afterOneSlowCall_isBackOnTheIoThreadAfterOneCallOnAWorker() throws Exception {

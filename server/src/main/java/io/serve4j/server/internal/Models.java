@@ -180,22 +180,6 @@ public final class Models {
       safely(() -> listener.onStart(call));
     }
     CompletableFuture<InferenceResponse> result = new CompletableFuture<>();
-    ScheduledFuture<?> timer = null;
-    if (timeout != null) {
-      timer =
-          scheduler.schedule(
-              () ->
-                  result.completeExceptionally(
-                      Errors.of(
-                          ErrorCategory.TIMEOUT,
-                          "model '"
-                              + name
-                              + "' did not answer within the request's "
-                              + timeout.toMillis()
-                              + " ms")),
-              timeout.toNanos(),
-              TimeUnit.NANOSECONDS);
-    }
     try {
       // Endpoints may compute on the calling thread (the local runtime does, and its dynamic
       // batcher parks callers until their batch is done): on an I/O thread only if asked, or if
@@ -211,6 +195,26 @@ public final class Models {
     } catch (RejectedExecutionException e) {
       result.completeExceptionally(
           Errors.of(ErrorCategory.UNAVAILABLE, "the server is shutting down"));
+    }
+    // The deadline's timer only for a call still running: one answered on the calling thread
+    // (inline, or a synchronous endpoint) needs none, and scheduling one costs a wake-up of the
+    // timer thread and a cancel per request. The endpoint gets the time left in any case.
+    ScheduledFuture<?> timer = null;
+    if (timeout != null && !result.isDone()) {
+      long left = timeout.toNanos() - (System.nanoTime() - start);
+      timer =
+          scheduler.schedule(
+              () ->
+                  result.completeExceptionally(
+                      Errors.of(
+                          ErrorCategory.TIMEOUT,
+                          "model '"
+                              + name
+                              + "' did not answer within the request's "
+                              + timeout.toMillis()
+                              + " ms")),
+              Math.max(0, left),
+              TimeUnit.NANOSECONDS);
     }
     ScheduledFuture<?> t = timer;
     return result.handle(
