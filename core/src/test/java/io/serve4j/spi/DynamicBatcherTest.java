@@ -222,6 +222,52 @@ class DynamicBatcherTest {
     }
   }
 
+  @Test
+  void cheapRowsRunAlone_unobserved_areTimedOnlyOnceInTimeEveryRuns() {
+    try (DynamicBatcher b =
+        new DynamicBatcher(
+            "t", BatchingPolicy.of(16, Duration.ofSeconds(5)), (r, d) -> affine(r))) {
+      for (int i = 0; i < 8; i++) {
+        b.submit(rows(1, i), ctx(Duration.ofSeconds(30))).join(); // measured: µs a row
+      }
+      long timed = b.timedAloneRuns();
+      long unbatched = b.stats().unbatched();
+      int n = 100 * DynamicBatcher.TIME_EVERY;
+      for (int i = 0; i < n; i++) {
+        assertThat(b.submit(rows(1, i), ctx(Duration.ofSeconds(30))).join().output("y").asFloats())
+            .containsExactly(expected(rows(1, i)));
+      }
+      assertThat(b.stats().unbatched() - unbatched).isEqualTo(n);
+      // no clock reads nor shared writes for most: ~100 timed, still some to keep the average
+      assertThat(b.timedAloneRuns() - timed).isBetween(1L, 300L);
+    }
+  }
+
+  @Test
+  void cheapRowsRunAlone_observed_everyRunIsReported_asABatchOfOneWithoutQueueTime() {
+    try (DynamicBatcher b =
+        new DynamicBatcher(
+            "t", BatchingPolicy.of(16, Duration.ofSeconds(5)), (r, d) -> affine(r))) {
+      for (int i = 0; i < 8; i++) {
+        b.submit(rows(1, i), ctx(Duration.ofSeconds(30))).join();
+      }
+      long unbatched = b.stats().unbatched();
+      List<BatchRun> runs = new CopyOnWriteArrayList<>();
+      for (int i = 0; i < 50; i++) {
+        b.submit(rows(2, i), observed(runs)).join();
+      }
+      assertThat(b.stats().unbatched() - unbatched).isEqualTo(50);
+      assertThat(runs).hasSize(50);
+      assertThat(runs)
+          .allSatisfy(
+              run -> {
+                assertThat(run.requests()).isEqualTo(1);
+                assertThat(run.rows()).isEqualTo(2);
+                assertThat(run.queueTime()).isZero();
+              });
+    }
+  }
+
   /**
    * A runner that sleeps {@code cost(rows)} µs, except a run asked to {@link #occupy} its instance:
    * that one blocks until released and then fails, so that the batcher learns nothing from it.
