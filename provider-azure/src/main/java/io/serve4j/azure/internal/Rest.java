@@ -55,6 +55,10 @@ final class Rest {
     String header(String name) {
       return headers.getValue(HttpHeaderName.fromString(name));
     }
+
+    String header(HttpHeaderName name) {
+      return headers.getValue(name);
+    }
   }
 
   /** azure-core's {@link Context} key for a per-call response timeout ({@link Duration}). */

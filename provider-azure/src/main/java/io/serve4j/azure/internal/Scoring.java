@@ -2,6 +2,7 @@ package io.serve4j.azure.internal;
 
 import static io.serve4j.azure.internal.Workspace.ONLINE;
 
+import com.azure.core.http.HttpHeaderName;
 import com.azure.core.http.HttpMethod;
 import io.serve4j.EndpointDescription;
 import io.serve4j.ErrorCategory;
@@ -22,6 +23,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
@@ -34,6 +36,8 @@ import java.util.stream.Collectors;
  */
 public final class Scoring implements Inference {
   static final String DEPLOYMENT_HEADER = "azureml-model-deployment";
+
+  private static final HttpHeaderName DEPLOYMENT = HttpHeaderName.fromString(DEPLOYMENT_HEADER);
 
   /** The deployment detail naming the Triton model behind an OIP route (empty: none). */
   static final String TRITON_DETAIL = "tritonModel";
@@ -70,62 +74,126 @@ public final class Scoring implements Inference {
   }
 
   /**
+   * What routing derives from one description: its {@link Info}, whether deployments serve
+   * different Triton models (then each call pins one drawn by the traffic weights) and the URL of
+   * each route. Made once per description core hands over (core keeps one until the endpoint
+   * changes), not on every prediction.
+   */
+  static final class Target {
+    final EndpointDescription description;
+    final Info info;
+    final boolean pinByWeight;
+    final String url;
+    private final Map<String, String> urls;
+
+    Target(EndpointDescription description, Info info) {
+      this.description = description;
+      this.info = info;
+      Set<String> modelsServed =
+          info.traffic().entrySet().stream()
+              .filter(e -> e.getValue() > 0)
+              .map(e -> String.valueOf(info.tritonModels().get(e.getKey())))
+              .collect(Collectors.toSet());
+      this.pinByWeight = modelsServed.size() > 1;
+      String triton =
+          info.traffic().entrySet().stream()
+              .filter(e -> e.getValue() > 0)
+              .map(e -> info.tritonModels().get(e.getKey()))
+              .findFirst()
+              .orElse(info.tritonModels().values().stream().findFirst().orElse(null));
+      this.url = urlOf(info, triton);
+      Map<String, String> byDeployment = new HashMap<>();
+      info.tritonModels().forEach((d, t) -> byDeployment.put(d, urlOf(info, t)));
+      this.urls = byDeployment;
+    }
+
+    /** The URL a call pinned to a deployment (or, for null, left to Azure's routing) posts to. */
+    String url(String deployment) {
+      return deployment == null ? url : urls.getOrDefault(deployment, info.scoringUri());
+    }
+
+    private static String urlOf(Info info, String triton) {
+      return triton != null && !triton.isEmpty()
+          ? oipUrl(info.scoringUri(), triton)
+          : info.scoringUri();
+    }
+  }
+
+  /** The target of core's current description of each endpoint. */
+  private final Map<String, Target> targets = new ConcurrentHashMap<>();
+
+  Target target(String endpoint, EndpointDescription d) {
+    Target t = targets.get(endpoint);
+    if (t == null || t.description != d) {
+      t = new Target(d, Info.of(d));
+      targets.put(endpoint, t);
+    }
+    return t;
+  }
+
+  /**
    * Predicts. Every HTTP exchange made for it (describe and list of deployments when not cached,
    * listKeys / token, the scoring POST) is bounded by the call's deadline, and cancelling the
    * returned future (core does when the deadline passes) cancels the exchange under way. Scoring is
    * one attempt on the wire: core's retry policy decides whether to try again.
+   *
+   * <p>When core hands over its description and the endpoint's key or token is cached (nearly every
+   * call), the POST is made straight away on the caller's thread, with no future in between.
    */
   @Override
   public CompletableFuture<InferenceResponse> predict(
       String endpoint, EndpointDescription known, InferenceRequest request, CallContext ctx) {
-    String what = "predict on endpoint '" + endpoint + "'";
     Deadline deadline = ctx.deadline();
     AtomicReference<CompletableFuture<?>> wire = new AtomicReference<>();
     CompletableFuture<InferenceResponse> mapped = new CompletableFuture<>();
-    // Core hands over its cached description; only if core could not describe is it read here.
-    CompletableFuture<EndpointDescription> description =
-        known != null
-            ? CompletableFuture.completedFuture(known)
-            : descriptions.describe(endpoint, ws.armOnce.within(deadline));
-    CompletableFuture<InferenceResponse> result =
-        description
-            .thenApply(Info::of)
-            .thenCompose(
-                info -> {
-                  String pinned = request.targetDeployment().orElse(null);
-                  if (pinned != null && !info.tritonModels().containsKey(pinned)) {
-                    throw ServingException.builder(ErrorCategory.NOT_FOUND)
-                        .providerId(AzureProvider.ID)
-                        .message("endpoint '" + endpoint + "' has no deployment '" + pinned + "'")
-                        .build();
-                  }
-                  String deployment = pinned != null ? pinned : route(info);
-                  return ws.auth
-                      .authorization(ONLINE, endpoint, info.authMode(), deadline)
-                      .thenCompose(
-                          header -> {
-                            if (mapped.isCancelled()) {
-                              throw new CancellationException(what + " was cancelled");
-                            }
-                            // After fetching the key this runs on azure-core's thread: the call's
-                            // observation (a tracer's span) is made current again for the POST.
-                            CompletableFuture<InferenceResponse> scored;
-                            try (ServingListener.Scope observed = ctx.enter()) {
-                              scored = score(info, deployment, header, request, ctx, wire);
-                            }
-                            if (mapped.isCancelled()) {
-                              wire.get().cancel(true); // cancelled while the POST was starting
-                            }
-                            return scored;
-                          });
-                });
+    Target ready = known != null ? target(endpoint, known) : null;
+    String cached = ready != null ? ws.auth.cached(ONLINE, endpoint, ready.info.authMode()) : null;
+    CompletableFuture<InferenceResponse> result;
+    if (cached != null) {
+      try {
+        result = score(ready, deployment(endpoint, ready, request), cached, request, ctx, wire);
+      } catch (RuntimeException e) {
+        result = CompletableFuture.failedFuture(e);
+      }
+    } else {
+      // Core hands over its cached description; only if core could not describe is it read here.
+      CompletableFuture<Target> described =
+          ready != null
+              ? CompletableFuture.completedFuture(ready)
+              : descriptions
+                  .describe(endpoint, ws.armOnce.within(deadline))
+                  .thenApply(d -> new Target(d, Info.of(d)));
+      result =
+          described.thenCompose(
+              target -> {
+                String deployment = deployment(endpoint, target, request);
+                return ws.auth
+                    .authorization(ONLINE, endpoint, target.info.authMode(), deadline)
+                    .thenCompose(
+                        header -> {
+                          if (mapped.isCancelled()) {
+                            throw new CancellationException(what(endpoint) + " was cancelled");
+                          }
+                          // After fetching the key this runs on azure-core's thread: the call's
+                          // observation (a tracer's span) is made current again for the POST.
+                          CompletableFuture<InferenceResponse> scored;
+                          try (ServingListener.Scope observed = ctx.enter()) {
+                            scored = score(target, deployment, header, request, ctx, wire);
+                          }
+                          if (mapped.isCancelled()) {
+                            wire.get().cancel(true); // cancelled while the POST was starting
+                          }
+                          return scored;
+                        });
+              });
+    }
     result.whenComplete(
         (r, e) -> {
           if (e == null) {
             mapped.complete(r);
             return;
           }
-          ServingException s = AzureErrors.WIRE.typed(what, e);
+          ServingException s = AzureErrors.WIRE.typed(what(endpoint), e);
           if (s != null && s.category() == ErrorCategory.UNAUTHENTICATED) {
             ws.auth.forget(ONLINE, endpoint);
           }
@@ -143,58 +211,59 @@ public final class Scoring implements Inference {
     return mapped;
   }
 
-  /**
-   * Chooses the deployment to pin: none when Azure's own traffic routing reaches the same model
-   * everywhere; otherwise one drawn by the traffic weights, because the OIP route names the model.
-   */
-  private static String route(Info info) {
-    Set<String> live =
-        info.traffic().entrySet().stream()
-            .filter(e -> e.getValue() > 0)
-            .map(Map.Entry::getKey)
-            .collect(Collectors.toSet());
-    Set<String> modelsServed =
-        live.stream()
-            .map(d -> String.valueOf(info.tritonModels().get(d)))
-            .collect(Collectors.toSet());
-    if (modelsServed.size() <= 1) {
-      return null;
+  private static String what(String endpoint) {
+    return "predict on endpoint '" + endpoint + "'";
+  }
+
+  /** The deployment a call pins: the request's, else one drawn when the models served differ. */
+  private static String deployment(String endpoint, Target target, InferenceRequest request) {
+    String pinned = request.targetDeployment().orElse(null);
+    if (pinned != null && !target.info.tritonModels().containsKey(pinned)) {
+      throw ServingException.builder(ErrorCategory.NOT_FOUND)
+          .providerId(AzureProvider.ID)
+          .message("endpoint '" + endpoint + "' has no deployment '" + pinned + "'")
+          .build();
     }
+    return pinned != null ? pinned : target.pinByWeight ? route(target.info) : null;
+  }
+
+  /** Draws the deployment to pin by the traffic weights (deployments serve different models). */
+  private static String route(Info info) {
     int pick = ThreadLocalRandom.current().nextInt(100);
     int acc = 0;
+    String live = null;
     for (Map.Entry<String, Integer> e : info.traffic().entrySet()) {
       acc += e.getValue();
       if (pick < acc) {
         return e.getKey();
       }
+      if (live == null && e.getValue() > 0) {
+        live = e.getKey();
+      }
     }
-    return live.iterator().next();
+    return live;
   }
 
   private CompletableFuture<InferenceResponse> score(
-      Info info,
+      Target target,
       String deployment,
       String header,
       InferenceRequest request,
       CallContext ctx,
       AtomicReference<CompletableFuture<?>> wire) {
+    Info info = target.info;
     Rest rest = ws.scoring.within(ctx.deadline());
-    Map<String, String> headers = new HashMap<>();
-    headers.put("Authorization", header);
-    headers.put("x-ms-client-request-id", ctx.requestId());
-    if (deployment != null) {
-      headers.put(DEPLOYMENT_HEADER, deployment);
-    }
-    String triton =
-        deployment != null
-            ? info.tritonModels().get(deployment)
-            : info.traffic().entrySet().stream()
-                .filter(e -> e.getValue() > 0)
-                .map(e -> info.tritonModels().get(e.getKey()))
-                .findFirst()
-                .orElse(info.tritonModels().values().stream().findFirst().orElse(null));
-    boolean oip = triton != null && !triton.isEmpty();
-    String url = oip ? oipUrl(info.scoringUri(), triton) : info.scoringUri();
+    Map<String, String> headers =
+        deployment == null
+            ? Map.of("Authorization", header, "x-ms-client-request-id", ctx.requestId())
+            : Map.of(
+                "Authorization",
+                header,
+                "x-ms-client-request-id",
+                ctx.requestId(),
+                DEPLOYMENT_HEADER,
+                deployment);
+    String url = target.url(deployment);
     if (request.payload().isPresent()) {
       Payload p = request.payload().get();
       CompletableFuture<Rest.Response> sent =
@@ -206,10 +275,10 @@ public final class Scoring implements Inference {
                   .payload(
                       Payload.of(
                           r.body(),
-                          r.header("Content-Type") != null
-                              ? r.header("Content-Type")
+                          r.header(HttpHeaderName.CONTENT_TYPE) != null
+                              ? r.header(HttpHeaderName.CONTENT_TYPE)
                               : "application/octet-stream"))
-                  .deployment(firstNonNull(r.header(DEPLOYMENT_HEADER), deployment))
+                  .deployment(firstNonNull(r.header(DEPLOYMENT), deployment))
                   .build());
     }
     CompletableFuture<Rest.Response> sent =
@@ -218,7 +287,7 @@ public final class Scoring implements Inference {
     return sent.thenApply(
         r -> {
           InferenceResponse resp = readResponse(r);
-          String served = firstNonNull(r.header(DEPLOYMENT_HEADER), deployment);
+          String served = firstNonNull(r.header(DEPLOYMENT), deployment);
           return served == null ? resp : resp.toBuilder().deployment(served).build();
         });
   }

@@ -22,16 +22,17 @@ final class ScoringAuth {
 
   /** A secret header value; never printed. */
   static final class Secret {
-    private final String value;
+    private final String header;
     private final Instant refreshAfter;
 
     Secret(String value, Instant refreshAfter) {
-      this.value = value;
+      this.header = "Bearer " + value;
       this.refreshAfter = refreshAfter;
     }
 
+    /** The header value, made once: scoring calls read it on every prediction. */
     String header() {
-      return "Bearer " + value;
+      return header;
     }
 
     boolean fresh() {
@@ -85,6 +86,28 @@ final class ScoringAuth {
           }
         });
     return fetched.thenApply(Secret::header);
+  }
+
+  /**
+   * The header value when a fresh key or Azure ML token is cached for the endpoint, read without a
+   * future: the path of nearly every prediction.
+   *
+   * @param kind {@code onlineEndpoints} or {@code batchEndpoints}
+   * @param endpoint endpoint name
+   * @param mode the endpoint's auth mode
+   * @return {@code Bearer ...}, or null when {@link #authorization} must fetch (or for Entra ID
+   *     tokens, which azure-core's token cache serves)
+   */
+  String cached(String kind, String endpoint, ScoringAuthMode mode) {
+    if (mode == ScoringAuthMode.AAD_TOKEN) {
+      return null;
+    }
+    CompletableFuture<Secret> current = cache.get(kind + "/" + endpoint);
+    Secret s =
+        current == null || !current.isDone() || current.isCompletedExceptionally()
+            ? null
+            : current.getNow(null);
+    return s != null && s.fresh() ? s.header() : null;
   }
 
   /** Drops what is cached for an endpoint (deleted, or a 401 said the secret is stale). */
