@@ -89,17 +89,40 @@ public final class ResultFormatter {
    * @throws IOException if the sink fails
    */
   public void writeResult(JsonGenerator g, JsonNode id, List<Tensor> tensors) throws IOException {
-    writeLine(g, id, tensors);
+    writeResult(g, id, whole(tensors), 0);
+  }
+
+  /**
+   * Writes record {@code row}'s result as a JSON line, read straight from the batch's outputs.
+   *
+   * @param g the generator
+   * @param id the record id
+   * @param outs the batch's outputs, in {@code outputs} order
+   * @param row the record's row in the batch
+   * @throws IOException if the sink fails
+   */
+  public void writeResult(JsonGenerator g, JsonNode id, OutputRows[] outs, int row)
+      throws IOException {
+    writeLine(g, id, outs, row);
     g.writeRaw('\n');
   }
 
-  private void writeLine(JsonGenerator g, JsonNode id, List<Tensor> tensors) throws IOException {
+  private static OutputRows[] whole(List<Tensor> tensors) {
+    OutputRows[] outs = new OutputRows[tensors.size()];
+    for (int i = 0; i < outs.length; i++) {
+      outs[i] = OutputRows.ofWhole(tensors.get(i));
+    }
+    return outs;
+  }
+
+  private void writeLine(JsonGenerator g, JsonNode id, OutputRows[] outs, int row)
+      throws IOException {
     g.writeStartObject();
     g.writeFieldName("id");
     writeId(g, id);
-    for (int i = 0; i < tensors.size(); i++) {
+    for (int i = 0; i < outs.length; i++) {
       g.writeFieldName(outputs.get(i));
-      writeValue(g, tensors.get(i));
+      writeValue(g, outs[i], row);
     }
     g.writeEndObject();
   }
@@ -112,24 +135,36 @@ public final class ResultFormatter {
    * @return the line, with its line break
    */
   public byte[] result(JsonNode id, List<Tensor> tensors) {
+    return result(id, whole(tensors), 0);
+  }
+
+  /**
+   * Formats record {@code row}'s result, read straight from the batch's outputs.
+   *
+   * @param id the record id
+   * @param outs the batch's outputs, in {@code outputs} order
+   * @param row the record's row in the batch
+   * @return the line, with its line break
+   */
+  public byte[] result(JsonNode id, OutputRows[] outs, int row) {
     try {
       if (format == RecordFormat.JSONL) {
         ByteArrayOutputStream bos = new ByteArrayOutputStream(256);
         try (JsonGenerator g = FACTORY.createGenerator(bos)) {
-          writeLine(g, id, tensors);
+          writeLine(g, id, outs, row);
         }
         bos.write('\n');
         return bos.toByteArray();
       }
       StringBuilder sb =
           new StringBuilder(Csv.quote(id.isTextual() ? id.textValue() : id.toString()));
-      for (Tensor t : tensors) {
+      for (OutputRows t : outs) {
         ByteArrayOutputStream bos = new ByteArrayOutputStream(64);
         try (JsonGenerator g = FACTORY.createGenerator(bos)) {
-          writeValue(g, t);
+          writeValue(g, t, row);
         }
         String cell = bos.toString(StandardCharsets.UTF_8);
-        if (cell.startsWith("\"") && cell.endsWith("\"") && t.elementCount() == 1) {
+        if (cell.startsWith("\"") && cell.endsWith("\"") && t.perRow == 1) {
           cell = JSON.readTree(cell).textValue();
         }
         sb.append(',').append(Csv.quote(cell));
@@ -182,12 +217,11 @@ public final class ResultFormatter {
     }
   }
 
-  private static void writeValue(JsonGenerator g, Tensor t) throws IOException {
-    long[] dims = t.shape().toArray();
+  private static void writeValue(JsonGenerator g, OutputRows t, int row) throws IOException {
+    long[] dims = t.rowDims;
     int from = dims.length > 0 && dims[0] == 1 ? 1 : 0;
-    Object values = values(t);
-    int[] index = {0};
-    write(g, values, dims, from, index);
+    int[] index = {row * t.perRow};
+    write(g, t.values, dims, from, index);
   }
 
   private static void write(JsonGenerator g, Object values, long[] dims, int axis, int[] index)
@@ -203,20 +237,23 @@ public final class ResultFormatter {
     g.writeEndArray();
   }
 
-  private static Object values(Tensor t) {
-    return switch (t.dataType()) {
-      case FP32, FP16 -> t.asFloats();
-      case FP64 -> t.asDoubles();
-      case INT8, INT16, INT32, INT64, UINT8, UINT16, UINT32 -> t.asLongs();
-      case UINT64 -> t.asLongs();
-      case BOOL -> t.asBooleans();
-      case BYTES -> t.asByteStrings();
-    };
-  }
-
   @SuppressWarnings("unchecked")
   private static void writeElement(JsonGenerator g, Object values, int i) throws IOException {
-    if (values instanceof float[] f) {
+    if (values instanceof java.nio.FloatBuffer f) {
+      float v = f.get(i);
+      if (Float.isFinite(v)) {
+        g.writeNumber(v);
+      } else {
+        g.writeString(Float.toString(v));
+      }
+    } else if (values instanceof java.nio.DoubleBuffer d) {
+      double v = d.get(i);
+      if (Double.isFinite(v)) {
+        g.writeNumber(v);
+      } else {
+        g.writeString(Double.toString(v));
+      }
+    } else if (values instanceof float[] f) {
       if (Float.isFinite(f[i])) {
         g.writeNumber(f[i]);
       } else {

@@ -67,7 +67,11 @@ public final class ScoringJob {
     final SourceRecord record;
     JsonNode id;
     List<Tensor> inputs;
-    List<Tensor> outputs;
+
+    /** The call's outputs, decoded once for the batch; this record's values are row {@code row}. */
+    OutputRows[] outputs;
+
+    int row;
     ErrorCategory errorCategory;
     String error;
 
@@ -453,11 +457,9 @@ public final class ScoringJob {
     return withRetry(rb.build(), scheduler)
         .thenAccept(
             resp -> {
-              List<List<Tensor>> split = new ArrayList<>();
-              for (int r = 0; r < valid.size(); r++) {
-                split.add(new ArrayList<>(outputs.size()));
-              }
-              for (String name : outputs) {
+              OutputRows[] outs = new OutputRows[outputs.size()];
+              for (int o = 0; o < outs.length; o++) {
+                String name = outputs.get(o);
                 Tensor t = resp.output(name);
                 if (t.shape().rank() == 0 || t.shape().dim(0) != valid.size()) {
                   throw ServingException.builder(ErrorCategory.INTERNAL)
@@ -471,12 +473,13 @@ public final class ScoringJob {
                               + " records")
                       .build();
                 }
-                for (int r = 0; r < valid.size(); r++) {
-                  split.get(r).add(t.sliceRows(r, r + 1));
-                }
+                // Decoded once for the batch; each record's line is written from its row.
+                outs[o] = OutputRows.ofBatch(t);
               }
               for (int r = 0; r < valid.size(); r++) {
-                valid.get(r).outputs = split.get(r);
+                Slot x = valid.get(r);
+                x.row = r;
+                x.outputs = outs;
               }
             })
         // A batch fails as a whole: send its records one by one so that only bad ones fail.
@@ -489,10 +492,11 @@ public final class ScoringJob {
     return withRetry(request, scheduler)
         .thenAccept(
             resp -> {
-              List<Tensor> outs = new ArrayList<>(outputs.size());
-              for (String name : outputs) {
-                outs.add(resp.output(name));
+              OutputRows[] outs = new OutputRows[outputs.size()];
+              for (int o = 0; o < outs.length; o++) {
+                outs[o] = OutputRows.ofWhole(resp.output(outputs.get(o)));
               }
+              x.row = 0;
               x.outputs = outs;
             })
         .exceptionally(
@@ -684,9 +688,9 @@ public final class ScoringJob {
         }
         if (x.error == null) {
           if (lines != null) {
-            formatter.writeResult(lines, x.id, x.outputs);
+            formatter.writeResult(lines, x.id, x.outputs, x.row);
           } else {
-            out.append(formatter.result(x.id, x.outputs));
+            out.append(formatter.result(x.id, x.outputs, x.row));
           }
         } else {
           if (s.stopOnFirstError()) {
