@@ -26,10 +26,12 @@ import java.util.concurrent.locks.ReentrantLock;
  * Server-side dynamic batching for in-process runtimes, run on the callers' own threads: a request
  * that finds a free instance runs at once on its caller's thread, alone (as Triton does with no
  * queue delay); requests queue only while every one of {@link BatchingPolicy#instances()} instances
- * is busy, and the caller that frees an instance hands it to the oldest waiting caller, which runs
- * the next batch for everyone queued (up to {@link BatchingPolicy#maxBatchSize()} rows): no request
- * pays a hand-off to a batcher thread, and an idle batcher costs one uncontended lock (none while
- * batching does not pay: below).
+ * is busy. A caller whose own request is answered runs, before it leaves, the one batch queued
+ * behind it at once (up to {@link BatchingPolicy#maxBatchSize()} rows; unless it would wait to fill
+ * a preferred size), so that the instance does not idle while a parked thread wakes; then it hands
+ * the instance to the oldest waiting caller, which runs the next batch for everyone queued: no
+ * request pays a hand-off to a batcher thread, and an idle batcher costs one uncontended lock (none
+ * while batching does not pay: below).
  *
  * <pre>{@code
  * DynamicBatcher batcher =
@@ -378,18 +380,31 @@ public final class DynamicBatcher implements AutoCloseable {
    */
   private void serve(Pending p, boolean holding) {
     boolean interrupted = false;
+    boolean ranNext = false;
     try {
       while (true) {
         if (holding) {
           try {
             while (!p.result.isDone()) {
-              List<Pending> batch = gather();
+              List<Pending> batch = gather(true);
               if (batch == null) {
                 // Ours is in a batch another instance runs; wait for it below.
                 p.state = WAITING;
                 break;
               }
               runGuarded(batch);
+            }
+            if (p.result.isDone() && !ranNext) {
+              // Ours is answered: the batch queued behind it starts now, on this running thread,
+              // rather than once a parked caller's thread is woken and scheduled (the instance
+              // idle meanwhile; under load that takes a time slice). One batch at most, and only
+              // one that need not wait to fill a preferred size, so that this caller's answer
+              // waits no longer than a queued request's; then the instance is handed on.
+              ranNext = true;
+              List<Pending> next = gather(false);
+              if (next != null) {
+                runGuarded(next);
+              }
             }
           } finally {
             release();
@@ -533,8 +548,12 @@ public final class DynamicBatcher implements AutoCloseable {
     return policy.preferredBatchSizes().contains((int) Math.min(rows, Integer.MAX_VALUE));
   }
 
-  /** Takes the next batch from the queue, in arrival order; null if nothing is left to run. */
-  private List<Pending> gather() {
+  /**
+   * Takes the next batch from the queue, in arrival order; null if nothing is left to run, or if
+   * {@code !mayWait} and the batch would wait (under load, up to the queue delay) to reach a
+   * preferred size: then the queue is left as it was.
+   */
+  private List<Pending> gather(boolean mayWait) {
     lock.lock();
     try {
       Pending first;
@@ -555,6 +574,12 @@ public final class DynamicBatcher implements AutoCloseable {
           long wait = until - System.nanoTime();
           if (!first.queuedBusy || policy.preferredBatchSizes().isEmpty() || closed || wait <= 0) {
             break;
+          }
+          if (!mayWait) {
+            for (int i = batch.size() - 1; i >= 0; i--) {
+              queue.addFirst(batch.get(i)); // back in arrival order, for a caller that may wait
+            }
+            return null;
           }
           gatherersWaiting++;
           try {

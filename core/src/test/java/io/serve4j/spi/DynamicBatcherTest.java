@@ -447,6 +447,59 @@ class DynamicBatcherTest {
   }
 
   @Test
+  void callerWhoseRequestIsAnswered_startsTheBatchQueuedBehindItAtOnce_onItsOwnThread()
+      throws Exception {
+    Gate gate = new Gate((r, d) -> affine(r));
+    BatchingPolicy policy = BatchingPolicy.of(16, Duration.ofSeconds(5));
+    try (DynamicBatcher b = new DynamicBatcher("t", policy, gate)) {
+      CompletableFuture<InferenceResponse> busy = gate.occupy(b);
+      List<CompletableFuture<InferenceResponse>> fs = new ArrayList<>();
+      for (int i = 0; i < 3; i++) {
+        fs.add(call(b, rows(1, i * 10f), ctx(Duration.ofSeconds(30))));
+        awaitQueued(b, i + 1);
+      }
+      gate.release.countDown();
+      busy.get(5, TimeUnit.SECONDS);
+      for (int i = 0; i < 3; i++) {
+        assertThat(fs.get(i).get(5, TimeUnit.SECONDS).output("y").asFloats())
+            .containsExactly(expected(rows(1, i * 10f)));
+      }
+      assertThat(batchRows).containsExactly(1L, 3L);
+      // the batch of three ran on the thread that had just run the occupying request: no queued
+      // caller's thread had to be woken for the instance to be used
+      assertThat(runThreads.get(1)).isEqualTo(runThreads.get(0));
+      assertThat(b.stats().handOffs()).isZero();
+      assertThat(b.stats().runsBySize()[3]).isEqualTo(1);
+    }
+  }
+
+  @Test
+  void callerWhoseRequestIsAnswered_runsOneBatchBehindIt_thenHandsTheInstanceOn() throws Exception {
+    Gate gate = new Gate((r, d) -> affine(r));
+    BatchingPolicy policy = BatchingPolicy.of(1, Duration.ofSeconds(5)); // one row a run
+    try (DynamicBatcher b = new DynamicBatcher("t", policy, gate)) {
+      CompletableFuture<InferenceResponse> busy = gate.occupy(b);
+      List<CompletableFuture<InferenceResponse>> fs = new ArrayList<>();
+      for (int i = 0; i < 3; i++) {
+        fs.add(call(b, rows(1, i * 10f), ctx(Duration.ofSeconds(30))));
+        awaitQueued(b, i + 1);
+      }
+      gate.release.countDown();
+      busy.get(5, TimeUnit.SECONDS);
+      for (CompletableFuture<InferenceResponse> f : fs) {
+        f.get(5, TimeUnit.SECONDS);
+      }
+      // occupier: its own run and the first queued one; then the instance goes to the second
+      // queued caller, who runs its own and the third's
+      assertThat(runThreads).hasSize(4);
+      assertThat(runThreads.get(1)).isEqualTo(runThreads.get(0));
+      assertThat(runThreads.get(2)).isNotEqualTo(runThreads.get(1));
+      assertThat(runThreads.get(3)).isEqualTo(runThreads.get(2));
+      assertThat(b.stats().handOffs()).isEqualTo(1);
+    }
+  }
+
+  @Test
   void stats_countRunsBySize_requests_andHandOffs() throws Exception {
     Gate gate = new Gate((r, d) -> affine(r));
     BatchingPolicy policy = BatchingPolicy.of(16, Duration.ofSeconds(5));
@@ -472,8 +525,8 @@ class DynamicBatcherTest {
       assertThat(s.runsBySize()[1]).isEqualTo(2);
       assertThat(s.runsBySize()[3]).isEqualTo(1);
       assertThat(s.meanRequestsPerRun()).isEqualTo(5.0 / 3);
-      // the instance went from the occupying caller's thread to a queued caller's
-      assertThat(s.handOffs()).isEqualTo(1);
+      // the occupying caller's thread ran the batch queued behind it itself: nothing handed over
+      assertThat(s.handOffs()).isZero();
       assertThat(s.unbatched()).isZero(); // the gate's run was slow: the three queued
       assertThat(s.parks()).isPositive();
       s.runsBySize()[1] = 99; // a copy: the batcher's own counts do not change
