@@ -223,6 +223,32 @@ class DynamicBatcherTest {
   }
 
   @Test
+  void aSlowEarlyRun_isForgottenAtTheNextOrdinaryOne_soCheapRowsStillRunAlone() {
+    // The second run is slow (as a first call's class loading, a collection or a preemption
+    // makes one), every other run cheap: the rule must not go on taking the rows for dear ones.
+    AtomicInteger calls = new AtomicInteger();
+    DynamicBatcher.Runner runner =
+        (r, d) -> {
+          if (calls.incrementAndGet() == 2) {
+            long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(5);
+            while (System.nanoTime() < until) {
+              LockSupport.parkNanos(until - System.nanoTime());
+            }
+          }
+          return affine(r);
+        };
+    try (DynamicBatcher b =
+        new DynamicBatcher("t", BatchingPolicy.of(16, Duration.ofSeconds(5)), runner)) {
+      for (int i = 0; i < 8; i++) {
+        b.submit(rows(1, i), ctx(Duration.ofSeconds(30))).join();
+      }
+      long unbatched = b.stats().unbatched();
+      b.submit(rows(1, 8), ctx(Duration.ofSeconds(30))).join();
+      assertThat(b.stats().unbatched() - unbatched).as("ran alone, without the queue").isOne();
+    }
+  }
+
+  @Test
   void cheapRowsRunAlone_unobserved_areTimedOnlyOnceInTimeEveryRuns() {
     try (DynamicBatcher b =
         new DynamicBatcher(
