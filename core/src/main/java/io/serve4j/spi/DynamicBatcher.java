@@ -363,18 +363,15 @@ public final class DynamicBatcher implements AutoCloseable {
   }
 
   /**
-   * What a run costs, from its samples: it falls to any cheaper sample at once and rises by at most
-   * an eighth a run. A run's time only ever gains from noise (the operating system preempting it, a
-   * collection, the first runs' class loading and compilation), never loses, so the cheapest recent
-   * sample is the estimate: one slow run barely moves it, and a first run that loaded classes is
-   * forgotten at the next ordinary one, while a lasting rise still shows within a few dozen runs.
-   * The first sample of {@code n} seeds it.
+   * A moving average that falls fast but rises by at most an eighth a run, so that a run the
+   * operating system preempted (other processes on the machine) barely moves it while a lasting
+   * change still shows within a few dozen runs; the first two samples of {@code n} seed it.
    */
   private static long average(long average, long sample, int n) {
-    if (n == 0 || sample <= average) {
+    if (n <= 1) {
       return sample;
     }
-    return average + Math.min(sample - average, Math.max(1, average / 8));
+    return average + Math.min((sample - average) / 4, Math.max(1, average / 8));
   }
 
   /**
