@@ -20,12 +20,24 @@ interface Engine extends AutoCloseable {
      * Java heap ({@link OrtCopyEngine}); an extra row, not in the default suite.
      */
     ORT_COPY,
+    /**
+     * The limit plus the copies an API that hands each caller outputs of its own must make (the
+     * request into the thread's input buffers, each output into a new heap buffer): the floor of
+     * serve4j's per-call contract ({@link OrtEngine}, owned); a step of the per-call list.
+     */
+    ORT_OWNED,
     /** DJL 0.38.0 with its ONNX Runtime engine. */
     DJL,
     /** serve4j's local provider, unbatched. */
     SERVE4J,
     /** serve4j's local provider with dynamic batching. */
-    SERVE4J_BATCHED;
+    SERVE4J_BATCHED,
+    /**
+     * serve4j's local provider called directly, without core's client ({@link
+     * Serve4jProviderEngine}): what runtime-onnx's call path costs on its own; a step of the
+     * per-call list.
+     */
+    SERVE4J_PROVIDER;
 
     static Kind of(String name) {
       return valueOf(name.toUpperCase(Locale.ROOT));
@@ -44,9 +56,11 @@ interface Engine extends AutoCloseable {
     return switch (kind) {
       case ORT -> new OrtEngine(workload);
       case ORT_COPY -> new OrtCopyEngine(workload);
+      case ORT_OWNED -> new OrtEngine(workload, true);
       case DJL -> new DjlEngine(workload);
       case SERVE4J -> new Serve4jEngine(workload, false);
       case SERVE4J_BATCHED -> new Serve4jEngine(workload, true);
+      case SERVE4J_PROVIDER -> new Serve4jProviderEngine(workload);
     };
   }
 

@@ -37,12 +37,28 @@ final class OrtEngine implements Engine {
   private final List<Workload.Input> inputs;
   private final List<PerThread> opened = new CopyOnWriteArrayList<>();
   private final ThreadLocal<PerThread> perThread;
+  private final boolean owned;
   private volatile Layout layout;
 
   /** The outputs' names, shapes, types and sizes, learnt from the first run. */
   private record Layout(String[] names, long[][] shapes, OnnxJavaType[] types, int[] bytes) {}
 
   OrtEngine(Workload workload) throws OrtException {
+    this(workload, false);
+  }
+
+  /**
+   * Opens the engine.
+   *
+   * @param workload the model and request
+   * @param owned {@code true} for the row {@code ort_owned}: the limit plus what any API that hands
+   *     each caller outputs of its own and takes the caller's input buffers must do per call (what
+   *     serve4j's local run does on a small model): the request's bytes copied into the thread's
+   *     input buffers, and every output copied into a new heap buffer returned in a new list
+   * @throws OrtException if the session cannot be made
+   */
+  OrtEngine(Workload workload, boolean owned) throws OrtException {
+    this.owned = owned;
     env = OrtEnvironment.getEnvironment();
     try (SessionOptions so = sessionOptions()) {
       session = env.createSession(workload.file().toString(), so);
@@ -101,6 +117,7 @@ final class OrtEngine implements Engine {
   /** A thread's inputs (over its own copy of the request) and pinned outputs. */
   private final class PerThread implements AutoCloseable {
     final List<OnnxTensor> tensors = new ArrayList<>();
+    final List<ByteBuffer> in = new ArrayList<>();
     final Map<String, OnnxTensor> feed = new HashMap<>();
     final Map<String, OnnxTensor> pinned = new HashMap<>();
     final ByteBuffer[] outputs;
@@ -111,6 +128,7 @@ final class OrtEngine implements Engine {
         for (Workload.Input i : inputs) {
           ByteBuffer own = ByteBuffer.allocateDirect(i.data().remaining());
           own.order(ByteOrder.LITTLE_ENDIAN).put(i.view()).flip();
+          in.add(own);
           OnnxTensor t = OnnxTensor.createTensor(env, own, i.shape(), javaType(i));
           tensors.add(t);
           feed.put(i.name(), t);
@@ -164,8 +182,25 @@ final class OrtEngine implements Engine {
       return firstRun();
     }
     PerThread p = perThread.get();
+    if (!owned) {
+      session.run(p.feed, p.pinned).close();
+      return p.outputs;
+    }
+    for (int i = 0, n = p.in.size(); i < n; i++) {
+      ByteBuffer b = p.in.get(i);
+      b.clear();
+      b.put(inputs.get(i).data().duplicate());
+      b.clear();
+    }
     session.run(p.feed, p.pinned).close();
-    return p.outputs;
+    ByteBuffer[] copies = new ByteBuffer[p.outputs.length];
+    for (int j = 0; j < copies.length; j++) {
+      ByteBuffer src = p.outputs[j].duplicate();
+      src.clear();
+      copies[j] = ByteBuffer.allocate(src.remaining()).order(ByteOrder.LITTLE_ENDIAN);
+      copies[j].put(src).flip();
+    }
+    return List.of(copies);
   }
 
   @Override
