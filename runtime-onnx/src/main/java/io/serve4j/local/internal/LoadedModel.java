@@ -243,6 +243,15 @@ final class LoadedModel implements AutoCloseable {
   }
 
   /**
+   * For tests: the pool of this model's run slots.
+   *
+   * @return the pool
+   */
+  RunOptionsPool runOptionsPool() {
+    return runOptions;
+  }
+
+  /**
    * Returns the session, for metadata.
    *
    * @return the session
@@ -345,17 +354,22 @@ final class LoadedModel implements AutoCloseable {
   private List<Tensor> runOnce(
       Tensor[] in, Output[] wanted, boolean pin, Deadline deadline, long left)
       throws PinnedRunFailed {
-    OnnxTensor[] created = new OnnxTensor[in.length]; // made for this run, closed after it
-    OnnxTensor[] pinnedTensors = new OnnxTensor[wanted.length]; // likewise
-    Staging.Entry[] kept = new Staging.Entry[wanted.length]; // the slot's, copied out after the run
-    Tensor[] out = new Tensor[wanted.length]; // pinned ones made before the run, over its buffer
     boolean anyPinned = false;
     RunGuard guard = null;
     OrtSession.Result result = null;
+    // The run's working arrays: the slot's own (one run at a time), emptied before it is given back
+    Staging.Scratch scratch = null;
+    OnnxTensor[] created = null; // made for this run, closed after it
+    OnnxTensor[] pinnedTensors = null; // likewise
     try {
       guard = RunGuard.start(deadline, left, runOptions);
       Staging staging = guard.staging();
-      OnnxTensor[] fed = new OnnxTensor[in.length];
+      scratch = staging.scratch(in.length, wanted.length);
+      created = scratch.created;
+      pinnedTensors = scratch.pinnedTensors;
+      Staging.Entry[] kept = scratch.kept; // the slot's, copied out after the run
+      Tensor[] out = scratch.out; // pinned ones made before the run, over its buffer
+      OnnxTensor[] fed = scratch.fed;
       boolean allKept = true;
       for (int i = 0; i < in.length; i++) {
         fed[i] = feed(staging, i, in, created);
@@ -375,7 +389,7 @@ final class LoadedModel implements AutoCloseable {
         }
       }
       Map<String, OnnxTensor> pinned = Collections.emptyMap();
-      OnnxTensor[] targets = new OnnxTensor[wanted.length];
+      OnnxTensor[] targets = scratch.targets;
       int keptOutputs = 0;
       // With every output wanted, the set ONNX Runtime allocates is known at load time; it is
       // copied only if an output that should have been pre-allocated could not be.
@@ -438,7 +452,8 @@ final class LoadedModel implements AutoCloseable {
           out[j] = copyOut(o, (OnnxTensor) v.get());
         }
       }
-      return List.of(out); // immutable: the response keeps it without a copy
+      // immutable, and a copy of the slot's array: the response keeps it as it is
+      return List.of(out);
     } catch (OrtException | RuntimeException e) {
       if (e instanceof ServingException se) {
         throw se;
@@ -455,15 +470,22 @@ final class LoadedModel implements AutoCloseable {
       if (result != null) {
         result.close();
       }
-      for (OnnxTensor t : pinnedTensors) {
-        if (t != null) {
-          t.close();
+      if (pinnedTensors != null) {
+        for (OnnxTensor t : pinnedTensors) {
+          if (t != null) {
+            t.close();
+          }
         }
       }
-      for (OnnxTensor t : created) {
-        if (t != null) {
-          t.close();
+      if (created != null) {
+        for (OnnxTensor t : created) {
+          if (t != null) {
+            t.close();
+          }
         }
+      }
+      if (scratch != null) {
+        scratch.clear(); // before the slot goes back: it keeps no caller's tensor
       }
       if (guard != null) {
         guard.close();

@@ -86,6 +86,71 @@ final class Staging implements AutoCloseable {
     return pinned.of(names, tensors, count);
   }
 
+  private Scratch scratch;
+
+  /**
+   * The working arrays of one run, kept by the slot for its next run with as many inputs and
+   * outputs (six arrays a run before: the slot runs one run at a time). Emptied by {@link #clear()}
+   * after every run, so that the slot holds no caller's tensor while it waits in the pool.
+   */
+  static final class Scratch {
+    final OnnxTensor[] created;
+    final OnnxTensor[] fed;
+    final OnnxTensor[] pinnedTensors;
+    final OnnxTensor[] targets;
+    final Entry[] kept;
+    final io.serve4j.Tensor[] out;
+
+    Scratch(int inputs, int outputs) {
+      created = new OnnxTensor[inputs];
+      fed = new OnnxTensor[inputs];
+      pinnedTensors = new OnnxTensor[outputs];
+      targets = new OnnxTensor[outputs];
+      kept = new Entry[outputs];
+      out = new io.serve4j.Tensor[outputs];
+    }
+
+    /** Drops every reference the run left. */
+    void clear() {
+      Arrays.fill(created, null);
+      Arrays.fill(fed, null);
+      Arrays.fill(pinnedTensors, null);
+      Arrays.fill(targets, null);
+      Arrays.fill(kept, null);
+      Arrays.fill(out, null);
+    }
+
+    /** For tests: whether every array is empty. */
+    boolean isClear() {
+      for (Object[] a : new Object[][] {created, fed, pinnedTensors, targets, kept, out}) {
+        for (Object o : a) {
+          if (o != null) {
+            return false;
+          }
+        }
+      }
+      return true;
+    }
+  }
+
+  /**
+   * Returns the working arrays for a run of {@code inputs} inputs and {@code outputs} wanted
+   * outputs: the slot's while the counts are the same (the model's inputs, and usually all of its
+   * outputs), else new ones kept from now on.
+   *
+   * @param inputs the model's input count
+   * @param outputs the number of outputs the run returns
+   * @return empty arrays of those lengths; {@link Scratch#clear()} them after the run
+   */
+  Scratch scratch(int inputs, int outputs) {
+    Scratch s = scratch;
+    if (s == null || s.created.length != inputs || s.out.length != outputs) {
+      s = new Scratch(inputs, outputs);
+      scratch = s;
+    }
+    return s;
+  }
+
   /** A kept tensor: its shape, its direct buffer and the ONNX Runtime tensor over it. */
   static final class Entry {
     final long[] shape;
@@ -226,6 +291,7 @@ final class Staging implements AutoCloseable {
     feed.map = Map.of();
     pinned.tensors = new OnnxTensor[0];
     pinned.map = Map.of();
+    scratch = null;
   }
 
   /**
