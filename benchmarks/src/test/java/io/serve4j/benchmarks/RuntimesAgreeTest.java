@@ -8,6 +8,7 @@ import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
@@ -24,6 +25,8 @@ class RuntimesAgreeTest {
     float[] ortCopy;
     float[] djl;
     float[] serve4j;
+    float[] ortOwned;
+    float[] serve4jProvider;
     // DJL first: its engine creates ONNX Runtime's environment with threading options, which
     // fails if the environment already exists (each benchmark fork runs one runtime).
     try (Engine e = Engine.open(Engine.Kind.DJL, Workload.MLP)) {
@@ -53,6 +56,15 @@ class RuntimesAgreeTest {
     try (Engine e = Engine.open(Engine.Kind.SERVE4J, Workload.MLP)) {
       serve4j = ((InferenceResponse) e.predict()).output("y").asFloats();
     }
+    try (Engine e = Engine.open(Engine.Kind.ORT_OWNED, Workload.MLP)) {
+      e.predict(); // learns the output shapes
+      @SuppressWarnings("unchecked")
+      List<ByteBuffer> own = (List<ByteBuffer>) e.predict();
+      ortOwned = floats(own.get(0));
+    }
+    try (Engine e = Engine.open(Engine.Kind.SERVE4J_PROVIDER, Workload.MLP)) {
+      serve4jProvider = ((InferenceResponse) e.predict()).output("y").asFloats();
+    }
     // DJL ran on the onnxruntime 1.28.0 jar's native library and downloaded nothing.
     assertThat(ai.onnxruntime.OrtEnvironment.getEnvironment().getVersion()).isEqualTo("1.28.0");
     Path cache = Paths.get(System.getProperty("DJL_CACHE_DIR", "target/djl-cache"));
@@ -67,6 +79,8 @@ class RuntimesAgreeTest {
     assertThat(ortCopy).containsExactly(ort);
     assertThat(djl).containsExactly(ort);
     assertThat(serve4j).containsExactly(ort);
+    assertThat(ortOwned).containsExactly(ort);
+    assertThat(serve4jProvider).containsExactly(ort);
   }
 
   private static float[] floats(ByteBuffer b) {
