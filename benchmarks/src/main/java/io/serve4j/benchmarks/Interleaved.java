@@ -89,12 +89,17 @@ public final class Interleaved {
       double[][] means = new double[engines.length][windows];
       double[][] cpu = new double[engines.length][windows];
       double[][] alloc = new double[engines.length][windows];
+      // the whole process (ONNX Runtime's intra-op pool included): CPU per call and cores busy
+      double[][] procCpu = new double[engines.length][windows];
+      double[][] cores = new double[engines.length][windows];
       for (int w = 0; w < windows; w++) {
         for (int i = 0; i < engines.length; i++) {
           double[] r = window(pool, threads, engines[i], windowNanos);
           means[i][w] = r[0];
           cpu[i][w] = r[1];
           alloc[i][w] = r[2];
+          procCpu[i][w] = r[4];
+          cores[i][w] = r[5];
         }
       }
       System.out.printf(
@@ -131,6 +136,15 @@ public final class Interleaved {
             median(alloc[i]),
             format(ratios));
       }
+      for (int i = 0; i < engines.length; i++) {
+        System.out.printf(
+            Locale.ROOT,
+            "%-16s process cpu %.2f us/call, cores busy %.2f (per window %s)%n",
+            names[i],
+            median(procCpu[i]),
+            median(cores[i]),
+            format(cores[i]));
+      }
     } finally {
       pool.shutdownNow();
       for (Engine e : engines) {
@@ -148,6 +162,7 @@ public final class Interleaved {
    */
   private static double[] window(ExecutorService pool, int threads, Engine engine, long nanos)
       throws Exception {
+    long procStart = processCpuNanos();
     long start = System.nanoTime();
     long end = start + nanos;
     List<Future<long[]>> parts = new ArrayList<>(threads);
@@ -165,7 +180,24 @@ public final class Interleaved {
       cpu += r[2];
       alloc += r[3];
     }
-    return new double[] {busy / 1e3 / calls, cpu / 1e3 / calls, (double) alloc / calls, calls};
+    long wall = System.nanoTime() - start;
+    long proc = processCpuNanos() - procStart;
+    return new double[] {
+      busy / 1e3 / calls,
+      cpu / 1e3 / calls,
+      (double) alloc / calls,
+      calls,
+      proc / 1e3 / calls,
+      (double) proc / wall
+    };
+  }
+
+  /** The process's CPU time (every thread, native ones included), or 0 where unknown. */
+  private static long processCpuNanos() {
+    return ManagementFactory.getOperatingSystemMXBean()
+            instanceof com.sun.management.OperatingSystemMXBean os
+        ? os.getProcessCpuTime()
+        : 0;
   }
 
   /** One thread's closed loop until the end of the window: {calls, nanoseconds spent, CPU ns}. */

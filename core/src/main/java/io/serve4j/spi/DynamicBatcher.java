@@ -15,7 +15,6 @@ import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.Condition;
@@ -127,8 +126,10 @@ public final class DynamicBatcher implements AutoCloseable {
   private int free; // instances nobody holds; guarded by lock
   private int gatherersWaiting; // guarded by lock
   private volatile boolean closed; // written under lock
-  // Runs in flight (batches and requests run alone): a run's wall time is divided by them.
-  private final AtomicInteger running = new AtomicInteger();
+  // Runs in flight (batches and requests run alone): a run's wall time is divided by them. Striped,
+  // and summed only by runs that are timed: every request run alone counts itself in and out, and
+  // one shared counter would move between the cores twice a call.
+  private final LongAdder running = new LongAdder();
   // Machine time per row (ns) of runs of one request and of batches: racy moving averages of
   // measured runs (a lost update only slows learning), with how many runs each has seen since it
   // was last reset (the first run of each is not used: its shapes are new to the runtime).
@@ -275,9 +276,7 @@ public final class DynamicBatcher implements AutoCloseable {
             error(ErrorCategory.UNAVAILABLE, "batcher of '" + name + "' is closed"));
       }
       unbatched.increment();
-      Pending p = new Pending(request, context, batchRows, 0L); // never queued: no arrival time
-      runAlone(p);
-      return p.result;
+      return runUnqueued(request, context, batchRows);
     }
     Pending p = new Pending(request, context, batchRows, System.nanoTime());
     boolean holding;
@@ -691,16 +690,18 @@ public final class DynamicBatcher implements AutoCloseable {
     long computed;
     try {
       InferenceRequest merged = merge(batch);
-      int before = running.incrementAndGet();
+      running.increment();
+      long before = running.sum();
       started = System.nanoTime();
-      int after;
+      long after;
       try {
         response = runner.run(merged, latest(batch));
       } finally {
-        after = running.getAndDecrement();
+        after = running.sum();
+        running.decrement();
       }
       computed = System.nanoTime(); // a failed run teaches nothing about the model's cost
-      learn(computed - started, rowsOf(batch), batch.size(), (before + after + 1) / 2);
+      learn(computed - started, rowsOf(batch), batch.size(), (int) ((before + after + 1) / 2));
     } catch (RuntimeException e) {
       for (Pending p : batch) {
         runAlone(p);
@@ -734,48 +735,94 @@ public final class DynamicBatcher implements AutoCloseable {
     if (!alive(p)) {
       return;
     }
-    long rows = p.rows == Long.MAX_VALUE ? 1 : p.rows;
+    try {
+      p.result.complete(runOne(p.request, p.context, p.rows, p.arrived));
+    } catch (ServingException e) {
+      p.result.completeExceptionally(e);
+    }
+  }
+
+  /**
+   * A request that runs alone at once on its caller's thread, never queued: {@link #runAlone}
+   * without a {@link Pending} (no future to complete, no caller to wake), so that it costs what a
+   * call without batching does.
+   */
+  private CompletableFuture<InferenceResponse> runUnqueued(
+      InferenceRequest request, CallContext context, long rows) {
+    if (context.isCancelled()) {
+      CompletableFuture<InferenceResponse> f = new CompletableFuture<>();
+      f.cancel(false);
+      return f;
+    }
+    Deadline d = context.deadline();
+    if (d.isExpired()) {
+      return CompletableFuture.failedFuture(d.timeoutError("queued prediction"));
+    }
+    try {
+      return CompletableFuture.completedFuture(runOne(request, context, rows, 0L));
+    } catch (ServingException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+  }
+
+  /**
+   * Runs one request alone on this thread and learns from it if timed.
+   *
+   * @param arrived when it was submitted, 0 if it went straight to the run (never queued)
+   * @throws ServingException the run's failure, typed
+   */
+  private InferenceResponse runOne(
+      InferenceRequest request, CallContext context, long requestRows, long arrived) {
+    long rows = requestRows == Long.MAX_VALUE ? 1 : requestRows;
     // Timed (two clock reads and a write of the shared average) when someone listens, when the
     // request was queued, until alone runs are measured, and for one in TIME_EVERY of the others:
     // a run alone that went straight through needs no clock for anything but the average.
     boolean timed =
-        p.arrived != 0
-            || p.context.observesBatches()
+        arrived != 0
+            || context.observesBatches()
             || aloneRuns <= MEASURED
             || ThreadLocalRandom.current().nextInt(TIME_EVERY) == 0;
-    int before = running.incrementAndGet();
+    running.increment();
+    long before = timed ? running.sum() : 0L;
     long started = timed ? System.nanoTime() : 0L;
     InferenceResponse r;
-    int after;
+    long after = 0L;
     try {
-      r = runner.run(p.request, p.context.deadline());
+      r = runner.run(request, context.deadline());
     } catch (RuntimeException e) {
       // a failed run teaches nothing about the model's cost
       if (timed) {
-        report(p, 1, rows, started, System.nanoTime());
+        report(context, arrived, 1, rows, started, System.nanoTime());
       }
-      p.result.completeExceptionally(typed(e));
-      return;
+      throw typed(e);
     } finally {
-      after = running.getAndDecrement();
+      if (timed) {
+        after = running.sum();
+      }
+      running.decrement();
     }
     if (timed) {
       timedAlone.increment();
       long computed = System.nanoTime();
-      learn(computed - started, rows, 1, (before + after + 1) / 2);
-      report(p, 1, rows, started, computed);
+      learn(computed - started, rows, 1, (int) ((before + after + 1) / 2));
+      report(context, arrived, 1, rows, started, computed);
     }
-    p.result.complete(r);
+    return r;
   }
 
   /** Tells the call's observers how its request ran (before its outcome), if anyone listens. */
   private static void report(Pending p, int requests, long rows, long started, long computed) {
-    if (p.context.observesBatches()) {
-      p.context.batched(
+    report(p.context, p.arrived, requests, rows, started, computed);
+  }
+
+  private static void report(
+      CallContext context, long arrived, int requests, long rows, long started, long computed) {
+    if (context.observesBatches()) {
+      context.batched(
           new BatchRun(
               requests,
               rows,
-              Duration.ofNanos(p.arrived == 0 ? 0 : Math.max(0, started - p.arrived)),
+              Duration.ofNanos(arrived == 0 ? 0 : Math.max(0, started - arrived)),
               Duration.ofNanos(computed - started)));
     }
   }

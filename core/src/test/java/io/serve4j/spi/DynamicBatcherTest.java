@@ -252,6 +252,46 @@ class DynamicBatcherTest {
     }
   }
 
+  /**
+   * A cheap row run alone costs what a call without batching does: beyond the answer the runner
+   * gives, the batcher allocates only the completed future it returns (no queue entry, no future to
+   * complete for a caller to wait on). HotSpot's per-thread allocation counter; the request,
+   * context and answer are made once, outside the measured loop.
+   */
+  @Test
+  void cheapRowsRunAlone_allocateOnlyTheReturnedFuture() {
+    assumeThatCode(
+            () ->
+                ((com.sun.management.ThreadMXBean)
+                        java.lang.management.ManagementFactory.getThreadMXBean())
+                    .getCurrentThreadAllocatedBytes())
+        .doesNotThrowAnyException();
+    InferenceRequest request = rows(1, 0);
+    InferenceResponse answer = affine(request);
+    CallContext context = ctx(Duration.ofSeconds(30));
+    try (DynamicBatcher b =
+        new DynamicBatcher("t", BatchingPolicy.of(16, Duration.ofSeconds(5)), (r, d) -> answer)) {
+      primeUntilRunningAlone(b);
+      long unbatched = b.stats().unbatched();
+      com.sun.management.ThreadMXBean mx =
+          (com.sun.management.ThreadMXBean)
+              java.lang.management.ManagementFactory.getThreadMXBean();
+      int n = 20_000;
+      long least = Long.MAX_VALUE;
+      for (int round = 0; round < 5; round++) {
+        long before = mx.getCurrentThreadAllocatedBytes();
+        for (int i = 0; i < n; i++) {
+          b.submit(request, context);
+        }
+        least = Math.min(least, (mx.getCurrentThreadAllocatedBytes() - before) / n);
+      }
+      assertThat(b.stats().unbatched() - unbatched).isEqualTo(5L * n);
+      // a CompletableFuture (24 bytes) and the loop over the inputs (an iterator, unless the JIT
+      // removes it); a queue entry with its own future was 80 more
+      assertThat(least).as("bytes allocated per call").isLessThanOrEqualTo(64L);
+    }
+  }
+
   @Test
   void cheapRowsRunAlone_observed_everyRunIsReported_asABatchOfOneWithoutQueueTime() {
     try (DynamicBatcher b =

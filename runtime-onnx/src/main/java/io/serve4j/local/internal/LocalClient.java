@@ -310,6 +310,12 @@ public final class LocalClient implements EndpointLifecycle, Inference, AutoClos
           d.release();
           throw e;
         }
+        if (batched.isDone() && !batched.isCompletedExceptionally()) {
+          // answered (submit returns once it is): no stage to chain, as without batching
+          served.release();
+          return CompletableFuture.completedFuture(
+              response(served, request, batched.join().outputs()));
+        }
         return batched.handle(
             (r, e) -> {
               served.release();
