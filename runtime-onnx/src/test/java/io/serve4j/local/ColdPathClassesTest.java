@@ -75,14 +75,21 @@ class ColdPathClassesTest {
     Map<String, String> thread = loadingThreads(loadedByAColdStart());
     String caller = thread.get("io.serve4j.local.internal.LocalClient");
     assertThat(caller).as("the caller's thread loaded the client").isNotNull();
-    // Needed by the caller only after ONNX Runtime's environment is made; preloaded meanwhile.
-    assertThat(thread)
-        .containsKeys(
+    // Classes the caller's thread itself needs only after ONNX Runtime's environment is made (the
+    // loader thread never loads them): preloaded meanwhile. Without the preloading thread the
+    // caller loads every one; one is enough here, so that a preloader descheduled on a loaded
+    // machine does not fail the test.
+    List<String> callerOnly =
+        List.of(
             "io.serve4j.internal.DefaultServingClient",
             "io.serve4j.internal.DefaultOperation",
-            "io.serve4j.local.internal.LoadedModel");
-    assertThat(thread.get("io.serve4j.internal.DefaultServingClient")).isNotEqualTo(caller);
-    assertThat(thread.get("io.serve4j.internal.DefaultOperation")).isNotEqualTo(caller);
+            "io.serve4j.internal.DefaultEndpoint",
+            "io.serve4j.internal.DefaultEndpoint$Predict",
+            "io.serve4j.InferenceResponse");
+    assertThat(thread).containsKeys(callerOnly.toArray(new String[0]));
+    assertThat(callerOnly)
+        .as("one loaded by a thread other than the caller's (%s)", caller)
+        .anyMatch(c -> !thread.get(c).equals(caller));
   }
 
   /** Class name to the id of the thread that loaded it, from lines ending in "@tid". */
