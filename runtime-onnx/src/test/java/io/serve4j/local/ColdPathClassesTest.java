@@ -14,7 +14,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -45,7 +47,10 @@ class ColdPathClassesTest {
   @Test
   void aLocalDeployAndPrediction_loadNoneOfTheLazyParts_andSpinNoLambdaOfServe4j()
       throws Exception {
-    List<String> loaded = loadedByAColdStart();
+    List<String> loaded = new ArrayList<>();
+    for (String entry : loadedByAColdStart()) {
+      loaded.add(entry.substring(0, entry.lastIndexOf('@')));
+    }
     assertThat(loaded)
         .as("the child ran the path")
         .contains(
@@ -64,6 +69,40 @@ class ColdPathClassesTest {
         .isEmpty();
   }
 
+  @Test
+  void theDeployPathsClasses_areLoadedOnAnotherThread_whileTheNativeLibraryLoads()
+      throws Exception {
+    Map<String, String> thread = loadingThreads(loadedByAColdStart());
+    String caller = thread.get("io.serve4j.local.internal.LocalClient");
+    assertThat(caller).as("the caller's thread loaded the client").isNotNull();
+    // Classes the caller's thread itself needs only after ONNX Runtime's environment is made (the
+    // loader thread never loads them; it does load DefaultEndpoint, completing the deploy):
+    // preloaded meanwhile. Without the preloading thread the
+    // caller loads every one; one is enough here, so that a preloader descheduled on a loaded
+    // machine does not fail the test.
+    List<String> callerOnly =
+        List.of(
+            "io.serve4j.internal.DefaultServingClient",
+            "io.serve4j.internal.DefaultOperation",
+            "io.serve4j.internal.DefaultEndpoint$Predict",
+            "io.serve4j.InferenceResponse");
+    assertThat(thread).containsKeys(callerOnly.toArray(new String[0]));
+    assertThat(callerOnly)
+        .as("one loaded by a thread other than the caller's (%s)", caller)
+        .anyMatch(c -> !thread.get(c).equals(caller));
+  }
+
+  /** Class name to the id of the thread that loaded it, from lines ending in "@tid". */
+  private static Map<String, String> loadingThreads(List<String> loaded) {
+    Map<String, String> thread = new HashMap<>();
+    for (String entry : loaded) {
+      int at = entry.lastIndexOf('@');
+      thread.putIfAbsent(entry.substring(0, at), entry.substring(at + 1));
+    }
+    return thread;
+  }
+
+  /** Each class the child loaded, as "name@tid" (the id of the thread that loaded it). */
   private List<String> loadedByAColdStart() throws Exception {
     Path model = Files.write(dir.resolve("add.onnx"), OnnxModels.add());
     Path log = dir.resolve("classes.log");
@@ -71,7 +110,7 @@ class ColdPathClassesTest {
     ProcessBuilder pb =
         new ProcessBuilder(
             Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-            "-Xlog:class+load=info:file=" + log,
+            "-Xlog:class+load=info:file=" + log + ":tid,level,tags",
             Probe.class.getName(),
             model.toString());
     // The class path through the environment: ONNX Runtime 1.29 crashes on long command lines.
@@ -84,11 +123,12 @@ class ColdPathClassesTest {
     assertThat(printed).contains("sum=[2.0, 4.0, 6.0]");
     List<String> classes = new ArrayList<>();
     for (String line : Files.readAllLines(log, StandardCharsets.UTF_8)) {
-      // [0.012s][info][class,load] java.lang.Object source: shared objects file
+      // [12345][info][class,load] java.lang.Object source: shared objects file
       int at = line.indexOf("] ");
       int end = line.indexOf(' ', at + 2);
-      if (line.contains("[class,load]") && at > 0 && end > at) {
-        classes.add(line.substring(line.lastIndexOf("] ", end) + 2, end));
+      if (line.contains("[class,load]") && line.startsWith("[") && at > 0 && end > at) {
+        String tid = line.substring(1, line.indexOf(']'));
+        classes.add(line.substring(line.lastIndexOf("] ", end) + 2, end) + "@" + tid);
       }
     }
     return classes;

@@ -67,6 +67,8 @@ public final class LocalClient implements EndpointLifecycle, Inference, AutoClos
       ExecutionProviders.Registrar registrar,
       java.util.Set<ai.onnxruntime.OrtProvider> available) {
     this.counters = counters;
+    // The deploy path's classes load on another thread while this one loads the native library.
+    ColdPath.start();
     OrtEnvironment env;
     java.util.Set<ai.onnxruntime.OrtProvider> listed;
     try {
