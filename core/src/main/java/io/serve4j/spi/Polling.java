@@ -76,7 +76,8 @@ public final class Polling {
       Function<T, Duration> retryAfter,
       CallContext context,
       ScheduledExecutorService scheduler) {
-    Loop<T> loop = new Loop<>(check, done, describe, interval, retryAfter, context, scheduler);
+    Loop<T> loop =
+        new Loop<>(new Wait<>(check, done, describe, interval, retryAfter, context, scheduler));
     ClientScheduler.hold(scheduler, loop);
     loop.result.whenComplete(loop);
     loop.run();
@@ -99,44 +100,37 @@ public final class Polling {
     return wait.compareTo(left) > 0 ? left : wait;
   }
 
+  /** What one wait was given, as {@link #until} was called. */
+  private record Wait<T>(
+      Supplier<CompletableFuture<T>> check,
+      Predicate<T> done,
+      Function<T, String> describe,
+      Duration interval,
+      Function<T, Duration> retryAfter,
+      CallContext context,
+      ScheduledExecutorService scheduler) {}
+
   /**
    * One wait: its steps, and its registration with a client's scheduler, which lets it finish when
    * the client closes and runs its next step at once when its operation was stopped.
    */
   private static final class Loop<T>
       implements Runnable, ClientScheduler.Held, BiConsumer<Object, Throwable> {
-    private final Supplier<CompletableFuture<T>> check;
-    private final Predicate<T> done;
-    private final Function<T, String> describe;
-    private final Duration interval;
-    private final Function<T, Duration> retryAfter;
+    private final Wait<T> wait;
     private final CallContext context;
-    private final ScheduledExecutorService scheduler;
     final CompletableFuture<T> result = new CompletableFuture<>();
     private volatile ScheduledFuture<?> next;
     private volatile String last = "(no answer yet)";
 
-    Loop(
-        Supplier<CompletableFuture<T>> check,
-        Predicate<T> done,
-        Function<T, String> describe,
-        Duration interval,
-        Function<T, Duration> retryAfter,
-        CallContext context,
-        ScheduledExecutorService scheduler) {
-      this.check = check;
-      this.done = done;
-      this.describe = describe;
-      this.interval = interval;
-      this.retryAfter = retryAfter;
-      this.context = context;
-      this.scheduler = scheduler;
+    Loop(Wait<T> wait) {
+      this.wait = wait;
+      this.context = wait.context();
     }
 
     /** The loop is over: the client's scheduler no longer waits for it. */
     @Override
     public void accept(Object v, Throwable e) {
-      ClientScheduler.release(scheduler, this);
+      ClientScheduler.release(wait.scheduler(), this);
     }
 
     @Override
@@ -173,7 +167,7 @@ public final class Polling {
       }
       CompletableFuture<T> attempt;
       try {
-        attempt = check.get();
+        attempt = wait.check().get();
       } catch (RuntimeException e) {
         result.completeExceptionally(e);
         return;
@@ -185,11 +179,11 @@ public final class Polling {
               return;
             }
             try {
-              if (done.test(value)) {
+              if (wait.done().test(value)) {
                 result.complete(value);
                 return;
               }
-              String d = describe.apply(value);
+              String d = wait.describe().apply(value);
               last = d;
               context.progress(d, -1);
             } catch (RuntimeException e) {
@@ -200,13 +194,14 @@ public final class Polling {
             later(
                 context.isCancelled()
                     ? 0
-                    : pause(interval, retryAfter.apply(value), context.deadline()).toNanos());
+                    : pause(wait.interval(), wait.retryAfter().apply(value), context.deadline())
+                        .toNanos());
           });
     }
 
     private void later(long waitNanos) {
       try {
-        next = scheduler.schedule(this, Math.max(0, waitNanos), TimeUnit.NANOSECONDS);
+        next = wait.scheduler().schedule(this, Math.max(0, waitNanos), TimeUnit.NANOSECONDS);
       } catch (RejectedExecutionException shutDown) {
         // The scheduler was shut down (its client closed past its grace, or the caller's own):
         // end the wait typed rather than leave it, and whatever undo follows it, hanging.

@@ -22,6 +22,10 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
+import org.reactivestreams.Subscription;
+import reactor.core.CoreSubscriber;
+import reactor.core.Exceptions;
 import reactor.core.publisher.Mono;
 
 /**
@@ -32,9 +36,9 @@ import reactor.core.publisher.Mono;
  * <p>A {@link Rest} made {@link #within(Deadline) within} a deadline gives each exchange the time
  * left: as azure-core's per-call response timeout ({@value #RESPONSE_TIMEOUT_KEY} in the call's
  * {@link Context}, which azure-core's Netty client honours in place of its default one) and as a
- * reactor timeout over the whole exchange, azure-core retries and body included, driven by a watch
- * of core's deadline watchdog. Either way the exchange fails with a {@link TimeoutException} and
- * its connection is released; cancelling the returned future cancels the exchange too.
+ * watch of core's deadline watchdog over the whole exchange, azure-core retries and body included.
+ * Either way the exchange fails with a {@link TimeoutException} and its connection is released;
+ * cancelling the returned future cancels the exchange too.
  */
 final class Rest {
   static final ObjectMapper JSON = new ObjectMapper();
@@ -105,6 +109,49 @@ final class Rest {
 
   CompletableFuture<Response> send(
       HttpMethod method, String url, byte[] body, String contentType, Map<String, String> headers) {
+    return send(method, url, body, contentType, headers, AS_IS);
+  }
+
+  /**
+   * Reads what came back into the caller's result, on the thread the answer arrived on.
+   *
+   * @param <T> the result
+   */
+  interface Reader<T> {
+    /**
+     * Reads a successful answer (status below 400).
+     *
+     * @param response the answer
+     * @return the result; a runtime exception thrown here fails the exchange with it
+     */
+    T read(Response response);
+
+    /**
+     * Hears a failed exchange before its future completes (the default does nothing).
+     *
+     * @param failure the failure, as the future will carry it
+     */
+    default void failed(Throwable failure) {}
+  }
+
+  private static final Reader<Response> AS_IS = r -> r;
+
+  private static final byte[] EMPTY = new byte[0];
+
+  /**
+   * One exchange, read by {@code reader} into the returned future. The future is the exchange's own
+   * subscriber, with no operator or stage between the answer and the caller: cancelling it cancels
+   * the exchange (reactor-netty lets the connection go), and the watch of the deadline (core's
+   * watchdog: nothing is scheduled per exchange) fails it with a {@link TimeoutException} and
+   * cancels the exchange, azure-core retries and body included.
+   */
+  <T> CompletableFuture<T> send(
+      HttpMethod method,
+      String url,
+      byte[] body,
+      String contentType,
+      Map<String, String> headers,
+      Reader<T> reader) {
     HttpRequest request;
     try {
       request = new HttpRequest(method, url);
@@ -119,47 +166,145 @@ final class Rest {
       request.setHeader(HttpHeaderName.CONTENT_LENGTH, "0");
     }
     Mono<com.azure.core.http.HttpResponse> sent;
-    Duration left = null;
+    Exchange<T> exchange;
     if (deadline.isFinite()) {
-      left = deadline.remaining();
+      Duration left = deadline.remaining();
       if (left.isZero()) {
         return CompletableFuture.failedFuture(timeout(method, url, left));
       }
+      exchange = new Exchange<>(this, method, url, reader, left);
       sent = pipeline.send(request, new Context(RESPONSE_TIMEOUT_KEY, left));
     } else {
+      exchange = new Exchange<>(this, method, url, reader, null);
       sent = pipeline.send(request);
     }
-    Mono<Response> exchange =
-        sent.flatMap(
-            r ->
-                r.getBodyAsByteArray()
-                    .defaultIfEmpty(new byte[0])
-                    .flatMap(
-                        bytes -> {
-                          if (r.getStatusCode() >= 400) {
-                            return Mono.error(failure(method, url, r, bytes));
-                          }
-                          return Mono.just(new Response(r.getStatusCode(), r.getHeaders(), bytes));
-                        }));
-    if (left != null) {
-      Duration bound = left;
-      exchange = exchange.timeout(expiry(deadline), Mono.error(() -> timeout(method, url, bound)));
-    }
-    return exchange.toFuture();
+    sent.flatMap(r -> r.getBodyAsByteArray().defaultIfEmpty(EMPTY).map(b -> exchange.answer(r, b)))
+        .subscribe(exchange);
+    return exchange;
   }
 
   /**
-   * Emits when the deadline passes, from a watch of core's deadline watchdog ({@link
-   * Deadline#onExpiry}), released when the exchange ends first. {@code Mono.timeout(Duration)}
-   * instead scheduled a task on reactor's parallel scheduler per exchange, a thread wake-up per
-   * call, though nearly every exchange ends long before its deadline.
+   * An exchange in flight: the subscriber of the pipeline's answer, the future its caller holds,
+   * and the action of its deadline's watch.
    */
-  private static Mono<Long> expiry(Deadline deadline) {
-    return Mono.create(
-        sink -> {
-          Deadline.Watch watch = deadline.onExpiry(() -> sink.success(0L));
-          sink.onDispose(watch::cancel);
-        });
+  private static final class Exchange<T> extends CompletableFuture<T>
+      implements CoreSubscriber<Response>, Runnable {
+    /** Stands for a subscription let go. */
+    private static final Subscription GONE =
+        new Subscription() {
+          @Override
+          public void request(long n) {}
+
+          @Override
+          public void cancel() {}
+        };
+
+    private final Rest rest;
+    private final HttpMethod method;
+    private final String url;
+    private final Reader<T> reader;
+    private final Duration bound;
+    private final Deadline.Watch watch;
+    private final AtomicReference<Subscription> subscription = new AtomicReference<>();
+
+    Exchange(Rest rest, HttpMethod method, String url, Reader<T> reader, Duration bound) {
+      this.rest = rest;
+      this.method = method;
+      this.url = url;
+      this.reader = reader;
+      this.bound = bound;
+      this.watch = bound != null ? rest.deadline.onExpiry(this) : null;
+    }
+
+    /** Where the body arrived: a status of 400 or above is the exchange's failure. */
+    Response answer(com.azure.core.http.HttpResponse r, byte[] bytes) {
+      if (r.getStatusCode() >= 400) {
+        throw Exceptions.propagate(rest.failure(method, url, r, bytes));
+      }
+      return new Response(r.getStatusCode(), r.getHeaders(), bytes);
+    }
+
+    @Override
+    public void onSubscribe(Subscription s) {
+      if (subscription.compareAndSet(null, s)) {
+        s.request(Long.MAX_VALUE);
+      } else {
+        s.cancel(); // cancelled or timed out before the pipeline subscribed
+      }
+    }
+
+    @Override
+    public void onNext(Response response) {
+      if (isDone()) {
+        return;
+      }
+      T value;
+      try {
+        value = reader.read(response);
+      } catch (RuntimeException e) {
+        fail(e);
+        return;
+      }
+      unwatch();
+      complete(value);
+    }
+
+    @Override
+    public void onError(Throwable t) {
+      fail(Exceptions.unwrap(t));
+    }
+
+    @Override
+    public void onComplete() {
+      if (!isDone()) {
+        // The body is defaulted, so the exchange cannot end empty; never leave a caller hanging.
+        fail(new IllegalStateException(method + " " + pathOf(url) + " ended without an answer"));
+      }
+    }
+
+    /** The deadline passed. */
+    @Override
+    public void run() {
+      if (isDone()) {
+        return;
+      }
+      TimeoutException e = timeout(method, url, bound);
+      reader.failed(e);
+      if (completeExceptionally(e)) {
+        letGo();
+      }
+    }
+
+    @Override
+    public boolean cancel(boolean mayInterruptIfRunning) {
+      boolean cancelled = super.cancel(mayInterruptIfRunning);
+      if (cancelled) {
+        unwatch();
+        letGo();
+      }
+      return cancelled;
+    }
+
+    private void fail(Throwable e) {
+      unwatch();
+      if (!isDone()) {
+        reader.failed(e);
+        completeExceptionally(e);
+      }
+    }
+
+    private void unwatch() {
+      if (watch != null) {
+        watch.cancel();
+      }
+    }
+
+    private void letGo() {
+      Subscription s = subscription.getAndSet(GONE);
+      if (s != null) {
+        s.cancel();
+      }
+    }
   }
 
   private static TimeoutException timeout(HttpMethod method, String url, Duration left) {

@@ -144,49 +144,50 @@ public final class Scoring implements Inference {
   public CompletableFuture<InferenceResponse> predict(
       String endpoint, EndpointDescription known, InferenceRequest request, CallContext ctx) {
     Deadline deadline = ctx.deadline();
-    AtomicReference<CompletableFuture<?>> wire = new AtomicReference<>();
-    CompletableFuture<InferenceResponse> mapped = new CompletableFuture<>();
     Target ready = known != null ? target(endpoint, known) : null;
     String cached = ready != null ? ws.auth.cached(ONLINE, endpoint, ready.info.authMode()) : null;
-    CompletableFuture<InferenceResponse> result;
     if (cached != null) {
+      // The exchange's own future: its reader forgets a rejected key before it completes, and
+      // cancelling it cancels the exchange.
       try {
-        result = score(ready, deployment(endpoint, ready, request), cached, request, ctx, wire);
+        return score(endpoint, ready, deployment(endpoint, ready, request), cached, request, ctx);
       } catch (RuntimeException e) {
-        result = CompletableFuture.failedFuture(e);
+        return CompletableFuture.failedFuture(e);
       }
-    } else {
-      // Core hands over its cached description; only if core could not describe is it read here.
-      CompletableFuture<Target> described =
-          ready != null
-              ? CompletableFuture.completedFuture(ready)
-              : descriptions
-                  .describe(endpoint, ws.armOnce.within(deadline))
-                  .thenApply(d -> new Target(d, Info.of(d)));
-      result =
-          described.thenCompose(
-              target -> {
-                String deployment = deployment(endpoint, target, request);
-                return ws.auth
-                    .authorization(ONLINE, endpoint, target.info.authMode(), deadline)
-                    .thenCompose(
-                        header -> {
-                          if (mapped.isCancelled()) {
-                            throw new CancellationException(what(endpoint) + " was cancelled");
-                          }
-                          // After fetching the key this runs on azure-core's thread: the call's
-                          // observation (a tracer's span) is made current again for the POST.
-                          CompletableFuture<InferenceResponse> scored;
-                          try (ServingListener.Scope observed = ctx.enter()) {
-                            scored = score(target, deployment, header, request, ctx, wire);
-                          }
-                          if (mapped.isCancelled()) {
-                            wire.get().cancel(true); // cancelled while the POST was starting
-                          }
-                          return scored;
-                        });
-              });
     }
+    AtomicReference<CompletableFuture<?>> wire = new AtomicReference<>();
+    CompletableFuture<InferenceResponse> mapped = new CompletableFuture<>();
+    // Core hands over its cached description; only if core could not describe is it read here.
+    CompletableFuture<Target> described =
+        ready != null
+            ? CompletableFuture.completedFuture(ready)
+            : descriptions
+                .describe(endpoint, ws.armOnce.within(deadline))
+                .thenApply(d -> new Target(d, Info.of(d)));
+    CompletableFuture<InferenceResponse> result =
+        described.thenCompose(
+            target -> {
+              String deployment = deployment(endpoint, target, request);
+              return ws.auth
+                  .authorization(ONLINE, endpoint, target.info.authMode(), deadline)
+                  .thenCompose(
+                      header -> {
+                        if (mapped.isCancelled()) {
+                          throw new CancellationException(what(endpoint) + " was cancelled");
+                        }
+                        // After fetching the key this runs on azure-core's thread: the call's
+                        // observation (a tracer's span) is made current again for the POST.
+                        CompletableFuture<InferenceResponse> scored;
+                        try (ServingListener.Scope observed = ctx.enter()) {
+                          scored = score(endpoint, target, deployment, header, request, ctx);
+                        }
+                        wire.set(scored);
+                        if (mapped.isCancelled()) {
+                          scored.cancel(true); // cancelled while the POST was starting
+                        }
+                        return scored;
+                      });
+            });
     result.whenComplete(
         (r, e) -> {
           if (e == null) {
@@ -245,12 +246,12 @@ public final class Scoring implements Inference {
   }
 
   private CompletableFuture<InferenceResponse> score(
+      String endpoint,
       Target target,
       String deployment,
       String header,
       InferenceRequest request,
-      CallContext ctx,
-      AtomicReference<CompletableFuture<?>> wire) {
+      CallContext ctx) {
     Info info = target.info;
     Rest rest = ws.scoring.within(ctx.deadline());
     Map<String, String> headers =
@@ -263,33 +264,57 @@ public final class Scoring implements Inference {
                 ctx.requestId(),
                 DEPLOYMENT_HEADER,
                 deployment);
-    String url = target.url(deployment);
-    if (request.payload().isPresent()) {
+    Answer answer = new Answer(endpoint, deployment, request.payload().isPresent());
+    if (answer.raw) {
       Payload p = request.payload().get();
-      CompletableFuture<Rest.Response> sent =
-          rest.send(HttpMethod.POST, info.scoringUri(), p.bytes(), p.contentType(), headers);
-      wire.set(sent);
-      return sent.thenApply(
-          r ->
-              InferenceResponse.builder()
-                  .payload(
-                      Payload.of(
-                          r.body(),
-                          r.header(HttpHeaderName.CONTENT_TYPE) != null
-                              ? r.header(HttpHeaderName.CONTENT_TYPE)
-                              : "application/octet-stream"))
-                  .deployment(firstNonNull(r.header(DEPLOYMENT), deployment))
-                  .build());
+      return rest.send(
+          HttpMethod.POST, info.scoringUri(), p.bytes(), p.contentType(), headers, answer);
     }
-    CompletableFuture<Rest.Response> sent =
-        rest.send(HttpMethod.POST, url, OipJson.writeRequest(request), "application/json", headers);
-    wire.set(sent);
-    return sent.thenApply(
-        r -> {
-          InferenceResponse resp = readResponse(r);
-          String served = firstNonNull(r.header(DEPLOYMENT), deployment);
-          return served == null ? resp : resp.toBuilder().deployment(served).build();
-        });
+    return rest.send(
+        HttpMethod.POST,
+        target.url(deployment),
+        OipJson.writeRequest(request),
+        "application/json",
+        headers,
+        answer);
+  }
+
+  /**
+   * Reads a scoring answer where it arrives; a failure that says the key or token was refused
+   * forgets it (the next call fetches it again) before the caller hears of it.
+   */
+  private final class Answer implements Rest.Reader<InferenceResponse> {
+    private final String endpoint;
+    private final String deployment;
+    private final boolean raw;
+
+    Answer(String endpoint, String deployment, boolean raw) {
+      this.endpoint = endpoint;
+      this.deployment = deployment;
+      this.raw = raw;
+    }
+
+    @Override
+    public InferenceResponse read(Rest.Response r) {
+      if (raw) {
+        String type = r.header(HttpHeaderName.CONTENT_TYPE);
+        return InferenceResponse.builder()
+            .payload(Payload.of(r.body(), type != null ? type : "application/octet-stream"))
+            .deployment(firstNonNull(r.header(DEPLOYMENT), deployment))
+            .build();
+      }
+      InferenceResponse resp = readResponse(r);
+      String served = firstNonNull(r.header(DEPLOYMENT), deployment);
+      return served == null ? resp : resp.toBuilder().deployment(served).build();
+    }
+
+    @Override
+    public void failed(Throwable failure) {
+      ServingException s = AzureErrors.WIRE.typed(what(endpoint), failure);
+      if (s != null && s.category() == ErrorCategory.UNAUTHENTICATED) {
+        ws.auth.forget(ONLINE, endpoint);
+      }
+    }
   }
 
   /**

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.serve4j.EndpointDescription;
 import io.serve4j.EndpointSpec;
+import io.serve4j.InferenceResponse;
 import io.serve4j.Serve4j;
 import io.serve4j.ServingClient;
 import io.serve4j.azure.AzureOptions;
@@ -14,6 +15,7 @@ import io.serve4j.spi.Deadline;
 import io.serve4j.spi.ProviderContext;
 import io.serve4j.testkit.ContractModels;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import org.junit.jupiter.api.AfterEach;
@@ -109,5 +111,20 @@ class AzureScoringPathTest {
         .succeedsWithin(Duration.ofSeconds(20))
         .isNotNull();
     assertThat(ws.auth.cached(ONLINE, "missing", ScoringAuthMode.KEY)).isNull();
+  }
+
+  @Test
+  void withACachedKey_thePredictionsFutureIsTheExchangesOwn_withNoStageBetween() {
+    EndpointDescription d = describe();
+    float[] answer = predict(d); // fetches and caches the key
+    CompletableFuture<InferenceResponse> f =
+        scoring.predict(
+            "relu",
+            d,
+            ContractModels.reluRequest(1, 2),
+            CallContext.of(Deadline.after(Duration.ofSeconds(20))));
+    // Before: a mapped future completed by a stage on the exchange's, with a stage of its own.
+    assertThat(f.getNumberOfDependents()).as("stages waiting on the prediction's future").isZero();
+    assertThat(f.join().output("y").asFloats()).containsExactly(answer);
   }
 }
