@@ -48,6 +48,16 @@ final class VertexCalls {
   }
 
   /**
+   * The gax call context of {@link #predictCall}: one attempt, no retryable codes and no call
+   * timeout (the deadline is enforced on the client), built once (the prediction client's settings
+   * say the same, {@code VertexClients.predictionSettings}).
+   */
+  private static final ApiCallContext ONE_ATTEMPT =
+      GrpcCallContext.createDefault()
+          .withRetryableCodes(Set.of())
+          .withRetrySettings(RetrySettings.newBuilder().setMaxAttempts(1).build());
+
+  /**
    * Starts a Predict or RawPredict call (whose client settings already make one attempt with no gax
    * timeout, {@code VertexClients.predictionSettings}) as the Vertex AI client's own default call
    * makes it, with no gRPC deadline, and ends it at the caller's deadline on the client: a watch of
@@ -65,11 +75,7 @@ final class VertexCalls {
   static <T> CompletableFuture<T> predictCall(
       CallContext ctx, Function<ApiCallContext, ApiFuture<T>> start) {
     io.serve4j.spi.Deadline deadline = ctx.deadline();
-    // The client's own default call context (null): its Predict and RawPredict settings already
-    // make one attempt with no retryable codes and no gax timeout
-    // (VertexClients.predictionSettings),
-    // so a context of our own would only cost gax a merge and a retry-settings copy per call.
-    ApiFuture<T> call = start.apply(null);
+    ApiFuture<T> call = start.apply(ONE_ATTEMPT);
     if (!deadline.isFinite()) {
       return unary(call, null);
     }
