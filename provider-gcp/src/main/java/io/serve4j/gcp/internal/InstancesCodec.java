@@ -13,10 +13,12 @@ import com.google.protobuf.Value;
 import io.serve4j.DataType;
 import io.serve4j.InferenceRequest;
 import io.serve4j.InferenceResponse;
+import io.serve4j.Shape;
 import io.serve4j.Tensor;
 import io.serve4j.TensorSpec;
 import io.serve4j.protocol.OipJson;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -169,7 +171,7 @@ final class InstancesCodec {
         v = v.getListValue().getValues(0);
       }
     }
-    if (expected > Integer.MAX_VALUE - 8) {
+    if (expected > (Integer.MAX_VALUE - 8) / (type == DataType.FP32 ? 4 : 8)) {
       return null;
     }
     long[] dims = Arrays.copyOf(inner, rank);
@@ -184,20 +186,24 @@ final class InstancesCodec {
       return null;
     }
     String name = out != null ? out.name() : "predictions";
-    return data.floats != null
-        ? Tensor.ofFloats(name, dims, data.floats)
-        : Tensor.ofDoubles(name, dims, data.doubles);
+    // The buffer the leaves were written into is the tensor's (no array, no second copy).
+    return Tensor.wrap(name, type, Shape.of(dims), data.buffer);
   }
 
-  /** The numeric leaves of predictions, in order, into an array of the expected size. */
+  /**
+   * The numeric leaves of predictions, in order, written straight into the output tensor's
+   * little-endian buffer of the expected size.
+   */
   private static final class Numbers {
-    final float[] floats;
-    final double[] doubles;
+    final ByteBuffer buffer;
+    final boolean fp32;
+    final int expected;
     int count;
 
     Numbers(int expected, boolean fp32) {
-      floats = fp32 ? new float[expected] : null;
-      doubles = fp32 ? null : new double[expected];
+      this.expected = expected;
+      this.fp32 = fp32;
+      this.buffer = ByteBuffer.allocate(expected * (fp32 ? 4 : 8)).order(ByteOrder.LITTLE_ENDIAN);
     }
 
     /**
@@ -208,21 +214,18 @@ final class InstancesCodec {
      */
     boolean addLeaves(Value v) {
       if (v.getKindCase() == Value.KindCase.NUMBER_VALUE) {
+        if (count == expected) {
+          return false;
+        }
         double d = v.getNumberValue();
-        if (floats != null) {
-          if (count == floats.length) {
-            return false;
-          }
+        if (fp32) {
           float f = (float) d;
           if (Float.isInfinite(f) && !Double.isInfinite(d)) {
             return false; // out of FP32's range: the general path says so
           }
-          floats[count++] = f;
+          buffer.putFloat(count++ * 4, f);
         } else {
-          if (count == doubles.length) {
-            return false;
-          }
-          doubles[count++] = d;
+          buffer.putDouble(count++ * 8, d);
         }
         return true;
       }
