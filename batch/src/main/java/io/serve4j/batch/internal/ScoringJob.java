@@ -235,6 +235,9 @@ public final class ScoringJob {
               return t;
             });
     Semaphore inFlight = new Semaphore(s.concurrency());
+    // Batch buffers the writer is done with: reused only once the batch's lines are written, since
+    // an output may be a view of an input (an identity model, a provider that echoes a tensor).
+    Queue<BatchRows> free = new ConcurrentLinkedQueue<>();
     BlockingQueue<Batch> queue = new ArrayBlockingQueue<>(s.concurrency() * 2 + 2);
     try (OutputFile out = new OutputFile(paths.output, cp == null ? 0 : cp.outputBytes());
         OutputFile dl = new OutputFile(paths.deadLetter, cp == null ? 0 : cp.deadLetterBytes());
@@ -246,6 +249,7 @@ public final class ScoringJob {
       Writer writer =
           new Writer(
               queue,
+              free,
               out,
               dl,
               committer,
@@ -271,8 +275,7 @@ public final class ScoringJob {
                   + s.checkpoint());
         }
         // Each record's inputs are written straight into its row of the batch's buffers (fixed-
-        // width inputs); the buffers of a batch go back to `free` once its calls are complete.
-        Queue<BatchRows> free = new ConcurrentLinkedQueue<>();
+        // width inputs); the writer gives a batch's buffers back (`free`) once it wrote the batch.
         BatchRows rows = mapper.newRows(batchSize);
         List<Slot> pending = new ArrayList<>(batchSize);
         String text;
@@ -288,7 +291,7 @@ public final class ScoringJob {
           }
           pending.add(slot != null ? slot : prepare(reader.parse(text), mapper, rows, manyFiles));
           if (pending.size() == batchSize) {
-            submit(new Batch(pending, rows), batching, outputs, inFlight, scheduler, queue, free);
+            submit(new Batch(pending, rows), batching, outputs, inFlight, scheduler, queue);
             pending = new ArrayList<>(batchSize);
             if (rows != null) {
               BatchRows next = free.poll();
@@ -297,7 +300,7 @@ public final class ScoringJob {
           }
         }
         if (!pending.isEmpty() && failure == null) {
-          submit(new Batch(pending, rows), batching, outputs, inFlight, scheduler, queue, free);
+          submit(new Batch(pending, rows), batching, outputs, inFlight, scheduler, queue);
         }
       } catch (RuntimeException e) {
         if (failure == null) {
@@ -442,8 +445,7 @@ public final class ScoringJob {
       List<String> outputs,
       Semaphore inFlight,
       ScheduledExecutorService scheduler,
-      BlockingQueue<Batch> queue,
-      Queue<BatchRows> free)
+      BlockingQueue<Batch> queue)
       throws InterruptedException {
     List<Slot> valid = new ArrayList<>(b.slots.size());
     for (Slot x : b.slots) {
@@ -457,7 +459,6 @@ public final class ScoringJob {
     }
     inFlight.acquire();
     if (valid.isEmpty()) {
-      release(b, free);
       inFlight.release();
       b.done = CompletableFuture.completedFuture(null);
     } else {
@@ -467,21 +468,9 @@ public final class ScoringJob {
       } catch (RuntimeException e) {
         f = CompletableFuture.failedFuture(e);
       }
-      b.done =
-          f.whenComplete(
-              (v, e) -> {
-                release(b, free); // every call that read the batch's rows is complete
-                inFlight.release();
-              });
+      b.done = f.whenComplete((v, e) -> inFlight.release());
     }
     queue.put(b);
-  }
-
-  private static void release(Batch b, Queue<BatchRows> free) {
-    if (b.rows != null) {
-      b.rows.clear();
-      free.offer(b.rows);
-    }
   }
 
   private CompletableFuture<Void> predictGroup(
@@ -635,6 +624,7 @@ public final class ScoringJob {
    */
   private final class Writer implements Runnable {
     private final BlockingQueue<Batch> queue;
+    private final Queue<BatchRows> free;
     private final OutputFile out;
     private final OutputFile dl;
     private final Committer committer;
@@ -655,6 +645,7 @@ public final class ScoringJob {
 
     Writer(
         BlockingQueue<Batch> queue,
+        Queue<BatchRows> free,
         OutputFile out,
         OutputFile dl,
         Committer committer,
@@ -666,6 +657,7 @@ public final class ScoringJob {
         long total,
         long started) {
       this.queue = queue;
+      this.free = free;
       this.out = out;
       this.dl = dl;
       this.committer = committer;
@@ -704,6 +696,11 @@ public final class ScoringJob {
         try {
           b.done.join();
           write(b);
+          if (b.rows != null) {
+            // every call that read the rows is complete and every line from the outputs written
+            b.rows.clear();
+            free.offer(b.rows);
+          }
           long now = System.nanoTime();
           if (now - lastCommit >= checkpointNanos && failure == null && committer.idle()) {
             committer.commitInBackground(point(false));
