@@ -22,8 +22,8 @@ import java.util.List;
  *
  * <p>Reused from batch to batch ({@link #clear}) once every call that used the batch's tensors is
  * complete and the batch's results are written (an output may be a view of an input: an identity
- * model); the tensors over it, and any output over them, must not be used after that. Not thread-safe: one thread fills it,
- * then it is only read until cleared.
+ * model); the tensors over it, and any output over them, must not be used after that. Not
+ * thread-safe: one thread fills it, then it is only read until cleared.
  */
 public final class BatchRows {
   private final String[] names;
