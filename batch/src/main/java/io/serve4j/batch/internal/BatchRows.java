@@ -50,17 +50,6 @@ public final class BatchRows {
     this.cursors = new ByteBuffer[names.length];
     for (int i = 0; i < names.length; i++) {
       long bytes = shapes[i].elementCount() * types[i].byteSize();
-      if (bytes * capacity > Integer.MAX_VALUE - 8) {
-        throw Errors.invalid(
-            "input '"
-                + names[i]
-                + "' of "
-                + types[i]
-                + shapes[i]
-                + " per record takes more than 2 GiB for a batch of "
-                + capacity
-                + "; use a smaller batch size");
-      }
       rowBytes[i] = (int) bytes;
       buffers[i] = ByteBuffer.allocateDirect((int) bytes * capacity).order(ByteOrder.LITTLE_ENDIAN);
       cursors[i] = buffers[i].duplicate().order(ByteOrder.LITTLE_ENDIAN);

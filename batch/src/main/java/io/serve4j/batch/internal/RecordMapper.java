@@ -266,14 +266,19 @@ public final class RecordMapper {
 
   /**
    * Returns the rows of one batch of {@code capacity} records for these inputs, or null if an input
-   * is not of a fixed width (BYTES: records are then mapped to tensors of their own).
+   * is not of a fixed width (BYTES) or a batch of it would not fit one buffer (2 GiB): records are
+   * then mapped to tensors of their own and concatenated, as before (and a batch too large to
+   * concatenate is sent record by record).
    *
    * @param capacity the batch size
    * @return the rows, or null
    */
   public BatchRows newRows(int capacity) {
-    if (!inputs.stream().allMatch(r -> r.type.isFixedWidth())) {
-      return null;
+    for (Resolved r : inputs) {
+      if (!r.type.isFixedWidth()
+          || r.shape.elementCount() * r.type.byteSize() * capacity > Integer.MAX_VALUE - 8) {
+        return null;
+      }
     }
     int n = inputs.size();
     String[] names = new String[n];
@@ -300,6 +305,9 @@ public final class RecordMapper {
       return null;
     }
     BatchRows one = newRows(1);
+    if (one == null) {
+      return null; // a record over one buffer's limit: the general path tells
+    }
     JsonNode id = mapJsonInto(text, idField, one);
     return id == null ? null : new Mapped(id == NO_ID ? null : id, one.row(0));
   }

@@ -200,4 +200,22 @@ class BatchRowsTest {
       assertThat(a.get(i).buffer()).as(what + " bytes").isEqualTo(b.get(i).buffer());
     }
   }
+
+  @Test
+  void aBatchOverOneBuffersLimit_hasNoRows_recordsKeepTheirOwnTensors() {
+    RecordMapper m =
+        RecordMapper.compile(
+            List.of(FieldMapping.of("x", "f").withType(DataType.FP32).withShape(1, 1 << 28)),
+            null,
+            "e");
+    assertThat(m.newRows(4)).isNull(); // 4 GiB
+  }
+
+  @Test
+  void bytesInputs_haveNoRows() {
+    RecordMapper m =
+        RecordMapper.compile(
+            List.of(FieldMapping.of("s", "f").withType(DataType.BYTES).withShape(1, 1)), null, "e");
+    assertThat(m.newRows(8)).isNull();
+  }
 }
