@@ -33,7 +33,9 @@ import java.util.Objects;
  *
  * <p><b>Micro-batching</b>: when every input and output of the signature has a dynamic first
  * dimension and every record is one row, up to {@link Builder#batchSize batchSize} records go in
- * one request ({@link io.serve4j.Tensor#concatRows}) and the outputs are split back per record.
+ * one request and the outputs are split back per record: each record's values are parsed straight
+ * into its row of the batch's buffers (one direct buffer per input, reused from batch to batch),
+ * and a record that fails to map takes no row, so it never changes what its batch-mates send.
  * Otherwise each record is its own request. At most {@link Builder#concurrency concurrency}
  * requests are in flight. Retryable failures are retried by the endpoint's client (core's {@link
  * io.serve4j.RetryPolicy}); {@link Builder#retry} adds job-level retries on top only if asked. If a

@@ -216,6 +216,63 @@ class BatchScorerTest {
   }
 
   @Test
+  void run_whenRecordsFailHalfwayThroughTheirValues_batchMatesAreScoredOnTheirOwnValues()
+      throws IOException {
+    // A record parsed into the batch's buffer that fails after some of its values were written
+    // (a value that is not a number, one too many, a line cut short) must leave nothing that a
+    // batch-mate's row then uses, and take no row of the batch.
+    List<Integer> rowsPerCall = new ArrayList<>();
+    Predictor counting =
+        (d, req) -> {
+          rowsPerCall.add((int) req.input("x").orElseThrow().shape().dim(0));
+          return MemoryModels.sumMax(0).predict(d, req);
+        };
+    Endpoint e = endpoint(counting);
+    StringBuilder sb = new StringBuilder();
+    List<String> goodIds = new ArrayList<>();
+    List<float[]> goodValues = new ArrayList<>();
+    for (int i = 0; i < 61; i++) {
+      switch (i % 6) {
+        case 1 -> sb.append("{\"id\":\"r" + i + "\",\"features\":[1000,1000,\"x\",1000]}");
+        case 3 -> sb.append("{\"id\":\"r" + i + "\",\"features\":[1000,1000,1000,1000,1]}");
+        case 4 -> sb.append("{\"id\":\"r" + i + "\",\"features\":[1000,1000,1000");
+        default -> {
+          float[] v = {i, i % 3, -i, 0.5f};
+          sb.append("{\"id\":\"r" + i + "\",\"features\":[" + i + "," + (i % 3) + ",");
+          sb.append(-i).append(",0.5]}");
+          goodIds.add("r" + i);
+          goodValues.add(v);
+        }
+      }
+      sb.append('\n');
+    }
+    Path in = Files.writeString(dir.resolve("in.jsonl"), sb);
+
+    BatchResult r = scorer(e, in).batchSize(8).build().run();
+
+    assertThat(r.records()).isEqualTo(61);
+    assertThat(r.scored()).isEqualTo(goodIds.size());
+    List<JsonNode> out = readJsonl(r.output());
+    assertThat(out).extracting(n -> n.get("id").asText()).containsExactlyElementsOf(goodIds);
+    for (int k = 0; k < out.size(); k++) {
+      float[] v = goodValues.get(k);
+      float max = Math.max(Math.max(v[0], v[1]), Math.max(v[2], v[3]));
+      assertThat(out.get(k).get("y").get(0).floatValue()).isEqualTo(v[0] + v[1] + v[2] + v[3]);
+      assertThat(out.get(k).get("y").get(1).floatValue()).isEqualTo(max);
+    }
+    // each call had exactly the good records of its 8, no row for a bad one
+    assertThat(rowsPerCall.stream().mapToInt(Integer::intValue).sum()).isEqualTo(goodIds.size());
+    assertThat(rowsPerCall).hasSize(8);
+    List<JsonNode> dead = readJsonl(r.deadLetter());
+    assertThat(dead).hasSize(61 - goodIds.size());
+    assertThat(dead)
+        .allSatisfy(n -> assertThat(n.get("category").asText()).isEqualTo("INVALID_INPUT"));
+    assertThat(dead.get(0).get("reason").asText()).contains("'x'");
+    assertThat(dead.get(1).get("reason").asText()).contains("5 values").contains("takes 4");
+    assertThat(dead.get(2).get("reason").asText()).contains("not valid JSON");
+  }
+
+  @Test
   void run_whenStopOnFirstError_stopsAndResumesAtTheFailingRecordOnceFixed() throws IOException {
     Endpoint e = endpoint(MemoryModels.sumMax(0));
     Path in = jsonl("in.jsonl", 10);

@@ -18,7 +18,6 @@ import io.serve4j.TensorSpec;
 import io.serve4j.batch.FieldMapping;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -261,13 +260,41 @@ public final class RecordMapper {
    */
   public record Mapped(JsonNode id, List<Tensor> inputs) {}
 
+  /** What {@link #mapJsonInto} returns for a record taken when the job has no id field. */
+  public static final JsonNode NO_ID =
+      com.fasterxml.jackson.databind.node.MissingNode.getInstance();
+
   /**
-   * Maps a JSON Lines record straight from its text with a streaming parser: the common case of
-   * FP32 / FP64 inputs fed by numbers or (nested) arrays of numbers, without a tree node per
-   * number. Returns null for anything else (another type, a missing or repeated field, a value that
-   * is not a number, the wrong count, text after the object, malformed JSON, an id that is not a
-   * string or a 64-bit integer): the caller then parses the record and calls {@link #map}, which
-   * gives the same tensors on what this accepts and the exact error on the rest.
+   * Returns the rows of one batch of {@code capacity} records for these inputs, or null if an input
+   * is not of a fixed width (BYTES) or a batch of it would not fit one buffer (2 GiB): records are
+   * then mapped to tensors of their own and concatenated, as before (and a batch too large to
+   * concatenate is sent record by record).
+   *
+   * @param capacity the batch size
+   * @return the rows, or null
+   */
+  public BatchRows newRows(int capacity) {
+    for (Resolved r : inputs) {
+      if (!r.type.isFixedWidth()
+          || r.shape.elementCount() * r.type.byteSize() * capacity > Integer.MAX_VALUE - 8) {
+        return null;
+      }
+    }
+    int n = inputs.size();
+    String[] names = new String[n];
+    DataType[] types = new DataType[n];
+    Shape[] shapes = new Shape[n];
+    for (int i = 0; i < n; i++) {
+      names[i] = inputs.get(i).input;
+      types[i] = inputs.get(i).type;
+      shapes[i] = inputs.get(i).shape;
+    }
+    return new BatchRows(names, types, shapes, capacity, fieldSizeHint);
+  }
+
+  /**
+   * Maps a JSON Lines record straight from its text with a streaming parser into its own tensors;
+   * see {@link #mapJsonInto}, which this calls on rows of one record.
    *
    * @param text the record's line
    * @param idField the id field, or null
@@ -277,9 +304,37 @@ public final class RecordMapper {
     if (!streamable) {
       return null;
     }
-    int[] counts = new int[fieldIndex.size()];
-    double[][] byField = new double[fieldIndex.size()][];
-    ByteBuffer[] direct = new ByteBuffer[inputs.size()];
+    BatchRows one = newRows(1);
+    if (one == null) {
+      return null; // a record over one buffer's limit: the general path tells
+    }
+    JsonNode id = mapJsonInto(text, idField, one);
+    return id == null ? null : new Mapped(id == NO_ID ? null : id, one.row(0));
+  }
+
+  /**
+   * Maps a JSON Lines record straight from its text with a streaming parser into the next row of
+   * {@code rows}, and commits the row: the common case of FP32 / FP64 inputs fed by numbers or
+   * (nested) arrays of numbers, without a tree node per number or a tensor per record. Returns null
+   * for anything else (another type, a missing or repeated field, a value that is not a number, the
+   * wrong count, text after the object, malformed JSON, an id that is not a string or a 64-bit
+   * integer), leaving the row uncommitted (what was written into it is not part of the batch, and
+   * the next record overwrites it): the caller then parses the record and calls {@link #map}, which
+   * gives the same values on what this accepts and the exact error on the rest.
+   *
+   * @param text the record's line
+   * @param idField the id field, or null
+   * @param rows the batch's rows, not full, made by {@link #newRows} of this mapper
+   * @return the id, {@link #NO_ID} when {@code idField} is null, or null if not taken
+   */
+  public JsonNode mapJsonInto(String text, String idField, BatchRows rows) {
+    if (!streamable) {
+      return null;
+    }
+    boolean[] seen = rows.seen;
+    double[][] byField = rows.byField;
+    int[] counts = rows.counts;
+    Arrays.fill(seen, false);
     JsonNode id = null;
     try (JsonParser p = STREAM.createParser(text)) {
       if (p.nextToken() != JsonToken.START_OBJECT) {
@@ -291,23 +346,18 @@ public final class RecordMapper {
         JsonToken v = p.nextToken();
         Integer f = fieldIndex.get(name);
         if (f != null) {
-          if (byField[f] != null || (directInput[f] >= 0 && direct[directInput[f]] != null)) {
+          if (seen[f]) {
             return null; // repeated: the tree's rule decides
           }
+          seen[f] = true;
           int i = directInput[f];
           if (i >= 0) {
-            Resolved r = inputs.get(i);
-            ByteBuffer b =
-                ByteBuffer.allocate(
-                        (int) r.shape.elementCount() * (r.type == DataType.FP32 ? 4 : 8))
-                    .order(ByteOrder.LITTLE_ENDIAN);
-            if (numbersInto(p, v, b, r.type == DataType.FP32) < 0 || b.hasRemaining()) {
+            ByteBuffer b = rows.cursor(i);
+            if (numbersInto(p, v, b, inputs.get(i).type == DataType.FP32) < 0 || b.hasRemaining()) {
               return null; // too few or too many values, or not numbers: the tree path tells
             }
-            direct[i] = b.flip();
             continue;
           }
-          byField[f] = new double[Math.max(fieldSizeHint[f], 1)];
           int n = numbers(p, v, f, byField, 0);
           if (n < 0) {
             return null;
@@ -341,20 +391,18 @@ public final class RecordMapper {
     if (idField != null && id == null) {
       return null;
     }
-    List<Tensor> out = new ArrayList<>(inputs.size());
     for (int i = 0; i < inputs.size(); i++) {
       Resolved r = inputs.get(i);
-      if (directInput[inputFields[i][0]] == i) {
-        if (direct[i] == null) {
+      int[] fields = inputFields[i];
+      if (directInput[fields[0]] == i) {
+        if (!seen[fields[0]]) {
           return null; // missing field
         }
-        out.add(Tensor.wrap(r.input, r.type, r.shape, direct[i]));
         continue;
       }
-      int[] fields = inputFields[i];
       int total = 0;
       for (int f : fields) {
-        if (byField[f] == null) {
+        if (!seen[f]) {
           return null;
         }
         total += counts[f];
@@ -362,25 +410,28 @@ public final class RecordMapper {
       if (total != r.shape.elementCount()) {
         return null;
       }
-      // A heap buffer: the batch's rows are copied into one direct buffer anyway (concatRows), so
-      // a direct buffer per record (allocation, zeroing, a cleaner to free it) would be waste.
-      ByteBuffer b =
-          ByteBuffer.allocate(total * (r.type == DataType.FP32 ? 4 : 8))
-              .order(ByteOrder.LITTLE_ENDIAN);
+    }
+    // Every input checked: the values gathered by field go into their rows, whole
+    for (int i = 0; i < inputs.size(); i++) {
+      int[] fields = inputFields[i];
+      if (directInput[fields[0]] == i) {
+        continue;
+      }
+      boolean fp32 = inputs.get(i).type == DataType.FP32;
+      ByteBuffer b = rows.cursor(i);
       for (int f : fields) {
         double[] v = byField[f];
         for (int j = 0; j < counts[f]; j++) {
-          if (r.type == DataType.FP32) {
+          if (fp32) {
             b.putFloat((float) v[j]);
           } else {
             b.putDouble(v[j]);
           }
         }
       }
-      b.flip();
-      out.add(Tensor.wrap(r.input, r.type, r.shape, b));
     }
-    return new Mapped(id, out);
+    rows.commit();
+    return idField == null ? NO_ID : id;
   }
 
   /**

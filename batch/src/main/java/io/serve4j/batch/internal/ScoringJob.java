@@ -30,11 +30,13 @@ import java.util.HexFormat;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Queue;
 import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -55,18 +57,24 @@ import java.util.concurrent.TimeUnit;
  * hold exactly the first {@code records} records, once.
  */
 public final class ScoringJob {
-  private static final Batch END = new Batch(List.of());
+  private static final Batch END = new Batch(List.of(), null);
 
   private final JobSettings s;
   private final long startNanos = System.nanoTime();
   private volatile RuntimeException failure;
   private volatile boolean ioBroken;
 
-  /** A record on its way: its id, its tensors, then its outputs or its error. */
+  /**
+   * A record on its way: its id, its inputs (its row of the batch's {@link BatchRows}, or its own
+   * tensors when the inputs are not of a fixed width), then its outputs or its error.
+   */
   private static final class Slot {
     final SourceRecord record;
     JsonNode id;
     List<Tensor> inputs;
+
+    /** The record's row in its batch's {@link BatchRows}, or -1. */
+    int inputRow = -1;
 
     /** The call's outputs, decoded once for the batch; this record's values are row {@code row}. */
     OutputRows[] outputs;
@@ -85,13 +93,22 @@ public final class ScoringJob {
     }
   }
 
-  /** Records sent together; the future completes (normally) once every slot has an outcome. */
+  /**
+   * Records sent together; the future completes (normally) once every slot has an outcome, and
+   * every call that read {@code rows} is complete.
+   */
   private static final class Batch {
     final List<Slot> slots;
+    final BatchRows rows; // the valid slots' inputs, row by row in slot order; null without rows
     CompletableFuture<Void> done;
 
-    Batch(List<Slot> slots) {
+    Batch(List<Slot> slots, BatchRows rows) {
       this.slots = slots;
+      this.rows = rows;
+    }
+
+    List<Tensor> inputs(Slot x) {
+      return x.inputs != null ? x.inputs : rows.row(x.inputRow);
     }
   }
 
@@ -218,6 +235,9 @@ public final class ScoringJob {
               return t;
             });
     Semaphore inFlight = new Semaphore(s.concurrency());
+    // Batch buffers the writer is done with: reused only once the batch's lines are written, since
+    // an output may be a view of an input (an identity model, a provider that echoes a tensor).
+    Queue<BatchRows> free = new ConcurrentLinkedQueue<>();
     BlockingQueue<Batch> queue = new ArrayBlockingQueue<>(s.concurrency() * 2 + 2);
     try (OutputFile out = new OutputFile(paths.output, cp == null ? 0 : cp.outputBytes());
         OutputFile dl = new OutputFile(paths.deadLetter, cp == null ? 0 : cp.deadLetterBytes());
@@ -229,6 +249,7 @@ public final class ScoringJob {
       Writer writer =
           new Writer(
               queue,
+              free,
               out,
               dl,
               committer,
@@ -253,25 +274,33 @@ public final class ScoringJob {
                   + " records were done but the input has fewer; delete "
                   + s.checkpoint());
         }
+        // Each record's inputs are written straight into its row of the batch's buffers (fixed-
+        // width inputs); the writer gives a batch's buffers back (`free`) once it wrote the batch.
+        BatchRows rows = mapper.newRows(batchSize);
         List<Slot> pending = new ArrayList<>(batchSize);
         String text;
         while (failure == null && (text = reader.nextText()) != null) {
           Slot slot = null;
-          if (reader.jsonLines()) {
-            // the common JSON Lines record straight to tensors, without a JSON tree
-            RecordMapper.Mapped m = mapper.mapJson(text, s.idField());
-            if (m != null) {
-              slot = prepared(reader.file(), reader.line(), text, m, manyFiles);
+          if (reader.jsonLines() && rows != null) {
+            // the common JSON Lines record straight into its row, without a JSON tree
+            JsonNode id = mapper.mapJsonInto(text, s.idField(), rows);
+            if (id != null) {
+              slot = prepared(reader.file(), reader.line(), text, id, manyFiles);
+              slot.inputRow = rows.count() - 1;
             }
           }
-          pending.add(slot != null ? slot : prepare(reader.parse(text), mapper, manyFiles));
+          pending.add(slot != null ? slot : prepare(reader.parse(text), mapper, rows, manyFiles));
           if (pending.size() == batchSize) {
-            submit(pending, batching, outputs, inFlight, scheduler, queue);
+            submit(new Batch(pending, rows), batching, outputs, inFlight, scheduler, queue);
             pending = new ArrayList<>(batchSize);
+            if (rows != null) {
+              BatchRows next = free.poll();
+              rows = next != null ? next : mapper.newRows(batchSize);
+            }
           }
         }
         if (!pending.isEmpty() && failure == null) {
-          submit(pending, batching, outputs, inFlight, scheduler, queue);
+          submit(new Batch(pending, rows), batching, outputs, inFlight, scheduler, queue);
         }
       } catch (RuntimeException e) {
         if (failure == null) {
@@ -368,12 +397,10 @@ public final class ScoringJob {
     }
   }
 
-  private Slot prepared(
-      Path file, long line, String text, RecordMapper.Mapped m, boolean manyFiles) {
+  private Slot prepared(Path file, long line, String text, JsonNode id, boolean manyFiles) {
     SourceRecord rec = new SourceRecord(file, line, text, null, null, null, null);
     Slot slot = new Slot(rec);
-    slot.id = s.idField() != null ? m.id() : lineId(rec, manyFiles);
-    slot.inputs = m.inputs();
+    slot.id = s.idField() != null ? id : lineId(rec, manyFiles);
     return slot;
   }
 
@@ -383,7 +410,7 @@ public final class ScoringJob {
         : JsonNodeFactory.instance.numberNode(rec.line());
   }
 
-  private Slot prepare(SourceRecord rec, RecordMapper mapper, boolean manyFiles) {
+  private Slot prepare(SourceRecord rec, RecordMapper mapper, BatchRows rows, boolean manyFiles) {
     Slot slot = new Slot(rec);
     try {
       if (rec.parseError() != null) {
@@ -398,7 +425,12 @@ public final class ScoringJob {
       } else {
         slot.id = lineId(rec, manyFiles);
       }
-      slot.inputs = mapper.map(rec);
+      List<Tensor> inputs = mapper.map(rec);
+      if (rows != null) {
+        slot.inputRow = rows.put(inputs); // only a record mapped whole takes a row
+      } else {
+        slot.inputs = inputs;
+      }
     } catch (RecordException e) {
       slot.fail(ErrorCategory.INVALID_INPUT, "the record " + e.getMessage());
     } catch (ServingException e) {
@@ -408,15 +440,23 @@ public final class ScoringJob {
   }
 
   private void submit(
-      List<Slot> slots,
+      Batch b,
       boolean batching,
       List<String> outputs,
       Semaphore inFlight,
       ScheduledExecutorService scheduler,
       BlockingQueue<Batch> queue)
       throws InterruptedException {
-    Batch b = new Batch(slots);
-    List<Slot> valid = slots.stream().filter(x -> x.error == null).toList();
+    List<Slot> valid = new ArrayList<>(b.slots.size());
+    for (Slot x : b.slots) {
+      if (x.error == null) {
+        valid.add(x);
+      }
+    }
+    if (b.rows != null && b.rows.count() != valid.size()) {
+      throw new IllegalStateException(
+          b.rows.count() + " rows for " + valid.size() + " valid records (a bug)");
+    }
     inFlight.acquire();
     if (valid.isEmpty()) {
       inFlight.release();
@@ -424,7 +464,7 @@ public final class ScoringJob {
     } else {
       CompletableFuture<Void> f;
       try {
-        f = predictGroup(valid, batching, outputs, scheduler);
+        f = predictGroup(b, valid, batching, outputs, scheduler);
       } catch (RuntimeException e) {
         f = CompletableFuture.failedFuture(e);
       }
@@ -434,6 +474,7 @@ public final class ScoringJob {
   }
 
   private CompletableFuture<Void> predictGroup(
+      Batch b,
       List<Slot> valid,
       boolean batching,
       List<String> outputs,
@@ -441,18 +482,22 @@ public final class ScoringJob {
     if (valid.size() == 1 || !batching) {
       List<CompletableFuture<Void>> each = new ArrayList<>();
       for (Slot x : valid) {
-        each.add(predictOne(x, outputs, scheduler));
+        each.add(predictOne(b.inputs(x), x, outputs, scheduler));
       }
       return CompletableFuture.allOf(each.toArray(CompletableFuture[]::new));
     }
-    int n = valid.get(0).inputs.size();
     InferenceRequest.Builder rb = InferenceRequest.builder();
-    for (int i = 0; i < n; i++) {
-      List<Tensor> parts = new ArrayList<>(valid.size());
-      for (Slot x : valid) {
-        parts.add(x.inputs.get(i));
+    if (b.rows != null) {
+      rb.inputs(b.rows.batch()); // the valid records' rows, in order, without a copy
+    } else {
+      int n = valid.get(0).inputs.size();
+      for (int i = 0; i < n; i++) {
+        List<Tensor> parts = new ArrayList<>(valid.size());
+        for (Slot x : valid) {
+          parts.add(x.inputs.get(i));
+        }
+        rb.input(Tensor.concatRows(parts.get(0).name(), parts));
       }
-      rb.input(Tensor.concatRows(parts.get(0).name(), parts));
     }
     return withRetry(rb.build(), scheduler)
         .thenAccept(
@@ -483,12 +528,12 @@ public final class ScoringJob {
               }
             })
         // A batch fails as a whole: send its records one by one so that only bad ones fail.
-        .exceptionallyCompose(e -> predictGroup(valid, false, outputs, scheduler));
+        .exceptionallyCompose(e -> predictGroup(b, valid, false, outputs, scheduler));
   }
 
   private CompletableFuture<Void> predictOne(
-      Slot x, List<String> outputs, ScheduledExecutorService scheduler) {
-    InferenceRequest request = InferenceRequest.builder().inputs(x.inputs).build();
+      List<Tensor> inputs, Slot x, List<String> outputs, ScheduledExecutorService scheduler) {
+    InferenceRequest request = InferenceRequest.builder().inputs(inputs).build();
     return withRetry(request, scheduler)
         .thenAccept(
             resp -> {
@@ -579,6 +624,7 @@ public final class ScoringJob {
    */
   private final class Writer implements Runnable {
     private final BlockingQueue<Batch> queue;
+    private final Queue<BatchRows> free;
     private final OutputFile out;
     private final OutputFile dl;
     private final Committer committer;
@@ -599,6 +645,7 @@ public final class ScoringJob {
 
     Writer(
         BlockingQueue<Batch> queue,
+        Queue<BatchRows> free,
         OutputFile out,
         OutputFile dl,
         Committer committer,
@@ -610,6 +657,7 @@ public final class ScoringJob {
         long total,
         long started) {
       this.queue = queue;
+      this.free = free;
       this.out = out;
       this.dl = dl;
       this.committer = committer;
@@ -648,6 +696,11 @@ public final class ScoringJob {
         try {
           b.done.join();
           write(b);
+          if (b.rows != null) {
+            // every call that read the rows is complete and every line from the outputs written
+            b.rows.clear();
+            free.offer(b.rows);
+          }
           long now = System.nanoTime();
           if (now - lastCommit >= checkpointNanos && failure == null && committer.idle()) {
             committer.commitInBackground(point(false));
