@@ -1,11 +1,7 @@
 package io.serve4j.benchmarks;
 
-import com.google.protobuf.ByteString;
-import io.grpc.ManagedChannel;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.serve4j.*;
 import io.serve4j.local.LocalOptions;
-import io.serve4j.server.OipServer;
 import io.serve4j.server.grpc.*;
 import java.lang.management.ManagementFactory;
 import java.util.*;
@@ -88,36 +84,12 @@ public final class GrpcServerCpu {
               return f;
             }
           };
-      ModelInferRequest.Builder b = ModelInferRequest.newBuilder().setModelName("m");
-      for (Tensor t : req.inputs()) {
-        ModelInferRequest.InferInputTensor.Builder in =
-            ModelInferRequest.InferInputTensor.newBuilder()
-                .setName(t.name())
-                .setDatatype(t.dataType().protocolName());
-        for (long d : t.shape().toArray()) in.addShape(d);
-        b.addInputs(in);
-        b.addRawInputContents(ByteString.copyFrom(t.buffer()));
-      }
-      ModelInferRequest g = b.build();
-      try (OipServer inline =
-              OipServer.builder().endpoint("m", e).port(0).grpcPort(0).workerThreads(0).start();
-          OipServer def = OipServer.builder().endpoint("m", rec).port(0).grpcPort(0).start()) {
-        ManagedChannel ci =
-            NettyChannelBuilder.forAddress("127.0.0.1", inline.grpcPort().getAsInt())
-                .usePlaintext()
-                .build();
-        ManagedChannel cd =
-            NettyChannelBuilder.forAddress("127.0.0.1", def.grpcPort().getAsInt())
-                .usePlaintext()
-                .build();
-        var si0 = GRPCInferenceServiceGrpc.newBlockingStub(ci);
+      try (ServerFixture f = new ServerFixture(e, rec, req)) {
+        ModelInferRequest g = f.grpcRequest;
+        var si0 = f.stubInline;
+        var sd = f.stub;
+        var sf = f.stubFloor;
         boolean dl = Boolean.getBoolean("deadline");
-        var sd = GRPCInferenceServiceGrpc.newBlockingStub(cd);
-        ModelInferResponse answer = si0.modelInfer(g);
-        ServerOverhead.Floor floor = ServerOverhead.Floor.start(new byte[] {'{', '}'}, answer);
-        ManagedChannel cf =
-            NettyChannelBuilder.forAddress("127.0.0.1", floor.grpcPort()).usePlaintext().build();
-        var sf = GRPCInferenceServiceGrpc.newBlockingStub(cf);
         for (int round = 0; round < 3; round++) {
           double[] p = measure(n, () -> e.predict(req));
           double[] fl =
@@ -165,10 +137,6 @@ public final class GrpcServerCpu {
         }
         System.out.println("thread cpu ms: " + byName);
         System.out.println("default server calls by thread: " + where);
-        ci.shutdownNow();
-        cd.shutdownNow();
-        cf.shutdownNow();
-        floor.close();
       }
     }
   }

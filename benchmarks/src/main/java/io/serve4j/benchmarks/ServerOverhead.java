@@ -98,33 +98,18 @@ public final class ServerOverhead {
     try (ServingClient client = client()) {
       Endpoint e = deploy(client, Workload.MLP, false);
       InferenceRequest req = Workload.MLP.request();
-      byte[] json = OipJson.writeRequest(req);
-      ModelInferRequest grpcReq = grpcRequest(req);
       // the default (inference on worker threads) and workerThreads(0) (on the I/O thread)
-      try (OipServer server = OipServer.builder().endpoint("m", e).port(0).grpcPort(0).start();
-          OipServer inline =
-              OipServer.builder().endpoint("m", e).port(0).grpcPort(0).workerThreads(0).start()) {
-        ManagedChannel ch = channel(server.grpcPort().getAsInt());
-        ManagedChannel chInline = channel(inline.grpcPort().getAsInt());
-        GRPCInferenceServiceGrpc.GRPCInferenceServiceBlockingStub stub =
-            GRPCInferenceServiceGrpc.newBlockingStub(ch);
-        GRPCInferenceServiceGrpc.GRPCInferenceServiceBlockingStub stubInline =
-            GRPCInferenceServiceGrpc.newBlockingStub(chInline);
-        GrpcCheck check = GrpcCheck.of(e.predict(req));
-        // the floor answers what serve4j answers, byte for byte
-        byte[] restAnswer;
-        try (RestClient once = new RestClient(server.port())) {
-          restAnswer = once.postForBody("/v2/models/m/infer", json);
-        }
-        ModelInferResponse grpcAnswer = stub.modelInfer(grpcReq);
-        Floor floor = Floor.start(restAnswer, grpcAnswer);
-        ManagedChannel chFloor = channel(floor.grpcPort());
-        GRPCInferenceServiceGrpc.GRPCInferenceServiceBlockingStub stubFloor =
-            GRPCInferenceServiceGrpc.newBlockingStub(chFloor);
-        try (floor;
-            RestClient rest = new RestClient(server.port());
-            RestClient restInline = new RestClient(inline.port());
-            RestClient restFloor = new RestClient(floor.restPort())) {
+      try (ServerFixture f = new ServerFixture(e, e, req);
+          RestClient rest = new RestClient(f.server.port());
+          RestClient restInline = new RestClient(f.inline.port());
+          RestClient restFloor = new RestClient(f.floor.restPort())) {
+        byte[] json = f.json;
+        ModelInferRequest grpcReq = f.grpcRequest;
+        GrpcCheck check = f.check;
+        GRPCInferenceServiceGrpc.GRPCInferenceServiceBlockingStub stub = f.stub;
+        GRPCInferenceServiceGrpc.GRPCInferenceServiceBlockingStub stubInline = f.stubInline;
+        GRPCInferenceServiceGrpc.GRPCInferenceServiceBlockingStub stubFloor = f.stubFloor;
+        {
           long[][] all = new long[7][];
           for (int r = 0; r <= rounds; r++) {
             long[][] round = {
@@ -211,10 +196,6 @@ public final class ServerOverhead {
               "MLP c=1 per round (serve4j - floor - in-process, p50): REST %s | gRPC %s%n",
               perRound(all[1], all[5], all[0], rounds),
               perRound(all[2], all[6], all[0], rounds));
-        } finally {
-          chFloor.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-          ch.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-          chInline.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
         }
       }
     }
@@ -606,7 +587,7 @@ public final class ServerOverhead {
         .await();
   }
 
-  private static ModelInferRequest grpcRequest(InferenceRequest req) {
+  static ModelInferRequest grpcRequest(InferenceRequest req) {
     ModelInferRequest.Builder b = ModelInferRequest.newBuilder().setModelName("m");
     for (Tensor t : req.inputs()) {
       ModelInferRequest.InferInputTensor.Builder in =
@@ -807,7 +788,7 @@ public final class ServerOverhead {
    * calling back on that loop ({@code directExecutor}: the blocking stub still hands the answer to
    * its caller, the asynchronous one runs the next call there).
    */
-  private static ManagedChannel channel(int port) {
+  static ManagedChannel channel(int port) {
     java.util.concurrent.ThreadFactory named =
         r -> {
           Thread t = new Thread(r, CLIENT_LOOP + port);
