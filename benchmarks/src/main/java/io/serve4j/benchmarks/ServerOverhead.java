@@ -98,44 +98,56 @@ public final class ServerOverhead {
     try (ServingClient client = client()) {
       Endpoint e = deploy(client, Workload.MLP, false);
       InferenceRequest req = Workload.MLP.request();
-      byte[] json = OipJson.writeRequest(req);
-      ModelInferRequest grpcReq = grpcRequest(req);
       // the default (inference on worker threads) and workerThreads(0) (on the I/O thread)
-      try (OipServer server = OipServer.builder().endpoint("m", e).port(0).grpcPort(0).start();
-          OipServer inline =
-              OipServer.builder().endpoint("m", e).port(0).grpcPort(0).workerThreads(0).start()) {
-        ManagedChannel ch = channel(server.grpcPort().getAsInt());
-        ManagedChannel chInline = channel(inline.grpcPort().getAsInt());
-        GRPCInferenceServiceGrpc.GRPCInferenceServiceBlockingStub stub =
-            GRPCInferenceServiceGrpc.newBlockingStub(ch);
-        GRPCInferenceServiceGrpc.GRPCInferenceServiceBlockingStub stubInline =
-            GRPCInferenceServiceGrpc.newBlockingStub(chInline);
-        GrpcCheck check = GrpcCheck.of(e.predict(req));
-        // the floor answers what serve4j answers, byte for byte
-        byte[] restAnswer;
-        try (RestClient once = new RestClient(server.port())) {
-          restAnswer = once.postForBody("/v2/models/m/infer", json);
-        }
-        ModelInferResponse grpcAnswer = stub.modelInfer(grpcReq);
-        Floor floor = Floor.start(restAnswer, grpcAnswer);
-        ManagedChannel chFloor = channel(floor.grpcPort());
-        GRPCInferenceServiceGrpc.GRPCInferenceServiceBlockingStub stubFloor =
-            GRPCInferenceServiceGrpc.newBlockingStub(chFloor);
-        try (floor;
-            RestClient rest = new RestClient(server.port());
-            RestClient restInline = new RestClient(inline.port());
-            RestClient restFloor = new RestClient(floor.restPort())) {
+      try (ServerFixture f = new ServerFixture(e, e, req);
+          RestClient rest = new RestClient(f.server.port());
+          RestClient restInline = new RestClient(f.inline.port());
+          RestClient restFloor = new RestClient(f.floor.restPort())) {
+        byte[] json = f.json;
+        ModelInferRequest grpcReq = f.grpcRequest;
+        GrpcCheck check = f.check;
+        GRPCInferenceServiceGrpc.GRPCInferenceServiceBlockingStub stub = f.stub;
+        GRPCInferenceServiceGrpc.GRPCInferenceServiceBlockingStub stubInline = f.stubInline;
+        GRPCInferenceServiceGrpc.GRPCInferenceServiceBlockingStub stubFloor = f.stubFloor;
+        {
           long[][] all = new long[7][];
+          Call[] modes = {
+            () -> e.predict(req),
+            () -> rest.post("/v2/models/m/infer", json),
+            () -> check.check(stub.modelInfer(grpcReq)),
+            () -> restInline.post("/v2/models/m/infer", json),
+            () -> check.check(stubInline.modelInfer(grpcReq)),
+            () -> restFloor.post("/v2/models/m/infer", json),
+            () -> check.check(stubFloor.modelInfer(grpcReq))
+          };
+          // Interleaved in short windows: each window runs every mode for `window` calls, the
+          // order rotated by one each window, so serve4j and the floor are measured within
+          // milliseconds of each other and a load change moves both; serve4j's cost is then
+          // read per window (serve4j - floor - in-process, p50s of the same window).
+          int window = Math.min(calls, Integer.getInteger("bench.server.window", 100));
+          int windows = calls / window;
+          List<double[]> perWindow = new ArrayList<>();
           for (int r = 0; r <= rounds; r++) {
-            long[][] round = {
-              time(calls, () -> e.predict(req)),
-              time(calls, () -> rest.post("/v2/models/m/infer", json)),
-              time(calls, () -> check.check(stub.modelInfer(grpcReq))),
-              time(calls, () -> restInline.post("/v2/models/m/infer", json)),
-              time(calls, () -> check.check(stubInline.modelInfer(grpcReq))),
-              time(calls, () -> restFloor.post("/v2/models/m/infer", json)),
-              time(calls, () -> check.check(stubFloor.modelInfer(grpcReq)))
-            };
+            long[][] round = new long[modes.length][windows * window];
+            for (int w = 0; w < windows; w++) {
+              double[] p50 = new double[modes.length];
+              for (int k = 0; k < modes.length; k++) {
+                int m = (k + w + r) % modes.length;
+                long[] ns = time(m, window, modes[m]);
+                System.arraycopy(ns, 0, round[m], w * window, window);
+                p50[m] = p(ns, 50);
+              }
+              if (r > 0) {
+                perWindow.add(
+                    new double[] {
+                      p50[1] - p50[5] - p50[0],
+                      p50[2] - p50[6] - p50[0],
+                      p50[3] - p50[5] - p50[0],
+                      p50[4] - p50[6] - p50[0],
+                      p50[6]
+                    });
+              }
+            }
             if (r == 0) {
               Arrays.fill(LATENCY_CPU, 0);
               Arrays.fill(LATENCY_CALLS, 0);
@@ -211,10 +223,18 @@ public final class ServerOverhead {
               "MLP c=1 per round (serve4j - floor - in-process, p50): REST %s | gRPC %s%n",
               perRound(all[1], all[5], all[0], rounds),
               perRound(all[2], all[6], all[0], rounds));
-        } finally {
-          chFloor.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-          ch.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-          chInline.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+          System.out.printf(
+              Locale.ROOT,
+              "MLP c=1 per window (%d windows of %d calls a mode, interleaved; serve4j - floor -"
+                  + " in-process, p50s of the same window; median [quartiles]): REST %s | gRPC %s |"
+                  + " workerThreads(0): REST %s, gRPC %s | floor gRPC p50 %s%n",
+              perWindow.size(),
+              window,
+              quartiles(perWindow, 0),
+              quartiles(perWindow, 1),
+              quartiles(perWindow, 2),
+              quartiles(perWindow, 3),
+              quartiles(perWindow, 4));
         }
       }
     }
@@ -606,7 +626,7 @@ public final class ServerOverhead {
         .await();
   }
 
-  private static ModelInferRequest grpcRequest(InferenceRequest req) {
+  static ModelInferRequest grpcRequest(InferenceRequest req) {
     ModelInferRequest.Builder b = ModelInferRequest.newBuilder().setModelName("m");
     for (Tensor t : req.inputs()) {
       ModelInferRequest.InferInputTensor.Builder in =
@@ -635,20 +655,44 @@ public final class ServerOverhead {
 
   private static final int[] LATENCY_CALLS = new int[8];
 
-  private static int latencyMode;
-
-  private static long[] time(int calls, Call c) throws Exception {
+  private static long[] time(int mode, int calls, Call c) throws Exception {
     long[] ns = new long[calls];
-    long cpu0 = processCpuNanos();
+    long cpu0 = threadsCpuNanos();
     for (int i = 0; i < calls; i++) {
       long t0 = System.nanoTime();
       c.run();
       ns[i] = System.nanoTime() - t0;
     }
-    LATENCY_CPU[latencyMode] += processCpuNanos() - cpu0;
-    LATENCY_CALLS[latencyMode] += calls;
-    latencyMode = (latencyMode + 1) % 7;
+    LATENCY_CPU[mode] += threadsCpuNanos() - cpu0;
+    LATENCY_CALLS[mode] += calls;
     return ns;
+  }
+
+  /** Median and quartiles of column {@code k} of the per-window rows. */
+  private static String quartiles(List<double[]> rows, int k) {
+    double[] v = new double[rows.size()];
+    for (int i = 0; i < v.length; i++) {
+      v[i] = rows.get(i)[k];
+    }
+    Arrays.sort(v);
+    return String.format(
+        Locale.ROOT,
+        "%+.1f [%+.1f, %+.1f] us",
+        v[v.length / 2],
+        v[v.length / 4],
+        v[(3 * v.length) / 4]);
+  }
+
+  /**
+   * CPU time of all live threads, nanoseconds: per-thread clocks have nanosecond resolution, where
+   * the process's CPU time is read in 10 ms ticks on this machine (too coarse for short windows).
+   */
+  static long threadsCpuNanos() {
+    long sum = 0;
+    for (long id : THREADS.getAllThreadIds()) {
+      sum += Math.max(0, THREADS.getThreadCpuTime(id));
+    }
+    return sum;
   }
 
   private static double latencyCpu(int mode) {
@@ -807,7 +851,7 @@ public final class ServerOverhead {
    * calling back on that loop ({@code directExecutor}: the blocking stub still hands the answer to
    * its caller, the asynchronous one runs the next call there).
    */
-  private static ManagedChannel channel(int port) {
+  static ManagedChannel channel(int port) {
     java.util.concurrent.ThreadFactory named =
         r -> {
           Thread t = new Thread(r, CLIENT_LOOP + port);
