@@ -578,6 +578,10 @@ public final class ServerOverhead {
             LocalOptions.builder()
                 .isolated(true)
                 .intraOpThreads(OrtEngine.intraOpThreads())
+                // -Dserve4j.bench.intraOpSpinning=false: ORT's intra-op threads block at once
+                .intraOpSpinning(
+                    Boolean.parseBoolean(
+                        System.getProperty("serve4j.bench.intraOpSpinning", "true")))
                 .build())
         .listener(
             new io.serve4j.ServingListener() {
