@@ -125,7 +125,8 @@ class ModelLoaderTest {
     }
     // ONNX Runtime takes the key: a session with it loads and runs
     Deployment d =
-        noSpin.load("e", DeploymentSpec.of("d", Model.onnx("relu", ContractModels.copyReluTo(dir))));
+        noSpin.load(
+            "e", DeploymentSpec.of("d", Model.onnx("relu", ContractModels.copyReluTo(dir))));
     try {
       assertThat(
               d.model().run(ContractModels.reluRequest(-1, 2), Deadline.none()).get(0).asFloats())
