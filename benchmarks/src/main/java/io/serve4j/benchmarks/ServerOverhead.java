@@ -311,11 +311,13 @@ public final class ServerOverhead {
           double[] cpu = new double[ids.length];
           double[] clientCpu = new double[ids.length];
           double[] perRun = new double[ids.length];
+          double[] switches = new double[ids.length];
           for (int r = 0; r <= rounds; r++) {
             double[] rate = new double[ids.length];
             double[] roundCpu = new double[ids.length];
             double[] roundClient = new double[ids.length];
             double[] roundPerRun = new double[ids.length];
+            double[] roundSwitches = new double[ids.length];
             for (int k = 0; k < ids.length; k++) {
               if (!modes.contains(ids[k])) {
                 continue;
@@ -346,6 +348,7 @@ public final class ServerOverhead {
               roundCpu[k] = lastCpuPerCall;
               roundClient[k] = lastClientCpuPerCall;
               roundPerRun[k] = lastPerRun;
+              roundSwitches[k] = lastSwitchesPerCall;
             }
             if (r == 0) {
               continue;
@@ -359,6 +362,7 @@ public final class ServerOverhead {
               cpu[k] += roundCpu[k] / rounds;
               clientCpu[k] += roundClient[k] / rounds;
               perRun[k] += roundPerRun[k] / rounds;
+              switches[k] += roundSwitches[k] / rounds;
               line.append(
                   String.format(
                       Locale.ROOT,
@@ -409,6 +413,20 @@ public final class ServerOverhead {
           // generator's threads (its callers and its gRPC event loop); the rest is the server's
           // threads, the batcher's, GC and JIT.
           System.out.printf(Locale.ROOT, "MiniLM-16 c=32 process CPU per request: %s%n", perCall);
+          StringBuilder cs = new StringBuilder();
+          for (int k = 0; k < ids.length; k++) {
+            if (modes.contains(ids[k])) {
+              cs.append(
+                  String.format(
+                      Locale.ROOT,
+                      "%s%s %.1f",
+                      cs.length() == 0 ? "" : " | ",
+                      names[k],
+                      switches[k]));
+            }
+          }
+          System.out.printf(
+              Locale.ROOT, "MiniLM-16 c=32 context switches per request (process): %s%n", cs);
           // On two cores shared by the model, the server and the load generator, throughput is
           // CPU-bound: the best ratio a server on this transport can reach is in-process CPU per
           // request over (in-process + the floor's), and serve4j's own cost is its CPU per
@@ -593,12 +611,14 @@ public final class ServerOverhead {
       new java.util.concurrent.atomic.DoubleAdder();
 
   private static ServingClient client() {
+    LocalOptions.Builder options =
+        LocalOptions.builder().isolated(true).intraOpThreads(OrtEngine.intraOpThreads());
+    if (!Boolean.parseBoolean(System.getProperty("serve4j.bench.intraOpSpinning", "true"))) {
+      // ORT's intra-op threads block at once (only called when asked: older builds lack it)
+      options.intraOpSpinning(false);
+    }
     return Serve4j.builder()
-        .options(
-            LocalOptions.builder()
-                .isolated(true)
-                .intraOpThreads(OrtEngine.intraOpThreads())
-                .build())
+        .options(options.build())
         .listener(
             new io.serve4j.ServingListener() {
               @Override
@@ -729,6 +749,32 @@ public final class ServerOverhead {
     return sum;
   }
 
+  /** Context switches (voluntary and not) of every thread of the process, from /proc. */
+  private static long contextSwitches() {
+    long sum = 0;
+    try (java.nio.file.DirectoryStream<Path> tasks =
+        Files.newDirectoryStream(Path.of("/proc/self/task"))) {
+      for (Path t : tasks) {
+        try {
+          for (String line : Files.readAllLines(t.resolve("status"))) {
+            if (line.startsWith("voluntary_ctxt_switches:")
+                || line.startsWith("nonvoluntary_ctxt_switches:")) {
+              sum += Long.parseLong(line.substring(line.indexOf(':') + 1).trim());
+            }
+          }
+        } catch (java.io.IOException | RuntimeException ended) {
+          // the thread ended meanwhile
+        }
+      }
+    } catch (java.io.IOException e) {
+      return 0; // no /proc: not Linux
+    }
+    return sum;
+  }
+
+  /** Context switches per call of the last {@link #rate} run (threads that ended not counted). */
+  private static double lastSwitchesPerCall;
+
   /** Requests per batched run in the last {@link #rate} run (0 unbatched). */
   private static double lastPerRun;
 
@@ -736,6 +782,7 @@ public final class ServerOverhead {
     double runs0 = RUNS.sum();
     long req0 = RUN_REQUESTS.get();
     long cpu0 = processCpuNanos();
+    long cs0 = contextSwitches();
     long loop0 = clientLoopCpuNanos();
     AtomicLong done = new AtomicLong();
     AtomicLong callersCpu = new AtomicLong();
@@ -776,6 +823,7 @@ public final class ServerOverhead {
     }
     long n = Math.max(1, done.get());
     lastCpuPerCall = (processCpuNanos() - cpu0) / 1e3 / n;
+    lastSwitchesPerCall = (double) (contextSwitches() - cs0) / n;
     lastClientCpuPerCall = (callersCpu.get() + clientLoopCpuNanos() - loop0) / 1e3 / n;
     double runs = RUNS.sum() - runs0;
     lastPerRun = runs < 0.5 ? 0 : (RUN_REQUESTS.get() - req0) / runs;
@@ -796,6 +844,7 @@ public final class ServerOverhead {
     double runs0 = RUNS.sum();
     long req0 = RUN_REQUESTS.get();
     long cpu0 = processCpuNanos();
+    long cs0 = contextSwitches();
     long loop0 = clientLoopCpuNanos();
     long own0 = THREADS.getCurrentThreadCpuTime();
     AtomicLong done = new AtomicLong();
@@ -836,6 +885,7 @@ public final class ServerOverhead {
     }
     long n = Math.max(1, done.get());
     lastCpuPerCall = (processCpuNanos() - cpu0) / 1e3 / n;
+    lastSwitchesPerCall = (double) (contextSwitches() - cs0) / n;
     lastClientCpuPerCall =
         (THREADS.getCurrentThreadCpuTime() - own0 + clientLoopCpuNanos() - loop0) / 1e3 / n;
     double runs = RUNS.sum() - runs0;

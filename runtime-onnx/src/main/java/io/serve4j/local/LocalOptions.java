@@ -75,6 +75,7 @@ public final class LocalOptions implements ProviderOptions {
 
   private final int intraOpThreads;
   private final int interOpThreads;
+  private final boolean intraOpSpinning;
   private final LogLevel logLevel;
   private final OptimizationLevel optimizationLevel;
   private final ExecutionMode executionMode;
@@ -92,6 +93,7 @@ public final class LocalOptions implements ProviderOptions {
   private LocalOptions(Builder b) {
     this.intraOpThreads = b.intraOpThreads;
     this.interOpThreads = b.interOpThreads;
+    this.intraOpSpinning = b.intraOpSpinning;
     this.logLevel = b.logLevel;
     this.optimizationLevel = b.optimizationLevel;
     this.executionMode = b.executionMode;
@@ -134,6 +136,7 @@ public final class LocalOptions implements ProviderOptions {
     Builder b = new Builder();
     b.intraOpThreads = intraOpThreads;
     b.interOpThreads = interOpThreads;
+    b.intraOpSpinning = intraOpSpinning;
     b.logLevel = logLevel;
     b.optimizationLevel = optimizationLevel;
     b.executionMode = executionMode;
@@ -162,6 +165,19 @@ public final class LocalOptions implements ProviderOptions {
    */
   public int intraOpThreads() {
     return intraOpThreads;
+  }
+
+  /**
+   * Returns whether ONNX Runtime's intra-op threads spin, waiting for work, after their share of an
+   * operator is done ({@code session.intra_op.allow_spinning}); default true (ONNX Runtime's
+   * default). Spinning saves the wake-up of a parked thread between operators; it costs CPU time
+   * the other threads of the machine could use (a server's I/O threads, other sessions' callers),
+   * and between runs it burns CPU for nothing. Off, a thread waiting for work blocks at once.
+   *
+   * @return true if the intra-op threads spin
+   */
+  public boolean intraOpSpinning() {
+    return intraOpSpinning;
   }
 
   /**
@@ -314,6 +330,7 @@ public final class LocalOptions implements ProviderOptions {
         + intraOpThreads
         + ", interOpThreads="
         + interOpThreads
+        + (intraOpSpinning ? "" : ", intraOpSpinning=false")
         + ", logLevel="
         + logLevel
         + ", optimizationLevel="
@@ -343,6 +360,7 @@ public final class LocalOptions implements ProviderOptions {
   public static final class Builder {
     private int intraOpThreads;
     private int interOpThreads;
+    private boolean intraOpSpinning = true;
     private LogLevel logLevel = LogLevel.FATAL;
     private OptimizationLevel optimizationLevel = OptimizationLevel.ALL;
     private ExecutionMode executionMode = ExecutionMode.SEQUENTIAL;
@@ -378,6 +396,21 @@ public final class LocalOptions implements ProviderOptions {
      */
     public Builder interOpThreads(int threads) {
       this.interOpThreads = nonNegative(threads, "interOpThreads");
+      return this;
+    }
+
+    /**
+     * Sets whether ONNX Runtime's intra-op threads spin while they wait for work ({@code
+     * session.intra_op.allow_spinning}); default true, ONNX Runtime's default. Turn it off when the
+     * cores are shared with other busy threads (a server on a small machine, several sessions or
+     * batch instances at once): a spinning thread takes the CPU they need. See {@link
+     * LocalOptions#intraOpSpinning()}.
+     *
+     * @param spinning whether the intra-op threads spin
+     * @return this builder
+     */
+    public Builder intraOpSpinning(boolean spinning) {
+      this.intraOpSpinning = spinning;
       return this;
     }
 

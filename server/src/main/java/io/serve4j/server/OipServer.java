@@ -273,6 +273,8 @@ public final class OipServer implements AutoCloseable {
      * Sets the number of threads that call the endpoints. The local runtime computes on the calling
      * thread and its dynamic batcher gathers concurrent callers into one batch, so this bounds the
      * requests computed or batched at once; more wait in a queue (their deadline runs). Default 64.
+     * Threads start as needed, an idle one reused before another starts (about as many as requests
+     * in flight), and end after 60 s idle, but one.
      *
      * <p>0 calls the endpoints on the I/O threads, always, saving two thread hand-offs per request:
      * only for endpoints that answer in microseconds on the calling thread (a small local model

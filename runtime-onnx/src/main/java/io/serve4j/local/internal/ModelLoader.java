@@ -43,6 +43,9 @@ final class ModelLoader {
   private final Set<OrtProvider> available;
   private final ExecutionProviders.Registrar registrar;
 
+  /** ONNX Runtime's session config key for spinning intra-op threads. */
+  static final String ALLOW_SPINNING = "session.intra_op.allow_spinning";
+
   ModelLoader(
       OrtEnvironment env,
       LocalOptions options,
@@ -356,9 +359,14 @@ final class ModelLoader {
     }
   }
 
-  private void configure(SessionOptions so) throws OrtException {
+  /** Applies the client's options to a session's options (package-private for tests). */
+  void configure(SessionOptions so) throws OrtException {
     if (options.intraOpThreads() > 0) {
       so.setIntraOpNumThreads(options.intraOpThreads());
+    }
+    if (!options.intraOpSpinning()) {
+      // unset: ONNX Runtime's default (spinning)
+      so.addConfigEntry(ALLOW_SPINNING, "0");
     }
     if (options.interOpThreads() > 0) {
       so.setInterOpNumThreads(options.interOpThreads());

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtProvider;
+import ai.onnxruntime.OrtSession;
 import io.serve4j.DeploymentSpec;
 import io.serve4j.Model;
 import io.serve4j.ModelLoadException;
@@ -102,6 +103,37 @@ class ModelLoaderTest {
                         "d", Model.onnx("relu", file).toBuilder().sha256(sha).build())))
         .isInstanceOf(ModelLoadException.class)
         .hasMessageContaining(sha);
+  }
+
+  @Test
+  void configure_withoutIntraOpSpinning_setsOrtsAllowSpinningToZero() throws Exception {
+    ModelLoader noSpin =
+        new ModelLoader(
+            OrtEnvironment.getEnvironment(),
+            LocalOptions.builder().intraOpThreads(2).intraOpSpinning(false).build(),
+            new Counters(),
+            Set.of(OrtProvider.CPU),
+            ExecutionProviders.ORT);
+    try (OrtSession.SessionOptions so = new OrtSession.SessionOptions()) {
+      noSpin.configure(so);
+      assertThat(so.getConfigEntries()).containsEntry(ModelLoader.ALLOW_SPINNING, "0");
+    }
+    // the default leaves ONNX Runtime's own (spinning) in place
+    try (OrtSession.SessionOptions so = new OrtSession.SessionOptions()) {
+      loader.configure(so);
+      assertThat(so.getConfigEntries()).doesNotContainKey(ModelLoader.ALLOW_SPINNING);
+    }
+    // ONNX Runtime takes the key: a session with it loads and runs
+    Deployment d =
+        noSpin.load(
+            "e", DeploymentSpec.of("d", Model.onnx("relu", ContractModels.copyReluTo(dir))));
+    try {
+      assertThat(
+              d.model().run(ContractModels.reluRequest(-1, 2), Deadline.none()).get(0).asFloats())
+          .containsExactly(0f, 2f);
+    } finally {
+      d.retire();
+    }
   }
 
   private static byte[] softmax() throws IOException {

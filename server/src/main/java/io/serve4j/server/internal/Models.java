@@ -23,7 +23,7 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.LinkedTransferQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -64,20 +64,7 @@ public final class Models {
     AtomicInteger n = new AtomicInteger();
     this.inline = workerThreads == 0;
     this.inlineNanos = inlineThreshold.toNanos();
-    int threads = Math.max(1, workerThreads);
-    this.workers =
-        new ThreadPoolExecutor(
-            threads,
-            threads,
-            60,
-            TimeUnit.SECONDS,
-            new LinkedBlockingQueue<>(),
-            r -> {
-              Thread t = new Thread(r, "serve4j-oip-worker-" + n.incrementAndGet());
-              t.setDaemon(true);
-              return t;
-            });
-    ((ThreadPoolExecutor) workers).allowCoreThreadTimeOut(true);
+    this.workers = workerPool(Math.max(1, workerThreads), n);
     ScheduledThreadPoolExecutor timers =
         new ScheduledThreadPoolExecutor(
             1,
@@ -88,6 +75,54 @@ public final class Models {
             });
     timers.setRemoveOnCancelPolicy(true);
     this.scheduler = timers;
+  }
+
+  /**
+   * The worker pool: up to {@code max} threads, an idle one reused before another is started (a
+   * plain {@link ThreadPoolExecutor} with a core size starts a thread per task until it reaches the
+   * core size, idle threads or not: 64 threads for 32 requests in flight), tasks queued once all
+   * {@code max} are busy. Threads idle for 60 s end, but one.
+   */
+  static ThreadPoolExecutor workerPool(int max, AtomicInteger n) {
+    HandOffQueue queue = new HandOffQueue();
+    ThreadPoolExecutor pool =
+        new ThreadPoolExecutor(
+            1, // one thread always there: a queued task never waits for a thread to start
+            max,
+            60,
+            TimeUnit.SECONDS,
+            queue,
+            r -> {
+              Thread t = new Thread(r, "serve4j-oip-worker-" + n.incrementAndGet());
+              t.setDaemon(true);
+              return t;
+            },
+            (r, p) -> {
+              // all max threads busy: queue it (one of them takes it when done)
+              if (p.isShutdown()) {
+                throw new RejectedExecutionException("the server is shutting down");
+              }
+              queue.enqueue(r);
+            });
+    return pool;
+  }
+
+  /**
+   * Takes a task only if an idle worker is waiting for one, so that the pool starts a new thread
+   * (up to its maximum) rather than queue behind busy ones; the pool's rejection handler queues the
+   * task once every thread is busy.
+   */
+  static final class HandOffQueue extends LinkedTransferQueue<Runnable> {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    public boolean offer(Runnable r) {
+      return tryTransfer(r);
+    }
+
+    void enqueue(Runnable r) {
+      super.offer(r);
+    }
   }
 
   /** Stops the worker threads (after the drain: nothing is in flight). */
