@@ -20,6 +20,7 @@ import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.LongSupplier;
 
 /**
  * Server-side dynamic batching for in-process runtimes, run on the callers' own threads: a request
@@ -100,7 +101,7 @@ public final class DynamicBatcher implements AutoCloseable {
     final CallContext context;
     final CompletableFuture<InferenceResponse> result;
     final long rows;
-    // System.nanoTime() at submit; 0 for a request that went straight to a run alone (no queue)
+    // the ticker at submit; 0 for a request that went straight to a run alone (no queue)
     final long arrived;
     final Thread caller;
     volatile int state;
@@ -120,6 +121,8 @@ public final class DynamicBatcher implements AutoCloseable {
   private final String name;
   private final BatchingPolicy policy;
   private final Runner runner;
+  // System::nanoTime but in tests: the clock of arrivals, the queue delay and runs' costs
+  private final LongSupplier ticker;
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition arrivals = lock.newCondition();
   private final ArrayDeque<Pending> queue = new ArrayDeque<>(); // guarded by lock
@@ -185,6 +188,16 @@ public final class DynamicBatcher implements AutoCloseable {
    * @param runner what runs a batch
    */
   public DynamicBatcher(String name, BatchingPolicy policy, Runner runner) {
+    this(name, policy, runner, System::nanoTime);
+  }
+
+  /**
+   * Creates a batcher that reads time from {@code ticker} (nanoseconds, like {@link
+   * System#nanoTime()}): tests give a clock that only their runner advances, so that what the
+   * batcher learns of a run's cost does not depend on how busy the machine is.
+   */
+  DynamicBatcher(String name, BatchingPolicy policy, Runner runner, LongSupplier ticker) {
+    this.ticker = Objects.requireNonNull(ticker, "ticker");
     this.name = Objects.requireNonNull(name, "name");
     this.policy = Objects.requireNonNull(policy, "policy");
     this.runner = Objects.requireNonNull(runner, "runner");
@@ -278,7 +291,7 @@ public final class DynamicBatcher implements AutoCloseable {
       unbatched.increment();
       return runUnqueued(request, context, batchRows);
     }
-    Pending p = new Pending(request, context, batchRows, System.nanoTime());
+    Pending p = new Pending(request, context, batchRows, ticker.getAsLong());
     boolean holding;
     lock.lock();
     try {
@@ -570,7 +583,7 @@ public final class DynamicBatcher implements AutoCloseable {
         Pending next = queue.peekFirst();
         if (next == null) {
           // Under load only: wait (at most the queue delay) for rows to reach a preferred size.
-          long wait = until - System.nanoTime();
+          long wait = until - ticker.getAsLong();
           if (!first.queuedBusy || policy.preferredBatchSizes().isEmpty() || closed || wait <= 0) {
             break;
           }
@@ -692,7 +705,7 @@ public final class DynamicBatcher implements AutoCloseable {
       InferenceRequest merged = merge(batch);
       running.increment();
       long before = running.sum();
-      started = System.nanoTime();
+      started = ticker.getAsLong();
       long after;
       try {
         response = runner.run(merged, latest(batch));
@@ -700,7 +713,7 @@ public final class DynamicBatcher implements AutoCloseable {
         after = running.sum();
         running.decrement();
       }
-      computed = System.nanoTime(); // a failed run teaches nothing about the model's cost
+      computed = ticker.getAsLong(); // a failed run teaches nothing about the model's cost
       learn(computed - started, rowsOf(batch), batch.size(), (int) ((before + after + 1) / 2));
     } catch (RuntimeException e) {
       for (Pending p : batch) {
@@ -784,7 +797,7 @@ public final class DynamicBatcher implements AutoCloseable {
             || ThreadLocalRandom.current().nextInt(TIME_EVERY) == 0;
     running.increment();
     long before = timed ? running.sum() : 0L;
-    long started = timed ? System.nanoTime() : 0L;
+    long started = timed ? ticker.getAsLong() : 0L;
     InferenceResponse r;
     long after = 0L;
     try {
@@ -792,7 +805,7 @@ public final class DynamicBatcher implements AutoCloseable {
     } catch (RuntimeException e) {
       // a failed run teaches nothing about the model's cost
       if (timed) {
-        report(context, arrived, 1, rows, started, System.nanoTime());
+        report(context, arrived, 1, rows, started, ticker.getAsLong());
       }
       throw typed(e);
     } finally {
@@ -803,7 +816,7 @@ public final class DynamicBatcher implements AutoCloseable {
     }
     if (timed) {
       timedAlone.increment();
-      long computed = System.nanoTime();
+      long computed = ticker.getAsLong();
       learn(computed - started, rows, 1, (int) ((before + after + 1) / 2));
       report(context, arrived, 1, rows, started, computed);
     }

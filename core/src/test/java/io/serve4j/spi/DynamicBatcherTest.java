@@ -28,7 +28,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -80,6 +80,13 @@ class DynamicBatcherTest {
   private CompletableFuture<InferenceResponse> call(
       DynamicBatcher b, InferenceRequest r, CallContext c) {
     return CompletableFuture.supplyAsync(() -> b.submit(r, c), callers).thenCompose(f -> f);
+  }
+
+  private static void awaitValue(AtomicInteger value, int n) throws InterruptedException {
+    long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (value.get() < n && System.nanoTime() < until) {
+      Thread.sleep(1);
+    }
   }
 
   private static void awaitQueued(DynamicBatcher b, int n) throws InterruptedException {
@@ -316,11 +323,14 @@ class DynamicBatcherTest {
   }
 
   /**
-   * A runner that sleeps {@code cost(rows)} µs, except a run asked to {@link #occupy} its instance:
-   * that one blocks until released and then fails, so that the batcher learns nothing from it.
+   * A runner whose runs cost {@code cost(rows)} µs on its own clock, {@link #ticker}, which only
+   * its runs advance: what the batcher learns of a run's cost is exact however busy the machine is.
+   * A run asked to {@link #occupy} its instance blocks until released and then fails, so that the
+   * batcher learns nothing from it.
    */
   private final class Costed implements DynamicBatcher.Runner {
     volatile java.util.function.LongUnaryOperator micros;
+    final AtomicLong clock = new AtomicLong(1_000_000_000L);
     final AtomicBoolean block = new AtomicBoolean();
     volatile CountDownLatch running = new CountDownLatch(1);
     volatile CountDownLatch release = new CountDownLatch(1);
@@ -329,17 +339,18 @@ class DynamicBatcherTest {
       this.micros = micros;
     }
 
+    /** A batcher that reads this runner's clock. */
+    DynamicBatcher batcher(BatchingPolicy policy) {
+      return new DynamicBatcher("t", policy, this, clock::get);
+    }
+
     @Override
     public InferenceResponse run(InferenceRequest r, Deadline d) {
       if (block.compareAndSet(true, false)) {
         holdUntilReleased(running, release);
         throw new IllegalStateException("occupied");
       }
-      long until =
-          System.nanoTime() + 1000 * micros.applyAsLong(r.input("x").orElseThrow().shape().dim(0));
-      while (System.nanoTime() < until) {
-        LockSupport.parkNanos(until - System.nanoTime());
-      }
+      clock.addAndGet(1000 * micros.applyAsLong(r.input("x").orElseThrow().shape().dim(0)));
       return affine(r);
     }
 
@@ -376,7 +387,7 @@ class DynamicBatcherTest {
     // 2 ms a row alone, 2 ms x rows a row in a batch: batching saves nothing (MiniLM-128 here)
     Costed runner = new Costed(rows -> 2000 * rows * rows);
     BatchingPolicy policy = BatchingPolicy.of(16, Duration.ofSeconds(5));
-    try (DynamicBatcher b = new DynamicBatcher("t", policy, runner)) {
+    try (DynamicBatcher b = runner.batcher(policy)) {
       for (int i = 0; i < 5; i++) {
         b.submit(rows(1, i), ctx(Duration.ofSeconds(30))).join(); // runs of one, measured
       }
@@ -401,7 +412,7 @@ class DynamicBatcherTest {
   void batchesCheaperPerRowThanRunsOfOne_byMoreThanAHandOff_keepBeingBatched() throws Exception {
     Costed runner = new Costed(rows -> 3000); // 3 ms a run, whatever its rows
     BatchingPolicy policy = BatchingPolicy.of(16, Duration.ofSeconds(5));
-    try (DynamicBatcher b = new DynamicBatcher("t", policy, runner)) {
+    try (DynamicBatcher b = runner.batcher(policy)) {
       for (int i = 0; i < 5; i++) {
         b.submit(rows(1, i), ctx(Duration.ofSeconds(30))).join();
       }
@@ -417,7 +428,7 @@ class DynamicBatcherTest {
       throws Exception {
     Costed runner = new Costed(rows -> 200 * rows * rows * rows * rows); // batches never pay
     BatchingPolicy policy = BatchingPolicy.of(16, Duration.ofSeconds(5));
-    try (DynamicBatcher b = new DynamicBatcher("t", policy, runner)) {
+    try (DynamicBatcher b = runner.batcher(policy)) {
       for (int i = 0; i < 5; i++) {
         b.submit(rows(1, i), ctx(Duration.ofSeconds(30))).join();
       }
@@ -444,7 +455,7 @@ class DynamicBatcherTest {
     // batches first cost more per row than runs of one...
     Costed runner = new Costed(rows -> 1000 * rows * rows * rows);
     BatchingPolicy policy = BatchingPolicy.of(16, Duration.ofSeconds(5));
-    try (DynamicBatcher b = new DynamicBatcher("t", policy, runner)) {
+    try (DynamicBatcher b = runner.batcher(policy)) {
       for (int i = 0; i < 5; i++) {
         b.submit(rows(1, i), ctx(Duration.ofSeconds(30))).join();
       }
@@ -683,6 +694,7 @@ class DynamicBatcherTest {
         }
         // Every instance runs one request; the others wait in the queue for an instance.
         awaitQueued(b, 8 - instances);
+        awaitValue(inFlight, instances); // a run's thread may not have reached the runner yet
         assertThat(most).as("batches in flight with %d instance(s)", instances).hasValue(instances);
         release.countDown();
         for (int i = 0; i < 8; i++) {
