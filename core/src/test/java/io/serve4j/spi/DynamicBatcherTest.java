@@ -951,42 +951,6 @@ class DynamicBatcherTest {
   }
 
   @Test
-  void concatenationFailure_failsOnlyTheRequestThatCannotJoin_andAtOnce() throws Exception {
-    // A tensor whose byte size overflows: concatenating it with another one fails. (Once Tensor
-    // refuses such shapes at creation, the request can no longer reach a batcher.)
-    long[] huge = {1, 1L << 62};
-    assumeThatCode(() -> Tensor.ofFloats("x", huge, new float[0])).doesNotThrowAnyException();
-    Gate gate =
-        new Gate(
-            (r, d) -> {
-              Tensor x = r.input("x").orElseThrow();
-              if (x.shape().dim(1) != 3) {
-                throw new IllegalStateException("bad shape " + x.shape());
-              }
-              return affine(r);
-            });
-    BatchingPolicy policy = BatchingPolicy.of(16, Duration.ofMillis(500));
-    try (DynamicBatcher b = new DynamicBatcher("t", policy, gate)) {
-      CompletableFuture<InferenceResponse> busy = gate.occupy(b);
-      List<CompletableFuture<InferenceResponse>> fs = new ArrayList<>();
-      for (int i = 0; i < 2; i++) {
-        fs.add(
-            call(
-                b,
-                InferenceRequest.of(Tensor.ofFloats("x", huge, new float[0])),
-                ctx(Duration.ofSeconds(30))));
-      }
-      awaitQueued(b, 2);
-      gate.release.countDown();
-      busy.get(5, TimeUnit.SECONDS);
-      for (CompletableFuture<InferenceResponse> f : fs) {
-        assertThatThrownBy(() -> f.get(3, TimeUnit.SECONDS))
-            .hasCauseInstanceOf(ModelErrorException.class);
-      }
-    }
-  }
-
-  @Test
   void requestThatExpiredWhileItsBatchGathered_isNotRun() throws Exception {
     // Under load, a batch waits up to 1 s to reach the preferred size 4; x expires meanwhile.
     Gate gate = new Gate((r, d) -> affine(r));
