@@ -140,26 +140,7 @@ class RemotePathHarness {
       SideBySide.Result instances =
           SideBySide.run(
               "gcp Predict (instances), FP32 [1," + elements + "]" + suffix,
-              () -> {
-                ListValue.Builder row = ListValue.newBuilder();
-                for (float v : x) {
-                  row.addValues(Value.newBuilder().setNumberValue(v));
-                }
-                PredictResponse answer =
-                    raw.predictCallable()
-                        .call(
-                            PredictRequest.newBuilder()
-                                .setEndpoint(churnName)
-                                .addInstances(Value.newBuilder().setListValue(row))
-                                .build(),
-                            context);
-                List<Value> values = answer.getPredictions(0).getListValue().getValuesList();
-                float[] y = new float[values.size()];
-                for (int i = 0; i < y.length; i++) {
-                  y[i] = (float) values.get(i).getNumberValue();
-                }
-                input.check(y);
-              },
+              () -> input.check(rawPredict(raw, churnName, x, context)),
               () ->
                   input.check(
                       churn
@@ -169,5 +150,33 @@ class RemotePathHarness {
               settings);
       System.out.print(instances.report());
     }
+  }
+
+  /**
+   * The raw client's Predict of one row, as a user of the SDK writes it: the row to a {@code Value}
+   * list, the first prediction back to floats.
+   *
+   * @param context the call's context, or null for the client's defaults
+   */
+  static float[] rawPredict(
+      PredictionServiceClient raw, String endpoint, float[] x, ApiCallContext context) {
+    ListValue.Builder row = ListValue.newBuilder();
+    for (float v : x) {
+      row.addValues(Value.newBuilder().setNumberValue(v));
+    }
+    PredictResponse answer =
+        raw.predictCallable()
+            .call(
+                PredictRequest.newBuilder()
+                    .setEndpoint(endpoint)
+                    .addInstances(Value.newBuilder().setListValue(row))
+                    .build(),
+                context);
+    List<Value> values = answer.getPredictions(0).getListValue().getValuesList();
+    float[] y = new float[values.size()];
+    for (int i = 0; i < y.length; i++) {
+      y[i] = (float) values.get(i).getNumberValue();
+    }
+    return y;
   }
 }

@@ -1,13 +1,9 @@
 package io.serve4j.gcp;
 
 import com.google.api.gax.core.NoCredentialsProvider;
-import com.google.cloud.aiplatform.v1.PredictRequest;
-import com.google.cloud.aiplatform.v1.PredictResponse;
 import com.google.cloud.aiplatform.v1.PredictionServiceClient;
 import com.google.cloud.aiplatform.v1.PredictionServiceSettings;
 import com.google.cloud.storage.contrib.nio.testing.LocalStorageHelper;
-import com.google.protobuf.ListValue;
-import com.google.protobuf.Value;
 import io.serve4j.Endpoint;
 import io.serve4j.EndpointSpec;
 import io.serve4j.InferenceRequest;
@@ -20,7 +16,6 @@ import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.HashSet;
-import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
@@ -76,25 +71,7 @@ class VertexPredictProfile {
       Endpoint churn = client.endpoint("churn");
       String churnName = churn.describe().details().get("resourceName");
       SideBySide.Call rawCall =
-          () -> {
-            ListValue.Builder row = ListValue.newBuilder();
-            for (float v : x) {
-              row.addValues(Value.newBuilder().setNumberValue(v));
-            }
-            PredictResponse answer =
-                raw.predictCallable()
-                    .call(
-                        PredictRequest.newBuilder()
-                            .setEndpoint(churnName)
-                            .addInstances(Value.newBuilder().setListValue(row))
-                            .build());
-            List<Value> values = answer.getPredictions(0).getListValue().getValuesList();
-            float[] y = new float[values.size()];
-            for (int i = 0; i < y.length; i++) {
-              y[i] = (float) values.get(i).getNumberValue();
-            }
-            input.check(y);
-          };
+          () -> input.check(RemotePathHarness.rawPredict(raw, churnName, x, null));
       SideBySide.Call serve4jCall =
           () ->
               input.check(
