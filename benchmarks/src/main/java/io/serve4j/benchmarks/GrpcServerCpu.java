@@ -34,13 +34,74 @@ public final class GrpcServerCpu {
     return s;
   }
 
-  /** CPU, bytes allocated and wall time per call of n calls, averaged (no warm-up). */
+  /** Thread groups CPU is split into: the caller, the client's event loop, the servers', rest. */
+  static final String[] GROUPS = {"main", "client loop", "server loop", "other"};
+
+  static int group(String name) {
+    if (name.equals("main")) return 0;
+    if (name.startsWith("bench-grpc-client-")) return 1;
+    if (name.startsWith("grpc-default-worker") || name.startsWith("serve4j-oip-grpc")) return 2;
+    return 3;
+  }
+
+  /** CPU time per thread group, all live threads. */
+  static long[] groupCpu() {
+    long[] ids = TM.getAllThreadIds();
+    long[] cpu = TM.getThreadCpuTime(ids);
+    java.lang.management.ThreadInfo[] infos = TM.getThreadInfo(ids);
+    long[] g = new long[GROUPS.length];
+    for (int i = 0; i < ids.length; i++) {
+      if (infos[i] != null && cpu[i] > 0) g[group(infos[i].getThreadName())] += cpu[i];
+    }
+    return g;
+  }
+
+  /**
+   * CPU, bytes allocated and wall time per call of n calls, averaged (no warm-up); then CPU per
+   * call of each thread group ({@link #GROUPS}) and context switches per call.
+   */
   static double[] measure(int n, Runnable r) {
+    long[] g0 = groupCpu();
+    long s0 = ServerOverhead.contextSwitches();
     long c0 = ServerOverhead.threadsCpuNanos(), a0 = alloc(), t0 = System.nanoTime();
     for (int i = 0; i < n; i++) r.run();
     long c1 = ServerOverhead.threadsCpuNanos(), a1 = alloc(), t1 = System.nanoTime();
-    return new double[] {(c1 - c0) / 1e3 / n, (a1 - a0) / (double) n, (t1 - t0) / 1e3 / n};
+    long s1 = ServerOverhead.contextSwitches();
+    long[] g1 = groupCpu();
+    double[] out = new double[4 + GROUPS.length];
+    out[0] = (c1 - c0) / 1e3 / n;
+    out[1] = (a1 - a0) / (double) n;
+    out[2] = (t1 - t0) / 1e3 / n;
+    out[3] = (s1 - s0) / (double) n;
+    for (int k = 0; k < GROUPS.length; k++) out[4 + k] = (g1[k] - g0[k]) / 1e3 / n;
+    return out;
   }
+
+  /** Thread CPU of endpoint calls on the servers' threads: a sum and a count. */
+  static final class CpuMean {
+    private final java.util.concurrent.atomic.LongAdder nanos =
+        new java.util.concurrent.atomic.LongAdder();
+    private final java.util.concurrent.atomic.LongAdder calls =
+        new java.util.concurrent.atomic.LongAdder();
+
+    void add(long ns) {
+      nanos.add(ns);
+      calls.increment();
+    }
+
+    double mean() {
+      long c = calls.sum();
+      return c == 0 ? Double.NaN : nanos.sum() / 1e3 / c;
+    }
+
+    void reset() {
+      nanos.reset();
+      calls.reset();
+    }
+  }
+
+  static final CpuMean INLINE_PREDICT = new CpuMean();
+  static final CpuMean DEFAULT_PREDICT = new CpuMean();
 
   static double median(List<double[]> rows, int k) {
     double[] v = new double[rows.size()];
@@ -147,7 +208,9 @@ public final class GrpcServerCpu {
                       k -> new java.util.concurrent.atomic.LongAdder())
                   .increment();
               long t0 = System.nanoTime();
+              long c0 = TM.getCurrentThreadCpuTime();
               var f = raw.predictAsync(r);
+              DEFAULT_PREDICT.add(TM.getCurrentThreadCpuTime() - c0);
               long d = System.nanoTime() - t0;
               if (d > 100_000)
                 where
@@ -160,11 +223,23 @@ public final class GrpcServerCpu {
         steps(e, req, n);
         return;
       }
-      try (ServerFixture f = new ServerFixture(e, rec, req)) {
+      Endpoint inlineTimed =
+          new io.serve4j.resilience.ForwardingEndpoint(raw) {
+            @Override
+            public java.util.concurrent.CompletableFuture<InferenceResponse> predictAsync(
+                InferenceRequest r) {
+              long c0 = TM.getCurrentThreadCpuTime();
+              var f = raw.predictAsync(r);
+              INLINE_PREDICT.add(TM.getCurrentThreadCpuTime() - c0);
+              return f;
+            }
+          };
+      try (ServerFixture f = new ServerFixture(e, inlineTimed, rec, req)) {
         ModelInferRequest g = f.grpcRequest;
         var si0 = f.stubInline;
         var sd = f.stub;
         var sf = f.stubFloor;
+        var sfp = f.stubFloorPredict;
         boolean dl = Boolean.getBoolean("deadline");
         Runnable[] modes = {
           () -> e.predict(req),
@@ -176,9 +251,19 @@ public final class GrpcServerCpu {
                   .modelInfer(g),
           () ->
               (dl ? sd.withDeadlineAfter(10, java.util.concurrent.TimeUnit.SECONDS) : sd)
+                  .modelInfer(g),
+          () ->
+              (dl ? sfp.withDeadlineAfter(10, java.util.concurrent.TimeUnit.SECONDS) : sfp)
                   .modelInfer(g)
         };
-        int nmodes = only.equals("floor") ? 2 : modes.length;
+        // -Donly=floor: in-process and the floor; -Donly=inline: in-process and workerThreads(0)
+        int[] sel =
+            only.equals("floor")
+                ? new int[] {0, 1}
+                : only.equals("inline")
+                    ? new int[] {0, 2}
+                    : only.equals("predict") ? new int[] {0, 1, 4, 2} : new int[] {0, 1, 2, 3, 4};
+        int nmodes = sel.length;
         for (Runnable m : modes) for (int i = 0; i < 2000; i++) m.run(); // warm-up
         // rounds of windows: each window runs every mode for `window` calls, the order rotated each
         // window, so the floor and serve4j share the machine's load; figures are per-window
@@ -186,16 +271,16 @@ public final class GrpcServerCpu {
         int window = Math.min(n, Integer.getInteger("window", 500));
         for (int round = 0; round < 3; round++) {
           List<double[]> rows = new ArrayList<>();
-          double[][] sum = new double[modes.length][3];
+          double[][] sum = new double[modes.length][4 + GROUPS.length];
           for (int w = 0; w < n / window; w++) {
             double[][] x = new double[modes.length][];
             for (int k = 0; k < nmodes; k++) {
-              int m = (k + w) % nmodes;
+              int m = sel[(k + w) % nmodes];
               x[m] = measure(window, modes[m]);
-              for (int j = 0; j < 3; j++) sum[m][j] += x[m][j] / (n / window);
+              for (int j = 0; j < x[m].length; j++) sum[m][j] += x[m][j] / (n / window);
             }
-            if (nmodes == 2) {
-              x[2] = x[3] = new double[3];
+            for (int m = 0; m < x.length; m++) {
+              if (x[m] == null) x[m] = new double[4 + GROUPS.length];
             }
             rows.add(
                 new double[] {
@@ -204,7 +289,11 @@ public final class GrpcServerCpu {
                   x[2][1] - x[1][1] - x[0][1],
                   x[3][1] - x[1][1] - x[0][1],
                   x[2][2] - x[1][2] - x[0][2],
-                  x[3][2] - x[1][2] - x[0][2]
+                  x[3][2] - x[1][2] - x[0][2],
+                  x[2][0] - x[4][0],
+                  x[4][0] - x[1][0] - x[0][0],
+                  x[2][2] - x[4][2],
+                  x[4][2] - x[1][2] - x[0][2]
                 });
           }
           double[] p = sum[0], fl = sum[1], in = sum[2], de = sum[3];
@@ -236,6 +325,37 @@ public final class GrpcServerCpu {
               median(rows, 3),
               median(rows, 4),
               median(rows, 5));
+          System.out.printf(
+              Locale.ROOT,
+              "round %d per-window medians, floor+predict (the floor running in-process predict on"
+                  + " its transport thread): cpu/req inline - floor+predict %+.1f us, floor+predict"
+                  + " - floor - inproc %+.1f us | wall %+.1f, %+.1f us%n",
+              round,
+              median(rows, 6),
+              median(rows, 7),
+              median(rows, 8),
+              median(rows, 9));
+          String[] modeNames = {"inproc", "floor", "inline", "default", "floor+predict"};
+          StringBuilder groups = new StringBuilder();
+          for (int m : sel) {
+            groups.append(
+                String.format(Locale.ROOT, " | %s: switches %.1f", modeNames[m], sum[m][3]));
+            for (int k = 0; k < GROUPS.length; k++) {
+              groups.append(String.format(Locale.ROOT, ", %s %.1f", GROUPS[k], sum[m][4 + k]));
+            }
+          }
+          System.out.printf(
+              Locale.ROOT, "round %d cpu/req us by thread group, switches/req:%s%n", round, groups);
+          System.out.printf(
+              Locale.ROOT,
+              "round %d endpoint call on the server thread, thread cpu us per call: inline %.1f"
+                  + " default %.1f (in-process predict %.1f)%n",
+              round,
+              INLINE_PREDICT.mean(),
+              DEFAULT_PREDICT.mean(),
+              p[0]);
+          INLINE_PREDICT.reset();
+          DEFAULT_PREDICT.reset();
         }
         java.util.Map<String, Long> byName = new java.util.TreeMap<>();
         for (long id : TM.getAllThreadIds()) {

@@ -25,12 +25,18 @@ final class ServerFixture implements AutoCloseable {
   final OipServer server;
   final OipServer inline;
   final ServerOverhead.Floor floor;
+
+  /** The floor that also runs in-process predict of the request on its transport thread. */
+  final ServerOverhead.Floor floorPredict;
+
   final GRPCInferenceServiceGrpc.GRPCInferenceServiceBlockingStub stub;
   final GRPCInferenceServiceGrpc.GRPCInferenceServiceBlockingStub stubInline;
   final GRPCInferenceServiceGrpc.GRPCInferenceServiceBlockingStub stubFloor;
+  final GRPCInferenceServiceGrpc.GRPCInferenceServiceBlockingStub stubFloorPredict;
   private final ManagedChannel ch;
   private final ManagedChannel chInline;
   private final ManagedChannel chFloor;
+  private final ManagedChannel chFloorPredict;
 
   /**
    * Starts both servers and the floor.
@@ -40,12 +46,26 @@ final class ServerFixture implements AutoCloseable {
    * @param request the request
    */
   ServerFixture(Endpoint e, Endpoint forDefault, InferenceRequest request) throws Exception {
+    this(e, e, forDefault, request);
+  }
+
+  /**
+   * Starts both servers and the floor.
+   *
+   * @param e the endpoint the in-process figure calls
+   * @param forInline the endpoint the {@code workerThreads(0)} server serves (e, or e wrapped)
+   * @param forDefault the endpoint the default server serves (e, or e wrapped to observe calls)
+   * @param request the request
+   */
+  ServerFixture(Endpoint e, Endpoint forInline, Endpoint forDefault, InferenceRequest request)
+      throws Exception {
     this.request = request;
     this.json = OipJson.writeRequest(request);
     this.grpcRequest = ServerOverhead.grpcRequest(request);
     this.check = ServerOverhead.GrpcCheck.of(e.predict(request));
     this.server = OipServer.builder().endpoint("m", forDefault).port(0).grpcPort(0).start();
-    this.inline = OipServer.builder().endpoint("m", e).port(0).grpcPort(0).workerThreads(0).start();
+    this.inline =
+        OipServer.builder().endpoint("m", forInline).port(0).grpcPort(0).workerThreads(0).start();
     this.ch = ServerOverhead.channel(server.grpcPort().getAsInt());
     this.chInline = ServerOverhead.channel(inline.grpcPort().getAsInt());
     this.stub = GRPCInferenceServiceGrpc.newBlockingStub(ch);
@@ -59,11 +79,17 @@ final class ServerFixture implements AutoCloseable {
     this.floor = ServerOverhead.Floor.start(restAnswer, grpcAnswer);
     this.chFloor = ServerOverhead.channel(floor.grpcPort());
     this.stubFloor = GRPCInferenceServiceGrpc.newBlockingStub(chFloor);
+    this.floorPredict =
+        ServerOverhead.Floor.start(restAnswer, grpcAnswer, () -> e.predict(request));
+    this.chFloorPredict = ServerOverhead.channel(floorPredict.grpcPort());
+    this.stubFloorPredict = GRPCInferenceServiceGrpc.newBlockingStub(chFloorPredict);
   }
 
   @Override
   public void close() throws Exception {
     chFloor.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    chFloorPredict.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    floorPredict.close();
     ch.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
     chInline.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
     floor.close();

@@ -109,8 +109,10 @@ public final class ServerOverhead {
         GRPCInferenceServiceGrpc.GRPCInferenceServiceBlockingStub stub = f.stub;
         GRPCInferenceServiceGrpc.GRPCInferenceServiceBlockingStub stubInline = f.stubInline;
         GRPCInferenceServiceGrpc.GRPCInferenceServiceBlockingStub stubFloor = f.stubFloor;
+        GRPCInferenceServiceGrpc.GRPCInferenceServiceBlockingStub stubFloorPredict =
+            f.stubFloorPredict;
         {
-          long[][] all = new long[7][];
+          long[][] all = new long[8][];
           Call[] modes = {
             () -> e.predict(req),
             () -> rest.post("/v2/models/m/infer", json),
@@ -118,7 +120,10 @@ public final class ServerOverhead {
             () -> restInline.post("/v2/models/m/infer", json),
             () -> check.check(stubInline.modelInfer(grpcReq)),
             () -> restFloor.post("/v2/models/m/infer", json),
-            () -> check.check(stubFloor.modelInfer(grpcReq))
+            () -> check.check(stubFloor.modelInfer(grpcReq)),
+            // the floor running the same in-process predict on its transport thread: the least an
+            // inline server (serve4j's default for the MLP) can cost, with no serve4j code
+            () -> check.check(stubFloorPredict.modelInfer(grpcReq))
           };
           // Interleaved in short windows: each window runs every mode for `window` calls, the
           // order rotated by one each window, so serve4j and the floor are measured within
@@ -144,13 +149,17 @@ public final class ServerOverhead {
                       p50[2] - p50[6] - p50[0],
                       p50[3] - p50[5] - p50[0],
                       p50[4] - p50[6] - p50[0],
-                      p50[6]
+                      p50[6],
+                      p50[7] - p50[6] - p50[0],
+                      p50[2] - p50[7],
+                      p50[4] - p50[7]
                     });
               }
             }
             if (r == 0) {
               Arrays.fill(LATENCY_CPU, 0);
               Arrays.fill(LATENCY_CALLS, 0);
+              Arrays.fill(LATENCY_SWITCHES, 0);
               continue; // warm-up round
             }
             for (int k = 0; k < all.length; k++) {
@@ -235,6 +244,25 @@ public final class ServerOverhead {
               quartiles(perWindow, 2),
               quartiles(perWindow, 3),
               quartiles(perWindow, 4));
+          System.out.printf(
+              Locale.ROOT,
+              "MLP c=1 gRPC floor running predict on its transport thread (no serve4j): p50 %.1f us,"
+                  + " CPU per call %.1f us; per window, floor+predict - floor - in-process %s |"
+                  + " serve4j - (floor+predict): default %s, workerThreads(0) %s%n",
+              p(all[7], 50),
+              latencyCpu(7),
+              quartiles(perWindow, 5),
+              quartiles(perWindow, 6),
+              quartiles(perWindow, 7));
+          System.out.printf(
+              Locale.ROOT,
+              "MLP c=1 context switches per call (all threads): in-process %.1f | gRPC %.1f |"
+                  + " workerThreads(0) gRPC %.1f | floor gRPC %.1f | floor+predict gRPC %.1f%n",
+              latencySwitches(0),
+              latencySwitches(2),
+              latencySwitches(4),
+              latencySwitches(6),
+              latencySwitches(7));
         }
       }
     }
@@ -504,6 +532,15 @@ public final class ServerOverhead {
     }
 
     static Floor start(byte[] restAnswer, ModelInferResponse grpcAnswer) throws IOException {
+      return start(restAnswer, grpcAnswer, () -> {});
+    }
+
+    /**
+     * Starts a floor whose gRPC handler runs {@code work} (e.g. the in-process predict of the same
+     * request) on the transport thread before answering: the least an inline server can cost.
+     */
+    static Floor start(byte[] restAnswer, ModelInferResponse grpcAnswer, Runnable work)
+        throws IOException {
       int limit = 64 << 20; // OipServer's default maxRequestBytes
       io.grpc.Server g =
           io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder.forAddress(
@@ -515,6 +552,7 @@ public final class ServerOverhead {
                     public void modelInfer(
                         ModelInferRequest request,
                         io.grpc.stub.StreamObserver<ModelInferResponse> out) {
+                      work.run();
                       out.onNext(grpcAnswer);
                       out.onCompleted();
                     }
@@ -675,8 +713,12 @@ public final class ServerOverhead {
 
   private static final int[] LATENCY_CALLS = new int[8];
 
+  /** Context switches of all threads during the {@link #time} runs by mode. */
+  private static final long[] LATENCY_SWITCHES = new long[8];
+
   private static long[] time(int mode, int calls, Call c) throws Exception {
     long[] ns = new long[calls];
+    long switches0 = contextSwitches();
     long cpu0 = threadsCpuNanos();
     for (int i = 0; i < calls; i++) {
       long t0 = System.nanoTime();
@@ -684,6 +726,7 @@ public final class ServerOverhead {
       ns[i] = System.nanoTime() - t0;
     }
     LATENCY_CPU[mode] += threadsCpuNanos() - cpu0;
+    LATENCY_SWITCHES[mode] += contextSwitches() - switches0;
     LATENCY_CALLS[mode] += calls;
     return ns;
   }
@@ -713,6 +756,10 @@ public final class ServerOverhead {
       sum += Math.max(0, THREADS.getThreadCpuTime(id));
     }
     return sum;
+  }
+
+  private static double latencySwitches(int mode) {
+    return LATENCY_SWITCHES[mode] / (double) Math.max(1, LATENCY_CALLS[mode]);
   }
 
   private static double latencyCpu(int mode) {
@@ -750,7 +797,7 @@ public final class ServerOverhead {
   }
 
   /** Context switches (voluntary and not) of every thread of the process, from /proc. */
-  private static long contextSwitches() {
+  static long contextSwitches() {
     long sum = 0;
     try (java.nio.file.DirectoryStream<Path> tasks =
         Files.newDirectoryStream(Path.of("/proc/self/task"))) {
