@@ -12,11 +12,15 @@ import java.util.List;
  * all threads, and wall time, for in-process predict, the transport floor ({@link
  * ServerOverhead.Floor}), serve4j with {@code workerThreads(0)} and serve4j's default; rounds
  * interleaved in one JVM. {@code -Ddeadline=true} gives every call a 10 s deadline (as most gRPC
- * clients do). Also prints CPU per thread group and on which threads the default server called the
- * endpoint (and how many calls held it over 100 us).
+ * clients do). Also prints CPU per thread group (caller, client event loop, server event loops,
+ * other), context switches per call, the thread CPU of the endpoint call on the server's thread,
+ * and on which threads the default server called the endpoint (and how many calls held it over 100
+ * us). {@code -Donly=predict} runs in-process, the floor, the floor running predict on its
+ * transport thread ({@code floor+predict}) and {@code workerThreads(0)}.
  *
  * <pre>
- * java [-Ddeadline=true] -cp benchmarks/target/benchmarks.jar io.serve4j.benchmarks.GrpcServerCpu 10000
+ * java [-Ddeadline=true] [-Donly=floor|inline|predict] [-Dwarmup=10000] \
+ *   -cp benchmarks/target/benchmarks.jar io.serve4j.benchmarks.GrpcServerCpu 10000
  * </pre>
  */
 public final class GrpcServerCpu {
@@ -264,7 +268,11 @@ public final class GrpcServerCpu {
                     ? new int[] {0, 2}
                     : only.equals("predict") ? new int[] {0, 1, 4, 2} : new int[] {0, 1, 2, 3, 4};
         int nmodes = sel.length;
-        for (Runnable m : modes) for (int i = 0; i < 2000; i++) m.run(); // warm-up
+        // warm-up: -Dwarmup calls a mode (default 10,000), so C2 has compiled each mode's own code
+        int warmup = Integer.getInteger("warmup", 10_000);
+        for (int w = 0; w < warmup / 500; w++) {
+          for (Runnable m : modes) for (int i = 0; i < 500; i++) m.run();
+        }
         // rounds of windows: each window runs every mode for `window` calls, the order rotated each
         // window, so the floor and serve4j share the machine's load; figures are per-window
         // differences (serve4j - floor - in-process), medians over a round's windows

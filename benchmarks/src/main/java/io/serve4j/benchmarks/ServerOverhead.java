@@ -53,11 +53,25 @@ import java.util.concurrent.atomic.AtomicLong;
  *       (no serve4j, no model), called by the same clients. serve4j's cost is its figure minus the
  *       floor's minus in-process; at concurrency 32 the best ratio this transport allows on
  *       CPU-bound cores is in-process CPU per request over in-process plus the floor's.
+ *   <li>At concurrency 1, also the floor running the same in-process predict on its gRPC transport
+ *       thread before answering ({@code floor+predict}): what any server that runs the model on its
+ *       transport thread costs with no serve4j code; serve4j's own cost is its figure minus this
+ *       one's, per window. The floor, floor+predict and serve4j's gRPC server share one transport:
+ *       {@code NettyServerBuilder} with grpc's default (epoll on Linux) event loop groups, {@code
+ *       directExecutor}, the same inbound limit; each client channel has its own one-thread epoll
+ *       event loop.
  * </ul>
+ *
+ * <p>The c=1 part first runs every mode {@code -Dbench.server.warmup} calls (default 10,000; 0 for
+ * none), then a warm-up round of {@code -Dbench.server.calls}, then the measured rounds: with
+ * 1,000-3,000 calls a mode C2 was still compiling during the measured rounds, which tripled the CPU
+ * per call of every server mode on this 2-core machine.
  *
  * <pre>
  * java -cp benchmarks/target/benchmarks.jar io.serve4j.benchmarks.ServerOverhead
  * java -Dbench.server.rounds=5 -Dbench.server.seconds=10 -cp ... io.serve4j.benchmarks.ServerOverhead
+ * java -Dbench.server.part=latency -Dbench.server.rounds=2 -Dbench.server.calls=1000 \
+ *   [-Dbench.server.warmup=10000] [-Dbench.server.window=100] -cp ... io.serve4j.benchmarks.ServerOverhead
  * </pre>
  *
  * <p>Client and server share the machine (loopback), so the round trip includes the client's CPU.
@@ -131,6 +145,18 @@ public final class ServerOverhead {
           // read per window (serve4j - floor - in-process, p50s of the same window).
           int window = Math.min(calls, Integer.getInteger("bench.server.window", 100));
           int windows = calls / window;
+          // Warm-up before the warm-up round: every mode `bench.server.warmup` calls (default
+          // 10,000), in windows, so C2 has compiled each mode's own code (serve4j's handler is
+          // called only by its modes; 1,000-3,000 calls a mode left it compiling during the
+          // measured rounds, which charged the JIT to serve4j's figure).
+          int warmup = Integer.getInteger("bench.server.warmup", 10_000);
+          for (int w = 0; w < warmup / window; w++) {
+            for (Call mode : modes) {
+              for (int i = 0; i < window; i++) {
+                mode.run();
+              }
+            }
+          }
           List<double[]> perWindow = new ArrayList<>();
           for (int r = 0; r <= rounds; r++) {
             long[][] round = new long[modes.length][windows * window];
