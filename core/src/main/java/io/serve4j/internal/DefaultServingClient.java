@@ -544,7 +544,9 @@ final class DefaultServingClient implements ServingClient {
     }
     long attemptStart = breaker != null ? breaker.getCurrentTimestamp() : 0;
     // Core retries these calls: the context tells the provider to make one wire attempt. The call
-    // itself answers whether it was cancelled (its result is done): no lambda per attempt.
+    // itself answers whether it was cancelled (its result is done): no lambda per attempt. Core
+    // ends the call at its deadline (Pending's watch cancels the attempt), so the context says the
+    // provider need not watch the same deadline again.
     CallContext ctx =
         new CallContext(
             call,
@@ -554,7 +556,8 @@ final class DefaultServingClient implements ServingClient {
             true,
             listeners.isEmpty()
                 ? CallObserver.NONE
-                : CallListeners.observer(listeners, call.info(), n));
+                : CallListeners.observer(listeners, call.info(), n),
+            true);
     String what = what(call.operation, call.endpoint);
     CompletableFuture<T> work =
         listeners.isEmpty()

@@ -19,6 +19,7 @@ public final class CallContext {
   private final BooleanSupplier cancelled;
   private final Consumer<OperationProgress> progress;
   private final boolean retriedByCore;
+  private final boolean deadlineEndedByCore;
   private final CallObserver observer;
 
   /**
@@ -74,6 +75,7 @@ public final class CallContext {
       boolean retriedByCore,
       CallObserver observer) {
     this.retriedByCore = retriedByCore;
+    this.deadlineEndedByCore = false;
     this.observer = Objects.requireNonNull(observer, "observer");
     this.requestId = Objects.requireNonNull(requestId, "requestId");
     this.requestIdSource = null;
@@ -102,7 +104,33 @@ public final class CallContext {
       Consumer<OperationProgress> progress,
       boolean retriedByCore,
       CallObserver observer) {
+    this(requestId, deadline, cancelled, progress, retriedByCore, observer, false);
+  }
+
+  /**
+   * Creates a context whose request id is made only when first read, for a call whose deadline core
+   * may end itself (see {@link #deadlineEndedByCore()}).
+   *
+   * @param requestId gives the request id, as for {@link #CallContext(java.util.function.Supplier,
+   *     Deadline, BooleanSupplier, Consumer, boolean, CallObserver)}
+   * @param deadline when the call must finish
+   * @param cancelled true once the caller cancelled
+   * @param progress where progress goes
+   * @param retriedByCore whether core retries this call (see {@link #retriedByCore()})
+   * @param observer what core's listeners hear of the call while it runs
+   * @param deadlineEndedByCore whether core ends the call at its deadline by cancelling the
+   *     provider's future (see {@link #deadlineEndedByCore()})
+   */
+  public CallContext(
+      java.util.function.Supplier<String> requestId,
+      Deadline deadline,
+      BooleanSupplier cancelled,
+      Consumer<OperationProgress> progress,
+      boolean retriedByCore,
+      CallObserver observer,
+      boolean deadlineEndedByCore) {
     this.retriedByCore = retriedByCore;
+    this.deadlineEndedByCore = deadlineEndedByCore;
     this.observer = Objects.requireNonNull(observer, "observer");
     this.requestIdSource = Objects.requireNonNull(requestId, "requestId");
     this.deadline = Objects.requireNonNull(deadline, "deadline");
@@ -163,6 +191,22 @@ public final class CallContext {
    */
   public boolean retriedByCore() {
     return retriedByCore;
+  }
+
+  /**
+   * Returns whether core itself ends this call at its {@link #deadline()}: when it passes, core
+   * cancels the future the provider returned (which, through {@link Wire}, cancels the provider's
+   * own) and fails the call with a TIMEOUT. A provider whose future's cancellation reaches the wire
+   * (the SDK call is cancelled) then needs no deadline watch of its own ({@link
+   * Deadline#onExpiry}), so that a call is watched once, by core. When false (the provider is
+   * called directly, e.g. by a tool or the fault contract's {@code callersDeadline_reachesTheWire},
+   * or by a core path that does not watch), the provider ends the call at its deadline itself, as
+   * it must.
+   *
+   * @return true when core ends the call at its deadline
+   */
+  public boolean deadlineEndedByCore() {
+    return deadlineEndedByCore;
   }
 
   /**

@@ -99,8 +99,8 @@ class VertexPredictProfile {
       }
       java.util.Map<String, Double> rawByName = new java.util.TreeMap<>();
       java.util.Map<String, Double> serve4jByName = new java.util.TreeMap<>();
-      double[][] r = new double[6][blocks];
-      double[][] s = new double[6][blocks];
+      double[][] r = new double[7][blocks];
+      double[][] s = new double[7][blocks];
       for (int b = 0; b < blocks; b++) {
         boolean rawFirst = b % 2 == 0;
         BY_NAME = rawFirst ? rawByName : serve4jByName;
@@ -114,7 +114,8 @@ class VertexPredictProfile {
         "process CPU us/call",
         "caller alloc B/call",
         "all-threads alloc B/call",
-        "threads with CPU per block"
+        "threads with CPU per block",
+        "threads started per 1k calls"
       };
       System.out.printf(
           "Vertex Predict FP32 [1,%d], %d blocks x %d calls, load average %.2f%n",
@@ -150,10 +151,12 @@ class VertexPredictProfile {
     long callerCpu0 = THREADS.getCurrentThreadCpuTime();
     long callerAlloc0 = THREADS.getThreadAllocatedBytes(self);
     long proc0 = OS.getProcessCpuTime();
+    long started0 = THREADS.getTotalStartedThreadCount();
     for (int i = 0; i < calls; i++) {
       call.run();
     }
     long proc1 = OS.getProcessCpuTime();
+    long started1 = THREADS.getTotalStartedThreadCount();
     long callerAlloc1 = THREADS.getThreadAllocatedBytes(self);
     long callerCpu1 = THREADS.getCurrentThreadCpuTime();
     long wall1 = System.nanoTime();
@@ -181,6 +184,7 @@ class VertexPredictProfile {
     into[3][b] = (double) (callerAlloc1 - callerAlloc0) / calls;
     into[4][b] = (double) allocSum / calls;
     into[5][b] = busy.size();
+    into[6][b] = (started1 - started0) * 1000.0 / calls;
   }
 
   /** CPU per call by thread name (digits as N), summed over the blocks of one side. */

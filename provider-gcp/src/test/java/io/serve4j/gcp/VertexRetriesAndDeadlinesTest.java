@@ -14,16 +14,30 @@ import com.google.cloud.aiplatform.v1.RawPredictRequest;
 import com.google.cloud.storage.contrib.nio.testing.LocalStorageHelper;
 import com.google.protobuf.ByteString;
 import io.grpc.Status;
+import io.serve4j.EndpointDescription;
 import io.serve4j.EndpointSpec;
+import io.serve4j.ErrorCategory;
 import io.serve4j.InferenceRequest;
+import io.serve4j.InferenceResponse;
 import io.serve4j.RetryPolicy;
 import io.serve4j.Serve4j;
 import io.serve4j.ServingClient;
+import io.serve4j.ServingException;
+import io.serve4j.Tensor;
 import io.serve4j.TimeoutException;
 import io.serve4j.UnavailableException;
+import io.serve4j.spi.CallContext;
+import io.serve4j.spi.Deadline;
+import io.serve4j.spi.ProviderContext;
+import io.serve4j.spi.ProviderSession;
+import io.serve4j.spi.Wire;
 import io.serve4j.testkit.ContractModels;
 import io.serve4j.testkit.Fault;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -31,6 +45,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * What reaches the wire for the calls core retries: the caller's deadline (as the gRPC deadline of
@@ -104,6 +120,135 @@ class VertexRetriesAndDeadlinesTest {
       assertThat(vertex.predictionService.cancellations("RawPredict"))
           .as("the server saw the call cancelled at its deadline")
           .isEqualTo(1);
+    }
+  }
+
+  /** The two prediction calls: RawPredict (a Triton endpoint), Predict with instances (sklearn). */
+  enum PredictionCall {
+    RAW_PREDICT("relu", "RawPredict"),
+    PREDICT("churn", "Predict");
+
+    final String endpoint;
+    final String method;
+
+    PredictionCall(String endpoint, String method) {
+      this.endpoint = endpoint;
+      this.method = method;
+    }
+  }
+
+  private void deployChurn() {
+    try (ServingClient c = Serve4j.client(options)) {
+      c.deploy(EndpointSpec.of("churn", FakeVertex.sklearnModel())).await();
+    }
+  }
+
+  private static InferenceRequest row(Duration timeout) {
+    InferenceRequest r =
+        InferenceRequest.of(Tensor.ofFloats("x", new long[] {1, 2}, new float[] {1, -1}));
+    return timeout == null ? r : r.toBuilder().timeout(timeout).build();
+  }
+
+  /** Waits up to 2 s for the server to see {@code n} cancelled calls of {@code method}. */
+  private int cancellationsWithin2s(String method, int n) {
+    long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+    while (vertex.predictionService.cancellations(method) < n && System.nanoTime() < until) {
+      Thread.onSpinWait();
+    }
+    return vertex.predictionService.cancellations(method);
+  }
+
+  /**
+   * A call still in flight at its deadline, on either prediction call: core's deadline ends it (one
+   * watch per call, core's: the provider sets none of its own when core makes the call) with a
+   * TIMEOUT, and the RPC is cancelled, which the server sees. Fails if the provider's future's
+   * cancellation does not reach the RPC (the server would never see CANCELLED).
+   */
+  @ParameterizedTest
+  @EnumSource(PredictionCall.class)
+  void deadlineMidCall_isATimeout_andCancelsTheRpc(PredictionCall call) {
+    deployChurn();
+    try (ServingClient c = client(RetryPolicy.none())) {
+      c.endpoint(call.endpoint).predict(row(null)); // warm: the description is cached
+      long before = vertex.predictionsReceived();
+      vertex.injectFaults(Fault.slow(Duration.ofSeconds(5)));
+      long start = System.nanoTime();
+      assertThatThrownBy(() -> c.endpoint(call.endpoint).predict(row(Duration.ofMillis(400))))
+          .isInstanceOf(TimeoutException.class);
+      assertThat(Duration.ofNanos(System.nanoTime() - start))
+          .isBetween(Duration.ofMillis(350), Duration.ofMillis(2500));
+      assertThat(vertex.predictionsReceived() - before).as("the call reached the server").isOne();
+      assertThat(cancellationsWithin2s(call.method, 1))
+          .as("the server saw the %s cancelled at its deadline", call.method)
+          .isEqualTo(1);
+    }
+  }
+
+  /**
+   * Cancelling a prediction in flight cancels its RPC, on either prediction call: the server sees
+   * CANCELLED long before the answer was due. Before, the provider's future was a {@code
+   * thenCompose} / {@code thenApply} stage whose cancellation stopped there, so the RPC ran on.
+   */
+  @ParameterizedTest
+  @EnumSource(PredictionCall.class)
+  void cancellingAPrediction_cancelsTheRpc(PredictionCall call) {
+    deployChurn();
+    try (ServingClient c = client(RetryPolicy.none())) {
+      c.endpoint(call.endpoint).predict(row(null)); // warm: the description is cached
+      long before = vertex.predictionsReceived();
+      vertex.injectFaults(Fault.slow(Duration.ofSeconds(5)));
+      CompletableFuture<InferenceResponse> f = c.endpoint(call.endpoint).predictAsync(row(null));
+      long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+      while (vertex.predictionsReceived() == before && System.nanoTime() < until) {
+        Thread.onSpinWait();
+      }
+      assertThat(vertex.predictionsReceived() - before).as("the call reached the server").isOne();
+      assertThat(f.cancel(true)).isTrue();
+      assertThat(cancellationsWithin2s(call.method, 1))
+          .as("the server saw the %s cancelled by the caller", call.method)
+          .isEqualTo(1);
+      assertThat(f).isCancelled();
+    }
+  }
+
+  /**
+   * The provider called directly (no core, which would watch the deadline): the provider's own
+   * watch ends the call at its deadline with a TIMEOUT and cancels the RPC.
+   */
+  @ParameterizedTest
+  @EnumSource(PredictionCall.class)
+  void withoutCore_theProviderEndsTheCallAtItsDeadline_andCancelsTheRpc(PredictionCall call)
+      throws Exception {
+    deployChurn();
+    Wire wire = Wire.of(GcpProvider.ID, new GcpProvider().errorMapper());
+    ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
+    try (ProviderSession session =
+        new GcpProvider().open(options, new ProviderContext(scheduler))) {
+      EndpointDescription known =
+          session
+              .lifecycle()
+              .describeEndpoint(call.endpoint, CallContext.of(Deadline.none()))
+              .join();
+      vertex.injectFaults(Fault.slow(Duration.ofSeconds(5)));
+      CallContext ctx = CallContext.of(Deadline.after(Duration.ofMillis(400)));
+      assertThat(ctx.deadlineEndedByCore()).isFalse();
+      long start = System.nanoTime();
+      CompletableFuture<InferenceResponse> f =
+          wire.call(
+              "predict", () -> session.inference().predict(call.endpoint, known, row(null), ctx));
+      assertThatThrownBy(() -> f.get(4, TimeUnit.SECONDS))
+          .isInstanceOf(ExecutionException.class)
+          .cause()
+          .isInstanceOfSatisfying(
+              ServingException.class,
+              e -> assertThat(e.category()).isEqualTo(ErrorCategory.TIMEOUT));
+      assertThat(Duration.ofNanos(System.nanoTime() - start))
+          .isBetween(Duration.ofMillis(350), Duration.ofMillis(2500));
+      assertThat(cancellationsWithin2s(call.method, 1))
+          .as("the server saw the %s cancelled at its deadline", call.method)
+          .isEqualTo(1);
+    } finally {
+      scheduler.shutdownNow();
     }
   }
 

@@ -19,8 +19,8 @@ import java.util.function.Function;
 
 /**
  * One gapic call as a {@link CompletableFuture}: one attempt (core owns retries), ended at the
- * caller's deadline (a gRPC deadline for most calls; for predictions, on the client: {@link
- * #predictCall}), and cancellation of the result cancelling the call.
+ * caller's deadline (a gRPC deadline for most calls; for predictions, on the client by one watch of
+ * the deadline: {@link #predictCall}), and cancellation of the result cancelling the call.
  */
 final class VertexCalls {
   private VertexCalls() {}
@@ -48,58 +48,54 @@ final class VertexCalls {
   }
 
   /**
-   * The gax call context of {@link #predictCall}: one attempt, no retryable codes and no call
-   * timeout (the deadline is enforced on the client), built once (the prediction client's settings
-   * say the same, {@code VertexClients.predictionSettings}).
-   */
-  private static final ApiCallContext ONE_ATTEMPT =
-      GrpcCallContext.createDefault()
-          .withRetryableCodes(Set.of())
-          .withRetrySettings(RetrySettings.newBuilder().setMaxAttempts(1).build());
-
-  /**
-   * Starts a Predict or RawPredict call (whose client settings already make one attempt with no gax
-   * timeout, {@code VertexClients.predictionSettings}) as the Vertex AI client's own default call
-   * makes it, with no gRPC deadline, and ends it at the caller's deadline on the client: a watch of
-   * core's deadline watchdog ({@link io.serve4j.spi.Deadline#onExpiry}) fails the result with
-   * DEADLINE_EXCEEDED (TIMEOUT) and cancels the RPC, which the server sees as CANCELLED. A gRPC
-   * deadline would cost a deadline context and, on the server, a deadline timer per call
-   * (BENCHMARKS.md, remote path). The watch is released when the call ends. Cancelling the result
-   * cancels the call.
+   * Starts a Predict or RawPredict call as the Vertex AI client's own default call makes it: the
+   * client's default call context (its settings make one attempt with no retryable codes and no gax
+   * timeout, {@code VertexClients.predictionSettings}; no per-call context to merge) and no gRPC
+   * deadline (which would cost a deadline context and, on the server, a deadline timer per call,
+   * BENCHMARKS.md, remote path). The call's answer is read by {@code answer} where it arrives, into
+   * the one future returned, whose cancellation cancels the RPC (the server sees CANCELLED).
+   *
+   * <p>The call ends at the caller's deadline through one watch of core's deadline watchdog: core's
+   * own when core makes the call ({@link CallContext#deadlineEndedByCore()}: at the deadline core
+   * cancels this future, which cancels the RPC, and fails the call with a TIMEOUT), else one set
+   * here ({@link io.serve4j.spi.Deadline#onExpiry}), which fails the result with DEADLINE_EXCEEDED
+   * (TIMEOUT) and cancels the RPC, and is released when the call ends.
    *
    * @param ctx the caller's context
-   * @param start starts the call with the gax call context to use
-   * @param <T> the response
-   * @return the response
+   * @param call the started gax call
+   * @param answer reads the response (on the thread the response arrives on); a throw fails the
+   *     result
+   * @param <R> the response
+   * @param <T> what is read from it
+   * @return the answer
    */
-  static <T> CompletableFuture<T> predictCall(
-      CallContext ctx, Function<ApiCallContext, ApiFuture<T>> start) {
+  static <R, T> CompletableFuture<T> predictCall(
+      CallContext ctx, ApiFuture<R> call, Function<R, T> answer) {
     io.serve4j.spi.Deadline deadline = ctx.deadline();
-    ApiFuture<T> call = start.apply(ONE_ATTEMPT);
-    if (!deadline.isFinite()) {
-      return unary(call, null);
+    if (!deadline.isFinite() || ctx.deadlineEndedByCore()) {
+      return new Unary<>(call, null, answer);
     }
-    Expiry<T> expiry = new Expiry<>(call);
-    CompletableFuture<T> out = unary(call, expiry);
+    Expiry expiry = new Expiry(call);
+    Unary<R, T> out = new Unary<>(call, expiry, answer);
     expiry.arm(out, deadline);
     return out;
   }
 
   /**
-   * Ends a call at its deadline: fails its result with DEADLINE_EXCEEDED, then cancels the RPC.
-   * Released (the watch cancelled) when the call ends first.
+   * Ends a call at its deadline when core does not: fails its result with DEADLINE_EXCEEDED, then
+   * cancels the RPC. Released (the watch cancelled) when the call ends first.
    */
-  private static final class Expiry<T> implements Runnable {
-    private final ApiFuture<T> call;
-    private volatile CompletableFuture<T> out;
+  private static final class Expiry implements Runnable {
+    private final ApiFuture<?> call;
+    private volatile CompletableFuture<?> out;
     private volatile io.serve4j.spi.Deadline.Watch watch;
     private volatile boolean released;
 
-    Expiry(ApiFuture<T> call) {
+    Expiry(ApiFuture<?> call) {
       this.call = call;
     }
 
-    void arm(CompletableFuture<T> result, io.serve4j.spi.Deadline deadline) {
+    void arm(CompletableFuture<?> result, io.serve4j.spi.Deadline deadline) {
       out = result;
       io.serve4j.spi.Deadline.Watch w = deadline.onExpiry(this);
       watch = w;
@@ -118,7 +114,7 @@ final class VertexCalls {
 
     @Override
     public void run() {
-      CompletableFuture<T> result = out;
+      CompletableFuture<?> result = out;
       if (result != null
           && result.completeExceptionally(
               new DeadlineExceededException(
@@ -132,45 +128,129 @@ final class VertexCalls {
     }
   }
 
+  /**
+   * A gax call as one future: its response read by {@code answer} where it arrives, the deadline
+   * watch (if any) released before the result completes, and cancelling the result cancelling the
+   * call. One object is the future, the gax callback and the cancellation link (no dependent stage
+   * per call).
+   */
+  private static final class Unary<R, T> extends CompletableFuture<T>
+      implements ApiFutureCallback<R> {
+    private final ApiFuture<R> call;
+    private final Expiry expiry;
+    private final Function<R, T> answer;
+
+    Unary(ApiFuture<R> call, Expiry expiry, Function<R, T> answer) {
+      this.call = call;
+      this.expiry = expiry;
+      this.answer = answer;
+      ApiFutures.addCallback(call, this, MoreExecutors.directExecutor());
+    }
+
+    @Override
+    public boolean cancel(boolean mayInterrupt) {
+      call.cancel(true);
+      return super.cancel(mayInterrupt);
+    }
+
+    @Override
+    public void onFailure(Throwable t) {
+      if (expiry != null) {
+        expiry.release();
+      }
+      completeExceptionally(t);
+    }
+
+    @Override
+    public void onSuccess(R response) {
+      if (expiry != null) {
+        expiry.release();
+      }
+      if (isDone()) {
+        return; // cancelled or timed out: nobody reads the answer
+      }
+      T value;
+      try {
+        value = answer.apply(response);
+      } catch (RuntimeException | Error e) {
+        completeExceptionally(e);
+        return;
+      }
+      complete(value);
+    }
+  }
+
   /** Adapts a gax future; cancelling the result cancels the call. */
   static <T> CompletableFuture<T> unary(ApiFuture<T> f) {
-    return unary(f, null);
+    return new Unary<>(f, null, Function.identity());
   }
 
   /**
-   * Adapts a gax future, releasing the call's deadline watch (if any) when it ends and before the
-   * result completes; cancelling the result cancels the call.
+   * {@code first}, then the call {@code next} starts from its result, as one future whose
+   * cancellation cancels whichever of the two is in flight ({@code thenCompose} would cancel
+   * neither). A throw of {@code next} fails the result.
+   *
+   * @param first the first call
+   * @param next starts the second call
+   * @param <A> the first call's result
+   * @param <T> the second call's
+   * @return the second call's result
    */
-  private static <T> CompletableFuture<T> unary(ApiFuture<T> f, Expiry<T> scope) {
-    CompletableFuture<T> out =
-        new CompletableFuture<>() {
-          @Override
-          public boolean cancel(boolean mayInterrupt) {
-            f.cancel(true);
-            return super.cancel(mayInterrupt);
-          }
-        };
-    ApiFutures.addCallback(
-        f,
-        new ApiFutureCallback<T>() {
-          @Override
-          public void onFailure(Throwable t) {
-            if (scope != null) {
-              scope.release();
-            }
-            out.completeExceptionally(t);
-          }
-
-          @Override
-          public void onSuccess(T result) {
-            if (scope != null) {
-              scope.release();
-            }
-            out.complete(result);
-          }
-        },
-        MoreExecutors.directExecutor());
+  static <A, T> CompletableFuture<T> then(
+      CompletableFuture<A> first, Function<A, CompletableFuture<T>> next) {
+    Then<A, T> out = new Then<>(first, next);
+    first.whenComplete(out);
     return out;
+  }
+
+  /** The future of {@link #then}. */
+  private static final class Then<A, T> extends CompletableFuture<T>
+      implements java.util.function.BiConsumer<A, Throwable> {
+    private final Function<A, CompletableFuture<T>> next;
+    private volatile CompletableFuture<?> current;
+
+    Then(CompletableFuture<A> first, Function<A, CompletableFuture<T>> next) {
+      this.next = next;
+      this.current = first;
+    }
+
+    @Override
+    public boolean cancel(boolean mayInterrupt) {
+      boolean cancelled = super.cancel(mayInterrupt);
+      current.cancel(true);
+      return cancelled;
+    }
+
+    @Override
+    public void accept(A value, Throwable error) {
+      if (isDone()) {
+        return;
+      }
+      if (error != null) {
+        completeExceptionally(error);
+        return;
+      }
+      CompletableFuture<T> second;
+      try {
+        second = next.apply(value);
+      } catch (RuntimeException | Error e) {
+        completeExceptionally(e);
+        return;
+      }
+      current = second;
+      if (isDone()) {
+        second.cancel(true); // cancelled while the second call was being started
+        return;
+      }
+      second.whenComplete(
+          (v, e) -> {
+            if (e == null) {
+              complete(v);
+            } else {
+              completeExceptionally(e);
+            }
+          });
+    }
   }
 
   /** Runs {@code step} for each item, one after the other. */

@@ -20,6 +20,7 @@ import io.serve4j.protocol.OipJson;
 import io.serve4j.spi.CallContext;
 import io.serve4j.spi.Inference;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
 
 /**
  * Real-time inference on Vertex AI: raw payloads and Open Inference Protocol JSON go through {@code
@@ -36,30 +37,35 @@ final class VertexPredictions implements Inference {
     this.descriptions = descriptions;
   }
 
+  /**
+   * {@inheritDoc}
+   *
+   * <p>No guard of the provider's own around it: core's {@link io.serve4j.spi.Wire} (with this
+   * provider's mapper) guards every prediction, a throw here included. The future returned is the
+   * call's own (no stage between), so that its cancellation, core's at the deadline included,
+   * cancels the RPC.
+   */
   @Override
   public CompletableFuture<InferenceResponse> predict(
       String endpoint, EndpointDescription known, InferenceRequest request, CallContext ctx) {
-    return GcpErrors.WIRE.call(
-        "predict",
-        () -> {
-          if (request.targetDeployment().isPresent()) {
-            throw ServingException.builder(ErrorCategory.UNSUPPORTED_CAPABILITY)
-                .providerId(GcpProvider.ID)
-                .message(
-                    "Vertex AI routes predictions by the endpoint's traffic split; it cannot pin"
-                        + " a request to deployment '"
-                        + request.targetDeployment().get()
-                        + "'")
-                .build();
-          }
-          String resource = names.endpointName(endpoint);
-          // Core hands over its cached description; only if core could not describe is it read.
-          CompletableFuture<EndpointDescription> described =
-              known != null
-                  ? CompletableFuture.completedFuture(known)
-                  : descriptions.read(resource, ctx).thenApply(descriptions::describe);
-          return described.thenCompose(d -> send(resource, d, request, ctx));
-        });
+    if (request.targetDeployment().isPresent()) {
+      throw ServingException.builder(ErrorCategory.UNSUPPORTED_CAPABILITY)
+          .providerId(GcpProvider.ID)
+          .message(
+              "Vertex AI routes predictions by the endpoint's traffic split; it cannot pin"
+                  + " a request to deployment '"
+                  + request.targetDeployment().get()
+                  + "'")
+          .build();
+    }
+    String resource = names.endpointName(endpoint);
+    // Core hands over its cached description; only if core could not describe is it read.
+    if (known != null) {
+      return send(resource, known, request, ctx);
+    }
+    return VertexCalls.then(
+        descriptions.read(resource, ctx),
+        e -> send(resource, descriptions.describe(e), request, ctx));
   }
 
   private CompletableFuture<InferenceResponse> send(
@@ -96,43 +102,54 @@ final class VertexPredictions implements Inference {
     }
     if (request.payload().isPresent()) {
       Payload p = request.payload().get();
-      return rawPredict(resource, p.bytes(), p.contentType(), ctx)
-          .thenApply(
-              body ->
-                  InferenceResponse.builder()
-                      .id(request.id().orElse(null))
-                      .payload(
-                          Payload.of(
-                              body.getData().toByteArray(),
-                              body.getContentType().isEmpty()
-                                  ? "application/octet-stream"
-                                  : body.getContentType()))
-                      .build());
+      return rawPredict(
+          resource,
+          p.bytes(),
+          p.contentType(),
+          ctx,
+          body ->
+              InferenceResponse.builder()
+                  .id(request.id().orElse(null))
+                  .payload(
+                      Payload.of(
+                          body.getData().toByteArray(),
+                          body.getContentType().isEmpty()
+                              ? "application/octet-stream"
+                              : body.getContentType()))
+                  .build());
     }
     if (Manifest.PREDICT.equals(endpoint.details().get("protocol"))) {
       return predictInstances(resource, endpoint, request, ctx);
     }
-    return rawPredict(resource, OipJson.writeRequest(request), "application/json", ctx)
-        .thenApply(
-            body -> {
-              InferenceResponse r = OipJson.readResponse(body.getData().toByteArray());
-              if (!request.outputs().isEmpty()) {
-                r =
-                    r.toBuilder()
-                        .outputs(
-                            r.outputs().stream()
-                                .filter(t -> request.outputs().contains(t.name()))
-                                .toList())
-                        .build();
-              }
-              return r.id().isEmpty() && request.id().isPresent()
-                  ? r.toBuilder().id(request.id().get()).build()
-                  : r;
-            });
+    return rawPredict(
+        resource,
+        OipJson.writeRequest(request),
+        "application/json",
+        ctx,
+        body -> {
+          InferenceResponse r = OipJson.readResponse(body.getData().toByteArray());
+          if (!request.outputs().isEmpty()) {
+            r =
+                r.toBuilder()
+                    .outputs(
+                        r.outputs().stream()
+                            .filter(t -> request.outputs().contains(t.name()))
+                            .toList())
+                    .build();
+          }
+          return r.id().isEmpty() && request.id().isPresent()
+              ? r.toBuilder().id(request.id().get()).build()
+              : r;
+        });
   }
 
-  private CompletableFuture<HttpBody> rawPredict(
-      String resource, byte[] body, String contentType, CallContext ctx) {
+  /** RawPredict of {@code body}, its answer read by {@code answer} where it arrives. */
+  private CompletableFuture<InferenceResponse> rawPredict(
+      String resource,
+      byte[] body,
+      String contentType,
+      CallContext ctx,
+      Function<HttpBody, InferenceResponse> answer) {
     RawPredictRequest r =
         RawPredictRequest.newBuilder()
             .setEndpoint(resource)
@@ -142,7 +159,7 @@ final class VertexPredictions implements Inference {
                     // this call's own array (written here, or Payload's copy)
                     .setData(UnsafeByteOperations.unsafeWrap(body)))
             .build();
-    return predictCall(ctx, c -> vertex.predictions.rawPredictCallable().futureCall(r, c));
+    return predictCall(ctx, vertex.predictions.rawPredictCallable().futureCall(r), answer);
   }
 
   /** The first declared output of the endpoint's deployments, or null. */
@@ -159,7 +176,9 @@ final class VertexPredictions implements Inference {
       String resource, EndpointDescription endpoint, InferenceRequest request, CallContext ctx) {
     TensorSpec out = firstOutput(endpoint);
     PredictRequest req = InstancesCodec.encode(resource, request);
-    return predictCall(ctx, c -> vertex.predictions.predictCallable().futureCall(req, c))
-        .thenApply((PredictResponse r) -> InstancesCodec.decode(r, out, request));
+    return predictCall(
+        ctx,
+        vertex.predictions.predictCallable().futureCall(req),
+        (PredictResponse r) -> InstancesCodec.decode(r, out, request));
   }
 }
