@@ -152,9 +152,6 @@ class PredictPathAllocationTest {
           e.predict(REQUEST);
         }
         long perCall = (threads.getThreadAllocatedBytes(self) - before) / calls;
-        long nanos = System.nanoTime() - t0;
-        System.out.printf(
-            "core predict path: %d B/call, %.1f ns/call%n", perCall, (double) nanos / calls);
         best = Math.min(best, perCall);
       }
       // The deadline, the call, its context and future and the prediction's hook: 144-200 B
