@@ -20,6 +20,9 @@ import java.util.concurrent.Flow;
 final class DefaultEndpoint implements Endpoint {
   private final DefaultServingClient client;
   private final String name;
+  // The predictions' route (their text, retry budget and breaker), looked up at the first one. Racy
+  // but safe: a Route is immutable (final fields) and two threads make equal ones.
+  private DefaultServingClient.Route predictRoute;
 
   DefaultEndpoint(DefaultServingClient client, String name) {
     this.client = client;
@@ -148,13 +151,13 @@ final class DefaultEndpoint implements Endpoint {
   private CompletableFuture<InferenceResponse> send(
       InferenceRequest request, EndpointDescription description) {
     Deadline deadline = Deadline.after(request.timeout().orElse(client.config().predictTimeout()));
+    DefaultServingClient.Route route = predictRoute;
+    if (route == null) {
+      route = client.route(OperationKind.PREDICT, name);
+      predictRoute = route;
+    }
     CompletableFuture<InferenceResponse> sent =
-        client.call(
-            OperationKind.PREDICT,
-            name,
-            request.id().orElse(null),
-            deadline,
-            new Predict(request, description));
+        client.call(route, request.id().orElse(null), deadline, new Predict(request, description));
     if (!sent.isDone() || sent.isCompletedExceptionally()) {
       // The endpoint went away (or was replaced): the next call describes it again.
       sent.whenComplete(

@@ -412,26 +412,79 @@ final class DefaultServingClient implements ServingClient {
       String requestId,
       Deadline deadline,
       Function<CallContext, CompletableFuture<T>> hook) {
-    // The deadline was made as the call started: its time, not another clock read.
-    long start = deadline.startNanos();
-    CompletableFuture<T> result = new CompletableFuture<>();
+    return call(route(operation, endpoint), requestId, deadline, hook);
+  }
+
+  /**
+   * What every call of one kind to one endpoint shares, looked up once: the text messages name the
+   * call by, the endpoint's retry budget and its circuit breaker (predictions and streams, with a
+   * breaker policy). An endpoint handle keeps its predictions' route, so that a prediction looks
+   * none of these up (three map lookups per call before).
+   */
+  final class Route {
+    final OperationKind operation;
+    final String endpoint;
+    final String what;
+    final RetryBudget budget;
+    final CircuitBreaker breaker; // null: no breaker for these calls
+
+    private Route(OperationKind operation, String endpoint) {
+      this.operation = operation;
+      this.endpoint = endpoint == null ? "" : endpoint;
+      this.what = what(operation, this.endpoint);
+      this.budget = budget(this.endpoint);
+      this.breaker =
+          breakers != null
+                  && (operation == OperationKind.PREDICT || operation == OperationKind.STREAM)
+              ? breakers.of(this.endpoint)
+              : null;
+    }
+  }
+
+  /**
+   * Returns the route of calls of one kind to one endpoint.
+   *
+   * @param operation what the calls do
+   * @param endpoint endpoint name, or null/empty for none
+   * @return the route
+   */
+  Route route(OperationKind operation, String endpoint) {
+    return new Route(operation, endpoint);
+  }
+
+  private RetryBudget budget(String endpoint) {
     RetryBudget budget = budgets.get(endpoint);
     if (budget == null) {
-      // No computeIfAbsent: its lambda would allocate per call, and spin a class at first use.
+      // No computeIfAbsent: its lambda would spin a class at first use.
       budget = newBudget();
       RetryBudget raced = budgets.putIfAbsent(endpoint, budget);
       if (raced != null) {
         budget = raced;
       }
     }
-    budget.deposit();
-    CircuitBreaker breaker =
-        breakers != null
-                && (operation == OperationKind.PREDICT || operation == OperationKind.STREAM)
-            ? breakers.of(endpoint)
-            : null;
-    Call<T> call =
-        new Call<>(operation, endpoint, requestId, deadline, start, hook, result, budget, breaker);
+    return budget;
+  }
+
+  /**
+   * {@link #call(OperationKind, String, String, Deadline, Function)} on a route looked up before.
+   *
+   * @param route the kind of call and its endpoint
+   * @param requestId request id, or null to generate one
+   * @param deadline the deadline for all attempts together
+   * @param hook the provider call
+   * @param <T> the result
+   * @return the future
+   */
+  <T> CompletableFuture<T> call(
+      Route route,
+      String requestId,
+      Deadline deadline,
+      Function<CallContext, CompletableFuture<T>> hook) {
+    // The deadline was made as the call started: its time, not another clock read.
+    long start = deadline.startNanos();
+    CompletableFuture<T> result = new CompletableFuture<>();
+    route.budget.deposit();
+    Call<T> call = new Call<>(route, requestId, deadline, start, hook, result);
     List<ServingListener> listeners = config.listeners();
     boolean listened = !listeners.isEmpty();
     if (listened) {
@@ -493,8 +546,10 @@ final class DefaultServingClient implements ServingClient {
               .providerId(providerId)
               .requestId(call.get())
               .message(
-                  operationName(call.operation)
-                      + (call.endpoint.isEmpty() ? "" : " on endpoint '" + call.endpoint + "'")
+                  operationName(call.route.operation)
+                      + (call.route.endpoint.isEmpty()
+                          ? ""
+                          : " on endpoint '" + call.route.endpoint + "'")
                       + " did not finish before its deadline")
               .build());
     }
@@ -522,7 +577,7 @@ final class DefaultServingClient implements ServingClient {
   /** Attempt {@code n} of a call: one wire attempt, its outcome recorded, a retry if one is due. */
   private <T> void attempt(int n, Call<T> call) {
     CompletableFuture<T> result = call.result;
-    CircuitBreaker breaker = call.breaker;
+    CircuitBreaker breaker = call.route.breaker;
     List<ServingListener> listeners = call.listeners;
     if (result.isDone()) {
       return;
@@ -535,7 +590,7 @@ final class DefaultServingClient implements ServingClient {
               .retryable(false)
               .message(
                   "the circuit breaker of endpoint '"
-                      + call.endpoint
+                      + call.route.endpoint
                       + "' is "
                       + breaker.getState()
                       + " after repeated failures; calls fail fast until it lets a trial through")
@@ -558,13 +613,16 @@ final class DefaultServingClient implements ServingClient {
                 ? CallObserver.NONE
                 : CallListeners.observer(listeners, call.info(), n),
             true);
-    String what = what(call.operation, call.endpoint);
+    String what = call.route.what;
     CompletableFuture<T> work =
         listeners.isEmpty()
             ? wire.call(what, call.hook, ctx)
             : CallListeners.inScopes(
                 listeners, call.info(), n, () -> wire.call(what, call.hook, ctx));
-    call.current = work;
+    if (!work.isDone()) {
+      // Only an attempt still running can be cancelled: one answered at once writes no volatile.
+      call.current = work;
+    }
     if (result.isDone()) {
       cancel(work);
     }
@@ -603,7 +661,7 @@ final class DefaultServingClient implements ServingClient {
 
     @Override
     public void accept(T v, Throwable e) {
-      CircuitBreaker breaker = call.breaker;
+      CircuitBreaker breaker = call.route.breaker;
       CompletableFuture<T> result = call.result;
       if (e == null) {
         if (breaker != null) {
@@ -634,7 +692,7 @@ final class DefaultServingClient implements ServingClient {
       }
       if (!result.isDone() && policy.allowsRetry(se, n, elapsed)) {
         Duration wait = policy.backoff(se, n);
-        if (wait.compareTo(call.deadline.remaining()) < 0 && call.budget.tryWithdraw()) {
+        if (wait.compareTo(call.deadline.remaining()) < 0 && call.route.budget.tryWithdraw()) {
           CallListeners.retry(call.listeners, call.info(), n, se, wait);
           try {
             scheduler.schedule(this, wait.toNanos(), TimeUnit.NANOSECONDS);
@@ -677,41 +735,35 @@ final class DefaultServingClient implements ServingClient {
    * without listeners formats no id (a UUID string and its CallInfo, ~150 B per prediction).
    */
   private final class Call<T> implements Supplier<String>, BooleanSupplier {
-    final OperationKind operation;
-    final String endpoint;
-    private volatile String id;
+    final Route route;
+    // The caller's id; else one made on first read into madeId. Two fields, so that a call with no
+    // id of its own writes no volatile field as it is made (a volatile write is a full fence).
+    private final String givenId;
+    private volatile String madeId;
     private volatile CallInfo info;
     // what every attempt of the call shares
     final Deadline deadline;
     final long start;
     final Function<CallContext, CompletableFuture<T>> hook;
     final CompletableFuture<T> result;
-    final RetryBudget budget;
-    final CircuitBreaker breaker; // null: no breaker for this call
     // set once by call(), before the first attempt, and read only after it (no race)
     List<ServingListener> listeners;
-    // the attempt in flight (cancelled with the call)
+    // the attempt in flight (cancelled with the call); not set for an attempt answered at once
     volatile CompletableFuture<?> current;
 
     Call(
-        OperationKind operation,
-        String endpoint,
+        Route route,
         String id,
         Deadline deadline,
         long start,
         Function<CallContext, CompletableFuture<T>> hook,
-        CompletableFuture<T> result,
-        RetryBudget budget,
-        CircuitBreaker breaker) {
-      this.operation = operation;
-      this.endpoint = endpoint == null ? "" : endpoint;
-      this.id = id;
+        CompletableFuture<T> result) {
+      this.route = route;
+      this.givenId = id;
       this.deadline = deadline;
       this.start = start;
       this.hook = hook;
       this.result = result;
-      this.budget = budget;
-      this.breaker = breaker;
     }
 
     /** Whether the call is over (answered, failed, cancelled or timed out): the attempt stops. */
@@ -723,13 +775,17 @@ final class DefaultServingClient implements ServingClient {
     /** The request id, made once. */
     @Override
     public String get() {
-      String i = id;
+      String i = givenId;
+      if (i != null) {
+        return i;
+      }
+      i = madeId;
       if (i == null) {
         synchronized (this) {
-          i = id;
+          i = madeId;
           if (i == null) {
             i = RequestIds.next();
-            id = i;
+            madeId = i;
           }
         }
       }
@@ -742,7 +798,7 @@ final class DefaultServingClient implements ServingClient {
         synchronized (this) {
           i = info;
           if (i == null) {
-            i = new CallInfo(providerId, operation, endpoint, get());
+            i = new CallInfo(providerId, route.operation, route.endpoint, get());
             info = i;
           }
         }
