@@ -315,6 +315,12 @@ public final class LocalClient implements EndpointLifecycle, Inference, AutoClos
         if (batched.isDone() && !batched.isCompletedExceptionally()) {
           // answered (submit returns once it is): no stage to chain, as without batching
           served.release();
+          if (request.targetModel().isEmpty()) {
+            // the batcher's runner made the whole response (id, model, version, deployment;
+            // split per caller from a batch): returned as it is, no second response or future
+            return batched;
+          }
+          // a repository's model: named as this caller named it, whatever its batch's first said
           return CompletableFuture.completedFuture(
               response(served, request, batched.join().outputs()));
         }
