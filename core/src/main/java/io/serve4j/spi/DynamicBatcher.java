@@ -129,10 +129,12 @@ public final class DynamicBatcher implements AutoCloseable {
   private int free; // instances nobody holds; guarded by lock
   private int gatherersWaiting; // guarded by lock
   private volatile boolean closed; // written under lock
-  // Runs in flight (batches and requests run alone): a run's wall time is divided by them. Striped,
-  // and summed only by runs that are timed: every request run alone counts itself in and out, and
-  // one shared counter would move between the cores twice a call.
+  // Runs in flight: a run's wall time is divided by them (inFlight()). Striped, and summed only by
+  // runs that are timed. Batches and queued requests run alone count themselves in and out of
+  // running; a request run alone unqueued counts itself in with unbatched (which Stats reports
+  // anyway) and out with unbatchedDone: two shared counters touched a call, not three.
   private final LongAdder running = new LongAdder();
+  private final LongAdder unbatchedDone = new LongAdder();
   // Machine time per row (ns) of runs of one request and of batches: racy moving averages of
   // measured runs (a lost update only slows learning), with how many runs each has seen since it
   // was last reset (the first run of each is not used: its shapes are new to the runtime).
@@ -144,7 +146,7 @@ public final class DynamicBatcher implements AutoCloseable {
   // (doubled each time batches still do not pay, up to MAX_PROBE_EVERY): racy, for the probe.
   private volatile int sinceProbe;
   private volatile int probeEvery = PROBE_EVERY;
-  private final LongAdder unbatched = new LongAdder();
+  private final LongAdder unbatched = new LongAdder(); // unqueued runs alone begun (Stats)
   private final LongAdder timedAlone = new LongAdder(); // runs alone that read the clock
   // Statistics (stats()): guarded by lock, except parks.
   private long runs;
@@ -272,7 +274,9 @@ public final class DynamicBatcher implements AutoCloseable {
   public CompletableFuture<InferenceResponse> submit(
       InferenceRequest request, CallContext context) {
     long rows = -1;
-    for (Tensor t : request.inputs()) {
+    List<Tensor> inputs = request.inputs();
+    for (int i = 0, n = inputs.size(); i < n; i++) { // no iterator, whatever the JIT inlines
+      Tensor t = inputs.get(i);
       if (t.shape().rank() == 0 || (rows >= 0 && t.shape().dim(0) != rows)) {
         // Not batchable along axis 0: it runs alone, still in order with the others.
         rows = Long.MAX_VALUE;
@@ -288,8 +292,12 @@ public final class DynamicBatcher implements AutoCloseable {
         return CompletableFuture.failedFuture(
             error(ErrorCategory.UNAVAILABLE, "batcher of '" + name + "' is closed"));
       }
-      unbatched.increment();
-      return runUnqueued(request, context, batchRows);
+      unbatched.increment(); // in flight until unbatchedDone counts it out
+      try {
+        return runUnqueued(request, context, batchRows);
+      } finally {
+        unbatchedDone.increment();
+      }
     }
     Pending p = new Pending(request, context, batchRows, ticker.getAsLong());
     boolean holding;
@@ -704,13 +712,13 @@ public final class DynamicBatcher implements AutoCloseable {
     try {
       InferenceRequest merged = merge(batch);
       running.increment();
-      long before = running.sum();
+      long before = inFlight();
       started = ticker.getAsLong();
       long after;
       try {
         response = runner.run(merged, latest(batch));
       } finally {
-        after = running.sum();
+        after = inFlight();
         running.decrement();
       }
       computed = ticker.getAsLong(); // a failed run teaches nothing about the model's cost
@@ -749,7 +757,7 @@ public final class DynamicBatcher implements AutoCloseable {
       return;
     }
     try {
-      p.result.complete(runOne(p.request, p.context, p.rows, p.arrived));
+      p.result.complete(runOne(p.request, p.context, p.rows, p.arrived, false));
     } catch (ServingException e) {
       p.result.completeExceptionally(e);
     }
@@ -772,7 +780,7 @@ public final class DynamicBatcher implements AutoCloseable {
       return CompletableFuture.failedFuture(d.timeoutError("queued prediction"));
     }
     try {
-      return CompletableFuture.completedFuture(runOne(request, context, rows, 0L));
+      return CompletableFuture.completedFuture(runOne(request, context, rows, 0L, true));
     } catch (ServingException e) {
       return CompletableFuture.failedFuture(e);
     }
@@ -782,10 +790,15 @@ public final class DynamicBatcher implements AutoCloseable {
    * Runs one request alone on this thread and learns from it if timed.
    *
    * @param arrived when it was submitted, 0 if it went straight to the run (never queued)
+   * @param unqueued whether submit counted it in flight already ({@link #unbatched})
    * @throws ServingException the run's failure, typed
    */
   private InferenceResponse runOne(
-      InferenceRequest request, CallContext context, long requestRows, long arrived) {
+      InferenceRequest request,
+      CallContext context,
+      long requestRows,
+      long arrived,
+      boolean unqueued) {
     long rows = requestRows == Long.MAX_VALUE ? 1 : requestRows;
     // Timed (two clock reads and a write of the shared average) when someone listens, when the
     // request was queued, until alone runs are measured, and for one in TIME_EVERY of the others:
@@ -795,8 +808,10 @@ public final class DynamicBatcher implements AutoCloseable {
             || context.observesBatches()
             || aloneRuns <= MEASURED
             || ThreadLocalRandom.current().nextInt(TIME_EVERY) == 0;
-    running.increment();
-    long before = timed ? running.sum() : 0L;
+    if (!unqueued) {
+      running.increment();
+    }
+    long before = timed ? inFlight() : 0L;
     long started = timed ? ticker.getAsLong() : 0L;
     InferenceResponse r;
     long after = 0L;
@@ -810,9 +825,11 @@ public final class DynamicBatcher implements AutoCloseable {
       throw typed(e);
     } finally {
       if (timed) {
-        after = running.sum();
+        after = inFlight();
       }
-      running.decrement();
+      if (!unqueued) {
+        running.decrement();
+      }
     }
     if (timed) {
       timedAlone.increment();
@@ -821,6 +838,15 @@ public final class DynamicBatcher implements AutoCloseable {
       report(context, arrived, 1, rows, started, computed);
     }
     return r;
+  }
+
+  /**
+   * Runs in flight now: batches and queued runs alone, and unqueued runs alone begun but not done
+   * (their end read first, so that a run ending meanwhile is counted rather than made negative).
+   */
+  long inFlight() {
+    long done = unbatchedDone.sum();
+    return running.sum() + unbatched.sum() - done;
   }
 
   /** Tells the call's observers how its request ran (before its outcome), if anyone listens. */

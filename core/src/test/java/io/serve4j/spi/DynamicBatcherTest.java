@@ -29,6 +29,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -256,6 +257,47 @@ class DynamicBatcherTest {
       assertThat(b.stats().unbatched() - unbatched).isEqualTo(n);
       // no clock reads nor shared writes for most: ~100 timed, still some to keep the average
       assertThat(b.timedAloneRuns() - timed).isBetween(1L, 300L);
+    }
+  }
+
+  /**
+   * A cheap row run alone unqueued counts itself in flight (so that a timed run beside it divides
+   * its wall time by both) with the counter the statistics report anyway, and out again whether it
+   * ran, failed, or left at once cancelled or past its deadline: in flight ends at zero.
+   */
+  @Test
+  void cheapRowsRunAlone_countInFlightWhileRunning_andOutAgainWhateverTheOutcome() {
+    AtomicReference<DynamicBatcher> self = new AtomicReference<>();
+    AtomicLong seenInFlight = new AtomicLong(-1);
+    AtomicBoolean fail = new AtomicBoolean();
+    DynamicBatcher.Runner runner =
+        (r, d) -> {
+          seenInFlight.set(self.get().inFlight());
+          if (fail.get()) {
+            throw new IllegalStateException("the model failed");
+          }
+          return affine(r);
+        };
+    try (DynamicBatcher b =
+        new DynamicBatcher("t", BatchingPolicy.of(16, Duration.ofSeconds(5)), runner)) {
+      self.set(b);
+      primeUntilRunningAlone(b);
+      long unbatched = b.stats().unbatched();
+      assertThat(b.submit(rows(1, 3), ctx(Duration.ofSeconds(30))).join().output("y").asFloats())
+          .containsExactly(expected(rows(1, 3)));
+      assertThat(seenInFlight.get()).as("in flight during its own run").isEqualTo(1);
+      assertThat(b.inFlight()).isZero();
+      fail.set(true);
+      assertThat(b.submit(rows(1, 4), ctx(Duration.ofSeconds(30)))).isCompletedExceptionally();
+      assertThat(b.inFlight()).isZero();
+      CompletableFuture<InferenceResponse> cancelled =
+          b.submit(
+              rows(1, 5),
+              new CallContext("c", Deadline.after(Duration.ofSeconds(10)), () -> true, p -> {}));
+      assertThat(cancelled).isCancelled();
+      assertThat(b.submit(rows(1, 6), ctx(Duration.ZERO))).isCompletedExceptionally();
+      assertThat(b.inFlight()).isZero();
+      assertThat(b.stats().unbatched() - unbatched).isEqualTo(4);
     }
   }
 

@@ -257,6 +257,7 @@ public final class LocalClient implements EndpointLifecycle, Inference, AutoClos
   private CompletableFuture<InferenceResponse> predictNow(
       String endpoint, InferenceRequest request, CallContext ctx) {
     Deadline dl = ctx.deadline();
+    boolean namesModel = request.targetModel().isPresent(); // read once: an Optional each time
     for (int attempt = 0; ; attempt++) {
       EndpointState s = endpoints.get(endpoint);
       if (s == null) {
@@ -285,7 +286,7 @@ public final class LocalClient implements EndpointLifecycle, Inference, AutoClos
         }
         throw error(ErrorCategory.UNAVAILABLE, "endpoint '" + endpoint + "' is changing");
       }
-      if (d.repository() != null || request.targetModel().isPresent()) {
+      if (d.repository() != null || namesModel) {
         Deployment parent = d;
         try {
           d = member(parent, request, endpoint, dl);
@@ -294,10 +295,7 @@ public final class LocalClient implements EndpointLifecycle, Inference, AutoClos
           parent.release();
         }
       }
-      if (s.mirrorNow()
-          && s.shadow != d
-          && s.shadow.repository() == null
-          && request.targetModel().isEmpty()) {
+      if (s.mirrorNow() && s.shadow != d && s.shadow.repository() == null && !namesModel) {
         mirror(s.shadow, request);
       }
       Deployment served = d;
@@ -315,6 +313,12 @@ public final class LocalClient implements EndpointLifecycle, Inference, AutoClos
         if (batched.isDone() && !batched.isCompletedExceptionally()) {
           // answered (submit returns once it is): no stage to chain, as without batching
           served.release();
+          if (!namesModel) {
+            // the batcher's runner made the whole response (id, model, version, deployment;
+            // split per caller from a batch): returned as it is, no second response or future
+            return batched;
+          }
+          // a repository's model: named as this caller named it, whatever its batch's first said
           return CompletableFuture.completedFuture(
               response(served, request, batched.join().outputs()));
         }

@@ -552,7 +552,15 @@ final class ModelLoader {
           counters.runs.increment();
           // Stopped at the last caller's deadline: after it nobody waits for the answer.
           try {
-            return InferenceResponse.builder().outputs(loaded.run(batch, deadline)).build();
+            // The caller's whole response (as LocalClient.response makes it), so that a request
+            // run alone is answered with this one object and a batch's rows are split from it.
+            return InferenceResponse.builder()
+                .id(batch.id().orElse(null))
+                .modelName(batch.targetModel().orElse(spec.model().name()))
+                .modelVersion(spec.model().version())
+                .deployment(spec.name())
+                .outputs(loaded.run(batch, deadline))
+                .build();
           } catch (RuntimeException e) {
             counters.failedRuns.increment();
             throw e;
