@@ -70,7 +70,10 @@ final class Serve4jProviderEngine implements Engine {
   @Override
   public Object predict() {
     CallContext ctx =
-        new CallContext(REQUEST_ID, Deadline.after(TIMEOUT), () -> false, p -> {}, true);
+        CallContext.builder(Deadline.after(TIMEOUT))
+            .requestId(REQUEST_ID)
+            .retriedByCore(true)
+            .build();
     return inference.predict("bench", description, request, ctx).join();
   }
 

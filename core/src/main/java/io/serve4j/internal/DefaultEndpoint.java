@@ -11,6 +11,7 @@ import io.serve4j.Operation;
 import io.serve4j.OperationKind;
 import io.serve4j.ResponseStream;
 import io.serve4j.ServingException;
+import io.serve4j.spi.CancellableFutures;
 import io.serve4j.spi.Deadline;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -84,7 +85,7 @@ final class DefaultEndpoint implements Endpoint {
     }
     // First call for this endpoint: describe it once (core's one description cache, handed to the
     // provider's predict) so that bad input never leaves the process.
-    return Futures.thenComposeCancellable(
+    return CancellableFutures.thenCompose(
         describeAsync()
             .handle(
                 (d, e) -> {

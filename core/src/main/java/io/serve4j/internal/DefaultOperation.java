@@ -93,7 +93,13 @@ final class DefaultOperation<T> implements Operation<T> {
       Function<CallContext, CompletableFuture<T>> hook) {
     DefaultOperation<T> op = new DefaultOperation<>(kind, description, providerId, requestId);
     Wiring<T> wiring = new Wiring<>(op, deadline);
-    CallContext context = new CallContext(requestId, deadline, wiring, wiring, false, observer);
+    CallContext context =
+        CallContext.builder(deadline)
+            .requestId(requestId)
+            .cancelled(wiring)
+            .progress(wiring)
+            .observer(observer)
+            .build();
     // The deadline is watched by the shared deadline watchdog (Deadline.onExpiry), as calls are:
     // no timer task on the client's scheduler, which a local deploy then never starts.
     wiring.timer = deadline.onExpiry(wiring);

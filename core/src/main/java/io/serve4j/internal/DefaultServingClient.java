@@ -603,7 +603,7 @@ final class DefaultServingClient implements ServingClient {
     // ends the call at its deadline (Pending's watch cancels the attempt), so the context says the
     // provider need not watch the same deadline again.
     CallContext ctx =
-        new CallContext(
+        CallContexts.lazyId(
             call,
             call.deadline,
             call,

@@ -9,6 +9,7 @@ import io.serve4j.InferenceResponse;
 import io.serve4j.Operation;
 import io.serve4j.OperationKind;
 import io.serve4j.ServingException;
+import io.serve4j.spi.CancellableFutures;
 import io.serve4j.spi.Deadline;
 import java.util.Map;
 import java.util.stream.Collectors;
@@ -104,7 +105,7 @@ final class EndpointChanges {
             "shift traffic on endpoint " + name,
             name,
             ctx ->
-                Futures.thenComposeCancellable(
+                CancellableFutures.thenCompose(
                     client.session().lifecycle().describeEndpoint(name, ctx),
                     current -> {
                       EndpointSpec.validateTraffic(

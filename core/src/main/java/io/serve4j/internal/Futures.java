@@ -81,53 +81,6 @@ public final class Futures {
   }
 
   /**
-   * Chains an asynchronous step after a future such that cancelling the returned future cancels
-   * whichever stage is running (CompletableFuture's own thenCompose does not).
-   *
-   * @param first the first stage
-   * @param next the next stage
-   * @param <A> first result
-   * @param <B> final result
-   * @return the chained future
-   */
-  public static <A, B> CompletableFuture<B> thenComposeCancellable(
-      CompletableFuture<A> first, java.util.function.Function<A, CompletableFuture<B>> next) {
-    CompletableFuture<B> result = new CompletableFuture<>();
-    java.util.concurrent.atomic.AtomicReference<CompletableFuture<?>> current =
-        new java.util.concurrent.atomic.AtomicReference<>(first);
-    first.whenComplete(
-        (a, e) -> {
-          if (e != null) {
-            result.completeExceptionally(unwrap(e));
-            return;
-          }
-          if (result.isDone()) {
-            return;
-          }
-          CompletableFuture<B> n = safely(() -> next.apply(a));
-          current.set(n);
-          n.whenComplete(
-              (b, e2) -> {
-                if (e2 != null) {
-                  result.completeExceptionally(unwrap(e2));
-                } else {
-                  result.complete(b);
-                }
-              });
-          if (result.isCancelled()) {
-            n.cancel(true);
-          }
-        });
-    result.whenComplete(
-        (v, e) -> {
-          if (result.isCancelled()) {
-            current.get().cancel(true);
-          }
-        });
-    return result;
-  }
-
-  /**
    * Calls a supplier of a future, turning a synchronous throw into a failed future.
    *
    * @param call the call

@@ -2,19 +2,38 @@ package io.serve4j.spi;
 
 import io.serve4j.BatchRun;
 import io.serve4j.OperationProgress;
+import io.serve4j.internal.CallContexts;
+import io.serve4j.internal.RequestIds;
 import java.time.Instant;
 import java.util.Objects;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * What core hands a provider with each call: the request id, the deadline to propagate into the
  * vendor SDK, a cancellation flag for polling loops, and a progress sink for long-running
- * operations.
+ * operations. Immutable; core makes one per call. A provider or test that calls a provider's hooks
+ * itself (a nested call, an undo step, a contract test) builds one:
+ *
+ * <pre>{@code
+ * CallContext ctx = CallContext.builder(Deadline.after(Duration.ofSeconds(30)))
+ *     .requestId(caller.requestId())
+ *     .progress(p -> caller.progress(p.message(), p.fraction()))
+ *     .build();
+ * }</pre>
  */
 public final class CallContext {
+  private static final BooleanSupplier NEVER_CANCELLED = Unset.INSTANCE;
+  private static final Consumer<OperationProgress> NO_PROGRESS = Unset.INSTANCE;
+
+  static {
+    // Core's per-call path makes contexts through this, without a builder per call.
+    CallContexts.install(new CoreConstructor());
+  }
+
   private String requestId; // made from requestIdSource on first read when not given
-  private final java.util.function.Supplier<String> requestIdSource;
+  private final Supplier<String> requestIdSource;
   private final Deadline deadline;
   private final BooleanSupplier cancelled;
   private final Consumer<OperationProgress> progress;
@@ -22,131 +41,74 @@ public final class CallContext {
   private final boolean deadlineEndedByCore;
   private final CallObserver observer;
 
-  /**
-   * Creates a context.
-   *
-   * @param requestId the request id
-   * @param deadline when the call must finish
-   * @param cancelled true once the caller cancelled
-   * @param progress where progress goes
-   */
-  public CallContext(
+  /** Exactly one of {@code requestId} and {@code requestIdSource} is non-null. */
+  private CallContext(
       String requestId,
-      Deadline deadline,
-      BooleanSupplier cancelled,
-      Consumer<OperationProgress> progress) {
-    this(requestId, deadline, cancelled, progress, false);
-  }
-
-  /**
-   * Creates a context.
-   *
-   * @param requestId the request id
-   * @param deadline when the call must finish
-   * @param cancelled true once the caller cancelled
-   * @param progress where progress goes
-   * @param retriedByCore whether core retries this call (see {@link #retriedByCore()})
-   */
-  public CallContext(
-      String requestId,
-      Deadline deadline,
-      BooleanSupplier cancelled,
-      Consumer<OperationProgress> progress,
-      boolean retriedByCore) {
-    this(requestId, deadline, cancelled, progress, retriedByCore, CallObserver.NONE);
-  }
-
-  /**
-   * Creates a context.
-   *
-   * @param requestId the request id
-   * @param deadline when the call must finish
-   * @param cancelled true once the caller cancelled
-   * @param progress where progress goes
-   * @param retriedByCore whether core retries this call (see {@link #retriedByCore()})
-   * @param observer what core's listeners hear of the call while it runs ({@link #batched}, {@link
-   *     #enter})
-   */
-  public CallContext(
-      String requestId,
-      Deadline deadline,
-      BooleanSupplier cancelled,
-      Consumer<OperationProgress> progress,
-      boolean retriedByCore,
-      CallObserver observer) {
-    this.retriedByCore = retriedByCore;
-    this.deadlineEndedByCore = false;
-    this.observer = Objects.requireNonNull(observer, "observer");
-    this.requestId = Objects.requireNonNull(requestId, "requestId");
-    this.requestIdSource = null;
-    this.deadline = Objects.requireNonNull(deadline, "deadline");
-    this.cancelled = Objects.requireNonNull(cancelled, "cancelled");
-    this.progress = Objects.requireNonNull(progress, "progress");
-  }
-
-  /**
-   * Creates a context whose request id is made only when first read ({@link #requestId()}): core
-   * uses it so that a call nobody asks the id of (an in-process prediction without listeners that
-   * succeeds) formats none.
-   *
-   * @param requestId gives the request id; called at most once per context for a successful read,
-   *     and must return the same id every time (core's call id)
-   * @param deadline when the call must finish
-   * @param cancelled true once the caller cancelled
-   * @param progress where progress goes
-   * @param retriedByCore whether core retries this call (see {@link #retriedByCore()})
-   * @param observer what core's listeners hear of the call while it runs
-   */
-  public CallContext(
-      java.util.function.Supplier<String> requestId,
-      Deadline deadline,
-      BooleanSupplier cancelled,
-      Consumer<OperationProgress> progress,
-      boolean retriedByCore,
-      CallObserver observer) {
-    this(requestId, deadline, cancelled, progress, retriedByCore, observer, false);
-  }
-
-  /**
-   * Creates a context whose request id is made only when first read, for a call whose deadline core
-   * may end itself (see {@link #deadlineEndedByCore()}).
-   *
-   * @param requestId gives the request id, as for {@link #CallContext(java.util.function.Supplier,
-   *     Deadline, BooleanSupplier, Consumer, boolean, CallObserver)}
-   * @param deadline when the call must finish
-   * @param cancelled true once the caller cancelled
-   * @param progress where progress goes
-   * @param retriedByCore whether core retries this call (see {@link #retriedByCore()})
-   * @param observer what core's listeners hear of the call while it runs
-   * @param deadlineEndedByCore whether core ends the call at its deadline by cancelling the
-   *     provider's future (see {@link #deadlineEndedByCore()})
-   */
-  public CallContext(
-      java.util.function.Supplier<String> requestId,
+      Supplier<String> requestIdSource,
       Deadline deadline,
       BooleanSupplier cancelled,
       Consumer<OperationProgress> progress,
       boolean retriedByCore,
       CallObserver observer,
       boolean deadlineEndedByCore) {
-    this.retriedByCore = retriedByCore;
-    this.deadlineEndedByCore = deadlineEndedByCore;
-    this.observer = Objects.requireNonNull(observer, "observer");
-    this.requestIdSource = Objects.requireNonNull(requestId, "requestId");
+    this.requestId = requestId;
+    this.requestIdSource = requestIdSource;
     this.deadline = Objects.requireNonNull(deadline, "deadline");
     this.cancelled = Objects.requireNonNull(cancelled, "cancelled");
     this.progress = Objects.requireNonNull(progress, "progress");
+    this.retriedByCore = retriedByCore;
+    this.observer = Objects.requireNonNull(observer, "observer");
+    this.deadlineEndedByCore = deadlineEndedByCore;
   }
 
   /**
-   * A context with a deadline and nothing else, for tests and internal calls; its request id comes
-   * from the same scheme as every call's.
+   * Starts a builder for a context with this deadline. The defaults: a new request id from core's
+   * one scheme (the same as every call's), never cancelled, progress reported nowhere, not retried
+   * by core ({@link #retriedByCore()} false), no observer ({@link CallObserver#NONE}), the deadline
+   * not ended by core ({@link #deadlineEndedByCore()} false).
+   *
+   * @param deadline when the call must finish
+   * @return a new builder
+   * @throws NullPointerException if {@code deadline} is null
+   */
+  public static Builder builder(Deadline deadline) {
+    return new Builder(deadline);
+  }
+
+  /**
+   * A context with a deadline and every other value at its default ({@link #builder(Deadline)}),
+   * for tests and internal calls; its request id comes from the same scheme as every call's.
    *
    * @param deadline the deadline
    * @return the context
+   * @throws NullPointerException if {@code deadline} is null
    */
   public static CallContext of(Deadline deadline) {
-    return new CallContext(io.serve4j.internal.RequestIds.next(), deadline, () -> false, p -> {});
+    return builder(deadline).build();
+  }
+
+  /**
+   * Returns a builder with this context's values. A request id not made yet (core makes it only
+   * when first read) is not made by this: the built context reads it from the same source, so that
+   * both give the same id.
+   *
+   * @return a builder
+   */
+  public Builder toBuilder() {
+    Builder b =
+        new Builder(deadline)
+            .cancelled(cancelled)
+            .progress(progress)
+            .retriedByCore(retriedByCore)
+            .observer(observer)
+            .deadlineEndedByCore(deadlineEndedByCore);
+    String id = requestId;
+    if (id != null) {
+      b.requestId = id;
+    } else {
+      b.requestIdSource = requestIdSource;
+    }
+    return b;
   }
 
   /**
@@ -274,6 +236,168 @@ public final class CallContext {
       return observer.enter();
     } catch (RuntimeException e) {
       return io.serve4j.ServingListener.Scope.NOOP;
+    }
+  }
+
+  /**
+   * Builds a {@link CallContext}; start one with {@link CallContext#builder(Deadline)}. The setters
+   * throw {@link NullPointerException} naming the argument when given {@code null}. Not
+   * thread-safe.
+   */
+  public static final class Builder {
+    private String requestId;
+    private Supplier<String> requestIdSource;
+    private Deadline deadline;
+    private BooleanSupplier cancelled = NEVER_CANCELLED;
+    private Consumer<OperationProgress> progress = NO_PROGRESS;
+    private boolean retriedByCore;
+    private CallObserver observer = CallObserver.NONE;
+    private boolean deadlineEndedByCore;
+
+    private Builder(Deadline deadline) {
+      deadline(deadline);
+    }
+
+    /**
+     * Sets the request id; default a new one from core's request-id scheme, made when the context
+     * is built.
+     *
+     * @param requestId the request id
+     * @return this builder
+     */
+    public Builder requestId(String requestId) {
+      this.requestId = Objects.requireNonNull(requestId, "requestId");
+      this.requestIdSource = null;
+      return this;
+    }
+
+    /**
+     * Sets when the call must finish.
+     *
+     * @param deadline the deadline
+     * @return this builder
+     */
+    public Builder deadline(Deadline deadline) {
+      this.deadline = Objects.requireNonNull(deadline, "deadline");
+      return this;
+    }
+
+    /**
+     * Sets what answers whether the caller cancelled ({@link CallContext#isCancelled()}); default
+     * never.
+     *
+     * @param cancelled true once the caller cancelled
+     * @return this builder
+     */
+    public Builder cancelled(BooleanSupplier cancelled) {
+      this.cancelled = Objects.requireNonNull(cancelled, "cancelled");
+      return this;
+    }
+
+    /**
+     * Sets where {@link CallContext#progress(String, double)} reports go; default nowhere.
+     *
+     * @param progress where progress goes
+     * @return this builder
+     */
+    public Builder progress(Consumer<OperationProgress> progress) {
+      this.progress = Objects.requireNonNull(progress, "progress");
+      return this;
+    }
+
+    /**
+     * Sets whether core retries this call (see {@link CallContext#retriedByCore()}); default false.
+     *
+     * @param retriedByCore whether core retries the call
+     * @return this builder
+     */
+    public Builder retriedByCore(boolean retriedByCore) {
+      this.retriedByCore = retriedByCore;
+      return this;
+    }
+
+    /**
+     * Sets what core's listeners hear of the call while it runs ({@link CallContext#batched},
+     * {@link CallContext#enter}); default {@link CallObserver#NONE}.
+     *
+     * @param observer the observer
+     * @return this builder
+     */
+    public Builder observer(CallObserver observer) {
+      this.observer = Objects.requireNonNull(observer, "observer");
+      return this;
+    }
+
+    /**
+     * Sets whether core ends the call at its deadline by cancelling the provider's future (see
+     * {@link CallContext#deadlineEndedByCore()}); default false.
+     *
+     * @param deadlineEndedByCore whether core ends the call at its deadline
+     * @return this builder
+     */
+    public Builder deadlineEndedByCore(boolean deadlineEndedByCore) {
+      this.deadlineEndedByCore = deadlineEndedByCore;
+      return this;
+    }
+
+    /**
+     * Builds the context.
+     *
+     * @return the context
+     */
+    public CallContext build() {
+      String id = requestId;
+      if (id == null && requestIdSource == null) {
+        id = RequestIds.next();
+      }
+      return new CallContext(
+          id,
+          requestIdSource,
+          deadline,
+          cancelled,
+          progress,
+          retriedByCore,
+          observer,
+          deadlineEndedByCore);
+    }
+  }
+
+  /**
+   * The builder's defaults: never cancelled, progress goes nowhere (a class, not two lambdas, so
+   * that a cold start spins none: ColdPathClassesTest).
+   */
+  private static final class Unset implements BooleanSupplier, Consumer<OperationProgress> {
+    static final Unset INSTANCE = new Unset();
+
+    @Override
+    public boolean getAsBoolean() {
+      return false;
+    }
+
+    @Override
+    public void accept(OperationProgress p) {}
+  }
+
+  /** Core's way in (through {@link CallContexts}): a context per call without a builder. */
+  private static final class CoreConstructor implements CallContexts.Constructor {
+    @Override
+    public CallContext make(
+        Supplier<String> requestId,
+        Deadline deadline,
+        BooleanSupplier cancelled,
+        Consumer<OperationProgress> progress,
+        boolean retriedByCore,
+        CallObserver observer,
+        boolean deadlineEndedByCore) {
+      return new CallContext(
+          null,
+          Objects.requireNonNull(requestId, "requestId"),
+          deadline,
+          cancelled,
+          progress,
+          retriedByCore,
+          observer,
+          deadlineEndedByCore);
     }
   }
 }

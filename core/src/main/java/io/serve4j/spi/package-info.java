@@ -11,7 +11,8 @@
  *
  * <p>Helpers for providers live here too: {@link io.serve4j.spi.HardwareOfferings} reads a
  * provider's table of {@link io.serve4j.HardwareOffering}s and resolves portable accelerators
- * against it, and {@code io.serve4j.spi.formats} writes the serving formats several clouds share
- * (Triton model repositories, the signature JSON).
+ * against it, {@link io.serve4j.spi.CancellableFutures} chains two asynchronous steps of a call so
+ * that cancelling the call cancels the step in flight, and {@code io.serve4j.spi.formats} writes
+ * the serving formats several clouds share (Triton model repositories, the signature JSON).
  */
 package io.serve4j.spi;

@@ -2,40 +2,25 @@ package io.serve4j.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.serve4j.Capability;
 import io.serve4j.DataType;
-import io.serve4j.DeploymentDescription;
 import io.serve4j.Endpoint;
-import io.serve4j.EndpointDescription;
-import io.serve4j.EndpointSpec;
-import io.serve4j.EndpointStatus;
 import io.serve4j.InferenceRequest;
 import io.serve4j.InferenceResponse;
-import io.serve4j.Mirror;
 import io.serve4j.ModelSignature;
-import io.serve4j.ProviderOptions;
 import io.serve4j.Serve4j;
 import io.serve4j.ServingClient;
 import io.serve4j.Tensor;
 import io.serve4j.TensorSpec;
-import io.serve4j.spi.CallContext;
-import io.serve4j.spi.EndpointLifecycle;
-import io.serve4j.spi.Inference;
-import io.serve4j.spi.ProviderContext;
-import io.serve4j.spi.ProviderSession;
-import io.serve4j.spi.ServingProvider;
 import java.lang.management.ManagementFactory;
 import java.util.List;
-import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
 
 /**
  * What core's client allocates per prediction that its provider answers on the caller's thread
  * (in-process: the {@code local} runtime), with default settings (retry policy, 60 s timeout, no
- * listener, no circuit breaker): the provider here answers with one future made once, so that every
- * byte counted is core's.
+ * listener, no circuit breaker): the provider here ({@link OneEndpointProvider}) answers with one
+ * future made once, so that every byte counted is core's.
  */
 class PredictPathAllocationTest {
   private static final InferenceRequest REQUEST =
@@ -50,93 +35,15 @@ class PredictPathAllocationTest {
           List.of(TensorSpec.of("x", DataType.FP32, -1, 2)),
           List.of(TensorSpec.of("y", DataType.FP32, -1, 2)));
 
-  /** One endpoint, described with a signature, whose predictions all answer {@link #ANSWER}. */
-  static final class FixedAnswerProvider implements ServingProvider, ProviderOptions {
-    @Override
-    public String providerId() {
-      return "fixed";
-    }
-
-    @Override
-    public String id() {
-      return "fixed";
-    }
-
-    @Override
-    public Set<Capability> capabilities() {
-      return Set.of();
-    }
-
-    @Override
-    public Class<? extends ProviderOptions> optionsType() {
-      return FixedAnswerProvider.class;
-    }
-
-    @Override
-    public ProviderOptions defaultOptions() {
-      return this;
-    }
-
-    @Override
-    public ProviderSession open(ProviderOptions options, ProviderContext context) {
-      EndpointLifecycle lifecycle =
-          new EndpointLifecycle() {
-            @Override
-            public CompletableFuture<EndpointDescription> createEndpoint(
-                EndpointSpec spec, CallContext c) {
-              throw new UnsupportedOperationException();
-            }
-
-            @Override
-            public CompletableFuture<EndpointDescription> updateEndpoint(
-                EndpointSpec spec, CallContext c) {
-              throw new UnsupportedOperationException();
-            }
-
-            @Override
-            public CompletableFuture<EndpointDescription> updateTraffic(
-                String e, Map<String, Integer> t, Mirror m, CallContext c) {
-              throw new UnsupportedOperationException();
-            }
-
-            @Override
-            public CompletableFuture<Void> deleteEndpoint(String e, CallContext c) {
-              throw new UnsupportedOperationException();
-            }
-
-            @Override
-            public CompletableFuture<EndpointDescription> describeEndpoint(
-                String e, CallContext c) {
-              return CompletableFuture.completedFuture(
-                  EndpointDescription.builder()
-                      .name(e)
-                      .status(EndpointStatus.IN_SERVICE)
-                      .deployment(
-                          DeploymentDescription.builder()
-                              .name("main")
-                              .modelName("m")
-                              .status(EndpointStatus.IN_SERVICE)
-                              .signature(SIGNATURE)
-                              .build())
-                      .build());
-            }
-
-            @Override
-            public CompletableFuture<List<EndpointDescription>> listEndpoints(CallContext c) {
-              return CompletableFuture.completedFuture(List.of());
-            }
-          };
-      Inference inference = (e, description, r, c) -> ANSWER;
-      return ProviderSession.of(lifecycle, inference, null, null, () -> {});
-    }
-  }
-
   @Test
   void predictAnsweredOnTheCallersThread_allocatesAtMost256BytesInCore() {
     com.sun.management.ThreadMXBean threads =
         (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
     long self = Thread.currentThread().getId();
-    try (ServingClient client = Serve4j.builder().provider(new FixedAnswerProvider()).build()) {
+    try (ServingClient client =
+        Serve4j.builder()
+            .provider(new OneEndpointProvider("fixed", SIGNATURE, (e, d, r, c) -> ANSWER))
+            .build()) {
       Endpoint e = client.endpoint("fixed");
       int calls = 200_000;
       // warm-up: C2 compiles the path (escape analysis removes what does not escape)

@@ -3,28 +3,13 @@ package io.serve4j.internal;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.serve4j.Capability;
-import io.serve4j.EndpointDescription;
-import io.serve4j.EndpointSpec;
-import io.serve4j.EndpointStatus;
 import io.serve4j.InferenceRequest;
 import io.serve4j.InferenceResponse;
-import io.serve4j.Mirror;
-import io.serve4j.ProviderOptions;
 import io.serve4j.QuotaExceededException;
 import io.serve4j.Serve4j;
 import io.serve4j.ServingClient;
 import io.serve4j.ServingException;
 import io.serve4j.Tensor;
-import io.serve4j.spi.CallContext;
-import io.serve4j.spi.EndpointLifecycle;
-import io.serve4j.spi.Inference;
-import io.serve4j.spi.ProviderContext;
-import io.serve4j.spi.ProviderSession;
-import io.serve4j.spi.ServingProvider;
-import java.util.List;
-import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -37,13 +22,13 @@ class ResponseLimitTest {
       InferenceRequest.of(Tensor.ofFloats("x", new long[] {1}, new float[] {1}));
 
   /** Answers every prediction with {@code floats} FP32 values, now or when completed. */
-  static final class SizedProvider implements ServingProvider, ProviderOptions {
+  static final class SizedAnswers {
     final int floats;
     final boolean synchronous;
     final AtomicInteger predictions = new AtomicInteger();
     final AtomicReference<CompletableFuture<InferenceResponse>> pending = new AtomicReference<>();
 
-    SizedProvider(int floats, boolean synchronous) {
+    SizedAnswers(int floats, boolean synchronous) {
       this.floats = floats;
       this.synchronous = synchronous;
     }
@@ -54,71 +39,11 @@ class ResponseLimitTest {
           .build();
     }
 
-    @Override
-    public String providerId() {
-      return "sized";
-    }
-
-    @Override
-    public String id() {
-      return "sized";
-    }
-
-    @Override
-    public Set<Capability> capabilities() {
-      return Set.of();
-    }
-
-    @Override
-    public Class<? extends ProviderOptions> optionsType() {
-      return SizedProvider.class;
-    }
-
-    @Override
-    public ProviderOptions defaultOptions() {
-      return this;
-    }
-
-    @Override
-    public ProviderSession open(ProviderOptions options, ProviderContext context) {
-      EndpointLifecycle lifecycle =
-          new EndpointLifecycle() {
-            @Override
-            public CompletableFuture<EndpointDescription> createEndpoint(
-                EndpointSpec spec, CallContext c) {
-              throw new UnsupportedOperationException();
-            }
-
-            @Override
-            public CompletableFuture<EndpointDescription> updateEndpoint(
-                EndpointSpec spec, CallContext c) {
-              throw new UnsupportedOperationException();
-            }
-
-            @Override
-            public CompletableFuture<EndpointDescription> updateTraffic(
-                String e, Map<String, Integer> t, Mirror m, CallContext c) {
-              throw new UnsupportedOperationException();
-            }
-
-            @Override
-            public CompletableFuture<Void> deleteEndpoint(String e, CallContext c) {
-              throw new UnsupportedOperationException();
-            }
-
-            @Override
-            public CompletableFuture<EndpointDescription> describeEndpoint(
-                String e, CallContext c) {
-              return CompletableFuture.completedFuture(
-                  EndpointDescription.builder().name(e).status(EndpointStatus.IN_SERVICE).build());
-            }
-
-            @Override
-            public CompletableFuture<List<EndpointDescription>> listEndpoints(CallContext c) {
-              return CompletableFuture.completedFuture(List.of());
-            }
-          };
-      Inference inference =
+    /** The provider whose endpoints all answer so. */
+    OneEndpointProvider provider() {
+      return new OneEndpointProvider(
+          "sized",
+          null,
           (e, description, r, c) -> {
             predictions.incrementAndGet();
             if (synchronous) {
@@ -127,18 +52,17 @@ class ResponseLimitTest {
             CompletableFuture<InferenceResponse> f = new CompletableFuture<>();
             pending.set(f);
             return f;
-          };
-      return ProviderSession.of(lifecycle, inference, null, null, () -> {});
+          });
     }
   }
 
-  private static ServingClient client(SizedProvider p, long maxResponseBytes) {
-    return Serve4j.builder().provider(p).maxResponseBytes(maxResponseBytes).build();
+  private static ServingClient client(SizedAnswers p, long maxResponseBytes) {
+    return Serve4j.builder().provider(p.provider()).maxResponseBytes(maxResponseBytes).build();
   }
 
   @Test
   void synchronousAnswer_aboveTheLimit_isQuotaExceededNamingBothSizes_andNotRetried() {
-    SizedProvider p = new SizedProvider(5, true);
+    SizedAnswers p = new SizedAnswers(5, true);
     try (ServingClient c = client(p, 16)) {
       assertThatThrownBy(() -> c.endpoint("e").predict(REQUEST))
           .isInstanceOf(QuotaExceededException.class)
@@ -156,7 +80,7 @@ class ResponseLimitTest {
 
   @Test
   void synchronousAnswer_atTheLimit_passes() {
-    SizedProvider p = new SizedProvider(4, true);
+    SizedAnswers p = new SizedAnswers(4, true);
     try (ServingClient c = client(p, 16)) {
       assertThat(c.endpoint("e").predict(REQUEST).output("y").byteSize()).isEqualTo(16);
     }
@@ -164,7 +88,7 @@ class ResponseLimitTest {
 
   @Test
   void laterAnswer_aboveTheLimit_isQuotaExceeded() throws Exception {
-    SizedProvider p = new SizedProvider(5, false);
+    SizedAnswers p = new SizedAnswers(5, false);
     try (ServingClient c = client(p, 16)) {
       CompletableFuture<InferenceResponse> f = c.endpoint("e").predictAsync(REQUEST);
       waitFor(p);
@@ -177,7 +101,7 @@ class ResponseLimitTest {
 
   @Test
   void laterAnswer_withinTheLimit_passes_andCancellingReachesTheProvider() throws Exception {
-    SizedProvider p = new SizedProvider(4, false);
+    SizedAnswers p = new SizedAnswers(4, false);
     try (ServingClient c = client(p, 16)) {
       CompletableFuture<InferenceResponse> f = c.endpoint("e").predictAsync(REQUEST);
       waitFor(p);
@@ -203,7 +127,7 @@ class ResponseLimitTest {
         .isInstanceOf(IllegalArgumentException.class);
   }
 
-  private static void waitFor(SizedProvider p) {
+  private static void waitFor(SizedAnswers p) {
     long end = System.nanoTime() + 5_000_000_000L;
     while (p.pending.get() == null && System.nanoTime() < end) {
       Thread.onSpinWait();

@@ -293,7 +293,10 @@ class DynamicBatcherTest {
       CompletableFuture<InferenceResponse> cancelled =
           b.submit(
               rows(1, 5),
-              new CallContext("c", Deadline.after(Duration.ofSeconds(10)), () -> true, p -> {}));
+              CallContext.builder(Deadline.after(Duration.ofSeconds(10)))
+                  .requestId("c")
+                  .cancelled(() -> true)
+                  .build());
       assertThat(cancelled).isCancelled();
       assertThat(b.submit(rows(1, 6), ctx(Duration.ZERO))).isCompletedExceptionally();
       assertThat(b.inFlight()).isZero();
@@ -636,18 +639,17 @@ class DynamicBatcherTest {
 
   /** A context whose batch reports are kept, as core's listeners would receive them. */
   private static CallContext observed(List<BatchRun> runs) {
-    return new CallContext(
-        "id",
-        Deadline.after(Duration.ofSeconds(30)),
-        () -> false,
-        p -> {},
-        true,
-        new CallObserver() {
-          @Override
-          public void batched(BatchRun run) {
-            runs.add(run);
-          }
-        });
+    return CallContext.builder(Deadline.after(Duration.ofSeconds(30)))
+        .requestId("id")
+        .retriedByCore(true)
+        .observer(
+            new CallObserver() {
+              @Override
+              public void batched(BatchRun run) {
+                runs.add(run);
+              }
+            })
+        .build();
   }
 
   @Test
@@ -815,8 +817,10 @@ class DynamicBatcherTest {
           call(
               b,
               rows(1, 2),
-              new CallContext(
-                  "c", Deadline.after(Duration.ofSeconds(10)), cancelled::get, p -> {}));
+              CallContext.builder(Deadline.after(Duration.ofSeconds(10)))
+                  .requestId("c")
+                  .cancelled(cancelled::get)
+                  .build());
       awaitQueued(b, 2);
       cancelled.set(true);
       // The expiring caller leaves at its own deadline, with the instance still busy.

@@ -430,8 +430,9 @@ public abstract class FaultInjectionContract {
           session.lifecycle().describeEndpoint(name, CallContext.of(Deadline.none())).join();
       fixture.inject(call, Fault.slow(Duration.ofSeconds(6)));
       CallContext ctx =
-          new CallContext(
-              "deadline-" + call, Deadline.after(Duration.ofMillis(600)), () -> false, p -> {});
+          CallContext.builder(Deadline.after(Duration.ofMillis(600)))
+              .requestId("deadline-" + call)
+              .build();
       long start = System.nanoTime();
       CompletableFuture<?> f =
           switch (call) {

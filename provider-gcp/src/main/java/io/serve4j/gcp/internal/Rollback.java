@@ -29,12 +29,11 @@ final class Rollback {
   Rollback(CallContext caller) {
     this.caller = caller;
     this.steady =
-        new CallContext(
-            caller.requestId(),
-            caller.deadline(),
-            () -> false,
-            p -> caller.progress(p.message(), p.fraction()),
-            caller.retriedByCore());
+        CallContext.builder(caller.deadline())
+            .requestId(caller.requestId())
+            .progress(p -> caller.progress(p.message(), p.fraction()))
+            .retriedByCore(caller.retriedByCore())
+            .build();
   }
 
   /** The caller's context without its cancellation: for the calls and waits of the steps. */
@@ -91,7 +90,7 @@ final class Rollback {
 
   private CompletableFuture<Void> undoAll() {
     CallContext cleanup =
-        new CallContext(caller.requestId(), Deadline.after(UNDO_TIME), () -> false, p -> {});
+        CallContext.builder(Deadline.after(UNDO_TIME)).requestId(caller.requestId()).build();
     CompletableFuture<Void> chain = CompletableFuture.completedFuture(null);
     synchronized (this) {
       while (!undo.isEmpty() || !undoLast.isEmpty()) {

@@ -18,6 +18,7 @@ import io.serve4j.TensorSpec;
 import io.serve4j.gcp.GcpProvider;
 import io.serve4j.protocol.OipJson;
 import io.serve4j.spi.CallContext;
+import io.serve4j.spi.CancellableFutures;
 import io.serve4j.spi.Inference;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
@@ -63,7 +64,7 @@ final class VertexPredictions implements Inference {
     if (known != null) {
       return send(resource, known, request, ctx);
     }
-    return VertexCalls.then(
+    return CancellableFutures.thenCompose(
         descriptions.read(resource, ctx),
         e -> send(resource, descriptions.describe(e), request, ctx));
   }
