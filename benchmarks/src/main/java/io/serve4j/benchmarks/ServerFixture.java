@@ -14,8 +14,9 @@ import java.util.concurrent.TimeUnit;
  * The concurrency-1 set-up {@link ServerOverhead} and {@link GrpcServerCpu} share: serve4j's server
  * in its default configuration and with {@code workerThreads(0)} (both REST and gRPC on loopback),
  * the transport floor ({@link ServerOverhead.Floor}) answering serve4j's own answer bytes, a
- * channel of its own per server ({@link ServerOverhead#channel}) with a blocking stub, and the
- * request in both encodings.
+ * channel of its own per server ({@link ServerOverhead#channel}) with a blocking stub (and the
+ * calls {@link #infer} etc. through the stub {@code -Dbench.server.stub} names), and the request in
+ * both encodings.
  */
 final class ServerFixture implements AutoCloseable {
   final InferenceRequest request;
@@ -33,9 +34,52 @@ final class ServerFixture implements AutoCloseable {
   final GRPCInferenceServiceGrpc.GRPCInferenceServiceBlockingStub stubInline;
   final GRPCInferenceServiceGrpc.GRPCInferenceServiceBlockingStub stubFloor;
   final GRPCInferenceServiceGrpc.GRPCInferenceServiceBlockingStub stubFloorPredict;
-  private final ManagedChannel ch;
+  final ManagedChannel ch;
+
+  /**
+   * The four gRPC calls the c=1 modes time, through the stub {@code -Dbench.server.stub} names:
+   * {@code future} (the default: {@code futureStub.modelInfer(r).get()}; with the channel's {@code
+   * directExecutor} the answer completes the future on the client's event loop, which wakes the
+   * caller once) or {@code blocking} (the blocking stub: its caller runs the call's callbacks
+   * itself, queued by the event loop, and was woken 1.3-1.7 times a call against 1.0, GrpcThreads'
+   * per-thread switches; in all about 1.4 more context switches and 3-9 us more a call on this
+   * 2-core VM, for the floor and serve4j alike). Either is what any grpc-java client may use; the
+   * same one serves every mode.
+   */
+  final Infer infer;
+
+  final Infer inferInline;
+  final Infer inferFloor;
+  final Infer inferFloorPredict;
+
+  /** The stub the c=1 modes use: {@code future} or {@code blocking}. */
+  static final String STUB = System.getProperty("bench.server.stub", "future");
+
+  /** One unary ModelInfer call. */
+  interface Infer {
+    ModelInferResponse call(ModelInferRequest r) throws Exception;
+  }
+
+  static Infer infer(ManagedChannel channel) {
+    switch (STUB) {
+      case "future" -> {
+        GRPCInferenceServiceGrpc.GRPCInferenceServiceFutureStub f =
+            GRPCInferenceServiceGrpc.newFutureStub(channel);
+        return r -> f.modelInfer(r).get();
+      }
+      case "blocking" -> {
+        GRPCInferenceServiceGrpc.GRPCInferenceServiceBlockingStub b =
+            GRPCInferenceServiceGrpc.newBlockingStub(channel);
+        return b::modelInfer;
+      }
+      default ->
+          throw new IllegalArgumentException(
+              "bench.server.stub must be future or blocking, not " + STUB);
+    }
+  }
+
   private final ManagedChannel chInline;
-  private final ManagedChannel chFloor;
+  final ManagedChannel chFloor;
   private final ManagedChannel chFloorPredict;
 
   /**
@@ -83,6 +127,10 @@ final class ServerFixture implements AutoCloseable {
         ServerOverhead.Floor.start(restAnswer, grpcAnswer, () -> e.predict(request));
     this.chFloorPredict = ServerOverhead.channel(floorPredict.grpcPort());
     this.stubFloorPredict = GRPCInferenceServiceGrpc.newBlockingStub(chFloorPredict);
+    this.infer = infer(ch);
+    this.inferInline = infer(chInline);
+    this.inferFloor = infer(chFloor);
+    this.inferFloorPredict = infer(chFloorPredict);
   }
 
   @Override

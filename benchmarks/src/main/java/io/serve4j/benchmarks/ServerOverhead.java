@@ -59,7 +59,9 @@ import java.util.concurrent.atomic.AtomicLong;
  *       one's, per window. The floor, floor+predict and serve4j's gRPC server share one transport:
  *       {@code NettyServerBuilder} with grpc's default (epoll on Linux) event loop groups, {@code
  *       directExecutor}, the same inbound limit; each client channel has its own one-thread epoll
- *       event loop.
+ *       event loop, and every mode calls through the same kind of stub ({@code
+ *       -Dbench.server.stub}: {@code future}, the default since it wakes the caller once a call, or
+ *       {@code blocking}; see {@link ServerFixture#infer}).
  * </ul>
  *
  * <p>The c=1 part first runs every mode {@code -Dbench.server.warmup} calls (default 10,000; 0 for
@@ -120,24 +122,25 @@ public final class ServerOverhead {
         byte[] json = f.json;
         ModelInferRequest grpcReq = f.grpcRequest;
         GrpcCheck check = f.check;
-        GRPCInferenceServiceGrpc.GRPCInferenceServiceBlockingStub stub = f.stub;
-        GRPCInferenceServiceGrpc.GRPCInferenceServiceBlockingStub stubInline = f.stubInline;
-        GRPCInferenceServiceGrpc.GRPCInferenceServiceBlockingStub stubFloor = f.stubFloor;
-        GRPCInferenceServiceGrpc.GRPCInferenceServiceBlockingStub stubFloorPredict =
-            f.stubFloorPredict;
+        // the gRPC calls through the stub -Dbench.server.stub names (ServerFixture#infer)
+        ServerFixture.Infer stub = f.infer;
+        ServerFixture.Infer stubInline = f.inferInline;
+        ServerFixture.Infer stubFloor = f.inferFloor;
+        ServerFixture.Infer stubFloorPredict = f.inferFloorPredict;
+        System.out.printf(Locale.ROOT, "gRPC c=1 calls through the %s stub%n", ServerFixture.STUB);
         {
           long[][] all = new long[8][];
           Call[] modes = {
             () -> e.predict(req),
             () -> rest.post("/v2/models/m/infer", json),
-            () -> check.check(stub.modelInfer(grpcReq)),
+            () -> check.check(stub.call(grpcReq)),
             () -> restInline.post("/v2/models/m/infer", json),
-            () -> check.check(stubInline.modelInfer(grpcReq)),
+            () -> check.check(stubInline.call(grpcReq)),
             () -> restFloor.post("/v2/models/m/infer", json),
-            () -> check.check(stubFloor.modelInfer(grpcReq)),
+            () -> check.check(stubFloor.call(grpcReq)),
             // the floor running the same in-process predict on its transport thread: the least an
             // inline server (serve4j's default for the MLP) can cost, with no serve4j code
-            () -> check.check(stubFloorPredict.modelInfer(grpcReq))
+            () -> check.check(stubFloorPredict.call(grpcReq))
           };
           // Interleaved in short windows: each window runs every mode for `window` calls, the
           // order rotated by one each window, so serve4j and the floor are measured within
@@ -674,7 +677,7 @@ public final class ServerOverhead {
   private static final java.util.concurrent.atomic.DoubleAdder RUNS =
       new java.util.concurrent.atomic.DoubleAdder();
 
-  private static ServingClient client() {
+  static ServingClient client() {
     LocalOptions.Builder options =
         LocalOptions.builder().isolated(true).intraOpThreads(OrtEngine.intraOpThreads());
     if (!Boolean.parseBoolean(System.getProperty("serve4j.bench.intraOpSpinning", "true"))) {
@@ -694,7 +697,7 @@ public final class ServerOverhead {
         .build();
   }
 
-  private static Endpoint deploy(ServingClient client, Workload w, boolean batched) {
+  static Endpoint deploy(ServingClient client, Workload w, boolean batched) {
     DeploymentSpec.Builder d =
         DeploymentSpec.builder().name("main").model(Model.onnx("m", w.file()));
     if (batched) {
