@@ -158,7 +158,7 @@ final class DefaultEndpoint implements Endpoint {
       predictRoute = route;
     }
     CompletableFuture<InferenceResponse> sent =
-        client.call(route, request.id().orElse(null), deadline, new Predict(request, description));
+        client.call(new Predict(route, deadline, request, description));
     if (!sent.isDone() || sent.isCompletedExceptionally()) {
       // The endpoint went away (or was replaced): the next call describes it again.
       sent.whenComplete(
@@ -172,16 +172,20 @@ final class DefaultEndpoint implements Endpoint {
   }
 
   /**
-   * One prediction's provider call, for each attempt: a plain class, not a capturing lambda (whose
-   * instance the JIT made through a method handle on every call: JFR showed it on the hot path).
+   * One prediction: the client's call and its provider call for each attempt in one object (two
+   * before: the call and a hook it held), not a capturing lambda (whose instance the JIT made
+   * through a method handle on every call: JFR showed it on the hot path).
    */
-  private final class Predict
-      implements java.util.function.Function<
-          io.serve4j.spi.CallContext, CompletableFuture<InferenceResponse>> {
+  private final class Predict extends DefaultServingClient.Call<InferenceResponse> {
     private final InferenceRequest request;
     private final EndpointDescription description;
 
-    Predict(InferenceRequest request, EndpointDescription description) {
+    Predict(
+        DefaultServingClient.Route route,
+        Deadline deadline,
+        InferenceRequest request,
+        EndpointDescription description) {
+      super(route, request.id().orElse(null), deadline);
       this.request = request;
       this.description = description;
     }

@@ -423,10 +423,15 @@ final class DefaultServingClient implements ServingClient {
    */
   final class Route {
     final OperationKind operation;
+    // (the provider id is the client's: read through this route's client, not kept per call)
     final String endpoint;
     final String what;
     final RetryBudget budget;
     final CircuitBreaker breaker; // null: no breaker for these calls
+
+    String providerId() {
+      return providerId;
+    }
 
     private Route(OperationKind operation, String endpoint) {
       this.operation = operation;
@@ -480,11 +485,21 @@ final class DefaultServingClient implements ServingClient {
       String requestId,
       Deadline deadline,
       Function<CallContext, CompletableFuture<T>> hook) {
-    // The deadline was made as the call started: its time, not another clock read.
-    long start = deadline.startNanos();
-    CompletableFuture<T> result = new CompletableFuture<>();
-    route.budget.deposit();
-    Call<T> call = new Call<>(route, requestId, deadline, start, hook, result);
+    return call(new HookCall<>(route, requestId, deadline, hook));
+  }
+
+  /**
+   * Runs a call made by the caller: a {@link Call} whose {@link Call#apply} is the provider call (a
+   * prediction is one object, its call and its hook in one).
+   *
+   * @param call the call, not run before
+   * @param <T> the result
+   * @return the future
+   */
+  <T> CompletableFuture<T> call(Call<T> call) {
+    long start = call.start;
+    CompletableFuture<T> result = call.result;
+    call.route.budget.deposit();
     List<ServingListener> listeners = config.listeners();
     boolean listened = !listeners.isEmpty();
     if (listened) {
@@ -616,9 +631,8 @@ final class DefaultServingClient implements ServingClient {
     String what = call.route.what;
     CompletableFuture<T> work =
         listeners.isEmpty()
-            ? wire.call(what, call.hook, ctx)
-            : CallListeners.inScopes(
-                listeners, call.info(), n, () -> wire.call(what, call.hook, ctx));
+            ? wire.call(what, call, ctx)
+            : CallListeners.inScopes(listeners, call.info(), n, () -> wire.call(what, call, ctx));
     if (!work.isDone()) {
       // Only an attempt still running can be cancelled: one answered at once writes no volatile.
       call.current = work;
@@ -733,8 +747,13 @@ final class DefaultServingClient implements ServingClient {
    * made when first asked for (by a listener, an error, a retry, the async path or the provider
    * through {@link CallContext#requestId()}), so that a call that succeeds on the caller's thread
    * without listeners formats no id (a UUID string and its CallInfo, ~150 B per prediction).
+   *
+   * <p>It is also the call's provider hook ({@link #apply}, each attempt): a {@link HookCall}'s
+   * hook, or a prediction's own (it extends this with its request, so that a prediction makes one
+   * object for its call and its hook, not two).
    */
-  private final class Call<T> implements Supplier<String>, BooleanSupplier {
+  abstract static class Call<T>
+      implements Supplier<String>, BooleanSupplier, Function<CallContext, CompletableFuture<T>> {
     final Route route;
     // The caller's id; else one made on first read into madeId. Two fields, so that a call with no
     // id of its own writes no volatile field as it is made (a volatile write is a full fence).
@@ -744,26 +763,25 @@ final class DefaultServingClient implements ServingClient {
     // what every attempt of the call shares
     final Deadline deadline;
     final long start;
-    final Function<CallContext, CompletableFuture<T>> hook;
-    final CompletableFuture<T> result;
+    final CompletableFuture<T> result = new CompletableFuture<>();
     // set once by call(), before the first attempt, and read only after it (no race)
     List<ServingListener> listeners;
     // the attempt in flight (cancelled with the call); not set for an attempt answered at once
     volatile CompletableFuture<?> current;
 
-    Call(
-        Route route,
-        String id,
-        Deadline deadline,
-        long start,
-        Function<CallContext, CompletableFuture<T>> hook,
-        CompletableFuture<T> result) {
+    /**
+     * A call.
+     *
+     * @param route the kind of call and its endpoint
+     * @param id the caller's request id, or null to make one when asked
+     * @param deadline for all attempts together, made as the call started
+     */
+    Call(Route route, String id, Deadline deadline) {
       this.route = route;
       this.givenId = id;
       this.deadline = deadline;
-      this.start = start;
-      this.hook = hook;
-      this.result = result;
+      // The deadline was made as the call started: its time, not another clock read.
+      this.start = deadline.startNanos();
     }
 
     /** Whether the call is over (answered, failed, cancelled or timed out): the attempt stops. */
@@ -798,12 +816,31 @@ final class DefaultServingClient implements ServingClient {
         synchronized (this) {
           i = info;
           if (i == null) {
-            i = new CallInfo(providerId, route.operation, route.endpoint, get());
+            i = new CallInfo(route.providerId(), route.operation, route.endpoint, get());
             info = i;
           }
         }
       }
       return i;
+    }
+  }
+
+  /** A call whose provider call is a hook given to it. */
+  private static final class HookCall<T> extends Call<T> {
+    private final Function<CallContext, CompletableFuture<T>> hook;
+
+    HookCall(
+        Route route,
+        String id,
+        Deadline deadline,
+        Function<CallContext, CompletableFuture<T>> hook) {
+      super(route, id, deadline);
+      this.hook = hook;
+    }
+
+    @Override
+    public CompletableFuture<T> apply(CallContext ctx) {
+      return hook.apply(ctx);
     }
   }
 

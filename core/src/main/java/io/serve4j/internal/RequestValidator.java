@@ -117,7 +117,7 @@ public final class RequestValidator {
     List<Tensor> given = request.inputs();
     for (int i = 0, n = given.size(); i < n; i++) {
       Tensor t = given.get(i);
-      TensorSpec spec = signature.input(t.name()).orElse(null); // no lambda per call
+      TensorSpec spec = spec(signature.inputs(), t.name()); // no Optional per input
       if (spec == null) {
         throw invalid(
             "endpoint '"
@@ -153,7 +153,7 @@ public final class RequestValidator {
     List<TensorSpec> expected = signature.inputs();
     for (int i = 0, n = expected.size(); i < n; i++) {
       TensorSpec spec = expected.get(i);
-      if (request.input(spec.name()).isEmpty()) {
+      if (!given(given, spec.name())) { // no Optional per input
         throw invalid(
             "endpoint '" + endpoint + "' needs input " + spec + " which the request lacks");
       }
@@ -161,7 +161,7 @@ public final class RequestValidator {
     List<String> outputs = request.outputs();
     for (int i = 0, n = outputs.size(); i < n; i++) {
       String out = outputs.get(i);
-      if (signature.output(out).isEmpty()) {
+      if (spec(signature.outputs(), out) == null) {
         throw invalid(
             "endpoint '"
                 + endpoint
@@ -171,6 +171,26 @@ public final class RequestValidator {
                 + signature.outputs());
       }
     }
+  }
+
+  /** The spec named {@code name}, or null: {@link ModelSignature#input} without its Optional. */
+  private static TensorSpec spec(List<TensorSpec> specs, String name) {
+    for (int i = 0, n = specs.size(); i < n; i++) {
+      TensorSpec s = specs.get(i);
+      if (s.name().equals(name)) {
+        return s;
+      }
+    }
+    return null;
+  }
+
+  private static boolean given(List<Tensor> tensors, String name) {
+    for (int i = 0, n = tensors.size(); i < n; i++) {
+      if (tensors.get(i).name().equals(name)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static ServingException invalid(String message) {

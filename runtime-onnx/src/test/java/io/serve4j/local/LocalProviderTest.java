@@ -383,6 +383,80 @@ class LocalProviderTest {
     }
   }
 
+  /**
+   * Deleting an endpoint while four threads predict on it: every prediction is answered right or
+   * fails typed (NOT_FOUND once the endpoint is gone; UNAVAILABLE for a request still queued in a
+   * batcher that closed), none runs on a freed session (ONNX Runtime's Java API would fail it:
+   * MODEL_ERROR), none hangs, and a prediction after the delete is NOT_FOUND. With and without
+   * dynamic batching (where a caller's reference is given back by the thread that completes it).
+   */
+  @Test
+  void delete_whilePredictionsRunOnFourThreads_failsThemTypedAndNeverFreesASessionUnderARun()
+      throws Exception {
+    io.serve4j.Model mlp =
+        io.serve4j.Model.builder()
+            .name("mlp")
+            .artifact("classpath:models/mlp-dynamic-batch.onnx")
+            .build();
+    InferenceRequest request =
+        InferenceRequest.of(
+            io.serve4j.Tensor.ofFloats("x", new long[] {1, 4}, new float[] {1, -2, 3, -4}));
+    float[] want = deploy("mlp-reference", mlp).predict(request).output("y").asFloats();
+    for (boolean batched : new boolean[] {false, true}) {
+      for (int round = 0; round < 5; round++) {
+        String name = "deleted-" + batched + "-" + round;
+        DeploymentSpec.Builder deployment = DeploymentSpec.builder().name("main").model(mlp);
+        if (batched) {
+          deployment.batching(io.serve4j.BatchingPolicy.of(8, java.time.Duration.ofMillis(1)));
+        }
+        Endpoint e =
+            client
+                .deploy(EndpointSpec.builder().name(name).deployment(deployment.build()).build())
+                .await();
+        java.util.concurrent.ExecutorService pool =
+            java.util.concurrent.Executors.newFixedThreadPool(4);
+        java.util.concurrent.CountDownLatch running = new java.util.concurrent.CountDownLatch(4);
+        try {
+          List<java.util.concurrent.Future<Integer>> workers = new java.util.ArrayList<>();
+          for (int t = 0; t < 4; t++) {
+            workers.add(
+                pool.submit(
+                    () -> {
+                      int n = 0;
+                      while (true) {
+                        try {
+                          float[] got = e.predict(request).output("y").asFloats();
+                          for (int k = 0; k < want.length; k++) {
+                            assertThat(got[k])
+                                .isCloseTo(want[k], org.assertj.core.data.Offset.offset(1e-6f));
+                          }
+                        } catch (io.serve4j.NotFoundException gone) {
+                          return n;
+                        } catch (io.serve4j.UnavailableException closing) {
+                          if (!batched) {
+                            throw closing;
+                          }
+                        }
+                        if (n++ == 20) {
+                          running.countDown();
+                        }
+                      }
+                    }));
+          }
+          assertThat(running.await(30, TimeUnit.SECONDS)).isTrue();
+          e.delete().await();
+          for (java.util.concurrent.Future<Integer> w : workers) {
+            assertThat(w.get(30, TimeUnit.SECONDS)).isGreaterThan(20);
+          }
+          assertThatThrownBy(() -> e.predict(request))
+              .isInstanceOf(io.serve4j.NotFoundException.class);
+        } finally {
+          pool.shutdownNow();
+        }
+      }
+    }
+  }
+
   // ---------------------------------------------------------------- helpers
 
   private Endpoint deploy(String name, Model model) {

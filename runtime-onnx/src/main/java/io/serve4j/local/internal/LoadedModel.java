@@ -109,6 +109,30 @@ final class LoadedModel implements AutoCloseable {
       this.fixed = allFixed;
     }
 
+    /**
+     * Whether {@code shape} is this output's shape for these inputs ({@link #shapeFor} without
+     * making an array).
+     */
+    boolean hasShape(long[] shape, Tensor[] in) {
+      if (shape.length != dims.length) {
+        return false;
+      }
+      for (int a = 0; a < shape.length; a++) {
+        long d = dims[a];
+        if (fromInput[a] >= 0) {
+          Shape inShape = in[fromInput[a]].shape();
+          if (fromAxis[a] >= inShape.rank()) {
+            return false;
+          }
+          d = inShape.dim(fromAxis[a]);
+        }
+        if (d != shape[a]) {
+          return false;
+        }
+      }
+      return true;
+    }
+
     /** The output's shape for these inputs; not to be written (it may be shared). */
     long[] shapeFor(Tensor[] in) {
       if (fixed) {
@@ -401,7 +425,12 @@ final class LoadedModel implements AutoCloseable {
       boolean shared = everyOutput;
       for (int j = 0; j < wanted.length; j++) {
         Output o = wanted[j];
-        long[] shape = pin && o.pinnable ? o.shapeFor(in) : null;
+        long[] shape = null;
+        if (pin && o.pinnable) {
+          // the slot's kept shape when it is this run's: no shape array per run
+          long[] keptShape = staging.keptShape(o.index, outputs.length);
+          shape = keptShape != null && o.hasShape(keptShape, in) ? keptShape : o.shapeFor(in);
+        }
         long bytes = shape == null ? 0 : byteCount(shape, o.type);
         if (bytes > 0 && bytes <= Integer.MAX_VALUE) {
           OnnxTensor target;

@@ -279,7 +279,8 @@ public final class LocalClient implements EndpointLifecycle, Inference, AutoClos
       } else {
         d = s.pick();
       }
-      if (d == null || !d.acquire()) {
+      int ref = d == null ? Deployment.CLOSED : d.acquire();
+      if (ref == Deployment.CLOSED) {
         // replaced or deleted between the lookup and now; look again
         if (attempt < 3) {
           continue;
@@ -289,10 +290,11 @@ public final class LocalClient implements EndpointLifecycle, Inference, AutoClos
       if (d.repository() != null || namesModel) {
         Deployment parent = d;
         try {
+          // acquired on this thread: its reference is this thread's counter, as the parent's
           d = member(parent, request, endpoint, dl);
         } finally {
           // The model's own deployment holds its session; the repository may close meanwhile.
-          parent.release();
+          parent.release(ref);
         }
       }
       if (s.mirrorNow() && s.shadow != d && s.shadow.repository() == null && !namesModel) {
@@ -307,12 +309,12 @@ public final class LocalClient implements EndpointLifecycle, Inference, AutoClos
         try {
           batched = d.batcher().submit(request, ctx);
         } catch (RuntimeException e) {
-          d.release();
+          d.release(ref);
           throw e;
         }
         if (batched.isDone() && !batched.isCompletedExceptionally()) {
           // answered (submit returns once it is): no stage to chain, as without batching
-          served.release();
+          served.release(ref);
           if (!namesModel) {
             // the batcher's runner made the whole response (id, model, version, deployment;
             // split per caller from a batch): returned as it is, no second response or future
@@ -324,7 +326,7 @@ public final class LocalClient implements EndpointLifecycle, Inference, AutoClos
         }
         return batched.handle(
             (r, e) -> {
-              served.release();
+              served.release(ref); // on the thread that completes it: the reference says where
               if (e != null) {
                 throw e instanceof java.util.concurrent.CompletionException ce
                     ? ce
@@ -348,7 +350,7 @@ public final class LocalClient implements EndpointLifecycle, Inference, AutoClos
           throw e;
         }
       } finally {
-        d.release();
+        d.release(ref);
       }
       return CompletableFuture.completedFuture(response(served, request, outputs));
     }
@@ -399,7 +401,8 @@ public final class LocalClient implements EndpointLifecycle, Inference, AutoClos
     try {
       shadowThread.execute(
           () -> {
-            if (!shadow.acquire()) {
+            int ref = shadow.acquire();
+            if (ref == Deployment.CLOSED) {
               return;
             }
             try {
@@ -408,7 +411,7 @@ public final class LocalClient implements EndpointLifecycle, Inference, AutoClos
             } catch (RuntimeException ignored) {
               // a shadow's failure never reaches the caller
             } finally {
-              shadow.release();
+              shadow.release(ref);
             }
           });
     } catch (RejectedExecutionException e) {

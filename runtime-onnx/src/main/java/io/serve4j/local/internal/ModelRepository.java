@@ -72,8 +72,9 @@ final class ModelRepository {
   }
 
   /**
-   * Returns the loaded deployment of one model, with a reference taken for one run (the caller
-   * releases it), loading it first if needed.
+   * Returns the loaded deployment of one model, with a reference taken for one run on the calling
+   * thread (the caller releases it with what {@link Deployment#acquire()} returns on this thread:
+   * the thread's own counter, the same on every deployment), loading it first if needed.
    *
    * @param target the request's target model, a relative path under the root
    * @param deadline the call's deadline, for waiting on another caller's load
@@ -92,7 +93,7 @@ final class ModelRepository {
         }
         Member m = loaded.get(target);
         if (m != null) {
-          if (m.deployment.acquire()) {
+          if (m.deployment.acquire() != Deployment.CLOSED) {
             if (!waited) {
               counters.multiModelHits.increment();
               m.uses++;

@@ -247,11 +247,27 @@ final class Staging implements AutoCloseable {
    * @return a new little-endian heap buffer with the output's bytes
    */
   static ByteBuffer copy(Entry e) {
-    ByteBuffer src = e.buffer.duplicate();
-    src.clear();
-    ByteBuffer dst = ByteBuffer.allocate(src.remaining()).order(ByteOrder.LITTLE_ENDIAN);
-    dst.put(src).flip();
-    return dst;
+    // an absolute bulk get: no view of the slot's buffer per run (a duplicate before, ~64 B)
+    int n = e.buffer.capacity();
+    byte[] bytes = new byte[n];
+    e.buffer.get(0, bytes, 0, n);
+    return ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
+  }
+
+  /**
+   * Returns the shape of output {@code index}'s kept tensor, to be compared with the run's before a
+   * shape array is made for it.
+   *
+   * @param index the output's index
+   * @param count how many outputs the model has
+   * @return the kept shape (not to be written), or null if none is kept
+   */
+  long[] keptShape(int index, int count) {
+    if (outputs.length != count) {
+      return null;
+    }
+    Entry e = outputs[index];
+    return e == null ? null : e.shape;
   }
 
   private static Entry make(OrtEnvironment env, long[] shape, int bytes, OnnxJavaType type)
