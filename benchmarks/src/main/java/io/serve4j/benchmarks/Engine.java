@@ -11,19 +11,26 @@ interface Engine extends AutoCloseable {
   /** The engines compared; the benchmark parameter is the lower-case name. */
   enum Kind {
     /**
-     * Raw ONNX Runtime Java at its best: per-thread input tensors over direct buffers and pinned,
-     * pre-allocated outputs ({@link OrtEngine}).
+     * Raw ONNX Runtime Java at its best: per-thread input tensors over direct buffers, the
+     * request's bytes written into them before each run, and pinned, pre-allocated outputs ({@link
+     * OrtEngine}).
      */
     ORT,
+    /**
+     * {@link #ORT} with its input buffers filled once and never written again, as {@code ort} was
+     * before c1lat6: a baseline that skips what every call with new data pays ({@link OrtEngine}).
+     */
+    ORT_STATIC,
     /**
      * Raw ONNX Runtime Java, the first baseline: input tensors made per call, outputs copied to the
      * Java heap ({@link OrtCopyEngine}); an extra row, not in the default suite.
      */
     ORT_COPY,
     /**
-     * The limit plus the copies an API that hands each caller outputs of its own must make (the
-     * request into the thread's input buffers, each output into a new heap buffer): the floor of
-     * serve4j's per-call contract ({@link OrtEngine}, owned); a step of the per-call list.
+     * The limit plus the copy an API that hands each caller outputs of its own must make (each
+     * output into a new heap buffer; the limit itself writes the request into its input buffers):
+     * the floor of serve4j's per-call contract ({@link OrtEngine}, owned); a step of the per-call
+     * list.
      */
     ORT_OWNED,
     /** DJL 0.38.0 with its ONNX Runtime engine. */
@@ -57,6 +64,7 @@ interface Engine extends AutoCloseable {
       case ORT -> new OrtEngine(workload);
       case ORT_COPY -> new OrtCopyEngine(workload);
       case ORT_OWNED -> new OrtEngine(workload, true);
+      case ORT_STATIC -> new OrtEngine(workload, false, true);
       case DJL -> new DjlEngine(workload);
       case SERVE4J -> new Serve4jEngine(workload, false);
       case SERVE4J_BATCHED -> new Serve4jEngine(workload, true);

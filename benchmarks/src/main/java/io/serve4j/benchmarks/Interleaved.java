@@ -7,8 +7,10 @@ import java.nio.file.Files;
 import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -40,6 +42,20 @@ import java.util.concurrent.Future;
  * calls, and at 1.5-7 ms per call the MiniLM runs make only 1,500-4,000 calls per engine in all:
  * without it serve4j's call path (hundreds of bytecodes more than the raw engine's) is measured in
  * profiled C1 code (BENCHMARKS.md, "Concurrency against the raw limit", 2026-11-30 percall2).
+ *
+ * <p>Before each window the harness waits until no other thread of the process is running (at most
+ * {@code -Dserve4j.bench.settleMillis}, default 200 ms; 0: no wait): ONNX Runtime's intra-op
+ * workers keep spinning for tens of milliseconds after an engine's last run (1M pause loops), and
+ * every engine's workers are pinned by ONNX Runtime to the same cores, so without the wait the
+ * previous engine's pool spins on the cores of the next engine's window (c1lat6: 7-9 us of the
+ * other engine's worker CPU per CNN call, ~20 ms a window).
+ *
+ * <p>After the warm-up, every engine is warmed up further in rounds until the JIT is quiet ({@link
+ * #jitQuiet}; {@code -Dserve4j.bench.jitQuietRounds=0} for none).
+ *
+ * <p>{@code -Dserve4j.bench.threadStats=true} prints, per engine, every thread that ran during its
+ * windows (from {@code /proc/self/task}, native threads included): CPU and runnable-waiting time
+ * per call, voluntary and involuntary context switches per call, and the threads alive.
  */
 public final class Interleaved {
   private Interleaved() {}
@@ -76,14 +92,18 @@ public final class Interleaved {
       }
       long warmUpCalls = Long.getLong("serve4j.bench.warmUpCalls", 0);
       for (Engine e : engines) {
-        window(pool, threads, e, windowNanos * 2); // warm-up
+        window(pool, threads, e, windowNanos * 2, new HashSet<>()); // warm-up
         // and, if asked, until the engine has been called warmUpCalls times in all (the JIT
         // compiles a method with C2 after thousands of calls: a model of milliseconds per call
         // gets fewer than that in the timed windows)
         for (long calls = 0; calls < warmUpCalls; ) {
-          calls += (long) window(pool, threads, e, windowNanos)[3];
+          calls += (long) window(pool, threads, e, windowNanos, new HashSet<>())[3];
         }
       }
+      long settleMillis = Long.getLong("serve4j.bench.settleMillis", 200);
+      boolean threadStats = Boolean.getBoolean("serve4j.bench.threadStats");
+      int jitRounds = jitQuiet(pool, threads, engines, windowNanos, settleMillis, threadStats);
+      long measuredFrom = ManagementFactory.getRuntimeMXBean().getUptime();
       // cpu = the calling threads' own CPU time per call (ONNX Runtime's intra-op pool not
       // included): what load from elsewhere does not change, unlike the latency
       double[][] means = new double[engines.length][windows];
@@ -92,9 +112,17 @@ public final class Interleaved {
       // the whole process (ONNX Runtime's intra-op pool included): CPU per call and cores busy
       double[][] procCpu = new double[engines.length][windows];
       double[][] cores = new double[engines.length][windows];
+      ThreadStats.Totals[] stats = new ThreadStats.Totals[engines.length];
+      double[][] settled = new double[engines.length][windows];
       for (int w = 0; w < windows; w++) {
         for (int i = 0; i < engines.length; i++) {
-          double[] r = window(pool, threads, engines[i], windowNanos);
+          if (stats[i] == null) {
+            stats[i] = new ThreadStats.Totals();
+          }
+          double[] r =
+              measuredWindow(
+                  pool, threads, engines[i], windowNanos, settleMillis, threadStats, stats[i]);
+          settled[i][w] = r[6];
           means[i][w] = r[0];
           cpu[i][w] = r[1];
           alloc[i][w] = r[2];
@@ -102,6 +130,7 @@ public final class Interleaved {
           cores[i][w] = r[5];
         }
       }
+      long measuredTo = ManagementFactory.getRuntimeMXBean().getUptime();
       System.out.printf(
           Locale.ROOT,
           "%s, %d thread(s), %d windows of %d ms, load average %s; mean latency per window (us);"
@@ -145,6 +174,34 @@ public final class Interleaved {
             median(cores[i]),
             format(cores[i]));
       }
+      System.out.printf(
+          Locale.ROOT,
+          "JIT: %d more warm-up round(s) of every engine, %s (compiler threads' CPU under %.1f%% of"
+              + " a round; limit %d rounds); measured windows from %d to %d ms of the JVM's"
+              + " uptime%n",
+          Math.abs(jitRounds),
+          jitRounds < 0 ? "NOT quiet at the limit" : "until quiet",
+          100 * JIT_QUIET_SHARE,
+          Integer.getInteger("serve4j.bench.jitQuietRounds", 20),
+          measuredFrom,
+          measuredTo);
+      if (settleMillis > 0) {
+        for (int i = 0; i < engines.length; i++) {
+          System.out.printf(
+              Locale.ROOT,
+              "%-16s settle before its windows: median %.1f ms, max %.1f ms (limit %d ms)%n",
+              names[i],
+              median(settled[i]),
+              Arrays.stream(settled[i]).max().orElse(0),
+              settleMillis);
+        }
+      }
+      if (threadStats) {
+        System.out.println("threads during each engine's windows (per call):");
+        for (int i = 0; i < engines.length; i++) {
+          System.out.print(stats[i].report(names[i]));
+        }
+      }
     } finally {
       pool.shutdownNow();
       for (Engine e : engines) {
@@ -160,7 +217,8 @@ public final class Interleaved {
    * CPU time per call, in microseconds, and the bytes they allocated per call (the calling threads'
    * own, from HotSpot's per-thread counter), and the number of calls.
    */
-  private static double[] window(ExecutorService pool, int threads, Engine engine, long nanos)
+  private static double[] window(
+      ExecutorService pool, int threads, Engine engine, long nanos, Set<Integer> callers)
       throws Exception {
     long procStart = processCpuNanos();
     long start = System.nanoTime();
@@ -179,6 +237,7 @@ public final class Interleaved {
       busy += r[1];
       cpu += r[2];
       alloc += r[3];
+      callers.add((int) r[4]);
     }
     long wall = System.nanoTime() - start;
     long proc = processCpuNanos() - procStart;
@@ -190,6 +249,77 @@ public final class Interleaved {
       proc / 1e3 / calls,
       (double) proc / wall
     };
+  }
+
+  /** A warm-up round in which the compiler threads ran less than this share of it ends it. */
+  private static final double JIT_QUIET_SHARE =
+      Double.parseDouble(System.getProperty("serve4j.bench.jitQuietShare", "0.01"));
+
+  /**
+   * One window as the measured rounds run it: wait for the process to settle ({@link #settle}),
+   * then the window, and its threads' counters added to {@code stats} if asked.
+   *
+   * @return {@link #window}'s figures and, at index 6, the milliseconds spent settling
+   */
+  private static double[] measuredWindow(
+      ExecutorService pool,
+      int threads,
+      Engine engine,
+      long nanos,
+      long settleMillis,
+      boolean threadStats,
+      ThreadStats.Totals stats)
+      throws Exception {
+    double settled = settle(settleMillis);
+    ThreadStats.Snapshot before = threadStats ? ThreadStats.Snapshot.take() : null;
+    Set<Integer> callers = new HashSet<>();
+    double[] r = window(pool, threads, engine, nanos, callers);
+    if (threadStats) {
+      stats.add(before, ThreadStats.Snapshot.take(), callers, (long) r[3]);
+    }
+    double[] out = Arrays.copyOf(r, 7);
+    out[6] = settled;
+    return out;
+  }
+
+  /**
+   * Warms every engine up in rounds run as the measured ones until a round in which the JIT's
+   * compiler threads (their CPU time from {@code /proc/self/task}, {@link ThreadStats}) ran for
+   * less than {@link #JIT_QUIET_SHARE} of the round's time, at most {@code
+   * -Dserve4j.bench.jitQuietRounds} rounds (default 20; 0: none; none either where {@code /proc} is
+   * not there). On 2 cores with ONNX Runtime's intra-op worker spinning on one core and the caller
+   * on the other, a compiler thread takes a core from the engine in whose window it compiles (and
+   * the caller spins, waiting for the worker it displaced): serve4j's call path, hundreds of
+   * methods to the raw engine's few, was still being compiled by C2 in the measured windows at one
+   * caller (c1lat6: C2's CPU per call in each engine's windows, and -XX:+PrintCompilation).
+   *
+   * @return the rounds run, negative if the limit was reached with the JIT still busy
+   */
+  private static int jitQuiet(
+      ExecutorService pool,
+      int threads,
+      Engine[] engines,
+      long nanos,
+      long settleMillis,
+      boolean threadStats)
+      throws Exception {
+    int limit = Integer.getInteger("serve4j.bench.jitQuietRounds", 20);
+    if (limit <= 0 || ThreadStats.Snapshot.take().tasks().isEmpty()) {
+      return 0;
+    }
+    ThreadStats.Totals discarded = new ThreadStats.Totals();
+    for (int round = 1; round <= limit; round++) {
+      long compilingBefore = ThreadStats.compilerNanos();
+      long start = System.nanoTime();
+      for (Engine e : engines) {
+        measuredWindow(pool, threads, e, nanos, settleMillis, threadStats, discarded);
+      }
+      long compiling = ThreadStats.compilerNanos() - compilingBefore;
+      if (compiling < JIT_QUIET_SHARE * (System.nanoTime() - start)) {
+        return round;
+      }
+    }
+    return -limit;
   }
 
   /** The process's CPU time (every thread, native ones included), or 0 where unknown. */
@@ -217,8 +347,70 @@ public final class Interleaved {
       now = System.nanoTime();
     } while (now < end);
     return new long[] {
-      calls, now - start, mx.getCurrentThreadCpuTime() - cpuStart, allocated(mx) - allocStart
+      calls,
+      now - start,
+      mx.getCurrentThreadCpuTime() - cpuStart,
+      allocated(mx) - allocStart,
+      nativeThreadId()
     };
+  }
+
+  /** The calling thread's Linux thread id, or -1 where unknown. */
+  private static long nativeThreadId() {
+    try {
+      return Long.parseLong(
+          Files.readSymbolicLink(Paths.get("/proc/thread-self")).getFileName().toString());
+    } catch (IOException | RuntimeException e) {
+      return -1;
+    }
+  }
+
+  /**
+   * Waits until no thread of this process but the calling one is running or runnable (state R in
+   * {@code /proc/self/task/<id>/stat}) in two looks 1 ms apart, or {@code limitMillis} has passed:
+   * the previous engine's intra-op workers stop spinning, and a compilation in flight ends, before
+   * the next window starts.
+   *
+   * @param limitMillis the most to wait; 0 for no wait
+   * @return the milliseconds waited
+   */
+  static double settle(long limitMillis) throws InterruptedException {
+    if (limitMillis <= 0) {
+      return 0;
+    }
+    long start = System.nanoTime();
+    long limit = start + limitMillis * 1_000_000L;
+    String self = String.valueOf(nativeThreadId());
+    int quiet = 0;
+    while (quiet < 2 && System.nanoTime() - limit < 0) {
+      quiet = othersRunning(self) ? 0 : quiet + 1;
+      Thread.sleep(1);
+    }
+    return (System.nanoTime() - start) / 1e6;
+  }
+
+  private static boolean othersRunning(String self) {
+    try (java.nio.file.DirectoryStream<java.nio.file.Path> ds =
+        Files.newDirectoryStream(Paths.get("/proc/self/task"))) {
+      for (java.nio.file.Path p : ds) {
+        if (p.getFileName().toString().equals(self)) {
+          continue;
+        }
+        String stat;
+        try {
+          stat = Files.readString(p.resolve("stat"));
+        } catch (IOException e) {
+          continue; // ended
+        }
+        int close = stat.lastIndexOf(')');
+        if (close > 0 && close + 2 < stat.length() && stat.charAt(close + 2) == 'R') {
+          return true;
+        }
+      }
+      return false;
+    } catch (IOException | RuntimeException e) {
+      return false; // no /proc: no wait
+    }
   }
 
   /** The calling thread's allocated bytes (HotSpot), or 0 where unknown. */
