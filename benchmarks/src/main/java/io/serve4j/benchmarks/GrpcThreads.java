@@ -5,13 +5,10 @@ import io.serve4j.InferenceRequest;
 import io.serve4j.ServingClient;
 import io.serve4j.server.grpc.ModelInferRequest;
 import io.serve4j.server.grpc.ModelInferResponse;
-import java.io.IOException;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -53,63 +50,37 @@ import java.util.TreeMap;
 public final class GrpcThreads {
   private GrpcThreads() {}
 
-  /** One task's schedstat: run ns, run-queue wait ns, slices; and its name. */
-  record Task(String name, long run, long queued, long slices, long vcs, long ivcs) {}
-
-  static Map<Integer, Task> tasks() {
-    Map<Integer, Task> m = new HashMap<>();
-    try (DirectoryStream<Path> ds = Files.newDirectoryStream(Path.of("/proc/self/task"))) {
-      for (Path t : ds) {
-        try {
-          String[] s = Files.readString(t.resolve("schedstat")).trim().split(" ");
-          String name = Files.readString(t.resolve("comm")).trim();
-          long vcs = 0;
-          long ivcs = 0;
-          for (String line : Files.readAllLines(t.resolve("status"))) {
-            if (line.startsWith("voluntary_ctxt_switches:")) {
-              vcs = Long.parseLong(line.substring(line.indexOf(':') + 1).trim());
-            } else if (line.startsWith("nonvoluntary_ctxt_switches:")) {
-              ivcs = Long.parseLong(line.substring(line.indexOf(':') + 1).trim());
-            }
-          }
-          m.put(
-              Integer.parseInt(t.getFileName().toString()),
-              new Task(
-                  name,
-                  Long.parseLong(s[0]),
-                  Long.parseLong(s[1]),
-                  Long.parseLong(s[2]),
-                  vcs,
-                  ivcs));
-        } catch (IOException | RuntimeException ended) {
-          // the thread ended
-        }
-      }
-    } catch (IOException e) {
-      throw new IllegalStateException("no /proc/self/task", e);
+  /** Every thread's counters now ({@link ThreadStats}); fails where /proc is not there. */
+  static Map<Integer, ThreadStats.Task> tasks() {
+    Map<Integer, ThreadStats.Task> m = ThreadStats.Snapshot.take().tasks();
+    if (m.isEmpty()) {
+      throw new IllegalStateException("no /proc/self/task");
     }
     return m;
   }
 
   /** Per thread-name group: run, wait, slices, voluntary, involuntary switches (sums). */
-  static void add(Map<String, double[]> acc, Map<Integer, Task> a, Map<Integer, Task> b) {
-    for (Map.Entry<Integer, Task> e : b.entrySet()) {
-      Task t1 = e.getValue();
-      Task t0 = a.get(e.getKey());
+  static void add(
+      Map<String, double[]> acc,
+      Map<Integer, ThreadStats.Task> a,
+      Map<Integer, ThreadStats.Task> b) {
+    for (Map.Entry<Integer, ThreadStats.Task> e : b.entrySet()) {
+      ThreadStats.Task t1 = e.getValue();
+      ThreadStats.Task t0 = a.get(e.getKey());
       if (t0 == null) {
-        t0 = new Task(t1.name(), 0, 0, 0, 0, 0);
+        t0 = new ThreadStats.Task(t1.name(), 0, 0, 0, 0, 0);
       }
       long slices = t1.slices() - t0.slices();
       if (slices == 0) {
         continue;
       }
-      String key = t1.name().replaceAll("[0-9]+", "#") + (t0.run() == 0 ? " (new)" : "");
+      String key = t1.name().replaceAll("[0-9]+", "#") + (t0.runNanos() == 0 ? " (new)" : "");
       double[] v = acc.computeIfAbsent(key, k -> new double[6]);
-      v[0] += t1.run() - t0.run();
-      v[1] += t1.queued() - t0.queued();
+      v[0] += t1.runNanos() - t0.runNanos();
+      v[1] += t1.waitNanos() - t0.waitNanos();
       v[2] += slices;
-      v[3] += t1.vcs() - t0.vcs();
-      v[4] += t1.ivcs() - t0.ivcs();
+      v[3] += t1.voluntary() - t0.voluntary();
+      v[4] += t1.involuntary() - t0.involuntary();
       v[5] = Math.max(v[5], 1); // threads of the group seen (at least one)
     }
   }
@@ -385,7 +356,7 @@ public final class GrpcThreads {
         double[] p = new double[n];
         for (int j = 0; j < n; j++) {
           int k = (j + w) % n;
-          Map<Integer, Task> t0 = threads ? tasks() : null;
+          Map<Integer, ThreadStats.Task> t0 = threads ? tasks() : null;
           long s0 = threads ? 0 : ServerOverhead.contextSwitches();
           for (int i = 0; i < window; i++) {
             long s = System.nanoTime();

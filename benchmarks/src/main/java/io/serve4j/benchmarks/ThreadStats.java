@@ -23,7 +23,8 @@ final class ThreadStats {
   private ThreadStats() {}
 
   /** One thread's counters. */
-  record Task(String name, long runNanos, long waitNanos, long voluntary, long involuntary) {}
+  record Task(
+      String name, long runNanos, long waitNanos, long slices, long voluntary, long involuntary) {}
 
   /** All threads at one moment, by thread id; empty where /proc is not there. */
   record Snapshot(Map<Integer, Task> tasks) {
@@ -57,7 +58,13 @@ final class ThreadStats {
           involuntary = Long.parseLong(line.substring(line.indexOf(':') + 1).trim());
         }
       }
-      return new Task(name, Long.parseLong(s[0]), Long.parseLong(s[1]), voluntary, involuntary);
+      return new Task(
+          name,
+          Long.parseLong(s[0]),
+          Long.parseLong(s[1]),
+          Long.parseLong(s[2]),
+          voluntary,
+          involuntary);
     } catch (IOException | RuntimeException e) {
       return null; // the thread ended meanwhile
     }
