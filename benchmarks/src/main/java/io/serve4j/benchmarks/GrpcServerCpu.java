@@ -66,11 +66,11 @@ public final class GrpcServerCpu {
    */
   static double[] measure(int n, Runnable r) {
     long[] g0 = groupCpu();
-    long s0 = ServerOverhead.contextSwitches();
+    long s0 = ThreadStats.contextSwitches();
     long c0 = ServerOverhead.threadsCpuNanos(), a0 = alloc(), t0 = System.nanoTime();
     for (int i = 0; i < n; i++) r.run();
     long c1 = ServerOverhead.threadsCpuNanos(), a1 = alloc(), t1 = System.nanoTime();
-    long s1 = ServerOverhead.contextSwitches();
+    long s1 = ThreadStats.contextSwitches();
     long[] g1 = groupCpu();
     double[] out = new double[4 + GROUPS.length];
     out[0] = (c1 - c0) / 1e3 / n;

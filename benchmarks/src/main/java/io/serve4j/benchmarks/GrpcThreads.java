@@ -357,7 +357,7 @@ public final class GrpcThreads {
         for (int j = 0; j < n; j++) {
           int k = (j + w) % n;
           Map<Integer, ThreadStats.Task> t0 = threads ? tasks() : null;
-          long s0 = threads ? 0 : ServerOverhead.contextSwitches();
+          long s0 = threads ? 0 : ThreadStats.contextSwitches();
           for (int i = 0; i < window; i++) {
             long s = System.nanoTime();
             modes.get(k).run();
@@ -367,7 +367,7 @@ public final class GrpcThreads {
           if (threads) {
             add(acc.get(k), t0, tasks());
           } else {
-            switches[k] += ServerOverhead.contextSwitches() - s0;
+            switches[k] += ThreadStats.contextSwitches() - s0;
           }
           p[k] = p50(Arrays.copyOfRange(wall[k], w * window, (w + 1) * window));
           if (k < perDeployment && k % M == 2) {

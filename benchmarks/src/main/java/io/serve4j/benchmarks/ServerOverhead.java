@@ -801,7 +801,7 @@ public final class ServerOverhead {
 
   private static long[] time(int mode, int calls, Call c) throws Exception {
     long[] ns = new long[calls];
-    long switches0 = contextSwitches();
+    long switches0 = ThreadStats.contextSwitches();
     long cpu0 = threadsCpuNanos();
     for (int i = 0; i < calls; i++) {
       long t0 = System.nanoTime();
@@ -809,7 +809,7 @@ public final class ServerOverhead {
       ns[i] = System.nanoTime() - t0;
     }
     LATENCY_CPU[mode] += threadsCpuNanos() - cpu0;
-    LATENCY_SWITCHES[mode] += contextSwitches() - switches0;
+    LATENCY_SWITCHES[mode] += ThreadStats.contextSwitches() - switches0;
     LATENCY_CALLS[mode] += calls;
     return ns;
   }
@@ -879,29 +879,6 @@ public final class ServerOverhead {
     return sum;
   }
 
-  /** Context switches (voluntary and not) of every thread of the process, from /proc. */
-  static long contextSwitches() {
-    long sum = 0;
-    try (java.nio.file.DirectoryStream<Path> tasks =
-        Files.newDirectoryStream(Path.of("/proc/self/task"))) {
-      for (Path t : tasks) {
-        try {
-          for (String line : Files.readAllLines(t.resolve("status"))) {
-            if (line.startsWith("voluntary_ctxt_switches:")
-                || line.startsWith("nonvoluntary_ctxt_switches:")) {
-              sum += Long.parseLong(line.substring(line.indexOf(':') + 1).trim());
-            }
-          }
-        } catch (java.io.IOException | RuntimeException ended) {
-          // the thread ended meanwhile
-        }
-      }
-    } catch (java.io.IOException e) {
-      return 0; // no /proc: not Linux
-    }
-    return sum;
-  }
-
   /** Context switches per call of the last {@link #rate} run (threads that ended not counted). */
   private static double lastSwitchesPerCall;
 
@@ -912,7 +889,7 @@ public final class ServerOverhead {
     double runs0 = RUNS.sum();
     long req0 = RUN_REQUESTS.get();
     long cpu0 = processCpuNanos();
-    long cs0 = contextSwitches();
+    long cs0 = ThreadStats.contextSwitches();
     long loop0 = clientLoopCpuNanos();
     AtomicLong done = new AtomicLong();
     AtomicLong callersCpu = new AtomicLong();
@@ -954,7 +931,7 @@ public final class ServerOverhead {
     LAST_DONE[0] += done.get();
     long n = Math.max(1, done.get());
     lastCpuPerCall = (processCpuNanos() - cpu0) / 1e3 / n;
-    lastSwitchesPerCall = (double) (contextSwitches() - cs0) / n;
+    lastSwitchesPerCall = (double) (ThreadStats.contextSwitches() - cs0) / n;
     lastClientCpuPerCall = (callersCpu.get() + clientLoopCpuNanos() - loop0) / 1e3 / n;
     double runs = RUNS.sum() - runs0;
     lastPerRun = runs < 0.5 ? 0 : (RUN_REQUESTS.get() - req0) / runs;
@@ -975,7 +952,7 @@ public final class ServerOverhead {
     double runs0 = RUNS.sum();
     long req0 = RUN_REQUESTS.get();
     long cpu0 = processCpuNanos();
-    long cs0 = contextSwitches();
+    long cs0 = ThreadStats.contextSwitches();
     long loop0 = clientLoopCpuNanos();
     long own0 = THREADS.getCurrentThreadCpuTime();
     AtomicLong done = new AtomicLong();
@@ -1017,7 +994,7 @@ public final class ServerOverhead {
     LAST_DONE[0] += done.get();
     long n = Math.max(1, done.get());
     lastCpuPerCall = (processCpuNanos() - cpu0) / 1e3 / n;
-    lastSwitchesPerCall = (double) (contextSwitches() - cs0) / n;
+    lastSwitchesPerCall = (double) (ThreadStats.contextSwitches() - cs0) / n;
     lastClientCpuPerCall =
         (THREADS.getCurrentThreadCpuTime() - own0 + clientLoopCpuNanos() - loop0) / 1e3 / n;
     double runs = RUNS.sum() - runs0;

@@ -6,7 +6,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
@@ -22,6 +21,8 @@ import java.util.TreeMap;
 final class ThreadStats {
   private ThreadStats() {}
 
+  private static final Path TASKS = Paths.get("/proc/self/task");
+
   /** One thread's counters. */
   record Task(
       String name, long runNanos, long waitNanos, long slices, long voluntary, long involuntary) {}
@@ -30,7 +31,7 @@ final class ThreadStats {
   record Snapshot(Map<Integer, Task> tasks) {
     static Snapshot take() {
       Map<Integer, Task> m = new HashMap<>();
-      try (DirectoryStream<Path> ds = Files.newDirectoryStream(Paths.get("/proc/self/task"))) {
+      try (DirectoryStream<Path> ds = Files.newDirectoryStream(TASKS)) {
         for (Path p : ds) {
           Task t = read(p);
           if (t != null) {
@@ -48,26 +49,55 @@ final class ThreadStats {
     try {
       String name = Files.readString(task.resolve("comm")).trim();
       String[] s = Files.readString(task.resolve("schedstat")).trim().split(" ");
-      long voluntary = 0;
-      long involuntary = 0;
-      List<String> status = Files.readAllLines(task.resolve("status"));
-      for (String line : status) {
-        if (line.startsWith("voluntary_ctxt_switches:")) {
-          voluntary = Long.parseLong(line.substring(line.indexOf(':') + 1).trim());
-        } else if (line.startsWith("nonvoluntary_ctxt_switches:")) {
-          involuntary = Long.parseLong(line.substring(line.indexOf(':') + 1).trim());
-        }
-      }
+      long[] switches = switches(task);
       return new Task(
           name,
           Long.parseLong(s[0]),
           Long.parseLong(s[1]),
           Long.parseLong(s[2]),
-          voluntary,
-          involuntary);
+          switches[0],
+          switches[1]);
     } catch (IOException | RuntimeException e) {
       return null; // the thread ended meanwhile
     }
+  }
+
+  /** A thread's context switches from its {@code status}: {voluntary, involuntary}. */
+  private static long[] switches(Path task) throws IOException {
+    long[] switches = new long[2];
+    for (String line : Files.readAllLines(task.resolve("status"))) {
+      if (line.startsWith("voluntary_ctxt_switches:")) {
+        switches[0] = Long.parseLong(line.substring(line.indexOf(':') + 1).trim());
+      } else if (line.startsWith("nonvoluntary_ctxt_switches:")) {
+        switches[1] = Long.parseLong(line.substring(line.indexOf(':') + 1).trim());
+      }
+    }
+    return switches;
+  }
+
+  /**
+   * Context switches (voluntary and not) of every thread of the process so far, threads that ended
+   * not counted; 0 where {@code /proc} is not there. Reads each thread's {@code status} alone (one
+   * file a thread, not a {@link Snapshot}'s three), so that a reading taken inside a measured
+   * window costs what it did.
+   *
+   * @return the sum over the threads alive now
+   */
+  static long contextSwitches() {
+    long sum = 0;
+    try (DirectoryStream<Path> ds = Files.newDirectoryStream(TASKS)) {
+      for (Path p : ds) {
+        try {
+          long[] switches = switches(p);
+          sum += switches[0] + switches[1];
+        } catch (IOException | RuntimeException ended) {
+          // the thread ended meanwhile
+        }
+      }
+    } catch (IOException e) {
+      return 0; // no /proc: not Linux
+    }
+    return sum;
   }
 
   /**

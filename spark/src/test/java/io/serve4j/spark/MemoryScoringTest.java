@@ -355,6 +355,18 @@ class MemoryScoringTest {
                         .build()))
         .isInstanceOf(io.serve4j.InvalidInputException.class)
         .hasMessageContaining("cannot feed input 'x' of type FP32");
+    assertThatThrownBy(
+            () ->
+                Serve4jSpark.score(
+                    df.withColumn("b", expr("true")),
+                    ScoringSpec.builder()
+                        .client(MemoryScoringTest::statsClient)
+                        .endpoint("stats")
+                        .input(InputMapping.of("x", "b"))
+                        .output(OutputColumn.array("y"))
+                        .build()))
+        .isInstanceOf(io.serve4j.InvalidInputException.class)
+        .hasMessageContaining("column 'b' (boolean) cannot feed input 'x' of type FP32");
     assertThat(Arrays.asList(Serve4jSpark.score(df, statsSpec().build()).columns()))
         .containsExactly("id", "features", "y", "serve4j_error");
   }

@@ -15,6 +15,7 @@ import io.serve4j.Tensor;
 import io.serve4j.TensorSpec;
 import io.serve4j.batch.BatchProgress;
 import io.serve4j.batch.BatchResult;
+import io.serve4j.spi.Wire;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -35,9 +36,7 @@ import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
@@ -601,11 +600,7 @@ public final class ScoringJob {
   }
 
   private static ServingException toServing(Throwable e) {
-    Throwable t = e;
-    while ((t instanceof CompletionException || t instanceof ExecutionException)
-        && t.getCause() != null) {
-      t = t.getCause();
-    }
+    Throwable t = Wire.unwrap(e);
     if (t instanceof ServingException se) {
       return se;
     }

@@ -33,6 +33,15 @@ final class Deployment {
   private static final int STRIDE = 16;
 
   private final AtomicIntegerArray counts = new AtomicIntegerArray((COUNTERS + 1) * STRIDE);
+  // Two flags, not one: retire() closes the batcher between them, and while it does neither says
+  // what the other does. `retired` is claimed first and makes retire() run once. `retiring` is set
+  // once the batcher is closed: from then acquire() refuses references and every give-back checks
+  // whether it was the last. In between (retired, not yet retiring) a run still takes a reference
+  // and goes to the batcher: it runs if it gets there before close(), else the batcher fails it
+  // (UNAVAILABLE, "closed"); either way it gives the reference back. One flag set before
+  // batcher.close() would instead answer those runs CLOSED (LocalClient then looks the endpoint up
+  // again): a different answer, so both are kept. Without a batcher nothing lies between them.
+  // Either way the session is closed once (`closed`), after the last reference is given back.
   private final AtomicBoolean retired = new AtomicBoolean();
   private volatile boolean retiring;
   private final AtomicBoolean closed = new AtomicBoolean();

@@ -2,8 +2,7 @@ package io.serve4j.spark.internal;
 
 import io.serve4j.ErrorCategory;
 import io.serve4j.ServingException;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.ExecutionException;
+import io.serve4j.spi.Wire;
 
 /** Typed errors. */
 final class Errors {
@@ -18,11 +17,7 @@ final class Errors {
   }
 
   static ServingException toServing(Throwable e) {
-    Throwable t = e;
-    while ((t instanceof CompletionException || t instanceof ExecutionException)
-        && t.getCause() != null) {
-      t = t.getCause();
-    }
+    Throwable t = Wire.unwrap(e);
     if (t instanceof ServingException se) {
       return se;
     }

@@ -321,18 +321,8 @@ public final class ScoringPlan implements Serializable {
   private static void checkCompatible(
       String tensor, String col, org.apache.spark.sql.types.DataType leaf, DataType type) {
     boolean text = leaf instanceof StringType || leaf instanceof BinaryType;
-    if (text != (type == DataType.BYTES)) {
-      throw Errors.invalid(
-          "column '"
-              + col
-              + "' ("
-              + leaf.simpleString()
-              + ") cannot feed input '"
-              + tensor
-              + "' of type "
-              + type);
-    }
-    if ((leaf instanceof BooleanType) != (type == DataType.BOOL)) {
+    if (text != (type == DataType.BYTES)
+        || (leaf instanceof BooleanType) != (type == DataType.BOOL)) {
       throw Errors.invalid(
           "column '"
               + col
