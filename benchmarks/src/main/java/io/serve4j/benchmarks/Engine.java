@@ -33,6 +33,14 @@ interface Engine extends AutoCloseable {
      * list.
      */
     ORT_OWNED,
+    /**
+     * {@link #ORT} passing run options of its own to every run ({@code OrtSession.run(inputs,
+     * outputs, pinned, runOptions)}, one {@code RunOptions} per calling thread, made once), as
+     * serve4j's local run does for its deadline: the raw engine with serve4j's native run call, to
+     * tell what the run options cost from what serve4j's Java path costs ({@link OrtEngine}); a
+     * step of the per-call list.
+     */
+    ORT_RUN_OPTIONS,
     /** DJL 0.38.0 with its ONNX Runtime engine. */
     DJL,
     /** serve4j's local provider, unbatched. */
@@ -65,6 +73,7 @@ interface Engine extends AutoCloseable {
       case ORT_COPY -> new OrtCopyEngine(workload);
       case ORT_OWNED -> new OrtEngine(workload, true);
       case ORT_STATIC -> new OrtEngine(workload, false, true);
+      case ORT_RUN_OPTIONS -> new OrtEngine(workload, false, false, true);
       case DJL -> new DjlEngine(workload);
       case SERVE4J -> new Serve4jEngine(workload, false);
       case SERVE4J_BATCHED -> new Serve4jEngine(workload, true);

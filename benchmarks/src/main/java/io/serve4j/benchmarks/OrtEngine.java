@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
@@ -48,6 +49,7 @@ final class OrtEngine implements Engine {
   private final ThreadLocal<PerThread> perThread;
   private final boolean owned;
   private final boolean staticInputs;
+  private final boolean runOptions;
   private volatile Layout layout;
 
   /** The outputs' names, shapes, types and sizes, learnt from the first run. */
@@ -80,11 +82,27 @@ final class OrtEngine implements Engine {
    * @throws OrtException if the session cannot be made
    */
   OrtEngine(Workload workload, boolean owned, boolean staticInputs) throws OrtException {
+    this(workload, owned, staticInputs, false);
+  }
+
+  /**
+   * Opens the engine.
+   *
+   * @param workload the model and request
+   * @param owned as {@link #OrtEngine(Workload, boolean)}
+   * @param staticInputs as {@link #OrtEngine(Workload, boolean, boolean)}
+   * @param runOptions {@code true} for the row {@code ort_run_options}: every run is given the
+   *     calling thread's own {@code RunOptions} (made once), as serve4j's runs are
+   * @throws OrtException if the session cannot be made
+   */
+  OrtEngine(Workload workload, boolean owned, boolean staticInputs, boolean runOptions)
+      throws OrtException {
     if (owned && staticInputs) {
       throw new IllegalArgumentException("an owned engine copies its inputs on every call");
     }
     this.owned = owned;
     this.staticInputs = staticInputs;
+    this.runOptions = runOptions;
     env = OrtEnvironment.getEnvironment();
     try (SessionOptions so = sessionOptions()) {
       session = env.createSession(workload.file().toString(), so);
@@ -147,10 +165,15 @@ final class OrtEngine implements Engine {
     final Map<String, OnnxTensor> feed = new HashMap<>();
     final Map<String, OnnxTensor> pinned = new HashMap<>();
     final ByteBuffer[] outputs;
+    // the thread's run options (ort_run_options), or null: ONNX Runtime's default ones
+    OrtSession.RunOptions options;
 
     PerThread(Layout l) throws OrtException {
       outputs = new ByteBuffer[l.names.length];
       try {
+        if (runOptions) {
+          options = new OrtSession.RunOptions();
+        }
         for (Workload.Input i : inputs) {
           ByteBuffer own = ByteBuffer.allocateDirect(i.data().remaining());
           own.order(ByteOrder.LITTLE_ENDIAN).put(i.view()).flip();
@@ -174,6 +197,9 @@ final class OrtEngine implements Engine {
     @Override
     public void close() {
       tensors.forEach(OnnxTensor::close);
+      if (options != null) {
+        options.close();
+      }
     }
   }
 
@@ -217,7 +243,11 @@ final class OrtEngine implements Engine {
         b.clear();
       }
     }
-    session.run(p.feed, p.pinned).close();
+    if (p.options == null) {
+      session.run(p.feed, p.pinned).close();
+    } else {
+      session.run(p.feed, Set.of(), p.pinned, p.options).close();
+    }
     if (!owned) {
       return p.outputs;
     }
@@ -239,6 +269,15 @@ final class OrtEngine implements Engine {
    */
   ByteBuffer inputBuffer(int i) {
     return perThread.get().in.get(i).duplicate();
+  }
+
+  /**
+   * For tests: the run options the calling thread's runs are given.
+   *
+   * @return the thread's own options, or null where the runs use ONNX Runtime's default ones
+   */
+  OrtSession.RunOptions runOptions() {
+    return perThread.get().options;
   }
 
   @Override
