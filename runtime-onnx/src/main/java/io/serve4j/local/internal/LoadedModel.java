@@ -306,21 +306,20 @@ final class LoadedModel implements AutoCloseable {
    * @throws ServingException TIMEOUT at the deadline, MODEL_ERROR if ONNX Runtime fails
    */
   List<Tensor> run(InferenceRequest request, Deadline deadline, long left) {
-    Tensor[] in = new Tensor[inputs.length];
     List<Tensor> given = request.inputs();
     for (int i = 0; i < inputs.length; i++) {
-      in[i] = find(given, inputs[i].name);
+      find(given, inputs[i].name); // checked before the run starts; kept in its slot's array
     }
     Output[] wanted = wanted(request.outputs());
     boolean pin = pinning;
     try {
-      return runOnce(in, wanted, pin, deadline, left);
+      return runOnce(given, wanted, pin, deadline, left);
     } catch (PinnedRunFailed e) {
       // A pre-allocated output did not have the shape ONNX Runtime produced: the model's
       // declared shapes are not to be trusted. Run without pre-allocation from now on.
       pinning = false;
       try {
-        return runOnce(in, wanted, false, deadline, deadline.remainingNanos());
+        return runOnce(given, wanted, false, deadline, deadline.remainingNanos());
       } catch (PinnedRunFailed impossible) {
         throw impossible.error;
       }
@@ -376,7 +375,7 @@ final class LoadedModel implements AutoCloseable {
   }
 
   private List<Tensor> runOnce(
-      Tensor[] in, Output[] wanted, boolean pin, Deadline deadline, long left)
+      List<Tensor> given, Output[] wanted, boolean pin, Deadline deadline, long left)
       throws PinnedRunFailed {
     boolean anyPinned = false;
     RunGuard guard = null;
@@ -388,7 +387,12 @@ final class LoadedModel implements AutoCloseable {
     try {
       guard = RunGuard.start(deadline, left, runOptions);
       Staging staging = guard.staging();
-      scratch = staging.scratch(in.length, wanted.length);
+      scratch = staging.scratch(inputs.length, wanted.length);
+      // the request's tensors in the model's order, in the slot's array (none made per run)
+      Tensor[] in = scratch.in;
+      for (int i = 0; i < in.length; i++) {
+        in[i] = find(given, inputs[i].name);
+      }
       created = scratch.created;
       pinnedTensors = scratch.pinnedTensors;
       Staging.Entry[] kept = scratch.kept; // the slot's, copied out after the run

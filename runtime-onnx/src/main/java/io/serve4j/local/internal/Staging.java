@@ -100,8 +100,10 @@ final class Staging implements AutoCloseable {
     final OnnxTensor[] targets;
     final Entry[] kept;
     final io.serve4j.Tensor[] out;
+    final io.serve4j.Tensor[] in; // the request's tensors in the model's input order
 
     Scratch(int inputs, int outputs) {
+      in = new io.serve4j.Tensor[inputs];
       created = new OnnxTensor[inputs];
       fed = new OnnxTensor[inputs];
       pinnedTensors = new OnnxTensor[outputs];
@@ -118,11 +120,12 @@ final class Staging implements AutoCloseable {
       Arrays.fill(targets, null);
       Arrays.fill(kept, null);
       Arrays.fill(out, null);
+      Arrays.fill(in, null);
     }
 
     /** For tests: whether every array is empty. */
     boolean isClear() {
-      for (Object[] a : new Object[][] {created, fed, pinnedTensors, targets, kept, out}) {
+      for (Object[] a : new Object[][] {created, fed, pinnedTensors, targets, kept, out, in}) {
         for (Object o : a) {
           if (o != null) {
             return false;
