@@ -302,7 +302,13 @@ public final class SideBySide {
     int[] quietRounds = {0};
     boolean quiet =
         settings.quietRounds() > 0
-            && untilQuiet(raw, serve4j, settings.quietRounds(), compilerMillis(), quietRounds);
+            && untilQuiet(
+                raw,
+                serve4j,
+                settings.quietRounds(),
+                compilerMillis(),
+                SideBySide::compilerIdle,
+                quietRounds);
     for (int i = warmup; i < warmup + n; i++) {
       long r;
       long s;
@@ -387,17 +393,60 @@ public final class SideBySide {
   }
 
   /**
+   * Whether the JIT compiler has nothing to do: no compile running and both compile queues empty
+   * (the {@code Compiler.queue} diagnostic command; true where it cannot be read). On a loaded
+   * machine the compiler threads may not run for a whole round, so a round with no compile time is
+   * not enough: methods still queued for C2 would be measured in C1 code.
+   *
+   * @return whether the compiler is idle
+   */
+  static boolean compilerIdle() {
+    String queue;
+    try {
+      queue =
+          String.valueOf(
+              java.lang.management.ManagementFactory.getPlatformMBeanServer()
+                  .invoke(
+                      new javax.management.ObjectName("com.sun.management:type=DiagnosticCommand"),
+                      "compilerQueue",
+                      new Object[] {null},
+                      new String[] {String[].class.getName()}));
+    } catch (javax.management.JMException | RuntimeException e) {
+      return true;
+    }
+    return compilerQueueEmpty(queue);
+  }
+
+  /**
+   * Reads the {@code Compiler.queue} diagnostic command's text: idle when it lists no compile
+   * (running ones are listed under a compiler thread, queued ones by their compile id).
+   *
+   * @param queue the command's output
+   * @return whether it lists no compile
+   */
+  static boolean compilerQueueEmpty(String queue) {
+    for (String line : queue.split("\\R")) {
+      String l = line.strip();
+      if (!l.isEmpty() && (Character.isDigit(l.charAt(0)) || l.contains("CompilerThread"))) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /**
    * Warms both sides up until the JIT compiler is quiet: rounds of {@link #QUIET_ROUND_PAIRS}
-   * interleaved pairs until a round in which the compiler's total time did not move. A side whose
-   * code is still being compiled (serve4j's path has more of its own than the raw SDK call) is
-   * otherwise measured partly interpreted or in C1 code: the Vertex Predict ratio read 1.23-1.26
-   * after a third of the iterations as warm-up and 0.85 once the compiler was quiet, in one JVM
-   * (BENCHMARKS.md, remote path).
+   * interleaved pairs until a round in which the compiler's total time did not move and after which
+   * it has nothing queued or running. A side whose code is still being compiled (serve4j's path has
+   * more of its own than the raw SDK call) is otherwise measured partly interpreted or in C1 code:
+   * the Vertex Predict ratio read 1.23-1.26 after a third of the iterations as warm-up and 0.85
+   * once the compiler was quiet, in one JVM (BENCHMARKS.md, remote path).
    *
    * @param raw one side
    * @param serve4j the other
    * @param maxRounds at most this many rounds
    * @param compilerMillis the compiler's total time (null: not known, no rounds run)
+   * @param compilerIdle whether the compiler has nothing queued or running
    * @param rounds where the rounds run are counted ({@code rounds[0]})
    * @return whether a round compiled nothing before {@code maxRounds}
    * @throws Exception if a call fails
@@ -407,6 +456,7 @@ public final class SideBySide {
       Call serve4j,
       int maxRounds,
       java.util.function.LongSupplier compilerMillis,
+      java.util.function.BooleanSupplier compilerIdle,
       int[] rounds)
       throws Exception {
     if (compilerMillis == null) {
@@ -424,7 +474,7 @@ public final class SideBySide {
         }
       }
       rounds[0]++;
-      if (compilerMillis.getAsLong() == before) {
+      if (compilerMillis.getAsLong() == before && compilerIdle.getAsBoolean()) {
         return true;
       }
     }

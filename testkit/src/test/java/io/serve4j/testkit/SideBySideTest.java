@@ -19,7 +19,8 @@ class SideBySideTest {
     int[] rounds = {0};
 
     boolean quiet =
-        SideBySide.untilQuiet(raw::incrementAndGet, serve4j::incrementAndGet, 10, compiler, rounds);
+        SideBySide.untilQuiet(
+            raw::incrementAndGet, serve4j::incrementAndGet, 10, compiler, () -> true, rounds);
 
     assertThat(quiet).isTrue();
     assertThat(rounds[0]).isEqualTo(3);
@@ -28,11 +29,46 @@ class SideBySideTest {
   }
 
   @Test
+  void untilQuiet_aRoundWithoutCompileTimeIsNotQuiet_whileTheCompilerStillHasWork()
+      throws Exception {
+    // the compiler's time never moves (its threads got no CPU), but its queue empties only
+    // after the third round
+    AtomicInteger idleChecks = new AtomicInteger();
+    int[] rounds = {0};
+
+    boolean quiet =
+        SideBySide.untilQuiet(
+            () -> {}, () -> {}, 10, () -> 7, () -> idleChecks.incrementAndGet() >= 3, rounds);
+
+    assertThat(quiet).isTrue();
+    assertThat(rounds[0]).isEqualTo(3);
+  }
+
+  @Test
+  void compilerQueueEmpty_readsTheDiagnosticCommandsText() {
+    assertThat(
+            SideBySide.compilerQueueEmpty(
+                "Current compiles: \n\nC1 compile queue:\nEmpty\n\nC2 compile queue:\nEmpty\n"))
+        .isTrue();
+    assertThat(
+            SideBySide.compilerQueueEmpty(
+                "Current compiles: \nC2 CompilerThread0  1137   !   4       a.B::c (497 bytes)\n\n"
+                    + "C1 compile queue:\nEmpty\n\nC2 compile queue:\nEmpty\n"))
+        .isFalse();
+    assertThat(
+            SideBySide.compilerQueueEmpty(
+                "Current compiles: \n\nC1 compile queue:\nEmpty\n\nC2 compile queue:\n"
+                    + "1132       4       a.B::c (30 bytes)\n"))
+        .isFalse();
+  }
+
+  @Test
   void untilQuiet_givesUpAfterMaxRounds_andSaysSo() throws Exception {
     AtomicLong clock = new AtomicLong();
     int[] rounds = {0};
 
-    boolean quiet = SideBySide.untilQuiet(() -> {}, () -> {}, 4, clock::incrementAndGet, rounds);
+    boolean quiet =
+        SideBySide.untilQuiet(() -> {}, () -> {}, 4, clock::incrementAndGet, () -> true, rounds);
 
     assertThat(quiet).isFalse();
     assertThat(rounds[0]).isEqualTo(4);
@@ -44,7 +80,8 @@ class SideBySideTest {
     int[] rounds = {0};
 
     assertThat(
-            SideBySide.untilQuiet(calls::incrementAndGet, calls::incrementAndGet, 5, null, rounds))
+            SideBySide.untilQuiet(
+                calls::incrementAndGet, calls::incrementAndGet, 5, null, () -> true, rounds))
         .isFalse();
     assertThat(calls.get()).isZero();
     assertThat(rounds[0]).isZero();
