@@ -439,8 +439,9 @@ public final class SideBySide {
    * interleaved pairs until a round in which the compiler's total time did not move and after which
    * it has nothing queued or running. A side whose code is still being compiled (serve4j's path has
    * more of its own than the raw SDK call) is otherwise measured partly interpreted or in C1 code:
-   * the Vertex Predict ratio read 1.23-1.26 after a third of the iterations as warm-up and 0.85
-   * once the compiler was quiet, in one JVM (BENCHMARKS.md, remote path).
+   * provider-gcp's {@code RemotePathHarness}, Vertex Predict, the same build back to back at load
+   * 20-54: median window p50 ratio / CPU ratio 1.906 / 1.534 and 1.297 / 1.316 with a third of the
+   * iterations as warm-up, 1.046 / 0.983 and 1.061 / 1.086 with this warm-up.
    *
    * @param raw one side
    * @param serve4j the other
