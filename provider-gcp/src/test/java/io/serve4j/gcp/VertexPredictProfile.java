@@ -196,17 +196,24 @@ class VertexPredictProfile {
         }
       }
       System.out.println(
-          "  context switches per call by thread (mean over blocks), voluntary raw / serve4j,"
-              + " involuntary raw / serve4j:");
+          "  per call by native thread name (mean over blocks; GC and JIT threads included):"
+              + " voluntary switches raw / serve4j, involuntary raw / serve4j, on-CPU us raw /"
+              + " serve4j (schedstat):");
       Set<String> switched = new java.util.TreeSet<>(rawSwitches.keySet());
       switched.addAll(serve4jSwitches.keySet());
       for (String n : switched) {
-        double[] a = rawSwitches.getOrDefault(n, new double[2]);
-        double[] c = serve4jSwitches.getOrDefault(n, new double[2]);
-        if (a[0] + c[0] + a[1] + c[1] > 0.01 * blocks) {
+        double[] a = rawSwitches.getOrDefault(n, new double[3]);
+        double[] c = serve4jSwitches.getOrDefault(n, new double[3]);
+        if (a[0] + c[0] + a[1] + c[1] > 0.01 * blocks || a[2] + c[2] > 0.2 * blocks) {
           System.out.printf(
-              "    %-20s %6.3f %6.3f   %6.3f %6.3f%n",
-              n, a[0] / blocks, c[0] / blocks, a[1] / blocks, c[1] / blocks);
+              "    %-20s %6.3f %6.3f   %6.3f %6.3f   %7.1f %7.1f%n",
+              n,
+              a[0] / blocks,
+              c[0] / blocks,
+              a[1] / blocks,
+              c[1] / blocks,
+              a[2] / blocks,
+              c[2] / blocks);
         }
       }
     }
@@ -233,10 +240,11 @@ class VertexPredictProfile {
     java.util.Map<String, long[]> switches1 = switches();
     if (SWITCHES != null) {
       for (java.util.Map.Entry<String, long[]> e : switches1.entrySet()) {
-        long[] a = switches0.getOrDefault(e.getKey(), new long[2]);
-        double[] into2 = SWITCHES.computeIfAbsent(e.getKey(), k -> new double[2]);
+        long[] a = switches0.getOrDefault(e.getKey(), new long[3]);
+        double[] into2 = SWITCHES.computeIfAbsent(e.getKey(), k -> new double[3]);
         into2[0] += (double) (e.getValue()[0] - a[0]) / calls;
         into2[1] += (double) (e.getValue()[1] - a[1]) / calls;
+        into2[2] += (e.getValue()[2] - a[2]) / 1e3 / calls;
       }
     }
     long proc1 = OS.getProcessCpuTime();
@@ -300,9 +308,18 @@ class VertexPredictProfile {
             invol = Long.parseLong(line.substring(27).trim());
           }
         }
-        long[] sum = out.computeIfAbsent(name, k -> new long[2]);
+        long onCpu = 0;
+        try {
+          String sched =
+              java.nio.file.Files.readString(new java.io.File(t, "schedstat").toPath()).trim();
+          onCpu = Long.parseLong(sched.split(" ")[0]);
+        } catch (java.io.IOException | RuntimeException e) {
+          // no schedstat
+        }
+        long[] sum = out.computeIfAbsent(name, k -> new long[3]);
         sum[0] += vol;
         sum[1] += invol;
+        sum[2] += onCpu;
       } catch (java.io.IOException | RuntimeException e) {
         // the thread ended
       }
