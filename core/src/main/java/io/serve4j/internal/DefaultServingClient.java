@@ -580,7 +580,11 @@ final class DefaultServingClient implements ServingClient {
       if (result.isCancelled() || closed.get()) {
         cancel(call.current);
       }
-      CallListeners.finish(call.listeners, call.info(), call.start, v, e, providerId);
+      if (!call.listeners.isEmpty()) {
+        // (call.info() as an argument made the call's request id, a UUID string, and its
+        // CallInfo on every call answered off the caller's thread, listeners or not)
+        CallListeners.finish(call.listeners, call.info(), call.start, v, e, providerId);
+      }
       if (e == null) {
         visible.complete(v);
       } else {
@@ -744,9 +748,10 @@ final class DefaultServingClient implements ServingClient {
 
   /**
    * One call's identity. Its request id (the caller's, or a new one) and its {@link CallInfo} are
-   * made when first asked for (by a listener, an error, a retry, the async path or the provider
-   * through {@link CallContext#requestId()}), so that a call that succeeds on the caller's thread
-   * without listeners formats no id (a UUID string and its CallInfo, ~150 B per prediction).
+   * made when first asked for (by a listener, an error, a retry, a timeout or the provider through
+   * {@link CallContext#requestId()}), so that a call that succeeds without listeners, on the
+   * caller's thread or off it, formats no id (a UUID string and its CallInfo, ~150 B per
+   * prediction).
    *
    * <p>It is also the call's provider hook ({@link #apply}, each attempt): a {@link HookCall}'s
    * hook, or a prediction's own (it extends this with its request, so that a prediction makes one

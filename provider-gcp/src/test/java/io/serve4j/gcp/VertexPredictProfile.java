@@ -64,10 +64,47 @@ class VertexPredictProfile {
                         .transportChannelProvider(vertex.channelProvider())
                         .storage(LocalStorageHelper.getOptions().getService())
                         .stagingBucket("staging")
+                        .tritonImage(FakeVertex.TRITON_IMAGE)
                         .pollInterval(Duration.ofMillis(20))
                         .build())
                 .build()) {
       client.deploy(EndpointSpec.of("churn", FakeVertex.sklearnModel())).await();
+      // -Dprofile.rawPredictFirst=N: N RawPredict calls of each side first (as RemotePathHarness
+      // makes them before its Predict part), to see what that leaves in the JIT's profiles.
+      int rawPredictFirst = Integer.getInteger("profile.rawPredictFirst", 0);
+      if (rawPredictFirst > 0) {
+        client
+            .deploy(
+                EndpointSpec.of(
+                    "relu",
+                    io.serve4j.Model.builder()
+                        .name("relu")
+                        .format(io.serve4j.ModelFormat.CUSTOM_CONTAINER)
+                        .image(FakeVertex.TRITON_IMAGE)
+                        .build()))
+            .await();
+        Endpoint relu = client.endpoint("relu");
+        String reluName = relu.describe().details().get("resourceName");
+        for (int i = 0; i < rawPredictFirst; i++) {
+          com.google.api.HttpBody answer =
+              raw.rawPredictCallable()
+                  .call(
+                      com.google.cloud.aiplatform.v1.RawPredictRequest.newBuilder()
+                          .setEndpoint(reluName)
+                          .setHttpBody(
+                              com.google.api.HttpBody.newBuilder()
+                                  .setContentType("application/json")
+                                  .setData(
+                                      com.google.protobuf.UnsafeByteOperations.unsafeWrap(
+                                          SideBySide.RawOipJson.request("x", shape, x))))
+                          .build());
+          input.check(SideBySide.RawOipJson.firstOutput(answer.getData().toByteArray()));
+          input.check(
+              relu.predict(InferenceRequest.of(Tensor.ofFloats("x", shape, x)))
+                  .output("y")
+                  .asFloats());
+        }
+      }
       Endpoint churn = client.endpoint("churn");
       String churnName = churn.describe().details().get("resourceName");
       SideBySide.Call rawCall =
@@ -97,15 +134,38 @@ class VertexPredictProfile {
         rawCall.run();
         serve4jCall.run();
       }
+      // -Dprofile.quiet=true: then warm up in rounds of 1,000 pairs until a round compiled
+      // nothing (the JIT compiler's total time unchanged; at most profile.quietRounds rounds).
+      if (Boolean.getBoolean("profile.quiet")) {
+        java.lang.management.CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
+        int rounds = 0;
+        int max = Integer.getInteger("profile.quietRounds", 60);
+        long before;
+        do {
+          before = jit.getTotalCompilationTime();
+          for (int i = 0; i < 1000; i++) {
+            rawCall.run();
+            serve4jCall.run();
+          }
+          rounds++;
+        } while (jit.getTotalCompilationTime() != before && rounds < max);
+        System.out.printf(
+            "warm-up until the compiler is quiet: %d rounds of 1,000 pairs, %s%n",
+            rounds, rounds < max ? "quiet" : "NOT quiet");
+      }
       java.util.Map<String, Double> rawByName = new java.util.TreeMap<>();
       java.util.Map<String, Double> serve4jByName = new java.util.TreeMap<>();
+      java.util.Map<String, double[]> rawSwitches = new java.util.TreeMap<>();
+      java.util.Map<String, double[]> serve4jSwitches = new java.util.TreeMap<>();
       double[][] r = new double[7][blocks];
       double[][] s = new double[7][blocks];
       for (int b = 0; b < blocks; b++) {
         boolean rawFirst = b % 2 == 0;
         BY_NAME = rawFirst ? rawByName : serve4jByName;
+        SWITCHES = rawFirst ? rawSwitches : serve4jSwitches;
         measure(rawFirst ? rawCall : serve4jCall, calls, rawFirst ? r : s, b);
         BY_NAME = rawFirst ? serve4jByName : rawByName;
+        SWITCHES = rawFirst ? serve4jSwitches : rawSwitches;
         measure(rawFirst ? serve4jCall : rawCall, calls, rawFirst ? s : r, b);
       }
       String[] what = {
@@ -135,6 +195,27 @@ class VertexPredictProfile {
           System.out.printf("    %-40s %8.1f %8.1f%n", n, a, c);
         }
       }
+      System.out.println(
+          "  per call by native thread name (mean over blocks; GC and JIT threads included):"
+              + " voluntary switches raw / serve4j, involuntary raw / serve4j, on-CPU us raw /"
+              + " serve4j (schedstat):");
+      Set<String> switched = new java.util.TreeSet<>(rawSwitches.keySet());
+      switched.addAll(serve4jSwitches.keySet());
+      for (String n : switched) {
+        double[] a = rawSwitches.getOrDefault(n, new double[3]);
+        double[] c = serve4jSwitches.getOrDefault(n, new double[3]);
+        if (a[0] + c[0] + a[1] + c[1] > 0.01 * blocks || a[2] + c[2] > 0.2 * blocks) {
+          System.out.printf(
+              "    %-20s %6.3f %6.3f   %6.3f %6.3f   %7.1f %7.1f%n",
+              n,
+              a[0] / blocks,
+              c[0] / blocks,
+              a[1] / blocks,
+              c[1] / blocks,
+              a[2] / blocks,
+              c[2] / blocks);
+        }
+      }
     }
   }
 
@@ -152,8 +233,19 @@ class VertexPredictProfile {
     long callerAlloc0 = THREADS.getThreadAllocatedBytes(self);
     long proc0 = OS.getProcessCpuTime();
     long started0 = THREADS.getTotalStartedThreadCount();
+    java.util.Map<String, long[]> switches0 = switches();
     for (int i = 0; i < calls; i++) {
       call.run();
+    }
+    java.util.Map<String, long[]> switches1 = switches();
+    if (SWITCHES != null) {
+      for (java.util.Map.Entry<String, long[]> e : switches1.entrySet()) {
+        long[] a = switches0.getOrDefault(e.getKey(), new long[3]);
+        double[] into2 = SWITCHES.computeIfAbsent(e.getKey(), k -> new double[3]);
+        into2[0] += (double) (e.getValue()[0] - a[0]) / calls;
+        into2[1] += (double) (e.getValue()[1] - a[1]) / calls;
+        into2[2] += (e.getValue()[2] - a[2]) / 1e3 / calls;
+      }
     }
     long proc1 = OS.getProcessCpuTime();
     long started1 = THREADS.getTotalStartedThreadCount();
@@ -185,6 +277,54 @@ class VertexPredictProfile {
     into[4][b] = (double) allocSum / calls;
     into[5][b] = busy.size();
     into[6][b] = (started1 - started0) * 1000.0 / calls;
+  }
+
+  /** Context switches per call by thread name (voluntary, involuntary), summed over blocks. */
+  private static java.util.Map<String, double[]> SWITCHES;
+
+  /**
+   * Context switches so far by thread name (the kernel's 15-character name, digits as N), from
+   * /proc/self/task/N/status: voluntary (the thread blocked: parked, waiting for a hand-off) and
+   * involuntary (preempted). Empty where /proc is not there.
+   */
+  private static java.util.Map<String, long[]> switches() {
+    java.util.Map<String, long[]> out = new java.util.HashMap<>();
+    java.io.File[] tasks = new java.io.File("/proc/self/task").listFiles();
+    if (tasks == null) {
+      return out;
+    }
+    for (java.io.File t : tasks) {
+      try {
+        String name = null;
+        long vol = 0;
+        long invol = 0;
+        for (String line :
+            java.nio.file.Files.readAllLines(new java.io.File(t, "status").toPath())) {
+          if (line.startsWith("Name:")) {
+            name = line.substring(5).trim().replaceAll("[0-9]+", "N");
+          } else if (line.startsWith("voluntary_ctxt_switches:")) {
+            vol = Long.parseLong(line.substring(24).trim());
+          } else if (line.startsWith("nonvoluntary_ctxt_switches:")) {
+            invol = Long.parseLong(line.substring(27).trim());
+          }
+        }
+        long onCpu = 0;
+        try {
+          String sched =
+              java.nio.file.Files.readString(new java.io.File(t, "schedstat").toPath()).trim();
+          onCpu = Long.parseLong(sched.split(" ")[0]);
+        } catch (java.io.IOException | RuntimeException e) {
+          // no schedstat
+        }
+        long[] sum = out.computeIfAbsent(name, k -> new long[3]);
+        sum[0] += vol;
+        sum[1] += invol;
+        sum[2] += onCpu;
+      } catch (java.io.IOException | RuntimeException e) {
+        // the thread ended
+      }
+    }
+    return out;
   }
 
   /** CPU per call by thread name (digits as N), summed over the blocks of one side. */

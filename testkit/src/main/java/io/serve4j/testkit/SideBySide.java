@@ -61,13 +61,23 @@ public final class SideBySide {
    * @param windowMillis length of one throughput window
    * @param blocks pairs of alternating blocks measured for CPU time per call (0: none)
    * @param blockCalls calls in one block
+   * @param quietRounds after the warm-up, at most this many more rounds of {@value
+   *     #QUIET_ROUND_PAIRS} interleaved pairs until a round in which the JIT compiler compiled
+   *     nothing (0: no such rounds, the warm-up is a third of {@code iterations} only)
    */
   public record Settings(
-      int iterations, int concurrency, int windows, long windowMillis, int blocks, int blockCalls) {
+      int iterations,
+      int concurrency,
+      int windows,
+      long windowMillis,
+      int blocks,
+      int blockCalls,
+      int quietRounds) {
     /**
      * Reads {@code harness.iterations} (3000), {@code harness.concurrency} (8), {@code
      * harness.windows} (10), {@code harness.windowMillis} (500), {@code harness.blocks} (16 pairs
-     * of CPU blocks, 0: none) and {@code harness.blockCalls} (500 calls per block).
+     * of CPU blocks, 0: none), {@code harness.blockCalls} (500 calls per block) and {@code
+     * harness.quietRounds} (60; 0 for the warm-up of a third of the iterations only).
      *
      * @return the settings
      */
@@ -78,7 +88,28 @@ public final class SideBySide {
           Integer.getInteger("harness.windows", 10),
           Long.getLong("harness.windowMillis", 500),
           Integer.getInteger("harness.blocks", 16),
-          Integer.getInteger("harness.blockCalls", 500));
+          Integer.getInteger("harness.blockCalls", 500),
+          Integer.getInteger("harness.quietRounds", 60));
+    }
+
+    /**
+     * Settings with CPU blocks and no warm-up until the compiler is quiet.
+     *
+     * @param iterations as above
+     * @param concurrency as above
+     * @param windows as above
+     * @param windowMillis as above
+     * @param blocks as above
+     * @param blockCalls as above
+     */
+    public Settings(
+        int iterations,
+        int concurrency,
+        int windows,
+        long windowMillis,
+        int blocks,
+        int blockCalls) {
+      this(iterations, concurrency, windows, windowMillis, blocks, blockCalls, 0);
     }
 
     /**
@@ -90,7 +121,7 @@ public final class SideBySide {
      * @param windowMillis as above
      */
     public Settings(int iterations, int concurrency, int windows, long windowMillis) {
-      this(iterations, concurrency, windows, windowMillis, 0, 0);
+      this(iterations, concurrency, windows, windowMillis, 0, 0, 0);
     }
   }
 
@@ -130,6 +161,10 @@ public final class SideBySide {
    *     which load on the machine disturbs much less than wall time; NaN without blocks
    * @param rawCpuMicros the raw call's median process CPU time per call, in microseconds
    * @param serve4jCpuMicros serve4j's median CPU time per call, in microseconds
+   * @param quietRounds rounds of warm-up run until the JIT compiler was quiet ({@link
+   *     Settings#quietRounds}; 0: none asked for)
+   * @param quiet whether the compiler was quiet (a round compiled nothing) before the measurement;
+   *     false when no such warm-up was asked for or it gave up after {@link Settings#quietRounds}
    */
   public record Result(
       String label,
@@ -143,7 +178,9 @@ public final class SideBySide {
       double blockWallRatio,
       double blockCpuRatio,
       double rawCpuMicros,
-      double serve4jCpuMicros) {
+      double serve4jCpuMicros,
+      int quietRounds,
+      boolean quiet) {
     /**
      * serve4j's median latency over the raw call's.
      *
@@ -180,6 +217,15 @@ public final class SideBySide {
     public String report() {
       StringBuilder s = new StringBuilder();
       s.append(String.format(Locale.ROOT, "%s (load average %.2f)%n", label, loadAverage));
+      if (quietRounds > 0) {
+        s.append(
+            String.format(
+                Locale.ROOT,
+                "  warm-up: a third of the iterations, then %d rounds of %d pairs: compiler %s%n",
+                quietRounds,
+                QUIET_ROUND_PAIRS,
+                quiet ? "quiet" : "NOT quiet (gave up)"));
+      }
       s.append(
           String.format(
               Locale.ROOT,
@@ -244,7 +290,26 @@ public final class SideBySide {
     int warmup = Math.max(1, n / 3);
     long[] rawNanos = new long[n];
     long[] serve4jNanos = new long[n];
-    for (int i = 0; i < warmup + n; i++) {
+    for (int i = 0; i < warmup; i++) {
+      if ((i & 1) == 0) {
+        time(raw);
+        time(serve4j);
+      } else {
+        time(serve4j);
+        time(raw);
+      }
+    }
+    int[] quietRounds = {0};
+    boolean quiet =
+        settings.quietRounds() > 0
+            && untilQuiet(
+                raw,
+                serve4j,
+                settings.quietRounds(),
+                compilerMillis(),
+                SideBySide::compilerIdle,
+                quietRounds);
+    for (int i = warmup; i < warmup + n; i++) {
       long r;
       long s;
       if ((i & 1) == 0) {
@@ -306,7 +371,115 @@ public final class SideBySide {
         blocks[0],
         blocks[1],
         blocks[2],
-        blocks[3]);
+        blocks[3],
+        quietRounds[0],
+        quiet);
+  }
+
+  /** Interleaved pairs of calls in one round of the warm-up until the compiler is quiet. */
+  public static final int QUIET_ROUND_PAIRS = 1000;
+
+  /**
+   * The JIT compiler's total time so far in milliseconds, or null where the JVM does not report it.
+   *
+   * @return the clock
+   */
+  static java.util.function.LongSupplier compilerMillis() {
+    java.lang.management.CompilationMXBean jit =
+        java.lang.management.ManagementFactory.getCompilationMXBean();
+    return jit != null && jit.isCompilationTimeMonitoringSupported()
+        ? jit::getTotalCompilationTime
+        : null;
+  }
+
+  /**
+   * Whether the JIT compiler has nothing to do: no compile running and both compile queues empty
+   * (the {@code Compiler.queue} diagnostic command; true where it cannot be read). On a loaded
+   * machine the compiler threads may not run for a whole round, so a round with no compile time is
+   * not enough: methods still queued for C2 would be measured in C1 code.
+   *
+   * @return whether the compiler is idle
+   */
+  static boolean compilerIdle() {
+    String queue;
+    try {
+      queue =
+          String.valueOf(
+              java.lang.management.ManagementFactory.getPlatformMBeanServer()
+                  .invoke(
+                      new javax.management.ObjectName("com.sun.management:type=DiagnosticCommand"),
+                      "compilerQueue",
+                      new Object[] {null},
+                      new String[] {String[].class.getName()}));
+    } catch (javax.management.JMException | RuntimeException e) {
+      return true;
+    }
+    return compilerQueueEmpty(queue);
+  }
+
+  /**
+   * Reads the {@code Compiler.queue} diagnostic command's text: idle when it lists no compile
+   * (running ones are listed under a compiler thread, queued ones by their compile id).
+   *
+   * @param queue the command's output
+   * @return whether it lists no compile
+   */
+  static boolean compilerQueueEmpty(String queue) {
+    for (String line : queue.split("\\R")) {
+      String l = line.strip();
+      if (!l.isEmpty() && (Character.isDigit(l.charAt(0)) || l.contains("CompilerThread"))) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /**
+   * Warms both sides up until the JIT compiler is quiet: rounds of {@link #QUIET_ROUND_PAIRS}
+   * interleaved pairs until a round in which the compiler's total time did not move and after which
+   * it has nothing queued or running. A side whose code is still being compiled (serve4j's path has
+   * more of its own than the raw SDK call) is otherwise measured partly interpreted or in C1 code:
+   * provider-gcp's {@code RemotePathHarness}, Vertex Predict, the same build back to back at load
+   * 20-54: median window p50 ratio / CPU ratio 1.906 / 1.534 and 1.297 / 1.316 with a third of the
+   * iterations as warm-up, 1.046 / 0.983 and 1.061 / 1.086 with this warm-up.
+   *
+   * @param raw one side
+   * @param serve4j the other
+   * @param maxRounds at most this many rounds
+   * @param compilerMillis the compiler's total time (null: not known, no rounds run)
+   * @param compilerIdle whether the compiler has nothing queued or running
+   * @param rounds where the rounds run are counted ({@code rounds[0]})
+   * @return whether a round compiled nothing before {@code maxRounds}
+   * @throws Exception if a call fails
+   */
+  static boolean untilQuiet(
+      Call raw,
+      Call serve4j,
+      int maxRounds,
+      java.util.function.LongSupplier compilerMillis,
+      java.util.function.BooleanSupplier compilerIdle,
+      int[] rounds)
+      throws Exception {
+    if (compilerMillis == null) {
+      return false;
+    }
+    while (rounds[0] < maxRounds) {
+      long before = compilerMillis.getAsLong();
+      for (int i = 0; i < QUIET_ROUND_PAIRS; i++) {
+        if ((i & 1) == 0) {
+          raw.run();
+          serve4j.run();
+        } else {
+          serve4j.run();
+          raw.run();
+        }
+      }
+      rounds[0]++;
+      if (compilerMillis.getAsLong() == before && compilerIdle.getAsBoolean()) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /**
