@@ -172,11 +172,6 @@ class CloseLetsUndoFinishTest {
         }
 
         @Override
-        public CompletableFuture<List<EndpointDescription>> listEndpoints(CallContext c) {
-          return CompletableFuture.completedFuture(List.of());
-        }
-
-        @Override
         public CompletableFuture<InferenceResponse> predict(
             String e, EndpointDescription d, InferenceRequest r, CallContext c) {
           return new CompletableFuture<>();

@@ -131,11 +131,6 @@ class CoreTemplateTest {
         }
 
         @Override
-        public CompletableFuture<List<EndpointDescription>> listEndpoints(CallContext c) {
-          return CompletableFuture.completedFuture(List.of());
-        }
-
-        @Override
         public CompletableFuture<InferenceResponse> predict(
             String e, EndpointDescription known, InferenceRequest r, CallContext c) {
           if (predictUnavailable) {

@@ -108,11 +108,6 @@ class DescriptionCacheTest {
         }
 
         @Override
-        public CompletableFuture<List<EndpointDescription>> listEndpoints(CallContext c) {
-          return CompletableFuture.completedFuture(List.of());
-        }
-
-        @Override
         public CompletableFuture<InferenceResponse> predict(
             String e, EndpointDescription known, InferenceRequest r, CallContext c) {
           handed.add(known);

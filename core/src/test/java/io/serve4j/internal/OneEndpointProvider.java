@@ -16,7 +16,6 @@ import io.serve4j.spi.ProviderContext;
 import io.serve4j.spi.ProviderSession;
 import io.serve4j.spi.ServingProvider;
 import io.serve4j.spi.TestSession;
-import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
@@ -113,11 +112,6 @@ final class OneEndpointProvider implements ServingProvider, ProviderOptions {
                   .build());
         }
         return CompletableFuture.completedFuture(d.build());
-      }
-
-      @Override
-      public CompletableFuture<List<EndpointDescription>> listEndpoints(CallContext c) {
-        return CompletableFuture.completedFuture(List.of());
       }
 
       @Override

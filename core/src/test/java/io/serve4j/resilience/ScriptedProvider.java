@@ -106,11 +106,6 @@ final class ScriptedProvider implements ServingProvider, ProviderOptions {
       }
 
       @Override
-      public CompletableFuture<List<EndpointDescription>> listEndpoints(CallContext c) {
-        return CompletableFuture.completedFuture(List.of());
-      }
-
-      @Override
       public CompletableFuture<InferenceResponse> predict(
           String e, EndpointDescription known, InferenceRequest r, CallContext c) {
         attempts.add(System.nanoTime());

@@ -1,9 +1,11 @@
 package io.serve4j.spi;
 
+import io.serve4j.EndpointDescription;
 import io.serve4j.ErrorCategory;
 import io.serve4j.InferenceRequest;
 import io.serve4j.InferenceResponse;
 import io.serve4j.ServingException;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
@@ -23,6 +25,12 @@ public interface TestSession
   @Override
   default Optional<QueuedInference> queuedInference() {
     return Optional.of(this);
+  }
+
+  /** No endpoints: the core tests' providers each serve the endpoints their calls name. */
+  @Override
+  default CompletableFuture<List<EndpointDescription>> listEndpoints(CallContext context) {
+    return CompletableFuture.completedFuture(List.of());
   }
 
   @Override
