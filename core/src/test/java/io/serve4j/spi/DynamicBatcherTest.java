@@ -715,6 +715,7 @@ class DynamicBatcherTest {
     for (int instances : new int[] {1, 2}) {
       AtomicInteger inFlight = new AtomicInteger();
       AtomicInteger most = new AtomicInteger();
+      AtomicInteger running = new AtomicInteger(); // requests in the batches running now
       CountDownLatch release = new CountDownLatch(1);
       BatchingPolicy policy =
           new BatchingPolicy(2, Duration.ZERO, List.of(), 64).withInstances(instances);
@@ -723,6 +724,8 @@ class DynamicBatcherTest {
               "t",
               policy,
               (r, d) -> {
+                int requests = (int) r.input("x").orElseThrow().shape().dim(0);
+                running.addAndGet(requests);
                 most.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
                 try {
                   release.await(10, TimeUnit.SECONDS);
@@ -730,15 +733,21 @@ class DynamicBatcherTest {
                   Thread.currentThread().interrupt();
                 }
                 inFlight.decrementAndGet();
+                running.addAndGet(-requests);
                 return affine(r);
               })) {
         List<CompletableFuture<InferenceResponse>> fs = new ArrayList<>();
         for (int i = 0; i < 8; i++) {
           fs.add(call(b, rows(1, i), ctx(Duration.ofSeconds(10))));
         }
-        // Every instance runs one request; the others wait in the queue for an instance.
-        awaitQueued(b, 8 - instances);
+        // Every instance runs one batch (of one request, or two if two were queued when it
+        // started: maxBatch is 2); the others wait in the queue for an instance.
         awaitValue(inFlight, instances); // a run's thread may not have reached the runner yet
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (b.queued() + running.get() < 8 && System.nanoTime() < until) {
+          Thread.sleep(1);
+        }
+        assertThat(b.queued() + running.get()).as("requests queued or running").isEqualTo(8);
         assertThat(most).as("batches in flight with %d instance(s)", instances).hasValue(instances);
         release.countDown();
         for (int i = 0; i < 8; i++) {
